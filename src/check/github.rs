@@ -1,0 +1,41 @@
+//! The GitHub Actions format: one workflow command per finding, escaped as the runner
+//! requires, so each finding shows as an annotation on the line in the pull request.
+
+use super::{FindingSeverity, Report};
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let command = match f.severity {
+            FindingSeverity::Error => "error",
+            FindingSeverity::Warning => "warning",
+        };
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},title=cutover::{}\n",
+            property(&f.path),
+            f.line,
+            f.column,
+            data(&f.message)
+        ));
+    }
+    out
+}
+
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_as_the_runner_requires() {
+        assert_eq!(super::data("50%\r\nx"), "50%25%0D%0Ax");
+        assert_eq!(super::property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

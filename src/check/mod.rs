@@ -1,0 +1,334 @@
+//! Check: find every setting that still points at a removed account, or at an account no
+//! input declares, for CI. Each finding is a [`Diagnostic`] plus the facts a machine reader
+//! needs; the four output formats are small renderers over the same [`Report`].
+
+mod github;
+mod human;
+mod sarif;
+
+use std::collections::HashSet;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::inputs::{self, Input};
+use crate::mapping::Mapping;
+use crate::node::{Node, Span, Step, Value};
+use crate::plan::find_addresses;
+use crate::profile::Kind;
+
+pub use github::render as render_github;
+pub use human::render as render_human;
+pub use sarif::render as render_sarif;
+
+/// What `cutover check --format json` prints.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(title = "cutover check report")]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Finding {
+    /// The file, as given on the command line.
+    pub path: String,
+    /// 1-based line of the reference (of the alias, when reached through one).
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    pub severity: FindingSeverity,
+    pub kind: FindingKind,
+    /// The account ID (or address) referenced.
+    pub account: String,
+    /// The new ID, when the mapping has one.
+    pub replacement: Option<String>,
+    /// The setting that holds the reference, e.g. `rule "01. Support triage"`.
+    pub holder: Option<String>,
+    pub message: String,
+    /// The rendered source line and caret, for the human format.
+    #[serde(skip)]
+    pub diagnostic: Diagnostic,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingSeverity {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    /// A reference to an account that is being removed.
+    Removed,
+    /// A reference to an account that no input declares.
+    Dangling,
+    /// A removed account's ID outside any reference location: maybe a reference the
+    /// profile does not know.
+    Mention,
+}
+
+impl FindingKind {
+    pub const ALL: [FindingKind; 3] = [
+        FindingKind::Removed,
+        FindingKind::Dangling,
+        FindingKind::Mention,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Removed => "removed",
+            FindingKind::Dangling => "dangling",
+            FindingKind::Mention => "mention",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            FindingKind::Removed => "A setting references an account that is being removed.",
+            FindingKind::Dangling => "A setting references an account that no input declares.",
+            FindingKind::Mention => {
+                "A removed account's ID appears outside any known reference location."
+            }
+        }
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    /// Files checked.
+    pub files: usize,
+    /// False when no input declares accounts, so references could not be checked against them.
+    pub dangling_checked: bool,
+}
+
+/// What counts as removed: the mapping's old values and the `--removed` IDs.
+pub struct Removed<'a> {
+    pub mapping: Option<&'a Mapping>,
+    pub ids: HashSet<String>,
+}
+
+impl Removed<'_> {
+    /// The replacement (if any) when `value` of this kind is removed.
+    fn lookup(&self, kind: Kind, value: &str) -> Option<Option<String>> {
+        if let Some((_, new)) = self.mapping.and_then(|m| m.lookup(kind, value)) {
+            return Some(Some(new.to_owned()));
+        }
+        let removed = match kind {
+            Kind::Account => self.ids.contains(value),
+            _ => self.ids.iter().any(|id| id.eq_ignore_ascii_case(value)),
+        };
+        removed.then_some(None)
+    }
+}
+
+pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
+    let declared = inputs::declared(inputs, Kind::Account);
+    let mut findings = Vec::new();
+    for input in inputs {
+        let source = &input.file.source;
+        let located = &input.located;
+        let mut reference_spans: HashSet<Span> =
+            located.references.iter().map(|r| r.span).collect();
+        reference_spans.extend(located.declarations.iter().map(|d| d.span));
+        for reference in &located.references {
+            let holder = located.holder(reference).map(|h| h.label.clone());
+            let owner = holder.clone().unwrap_or_else(|| {
+                format!("the setting at {}", crate::node::path_text(&reference.path))
+            });
+            let mut hits: Vec<(String, Option<String>)> = Vec::new();
+            match reference.kind {
+                Kind::AddressInText => {
+                    if let Some(mapping) = removed.mapping {
+                        for (range, _, new) in find_addresses(&reference.value, mapping) {
+                            hits.push((reference.value[range].to_owned(), Some(new.to_owned())));
+                        }
+                    }
+                }
+                kind => {
+                    if let Some(replacement) = removed.lookup(kind, &reference.value) {
+                        hits.push((reference.value.clone(), replacement));
+                    }
+                }
+            }
+            let what = if reference.kind == Kind::Account {
+                "account"
+            } else {
+                "address"
+            };
+            for (account, replacement) in hits {
+                let message = match &replacement {
+                    Some(new) => format!(
+                        "{owner} references removed {what} {account} (replace it with {new})"
+                    ),
+                    None => format!("{owner} references removed {what} {account}"),
+                };
+                findings.push(finding(
+                    source,
+                    reference.site,
+                    FindingKind::Removed,
+                    account,
+                    replacement,
+                    holder.clone(),
+                    message,
+                ));
+            }
+            let dangling = reference.kind == Kind::Account
+                && declared
+                    .as_ref()
+                    .is_some_and(|d| !d.contains(&reference.value))
+                && removed.lookup(Kind::Account, &reference.value).is_none();
+            if dangling {
+                let message = format!(
+                    "{owner} references account {}, which no input declares",
+                    reference.value
+                );
+                findings.push(finding(
+                    source,
+                    reference.site,
+                    FindingKind::Dangling,
+                    reference.value.clone(),
+                    None,
+                    holder,
+                    message,
+                ));
+            }
+        }
+        for doc in &input.file.docs {
+            doc.walk(&mut Vec::new(), &mut |path, node| {
+                mentions(source, path, node, &reference_spans, removed, &mut findings);
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.kind as u8).cmp(&(&b.path, b.line, b.column, b.kind as u8))
+    });
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == FindingSeverity::Error)
+        .count();
+    Report {
+        summary: Summary {
+            errors,
+            warnings: findings.len() - errors,
+            files: inputs.len(),
+            dangling_checked: declared.is_some(),
+        },
+        findings,
+    }
+}
+
+/// Warns about removed IDs in keys and in strings that are not references.
+fn mentions(
+    source: &crate::source::Source,
+    path: &[Step],
+    node: &Node,
+    references: &HashSet<Span>,
+    removed: &Removed,
+    findings: &mut Vec<Finding>,
+) {
+    if node.alias.is_some() {
+        return; // reported at the anchor
+    }
+    let mut texts: Vec<(&str, Span, String)> = Vec::new();
+    if let Value::Map(entries) = &node.value {
+        for e in entries {
+            texts.push((
+                &e.key,
+                e.key_span,
+                format!("the key {:?} at {}", e.key, crate::node::path_text(path)),
+            ));
+        }
+    }
+    if let Value::Str(s, _) = &node.value {
+        if !references.contains(&node.span) {
+            texts.push((
+                s,
+                node.span,
+                format!("the text at {}", crate::node::path_text(path)),
+            ));
+        }
+    }
+    for (text, span, place) in texts {
+        for token in id_tokens(text) {
+            if let Some(replacement) = removed.lookup(Kind::Account, token) {
+                let message = format!(
+                    "{place} mentions removed account {token}; if it is a reference the profile does not know, change it by hand"
+                );
+                let mut f = finding(
+                    source,
+                    span,
+                    FindingKind::Mention,
+                    token.to_owned(),
+                    replacement,
+                    None,
+                    message,
+                );
+                f.severity = FindingSeverity::Warning;
+                f.diagnostic = f.diagnostic.warning();
+                findings.push(f);
+            }
+        }
+    }
+}
+
+/// The words of a text that could be IDs: runs of letters, digits, `-` and `_`.
+fn id_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .filter(|t| !t.is_empty())
+}
+
+fn finding(
+    source: &crate::source::Source,
+    span: Span,
+    kind: FindingKind,
+    account: String,
+    replacement: Option<String>,
+    holder: Option<String>,
+    message: String,
+) -> Finding {
+    let diagnostic = Diagnostic::at(source, span, message.clone());
+    let location = diagnostic
+        .location
+        .clone()
+        .unwrap_or(crate::source::Location { line: 1, column: 1 });
+    Finding {
+        path: source.name.clone(),
+        line: location.line,
+        column: location.column,
+        severity: FindingSeverity::Error,
+        kind,
+        account,
+        replacement,
+        holder,
+        message,
+        diagnostic,
+    }
+}
+
+impl Report {
+    /// Exit code: 1 when an error was found (or a warning, when strict).
+    pub fn exit_code(&self, strict: bool) -> u8 {
+        u8::from(self.summary.errors > 0 || (strict && self.summary.warnings > 0))
+    }
+
+    pub fn render_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a report is always valid JSON");
+        text.push('\n');
+        text
+    }
+}
+
+impl From<FindingSeverity> for Severity {
+    fn from(s: FindingSeverity) -> Severity {
+        match s {
+            FindingSeverity::Error => Severity::Error,
+            FindingSeverity::Warning => Severity::Warning,
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The command line: flags as clap parses them, resolved once into what the commands need.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cutover",
+    version,
+    about = "Move shared-inbox settings from old email accounts to new ones, changing nothing else.",
+    long_about = "Move shared-inbox settings from old email accounts to new ones, changing nothing else.\n\n\
+        cutover reads exported rules, aliases and sharing settings (JSON or YAML), rewrites every \
+        reference to an old account ID or address through a mapping file, and shows the change as \
+        a patch. Every byte outside the rewritten values stays as it was.",
+    after_help = "Exit codes: 0 success; 1 changes found (diff --exit-code) or findings (check); 2 bad input or usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to colour output.
+    #[arg(long, value_enum, global = true, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the patch that moves every reference to the new accounts (nothing is written).
+    Diff(DiffArgs),
+    /// Rewrite the files in place: all of them or, on any problem, none.
+    Apply(ApplyArgs),
+    /// Fail when a setting still references a removed or undeclared account (for CI).
+    Check(CheckArgs),
+    /// Check exports against the export format and report every problem.
+    Validate(ValidateArgs),
+    /// Write the JSON Schemas of the file formats, or check that they are up to date.
+    Schema(SchemaArgs),
+    /// List the built-in profiles, or print one to start a custom profile from.
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct Selection {
+    /// Mapping file (YAML or JSON) of old to new account IDs and addresses.
+    #[arg(long, short = 'm', value_name = "FILE")]
+    pub mapping: PathBuf,
+
+    /// Where references are: a built-in profile name or a profile file.
+    #[arg(long, value_name = "NAME|FILE", default_value = "missive")]
+    pub profile: String,
+
+    /// Export files, or directories searched for .json, .yaml and .yml files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Exit with 1 when there are changes.
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Keep each original file beside it as FILE.orig.
+    #[arg(long)]
+    pub backup: bool,
+
+    /// Write through symbolic links to their targets (refused by default).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Mapping file: its old accounts count as removed.
+    #[arg(long, short = 'm', value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+
+    /// An account ID that is removed (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub removed: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: CheckFormat,
+
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Where references are: a built-in profile name or a profile file.
+    #[arg(long, value_name = "NAME|FILE", default_value = "missive")]
+    pub profile: String,
+
+    /// Export files, or directories searched for .json, .yaml and .yml files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Github,
+    Sarif,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Export files, or directories searched for .json, .yaml and .yml files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Directory to write the schemas to.
+    #[arg(long, value_name = "DIR", default_value = "schemas")]
+    pub out: PathBuf,
+
+    /// Write nothing; fail when the files in DIR differ from the generated schemas.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ProfilesArgs {
+    #[command(subcommand)]
+    pub action: Option<ProfilesAction>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfilesAction {
+    /// Print a built-in profile as a file.
+    Show {
+        /// Profile name.
+        name: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour one stream, from `--color`, `NO_COLOR` and whether it is a terminal.
+pub fn use_color(choice: ColorChoice, stream_is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+pub fn stdout_color(choice: ColorChoice) -> bool {
+    use_color(choice, std::io::stdout().is_terminal())
+}
+
+pub fn stderr_color(choice: ColorChoice) -> bool {
+    use_color(choice, std::io::stderr().is_terminal())
+}

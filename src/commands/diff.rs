@@ -1,0 +1,102 @@
+//! `cutover diff` and `cutover apply`: the same plan, printed as a patch or written.
+
+use crate::cli::{ApplyArgs, ColorChoice, DiffArgs, Selection, stdout_color};
+use crate::commands::{both, print};
+use crate::diagnostic::Error;
+use crate::inputs::{self, Input};
+use crate::mapping::Mapping;
+use crate::patch;
+use crate::plan::FilePlan;
+use crate::profile::Profile;
+use crate::summary;
+use crate::write::{self, Replacement};
+
+struct Planned {
+    profile: Profile,
+    mapping: Mapping,
+    inputs: Vec<Input>,
+    plans: Vec<FilePlan>,
+}
+
+fn plan(selection: &Selection) -> Result<Planned, Error> {
+    let profile = Profile::resolve(&selection.profile)?;
+    let (mapping, inputs) = both(
+        Mapping::read(&selection.mapping),
+        inputs::load(&selection.paths, &profile),
+    )?;
+    let plans = inputs::plan_all(&inputs, &mapping)?;
+    Ok(Planned {
+        profile,
+        mapping,
+        inputs,
+        plans,
+    })
+}
+
+pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
+    let planned = plan(&args.selection)?;
+    let style = patch::Style {
+        color: stdout_color(color),
+    };
+    for (input, plan) in planned.inputs.iter().zip(&planned.plans) {
+        let source = &input.file.source;
+        print(&patch::render(
+            source,
+            &plan.edits,
+            &patch_name(&source.path),
+            &style,
+        ))?;
+    }
+    eprint!(
+        "{}",
+        summary::render(
+            &planned.inputs,
+            &planned.plans,
+            &planned.mapping,
+            &planned.profile,
+            "would change"
+        )
+    );
+    let changed = planned.plans.iter().any(|p| !p.is_empty());
+    Ok(u8::from(args.exit_code && changed))
+}
+
+pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
+    let planned = plan(&args.selection)?;
+    let replacements: Vec<Replacement> = planned
+        .inputs
+        .iter()
+        .zip(&planned.plans)
+        .filter(|(_, plan)| !plan.is_empty())
+        .map(|(input, plan)| Replacement {
+            path: &input.file.source.path,
+            text: &plan.new_text,
+        })
+        .collect();
+    let options = write::Options {
+        backup: args.backup,
+        follow_symlinks: args.follow_symlinks,
+    };
+    write::replace_all(&replacements, &options)?;
+    eprint!(
+        "{}",
+        summary::render(
+            &planned.inputs,
+            &planned.plans,
+            &planned.mapping,
+            &planned.profile,
+            "changed"
+        )
+    );
+    Ok(0)
+}
+
+/// The path written after `a/` and `b/`: relative to the working directory, so that
+/// `patch -p1` and `git apply` find the file from there.
+pub fn patch_name(path: &std::path::Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
+        .unwrap_or_else(|| path.to_path_buf());
+    crate::source::display_name(&relative)
+}

@@ -1,0 +1,53 @@
+//! One module per subcommand; each returns the exit code, or an [`Error`] (exit 2).
+
+mod check;
+mod diff;
+mod profiles;
+mod schema;
+mod validate;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::diagnostic::Error;
+
+pub use schema::generate as generate_schemas;
+
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Diff(args) => diff::diff(&args, cli.color),
+        Command::Apply(args) => diff::apply(&args, cli.color),
+        Command::Check(args) => check::check(&args, cli.color),
+        Command::Validate(args) => validate::validate(&args, cli.color),
+        Command::Schema(args) => schema::schema(&args),
+        Command::Profiles(args) => profiles::profiles(&args),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`cutover diff | head`) is not an error.
+pub fn print(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::plain(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Both results, or every diagnostic of both.
+fn both<A, B>(a: Result<A, Error>, b: Result<B, Error>) -> Result<(A, B), Error> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => {
+            let mut diagnostics = Vec::new();
+            if let Err(e) = a {
+                diagnostics.extend(e.diagnostics);
+            }
+            if let Err(e) = b {
+                diagnostics.extend(e.diagnostics);
+            }
+            Err(Error::many(diagnostics))
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! `cutover schema`: the JSON Schemas of every file format, generated from the serde types
+//! that read those files, so the schemas cannot drift from the code.
+
+use std::path::Path;
+
+use crate::cli::SchemaArgs;
+use crate::diagnostic::Error;
+use crate::source::{display_name, io_reason};
+
+/// Every schema as (file name, JSON text).
+pub fn generate() -> Vec<(&'static str, String)> {
+    fn text(schema: schemars::Schema) -> String {
+        let mut text =
+            serde_json::to_string_pretty(&schema).expect("a schema is always valid JSON");
+        text.push('\n');
+        text
+    }
+    vec![
+        (
+            "export.schema.json",
+            text(schemars::schema_for!(crate::export::Export)),
+        ),
+        (
+            "mapping.schema.json",
+            text(schemars::schema_for!(crate::mapping::MappingFile)),
+        ),
+        (
+            "profile.schema.json",
+            text(schemars::schema_for!(crate::profile::ProfileFile)),
+        ),
+        (
+            "check-output.schema.json",
+            text(schemars::schema_for!(crate::check::Report)),
+        ),
+    ]
+}
+
+pub fn schema(args: &SchemaArgs) -> Result<u8, Error> {
+    let dir = &args.out;
+    if args.check {
+        let stale: Vec<String> = generate()
+            .into_iter()
+            .filter(|(name, text)| {
+                std::fs::read_to_string(dir.join(name)).ok().as_deref() != Some(text)
+            })
+            .map(|(name, _)| display_name(&dir.join(name)))
+            .collect();
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        eprintln!(
+            "error: schemas out of date: {} (run `cutover schema --out {}`)",
+            stale.join(", "),
+            display_name(dir)
+        );
+        return Ok(1);
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::plain(format!("{}: {}", display_name(dir), io_reason(&e))))?;
+    for (name, text) in generate() {
+        let path = dir.join(name);
+        write(&path, &text)?;
+    }
+    Ok(0)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|e| {
+        Error::plain(format!(
+            "{}: cannot write: {}",
+            display_name(path),
+            io_reason(&e)
+        ))
+    })
+}

@@ -1,0 +1,213 @@
+//! Diagnostics: a message tied to a file position, rendered the way rustc and ruff do.
+//!
+//! Every problem the tool reports — bad input (exit 2) and `check` findings alike — is a
+//! [`Diagnostic`]. It captures the line, column and source line when it is made, so it can be
+//! rendered after the source is gone, and it renders as
+//! `PATH:LINE:COL: error: MESSAGE` followed by the source line with a caret under the spot.
+
+use std::fmt;
+
+use crate::node::Span;
+use crate::source::{Location, Source};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file, as shown to the user; `None` for problems with no file (usage).
+    pub file: Option<String>,
+    pub location: Option<Location>,
+    /// The source line and the caret's start column and width, in characters.
+    pub snippet: Option<Snippet>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    pub line_text: String,
+    pub width: usize,
+}
+
+impl Diagnostic {
+    /// A problem at a span of a source file.
+    pub fn at(source: &Source, span: Span, message: impl Into<String>) -> Diagnostic {
+        let start = span.start as usize;
+        let location = source.location(start);
+        let line = source.line_text(location.line - 1).to_owned();
+        let line_end = source.line_range(location.line - 1).start + line.len();
+        let end = (span.end as usize).clamp(start, line_end.max(start));
+        let width = source
+            .text
+            .get(start..end)
+            .map_or(1, |t| t.chars().count())
+            .max(1);
+        Diagnostic {
+            severity: Severity::Error,
+            file: Some(source.name.clone()),
+            location: Some(location),
+            snippet: Some(Snippet {
+                line_text: line,
+                width,
+            }),
+            message: message.into(),
+        }
+    }
+
+    /// A problem with a whole file.
+    pub fn file(name: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            file: Some(name.to_owned()),
+            location: None,
+            snippet: None,
+            message: message.into(),
+        }
+    }
+
+    /// A problem with no file, such as a bad combination of flags.
+    pub fn plain(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            file: None,
+            location: None,
+            snippet: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(mut self) -> Diagnostic {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// `PATH:LINE:COL` (or as much of it as is known).
+    pub fn position(&self) -> Option<String> {
+        let file = self.file.as_deref()?;
+        Some(match &self.location {
+            Some(l) => format!("{file}:{}:{}", l.line, l.column),
+            None => file.to_owned(),
+        })
+    }
+
+    /// Renders the diagnostic; `color` wraps the severity and caret in ANSI colours.
+    pub fn render(&self, color: bool) -> String {
+        let (on, bold, off) = match (color, self.severity) {
+            (false, _) => ("", "", ""),
+            (true, Severity::Error) => ("\x1b[1;31m", "\x1b[1m", "\x1b[0m"),
+            (true, Severity::Warning) => ("\x1b[1;33m", "\x1b[1m", "\x1b[0m"),
+        };
+        let mut out = String::new();
+        if let Some(position) = self.position() {
+            out.push_str(&format!("{bold}{position}:{off} "));
+        }
+        out.push_str(&format!(
+            "{on}{}{off}: {bold}{}{off}\n",
+            self.severity.as_str(),
+            self.message
+        ));
+        if let (Some(location), Some(snippet)) = (&self.location, &self.snippet) {
+            let number = location.line.to_string();
+            let pad = " ".repeat(number.len());
+            let before: String = snippet
+                .line_text
+                .chars()
+                .take(location.column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!("{pad} |\n"));
+            out.push_str(&format!("{number} | {}\n", snippet.line_text));
+            out.push_str(&format!(
+                "{pad} | {before}{on}{}{off}\n",
+                "^".repeat(snippet.width)
+            ));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+/// Why a command could not run: one or more diagnostics. Always exit code 2.
+#[derive(Debug)]
+pub struct Error {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Error {
+    pub fn many(diagnostics: Vec<Diagnostic>) -> Error {
+        Error { diagnostics }
+    }
+
+    pub fn plain(message: impl Into<String>) -> Error {
+        Diagnostic::plain(message).into()
+    }
+}
+
+impl From<Diagnostic> for Error {
+    fn from(d: Diagnostic) -> Error {
+        Error {
+            diagnostics: vec![d],
+        }
+    }
+}
+
+/// Collects diagnostics from many independent steps, so one run reports every problem.
+pub fn collect<T>(results: impl IntoIterator<Item = Result<T, Error>>) -> Result<Vec<T>, Error> {
+    let mut ok = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(value) => ok.push(value),
+            Err(e) => errors.extend(e.diagnostics),
+        }
+    }
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(Error::many(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_rustc() {
+        let source = Source::from_text("a.yaml", "x: 1\nkey: [oops\n");
+        let d = Diagnostic::at(&source, Span::new(10, 15), "unclosed list");
+        assert_eq!(
+            d.render(false),
+            "a.yaml:2:6: error: unclosed list\n  |\n2 | key: [oops\n  |      ^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn caret_stops_at_line_end_and_is_never_empty() {
+        let source = Source::from_text("a.json", "{\n\"a\": \"b\r\n}");
+        let d = Diagnostic::at(&source, Span::new(7, 20), "m");
+        let snippet = d.snippet.unwrap();
+        assert_eq!(snippet.line_text, "\"a\": \"b");
+        assert_eq!(snippet.width, 2);
+        let d = Diagnostic::at(&source, Span::new(13, 13), "m");
+        assert_eq!(d.snippet.unwrap().width, 1);
+    }
+}

@@ -1,0 +1,29 @@
+//! cutover: move shared-inbox settings from old email accounts to new ones, changing
+//! nothing but the referenced values.
+//!
+//! The flow, one module a step: [`load`] (bytes to spanned documents) → [`locate`]
+//! (profile selectors to references with spans) → [`plan`] (mapping to edits, verified by
+//! [`verify`]) → [`patch`] and [`summary`] (what a reviewer reads) or [`write`] (atomic
+//! apply) and [`check`] (findings for CI).
+
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod decode;
+pub mod diagnostic;
+pub mod edit;
+pub mod export;
+pub mod inputs;
+pub mod load;
+pub mod locate;
+pub mod mapping;
+pub mod node;
+pub mod parallel;
+pub mod patch;
+pub mod plan;
+pub mod profile;
+pub mod scalar;
+pub mod source;
+pub mod summary;
+pub mod verify;
+pub mod write;

@@ -1,0 +1,364 @@
+//! A strict JSON (RFC 8259) parser that builds the spanned [`Node`] tree.
+//!
+//! Written here rather than taken from a crate because the tool needs, in one pass: the byte
+//! span of every value, refusal of duplicate keys (which JSON permits and the app does not),
+//! a nesting limit instead of a stack overflow on hostile input, and errors that name the
+//! exact byte. A leading UTF-8 byte-order mark is accepted and left in the text.
+
+use crate::diagnostic::{Diagnostic, Error};
+use crate::load::MAX_DEPTH;
+use crate::node::{Entry, Node, Span, Style, Value};
+use crate::source::Source;
+
+pub fn parse(source: &Source) -> Result<Node, Error> {
+    let mut parser = Parser {
+        source,
+        bytes: source.text.as_bytes(),
+        pos: 0,
+    };
+    if source.text.starts_with('\u{feff}') {
+        parser.pos = 3;
+    }
+    parser.skip_ws();
+    let node = parser.value(0)?;
+    parser.skip_ws();
+    if parser.pos < parser.bytes.len() {
+        return Err(parser.error("unexpected text after the JSON value"));
+    }
+    Ok(node)
+}
+
+struct Parser<'a> {
+    source: &'a Source,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, message: &str) -> Error {
+        self.error_at(self.pos, message)
+    }
+
+    fn error_at(&self, pos: usize, message: &str) -> Error {
+        let end = (pos + 1).min(self.bytes.len());
+        Diagnostic::at(
+            self.source,
+            Span::new(pos, end),
+            format!("invalid JSON: {message}"),
+        )
+        .into()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn found(&self) -> String {
+        match self.source.text[self.pos..].chars().next() {
+            None => "the end of the file".into(),
+            Some(c) if c.is_control() => format!("{c:?}"),
+            Some(c) => format!("'{c}'"),
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Node, Error> {
+        if depth > MAX_DEPTH {
+            return Err(self.error(&format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        let start = self.pos;
+        match self.bytes.get(self.pos) {
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => {
+                let text = self.string()?;
+                Ok(Node::new(
+                    Span::new(start, self.pos),
+                    Value::Str(text, Style::Json),
+                ))
+            }
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(self.error(&format!("expected a value, found {}", self.found()))),
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Value) -> Result<Node, Error> {
+        let start = self.pos;
+        if self.bytes[start..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(Node::new(Span::new(start, self.pos), value))
+        } else {
+            Err(self.error(&format!("expected a value, found {}", self.found())))
+        }
+    }
+
+    fn number(&mut self) -> Result<Node, Error> {
+        let start = self.pos;
+        let digits = |p: &mut Self| {
+            let from = p.pos;
+            while p.bytes.get(p.pos).is_some_and(u8::is_ascii_digit) {
+                p.pos += 1;
+            }
+            p.pos > from
+        };
+        if self.bytes[self.pos] == b'-' {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        if !digits(self) {
+            return Err(self.error("expected a digit"));
+        }
+        if self.bytes[int_start] == b'0' && self.pos - int_start > 1 {
+            return Err(self.error_at(int_start, "numbers may not start with 0"));
+        }
+        let mut float = false;
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            float = true;
+            if !digits(self) {
+                return Err(self.error("expected a digit after '.'"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            float = true;
+            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
+                self.pos += 1;
+            }
+            if !digits(self) {
+                return Err(self.error("expected a digit in the exponent"));
+            }
+        }
+        let text = &self.source.text[start..self.pos];
+        let value = match (float, text.parse::<i64>()) {
+            (false, Ok(i)) => Value::Int(i),
+            _ => Value::Float(text.parse().unwrap_or(f64::INFINITY)),
+        };
+        Ok(Node::new(Span::new(start, self.pos), value))
+    }
+
+    fn string(&mut self) -> Result<String, Error> {
+        let open = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(&self.source.text[run_start..self.pos]);
+            match self.bytes.get(self.pos) {
+                None => return Err(self.error_at(open, "string is not closed")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(&mut out)?;
+                }
+                Some(_) => {
+                    return Err(self.error("control character in a string (escape it)"));
+                }
+            }
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> Result<(), Error> {
+        let c = match self.bytes.get(self.pos) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let high = self.hex4()?;
+                let code = if (0xD800..0xDC00).contains(&high)
+                    && self.bytes[self.pos + 1..].starts_with(b"\\u")
+                {
+                    self.pos += 2;
+                    let low = self.hex4()?;
+                    if !(0xDC00..0xE000).contains(&low) {
+                        return Err(self.error("invalid surrogate pair in \\u escape"));
+                    }
+                    0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    high
+                };
+                // A lone surrogate cannot be held in a Rust string; keep the replacement
+                // character so the value still loads (it is never rewritten in place).
+                char::from_u32(code).unwrap_or('\u{fffd}')
+            }
+            _ => return Err(self.error("invalid escape sequence")),
+        };
+        out.push(c);
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Reads the four hex digits after `\u`; leaves `pos` on the last digit.
+    fn hex4(&mut self) -> Result<u32, Error> {
+        let digits = self
+            .source
+            .text
+            .get(self.pos + 1..self.pos + 5)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| self.error("expected four hex digits after \\u"))?;
+        self.pos += 4;
+        Ok(u32::from_str_radix(digits, 16).unwrap_or(0xFFFD))
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Node, Error> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(Node::new(
+                Span::new(start, self.pos),
+                Value::List(items, true),
+            ));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value(depth + 1)?);
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Node::new(
+                        Span::new(start, self.pos),
+                        Value::List(items, true),
+                    ));
+                }
+                _ => {
+                    return Err(self.error(&format!(
+                        "expected ',' or ']' in a list, found {}",
+                        self.found()
+                    )));
+                }
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Node, Error> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut entries: Vec<Entry> = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)));
+        }
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(self.error(&format!("expected a quoted key, found {}", self.found())));
+            }
+            let key_start = self.pos;
+            let key = self.string()?;
+            let key_span = Span::new(key_start, self.pos);
+            if !seen.insert(key.clone()) {
+                return Err(Diagnostic::at(
+                    self.source,
+                    key_span,
+                    format!("duplicate key \"{key}\""),
+                )
+                .into());
+            }
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(
+                    self.error(&format!("expected ':' after a key, found {}", self.found()))
+                );
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let value = self.value(depth + 1)?;
+            entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)));
+                }
+                _ => {
+                    return Err(self.error(&format!(
+                        "expected ',' or '}}' in an object, found {}",
+                        self.found()
+                    )));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Node, String> {
+        parse(&Source::from_text("t.json", text)).map_err(|e| e.diagnostics[0].to_string())
+    }
+
+    #[test]
+    fn spans_cover_the_value_text() {
+        let text = "\u{feff}{ \"a\" : [\"x\\u00e9\", 12, -1.5e3, true, null] }";
+        let node = load(text).unwrap();
+        let list = node.field("a").unwrap().items().unwrap();
+        assert_eq!(&text[list[0].span.range()], "\"x\\u00e9\"");
+        assert_eq!(list[0].str(), Some("xé"));
+        assert_eq!(&text[list[2].span.range()], "-1.5e3");
+        assert!(matches!(list[1].value, Value::Int(12)));
+    }
+
+    #[test]
+    fn surrogate_pairs_decode() {
+        let node = load(r#""\ud83d\ude00""#).unwrap();
+        assert_eq!(node.str(), Some("😀"));
+    }
+
+    #[test]
+    fn errors_name_the_position() {
+        let e = load("{\n  \"a\": 1,\n  \"a\": 2\n}").unwrap_err();
+        assert!(
+            e.starts_with("t.json:3:3: error: duplicate key \"a\""),
+            "{e}"
+        );
+        let e = load("[1, 2").unwrap_err();
+        assert!(
+            e.contains("t.json:1:6: error: invalid JSON: expected ',' or ']'"),
+            "{e}"
+        );
+        let e = load("[01]").unwrap_err();
+        assert!(e.contains("may not start with 0"), "{e}");
+        let e = load("{\"a\": \"b\nc\"}").unwrap_err();
+        assert!(e.contains("control character"), "{e}");
+        assert!(load("[1] x").unwrap_err().contains("after the JSON value"));
+        assert!(load("").unwrap_err().contains("found the end of the file"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        assert!(load(&text).unwrap_err().contains("nesting deeper than"));
+    }
+}

@@ -1,0 +1,150 @@
+//! Load: bytes on disk to spanned documents.
+//!
+//! The first step of every command. An input path is a file or a directory searched for
+//! `.json`, `.yaml` and `.yml` files; each file is read once, checked to be text, and parsed
+//! by the loader for its format into one [`Node`] tree per document.
+
+pub mod json;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Error};
+use crate::node::Node;
+use crate::source::{Source, display_name, io_reason};
+
+/// Deepest nesting accepted, in both formats: deeper input is refused, never a stack overflow.
+pub const MAX_DEPTH: usize = 256;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    /// By extension; a file of another name is taken as JSON when it starts like JSON.
+    pub fn of(path: &Path, text: &str) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Format::Json,
+            Some("yaml" | "yml") => Format::Yaml,
+            _ => match text
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .chars()
+                .next()
+            {
+                Some('{' | '[') => Format::Json,
+                _ => Format::Yaml,
+            },
+        }
+    }
+}
+
+/// One parsed input file.
+#[derive(Debug)]
+pub struct File {
+    pub source: Source,
+    pub format: Format,
+    /// One root per document (YAML files may hold several).
+    pub docs: Vec<Node>,
+}
+
+impl File {
+    pub fn read(path: &Path) -> Result<File, Error> {
+        File::parse(Source::read(path)?)
+    }
+
+    pub fn parse(source: Source) -> Result<File, Error> {
+        let format = Format::of(&source.path, &source.text);
+        let docs = parse_text(&source, format)?;
+        Ok(File {
+            source,
+            format,
+            docs,
+        })
+    }
+}
+
+/// Parses text in the given format; a JSON file is one document.
+pub fn parse_text(source: &Source, format: Format) -> Result<Vec<Node>, Error> {
+    match format {
+        Format::Json => json::parse(source).map(|node| vec![node]),
+        Format::Yaml => yaml::parse(source),
+    }
+}
+
+fn is_export_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("json" | "yaml" | "yml")
+    )
+}
+
+/// Expands the given paths into the list of files to read, in a stable order.
+///
+/// Files named directly are taken whatever their extension; directories are searched
+/// recursively for export files, skipping hidden entries. Every missing path is reported.
+pub fn find_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Err(e) => errors.push(Diagnostic::file(&display_name(path), io_reason(&e))),
+            Ok(meta) if meta.is_dir() => {
+                if let Err(e) = walk(path, &mut files) {
+                    errors.push(e);
+                }
+            }
+            Ok(_) => files.push(path.clone()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(f.clone()));
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
+    let read = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostic::file(
+            &display_name(dir),
+            format!("cannot read directory: {}", io_reason(&e)),
+        )
+    })?;
+    let mut entries: Vec<_> = read.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&path, files)?;
+        } else if is_export_file(&path) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_by_extension_then_content() {
+        assert_eq!(Format::of(Path::new("a.yml"), "{}"), Format::Yaml);
+        assert_eq!(Format::of(Path::new("a.json"), "x: 1"), Format::Json);
+        assert_eq!(Format::of(Path::new("mapping"), "\u{feff} {"), Format::Json);
+        assert_eq!(Format::of(Path::new("mapping"), "accounts:"), Format::Yaml);
+    }
+}

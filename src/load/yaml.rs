@@ -1,0 +1,407 @@
+//! Builds the spanned [`Node`] tree from granit-parser's event stream, one tree per document.
+//!
+//! granit-parser reports every event with an exact byte range and the scalar's style, which
+//! is what format-preserving edits need. Plain scalars are typed by the YAML 1.2 core schema.
+//! An alias is expanded into a copy of its anchor's tree whose spans still point at the
+//! anchor's text (that is where an edit must go) and which remembers where the alias stands
+//! (that is where a finding must point). Expansion is bounded, so an alias bomb is an error.
+
+use std::collections::{HashMap, HashSet};
+
+use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
+
+use crate::diagnostic::{Diagnostic, Error};
+use crate::load::MAX_DEPTH;
+use crate::node::{Entry, Node, Span, Style, Value};
+use crate::source::Source;
+
+/// Most nodes that alias expansion may add to one file.
+const MAX_ALIAS_NODES: usize = 1_000_000;
+
+pub fn parse(source: &Source) -> Result<Vec<Node>, Error> {
+    let options = granit_parser::options! { emit_comments: false };
+    let mut builder = Builder {
+        source,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        docs: Vec::new(),
+    };
+    for event in Parser::new_from_str_with_options(&source.text, options) {
+        let (event, span) = event.map_err(|e| {
+            let at = e.marker().byte_offset().unwrap_or(source.text.len());
+            Diagnostic::at(
+                source,
+                Span::new(at, at + 1),
+                format!("invalid YAML: {}", e.info()),
+            )
+        })?;
+        let range = span.byte_range().unwrap_or(0..0);
+        builder.event(event, Span::new(range.start, range.end))?;
+    }
+    Ok(builder.docs)
+}
+
+struct Builder<'a> {
+    source: &'a Source,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    docs: Vec<Node>,
+}
+
+enum Frame {
+    List {
+        start: Span,
+        anchor: usize,
+        flow: bool,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Span,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Span)>,
+        seen: HashSet<String>,
+    },
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
+        match event {
+            Event::DocumentStart(..) => self.anchors.clear(),
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = tag.map(|t| t.suffix().to_owned());
+                let value = scalar_value(text.into_owned(), style, tag.as_deref());
+                self.finish(Node::new(span, value), anchor)?;
+            }
+            Event::SequenceStart(style, anchor, _) => {
+                self.open()?;
+                self.stack.push(Frame::List {
+                    start: span,
+                    anchor,
+                    flow: style == StructureStyle::Flow,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                self.open()?;
+                self.stack.push(Frame::Map {
+                    start: span,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    seen: HashSet::new(),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::List {
+                        start,
+                        anchor,
+                        flow,
+                        items,
+                    }) => (
+                        Node::new(
+                            Span::new(start.range().start, span.range().end),
+                            Value::List(items, flow),
+                        ),
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        start,
+                        anchor,
+                        entries,
+                        ..
+                    }) => (
+                        Node::new(
+                            Span::new(start.range().start, span.range().end),
+                            Value::Map(entries),
+                        ),
+                        anchor,
+                    ),
+                    None => return Ok(()),
+                };
+                self.finish(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let (target, size) = self.anchors.get(&id).cloned().ok_or_else(|| {
+                    Diagnostic::at(self.source, span, "alias to an unknown anchor")
+                })?;
+                self.alias_nodes += size;
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(Diagnostic::at(
+                        self.source,
+                        span,
+                        format!(
+                            "YAML aliases expand to more than {MAX_ALIAS_NODES} values \
+                             (an alias bomb?); refusing to load"
+                        ),
+                    )
+                    .into());
+                }
+                let mut copy = target;
+                mark_alias(&mut copy, span);
+                self.finish(copy, 0)?;
+            }
+            Event::UnresolvedAlias(name) => {
+                return Err(Diagnostic::at(
+                    self.source,
+                    span,
+                    format!("alias *{name} names no anchor"),
+                )
+                .into());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn open(&self) -> Result<(), Error> {
+        if self.stack.len() >= MAX_DEPTH {
+            let at = match self.stack.last() {
+                Some(Frame::List { start, .. } | Frame::Map { start, .. }) => *start,
+                None => Span::default(),
+            };
+            return Err(Diagnostic::at(
+                self.source,
+                at,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Places a finished node: into its parent, or as a document root.
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), Error> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), count(&node)));
+        }
+        match self.stack.last_mut() {
+            None => self.docs.push(node),
+            Some(Frame::List { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
+                None => {
+                    let text = match node.value {
+                        Value::Str(s, _) => s,
+                        Value::Null => String::new(),
+                        _ => self.source.text[node.span.range()].to_owned(),
+                    };
+                    if !seen.insert(text.clone()) {
+                        return Err(Diagnostic::at(
+                            self.source,
+                            node.span,
+                            format!("duplicate key \"{text}\""),
+                        )
+                        .into());
+                    }
+                    *key = Some((text, node.span));
+                }
+                Some((key, key_span)) => entries.push(Entry {
+                    key,
+                    key_span,
+                    value: node,
+                }),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn count(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::List(items, _) => items.iter().map(count).sum(),
+        Value::Map(entries) => entries.iter().map(|e| count(&e.value)).sum(),
+        _ => 0,
+    }
+}
+
+fn mark_alias(node: &mut Node, site: Span) {
+    node.alias = Some(site);
+    match &mut node.value {
+        Value::List(items, _) => items.iter_mut().for_each(|n| mark_alias(n, site)),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .for_each(|e| mark_alias(&mut e.value, site)),
+        _ => {}
+    }
+}
+
+/// Types a scalar by the YAML 1.2 core schema: only plain scalars can be non-strings.
+fn scalar_value(text: String, style: ScalarStyle, tag: Option<&str>) -> Value {
+    let style = match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        _ => Style::Block,
+    };
+    if style != Style::Plain || tag == Some("str") {
+        return Value::Str(text, style);
+    }
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(int) = parse_int(&text) {
+        return Value::Int(int);
+    }
+    if is_float(&text) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text, style)
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok();
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    None
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+fn is_float(text: &str) -> bool {
+    let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => digits(frac),
+        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
+/// Whether `text` would load back as this same string when written as a plain scalar.
+pub fn plain_safe(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+        return false;
+    }
+    if text.ends_with(char::is_whitespace) || text.ends_with(':') {
+        return false;
+    }
+    if text.contains(": ") || text.contains(" #") || text.contains(['\n', '\r', '\t']) {
+        return false;
+    }
+    // Flow indicators would end the scalar inside `[...]` or `{...}`.
+    if text.contains([',', '[', ']', '{', '}']) || text.chars().any(char::is_control) {
+        return false;
+    }
+    matches!(
+        scalar_value(text.to_owned(), ScalarStyle::Plain, None),
+        Value::Str(..)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Vec<Node>, String> {
+        parse(&Source::from_text("t.yaml", text)).map_err(|e| e.diagnostics[0].to_string())
+    }
+
+    #[test]
+    fn scalars_keep_style_and_span() {
+        let text = "a: plain\nb: 'single'\nc: \"dou\\u00e9\"\nd: [x, 'y']\n";
+        let doc = &load(text).unwrap()[0];
+        let c = doc.field("c").unwrap();
+        assert_eq!(c.str(), Some("doué"));
+        assert_eq!(c.style(), Style::DoubleQuoted);
+        assert_eq!(&text[c.span.range()], "\"dou\\u00e9\"");
+        let d = doc.field("d").unwrap();
+        assert!(matches!(d.value, Value::List(_, true)));
+        assert_eq!(&text[d.items().unwrap()[1].span.range()], "'y'");
+    }
+
+    #[test]
+    fn plain_scalars_follow_the_core_schema() {
+        let doc =
+            &load("a: 12\nb: true\nc: ~\nd: 1e3\ne: 716be7a6-fd40\nf: '12'\ng: 0x1F\n").unwrap()[0];
+        assert!(matches!(doc.field("a").unwrap().value, Value::Int(12)));
+        assert!(matches!(doc.field("b").unwrap().value, Value::Bool(true)));
+        assert!(matches!(doc.field("c").unwrap().value, Value::Null));
+        assert!(matches!(doc.field("d").unwrap().value, Value::Float(_)));
+        assert_eq!(doc.field("e").unwrap().str(), Some("716be7a6-fd40"));
+        assert_eq!(doc.field("f").unwrap().str(), Some("12"));
+        assert!(matches!(doc.field("g").unwrap().value, Value::Int(31)));
+    }
+
+    #[test]
+    fn aliases_point_at_the_anchor_and_remember_the_site() {
+        let text = "a: &x id1\nb: *x\n";
+        let doc = &load(text).unwrap()[0];
+        let b = doc.field("b").unwrap();
+        assert_eq!(&text[b.span.range()], "id1");
+        assert_eq!(&text[b.site().range()], "*x");
+    }
+
+    #[test]
+    fn documents_split() {
+        assert_eq!(load("a: 1\n---\nb: 2\n").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn hostile_yaml_is_refused() {
+        assert!(
+            load("a: 1\na: 2\n")
+                .unwrap_err()
+                .contains("duplicate key \"a\"")
+        );
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..9 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            bomb.push_str(&format!(
+                "l{i}: &l{i} [{}]\n",
+                vec![format!("*{prev}"); 9].join(", ")
+            ));
+        }
+        assert!(load(&bomb).unwrap_err().contains("alias bomb"));
+        let deep = load(&"[".repeat(10_000)).unwrap_err();
+        assert!(
+            deep.contains("nesting deeper") || deep.contains("recursion"),
+            "{deep}"
+        );
+        assert!(load("a: [1, 2\n").unwrap_err().starts_with("t.yaml:"));
+    }
+
+    #[test]
+    fn plain_safety() {
+        assert!(plain_safe("716be7a6-fd40-45a2"));
+        assert!(plain_safe("info@example.com"));
+        for unsafe_text in [
+            "", "12", "true", "null", "a: b", "-x", "a,b", "x #y", "1e5", "~",
+        ] {
+            assert!(!plain_safe(unsafe_text), "{unsafe_text}");
+        }
+    }
+}

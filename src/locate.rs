@@ -1,0 +1,418 @@
+//! Locate: run a profile's selectors over a loaded file and collect the references.
+//!
+//! A [`Reference`] is one string the profile says holds an account or an address: its value,
+//! the span to edit, the site to report (the alias, when reached through one), the list it
+//! is an element of (replace mode may drop it from there) and the setting that holds it.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Error};
+use crate::load::File;
+use crate::node::{Node, Span, Step, Style, Value, parse_normalized_path, path_text};
+use crate::profile::{Kind, Profile};
+
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub doc: usize,
+    pub path: Vec<Step>,
+    pub kind: Kind,
+    pub value: String,
+    /// The text to rewrite.
+    pub span: Span,
+    /// Where to point when reporting it.
+    pub site: Span,
+    pub style: Style,
+    /// The list holding this reference and its position there.
+    pub list: Option<(usize, usize)>,
+    pub holder: Option<usize>,
+    /// Index of the profile selector that found it.
+    pub selector: usize,
+}
+
+/// A list some reference is an element of.
+#[derive(Clone, Debug)]
+pub struct List {
+    pub flow: bool,
+    pub span: Span,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub span: Span,
+    pub value: Option<String>,
+}
+
+/// A setting that holds references: a rule, an alias, a sharing entry.
+#[derive(Clone, Debug)]
+pub struct Holder {
+    pub doc: usize,
+    pub path: Vec<Step>,
+    /// The group, e.g. `rules`.
+    pub group: String,
+    /// The setting's name for people, e.g. `rule "01. Support triage"`.
+    pub label: String,
+}
+
+/// A declared account or address.
+#[derive(Clone, Debug)]
+pub struct Declaration {
+    pub kind: Kind,
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct Located {
+    pub references: Vec<Reference>,
+    pub lists: Vec<List>,
+    pub holders: Vec<Holder>,
+    pub declarations: Vec<Declaration>,
+}
+
+impl Located {
+    pub fn holder(&self, reference: &Reference) -> Option<&Holder> {
+        reference.holder.map(|h| &self.holders[h])
+    }
+
+    /// The summary group of a reference: its holder's group, or `other`.
+    pub fn group(&self, reference: &Reference) -> &str {
+        self.holder(reference).map_or("other", |h| h.group.as_str())
+    }
+}
+
+pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
+    let mut located = Located::default();
+    let mut lists: HashMap<(usize, Vec<Step>), usize> = HashMap::new();
+    let mut seen: HashSet<(Span, Span)> = HashSet::new();
+    let mut errors = Vec::new();
+    let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
+    for (doc_index, doc) in file.docs.iter().enumerate() {
+        if let Some(version) = profile.export_schema_version {
+            if let Err(d) = check_schema_version(file, doc, version) {
+                errors.push(d);
+                continue;
+            }
+        }
+        let holders_start = located.holders.len();
+        for holder in &profile.holders {
+            for found in
+                jsonpath_rust::query::js_path_process(&holder.query, doc).unwrap_or_default()
+            {
+                let Some(path) = parse_normalized_path(&found.path) else {
+                    continue;
+                };
+                located.holders.push(Holder {
+                    doc: doc_index,
+                    label: fill_label(&holder.label, found.val),
+                    group: holder.name.clone(),
+                    path,
+                });
+            }
+        }
+        for (selector_index, selector) in profile.references.iter().enumerate() {
+            let matches =
+                jsonpath_rust::query::js_path_process(&selector.query, doc).unwrap_or_default();
+            for found in matches {
+                let Some(path) = parse_normalized_path(&found.path) else {
+                    continue;
+                };
+                let node = found.val;
+                let elements: Vec<(Vec<Step>, &Node)> = match &node.value {
+                    Value::Null => continue,
+                    Value::List(items, _) => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            let mut p = path.clone();
+                            p.push(Step::Index(i));
+                            (p, item)
+                        })
+                        .collect(),
+                    _ => vec![(path, node)],
+                };
+                for (path, node) in elements {
+                    let Some(value) = node.str() else {
+                        errors.push(diag(
+                            node.site(),
+                            format!(
+                                "{} at {} is {}, but the profile's selector {} says it holds {} \
+                                 references (strings)",
+                                node_word(node),
+                                path_text(&path),
+                                node.type_name(),
+                                selector.path,
+                                selector.kind.as_str()
+                            ),
+                        ));
+                        continue;
+                    };
+                    if node.style() == Style::Block {
+                        errors.push(diag(
+                            node.site(),
+                            format!(
+                                "the reference at {} is a block scalar (| or >), which cutover \
+                                 does not rewrite; write it as a quoted or plain string",
+                                path_text(&path)
+                            ),
+                        ));
+                        continue;
+                    }
+                    if !seen.insert((node.span, node.site())) {
+                        continue;
+                    }
+                    let list = parent_list(doc, doc_index, &path, &mut lists, &mut located.lists);
+                    let holder = (holders_start..located.holders.len())
+                        .filter(|&h| path.starts_with(&located.holders[h].path))
+                        .max_by_key(|&h| located.holders[h].path.len());
+                    located.references.push(Reference {
+                        doc: doc_index,
+                        kind: selector.kind,
+                        value: value.to_owned(),
+                        span: node.span,
+                        site: node.site(),
+                        style: node.style(),
+                        list,
+                        holder,
+                        selector: selector_index,
+                        path,
+                    });
+                }
+            }
+        }
+        for (query, kind) in &profile.declarations {
+            for found in jsonpath_rust::query::js_path_process(query, doc).unwrap_or_default() {
+                if let Some(value) = found.val.str() {
+                    located.declarations.push(Declaration {
+                        kind: *kind,
+                        value: value.to_owned(),
+                        span: found.val.site(),
+                    });
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        // Document order, so that edits and findings read top to bottom.
+        located.references.sort_by_key(|r| (r.site, r.span));
+        Ok(located)
+    } else {
+        Err(Error::many(errors))
+    }
+}
+
+fn node_word(node: &Node) -> &'static str {
+    if node.alias.is_some() {
+        "the value reached through this alias"
+    } else {
+        "the value"
+    }
+}
+
+fn check_schema_version(file: &File, doc: &Node, expected: u32) -> Result<(), Diagnostic> {
+    let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
+    if matches!(doc.value, Value::Null) {
+        return Ok(());
+    }
+    let Some(entries) = doc.entries() else {
+        return Err(diag(
+            doc.span,
+            format!(
+                "an export must be a mapping with `schema_version: {expected}`, not {}",
+                doc.type_name()
+            ),
+        ));
+    };
+    match entries.iter().find(|e| e.key == "schema_version") {
+        None => Err(diag(
+            Span::new(doc.span.start as usize, doc.span.start as usize),
+            format!("missing `schema_version: {expected}` at the top of the export"),
+        )),
+        Some(e) => match e.value.value {
+            Value::Int(v) if v == i64::from(expected) => Ok(()),
+            _ => Err(diag(
+                e.value.site(),
+                format!(
+                    "unsupported schema_version {} (this profile reads version {expected})",
+                    &file.source.text[e.value.span.range()]
+                ),
+            )),
+        },
+    }
+}
+
+/// Registers the list a reference stands in, when its parent is a list.
+fn parent_list(
+    doc: &Node,
+    doc_index: usize,
+    path: &[Step],
+    index: &mut HashMap<(usize, Vec<Step>), usize>,
+    lists: &mut Vec<List>,
+) -> Option<(usize, usize)> {
+    let (Step::Index(position), parent_path) = path.split_last()? else {
+        return None;
+    };
+    let key = (doc_index, parent_path.to_vec());
+    if let Some(&list) = index.get(&key) {
+        return Some((list, *position));
+    }
+    let parent = doc.at(parent_path)?;
+    let Value::List(items, flow) = &parent.value else {
+        return None;
+    };
+    lists.push(List {
+        flow: *flow,
+        span: parent.span,
+        items: items
+            .iter()
+            .map(|n| Item {
+                span: n.span,
+                value: n.str().map(str::to_owned),
+            })
+            .collect(),
+    });
+    index.insert(key, lists.len() - 1);
+    Some((lists.len() - 1, *position))
+}
+
+/// Fills `{field}` and `{a|b}` placeholders from a holder node's fields.
+fn fill_label(template: &str, node: &Node) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let fields = &rest[open + 1..open + close];
+        let value = fields
+            .split('|')
+            .find_map(|f| match node.field(f).map(|n| &n.value) {
+                Some(Value::Str(s, _)) => Some(s.clone()),
+                Some(Value::Int(i)) => Some(i.to_string()),
+                _ => None,
+            });
+        out.push_str(value.as_deref().unwrap_or("?"));
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+
+    fn locate_text(name: &str, text: &str) -> Result<Located, Error> {
+        let file = File::parse(Source::from_text(name, text)).unwrap();
+        locate(&file, &Profile::resolve("missive").unwrap())
+    }
+
+    const EXPORT: &str = "schema_version: 1
+rules:
+  - id: r1
+    description: \"01. acc-old in a description\"
+    conditions:
+      match: all
+      items:
+        - {field: subject, op: is, value: acc-old}
+        - match: at_least_one
+          items:
+            - {field: email_account, op: is, value: [acc-old, acc-2]}
+            - {field: account, op: is_not, value: acc-3}
+    actions:
+      - {type: send_response, from: {account: acc-old, address: info@old.example}}
+aliases:
+  - {id: a1, account: acc-old, address: help@old.example}
+sharing:
+  - {account: acc-old, teams: [t1]}
+accounts:
+  - {id: acc-old, address: info@old.example}
+";
+
+    #[test]
+    fn finds_exactly_the_profile_locations() {
+        let located = locate_text("e.yaml", EXPORT).unwrap();
+        let found: Vec<(String, &str, &str)> = located
+            .references
+            .iter()
+            .map(|r| (path_text(&r.path), r.value.as_str(), located.group(r)))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "rules[0].conditions.items[1].items[0].value[0]".into(),
+                    "acc-old",
+                    "rules"
+                ),
+                (
+                    "rules[0].conditions.items[1].items[0].value[1]".into(),
+                    "acc-2",
+                    "rules"
+                ),
+                (
+                    "rules[0].conditions.items[1].items[1].value".into(),
+                    "acc-3",
+                    "rules"
+                ),
+                (
+                    "rules[0].actions[0].from.account".into(),
+                    "acc-old",
+                    "rules"
+                ),
+                (
+                    "rules[0].actions[0].from.address".into(),
+                    "info@old.example",
+                    "rules"
+                ),
+                ("aliases[0].account".into(), "acc-old", "aliases"),
+                ("aliases[0].address".into(), "help@old.example", "aliases"),
+                ("sharing[0].account".into(), "acc-old", "sharing"),
+            ]
+        );
+        assert_eq!(
+            located.holder(&located.references[0]).unwrap().label,
+            "rule \"01. acc-old in a description\""
+        );
+        assert_eq!(located.declarations.len(), 2);
+        let list = &located.lists[located.references[0].list.unwrap().0];
+        assert!(list.flow);
+        assert_eq!(list.items.len(), 2);
+    }
+
+    #[test]
+    fn a_non_string_reference_is_an_error() {
+        let e =
+            locate_text("e.yaml", "schema_version: 1\naliases:\n  - {account: 12}\n").unwrap_err();
+        let text = e.diagnostics[0].to_string();
+        assert!(
+            text.starts_with("e.yaml:3:15: error: the value at aliases[0].account is a number"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn schema_version_is_required() {
+        let e = locate_text("e.json", "{\"rules\": []}").unwrap_err();
+        assert!(
+            e.diagnostics[0]
+                .message
+                .contains("missing `schema_version: 1`")
+        );
+        let e = locate_text("e.json", "{\"schema_version\": 2}").unwrap_err();
+        assert!(
+            e.diagnostics[0]
+                .to_string()
+                .starts_with("e.json:1:20: error: unsupported schema_version 2")
+        );
+    }
+
+    #[test]
+    fn labels_fill_placeholders() {
+        let source = Source::from_text("x.json", "{\"a\": \"x\", \"n\": 3}");
+        let node = crate::load::json::parse(&source).unwrap();
+        assert_eq!(fill_label("r {b|a} {n} {zz}", &node), "r x 3 ?");
+    }
+}

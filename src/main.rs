@@ -1,0 +1,19 @@
+//! The `cutover` binary: parse the command line, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cutover::cli::Cli::parse();
+    let color = cutover::cli::stderr_color(cli.color);
+    match cutover::commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            for diagnostic in &error.diagnostics {
+                eprint!("{}", diagnostic.render(color));
+            }
+            ExitCode::from(2)
+        }
+    }
+}

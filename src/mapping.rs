@@ -1,0 +1,322 @@
+//! The mapping file: which old account IDs and addresses become which new ones.
+//!
+//! A mapping is validated as a whole before any file is touched: a chain (`a → b → c`) or a
+//! cycle would make the result depend on the order of edits, and a target that no input
+//! declares is almost always a typo in a long UUID.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::decode::decode;
+use crate::diagnostic::{Diagnostic, Error};
+use crate::load::File;
+use crate::node::{Node, Span};
+use crate::profile::Kind;
+use crate::source::Source;
+
+/// The mapping file format (schema_version 1).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cutover mapping")]
+pub struct MappingFile {
+    /// Always 1.
+    pub schema_version: u32,
+    /// Old account ID to new account ID. IDs are opaque strings, compared exactly.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, String>,
+    /// Old address to new address, compared case-insensitively, written as given here.
+    #[serde(default)]
+    pub addresses: BTreeMap<String, String>,
+}
+
+/// One entry of the mapping, with where it stands for error messages.
+#[derive(Clone, Debug)]
+pub struct Pair {
+    pub old: String,
+    pub new: String,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct Mapping {
+    pub source: Source,
+    pub accounts: Vec<Pair>,
+    pub addresses: Vec<Pair>,
+    account_index: HashMap<String, usize>,
+    address_index: HashMap<String, usize>,
+}
+
+/// Which mapping entry a value matched: its table and position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryId {
+    pub addresses: bool,
+    pub index: usize,
+}
+
+impl Mapping {
+    pub fn read(path: &Path) -> Result<Mapping, Error> {
+        Mapping::from_source(Source::read(path)?)
+    }
+
+    pub fn from_source(source: Source) -> Result<Mapping, Error> {
+        let file = File::parse(source)?;
+        let source = file.source;
+        let [doc] = file.docs.as_slice() else {
+            return Err(Diagnostic::file(
+                &source.name,
+                "a mapping file holds exactly one document",
+            )
+            .into());
+        };
+        let spec: MappingFile = decode(&source, doc, "invalid mapping")?;
+        if spec.schema_version != 1 {
+            let at = doc.field("schema_version").map_or(doc.span, |n| n.span);
+            return Err(Diagnostic::at(
+                &source,
+                at,
+                format!(
+                    "unsupported mapping schema_version {} (expected 1)",
+                    spec.schema_version
+                ),
+            )
+            .into());
+        }
+        let accounts = pairs(doc.field("accounts"));
+        let addresses = pairs(doc.field("addresses"));
+        if accounts.is_empty() && addresses.is_empty() {
+            return Err(Diagnostic::file(
+                &source.name,
+                "the mapping is empty: give at least one entry under `accounts` or `addresses`",
+            )
+            .into());
+        }
+        let mut errors = Vec::new();
+        validate(&source, &accounts, |s| s.to_owned(), "account", &mut errors);
+        validate(
+            &source,
+            &addresses,
+            |s| s.to_lowercase(),
+            "address",
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Err(Error::many(errors));
+        }
+        let account_index = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.old.clone(), i))
+            .collect();
+        let address_index = addresses
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.old.to_lowercase(), i))
+            .collect();
+        Ok(Mapping {
+            source,
+            accounts,
+            addresses,
+            account_index,
+            address_index,
+        })
+    }
+
+    /// The entry a value of this kind matches, if any.
+    pub fn lookup(&self, kind: Kind, value: &str) -> Option<(EntryId, &str)> {
+        let (index, addresses) = match kind {
+            Kind::Account => (self.account_index.get(value).copied(), false),
+            Kind::Address | Kind::AddressInText => {
+                (self.address_index.get(&value.to_lowercase()).copied(), true)
+            }
+        };
+        let index = index?;
+        let table = if addresses {
+            &self.addresses
+        } else {
+            &self.accounts
+        };
+        Some((EntryId { addresses, index }, &table[index].new))
+    }
+
+    pub fn entry(&self, id: EntryId) -> &Pair {
+        if id.addresses {
+            &self.addresses[id.index]
+        } else {
+            &self.accounts[id.index]
+        }
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = EntryId> {
+        (0..self.accounts.len())
+            .map(|index| EntryId {
+                addresses: false,
+                index,
+            })
+            .chain((0..self.addresses.len()).map(|index| EntryId {
+                addresses: true,
+                index,
+            }))
+    }
+
+    /// Every old ID: the accounts this mapping removes.
+    pub fn is_source(&self, kind: Kind, value: &str) -> bool {
+        self.lookup(kind, value).is_some()
+    }
+
+    /// When the inputs declare accounts, every target must be one of them.
+    pub fn check_targets(&self, declared_accounts: &HashSet<String>) -> Result<(), Error> {
+        let errors: Vec<_> = self
+            .accounts
+            .iter()
+            .filter(|p| !declared_accounts.contains(&p.new))
+            .map(|p| {
+                Diagnostic::at(
+                    &self.source,
+                    p.span,
+                    format!(
+                        "new account {} is not declared in any input's `accounts`; \
+                         is the ID mistyped, or is the new account's export missing?",
+                        p.new
+                    ),
+                )
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::many(errors))
+        }
+    }
+}
+
+fn pairs(table: Option<&Node>) -> Vec<Pair> {
+    table
+        .and_then(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| Pair {
+            old: e.key.clone(),
+            new: e.value.str().unwrap_or_default().to_owned(),
+            span: e.key_span,
+        })
+        .collect()
+}
+
+fn validate(
+    source: &Source,
+    pairs: &[Pair],
+    normalize: impl Fn(&str) -> String,
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let mut seen = HashSet::new();
+    let sources: HashMap<String, &Pair> = pairs.iter().map(|p| (normalize(&p.old), p)).collect();
+    for pair in pairs {
+        let (old, new) = (normalize(&pair.old), normalize(&pair.new));
+        let problem = if pair.old.trim().is_empty() {
+            Some(format!("empty old {what}"))
+        } else if pair.new.trim().is_empty() {
+            Some(format!("{what} {} is mapped to an empty value", pair.old))
+        } else if old == new {
+            Some(format!("{what} {} is mapped to itself", pair.old))
+        } else if !seen.insert(old.clone()) {
+            Some(format!(
+                "{what} {} is mapped twice (addresses compare case-insensitively)",
+                pair.old
+            ))
+        } else if let Some(next) = sources.get(&new) {
+            Some(format!(
+                "{what} {} is mapped to {}, which is itself mapped (to {}); \
+                 chains and cycles are not allowed: map every old {what} straight to its final one",
+                pair.old, pair.new, next.new
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            errors.push(Diagnostic::at(source, pair.span, message));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Mapping, String> {
+        Mapping::from_source(Source::from_text("m.yaml", text)).map_err(|e| {
+            e.diagnostics
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("")
+        })
+    }
+
+    #[test]
+    fn lookups_are_exact_for_ids_and_case_insensitive_for_addresses() {
+        let m = load("schema_version: 1\naccounts: {a1: b1}\naddresses: {Info@Old.example: info@new.example}\n").unwrap();
+        assert_eq!(m.lookup(Kind::Account, "a1").unwrap().1, "b1");
+        assert!(m.lookup(Kind::Account, "A1").is_none());
+        assert_eq!(
+            m.lookup(Kind::Address, "INFO@old.example").unwrap().1,
+            "info@new.example"
+        );
+    }
+
+    #[test]
+    fn invalid_mappings_are_refused_with_their_line() {
+        let cases = [
+            (
+                "schema_version: 2\naccounts: {a: b}\n",
+                "m.yaml:1:17: error: unsupported mapping schema_version 2",
+            ),
+            ("schema_version: 1\n", "the mapping is empty"),
+            (
+                "schema_version: 1\naccounts:\n  a: b\n  a: c\n",
+                "m.yaml:4:3: error: duplicate key \"a\"",
+            ),
+            (
+                "schema_version: 1\naccounts:\n  a: ''\n",
+                "m.yaml:3:3: error: account a is mapped to an empty value",
+            ),
+            ("schema_version: 1\naccounts:\n  a: a\n", "mapped to itself"),
+            (
+                "schema_version: 1\naccounts:\n  a: b\n  b: c\n",
+                "m.yaml:3:3: error: account a is mapped to b, which is itself mapped (to c)",
+            ),
+            (
+                "schema_version: 1\naddresses:\n  A@x.example: b@x.example\n  a@X.example: c@x.example\n",
+                "mapped twice",
+            ),
+            (
+                "schema_version: 1\naccounts: {a: 1}\n",
+                "invalid type: integer `1`, expected a string",
+            ),
+            (
+                "schema_version: 1\naccount: {a: b}\n",
+                "unknown field `account`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = load(text).unwrap_err();
+            assert!(e.contains(expected), "{text:?}\n{e}");
+        }
+    }
+
+    #[test]
+    fn undeclared_targets_are_named() {
+        let m = load("schema_version: 1\naccounts:\n  a: b\n  c: d\n").unwrap();
+        let declared: HashSet<String> = ["b".to_owned()].into();
+        let e = m.check_targets(&declared).unwrap_err();
+        assert_eq!(e.diagnostics.len(), 1);
+        assert!(
+            e.diagnostics[0]
+                .message
+                .contains("new account d is not declared")
+        );
+    }
+}

@@ -1,0 +1,403 @@
+//! The spanned document tree that both loaders build and every later step reads.
+//!
+//! A [`Node`] is a value that remembers where it stands in its file: the byte span of its
+//! text (quotes included for a quoted scalar) and, when it was reached through a YAML alias,
+//! where that alias stands. JSONPath selectors run directly on this tree (it implements
+//! jsonpath-rust's `Queryable`), so a match is already a located value: there is no second
+//! lookup from a path back to a position.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use jsonpath_rust::query::queryable::Queryable;
+
+/// A byte range in a source file. `u32` keeps nodes small; files over 4 GiB are refused.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// How a scalar was written, so that a rewritten value can be written the same way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Style {
+    /// A JSON string.
+    #[default]
+    Json,
+    /// A YAML plain (unquoted) scalar.
+    Plain,
+    /// A YAML single-quoted scalar.
+    SingleQuoted,
+    /// A YAML double-quoted scalar.
+    DoubleQuoted,
+    /// A YAML literal (`|`) or folded (`>`) block scalar.
+    Block,
+}
+
+/// One value of a loaded document.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    pub span: Span,
+    /// Where the YAML alias stands when this node was reached through one.
+    pub alias: Option<Span>,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String, Style),
+    /// Items, and whether the list is written in flow style (`[a, b]`; every JSON array).
+    List(Vec<Node>, bool),
+    Map(Vec<Entry>),
+}
+
+/// A mapping entry: the key's text and span, and the value.
+#[derive(Clone, Debug, Default)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Node {
+    pub fn new(span: Span, value: Value) -> Node {
+        Node {
+            span,
+            alias: None,
+            value,
+        }
+    }
+
+    /// Where a finding about this node should point: the alias if it came through one.
+    pub fn site(&self) -> Span {
+        self.alias.unwrap_or(self.span)
+    }
+
+    pub fn str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn style(&self) -> Style {
+        match &self.value {
+            Value::Str(_, style) => *style,
+            _ => Style::Json,
+        }
+    }
+
+    pub fn items(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::List(items, _) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn field(&self, key: &str) -> Option<&Node> {
+        self.entries()?
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| &e.value)
+    }
+
+    /// The node at a path of keys and indexes below this one.
+    pub fn at(&self, path: &[Step]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, step| match step {
+            Step::Key(k) => node.field(k),
+            Step::Index(i) => node.items()?.get(*i),
+        })
+    }
+
+    /// A short word for the kind of value, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) | Value::Float(_) => "a number",
+            Value::Str(..) => "a string",
+            Value::List(..) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The plain data, for decoding into typed structs with serde.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::Str(s, _) => s.as_str().into(),
+            Value::List(items, _) => items.iter().map(Node::to_json).collect(),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|e| (e.key.clone(), e.value.to_json()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
+
+    /// Every node of the tree, depth first, with its path.
+    pub fn walk<'a>(&'a self, path: &mut Vec<Step>, visit: &mut dyn FnMut(&[Step], &'a Node)) {
+        visit(path, self);
+        match &self.value {
+            Value::List(items, _) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(Step::Index(i));
+                    item.walk(path, visit);
+                    path.pop();
+                }
+            }
+            Value::Map(entries) => {
+                for e in entries {
+                    path.push(Step::Key(e.key.clone()));
+                    e.value.walk(path, visit);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One step of a path into a document.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Key(k) => write!(f, ".{k}"),
+            Step::Index(i) => write!(f, "[{i}]"),
+        }
+    }
+}
+
+/// Writes a path the way a reader of the export would: `rules[3].conditions.items[0]`.
+pub fn path_text(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) if out.is_empty() => out.push_str(k),
+            step => out.push_str(&step.to_string()),
+        }
+    }
+    if out.is_empty() { "$".into() } else { out }
+}
+
+/// Parses a normalized path as jsonpath-rust reports it (`$['rules'][0]['value']`).
+pub fn parse_normalized_path(text: &str) -> Option<Vec<Step>> {
+    let mut chars = text.strip_prefix('$')?.chars().peekable();
+    let mut steps = Vec::new();
+    while let Some(c) = chars.next() {
+        if c != '[' {
+            return None;
+        }
+        if chars.peek() == Some(&'\'') {
+            chars.next();
+            let mut key = String::new();
+            loop {
+                match chars.next()? {
+                    '\'' => break,
+                    '\\' => match chars.next()? {
+                        'b' => key.push('\u{8}'),
+                        'f' => key.push('\u{c}'),
+                        'n' => key.push('\n'),
+                        'r' => key.push('\r'),
+                        't' => key.push('\t'),
+                        'u' => {
+                            let hex: String = (0..4).filter_map(|_| chars.next()).collect();
+                            key.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                        }
+                        other => key.push(other),
+                    },
+                    other => key.push(other),
+                }
+            }
+            steps.push(Step::Key(key));
+        } else {
+            let mut digits = String::new();
+            while let Some(d) = chars.next_if(|c| c.is_ascii_digit()) {
+                digits.push(d);
+            }
+            steps.push(Step::Index(digits.parse().ok()?));
+        }
+        if chars.next()? != ']' {
+            return None;
+        }
+    }
+    Some(steps)
+}
+
+impl PartialEq for Node {
+    /// Nodes compare by value only, as JSONPath filters and the verifier need.
+    fn eq(&self, other: &Node) -> bool {
+        match (&self.value, &other.value) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => *a as f64 == *b,
+            (Value::Str(a, _), Value::Str(b, _)) => a == b,
+            (Value::List(a, _), Value::List(b, _)) => a == b,
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| x.key == y.key && x.value == y.value)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl From<&str> for Node {
+    fn from(s: &str) -> Node {
+        Node::new(Span::default(), Value::Str(s.to_owned(), Style::Json))
+    }
+}
+
+impl From<String> for Node {
+    fn from(s: String) -> Node {
+        Node::new(Span::default(), Value::Str(s, Style::Json))
+    }
+}
+
+impl From<bool> for Node {
+    fn from(b: bool) -> Node {
+        Node::new(Span::default(), Value::Bool(b))
+    }
+}
+
+impl From<i64> for Node {
+    fn from(i: i64) -> Node {
+        Node::new(Span::default(), Value::Int(i))
+    }
+}
+
+impl From<f64> for Node {
+    fn from(f: f64) -> Node {
+        Node::new(Span::default(), Value::Float(f))
+    }
+}
+
+impl From<Vec<Node>> for Node {
+    fn from(items: Vec<Node>) -> Node {
+        Node::new(Span::default(), Value::List(items, true))
+    }
+}
+
+impl Queryable for Node {
+    fn get(&self, key: &str) -> Option<&Self> {
+        self.field(key)
+    }
+
+    fn as_array(&self) -> Option<&Vec<Self>> {
+        match &self.value {
+            Value::List(items, _) => Some(items),
+            _ => None,
+        }
+    }
+
+    fn as_object(&self) -> Option<Vec<(&str, &Self)>> {
+        self.entries()
+            .map(|entries| entries.iter().map(|e| (e.key.as_str(), &e.value)).collect())
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        self.str()
+    }
+
+    fn as_i64(&self) -> Option<i64> {
+        match self.value {
+            Value::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self.value {
+            Value::Float(f) => Some(f),
+            Value::Int(i) => Some(i as f64),
+            _ => None,
+        }
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn null() -> Self {
+        Node::default()
+    }
+
+    fn extension_custom(_name: &str, _args: Vec<Cow<Self>>) -> Self {
+        Node::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalized_paths_parse_with_escapes() {
+        let steps = parse_normalized_path(r"$['rules'][12]['a\'b']['\u000a']").unwrap();
+        assert_eq!(
+            steps,
+            vec![
+                Step::Key("rules".into()),
+                Step::Index(12),
+                Step::Key("a'b".into()),
+                Step::Key("\n".into()),
+            ]
+        );
+        assert_eq!(parse_normalized_path("$"), Some(vec![]));
+        assert_eq!(parse_normalized_path("rules"), None);
+    }
+
+    #[test]
+    fn path_text_reads_naturally() {
+        let path = vec![
+            Step::Key("rules".into()),
+            Step::Index(3),
+            Step::Key("value".into()),
+        ];
+        assert_eq!(path_text(&path), "rules[3].value");
+        assert_eq!(path_text(&[]), "$");
+    }
+}

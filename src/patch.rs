@@ -1,0 +1,253 @@
+//! Renders a file's edits as a unified diff that `patch -p1` and `git apply` accept.
+//!
+//! Hunks are built from the known edits rather than by diffing the whole file: the changed
+//! lines are exactly the lines the edits touch, so the cost grows with the number of edits,
+//! not with the size of the file (a general line diff over a large file with many edits is
+//! quadratic). Line endings are kept byte for byte, so a CRLF file gives a CRLF patch.
+
+use std::fmt::Write;
+use std::ops::Range;
+
+use crate::edit::{self, Edit};
+use crate::source::Source;
+
+pub const CONTEXT: usize = 3;
+
+/// One run of changed lines: old lines `old` (0-based, half-open) become `new_text`.
+struct Block {
+    old: Range<usize>,
+    new_text: String,
+}
+
+pub struct Style {
+    pub color: bool,
+}
+
+/// The unified diff of one file; empty when there are no edits.
+pub fn render(source: &Source, edits: &[Edit], name: &str, style: &Style) -> String {
+    if edits.is_empty() {
+        return String::new();
+    }
+    let blocks = blocks(source, edits);
+    let paint = |code: &str, line: &str| {
+        if style.color {
+            format!("\x1b[{code}m{line}\x1b[0m")
+        } else {
+            line.to_owned()
+        }
+    };
+    let mut out = String::new();
+    out.push_str(&paint("1", &format!("--- a/{name}")));
+    out.push('\n');
+    out.push_str(&paint("1", &format!("+++ b/{name}")));
+    out.push('\n');
+
+    let line_count = if source.text.is_empty() {
+        0
+    } else {
+        source.line_count() - usize::from(source.text.ends_with('\n'))
+    };
+    let mut delta: isize = 0;
+    let mut i = 0;
+    while i < blocks.len() {
+        // Blocks whose context would touch are one hunk.
+        let mut j = i;
+        while j + 1 < blocks.len() && blocks[j + 1].old.start <= blocks[j].old.end + 2 * CONTEXT {
+            j += 1;
+        }
+        let start = blocks[i].old.start.saturating_sub(CONTEXT);
+        let end = (blocks[j].old.end + CONTEXT).min(line_count);
+        let mut body = String::new();
+        let (mut old_len, mut new_len) = (0, 0);
+        let mut line = start;
+        for block in &blocks[i..=j] {
+            for l in line..block.old.start {
+                push_line(&mut body, ' ', line_of(source, l), &paint, "");
+                old_len += 1;
+                new_len += 1;
+            }
+            for l in block.old.clone() {
+                push_line(&mut body, '-', line_of(source, l), &paint, "31");
+                old_len += 1;
+            }
+            for new_line in block.new_text.split_inclusive('\n') {
+                push_line(&mut body, '+', new_line, &paint, "32");
+                new_len += 1;
+            }
+            line = block.old.end;
+        }
+        for l in line..end {
+            push_line(&mut body, ' ', line_of(source, l), &paint, "");
+            old_len += 1;
+            new_len += 1;
+        }
+        let old_start = if old_len == 0 { start } else { start + 1 };
+        let new_start_line = start as isize + delta;
+        let new_start = if new_len == 0 {
+            new_start_line
+        } else {
+            new_start_line + 1
+        };
+        let header = format!(
+            "@@ -{} +{} @@",
+            range_text(old_start, old_len),
+            range_text(new_start.max(0) as usize, new_len)
+        );
+        out.push_str(&paint("36", &header));
+        out.push('\n');
+        out.push_str(&body);
+        delta += new_len as isize - old_len as isize;
+        i = j + 1;
+    }
+    out
+}
+
+fn range_text(start: usize, len: usize) -> String {
+    if len == 1 {
+        start.to_string()
+    } else {
+        format!("{start},{len}")
+    }
+}
+
+fn line_of(source: &Source, index: usize) -> &str {
+    &source.text[source.line_range(index)]
+}
+
+fn push_line(
+    out: &mut String,
+    sign: char,
+    line: &str,
+    paint: &dyn Fn(&str, &str) -> String,
+    code: &str,
+) {
+    let (content, newline) = match line.strip_suffix('\n') {
+        Some(content) => (content, true),
+        None => (line, false),
+    };
+    let text = format!("{sign}{content}");
+    if code.is_empty() {
+        out.push_str(&text);
+    } else {
+        // Colour must not swallow a CR: keep it outside the escape.
+        let (visible, cr) = match text.strip_suffix('\r') {
+            Some(v) => (v, "\r"),
+            None => (text.as_str(), ""),
+        };
+        let _ = write!(out, "{}{cr}", paint(code, visible));
+    }
+    out.push('\n');
+    if !newline {
+        out.push_str("\\ No newline at end of file\n");
+    }
+}
+
+/// Groups edits into runs of whole changed lines.
+fn blocks(source: &Source, edits: &[Edit]) -> Vec<Block> {
+    let text = &source.text;
+    let mut blocks: Vec<(Range<usize>, Vec<Edit>)> = Vec::new();
+    for e in edits {
+        let first = source.line_index(e.range.start);
+        let at_line_start = source.line_range(first).start == e.range.start;
+        let lines = if e.range.is_empty() && at_line_start && e.content.ends_with('\n') {
+            first..first
+        } else if e.range.is_empty() {
+            first..first + 1
+        } else {
+            first..source.line_index(e.range.end - 1) + 1
+        };
+        match blocks.last_mut() {
+            Some((range, list))
+                if lines.start <= range.end && !(range.is_empty() && lines.is_empty()) =>
+            {
+                range.end = range.end.max(lines.end);
+                list.push(e.clone());
+            }
+            _ => blocks.push((lines, vec![e.clone()])),
+        }
+    }
+    blocks
+        .into_iter()
+        .map(|(lines, list)| {
+            let from = if lines.start < source.line_count() {
+                source.line_range(lines.start).start
+            } else {
+                text.len()
+            };
+            let to = if lines.is_empty() {
+                from
+            } else {
+                source.line_range(lines.end - 1).end
+            };
+            let shifted: Vec<Edit> = list
+                .iter()
+                .map(|e| Edit::replace(e.range.start - from..e.range.end - from, e.content.clone()))
+                .collect();
+            Block {
+                old: lines,
+                new_text: edit::apply(&text[from..to], &shifted),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diff(text: &str, edits: Vec<Edit>) -> String {
+        let source = Source::from_text("f", text);
+        render(
+            &source,
+            &edit::normalize(edits).unwrap(),
+            "f.yaml",
+            &Style { color: false },
+        )
+    }
+
+    #[test]
+    fn one_changed_line_with_context() {
+        let text = "1\n2\n3\n4 old\n5\n6\n7\n8\n";
+        let d = diff(text, vec![Edit::replace(8..11, "new")]);
+        assert_eq!(
+            d,
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,7 +1,7 @@\n 1\n 2\n 3\n-4 old\n+4 new\n 5\n 6\n 7\n"
+        );
+    }
+
+    #[test]
+    fn a_deleted_line_and_a_missing_final_newline() {
+        let text = "a\nold\nb";
+        let d = diff(text, vec![Edit::delete(2..6)]);
+        assert_eq!(
+            d,
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,3 +1,2 @@\n a\n-old\n b\n\\ No newline at end of file\n"
+        );
+        let d = diff(text, vec![Edit::replace(6..7, "c")]);
+        assert!(
+            d.ends_with("-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn distant_edits_make_separate_hunks_with_shifted_starts() {
+        let text: String = (1..=20).map(|i| format!("{i}\n")).collect();
+        let start_of = |n: usize| text.find(&format!("\n{n}\n")).unwrap() + 1;
+        let d = diff(
+            &text,
+            vec![
+                Edit::delete(start_of(2)..start_of(3)),
+                Edit::replace(start_of(15)..start_of(15) + 2, "XV"),
+            ],
+        );
+        assert!(d.contains("@@ -1,5 +1,4 @@\n"), "{d}");
+        assert!(d.contains("@@ -12,7 +11,7 @@\n"), "{d}");
+    }
+
+    #[test]
+    fn crlf_lines_stay_crlf() {
+        let d = diff("a: old\r\nb: c\r\n", vec![Edit::replace(3..6, "new")]);
+        assert!(d.contains("-a: old\r\n+a: new\r\n b: c\r\n"), "{d:?}");
+    }
+}

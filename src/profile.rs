@@ -1,0 +1,291 @@
+//! Profiles: where an export format keeps its account and address references, as data.
+//!
+//! A profile is a list of RFC 9535 JSONPath selectors, each marked with the kind of value it
+//! selects, plus where accounts are declared and how to name the setting that holds a
+//! reference. The built-in `missive` profile describes the app's own export; users bring
+//! their own for other tools. Every command finds references through a profile, so there is
+//! one path from selectors to edits whatever the format.
+
+use std::path::Path;
+
+use jsonpath_rust::parser::model::JpQuery;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::decode::decode;
+use crate::diagnostic::{Diagnostic, Error};
+use crate::load::File;
+use crate::node::{Node, Span};
+use crate::source::Source;
+
+/// The profile file format (schema_version 1).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cutover profile")]
+pub struct ProfileFile {
+    /// Always 1.
+    pub schema_version: u32,
+    /// Short name, shown in summaries.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// When set, every export document must carry `schema_version` with this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_schema_version: Option<u32>,
+    /// Where references are.
+    pub references: Vec<SelectorSpec>,
+    /// Where accounts and addresses are declared, for `check`'s dangling test.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declarations: Vec<DeclarationSpec>,
+    /// The settings that hold references, to name them in summaries and findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holders: Vec<HolderSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectorSpec {
+    /// An RFC 9535 JSONPath. It must select strings, or lists of strings.
+    pub path: String,
+    pub kind: Kind,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationSpec {
+    pub path: String,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolderSpec {
+    /// Selects the settings (a rule, an alias); a reference belongs to the one it is inside.
+    pub path: String,
+    /// The group name used in summaries, e.g. `rules`.
+    pub name: String,
+    /// How to name one setting: `{field}` is replaced by that field's value;
+    /// `{a|b}` takes the first field present.
+    pub label: String,
+}
+
+/// What a selected string holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// The whole string is an account ID (opaque, compared exactly).
+    Account,
+    /// The whole string is an email address (compared case-insensitively).
+    Address,
+    /// Mapped addresses are replaced where they appear as whole addresses inside the text.
+    AddressInText,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Account => "account",
+            Kind::Address => "address",
+            Kind::AddressInText => "address-in-text",
+        }
+    }
+}
+
+/// A compiled selector.
+#[derive(Debug)]
+pub struct Selector {
+    pub path: String,
+    pub query: JpQuery,
+    pub kind: Kind,
+    pub note: String,
+}
+
+#[derive(Debug)]
+pub struct Holder {
+    pub query: JpQuery,
+    pub name: String,
+    pub label: String,
+}
+
+/// A loaded, compiled profile.
+#[derive(Debug)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    pub export_schema_version: Option<u32>,
+    pub references: Vec<Selector>,
+    pub declarations: Vec<(JpQuery, Kind)>,
+    pub holders: Vec<Holder>,
+    /// The profile's own text, for `profiles show`.
+    pub text: String,
+}
+
+/// The built-in profiles, by name, as shipped text.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("missive", include_str!("profiles/missive.yaml")),
+    ("gmail", include_str!("profiles/gmail.yaml")),
+    ("graph", include_str!("profiles/graph.yaml")),
+];
+
+impl Profile {
+    /// A built-in profile by name, or a profile file by path.
+    pub fn resolve(spec: &str) -> Result<Profile, Error> {
+        match BUILTIN.iter().find(|(name, _)| *name == spec) {
+            Some((name, text)) => Profile::from_source(Source::from_text(
+                &format!("<built-in profile {name}>"),
+                text,
+            )),
+            None if Path::new(spec).exists() => {
+                Profile::from_source(Source::read(Path::new(spec))?)
+            }
+            None => Err(Error::plain(format!(
+                "no profile named '{spec}' and no such file (built-in profiles: {})",
+                BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    pub fn from_source(source: Source) -> Result<Profile, Error> {
+        let file = File::parse(source)?;
+        let source = &file.source;
+        let [doc] = file.docs.as_slice() else {
+            return Err(Diagnostic::file(
+                &source.name,
+                "a profile file holds exactly one document",
+            )
+            .into());
+        };
+        let spec: ProfileFile = decode(source, doc, "invalid profile")?;
+        if spec.schema_version != 1 {
+            let at = doc.field("schema_version").map_or(doc.span, |n| n.span);
+            return Err(Diagnostic::at(
+                source,
+                at,
+                format!(
+                    "unsupported profile schema_version {} (expected 1)",
+                    spec.schema_version
+                ),
+            )
+            .into());
+        }
+        let path_node = |list: &str, i: usize| {
+            doc.field(list)
+                .and_then(|l| l.items()?.get(i))
+                .and_then(|item| item.field("path"))
+        };
+        let compile =
+            |list: &str, i: usize, path: &str| compile_path(source, path_node(list, i), path);
+        let references =
+            crate::diagnostic::collect(spec.references.iter().enumerate().map(|(i, s)| {
+                Ok(Selector {
+                    query: compile("references", i, &s.path)?,
+                    path: s.path.clone(),
+                    kind: s.kind,
+                    note: s.note.clone(),
+                })
+            }))?;
+        let declarations = crate::diagnostic::collect(
+            spec.declarations
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Ok((compile("declarations", i, &d.path)?, d.kind))),
+        )?;
+        let holders = crate::diagnostic::collect(spec.holders.iter().enumerate().map(|(i, h)| {
+            Ok(Holder {
+                query: compile("holders", i, &h.path)?,
+                name: h.name.clone(),
+                label: h.label.clone(),
+            })
+        }))?;
+        Ok(Profile {
+            name: spec.name,
+            description: spec.description,
+            export_schema_version: spec.export_schema_version,
+            references,
+            declarations,
+            holders,
+            text: source.text.clone(),
+        })
+    }
+}
+
+/// Compiles a JSONPath; an invalid one is reported at its position inside the expression.
+fn compile_path(source: &Source, node: Option<&Node>, path: &str) -> Result<JpQuery, Error> {
+    jsonpath_rust::parser::parse_json_path(path).map_err(|e| {
+        let (offset, reason) = match &e {
+            jsonpath_rust::parser::errors::JsonPathError::PestError(pest) => {
+                let offset = match pest.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((p, _)) => p,
+                };
+                (Some(offset), "invalid JSONPath".to_owned())
+            }
+            other => (None, format!("invalid JSONPath: {other}")),
+        };
+        let column_note = offset.map_or(String::new(), |o| {
+            format!(
+                " at character {} of the expression",
+                path[..o.min(path.len())].chars().count() + 1
+            )
+        });
+        let message = format!("{reason}{column_note}: {path}");
+        match node {
+            Some(node) => {
+                let span = match (offset, &node.value) {
+                    // Point inside the expression when it is written without escapes.
+                    (Some(o), _) if source.text[node.span.range()].contains(path) => {
+                        let inner = node.span.start as usize
+                            + source.text[node.span.range()].find(path).unwrap_or(0)
+                            + o.min(path.len());
+                        Span::new(inner, inner + 1)
+                    }
+                    _ => node.span,
+                };
+                Diagnostic::at(source, span, message)
+            }
+            None => Diagnostic::file(&source.name, message),
+        }
+        .into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_compile() {
+        for (name, _) in BUILTIN {
+            let profile = Profile::resolve(name).unwrap();
+            assert_eq!(&profile.name, name);
+            assert!(!profile.references.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_invalid_path_is_reported_inside_the_expression() {
+        let text = "schema_version: 1\nname: x\nreferences:\n  - path: \"$.a[?@.b ==]\"\n    kind: account\n";
+        let e = Profile::from_source(Source::from_text("p.yaml", text)).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(d.location.as_ref().unwrap().line, 4);
+        assert!(d.location.as_ref().unwrap().column > 12, "{d}");
+        assert!(d.message.contains("invalid JSONPath at character"), "{d}");
+    }
+
+    #[test]
+    fn unknown_fields_and_kinds_are_refused() {
+        let text = "schema_version: 1\nname: x\nreferences:\n  - path: \"$.a\"\n    kind: phone\n";
+        let e = Profile::from_source(Source::from_text("p.yaml", text)).unwrap_err();
+        assert!(
+            e.diagnostics[0].to_string().contains("p.yaml:5:11"),
+            "{}",
+            e.diagnostics[0]
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! The change summary that `diff` and `apply` print on stderr: per file and in total, how
+//! many references of each group were rewritten or dropped, and which mapping entries
+//! matched nothing (often a sign of a wrong export or a mistyped ID).
+
+use std::collections::BTreeSet;
+
+use crate::inputs::Input;
+use crate::mapping::{EntryId, Mapping};
+use crate::plan::{Action, FilePlan};
+use crate::profile::Profile;
+
+#[derive(Default)]
+struct Counts {
+    rewritten: usize,
+    dropped: usize,
+    groups: Vec<(String, usize)>,
+}
+
+impl Counts {
+    fn add(&mut self, group: &str, action: Action) {
+        match action {
+            Action::Rewritten => self.rewritten += 1,
+            Action::Removed => self.dropped += 1,
+        }
+        match self.groups.iter_mut().find(|(g, _)| g == group) {
+            Some((_, n)) => *n += 1,
+            None => self.groups.push((group.to_owned(), 1)),
+        }
+    }
+
+    fn text(&self, order: &[String]) -> String {
+        let mut groups = self.groups.clone();
+        groups.sort_by_key(|(g, _)| order.iter().position(|o| o == g).unwrap_or(usize::MAX));
+        let mut text = format!("{} rewritten", self.rewritten);
+        if self.dropped > 0 {
+            text.push_str(&format!(
+                ", {} dropped from lists that already held the new value",
+                self.dropped
+            ));
+        }
+        let groups: Vec<String> = groups.iter().map(|(g, n)| format!("{g} {n}")).collect();
+        if !groups.is_empty() {
+            text.push_str(&format!(" ({})", groups.join(", ")));
+        }
+        text
+    }
+}
+
+/// `verb` is what happened to the files: "would change" for diff, "changed" for apply.
+pub fn render(
+    inputs: &[Input],
+    plans: &[FilePlan],
+    mapping: &Mapping,
+    profile: &Profile,
+    verb: &str,
+) -> String {
+    let order: Vec<String> = profile.holders.iter().map(|h| h.name.clone()).collect();
+    let mut out = String::new();
+    let mut total = Counts::default();
+    let mut used: BTreeSet<EntryId> = BTreeSet::new();
+    let mut changed_files = 0;
+    for (input, plan) in inputs.iter().zip(plans) {
+        let mut counts = Counts::default();
+        for change in &plan.changes {
+            let reference = &input.located.references[change.reference];
+            let group = input.located.group(reference);
+            counts.add(group, change.action);
+            total.add(group, change.action);
+            used.insert(change.entry);
+        }
+        if !plan.is_empty() {
+            changed_files += 1;
+            out.push_str(&format!(
+                "{}: {}\n",
+                input.file.source.name,
+                counts.text(&order)
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "total: {} in {changed_files} of {} files {verb}\n",
+        total.text(&order),
+        inputs.len()
+    ));
+    for entry in mapping.entries().filter(|e| !used.contains(e)) {
+        let pair = mapping.entry(entry);
+        let line = mapping.source.location(pair.span.start as usize).line;
+        out.push_str(&format!(
+            "note: mapping entry {} -> {} ({}:{line}) matched nothing\n",
+            pair.old, pair.new, mapping.source.name
+        ));
+    }
+    out
+}

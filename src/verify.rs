@@ -1,0 +1,124 @@
+//! Verify: re-parse an edited file and prove that only the planned values changed.
+//!
+//! The old tree, with the planned values substituted and the dropped list items left out,
+//! must equal the new tree value for value and key for key. This is the guard behind the
+//! promise that nothing but the referenced values changes; a mismatch is a bug, and the
+//! file is not written.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::load::{File, parse_text};
+use crate::node::{Node, Span, Value};
+use crate::source::Source;
+
+/// What the plan expects the edited file to hold, keyed by the old value's span.
+#[derive(Debug, Default)]
+pub struct Expected {
+    /// New string values.
+    pub values: HashMap<Span, String>,
+    /// List items that are gone.
+    pub removed: HashSet<Span>,
+    /// Values inserted into a list right after the item with this span.
+    pub inserted: HashMap<Span, Vec<Node>>,
+}
+
+/// Returns the old offset near which the first difference was found, and what it was.
+pub fn verify(old: &File, new_text: &str, expected: &Expected) -> Result<(), (usize, String)> {
+    let source = Source::new(
+        old.source.path.clone(),
+        old.source.name.clone(),
+        new_text.to_owned(),
+    );
+    let new_docs = parse_text(&source, old.format).map_err(|e| {
+        (
+            0,
+            format!("the result does not parse: {}", e.diagnostics[0].message),
+        )
+    })?;
+    if new_docs.len() != old.docs.len() {
+        return Err((0, "the number of documents changed".into()));
+    }
+    for (a, b) in old.docs.iter().zip(&new_docs) {
+        same(a, b, expected)?;
+    }
+    Ok(())
+}
+
+fn same(old: &Node, new: &Node, expected: &Expected) -> Result<(), (usize, String)> {
+    let at = old.span.start as usize;
+    if let Some(value) = expected.values.get(&old.span) {
+        return match new.str() {
+            Some(s) if s == value => Ok(()),
+            _ => Err((
+                at,
+                format!("expected the string {value:?}, found {}", describe(new)),
+            )),
+        };
+    }
+    match (&old.value, &new.value) {
+        (Value::List(a, _), Value::List(b, _)) => {
+            let mut wanted: Vec<&Node> = Vec::new();
+            for item in a {
+                if !expected.removed.contains(&item.span) {
+                    wanted.push(item);
+                }
+                if let Some(extra) = expected.inserted.get(&item.span) {
+                    wanted.extend(extra);
+                }
+            }
+            if wanted.len() != b.len() {
+                return Err((
+                    at,
+                    format!("expected {} list items, found {}", wanted.len(), b.len()),
+                ));
+            }
+            wanted
+                .into_iter()
+                .zip(b)
+                .try_for_each(|(x, y)| same(x, y, expected))
+        }
+        (Value::Map(a), Value::Map(b)) => {
+            if a.len() != b.len() {
+                return Err((at, format!("expected {} keys, found {}", a.len(), b.len())));
+            }
+            a.iter().zip(b).try_for_each(|(x, y)| {
+                if x.key != y.key {
+                    return Err((
+                        x.key_span.start as usize,
+                        format!("key {:?} became {:?}", x.key, y.key),
+                    ));
+                }
+                same(&x.value, &y.value, expected)
+            })
+        }
+        _ if old == new => Ok(()),
+        _ => Err((at, format!("{} became {}", describe(old), describe(new)))),
+    }
+}
+
+fn describe(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s, _) => format!("the string {s:?}"),
+        _ => node.type_name().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catches_a_change_outside_the_plan() {
+        let old = File::parse(Source::from_text("a.yaml", "a: x\nb: [y, z]\n")).unwrap();
+        let y = old.docs[0].field("b").unwrap().items().unwrap()[0].span;
+        let mut expected = Expected::default();
+        expected.values.insert(y, "Y".into());
+        assert!(verify(&old, "a: x\nb: [Y, z]\n", &expected).is_ok());
+        assert!(verify(&old, "a: x2\nb: [Y, z]\n", &expected).is_err());
+        assert!(verify(&old, "a: x\nb: [Y]\n", &expected).is_err());
+        assert!(verify(&old, "a: x\nb: [Y, z\n", &expected).is_err());
+        expected.removed.insert(y);
+        expected.values.clear();
+        assert!(verify(&old, "a: x\nb: [z]\n", &expected).is_ok());
+    }
+}
