@@ -47,8 +47,18 @@ impl Diagnostic {
     pub fn at(source: &Source, span: Span, message: impl Into<String>) -> Diagnostic {
         let start = span.start as usize;
         let location = source.location(start);
-        let line = source.line_text(location.line - 1).to_owned();
-        let line_end = source.line_range(location.line - 1).start + line.len();
+        // Control characters (a NUL, say) would garble the terminal: show their symbols.
+        let line: String = source
+            .line_text(location.line - 1)
+            .chars()
+            .map(|c| match c {
+                '\t' => c,
+                c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+                c => c,
+            })
+            .collect();
+        let line_end =
+            source.line_range(location.line - 1).start + source.line_text(location.line - 1).len();
         let end = (span.end as usize).clamp(start, line_end.max(start));
         let width = source
             .text

@@ -29,7 +29,7 @@ impl Edit {
 /// Sorts edits, drops exact duplicates (one anchor reached through several aliases gives the
 /// same edit more than once) and refuses overlaps, which would make the result ambiguous.
 pub fn normalize(mut edits: Vec<Edit>) -> Result<Vec<Edit>, (Edit, Edit)> {
-    edits.sort_by(|a, b| (a.range.start, a.range.end).cmp(&(b.range.start, b.range.end)));
+    edits.sort_by_key(|a| (a.range.start, a.range.end));
     edits.dedup();
     for pair in edits.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);

@@ -88,11 +88,11 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     let mut errors = Vec::new();
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
     for (doc_index, doc) in file.docs.iter().enumerate() {
-        if let Some(version) = profile.export_schema_version {
-            if let Err(d) = check_schema_version(file, doc, version) {
-                errors.push(d);
-                continue;
-            }
+        if let Some(version) = profile.export_schema_version
+            && let Err(d) = check_schema_version(file, doc, version)
+        {
+            errors.push(d);
+            continue;
         }
         let holders_start = located.holders.len();
         for holder in &profile.holders {
@@ -136,13 +136,13 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                         errors.push(diag(
                             node.site(),
                             format!(
-                                "{} at {} is {}, but the profile's selector {} says it holds {} \
-                                 references (strings)",
+                                "{} at {} holds {} references, so it must be a string, not {} \
+                                 (profile selector {})",
                                 node_word(node),
                                 path_text(&path),
+                                selector.kind.as_str(),
                                 node.type_name(),
                                 selector.path,
-                                selector.kind.as_str()
                             ),
                         ));
                         continue;
@@ -388,7 +388,7 @@ accounts:
             locate_text("e.yaml", "schema_version: 1\naliases:\n  - {account: 12}\n").unwrap_err();
         let text = e.diagnostics[0].to_string();
         assert!(
-            text.starts_with("e.yaml:3:15: error: the value at aliases[0].account is a number"),
+            text.starts_with("e.yaml:3:15: error: the value at aliases[0].account holds account references, so it must be a string, not a number"),
             "{text}"
         );
     }

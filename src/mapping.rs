@@ -227,14 +227,14 @@ fn validate(
                 "{what} {} is mapped twice (addresses compare case-insensitively)",
                 pair.old
             ))
-        } else if let Some(next) = sources.get(&new) {
-            Some(format!(
-                "{what} {} is mapped to {}, which is itself mapped (to {}); \
-                 chains and cycles are not allowed: map every old {what} straight to its final one",
-                pair.old, pair.new, next.new
-            ))
         } else {
-            None
+            sources.get(&new).map(|next| {
+                format!(
+                    "{what} {} is mapped to {}, which is itself mapped (to {}); \
+                 chains and cycles are not allowed: map every old {what} straight to its final one",
+                    pair.old, pair.new, next.new
+                )
+            })
         };
         if let Some(message) = problem {
             errors.push(Diagnostic::at(source, pair.span, message));

@@ -158,7 +158,7 @@ fn blocks(source: &Source, edits: &[Edit]) -> Vec<Block> {
         };
         match blocks.last_mut() {
             Some((range, list))
-                if lines.start <= range.end && !(range.is_empty() && lines.is_empty()) =>
+                if lines.start <= range.end && !(range.start == range.end && lines.is_empty()) =>
             {
                 range.end = range.end.max(lines.end);
                 list.push(e.clone());

@@ -277,13 +277,12 @@ pub fn find_addresses<'m>(
         if glued(bytes.get(end)) {
             continue;
         }
-        if let Some((entry, new)) = mapping.lookup(Kind::AddressInText, &text[start..end]) {
-            if found
+        if let Some((entry, new)) = mapping.lookup(Kind::AddressInText, &text[start..end])
+            && found
                 .last()
                 .is_none_or(|(r, ..): &(std::ops::Range<usize>, _, _)| r.end <= start)
-            {
-                found.push((start..end, entry, new));
-            }
+        {
+            found.push((start..end, entry, new));
         }
     }
     found

@@ -199,9 +199,23 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
                 ));
             }
         }
-        for doc in &input.file.docs {
+        for (index, doc) in input.file.docs.iter().enumerate() {
             doc.walk(&mut Vec::new(), &mut |path, node| {
-                mentions(source, path, node, &reference_spans, removed, &mut findings);
+                let holder = located
+                    .holders
+                    .iter()
+                    .filter(|h| h.doc == index && path.starts_with(&h.path))
+                    .max_by_key(|h| h.path.len())
+                    .map(|h| h.label.clone());
+                mentions(
+                    source,
+                    path,
+                    node,
+                    holder,
+                    &reference_spans,
+                    removed,
+                    &mut findings,
+                );
             });
         }
     }
@@ -228,6 +242,7 @@ fn mentions(
     source: &crate::source::Source,
     path: &[Step],
     node: &Node,
+    holder: Option<String>,
     references: &HashSet<Span>,
     removed: &Removed,
     findings: &mut Vec<Finding>,
@@ -245,20 +260,32 @@ fn mentions(
             ));
         }
     }
-    if let Value::Str(s, _) = &node.value {
-        if !references.contains(&node.span) {
-            texts.push((
-                s,
-                node.span,
-                format!("the text at {}", crate::node::path_text(path)),
-            ));
-        }
+    if let Value::Str(s, _) = &node.value
+        && !references.contains(&node.span)
+    {
+        texts.push((
+            s,
+            node.span,
+            format!("the text at {}", crate::node::path_text(path)),
+        ));
     }
     for (text, span, place) in texts {
         for token in id_tokens(text) {
             if let Some(replacement) = removed.lookup(Kind::Account, token) {
+                // Point at the ID itself when it is written verbatim inside the text.
+                let raw = &source.text[span.range()];
+                let span = match raw.find(token) {
+                    Some(i) => Span::new(
+                        span.start as usize + i,
+                        span.start as usize + i + token.len(),
+                    ),
+                    None => span,
+                };
+                let within = holder
+                    .as_ref()
+                    .map_or(String::new(), |h| format!(" (in {h})"));
                 let message = format!(
-                    "{place} mentions removed account {token}; if it is a reference the profile does not know, change it by hand"
+                    "{place}{within} mentions removed account {token}; if it is a reference the profile does not know, change it by hand"
                 );
                 let mut f = finding(
                     source,

@@ -255,10 +255,10 @@ fn scalar_value(text: String, style: ScalarStyle, tag: Option<&str>) -> Value {
     if let Some(int) = parse_int(&text) {
         return Value::Int(int);
     }
-    if is_float(&text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_float(&text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(text, style)
 }

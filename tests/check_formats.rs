@@ -1,0 +1,150 @@
+//! Machine-readable check output: the JSON matches its published schema, the SARIF has the
+//! shape SARIF 2.1.0 requires, and every GitHub line is a well-formed workflow command.
+
+mod common;
+
+use common::{Cutover, copy_tree, scratch, testdata};
+
+fn check(format: &str) -> String {
+    Cutover::new(&[
+        "check",
+        "--mapping",
+        "mapping.yaml",
+        "--format",
+        format,
+        "export",
+    ])
+    .current_dir(&testdata("check"))
+    .expect(1)
+    .stdout
+}
+
+#[test]
+fn json_output_matches_its_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("../schemas/check-output.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&check("json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(report["summary"]["errors"], 4);
+    assert_eq!(report["summary"]["warnings"], 3);
+    // Columns count characters: "Ünïcödé désk" stands before the reference.
+    let alias = findings
+        .iter()
+        .find(|f| f["path"] == "export/aliases.json" && f["kind"] == "removed")
+        .unwrap();
+    assert_eq!(
+        (alias["line"].as_u64(), alias["column"].as_u64()),
+        (Some(4), Some(53))
+    );
+    // A reference through a YAML alias is reported where the alias stands.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["line"] == 13 && f["column"] == 47 && f["kind"] == "removed")
+    );
+    let dangling: Vec<_> = findings
+        .iter()
+        .filter(|f| f["kind"] == "dangling")
+        .collect();
+    assert_eq!(dangling.len(), 1);
+    assert_eq!(
+        dangling[0]["account"],
+        "dead0000-aaaa-4bbb-8ccc-000000000000"
+    );
+}
+
+#[test]
+fn sarif_output_has_the_required_shape() {
+    let log: serde_json::Value = serde_json::from_str(&check("sarif")).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "cutover");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["removed", "dangling", "mention"]);
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 7);
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(result["ruleId"], rules[index]["id"]);
+        assert!(["error", "warning"].contains(&result["level"].as_str().unwrap()));
+        assert!(
+            result["message"]["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
+        );
+        let location = &result["locations"][0]["physicalLocation"];
+        assert!(
+            location["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("export/")
+        );
+        assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(location["region"]["startColumn"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn github_lines_are_well_formed_commands() {
+    let out = check("github");
+    assert_eq!(out.lines().count(), 7);
+    for line in out.lines() {
+        let (head, message) = line
+            .split_once("::")
+            .map(|(_, rest)| rest.split_once("::").unwrap())
+            .unwrap();
+        let (command, properties) = head.split_once(' ').unwrap();
+        assert!(command == "error" || command == "warning", "{line}");
+        let keys: Vec<&str> = properties
+            .split(',')
+            .map(|p| p.split_once('=').unwrap().0)
+            .collect();
+        assert_eq!(keys, ["file", "line", "col", "title"], "{line}");
+        assert!(!message.is_empty() && !message.contains('\n'));
+    }
+}
+
+#[test]
+fn check_passes_after_apply() {
+    let dir = scratch("check-after-apply");
+    copy_tree(&testdata("check"), &dir);
+    Cutover::new(&["apply", "--mapping", "mapping.yaml", "export"])
+        .current_dir(&dir)
+        .expect(0);
+    // The undeclared account is still referenced: only the removed ones are gone.
+    let out = Cutover::new(&[
+        "check",
+        "--mapping",
+        "mapping.yaml",
+        "--format",
+        "json",
+        "export",
+    ])
+    .current_dir(&dir)
+    .expect(1);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let kinds: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["dangling"]);
+    copy_tree(&testdata("demo"), &dir.join("demo"));
+    Cutover::new(&["apply", "--mapping", "mapping.yaml", "export"])
+        .current_dir(&dir.join("demo"))
+        .expect(0);
+    Cutover::new(&["check", "--mapping", "mapping.yaml", "export"])
+        .current_dir(&dir.join("demo"))
+        .expect(0);
+}

@@ -1,0 +1,111 @@
+//! A small fluent builder for running the `cutover` binary in tests, and tree helpers.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Cutover {
+    args: Vec<String>,
+    dir: PathBuf,
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Cutover {
+    pub fn new(args: &[&str]) -> Cutover {
+        Cutover {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        }
+    }
+
+    pub fn current_dir(mut self, dir: &Path) -> Cutover {
+        self.dir = dir.to_path_buf();
+        self
+    }
+
+    pub fn run(self) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(&self.args)
+            .current_dir(&self.dir)
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("cutover runs");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and asserts the exit code.
+    pub fn expect(self, code: i32) -> Output {
+        let description = self.args.join(" ");
+        let out = self.run();
+        assert_eq!(
+            out.code, code,
+            "cutover {description}\nstdout:\n{}\nstderr:\n{}",
+            out.stdout, out.stderr
+        );
+        out
+    }
+}
+
+/// A fresh, empty directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file below `dir`, by relative path, with its bytes.
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(base, &path, files);
+            } else {
+                let name = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                files.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    walk(dir, dir, &mut files);
+    files
+}
+
+pub fn testdata(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(path)
+}
+
+pub fn has_program(name: &str) -> bool {
+    Command::new(name).arg("--version").output().is_ok()
+}
