@@ -7,8 +7,20 @@ mod common;
 
 use common::{Cutover, copy_tree, has_program, read_tree, scratch, testdata};
 
-/// Fixture trees: each has `mapping.yaml`, `export/` and `expected/`.
-const FIXTURES: &[&str] = &["formats", "demo"];
+/// Fixture trees: each has `mapping.yaml`, `export/` and `expected/`, and may name its
+/// profile in a `PROFILE` file.
+const FIXTURES: &[&str] = &[
+    "formats",
+    "demo",
+    "profiles/gmail",
+    "profiles/graph",
+    "profiles/routing",
+];
+
+fn profile(fixture: &std::path::Path) -> String {
+    std::fs::read_to_string(fixture.join("PROFILE"))
+        .map_or_else(|_| "missive".to_owned(), |p| p.trim().to_owned())
+}
 
 fn run_patch(program: &str, args: &[&str], dir: &std::path::Path, patch: &str) {
     use std::io::Write;
@@ -38,14 +50,23 @@ fn patch_and_apply_agree_with_the_reviewed_result() {
     for fixture in FIXTURES {
         let source = testdata(fixture);
         let expected = read_tree(&source.join("expected"));
+        let profile = profile(&source);
+        let fixture = &fixture.replace('/', "-");
         assert!(!expected.is_empty(), "{fixture}: no expected tree");
 
         let applied = scratch(&format!("rt-apply-{fixture}"));
         copy_tree(&source, &applied);
         let before = read_tree(&applied.join("export"));
-        Cutover::new(&["apply", "--mapping", "mapping.yaml", "export"])
-            .current_dir(&applied)
-            .expect(0);
+        Cutover::new(&[
+            "apply",
+            "--profile",
+            &profile,
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ])
+        .current_dir(&applied)
+        .expect(0);
         assert_eq!(
             read_tree(&applied.join("export")),
             expected,
@@ -54,9 +75,16 @@ fn patch_and_apply_agree_with_the_reviewed_result() {
 
         let patched = scratch(&format!("rt-patch-{fixture}"));
         copy_tree(&source, &patched);
-        let diff = Cutover::new(&["diff", "--mapping", "mapping.yaml", "export"])
-            .current_dir(&patched)
-            .expect(0);
+        let diff = Cutover::new(&[
+            "diff",
+            "--profile",
+            &profile,
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ])
+        .current_dir(&patched)
+        .expect(0);
         assert!(!diff.stdout.is_empty());
         if has_program("patch") {
             run_patch(
@@ -90,9 +118,17 @@ fn patch_and_apply_agree_with_the_reviewed_result() {
         // Only the referenced values changed: every file either is identical, or differs
         // from the original exactly where the patch says (checked above); a second run
         // finds nothing to do.
-        let again = Cutover::new(&["diff", "--mapping", "mapping.yaml", "--exit-code", "export"])
-            .current_dir(&applied)
-            .expect(0);
+        let again = Cutover::new(&[
+            "diff",
+            "--profile",
+            &profile,
+            "--mapping",
+            "mapping.yaml",
+            "--exit-code",
+            "export",
+        ])
+        .current_dir(&applied)
+        .expect(0);
         assert_eq!(again.stdout, "", "{fixture}: second run is not a no-op");
         let untouched: Vec<_> = before
             .keys()

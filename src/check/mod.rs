@@ -141,18 +141,26 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
             let owner = holder.clone().unwrap_or_else(|| {
                 format!("the setting at {}", crate::node::path_text(&reference.path))
             });
-            let mut hits: Vec<(String, Option<String>)> = Vec::new();
+            // (value, replacement, where): an address inside text is pointed at itself.
+            let mut hits: Vec<(String, Option<String>, Span)> = Vec::new();
             match reference.kind {
                 Kind::AddressInText => {
                     if let Some(mapping) = removed.mapping {
-                        for (range, _, new) in find_addresses(&reference.value, mapping) {
-                            hits.push((reference.value[range].to_owned(), Some(new.to_owned())));
+                        let raw = &source.text[reference.span.range()];
+                        for (range, _, new) in find_addresses(raw, mapping) {
+                            let start = reference.span.start as usize;
+                            let site = if reference.site == reference.span {
+                                Span::new(start + range.start, start + range.end)
+                            } else {
+                                reference.site
+                            };
+                            hits.push((raw[range].to_owned(), Some(new.to_owned()), site));
                         }
                     }
                 }
                 kind => {
                     if let Some(replacement) = removed.lookup(kind, &reference.value) {
-                        hits.push((reference.value.clone(), replacement));
+                        hits.push((reference.value.clone(), replacement, reference.site));
                     }
                 }
             }
@@ -161,7 +169,7 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
             } else {
                 "address"
             };
-            for (account, replacement) in hits {
+            for (account, replacement, site) in hits {
                 let message = match &replacement {
                     Some(new) => format!(
                         "{owner} references removed {what} {account} (replace it with {new})"
@@ -170,7 +178,7 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
                 };
                 findings.push(finding(
                     source,
-                    reference.site,
+                    site,
                     FindingKind::Removed,
                     account,
                     replacement,
