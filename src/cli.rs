@@ -51,6 +51,11 @@ pub struct Selection {
     #[arg(long, value_name = "NAME|FILE", default_value = "missive")]
     pub profile: String,
 
+    /// replace: move every reference to the new account (the cutover); add: cover the old
+    /// and the new account both (the transition, while both are connected).
+    #[arg(long, value_enum, default_value = "replace")]
+    pub mode: crate::plan::Mode,
+
     /// Export files, or directories searched for .json, .yaml and .yml files.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,

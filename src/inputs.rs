@@ -8,7 +8,7 @@ use crate::load::{File, find_inputs};
 use crate::locate::{Located, locate};
 use crate::mapping::Mapping;
 use crate::parallel;
-use crate::plan::{FilePlan, plan};
+use crate::plan::{FilePlan, Mode, plan};
 use crate::profile::{Kind, Profile};
 
 pub struct Input {
@@ -44,11 +44,11 @@ pub fn declared(inputs: &[Input], kind: Kind) -> Option<HashSet<String>> {
 }
 
 /// Plans every file, after checking the mapping against what the inputs declare.
-pub fn plan_all(inputs: &[Input], mapping: &Mapping) -> Result<Vec<FilePlan>, Error> {
+pub fn plan_all(inputs: &[Input], mapping: &Mapping, mode: Mode) -> Result<Vec<FilePlan>, Error> {
     if let Some(accounts) = declared(inputs, Kind::Account) {
         mapping.check_targets(&accounts)?;
     }
     collect(parallel::map(inputs, |input| {
-        plan(&input.file, &input.located, mapping)
+        plan(&input.file, &input.located, mapping, mode)
     }))
 }

@@ -6,6 +6,7 @@
 //! [`verify`]) → [`patch`] and [`summary`] (what a reviewer reads) or [`write`] (atomic
 //! apply) and [`check`] (findings for CI).
 
+pub mod address;
 pub mod check;
 pub mod cli;
 pub mod commands;
@@ -14,6 +15,7 @@ pub mod diagnostic;
 pub mod edit;
 pub mod export;
 pub mod inputs;
+pub mod layout;
 pub mod load;
 pub mod locate;
 pub mod mapping;

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
 use crate::node::{Node, Span, Step, Style, Value, parse_normalized_path, path_text};
-use crate::profile::{Kind, Profile};
+use crate::profile::{AddRule, Kind, Profile};
 
 #[derive(Clone, Debug)]
 pub struct Reference {
@@ -27,20 +27,16 @@ pub struct Reference {
     pub holder: Option<usize>,
     /// Index of the profile selector that found it.
     pub selector: usize,
+    pub add: AddRule,
 }
 
 /// A list some reference is an element of.
 #[derive(Clone, Debug)]
 pub struct List {
-    pub flow: bool,
-    pub span: Span,
-    pub items: Vec<Item>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Item {
-    pub span: Span,
-    pub value: Option<String>,
+    pub doc: usize,
+    pub path: Vec<Step>,
+    /// Every item's string value (`None` for an item that is not a string).
+    pub values: Vec<Option<String>>,
 }
 
 /// A setting that holds references: a rule, an alias, a sharing entry.
@@ -52,6 +48,9 @@ pub struct Holder {
     pub group: String,
     /// The setting's name for people, e.g. `rule "01. Support triage"`.
     pub label: String,
+    /// Fields that identify the setting, and fields a copy leaves out (see the profile).
+    pub identity: Vec<String>,
+    pub copy_without: Vec<String>,
 }
 
 /// A declared account or address.
@@ -107,6 +106,8 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                     label: fill_label(&holder.label, found.val),
                     group: holder.name.clone(),
                     path,
+                    identity: holder.identity.clone(),
+                    copy_without: holder.copy_without.clone(),
                 });
             }
         }
@@ -175,6 +176,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                         list,
                         holder,
                         selector: selector_index,
+                        add: selector.add,
                         path,
                     });
                 }
@@ -256,20 +258,11 @@ fn parent_list(
     if let Some(&list) = index.get(&key) {
         return Some((list, *position));
     }
-    let parent = doc.at(parent_path)?;
-    let Value::List(items, flow) = &parent.value else {
-        return None;
-    };
+    let items = doc.at(parent_path)?.items()?;
     lists.push(List {
-        flow: *flow,
-        span: parent.span,
-        items: items
-            .iter()
-            .map(|n| Item {
-                span: n.span,
-                value: n.str().map(str::to_owned),
-            })
-            .collect(),
+        doc: doc_index,
+        path: parent_path.to_vec(),
+        values: items.iter().map(|n| n.str().map(str::to_owned)).collect(),
     });
     index.insert(key, lists.len() - 1);
     Some((lists.len() - 1, *position))
@@ -378,8 +371,10 @@ accounts:
         );
         assert_eq!(located.declarations.len(), 2);
         let list = &located.lists[located.references[0].list.unwrap().0];
-        assert!(list.flow);
-        assert_eq!(list.items.len(), 2);
+        assert_eq!(
+            list.values,
+            [Some("acc-old".to_owned()), Some("acc-2".to_owned())]
+        );
     }
 
     #[test]

@@ -183,12 +183,34 @@ fn blocks(source: &Source, edits: &[Edit]) -> Vec<Block> {
                 .iter()
                 .map(|e| Edit::replace(e.range.start - from..e.range.end - from, e.content.clone()))
                 .collect();
-            Block {
-                old: lines,
-                new_text: edit::apply(&text[from..to], &shifted),
-            }
+            trim(source, lines, edit::apply(&text[from..to], &shifted))
         })
+        .filter(|b| !(b.old.is_empty() && b.new_text.is_empty()))
         .collect()
+}
+
+/// Leaves out of a block the whole lines that come out unchanged at its start and end, so
+/// an insertion shows as added lines only.
+fn trim(source: &Source, mut old: Range<usize>, new_text: String) -> Block {
+    let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
+    let (mut head, mut tail) = (0, 0);
+    while old.start + head < old.end
+        && head < new_lines.len()
+        && line_of(source, old.start + head) == new_lines[head]
+    {
+        head += 1;
+    }
+    while old.end - tail > old.start + head
+        && tail < new_lines.len() - head
+        && line_of(source, old.end - tail - 1) == new_lines[new_lines.len() - tail - 1]
+    {
+        tail += 1;
+    }
+    old = old.start + head..old.end - tail;
+    Block {
+        old,
+        new_text: new_lines[head..new_lines.len() - tail].concat(),
+    }
 }
 
 #[cfg(test)]
@@ -243,6 +265,15 @@ mod tests {
         );
         assert!(d.contains("@@ -1,5 +1,4 @@\n"), "{d}");
         assert!(d.contains("@@ -12,7 +11,7 @@\n"), "{d}");
+    }
+
+    #[test]
+    fn an_insertion_shows_as_added_lines_only() {
+        let d = diff("a: 1\nb: 2\nc: 3\n", vec![Edit::insert(9, "\nb2: 2")]);
+        assert_eq!(
+            d,
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,3 +1,4 @@\n a: 1\n b: 2\n+b2: 2\n c: 3\n"
+        );
     }
 
     #[test]

@@ -50,6 +50,31 @@ pub struct SelectorSpec {
     pub kind: Kind,
     #[serde(default)]
     pub note: String,
+    /// What transition mode (`--mode add`) does with a reference here.
+    #[serde(default, skip_serializing_if = "AddRule::is_keep")]
+    pub add: AddRule,
+}
+
+/// What `--mode add` does with a reference, so both the old and the new account are
+/// covered while both exist.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddRule {
+    /// The location holds one value: it stays as it is, left for the cutover.
+    #[default]
+    Keep,
+    /// The location holds a value or a list: the new value is added right after the old
+    /// one (a single value becomes a list of both).
+    List,
+    /// The setting holding the reference is copied right after itself for the new value
+    /// (the holder's `copy_without` fields left out).
+    Copy,
+}
+
+impl AddRule {
+    fn is_keep(&self) -> bool {
+        *self == AddRule::Keep
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -69,6 +94,14 @@ pub struct HolderSpec {
     /// How to name one setting: `{field}` is replaced by that field's value;
     /// `{a|b}` takes the first field present.
     pub label: String,
+    /// Fields that identify a setting: two settings in one list with the same values here
+    /// are the same setting (a copy is not added twice; in replace mode the old one goes
+    /// when the new one exists).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity: Vec<String>,
+    /// Fields left out of a copy made in add mode (an `id` the app assigns anew).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copy_without: Vec<String>,
 }
 
 /// What a selected string holds.
@@ -100,6 +133,7 @@ pub struct Selector {
     pub query: JpQuery,
     pub kind: Kind,
     pub note: String,
+    pub add: AddRule,
 }
 
 #[derive(Debug)]
@@ -107,6 +141,8 @@ pub struct Holder {
     pub query: JpQuery,
     pub name: String,
     pub label: String,
+    pub identity: Vec<String>,
+    pub copy_without: Vec<String>,
 }
 
 /// A loaded, compiled profile.
@@ -188,6 +224,7 @@ impl Profile {
                     path: s.path.clone(),
                     kind: s.kind,
                     note: s.note.clone(),
+                    add: s.add,
                 })
             }))?;
         let declarations = crate::diagnostic::collect(
@@ -201,6 +238,8 @@ impl Profile {
                 query: compile("holders", i, &h.path)?,
                 name: h.name.clone(),
                 label: h.label.clone(),
+                identity: h.identity.clone(),
+                copy_without: h.copy_without.clone(),
             })
         }))?;
         Ok(Profile {

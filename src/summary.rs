@@ -1,6 +1,7 @@
 //! The change summary that `diff` and `apply` print on stderr: per file and in total, how
-//! many references of each group were rewritten or dropped, and which mapping entries
-//! matched nothing (often a sign of a wrong export or a mistyped ID).
+//! many references of each group were rewritten, dropped, added or copied, which ones add
+//! mode left for the cutover, and which mapping entries matched nothing (often a sign of a
+//! wrong export or a mistyped ID).
 
 use std::collections::BTreeSet;
 
@@ -9,18 +10,24 @@ use crate::mapping::{EntryId, Mapping};
 use crate::plan::{Action, FilePlan};
 use crate::profile::Profile;
 
+const ACTIONS: [(Action, &str); 5] = [
+    (Action::Rewritten, "rewritten"),
+    (Action::Removed, "dropped (the new value was already there)"),
+    (Action::Added, "added beside the old value"),
+    (Action::Copied, "copied for the new account"),
+    (Action::Kept, "left for the cutover"),
+];
+
 #[derive(Default)]
 struct Counts {
-    rewritten: usize,
-    dropped: usize,
+    actions: [usize; ACTIONS.len()],
     groups: Vec<(String, usize)>,
 }
 
 impl Counts {
     fn add(&mut self, group: &str, action: Action) {
-        match action {
-            Action::Rewritten => self.rewritten += 1,
-            Action::Removed => self.dropped += 1,
+        if let Some(i) = ACTIONS.iter().position(|(a, _)| *a == action) {
+            self.actions[i] += 1;
         }
         match self.groups.iter_mut().find(|(g, _)| g == group) {
             Some((_, n)) => *n += 1,
@@ -29,17 +36,20 @@ impl Counts {
     }
 
     fn text(&self, order: &[String]) -> String {
+        let mut parts: Vec<String> = ACTIONS
+            .iter()
+            .zip(self.actions)
+            .filter(|(_, n)| *n > 0)
+            .map(|((_, word), n)| format!("{n} {word}"))
+            .collect();
+        if parts.is_empty() {
+            parts.push("0 rewritten".into());
+        }
         let mut groups = self.groups.clone();
         groups.sort_by_key(|(g, _)| order.iter().position(|o| o == g).unwrap_or(usize::MAX));
-        let mut text = format!("{} rewritten", self.rewritten);
-        if self.dropped > 0 {
-            text.push_str(&format!(
-                ", {} dropped from lists that already held the new value",
-                self.dropped
-            ));
-        }
-        let groups: Vec<String> = groups.iter().map(|(g, n)| format!("{g} {n}")).collect();
+        let mut text = parts.join(", ");
         if !groups.is_empty() {
+            let groups: Vec<String> = groups.iter().map(|(g, n)| format!("{g} {n}")).collect();
             text.push_str(&format!(" ({})", groups.join(", ")));
         }
         text
@@ -56,6 +66,7 @@ pub fn render(
 ) -> String {
     let order: Vec<String> = profile.holders.iter().map(|h| h.name.clone()).collect();
     let mut out = String::new();
+    let mut kept = String::new();
     let mut total = Counts::default();
     let mut used: BTreeSet<EntryId> = BTreeSet::new();
     let mut changed_files = 0;
@@ -67,9 +78,21 @@ pub fn render(
             counts.add(group, change.action);
             total.add(group, change.action);
             used.insert(change.entry);
+            if change.action == Action::Kept {
+                let location = input.file.source.location(reference.site.start as usize);
+                let holder = input
+                    .located
+                    .holder(reference)
+                    .map_or(String::new(), |h| format!(" in {}", h.label));
+                let pair = mapping.entry(change.entry);
+                kept.push_str(&format!(
+                    "left for the cutover: {}:{}:{}{holder}: {} (then {})\n",
+                    input.file.source.name, location.line, location.column, pair.old, pair.new
+                ));
+            }
         }
-        if !plan.is_empty() {
-            changed_files += 1;
+        if !plan.changes.is_empty() {
+            changed_files += usize::from(!plan.is_empty());
             out.push_str(&format!(
                 "{}: {}\n",
                 input.file.source.name,
@@ -77,6 +100,7 @@ pub fn render(
             ));
         }
     }
+    out.push_str(&kept);
     out.push_str(&format!(
         "total: {} in {changed_files} of {} files {verb}\n",
         total.text(&order),

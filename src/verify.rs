@@ -14,12 +14,20 @@ use crate::source::Source;
 /// What the plan expects the edited file to hold, keyed by the old value's span.
 #[derive(Debug, Default)]
 pub struct Expected {
-    /// New string values.
-    pub values: HashMap<Span, String>,
+    /// Values replaced in place (a new string; in add mode, a list of the old and new),
+    /// and whether copies reached through aliases change too (they do when the anchor's
+    /// value is rewritten; not when the anchor moves inside the new list).
+    pub values: HashMap<Span, (Node, bool)>,
     /// List items that are gone.
     pub removed: HashSet<Span>,
     /// Values inserted into a list right after the item with this span.
     pub inserted: HashMap<Span, Vec<Node>>,
+}
+
+impl Expected {
+    pub fn string(&mut self, span: Span, value: &str) {
+        self.values.insert(span, (Node::from(value), true));
+    }
 }
 
 /// Returns the old offset near which the first difference was found, and what it was.
@@ -46,24 +54,28 @@ pub fn verify(old: &File, new_text: &str, expected: &Expected) -> Result<(), (us
 
 fn same(old: &Node, new: &Node, expected: &Expected) -> Result<(), (usize, String)> {
     let at = old.span.start as usize;
-    if let Some(value) = expected.values.get(&old.span) {
-        return match new.str() {
-            Some(s) if s == value => Ok(()),
-            _ => Err((
+    if let Some((value, aliases_follow)) = expected.values.get(&old.span)
+        && (old.alias.is_none() || *aliases_follow)
+    {
+        return if value == new {
+            Ok(())
+        } else {
+            Err((
                 at,
-                format!("expected the string {value:?}, found {}", describe(new)),
-            )),
+                format!("expected {}, found {}", describe(value), describe(new)),
+            ))
         };
     }
     match (&old.value, &new.value) {
         (Value::List(a, _), Value::List(b, _)) => {
-            let mut wanted: Vec<&Node> = Vec::new();
+            // Old items (compared recursively) and inserted ones (compared as data).
+            let mut wanted: Vec<(&Node, bool)> = Vec::new();
             for item in a {
                 if !expected.removed.contains(&item.span) {
-                    wanted.push(item);
+                    wanted.push((item, false));
                 }
                 if let Some(extra) = expected.inserted.get(&item.span) {
-                    wanted.extend(extra);
+                    wanted.extend(extra.iter().map(|n| (n, true)));
                 }
             }
             if wanted.len() != b.len() {
@@ -75,7 +87,18 @@ fn same(old: &Node, new: &Node, expected: &Expected) -> Result<(), (usize, Strin
             wanted
                 .into_iter()
                 .zip(b)
-                .try_for_each(|(x, y)| same(x, y, expected))
+                .try_for_each(|((x, inserted), y)| match inserted {
+                    false => same(x, y, expected),
+                    true if x == y => Ok(()),
+                    true => Err((
+                        at,
+                        format!(
+                            "an added item differs: expected {}, found {}",
+                            describe(x),
+                            describe(y)
+                        ),
+                    )),
+                })
         }
         (Value::Map(a), Value::Map(b)) => {
             if a.len() != b.len() {
@@ -112,7 +135,7 @@ mod tests {
         let old = File::parse(Source::from_text("a.yaml", "a: x\nb: [y, z]\n")).unwrap();
         let y = old.docs[0].field("b").unwrap().items().unwrap()[0].span;
         let mut expected = Expected::default();
-        expected.values.insert(y, "Y".into());
+        expected.string(y, "Y");
         assert!(verify(&old, "a: x\nb: [Y, z]\n", &expected).is_ok());
         assert!(verify(&old, "a: x2\nb: [Y, z]\n", &expected).is_err());
         assert!(verify(&old, "a: x\nb: [Y]\n", &expected).is_err());

@@ -10,7 +10,7 @@
 use cutover::load::File;
 use cutover::locate::locate;
 use cutover::mapping::Mapping;
-use cutover::plan::plan;
+use cutover::plan::{Mode, plan};
 use cutover::profile::Profile;
 use cutover::source::Source;
 use proptest::prelude::*;
@@ -161,7 +161,7 @@ fn render_yaml(e: &Export) -> String {
         out.push_str("aliases:\n");
         for &a in &e.alias_accounts {
             out.push_str(&format!(
-                "{i}- {{account: {}, address: a{a}@old.example}}\n",
+                "{i}- {{id: al-{a}, account: {}, address: a{a}@old.example}}\n",
                 old_id(a)
             ));
         }
@@ -185,7 +185,7 @@ fn render_json(e: &Export) -> String {
     let aliases: Vec<serde_json::Value> = e
         .alias_accounts
         .iter()
-        .map(|&a| serde_json::json!({"account": old_id(a), "address": format!("a{a}@old.example")}))
+        .map(|&a| serde_json::json!({"id": format!("al-{a}"), "account": old_id(a), "address": format!("a{a}@old.example")}))
         .collect();
     let doc = serde_json::json!({
         "schema_version": 1,
@@ -223,11 +223,45 @@ fn mapping(pairs: &[(String, String)]) -> Mapping {
 
 /// Runs replace mode; returns the new text.
 fn rewrite(name: &str, text: &str, mapping: &Mapping) -> String {
+    run(name, text, mapping, Mode::Replace)
+}
+
+fn run(name: &str, text: &str, mapping: &Mapping, mode: Mode) -> String {
     let file = File::parse(Source::from_text(name, text)).expect("generated export loads");
     let located = locate(&file, &Profile::resolve("missive").unwrap()).expect("references locate");
-    plan(&file, &located, mapping)
+    plan(&file, &located, mapping, mode)
         .expect("plan verifies")
         .new_text
+}
+
+/// The settings as data, with what may differ between "replace" and "add, then replace"
+/// taken out: alias ids, and a one-element condition list against its value.
+fn settings(name: &str, text: &str) -> serde_json::Value {
+    fn normalize(value: &mut serde_json::Value, key: &str) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if key == "aliases" {
+                    map.remove("id");
+                }
+                for (k, v) in map.iter_mut() {
+                    normalize(v, if key == "aliases" { key } else { k });
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items.iter_mut() {
+                    normalize(item, key);
+                }
+                if key == "value" && items.len() == 1 {
+                    *value = items[0].clone();
+                }
+            }
+            _ => {}
+        }
+    }
+    let file = File::parse(Source::from_text(name, text)).unwrap();
+    let mut value = file.docs[0].to_json();
+    normalize(&mut value, "");
+    value
 }
 
 proptest! {
@@ -268,5 +302,29 @@ proptest! {
         }
         let description = format!("rule for {}", old_id(e.described));
         prop_assert!(once.contains(&description), "description changed");
+    }
+
+    #[test]
+    fn add_mode_is_idempotent_and_replace_after_add_equals_replace(e in export(), mapped in proptest::sample::subsequence((0..ACCOUNTS).collect::<Vec<_>>(), 1..ACCOUNTS)) {
+        let (name, text) = render(&e);
+        let pairs: Vec<(String, String)> = mapped.iter().map(|&i| (old_id(i), new_id(i))).collect();
+        let m = mapping(&pairs);
+        let added = run(&name, &text, &m, Mode::Add);
+        prop_assert_eq!(run(&name, &added, &m, Mode::Add), added.clone());
+        let replaced_after = run(&name, &added, &m, Mode::Replace);
+        let replaced = run(&name, &text, &m, Mode::Replace);
+        prop_assert_eq!(settings(&name, &replaced_after), settings(&name, &replaced));
+        // Add mode only inserts: every line of the original that holds no old ID is still
+        // there, in order.
+        if !e.minified {
+            let new_lines: Vec<&str> = added.lines().collect();
+            let mut at = 0;
+            for line in text.lines() {
+                match new_lines[at..].iter().position(|l| *l == line) {
+                    Some(offset) => at += offset + 1,
+                    None => prop_assert!(pairs.iter().any(|(old, _)| line.contains(old.as_str())), "line changed: {}", line),
+                }
+            }
+        }
     }
 }

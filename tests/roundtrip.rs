@@ -180,3 +180,85 @@ fn apply_keeps_permissions() {
         0o640
     );
 }
+
+#[test]
+fn add_mode_patch_and_apply_agree_and_a_second_run_is_a_no_op() {
+    for fixture in ["formats", "demo"] {
+        let source = testdata(fixture);
+        let applied = scratch(&format!("add-apply-{fixture}"));
+        copy_tree(&source, &applied);
+        Cutover::new(&[
+            "apply",
+            "--mode",
+            "add",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ])
+        .current_dir(&applied)
+        .expect(0);
+        let patched = scratch(&format!("add-patch-{fixture}"));
+        copy_tree(&source, &patched);
+        let diff = Cutover::new(&[
+            "diff",
+            "--mode",
+            "add",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ])
+        .current_dir(&patched)
+        .expect(0);
+        if has_program("patch") {
+            run_patch(
+                "patch",
+                &["-p1", "--quiet", "--no-backup-if-mismatch"],
+                &patched,
+                &diff.stdout,
+            );
+            assert_eq!(
+                read_tree(&patched.join("export")),
+                read_tree(&applied.join("export")),
+                "{fixture}"
+            );
+        }
+        // Add mode changes no line that holds no reference to an old account: every
+        // other change is an inserted line.
+        let mapping = cutover::mapping::Mapping::read(&source.join("mapping.yaml")).unwrap();
+        let old: Vec<String> = mapping
+            .accounts
+            .iter()
+            .chain(&mapping.addresses)
+            .map(|p| p.old.to_lowercase())
+            .collect();
+        for line in diff
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        {
+            assert!(
+                old.iter().any(|o| line.to_lowercase().contains(o)),
+                "{fixture}: changed a line without a reference: {line}"
+            );
+        }
+        let again = Cutover::new(&[
+            "diff",
+            "--mode",
+            "add",
+            "--exit-code",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ])
+        .current_dir(&applied)
+        .expect(0);
+        assert_eq!(again.stdout, "");
+        // Then the cutover: nothing references an old account any more.
+        Cutover::new(&["apply", "--mapping", "mapping.yaml", "export"])
+            .current_dir(&applied)
+            .expect(0);
+        Cutover::new(&["check", "--mapping", "mapping.yaml", "export"])
+            .current_dir(&applied)
+            .expect(0);
+    }
+}

@@ -11,11 +11,11 @@ use std::collections::HashSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::address;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
 use crate::node::{Node, Span, Step, Value};
-use crate::plan::find_addresses;
 use crate::profile::Kind;
 
 pub use github::render as render_github;
@@ -147,7 +147,7 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
                 Kind::AddressInText => {
                     if let Some(mapping) = removed.mapping {
                         let raw = &source.text[reference.span.range()];
-                        for (range, _, new) in find_addresses(raw, mapping) {
+                        for (range, _, new) in address::find(raw, mapping) {
                             let start = reference.span.start as usize;
                             let site = if reference.site == reference.span {
                                 Span::new(start + range.start, start + range.end)

@@ -24,7 +24,7 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
         Mapping::read(&selection.mapping),
         inputs::load(&selection.paths, &profile),
     )?;
-    let plans = inputs::plan_all(&inputs, &mapping)?;
+    let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
     Ok(Planned {
         profile,
         mapping,

@@ -1,0 +1,87 @@
+//! Addresses inside longer text: a Gmail search query, a notification list.
+//!
+//! A whole address is an `@` with address characters on both sides that is not glued to a
+//! longer address: `info@old.example` is found in `to:(info@old.example)` but not in
+//! `team.info@old.example` or `info@old.example.lists.example`.
+
+use std::ops::Range;
+
+use crate::edit::{self, Edit};
+use crate::mapping::{EntryId, Mapping};
+use crate::profile::Kind;
+
+/// Each mapped whole address in `text`: its byte range, mapping entry and new address.
+pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId, &'m str)> {
+    let bytes = text.as_bytes();
+    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+    let domain = |b: u8| b.is_ascii_alphanumeric() || b".-".contains(&b);
+    let glued =
+        |b: Option<&u8>| b.is_some_and(|&b| b == b'@' || b.is_ascii_alphanumeric() || b == b'_');
+    let mut found: Vec<(Range<usize>, EntryId, &str)> = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        let mut start = at;
+        while start > 0 && local(bytes[start - 1]) {
+            start -= 1;
+        }
+        let mut end = at + 1;
+        while end < bytes.len() && domain(bytes[end]) {
+            end += 1;
+        }
+        while end > at + 1 && bytes[end - 1] == b'.' {
+            end -= 1;
+        }
+        let whole = start < at
+            && end > at + 1
+            && !glued(start.checked_sub(1).and_then(|p| bytes.get(p)))
+            && !glued(bytes.get(end));
+        if !whole || found.last().is_some_and(|(r, ..)| r.end > start) {
+            continue;
+        }
+        if let Some((entry, new)) = mapping.lookup(Kind::AddressInText, &text[start..end]) {
+            found.push((start..end, entry, new));
+        }
+    }
+    found
+}
+
+/// `text` with every mapped whole address replaced.
+pub fn replace(text: &str, mapping: &Mapping) -> String {
+    let edits: Vec<Edit> = find(text, mapping)
+        .into_iter()
+        .map(|(r, _, new)| Edit::replace(r, new))
+        .collect();
+    edit::apply(text, &edits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+
+    #[test]
+    fn only_whole_addresses_are_replaced() {
+        let mapping = Mapping::from_source(Source::from_text(
+            "m.yaml",
+            "schema_version: 1\naddresses: {info@old.example: info@new.example}\n",
+        ))
+        .unwrap();
+        let cases = [
+            (
+                "from:(info@old.example) OR to:INFO@OLD.EXAMPLE.",
+                "from:(info@new.example) OR to:info@new.example.",
+            ),
+            (
+                "xinfo@old.example info@old.example.com info@old.examples",
+                "xinfo@old.example info@old.example.com info@old.examples",
+            ),
+            (
+                "{info@old.example b@c.example}",
+                "{info@new.example b@c.example}",
+            ),
+            ("a@@info@old.example", "a@@info@old.example"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(replace(text, &mapping), expected);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Layout: where things stand in the text of a list or a mapping, so that items can be
+//! dropped or added in the style around them.
+//!
+//! Dropping takes an item's separator with it (the following one, or at the end of a list
+//! the preceding one, so no trailing comma is left) and its whole line when it stands on
+//! one. Adding writes the new item the way its neighbour is written: after a comma in a
+//! flow list or JSON array (on a line of its own, indented alike, when the neighbour is),
+//! or as a `- ` line in a block list, with the file's line ending.
+
+use crate::edit::Edit;
+use crate::node::{Node, Span, Value};
+use crate::source::Source;
+
+/// The items of a list (or the entries of a mapping) as text: each item's span from its
+/// start to the end of its content.
+#[derive(Clone, Debug)]
+pub struct Container {
+    /// Written in flow style (`[a, b]`, `{a: 1}`, any JSON); otherwise YAML block style.
+    pub flow: bool,
+    /// A block sequence, whose items follow a `- ` indicator.
+    pub dash: bool,
+    pub items: Vec<Span>,
+}
+
+impl Container {
+    /// The items of a list node.
+    pub fn of_list(source: &Source, list: &Node) -> Container {
+        let (items, flow) = match &list.value {
+            Value::List(items, flow) => (items.as_slice(), *flow),
+            _ => (&[][..], true),
+        };
+        Container {
+            flow,
+            dash: !flow,
+            items: items.iter().map(|n| extent(source, n)).collect(),
+        }
+    }
+
+    /// The entries of a mapping node, each from its key to the end of its value.
+    pub fn of_map(source: &Source, map: &Node) -> Container {
+        let entries = map.entries().unwrap_or_default();
+        Container {
+            flow: is_flow(source, map),
+            dash: false,
+            items: entries
+                .iter()
+                .map(|e| {
+                    let value = extent(source, &e.value);
+                    Span::new(
+                        e.key_span.start as usize,
+                        (value.end.max(e.key_span.end)) as usize,
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+fn is_flow(source: &Source, node: &Node) -> bool {
+    match &node.value {
+        Value::List(_, flow) => *flow,
+        Value::Map(_) => source.text[node.span.range()].starts_with('{'),
+        _ => true,
+    }
+}
+
+/// The span of a node's own text: a block collection ends with its last item's content
+/// (the parser's end marker may lie past trailing comments and blank lines).
+pub fn extent(source: &Source, node: &Node) -> Span {
+    let end = match &node.value {
+        Value::List(items, false) => items.last().map(|n| extent(source, n).end),
+        Value::Map(entries) if !is_flow(source, node) => entries
+            .last()
+            .map(|e| extent(source, &e.value).end.max(e.key_span.end)),
+        _ => None,
+    };
+    Span {
+        start: node.span.start,
+        end: end.unwrap_or(node.span.end).max(node.span.start),
+    }
+}
+
+/// Edits that drop the marked items of a container.
+pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -> Vec<Edit> {
+    let items = &container.items;
+    let alone = |offset: u32| stands_alone(source, offset as usize, container.dash);
+    let line_start = |offset: u32| source.line_range(source.line_index(offset as usize)).start;
+    let mut edits = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        if !removed[i] {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < items.len() && removed[j + 1] {
+            j += 1;
+        }
+        let (first, last) = (items[i], items[j]);
+        if let Some(next) = items.get(j + 1) {
+            let on_later_line =
+                source.line_index(next.start as usize) > source.line_index(last.end as usize);
+            if alone(first.start) && alone(next.start) && on_later_line {
+                edits.push(Edit::delete(
+                    line_start(first.start)..line_start(next.start),
+                ));
+            } else {
+                edits.push(Edit::delete(first.start as usize..next.start as usize));
+            }
+        } else if i > 0 {
+            if alone(first.start) && !container.flow {
+                let to = source.line_range(source.line_index(last.end as usize)).end;
+                edits.push(Edit::delete(line_start(first.start)..to));
+            } else {
+                edits.push(Edit::delete(items[i - 1].end as usize..last.end as usize));
+            }
+        }
+        i = j + 1;
+    }
+    edits
+}
+
+/// Whether the item starting at `offset` is the first thing on its line (after the block
+/// sequence indicator `- ` when `dash`).
+pub fn stands_alone(source: &Source, offset: usize, dash: bool) -> bool {
+    let line_start = source.line_range(source.line_index(offset)).start;
+    let before = source.text[line_start..offset].trim_start();
+    before.is_empty()
+        || (dash
+            && before
+                .strip_prefix('-')
+                .is_some_and(|rest| rest.trim().is_empty()))
+}
+
+/// The edit that adds `text` (an item written out) right after the item `after` of a
+/// container, in the style of that item.
+pub fn insert_after(source: &Source, container: &Container, after: Span, text: &str) -> Edit {
+    let start = after.start as usize;
+    let line = source.line_index(start);
+    let line_text = source.line_text(line);
+    let column = start - source.line_range(line).start;
+    if container.flow {
+        if stands_alone(source, start, false) {
+            let indent = &line_text[..column];
+            Edit::insert(
+                after.end as usize,
+                format!(",{}{indent}{text}", line_ending(source, line)),
+            )
+        } else {
+            Edit::insert(after.end as usize, format!(", {text}"))
+        }
+    } else {
+        // A `- ` line under the item's own: the same prefix, blanked but for the dash.
+        let prefix: String = line_text[..column]
+            .chars()
+            .map(|c| {
+                if c == '-' || c.is_whitespace() {
+                    c
+                } else {
+                    ' '
+                }
+            })
+            .collect();
+        let last_line = source.line_index(after.end as usize);
+        let at = source.line_range(last_line).start + source.line_text(last_line).len();
+        Edit::insert(
+            at,
+            format!("{}{prefix}{text}", line_ending(source, last_line)),
+        )
+    }
+}
+
+/// Where a YAML anchor (`&name `) written right before `offset` starts, or `offset`.
+pub fn anchor_before(text: &str, offset: usize) -> usize {
+    let trimmed = text[..offset].trim_end_matches([' ', '\t']);
+    let name_start = trimmed
+        .rfind(|c: char| c.is_whitespace() || "[]{},:".contains(c))
+        .map_or(0, |i| i + 1);
+    if trimmed[name_start..].starts_with('&') && trimmed.len() > name_start + 1 {
+        name_start
+    } else {
+        offset
+    }
+}
+
+/// The line ending a line uses, or the file's first one, or `\n`.
+pub fn line_ending(source: &Source, line: usize) -> &'static str {
+    let range = source.line_range(line);
+    let text = &source.text[range];
+    if text.ends_with("\r\n") || (!text.ends_with('\n') && source.text.contains("\r\n")) {
+        "\r\n"
+    } else {
+        "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit;
+    use crate::load::File;
+
+    fn list_of(text: &str) -> (File, Container) {
+        let file = File::parse(Source::from_text("t.yaml", text)).unwrap();
+        let node = file.docs[0].field("l").unwrap().clone();
+        let container = Container::of_list(&file.source, &node);
+        (file, container)
+    }
+
+    #[test]
+    fn insertion_follows_the_neighbour() {
+        let (file, c) = list_of("l: [a, b]\n");
+        let e = insert_after(&file.source, &c, c.items[0], "n");
+        assert_eq!(edit::apply(&file.source.text, &[e]), "l: [a, n, b]\n");
+        let (file, c) = list_of("l:\r\n  - a  # note\r\n  - b\r\n");
+        let e = insert_after(&file.source, &c, c.items[0], "n");
+        assert_eq!(
+            edit::apply(&file.source.text, &[e]),
+            "l:\r\n  - a  # note\r\n  - n\r\n  - b\r\n"
+        );
+        let (file, c) = list_of("l: [\n    a,\n    b\n]\n");
+        let e = insert_after(&file.source, &c, c.items[1], "n");
+        assert_eq!(
+            edit::apply(&file.source.text, &[e]),
+            "l: [\n    a,\n    b,\n    n\n]\n"
+        );
+    }
+
+    #[test]
+    fn block_mappings_end_with_their_last_value() {
+        let file = File::parse(Source::from_text(
+            "t.yaml",
+            "l:\n  - id: 1\n    name: x\n\n# trailing\nm: 2\n",
+        ))
+        .unwrap();
+        let list = file.docs[0].field("l").unwrap();
+        let item = &list.items().unwrap()[0];
+        assert_eq!(
+            &file.source.text[extent(&file.source, item).range()],
+            "id: 1\n    name: x"
+        );
+    }
+
+    #[test]
+    fn entries_drop_with_their_separator() {
+        let file = File::parse(Source::from_text(
+            "t.yaml",
+            "- id: 1\n  account: a\n- {id: 2, account: b}\n",
+        ))
+        .unwrap();
+        let items = file.docs[0].items().unwrap();
+        for (item, expected) in [
+            (&items[0], "- account: a\n- {id: 2, account: b}\n"),
+            (&items[1], "- id: 1\n  account: a\n- {account: b}\n"),
+        ] {
+            let c = Container::of_map(&file.source, item);
+            let edits = removal_edits(&file.source, &c, &[true, false]);
+            assert_eq!(edit::apply(&file.source.text, &edits), expected);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Add mode: while the old and the new accounts both exist, settings must cover both. A
+//! list reference gets the new value right after the old one (once); a single value that
+//! may be a list becomes a list of both; a single value that cannot hold both (an action's
+//! `from.account`) stays as it is and is reported as left for the cutover. Settings copied
+//! as a whole are planned in `holders`.
+
+use std::collections::HashSet;
+
+use super::{Action, Planner};
+use crate::address;
+use crate::edit::Edit;
+use crate::layout::{Container, anchor_before, insert_after};
+use crate::node::{Node, Style, Value};
+use crate::profile::{AddRule, Kind};
+use crate::scalar;
+
+pub(super) fn plan(p: &mut Planner) {
+    let mut in_lists: Vec<Vec<usize>> = vec![Vec::new(); p.located.lists.len()];
+    for index in 0..p.located.references.len() {
+        if p.done[index] {
+            continue;
+        }
+        let reference = p.reference(index);
+        if reference.kind == Kind::AddressInText {
+            for (_, entry, _) in address::find(&reference.value, p.mapping) {
+                p.change(index, entry, Action::Kept);
+            }
+            continue;
+        }
+        let Some((entry, new)) = p.target(reference) else {
+            continue;
+        };
+        match (reference.add, reference.list) {
+            (AddRule::List, Some((list, _))) => in_lists[list].push(index),
+            (AddRule::List, None) => {
+                single_to_list(p, index, new);
+                p.change(index, entry, Action::Added);
+            }
+            _ => p.change(index, entry, Action::Kept),
+        }
+    }
+    for (list, members) in in_lists.iter().enumerate() {
+        if !members.is_empty() {
+            list_members(p, list, members);
+        }
+    }
+}
+
+/// Adds each target right after its old value, unless the list already holds it.
+fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
+    let list = &p.located.lists[list_index];
+    let Some(node) = p.node(list.doc, &list.path) else {
+        return;
+    };
+    let container = Container::of_list(p.source(), node);
+    let mut present: HashSet<&str> = list.values.iter().flatten().map(String::as_str).collect();
+    for &r in members {
+        let reference = p.reference(r);
+        let Some((entry, new)) = p.target(reference) else {
+            continue;
+        };
+        let Some((_, position)) = reference.list else {
+            continue;
+        };
+        if present.insert(new) {
+            let text = scalar::write(new, reference.style);
+            p.edits.push(insert_after(
+                p.source(),
+                &container,
+                container.items[position],
+                &text,
+            ));
+            p.expected
+                .inserted
+                .entry(reference.span)
+                .or_default()
+                .push(Node::from(new));
+            p.change(r, entry, Action::Added);
+        }
+    }
+}
+
+/// `value: old` becomes `value: [old, new]`, each written in the old value's style. An
+/// anchor on the old value moves inside the list with it, so its aliases still mean the
+/// old value.
+fn single_to_list(p: &mut Planner, index: usize, new: &str) {
+    let reference = p.reference(index);
+    let text = &p.source().text;
+    let start = reference.span.start as usize;
+    let anchor_start = anchor_before(text, start);
+    let anchor = &text[anchor_start..start];
+    let style = reference.style;
+    let old = scalar::write(&reference.value, style);
+    let new_text = scalar::write(new, style);
+    let list = match style {
+        Style::Json => format!("[{old}, {new_text}]"),
+        _ => format!("[{anchor}{old}, {new_text}]"),
+    };
+    p.edits.push(Edit::replace(
+        anchor_start..reference.span.end as usize,
+        list,
+    ));
+    let both = Node::new(
+        reference.span,
+        Value::List(
+            vec![Node::from(reference.value.as_str()), Node::from(new)],
+            true,
+        ),
+    );
+    p.expected.values.insert(reference.span, (both, false));
+}

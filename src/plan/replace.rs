@@ -1,0 +1,113 @@
+//! Replace mode: each mapped reference becomes its target; in a list that already holds the
+//! target, the old value is dropped instead, so `[old, new]` becomes `[new]` and a second
+//! run changes nothing.
+
+use std::collections::HashSet;
+
+use super::{Action, Planner};
+use crate::address;
+use crate::edit::Edit;
+use crate::layout::{Container, anchor_before, removal_edits};
+use crate::profile::Kind;
+use crate::scalar;
+
+pub(super) fn plan(p: &mut Planner) {
+    let mut in_lists: Vec<Vec<usize>> = vec![Vec::new(); p.located.lists.len()];
+    for index in 0..p.located.references.len() {
+        if p.done[index] {
+            continue;
+        }
+        let reference = p.reference(index);
+        match (reference.kind, reference.list) {
+            (Kind::AddressInText, _) => address_in_text(p, index),
+            (_, Some((list, _))) => in_lists[list].push(index),
+            (_, None) => {
+                if let Some((entry, new)) = p.target(reference) {
+                    p.edits.push(Edit::replace(
+                        reference.span.range(),
+                        scalar::write(new, reference.style),
+                    ));
+                    p.expected.string(reference.span, new);
+                    p.change(index, entry, Action::Rewritten);
+                }
+            }
+        }
+    }
+    for (list, members) in in_lists.iter().enumerate() {
+        if !members.is_empty() {
+            list_members(p, list, members);
+        }
+    }
+}
+
+/// Rewrites the mapped addresses inside one text, each where it stands.
+fn address_in_text(p: &mut Planner, index: usize) {
+    let reference = p.reference(index);
+    let raw = &p.source().text[reference.span.range()];
+    let found = address::find(raw, p.mapping);
+    if found.is_empty() {
+        return;
+    }
+    let start = reference.span.start as usize;
+    for (range, entry, new) in found {
+        p.edits
+            .push(Edit::replace(start + range.start..start + range.end, new));
+        p.change(index, entry, Action::Rewritten);
+    }
+    let value = address::replace(&reference.value, p.mapping);
+    p.expected.string(reference.span, &value);
+}
+
+/// The mapped members of one list: rewritten, or dropped where the target is already there.
+fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
+    let list = &p.located.lists[list_index];
+    let kind = p.reference(members[0]).kind;
+    let normal = |v: &str| {
+        if kind == Kind::Account {
+            v.to_owned()
+        } else {
+            v.to_lowercase()
+        }
+    };
+    let mapped: Vec<_> = members
+        .iter()
+        .filter_map(|&r| p.target(p.reference(r)).map(|(entry, new)| (r, entry, new)))
+        .collect();
+    let located = p.located;
+    let position = |r: usize| located.references[r].list.map_or(0, |(_, at)| at);
+    let changed: HashSet<usize> = mapped.iter().map(|(r, ..)| position(*r)).collect();
+    let mut present: HashSet<String> = list
+        .values
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !changed.contains(i))
+        .filter_map(|(_, v)| v.as_deref().map(normal))
+        .collect();
+    let mut removed = vec![false; list.values.len()];
+    for (r, entry, new) in mapped {
+        let reference = p.reference(r);
+        // An anchored item may be used through aliases elsewhere: dropping it would drop
+        // the anchor, so it is rewritten (the list then holds the new value twice).
+        let anchored = anchor_before(&p.source().text, reference.span.start as usize)
+            < reference.span.start as usize;
+        if present.insert(normal(new)) || anchored {
+            p.edits.push(Edit::replace(
+                reference.span.range(),
+                scalar::write(new, reference.style),
+            ));
+            p.expected.string(reference.span, new);
+            p.change(r, entry, Action::Rewritten);
+        } else {
+            removed[position(r)] = true;
+            p.expected.removed.insert(reference.span);
+            p.change(r, entry, Action::Removed);
+        }
+    }
+    if removed.contains(&true)
+        && let Some(node) = p.node(list.doc, &list.path)
+    {
+        let container = Container::of_list(p.source(), node);
+        let edits = removal_edits(p.source(), &container, &removed);
+        p.edits.extend(edits);
+    }
+}

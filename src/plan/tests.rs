@@ -1,0 +1,185 @@
+//! Plan tests: replace and add mode on small exports, checked as text.
+
+use super::*;
+use crate::locate::locate;
+use crate::profile::Profile;
+
+const MAPPING: &str = "schema_version: 1
+accounts: {old-1: new-1, old-2: new-2}
+addresses: {info@old.example: info@new.example}
+";
+
+fn run(name: &str, text: &str) -> String {
+    run_mode(name, text, Mode::Replace)
+}
+
+fn run_mode(name: &str, text: &str, mode: Mode) -> String {
+    let mapping = Mapping::from_source(Source::from_text("m.yaml", MAPPING)).unwrap();
+    let file = File::parse(Source::from_text(name, text)).unwrap();
+    let located = locate(&file, &Profile::resolve("missive").unwrap()).unwrap();
+    plan(&file, &located, &mapping, mode).unwrap().new_text
+}
+
+fn add(name: &str, text: &str) -> String {
+    run_mode(name, text, Mode::Add)
+}
+
+fn rule(value: &str) -> String {
+    format!(
+        "schema_version: 1\nrules:\n  - description: old-1\n    conditions:\n      match: all\n      items:\n        - field: email_account\n          op: is\n          value: {value}\n"
+    )
+}
+
+#[test]
+fn rewrites_keep_quoting() {
+    assert!(run("e.yaml", &rule("old-1")).ends_with("value: new-1\n"));
+    assert!(run("e.yaml", &rule("'old-1'")).ends_with("value: 'new-1'\n"));
+    assert!(run("e.yaml", &rule("\"old-1\"")).ends_with("value: \"new-1\"\n"));
+    assert!(
+        run("e.yaml", &rule("[old-1, \"old-2\", x]")).ends_with("value: [new-1, \"new-2\", x]\n")
+    );
+    // The description holds the old ID as text and is never changed.
+    assert!(run("e.yaml", &rule("old-1")).contains("description: old-1\n"));
+}
+
+#[test]
+fn a_list_that_already_holds_the_target_drops_the_old_id() {
+    assert!(run("e.yaml", &rule("[old-1, new-1]")).ends_with("value: [new-1]\n"));
+    assert!(run("e.yaml", &rule("[new-1, old-1]")).ends_with("value: [new-1]\n"));
+    assert!(run("e.yaml", &rule("[a, new-1, old-1, b]")).ends_with("value: [a, new-1, b]\n"));
+    let block =
+        rule("\n            - old-1  # the old one\n            - new-1\n            - old-1b\n");
+    assert!(
+        run("e.yaml", &block).ends_with("value: \n            - new-1\n            - old-1b\n\n"),
+        "{}",
+        run("e.yaml", &block)
+    );
+    let block = rule("\n            - new-1\n            - old-1  # the old one\n");
+    assert!(run("e.yaml", &block).ends_with("value: \n            - new-1\n\n"));
+}
+
+#[test]
+fn json_lists_lose_the_right_comma() {
+    let json = |v: &str| {
+        format!(
+            "{{\"schema_version\": 1, \"rules\": [{{\"conditions\": {{\"items\": [{{\"field\": \"account\", \"value\": {v}}}]}}}}]}}"
+        )
+    };
+    assert!(run("e.json", &json("[\"old-1\", \"new-1\"]")).contains("\"value\": [\"new-1\"]"));
+    assert!(run("e.json", &json("[\"new-1\",\"old-1\"]")).contains("\"value\": [\"new-1\"]"));
+    let pretty = json("[\n  \"new-1\",\n  \"old-1\"\n]");
+    assert!(run("e.json", &pretty).contains("\"value\": [\n  \"new-1\"\n]"));
+    let pretty = json("[\n  \"old-1\",\n  \"new-1\"\n]");
+    assert!(run("e.json", &pretty).contains("\"value\": [\n  \"new-1\"\n]"));
+    // Both old IDs map to targets already present: the list keeps one of each.
+    let twice = json("[\"old-1\", \"old-2\", \"new-2\", \"new-1\"]");
+    assert!(run("e.json", &twice).contains("\"value\": [\"new-2\", \"new-1\"]"));
+}
+
+#[test]
+fn a_second_run_changes_nothing() {
+    let once = run("e.yaml", &rule("[old-1, old-2, new-1]"));
+    assert_eq!(run("e.yaml", &once), once);
+}
+
+#[test]
+fn add_mode_puts_the_new_id_beside_the_old() {
+    assert!(add("e.yaml", &rule("[old-1, x]")).ends_with("value: [old-1, new-1, x]\n"));
+    assert!(add("e.yaml", &rule("old-1")).ends_with("value: [old-1, new-1]\n"));
+    assert!(add("e.yaml", &rule("'old-1'")).ends_with("value: ['old-1', 'new-1']\n"));
+    // Not twice: the new ID is already there.
+    assert!(add("e.yaml", &rule("[old-1, new-1]")).ends_with("value: [old-1, new-1]\n"));
+    let block = rule("\n            - old-1  # info@\n            - x\n");
+    assert!(
+        add("e.yaml", &block)
+            .ends_with("- old-1  # info@\n            - new-1\n            - x\n\n")
+    );
+}
+
+#[test]
+fn add_mode_keeps_an_anchor_on_the_old_value() {
+    let text = "schema_version: 1\nrules:\n  - conditions: {match: all, items: [{field: account, op: is, value: &a old-1}]}\n    actions: [{type: reply, from: {account: *a}}]\n";
+    let out = add("e.yaml", text);
+    assert!(out.contains("value: [&a old-1, new-1]"), "{out}");
+    assert!(out.contains("from: {account: *a}"));
+}
+
+const ALIASES: &str = "schema_version: 1
+aliases:
+  - id: a1
+    account: old-1
+    address: info@old.example
+    name: Info
+  - {id: a2, account: other, address: x@y.example}
+sharing:
+  - {account: old-1, teams: [t1], delivery: team_inbox}
+";
+
+#[test]
+fn add_mode_copies_aliases_and_sharing_for_the_new_account() {
+    let out = add("e.yaml", ALIASES);
+    assert_eq!(
+        out,
+        "schema_version: 1
+aliases:
+  - id: a1
+    account: old-1
+    address: info@old.example
+    name: Info
+  - account: new-1
+    address: info@new.example
+    name: Info
+  - {id: a2, account: other, address: x@y.example}
+sharing:
+  - {account: old-1, teams: [t1], delivery: team_inbox}
+  - {account: new-1, teams: [t1], delivery: team_inbox}
+"
+    );
+    // Idempotent, and replace after add equals replace alone (ids aside).
+    assert_eq!(add("e.yaml", &out), out);
+    let replaced = run("e.yaml", &out);
+    assert_eq!(
+        replaced,
+        "schema_version: 1
+aliases:
+  - account: new-1
+    address: info@new.example
+    name: Info
+  - {id: a2, account: other, address: x@y.example}
+sharing:
+  - {account: new-1, teams: [t1], delivery: team_inbox}
+"
+    );
+    assert_eq!(
+        run("e.yaml", ALIASES).replace("  - id: a1\n    account", "  - account"),
+        replaced
+    );
+}
+
+#[test]
+fn add_mode_copies_in_json_with_the_same_layout() {
+    let text = "{\n  \"schema_version\": 1,\n  \"aliases\": [\n    {\n      \"id\": \"a1\",\n      \"account\": \"old-1\"\n    }\n  ]\n}\n";
+    let out = add("e.json", text);
+    assert_eq!(
+        out,
+        "{\n  \"schema_version\": 1,\n  \"aliases\": [\n    {\n      \"id\": \"a1\",\n      \"account\": \"old-1\"\n    },\n    {\n      \"account\": \"new-1\"\n    }\n  ]\n}\n"
+    );
+}
+
+#[test]
+fn add_mode_leaves_single_values_for_the_cutover() {
+    let text = "schema_version: 1\nrules:\n  - actions: [{type: reply, from: {account: old-1, address: info@old.example}}]\n";
+    let mapping = Mapping::from_source(Source::from_text("m.yaml", MAPPING)).unwrap();
+    let file = File::parse(Source::from_text("e.yaml", text)).unwrap();
+    let located = locate(&file, &Profile::resolve("missive").unwrap()).unwrap();
+    let planned = plan(&file, &located, &mapping, Mode::Add).unwrap();
+    assert!(planned.edits.is_empty());
+    assert_eq!(
+        planned
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Kept)
+            .count(),
+        2
+    );
+}
