@@ -37,8 +37,56 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write the JSON Schemas of the file formats, or check that they are up to date.
     Schema(SchemaArgs),
+    /// Write the mapping file by pairing old and new accounts by address.
+    Map(MapArgs),
+    /// Print the provider-move procedure for these exports, step by step.
+    Checklist(ChecklistArgs),
     /// List the built-in profiles, or print one to start a custom profile from.
     Profiles(ProfilesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MapArgs {
+    /// Mail server host of the old provider (accounts whose IMAP or SMTP host is it or lies under it).
+    #[arg(long, value_name = "HOST", requires = "new_host")]
+    pub old_host: Option<String>,
+
+    /// Mail server host of the new provider.
+    #[arg(long, value_name = "HOST", requires = "old_host")]
+    pub new_host: Option<String>,
+
+    /// An export declaring the old accounts (instead of hosts).
+    #[arg(long, value_name = "FILE", requires = "new", conflicts_with_all = ["old_host", "new_host"])]
+    pub old: Option<PathBuf>,
+
+    /// An export declaring the new accounts.
+    #[arg(long, value_name = "FILE", requires = "old")]
+    pub new: Option<PathBuf>,
+
+    /// Exports declaring the accounts (with --old-host and --new-host).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ChecklistArgs {
+    /// Mapping file of old to new accounts (see `cutover map`).
+    #[arg(long, short = 'm', value_name = "FILE")]
+    pub mapping: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ChecklistFormat,
+
+    /// Export files, or directories searched for .json, .yaml and .yml files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ChecklistFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Debug)]

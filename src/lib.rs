@@ -6,6 +6,7 @@
 //! [`verify`]) → [`patch`] and [`summary`] (what a reviewer reads) or [`write`] (atomic
 //! apply) and [`check`] (findings for CI).
 
+pub mod accounts;
 pub mod address;
 pub mod check;
 pub mod cli;

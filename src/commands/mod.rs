@@ -1,7 +1,9 @@
 //! One module per subcommand; each returns the exit code, or an [`Error`] (exit 2).
 
 mod check;
+mod checklist;
 mod diff;
+mod map;
 mod profiles;
 mod schema;
 mod validate;
@@ -20,6 +22,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Check(args) => check::check(&args, cli.color),
         Command::Validate(args) => validate::validate(&args, cli.color),
         Command::Schema(args) => schema::schema(&args),
+        Command::Map(args) => map::map(&args),
+        Command::Checklist(args) => checklist::checklist(&args),
         Command::Profiles(args) => profiles::profiles(&args),
     }
 }

@@ -1,0 +1,370 @@
+//! `cutover checklist`: the provider-move procedure, for this organisation's exports.
+//!
+//! The steps are always the same; what each involves here is read from the exports and the
+//! mapping: which accounts move, which sharing settings and aliases the new accounts need
+//! (and which they already have), which rules change, what `check` still reports. A step
+//! the exports can show as finished is ticked.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::accounts;
+use crate::check::{self, Removed};
+use crate::cli::{ChecklistArgs, ChecklistFormat};
+use crate::commands::{both, print};
+use crate::diagnostic::Error;
+use crate::inputs::{self, Input};
+use crate::mapping::Mapping;
+use crate::node::Node;
+use crate::profile::{Kind, Profile};
+
+#[derive(Debug, Serialize)]
+pub struct Checklist {
+    pub organization: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Step {
+    pub number: usize,
+    pub title: &'static str,
+    pub status: Status,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Item {
+    pub done: bool,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Work remains, as the exports show.
+    Todo,
+    /// The exports show it finished.
+    Done,
+    /// Done outside the app; the exports cannot tell.
+    Manual,
+}
+
+pub fn checklist(args: &ChecklistArgs) -> Result<u8, Error> {
+    let profile = Profile::resolve("missive")?;
+    let (mapping, inputs) = both(
+        Mapping::read(&args.mapping),
+        inputs::load(&args.paths, &profile),
+    )?;
+    let list = build(&inputs, &mapping);
+    let text = match args.format {
+        ChecklistFormat::Text => render(&list),
+        ChecklistFormat::Json => {
+            let mut text =
+                serde_json::to_string_pretty(&list).expect("a checklist is always valid JSON");
+            text.push('\n');
+            text
+        }
+    };
+    print(&text)?;
+    Ok(0)
+}
+
+fn item(done: bool, text: String) -> Item {
+    Item { done, text }
+}
+
+fn step(number: usize, title: &'static str, manual: bool, items: Vec<Item>) -> Step {
+    let status = if manual {
+        Status::Manual
+    } else if items.iter().all(|i| i.done) {
+        Status::Done
+    } else {
+        Status::Todo
+    };
+    Step {
+        number,
+        title,
+        status,
+        items,
+    }
+}
+
+pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
+    let declared = accounts::declared(inputs.iter().map(|i| &i.file));
+    let find = |id: &str| declared.iter().find(|a| a.id == id);
+    let name = |id: &str| match find(id) {
+        Some(a) => format!("{} ({id})", a.label()),
+        None => id.to_owned(),
+    };
+    let organization = inputs.iter().flat_map(|i| &i.file.docs).find_map(|d| {
+        d.field("organization")
+            .and_then(Node::str)
+            .map(str::to_owned)
+    });
+
+    let keep = mapping
+        .accounts
+        .iter()
+        .map(|p| match find(&p.old) {
+            Some(_) => item(
+                true,
+                format!("{}: keep it connected until step 8", name(&p.old)),
+            ),
+            None => item(
+                false,
+                format!(
+                    "{}: not declared in the exports; is it still connected?",
+                    p.old
+                ),
+            ),
+        })
+        .collect();
+
+    let connect = mapping
+        .accounts
+        .iter()
+        .map(|p| match find(&p.new) {
+            Some(_) => item(
+                true,
+                format!("{} is connected (replaces {})", name(&p.new), name(&p.old)),
+            ),
+            None => item(
+                false,
+                format!(
+                    "{}: not declared in the exports; connect it, then export again",
+                    p.new
+                ),
+            ),
+        })
+        .collect();
+
+    let settings = |group: &str| -> Vec<(&Input, &Node)> {
+        let mut found = Vec::new();
+        for input in inputs {
+            for holder in input.located.holders.iter().filter(|h| h.group == group) {
+                if let Some(node) = input.file.docs[holder.doc].at(&holder.path) {
+                    found.push((input, node));
+                }
+            }
+        }
+        found
+    };
+    let field = |node: &Node, key: &str| node.field(key).and_then(Node::str).map(str::to_owned);
+    let sharing_entries = settings("sharing");
+    let sharing = sharing_entries
+        .iter()
+        .filter_map(|(_, entry)| {
+            let old = field(entry, "account")?;
+            let (_, new) = mapping.lookup(Kind::Account, &old)?;
+            let has = sharing_entries
+                .iter()
+                .any(|(_, e)| field(e, "account").as_deref() == Some(new));
+            Some(item(
+                has,
+                format!(
+                    "share {} like {}: {}",
+                    name(new),
+                    name(&old),
+                    describe_sharing(entry)
+                ),
+            ))
+        })
+        .collect();
+
+    let alias_entries = settings("aliases");
+    let aliases = alias_entries
+        .iter()
+        .filter_map(|(_, alias)| {
+            let old = field(alias, "account")?;
+            let (_, new) = mapping.lookup(Kind::Account, &old)?;
+            let address = field(alias, "address").unwrap_or_default();
+            let new_address = mapping
+                .lookup(Kind::Address, &address)
+                .map_or(address.clone(), |(_, a)| a.to_owned());
+            let has = alias_entries.iter().any(|(_, a)| {
+                field(a, "account").as_deref() == Some(new)
+                    && field(a, "address").is_some_and(|x| x.eq_ignore_ascii_case(&new_address))
+            });
+            let label = field(alias, "name").map_or(String::new(), |n| format!(" ({n})"));
+            Some(item(
+                has,
+                format!(
+                    "alias {address}{label}: recreate as {new_address} on {}",
+                    name(new)
+                ),
+            ))
+        })
+        .collect();
+
+    let domains: BTreeSet<String> = mapping
+        .accounts
+        .iter()
+        .filter_map(|p| find(&p.old).and_then(|a| a.address.clone()))
+        .filter_map(|a| a.split_once('@').map(|(_, d)| d.to_lowercase()))
+        .collect();
+    let switch = domains
+        .into_iter()
+        .map(|d| {
+            item(
+                false,
+                format!("{d}: point its MX records at the new provider"),
+            )
+        })
+        .collect();
+
+    let removed = Removed {
+        mapping: Some(mapping),
+        ids: Default::default(),
+    };
+    let report = check::findings(inputs, &removed);
+    let mut rules: Vec<(String, usize)> = Vec::new();
+    for finding in report
+        .findings
+        .iter()
+        .filter(|f| f.kind == check::FindingKind::Removed)
+    {
+        let holder = finding
+            .holder
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}", finding.path, finding.line));
+        match rules.iter_mut().find(|(h, _)| *h == holder) {
+            Some((_, n)) => *n += 1,
+            None => rules.push((holder, 1)),
+        }
+    }
+    let rule_items = rules
+        .into_iter()
+        .filter(|(h, _)| h.starts_with("rule "))
+        .map(|(h, n)| {
+            item(
+                false,
+                format!(
+                    "{h}: {n} reference{} to old accounts",
+                    if n == 1 { "" } else { "s" }
+                ),
+            )
+        })
+        .collect();
+
+    let remove = mapping
+        .accounts
+        .iter()
+        .map(|p| {
+            let clear = !report
+                .findings
+                .iter()
+                .any(|f| f.account == p.old && f.kind == check::FindingKind::Removed);
+            let text = if clear {
+                format!("{}: nothing references it any more", name(&p.old))
+            } else {
+                format!("{}: still referenced (run `cutover check`)", name(&p.old))
+            };
+            item(clear, text)
+        })
+        .collect();
+
+    Checklist {
+        organization,
+        steps: vec![
+            step(1, "Keep the old accounts connected", true, keep),
+            step(2, "Connect the new accounts", false, connect),
+            step(
+                3,
+                "Give the new accounts the same sharing settings",
+                false,
+                sharing,
+            ),
+            step(
+                4,
+                "Recreate the aliases on the new accounts",
+                false,
+                aliases,
+            ),
+            step(
+                5,
+                "Switch the domain's mail to the new provider",
+                true,
+                switch,
+            ),
+            step(
+                6,
+                "Update the rules that use the Email account condition",
+                false,
+                rule_items,
+            ),
+            step(7, "Migrate the old mail", true, Vec::new()),
+            step(8, "Remove the old accounts", false, remove),
+        ],
+    }
+}
+
+fn describe_sharing(entry: &Node) -> String {
+    let list = |key: &str| -> Vec<String> {
+        entry
+            .field(key)
+            .and_then(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| n.str().map(str::to_owned))
+            .collect()
+    };
+    let mut parts = Vec::new();
+    if entry.field("organization").map(|n| n.to_json()) == Some(serde_json::Value::Bool(true)) {
+        parts.push("the whole organization".to_owned());
+    }
+    let teams = list("teams");
+    if !teams.is_empty() {
+        parts.push(format!("teams {}", teams.join(", ")));
+    }
+    let users = list("users");
+    if !users.is_empty() {
+        parts.push(format!("users {}", users.join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("nobody".to_owned());
+    }
+    let mut text = parts.join("; ");
+    if let Some(delivery) = entry.field("delivery").and_then(Node::str) {
+        text.push_str(&format!("; delivery {delivery}"));
+        if let Some(team) = entry.field("team_inbox").and_then(Node::str) {
+            text.push_str(&format!(" to {team}"));
+        }
+    }
+    text
+}
+
+fn render(list: &Checklist) -> String {
+    let mut out = String::new();
+    if let Some(org) = &list.organization {
+        out.push_str(&format!("Moving {org} to the new provider\n\n"));
+    }
+    for step in &list.steps {
+        let mark = match step.status {
+            Status::Done => "[x]",
+            Status::Todo => "[ ]",
+            Status::Manual => "[~]",
+        };
+        out.push_str(&format!("{mark} {}. {}\n", step.number, step.title));
+        if step.items.is_empty() {
+            let note = match step.number {
+                6 => "no rule references an old account",
+                7 => "outside the app: copy the old mailboxes' mail to the new ones",
+                _ => "nothing to do here",
+            };
+            out.push_str(&format!("      {note}\n"));
+        }
+        for item in &step.items {
+            let tick = if step.status == Status::Manual {
+                "-"
+            } else if item.done {
+                "[x]"
+            } else {
+                "[ ]"
+            };
+            out.push_str(&format!("      {tick} {}\n", item.text));
+        }
+    }
+    out.push_str("\n[x] done as the exports show  [ ] to do  [~] done outside the app\n");
+    out
+}

@@ -1,0 +1,200 @@
+//! `cutover map`: write the mapping from the account declarations, so nobody copies long
+//! IDs by hand. The old and the new side are told apart by mail server host (or given as
+//! two separate account exports) and paired by address, case-insensitively. Accounts are
+//! keyed by ID, never by address: the same address is declared on both sides.
+
+use std::collections::BTreeMap;
+
+use crate::accounts::{self, Account};
+use crate::cli::MapArgs;
+use crate::commands::print;
+use crate::diagnostic::{Error, collect};
+use crate::load::{File, find_inputs};
+use crate::node::Style;
+use crate::parallel;
+use crate::scalar;
+
+pub fn map(args: &MapArgs) -> Result<u8, Error> {
+    let (old, new, sides) = match (&args.old, &args.new, &args.old_host, &args.new_host) {
+        (Some(old), Some(new), None, None) if args.paths.is_empty() => {
+            let email = |file: File| {
+                accounts::declared(&[file])
+                    .into_iter()
+                    .filter(|a| a.is_email())
+                    .collect::<Vec<_>>()
+            };
+            let old = email(File::read(old)?);
+            let new = email(File::read(new)?);
+            let sides = (
+                crate::source::display_name(args.old.as_ref().unwrap()),
+                crate::source::display_name(args.new.as_ref().unwrap()),
+            );
+            (old, new, sides)
+        }
+        (None, None, Some(old_host), Some(new_host)) if !args.paths.is_empty() => {
+            let files = collect(parallel::map(&find_inputs(&args.paths)?, |p| File::read(p)))?;
+            let all = accounts::declared(&files);
+            let old = all
+                .iter()
+                .filter(|a| a.on_host(old_host) && !a.on_host(new_host))
+                .cloned()
+                .collect();
+            let new = all
+                .iter()
+                .filter(|a| a.on_host(new_host) && !a.on_host(old_host))
+                .cloned()
+                .collect();
+            (old, new, (old_host.clone(), new_host.clone()))
+        }
+        _ => {
+            return Err(Error::plain(
+                "give either --old-host HOST --new-host HOST PATH..., or --old FILE --new FILE",
+            ));
+        }
+    };
+    let pairing = pair(&old, &new);
+    let mut out = format!(
+        "# Written by `cutover map`: accounts on {} paired with accounts on {} by address.\nschema_version: 1\naccounts:\n",
+        sides.0, sides.1
+    );
+    if pairing.pairs.is_empty() {
+        out = out.replace("accounts:\n", "accounts: {}\n");
+    }
+    for (o, n) in &pairing.pairs {
+        out.push_str(&format!(
+            "  {}: {}  # {}\n",
+            scalar::write(&o.id, Style::Plain),
+            scalar::write(&n.id, Style::Plain),
+            o.label()
+        ));
+    }
+    print(&out)?;
+    for problem in &pairing.problems {
+        eprintln!("{problem}");
+    }
+    if old.is_empty() {
+        eprintln!("no declared account is on {}", sides.0);
+    }
+    let complete = pairing.problems.is_empty() && !old.is_empty();
+    Ok(u8::from(!complete))
+}
+
+pub struct Pairing<'a> {
+    pub pairs: Vec<(&'a Account, &'a Account)>,
+    /// One line per account left out, saying why.
+    pub problems: Vec<String>,
+}
+
+/// Pairs old and new accounts by address; an address that no or several accounts of the
+/// other side have leaves its accounts out.
+pub fn pair<'a>(old: &'a [Account], new: &'a [Account]) -> Pairing<'a> {
+    let by_address = |side: &'a [Account]| {
+        let mut index: BTreeMap<String, Vec<&'a Account>> = BTreeMap::new();
+        for account in side {
+            if let Some(address) = &account.address {
+                index
+                    .entry(address.to_lowercase())
+                    .or_default()
+                    .push(account);
+            }
+        }
+        index
+    };
+    let (old_index, new_index) = (by_address(old), by_address(new));
+    let place = |a: &Account| match &a.address {
+        Some(address) => format!("{} ({address}, in {})", a.id, a.file),
+        None => format!("{} (in {})", a.id, a.file),
+    };
+    let mut pairs = Vec::new();
+    let mut problems = Vec::new();
+    for account in old.iter().filter(|a| a.address.is_none()) {
+        problems.push(format!(
+            "unpaired: old account {} has no address to pair by",
+            place(account)
+        ));
+    }
+    for account in new.iter().filter(|a| a.address.is_none()) {
+        problems.push(format!(
+            "unpaired: new account {} has no address to pair by",
+            place(account)
+        ));
+    }
+    for (address, olds) in &old_index {
+        let news = new_index
+            .get(address)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match (olds.as_slice(), news) {
+            ([o], [n]) => pairs.push((*o, *n)),
+            ([o], []) => problems.push(format!(
+                "unpaired: old account {} has no new account with that address",
+                place(o)
+            )),
+            _ => {
+                let all: Vec<String> = olds.iter().chain(news).map(|a| place(a)).collect();
+                problems.push(format!(
+                    "ambiguous: {address} is declared by {} old and {} new accounts: {}; left out",
+                    olds.len(),
+                    news.len(),
+                    all.join(", ")
+                ));
+            }
+        }
+    }
+    for (address, news) in &new_index {
+        if !old_index.contains_key(address) {
+            for n in news {
+                problems.push(format!(
+                    "unpaired: new account {} has no old account with that address",
+                    place(n)
+                ));
+            }
+        }
+    }
+    Pairing { pairs, problems }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::Span;
+
+    fn account(id: &str, address: Option<&str>) -> Account {
+        Account {
+            id: id.into(),
+            address: address.map(Into::into),
+            name: None,
+            channel: Some("email".into()),
+            hosts: vec![],
+            file: "f".into(),
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn pairs_by_address_case_insensitively_and_reports_the_rest() {
+        let old = [
+            account("o1", Some("Info@X.example")),
+            account("o2", Some("dup@x.example")),
+            account("o3", Some("gone@x.example")),
+        ];
+        let new = [
+            account("n1", Some("info@x.example")),
+            account("n2", Some("dup@x.example")),
+            account("n3", Some("DUP@x.example")),
+        ];
+        let pairing = pair(&old, &new);
+        let ids: Vec<(&str, &str)> = pairing
+            .pairs
+            .iter()
+            .map(|(o, n)| (o.id.as_str(), n.id.as_str()))
+            .collect();
+        assert_eq!(ids, [("o1", "n1")]);
+        assert_eq!(pairing.problems.len(), 2, "{:?}", pairing.problems);
+        assert!(
+            pairing.problems[0]
+                .starts_with("ambiguous: dup@x.example is declared by 1 old and 2 new accounts")
+        );
+        assert!(pairing.problems[1].starts_with("unpaired: old account o3"));
+    }
+}
