@@ -89,7 +89,7 @@ pub enum ChecklistFormat {
     Json,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct Selection {
     /// Mapping file (YAML or JSON) of old to new account IDs and addresses.
     #[arg(long, short = 'm', value_name = "FILE")]
@@ -117,12 +117,51 @@ pub struct DiffArgs {
     /// Exit with 1 when there are changes.
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Also save the exact edits, with a hash of every input, of the mapping and of the
+    /// profile, for `apply --plan`.
+    #[arg(long, value_name = "FILE")]
+    pub save_plan: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
-    #[command(flatten)]
-    pub selection: Selection,
+    /// Mapping file (YAML or JSON) of old to new account IDs and addresses.
+    #[arg(
+        long,
+        short = 'm',
+        value_name = "FILE",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    pub mapping: Option<PathBuf>,
+
+    /// Where references are: a built-in profile name or a profile file.
+    #[arg(
+        long,
+        value_name = "NAME|FILE",
+        default_value = "missive",
+        conflicts_with = "plan"
+    )]
+    pub profile: String,
+
+    /// replace: move every reference to the new account (the cutover); add: cover the old
+    /// and the new account both (the transition, while both are connected).
+    #[arg(long, value_enum, default_value = "replace", conflicts_with = "plan")]
+    pub mode: crate::plan::Mode,
+
+    /// Apply exactly the edits of a plan saved by `diff --save-plan`; refused when any
+    /// file, the mapping or the profile changed since.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+
+    /// Export files, or directories searched for .json, .yaml and .yml files.
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    pub paths: Vec<PathBuf>,
 
     /// Keep each original file beside it as FILE.orig.
     #[arg(long)]

@@ -25,7 +25,7 @@ pub fn decode<T: DeserializeOwned>(source: &Source, node: &Node, what: &str) -> 
         let mut key_span = None;
         for step in &steps {
             let next = match (step, target.entries()) {
-                (Step::Key(k), Some(entries)) => entries.iter().find(|e| &e.key == k).map(|e| {
+                (Step::Key(k), Some(entries)) => entries.iter().find(|e| e.key == *k).map(|e| {
                     key_span = Some(e.key_span);
                     &e.value
                 }),

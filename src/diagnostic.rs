@@ -38,8 +38,37 @@ pub struct Diagnostic {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snippet {
+    /// The source line, cut to a window around the spot when it is long.
     pub line_text: String,
+    /// 1-based column of the caret within `line_text`.
+    pub column: usize,
     pub width: usize,
+}
+
+/// Longest source line shown whole; longer ones (minified JSON) are cut around the spot.
+const MAX_SHOWN: usize = 160;
+
+/// Cuts a long line to a window around `column`, marking the cuts with `…`.
+fn window(line: String, column: usize, width: usize) -> (String, usize, usize) {
+    let count = line.chars().count();
+    if count <= MAX_SHOWN {
+        return (line, column, width);
+    }
+    let from = column
+        .saturating_sub(MAX_SHOWN / 2)
+        .min(count.saturating_sub(MAX_SHOWN));
+    let to = (from + MAX_SHOWN).min(count);
+    let mut shown: String = line.chars().skip(from).take(to - from).collect();
+    let mut column = column - from;
+    if from > 0 {
+        shown.insert(0, '…');
+        column += 1;
+    }
+    if to < count {
+        shown.push('…');
+    }
+    let width = width.min(MAX_SHOWN + 2 - column).max(1);
+    (shown, column, width)
 }
 
 impl Diagnostic {
@@ -65,12 +94,14 @@ impl Diagnostic {
             .get(start..end)
             .map_or(1, |t| t.chars().count())
             .max(1);
+        let (line, location_column, width) = window(line, location.column, width);
         Diagnostic {
             severity: Severity::Error,
             file: Some(source.name.clone()),
             location: Some(location),
             snippet: Some(Snippet {
                 line_text: line,
+                column: location_column,
                 width,
             }),
             message: message.into(),
@@ -135,7 +166,7 @@ impl Diagnostic {
             let before: String = snippet
                 .line_text
                 .chars()
-                .take(location.column - 1)
+                .take(snippet.column - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             out.push_str(&format!("{pad} |\n"));
@@ -207,6 +238,22 @@ mod tests {
         assert_eq!(
             d.render(false),
             "a.yaml:2:6: error: unclosed list\n  |\n2 | key: [oops\n  |      ^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_spot() {
+        let text = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let source = Source::from_text("m.json", &text);
+        let d = Diagnostic::at(&source, Span::new(500, 501), "here");
+        assert_eq!(d.location.as_ref().unwrap().column, 501);
+        let rendered = d.render(false);
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert!(lines[2].chars().count() < 180, "{rendered}");
+        let caret = lines[3].find('^').unwrap();
+        assert_eq!(
+            lines[2].chars().nth(lines[3][..caret].chars().count()),
+            Some('X')
         );
     }
 

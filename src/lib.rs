@@ -25,6 +25,7 @@ pub mod parallel;
 pub mod patch;
 pub mod plan;
 pub mod profile;
+pub mod saved_plan;
 pub mod scalar;
 pub mod source;
 pub mod summary;

@@ -67,9 +67,30 @@ pub struct Located {
     pub lists: Vec<List>,
     pub holders: Vec<Holder>,
     pub declarations: Vec<Declaration>,
+    /// Holders by document and path, so finding the one around a value costs its depth.
+    holder_index: HashMap<(usize, Vec<Step>), usize>,
 }
 
 impl Located {
+    /// The innermost holder around the value at `path` of document `doc`.
+    pub fn holder_around(&self, doc: usize, path: &[Step]) -> Option<usize> {
+        let mut key = (doc, path.to_vec());
+        loop {
+            if let Some(&h) = self.holder_index.get(&key) {
+                return Some(h);
+            }
+            key.1.pop()?;
+        }
+    }
+
+    /// Every holder around the value at `path`, innermost first.
+    pub fn holders_around(&self, doc: usize, path: &[Step]) -> Vec<usize> {
+        (0..=path.len())
+            .rev()
+            .filter_map(|k| self.holder_index.get(&(doc, path[..k].to_vec())).copied())
+            .collect()
+    }
+
     pub fn holder(&self, reference: &Reference) -> Option<&Holder> {
         reference.holder.map(|h| &self.holders[h])
     }
@@ -93,7 +114,6 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             errors.push(d);
             continue;
         }
-        let holders_start = located.holders.len();
         for holder in &profile.holders {
             for found in
                 jsonpath_rust::query::js_path_process(&holder.query, doc).unwrap_or_default()
@@ -101,6 +121,9 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 let Some(path) = parse_normalized_path(&found.path) else {
                     continue;
                 };
+                located
+                    .holder_index
+                    .insert((doc_index, path.clone()), located.holders.len());
                 located.holders.push(Holder {
                     doc: doc_index,
                     label: fill_label(&holder.label, found.val),
@@ -163,9 +186,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                         continue;
                     }
                     let list = parent_list(doc, doc_index, &path, &mut lists, &mut located.lists);
-                    let holder = (holders_start..located.holders.len())
-                        .filter(|&h| path.starts_with(&located.holders[h].path))
-                        .max_by_key(|&h| located.holders[h].path.len());
+                    let holder = located.holder_around(doc_index, &path);
                     located.references.push(Reference {
                         doc: doc_index,
                         kind: selector.kind,
@@ -282,7 +303,7 @@ fn fill_label(template: &str, node: &Node) -> String {
             .split('|')
             .find_map(|f| match node.field(f).map(|n| &n.value) {
                 Some(Value::Str(s, _)) => Some(s.clone()),
-                Some(Value::Int(i)) => Some(i.to_string()),
+                Some(Value::Int(i)) => Some(i.to_string().into()),
                 _ => None,
             });
         out.push_str(value.as_deref().unwrap_or("?"));

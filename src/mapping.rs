@@ -198,7 +198,7 @@ fn pairs(table: Option<&Node>) -> Vec<Pair> {
         .unwrap_or_default()
         .iter()
         .map(|e| Pair {
-            old: e.key.clone(),
+            old: e.key.to_string(),
             new: e.value.str().unwrap_or_default().to_owned(),
             span: e.key_span,
         })

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use compact_str::CompactString;
 use jsonpath_rust::query::queryable::Queryable;
 
 /// A byte range in a source file. `u32` keeps nodes small; files over 4 GiB are refused.
@@ -63,7 +64,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String, Style),
+    /// Short strings (keys, most values) are stored inline, without an allocation.
+    Str(CompactString, Style),
     /// Items, and whether the list is written in flow style (`[a, b]`; every JSON array).
     List(Vec<Node>, bool),
     Map(Vec<Entry>),
@@ -72,7 +74,7 @@ pub enum Value {
 /// A mapping entry: the key's text and span, and the value.
 #[derive(Clone, Debug, Default)]
 pub struct Entry {
-    pub key: String,
+    pub key: CompactString,
     pub key_span: Span,
     pub value: Node,
 }
@@ -159,7 +161,7 @@ impl Node {
             Value::List(items, _) => items.iter().map(Node::to_json).collect(),
             Value::Map(entries) => entries
                 .iter()
-                .map(|e| (e.key.clone(), e.value.to_json()))
+                .map(|e| (e.key.to_string(), e.value.to_json()))
                 .collect::<serde_json::Map<_, _>>()
                 .into(),
         }
@@ -178,13 +180,41 @@ impl Node {
             }
             Value::Map(entries) => {
                 for e in entries {
-                    path.push(Step::Key(e.key.clone()));
+                    path.push(Step::Key(e.key.to_string()));
                     e.value.walk(path, visit);
                     path.pop();
                 }
             }
             _ => {}
         }
+    }
+}
+
+/// Finds duplicate keys while a mapping is built: a scan while the mapping is small, a hash
+/// set once it is large (so a hostile mapping with a million keys stays linear).
+#[derive(Default)]
+pub struct KeySet {
+    large: Option<std::collections::HashSet<CompactString>>,
+}
+
+impl KeySet {
+    const SCAN: usize = 24;
+
+    /// Whether `key` is new among `entries` (the mapping built so far); records it.
+    pub fn insert(&mut self, entries: &[Entry], key: &str) -> bool {
+        if let Some(set) = &mut self.large {
+            return set.insert(key.into());
+        }
+        if entries.iter().any(|e| e.key == key) {
+            return false;
+        }
+        if entries.len() >= Self::SCAN {
+            let mut set: std::collections::HashSet<CompactString> =
+                entries.iter().map(|e| e.key.clone()).collect();
+            set.insert(key.into());
+            self.large = Some(set);
+        }
+        true
     }
 }
 
@@ -284,13 +314,13 @@ impl PartialEq for Node {
 
 impl From<&str> for Node {
     fn from(s: &str) -> Node {
-        Node::new(Span::default(), Value::Str(s.to_owned(), Style::Json))
+        Node::new(Span::default(), Value::Str(s.into(), Style::Json))
     }
 }
 
 impl From<String> for Node {
     fn from(s: String) -> Node {
-        Node::new(Span::default(), Value::Str(s, Style::Json))
+        Node::new(Span::default(), Value::Str(s.into(), Style::Json))
     }
 }
 

@@ -17,6 +17,8 @@ pub struct Options {
     pub backup: bool,
     /// Write through symbolic links to their targets instead of refusing.
     pub follow_symlinks: bool,
+    /// The paths the user gave: a link is followed only to a file inside them.
+    pub roots: Vec<PathBuf>,
 }
 
 /// One file to replace.
@@ -38,8 +40,23 @@ fn destination(path: &Path, options: &Options) -> Result<PathBuf, Diagnostic> {
             "is a symbolic link; refusing to write through it (use --follow-symlinks to edit its target)",
         ));
     }
-    fs::canonicalize(path)
-        .map_err(|e| Diagnostic::file(&name, format!("cannot resolve link: {}", io_reason(&e))))
+    let target = fs::canonicalize(path)
+        .map_err(|e| Diagnostic::file(&name, format!("cannot resolve link: {}", io_reason(&e))))?;
+    let inside = options
+        .roots
+        .iter()
+        .filter_map(|root| fs::canonicalize(root).ok())
+        .any(|root| target.starts_with(root));
+    if !inside {
+        return Err(Diagnostic::file(
+            &name,
+            format!(
+                "links to {}, outside the given paths; refusing to write there",
+                target.display()
+            ),
+        ));
+    }
+    Ok(target)
 }
 
 /// Checks that every file can be written, before anything is: links, permissions.
@@ -72,8 +89,8 @@ pub fn replace_all(files: &[Replacement], options: &Options) -> Result<(), Error
     let paths: Vec<&Path> = files.iter().map(|f| f.path).collect();
     preflight(&paths, options)?;
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for file in files {
-        match stage(file, options) {
+    for (index, file) in files.iter().enumerate() {
+        match failpoint("stage", index).and_then(|()| stage(file, options)) {
             Ok(pair) => staged.push(pair),
             Err(d) => {
                 for (tmp, _) in &staged {
@@ -104,7 +121,10 @@ pub fn replace_all(files: &[Replacement], options: &Options) -> Result<(), Error
     }
     let mut done = Vec::new();
     for (index, (tmp, dest)) in staged.iter().enumerate() {
-        if let Err(e) = fs::rename(tmp, dest) {
+        let renamed = failpoint("rename", index)
+            .map_err(|_| std::io::Error::other("injected failure"))
+            .and_then(|()| fs::rename(tmp, dest));
+        if let Err(e) = renamed {
             for (tmp, _) in &staged[index..] {
                 let _ = fs::remove_file(tmp);
             }
@@ -115,6 +135,22 @@ pub fn replace_all(files: &[Replacement], options: &Options) -> Result<(), Error
             return Err(Diagnostic::file(&display_name(dest), message).into());
         }
         done.push(display_name(dest));
+    }
+    Ok(())
+}
+
+/// Test hook: `CUTOVER_FAILPOINT=stage:N` (or `rename:N`) makes that step fail for the
+/// N-th file (from 1), so tests can show that a failure leaves every original as it was.
+/// Compiled into debug builds only.
+fn failpoint(step: &str, index: usize) -> Result<(), Diagnostic> {
+    if cfg!(debug_assertions)
+        && std::env::var("CUTOVER_FAILPOINT").ok().as_deref()
+            == Some(&format!("{step}:{}", index + 1))
+    {
+        return Err(Diagnostic::plain(format!(
+            "injected failure at {step} {}",
+            index + 1
+        )));
     }
     Ok(())
 }
@@ -184,6 +220,7 @@ mod tests {
         let options = Options {
             backup: true,
             follow_symlinks: false,
+            roots: vec![dir.clone()],
         };
         replace_all(
             &[Replacement {

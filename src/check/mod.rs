@@ -209,17 +209,16 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
         }
         for (index, doc) in input.file.docs.iter().enumerate() {
             doc.walk(&mut Vec::new(), &mut |path, node| {
-                let holder = located
-                    .holders
-                    .iter()
-                    .filter(|h| h.doc == index && path.starts_with(&h.path))
-                    .max_by_key(|h| h.path.len())
-                    .map(|h| h.label.clone());
+                let holder = || {
+                    located
+                        .holder_around(index, path)
+                        .map(|h| located.holders[h].label.clone())
+                };
                 mentions(
                     source,
                     path,
                     node,
-                    holder,
+                    &holder,
                     &reference_spans,
                     removed,
                     &mut findings,
@@ -246,11 +245,12 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
 }
 
 /// Warns about removed IDs in keys and in strings that are not references.
+#[allow(clippy::too_many_arguments)]
 fn mentions(
     source: &crate::source::Source,
     path: &[Step],
     node: &Node,
-    holder: Option<String>,
+    holder: &dyn Fn() -> Option<String>,
     references: &HashSet<Span>,
     removed: &Removed,
     findings: &mut Vec<Finding>,
@@ -258,56 +258,55 @@ fn mentions(
     if node.alias.is_some() {
         return; // reported at the anchor
     }
-    let mut texts: Vec<(&str, Span, String)> = Vec::new();
+    // (text, span, whether it is a key): only strings that are not references.
+    let mut texts: Vec<(&str, Span, bool)> = Vec::new();
     if let Value::Map(entries) = &node.value {
-        for e in entries {
-            texts.push((
-                &e.key,
-                e.key_span,
-                format!("the key {:?} at {}", e.key, crate::node::path_text(path)),
-            ));
-        }
+        texts.extend(entries.iter().map(|e| (e.key.as_str(), e.key_span, true)));
     }
     if let Value::Str(s, _) = &node.value
         && !references.contains(&node.span)
     {
-        texts.push((
-            s,
-            node.span,
-            format!("the text at {}", crate::node::path_text(path)),
-        ));
+        texts.push((s, node.span, false));
     }
-    for (text, span, place) in texts {
+    for (text, span, is_key) in texts {
         for token in id_tokens(text) {
-            if let Some(replacement) = removed.lookup(Kind::Account, token) {
-                // Point at the ID itself when it is written verbatim inside the text.
-                let raw = &source.text[span.range()];
-                let span = match raw.find(token) {
-                    Some(i) => Span::new(
-                        span.start as usize + i,
-                        span.start as usize + i + token.len(),
-                    ),
-                    None => span,
-                };
-                let within = holder
-                    .as_ref()
-                    .map_or(String::new(), |h| format!(" (in {h})"));
-                let message = format!(
-                    "{place}{within} mentions removed account {token}; if it is a reference the profile does not know, change it by hand"
-                );
-                let mut f = finding(
-                    source,
-                    span,
-                    FindingKind::Mention,
-                    token.to_owned(),
-                    replacement,
-                    None,
-                    message,
-                );
-                f.severity = FindingSeverity::Warning;
-                f.diagnostic = f.diagnostic.warning();
-                findings.push(f);
-            }
+            let Some(replacement) = removed.lookup(Kind::Account, token) else {
+                continue;
+            };
+            // Point at the ID itself when it is written verbatim inside the text.
+            let raw = &source.text[span.range()];
+            let span = match raw.find(token) {
+                Some(i) => Span::new(
+                    span.start as usize + i,
+                    span.start as usize + i + token.len(),
+                ),
+                None => span,
+            };
+            let place = crate::node::path_text(path);
+            let place = if is_key {
+                format!("a key of {place}")
+            } else {
+                format!("the text of {place}")
+            };
+            let holder = holder();
+            let within = holder
+                .as_ref()
+                .map_or(String::new(), |h| format!(" (in {h})"));
+            let message = format!(
+                "{place}{within} mentions removed account {token}; if it is a reference the profile does not know, change it by hand"
+            );
+            let mut f = finding(
+                source,
+                span,
+                FindingKind::Mention,
+                token.to_owned(),
+                replacement,
+                holder,
+                message,
+            );
+            f.severity = FindingSeverity::Warning;
+            f.diagnostic = f.diagnostic.warning();
+            findings.push(f);
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `cutover diff` and `cutover apply`: the same plan, printed as a patch or written.
 
+use std::path::Path;
+
 use crate::cli::{ApplyArgs, ColorChoice, DiffArgs, Selection, stdout_color};
 use crate::commands::{both, print};
 use crate::diagnostic::Error;
@@ -8,6 +10,8 @@ use crate::mapping::Mapping;
 use crate::patch;
 use crate::plan::FilePlan;
 use crate::profile::Profile;
+use crate::saved_plan::SavedPlan;
+use crate::source::{display_name, io_reason};
 use crate::summary;
 use crate::write::{self, Replacement};
 
@@ -35,6 +39,23 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
 
 pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
     let planned = plan(&args.selection)?;
+    if let Some(path) = &args.save_plan {
+        let saved = SavedPlan::new(
+            args.selection.mode,
+            &planned.mapping,
+            &args.selection.profile,
+            &planned.profile,
+            &planned.inputs,
+            &planned.plans,
+        );
+        std::fs::write(path, saved.to_json()).map_err(|e| {
+            Error::plain(format!(
+                "{}: cannot write the plan: {}",
+                display_name(path),
+                io_reason(&e)
+            ))
+        })?;
+    }
     let style = patch::Style {
         color: stdout_color(color),
     };
@@ -62,7 +83,39 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
 }
 
 pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
-    let planned = plan(&args.selection)?;
+    let options = write::Options {
+        backup: args.backup,
+        follow_symlinks: args.follow_symlinks,
+        roots: args.paths.clone(),
+    };
+    if let Some(plan_path) = &args.plan {
+        let saved = SavedPlan::read(plan_path)?;
+        let writes = saved.resolve(&display_name(plan_path))?;
+        let replacements: Vec<Replacement> = writes
+            .iter()
+            .map(|(path, text)| Replacement { path, text })
+            .collect();
+        let options = write::Options {
+            roots: saved.files.iter().map(|f| f.path.clone().into()).collect(),
+            ..options
+        };
+        write::replace_all(&replacements, &options)?;
+        let edits: usize = saved.files.iter().map(|f| f.edits.len()).sum();
+        eprintln!(
+            "applied {}: {edits} edits in {} of {} files",
+            display_name(plan_path),
+            writes.len(),
+            saved.files.len()
+        );
+        return Ok(0);
+    }
+    let selection = Selection {
+        mapping: args.mapping.clone().unwrap_or_default(),
+        profile: args.profile.clone(),
+        mode: args.mode,
+        paths: args.paths.clone(),
+    };
+    let planned = plan(&selection)?;
     let replacements: Vec<Replacement> = planned
         .inputs
         .iter()
@@ -73,10 +126,6 @@ pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
             text: &plan.new_text,
         })
         .collect();
-    let options = write::Options {
-        backup: args.backup,
-        follow_symlinks: args.follow_symlinks,
-    };
     write::replace_all(&replacements, &options)?;
     eprint!(
         "{}",
@@ -93,10 +142,10 @@ pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
 
 /// The path written after `a/` and `b/`: relative to the working directory, so that
 /// `patch -p1` and `git apply` find the file from there.
-pub fn patch_name(path: &std::path::Path) -> String {
+pub fn patch_name(path: &Path) -> String {
     let relative = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
         .unwrap_or_else(|| path.to_path_buf());
-    crate::source::display_name(&relative)
+    display_name(&relative)
 }

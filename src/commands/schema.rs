@@ -32,6 +32,10 @@ pub fn generate() -> Vec<(&'static str, String)> {
             "check-output.schema.json",
             text(schemars::schema_for!(crate::check::Report)),
         ),
+        (
+            "plan.schema.json",
+            text(schemars::schema_for!(crate::saved_plan::SavedPlan)),
+        ),
     ]
 }
 

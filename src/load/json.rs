@@ -7,7 +7,9 @@
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::MAX_DEPTH;
-use crate::node::{Entry, Node, Span, Style, Value};
+use compact_str::CompactString;
+
+use crate::node::{Entry, KeySet, Node, Span, Style, Value};
 use crate::source::Source;
 
 pub fn parse(source: &Source) -> Result<Node, Error> {
@@ -15,6 +17,8 @@ pub fn parse(source: &Source) -> Result<Node, Error> {
         source,
         bytes: source.text.as_bytes(),
         pos: 0,
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     if source.text.starts_with('\u{feff}') {
         parser.pos = 3;
@@ -32,6 +36,10 @@ struct Parser<'a> {
     source: &'a Source,
     bytes: &'a [u8],
     pos: usize,
+    /// Scratch stacks for the items and entries of the open containers: each container
+    /// takes its own off the top in one exact-size allocation when it closes.
+    items: Vec<Node>,
+    entries: Vec<Entry>,
 }
 
 impl Parser<'_> {
@@ -64,7 +72,7 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Node, Error> {
-        if depth > MAX_DEPTH {
+        if depth >= MAX_DEPTH {
             return Err(self.error(&format!("nesting deeper than {MAX_DEPTH} levels")));
         }
         let start = self.pos;
@@ -141,10 +149,10 @@ impl Parser<'_> {
         Ok(Node::new(Span::new(start, self.pos), value))
     }
 
-    fn string(&mut self) -> Result<String, Error> {
+    fn string(&mut self) -> Result<CompactString, Error> {
         let open = self.pos;
         self.pos += 1;
-        let mut out = String::new();
+        let mut out: Option<String> = None;
         loop {
             let run_start = self.pos;
             while let Some(&b) = self.bytes.get(self.pos) {
@@ -153,16 +161,27 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(&self.source.text[run_start..self.pos]);
+            let run = &self.source.text[run_start..self.pos];
             match self.bytes.get(self.pos) {
                 None => return Err(self.error_at(open, "string is not closed")),
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(match out {
+                        // No escapes: straight from the text (inline when short).
+                        None => CompactString::from(run),
+                        Some(mut owned) => {
+                            owned.push_str(run);
+                            owned.into()
+                        }
+                    });
                 }
                 Some(b'\\') => {
+                    let owned = out.get_or_insert_with(String::new);
+                    owned.push_str(run);
                     self.pos += 1;
-                    self.escape(&mut out)?;
+                    let mut escaped = std::mem::take(owned);
+                    self.escape(&mut escaped)?;
+                    out = Some(escaped);
                 }
                 Some(_) => {
                     return Err(self.error("control character in a string (escape it)"));
@@ -221,23 +240,25 @@ impl Parser<'_> {
     fn array(&mut self, depth: usize) -> Result<Node, Error> {
         let start = self.pos;
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
             return Ok(Node::new(
                 Span::new(start, self.pos),
-                Value::List(items, true),
+                Value::List(Vec::new(), true),
             ));
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    let items = self.items.split_off(base);
                     return Ok(Node::new(
                         Span::new(start, self.pos),
                         Value::List(items, true),
@@ -256,13 +277,16 @@ impl Parser<'_> {
     fn object(&mut self, depth: usize) -> Result<Node, Error> {
         let start = self.pos;
         self.pos += 1;
-        let mut entries: Vec<Entry> = Vec::new();
+        let base = self.entries.len();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)));
+            return Ok(Node::new(
+                Span::new(start, self.pos),
+                Value::Map(Vec::new()),
+            ));
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut keys = KeySet::default();
         loop {
             self.skip_ws();
             if self.bytes.get(self.pos) != Some(&b'"') {
@@ -271,7 +295,7 @@ impl Parser<'_> {
             let key_start = self.pos;
             let key = self.string()?;
             let key_span = Span::new(key_start, self.pos);
-            if !seen.insert(key.clone()) {
+            if !keys.insert(&self.entries[base..], &key) {
                 return Err(Diagnostic::at(
                     self.source,
                     key_span,
@@ -288,7 +312,7 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let value = self.value(depth + 1)?;
-            entries.push(Entry {
+            self.entries.push(Entry {
                 key,
                 key_span,
                 value,
@@ -298,6 +322,7 @@ impl Parser<'_> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    let entries = self.entries.split_off(base);
                     return Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)));
                 }
                 _ => {

@@ -102,9 +102,28 @@ pub fn find_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    let mut seen = std::collections::HashSet::new();
-    files.retain(|f| seen.insert(f.clone()));
-    Ok(files)
+    // One file given twice (directly and inside a directory, or through a link) is read
+    // once, by the path that is not a link when there is one.
+    let mut unique: Vec<PathBuf> = Vec::new();
+    let mut index: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    for file in files {
+        let key = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+        match index.get(&key) {
+            Some(&i) => {
+                let is_link = |p: &Path| {
+                    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+                };
+                if is_link(&unique[i]) && !is_link(&file) {
+                    unique[i] = file;
+                }
+            }
+            None => {
+                index.insert(key, unique.len());
+                unique.push(file);
+            }
+        }
+    }
+    Ok(unique)
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
@@ -124,12 +143,14 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
         if hidden {
             continue;
         }
-        let Ok(meta) = std::fs::metadata(&path) else {
+        // Linked directories are not followed: a link loop must not hang the walk. A linked
+        // file is read like any other (and refused when written, unless allowed).
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
         if meta.is_dir() {
             walk(&path, files)?;
-        } else if is_export_file(&path) {
+        } else if is_export_file(&path) && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
             files.push(path);
         }
     }

@@ -6,13 +6,13 @@
 //! anchor's text (that is where an edit must go) and which remembers where the alias stands
 //! (that is where a finding must point). Expansion is bounded, so an alias bomb is an error.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::MAX_DEPTH;
-use crate::node::{Entry, Node, Span, Style, Value};
+use crate::node::{Entry, KeySet, Node, Span, Style, Value};
 use crate::source::Source;
 
 /// Most nodes that alias expansion may add to one file.
@@ -61,8 +61,8 @@ enum Frame {
         start: Span,
         anchor: usize,
         entries: Vec<Entry>,
-        key: Option<(String, Span)>,
-        seen: HashSet<String>,
+        key: Option<(compact_str::CompactString, Span)>,
+        seen: KeySet,
     },
 }
 
@@ -91,7 +91,7 @@ impl Builder<'_> {
                     anchor,
                     entries: Vec::new(),
                     key: None,
-                    seen: HashSet::new(),
+                    seen: KeySet::default(),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -187,10 +187,10 @@ impl Builder<'_> {
                 None => {
                     let text = match node.value {
                         Value::Str(s, _) => s,
-                        Value::Null => String::new(),
-                        _ => self.source.text[node.span.range()].to_owned(),
+                        Value::Null => Default::default(),
+                        _ => self.source.text[node.span.range()].into(),
                     };
-                    if !seen.insert(text.clone()) {
+                    if !seen.insert(entries, &text) {
                         return Err(Diagnostic::at(
                             self.source,
                             node.span,
@@ -239,7 +239,7 @@ fn scalar_value(text: String, style: ScalarStyle, tag: Option<&str>) -> Value {
         _ => Style::Block,
     };
     if style != Style::Plain || tag == Some("str") {
-        return Value::Str(text, style);
+        return Value::Str(text.into(), style);
     }
     match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -260,7 +260,7 @@ fn scalar_value(text: String, style: ScalarStyle, tag: Option<&str>) -> Value {
     {
         return Value::Float(f);
     }
-    Value::Str(text, style)
+    Value::Str(text.into(), style)
 }
 
 fn parse_int(text: &str) -> Option<i64> {

@@ -29,6 +29,15 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
             holders.insert(h);
         }
     }
+    // The references inside each of those settings.
+    let mut inside: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    for (r, reference) in p.located.references.iter().enumerate() {
+        for h in p.located.holders_around(reference.doc, &reference.path) {
+            if holders.contains(&h) {
+                inside.entry(h).or_default().push(r);
+            }
+        }
+    }
     // Items to drop, per list: (doc, list path) -> positions.
     let mut drops: BTreeMap<(usize, Vec<Step>), Vec<usize>> = BTreeMap::new();
     for &h in &holders {
@@ -40,13 +49,8 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
             continue;
         };
         let item = &siblings[*position];
-        let inside: Vec<usize> = (0..p.located.references.len())
-            .filter(|&r| {
-                let reference = p.reference(r);
-                reference.doc == holder.doc && reference.path.starts_with(&holder.path)
-            })
-            .collect();
-        let copy = expected_copy(p, holder, item, &inside);
+        let inside = inside.get(&h).map(Vec::as_slice).unwrap_or_default();
+        let copy = expected_copy(p, holder, item, inside);
         let wanted = identity(holder, &copy);
         let exists = siblings.iter().enumerate().any(|(i, other)| {
             i != *position && identity(holder, &without(holder, other)) == wanted
@@ -58,7 +62,7 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
                     .or_default()
                     .push(*position);
                 p.expected.removed.insert(item.span);
-                for &r in &inside {
+                for &r in inside {
                     p.done[r] = true;
                     if let Some((entry, _)) = p.target(p.reference(r)) {
                         p.change(r, entry, Action::Removed);
@@ -67,10 +71,10 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
             }
             Mode::Replace => {}
             Mode::Add => {
-                if !exists && !add_copy(p, holder, item, *position, &inside, copy) {
+                if !exists && !add_copy(p, holder, item, *position, inside, copy) {
                     continue; // cannot be copied as text: left to the per-reference rules
                 }
-                for &r in &inside {
+                for &r in inside {
                     p.done[r] = true;
                     if let (false, Some((entry, _))) = (exists, p.target(p.reference(r))) {
                         p.change(r, entry, Action::Copied);
@@ -116,7 +120,7 @@ fn expected_copy(p: &Planner, holder: &Holder, item: &Node, inside: &[usize]) ->
 fn without(holder: &Holder, item: &Node) -> Node {
     let mut copy = item.clone();
     if let Value::Map(entries) = &mut copy.value {
-        entries.retain(|e| !holder.copy_without.contains(&e.key));
+        entries.retain(|e| !holder.copy_without.iter().any(|f| *f == e.key));
     }
     copy
 }
@@ -145,7 +149,7 @@ fn at_mut<'n>(node: &'n mut Node, path: &[Step]) -> Option<&'n mut Node> {
         .try_fold(node, |node, step| match (step, &mut node.value) {
             (Step::Key(k), Value::Map(entries)) => entries
                 .iter_mut()
-                .find(|e| &e.key == k)
+                .find(|e| e.key == *k)
                 .map(|e| &mut e.value),
             (Step::Index(i), Value::List(items, _)) => items.get_mut(*i),
             _ => None,
@@ -190,7 +194,7 @@ fn add_copy(
         let fields = Container::of_map(source, item);
         let flags: Vec<bool> = entries
             .iter()
-            .map(|e| holder.copy_without.contains(&e.key))
+            .map(|e| holder.copy_without.iter().any(|f| *f == e.key))
             .collect();
         edits.extend(removal_edits(source, &fields, &flags));
     }

@@ -9,6 +9,7 @@ use std::process::Command;
 pub struct Cutover {
     args: Vec<String>,
     dir: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 pub struct Output {
@@ -22,7 +23,13 @@ impl Cutover {
         Cutover {
             args: args.iter().map(|a| a.to_string()).collect(),
             dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            env: Vec::new(),
         }
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Cutover {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
     }
 
     pub fn current_dir(mut self, dir: &Path) -> Cutover {
@@ -35,6 +42,7 @@ impl Cutover {
             .args(&self.args)
             .current_dir(&self.dir)
             .env_remove("NO_COLOR")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output()
             .expect("cutover runs");
         Output {
