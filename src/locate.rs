@@ -10,6 +10,7 @@ use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
 use crate::node::{Node, Span, Step, Style, Value, parse_normalized_path, path_text};
 use crate::profile::{AddRule, Kind, Profile};
+use jsonpath_rust::parser::model::JpQuery;
 
 #[derive(Clone, Debug)]
 pub struct Reference {
@@ -67,27 +68,33 @@ pub struct Located {
     pub lists: Vec<List>,
     pub holders: Vec<Holder>,
     pub declarations: Vec<Declaration>,
-    /// Holders by document and path, so finding the one around a value costs its depth.
-    holder_index: HashMap<(usize, Vec<Step>), usize>,
+    /// Holders by document and node, so finding the ones around a value costs its depth.
+    holder_index: HashMap<(usize, Span), usize>,
 }
 
 impl Located {
-    /// The innermost holder around the value at `path` of document `doc`.
-    pub fn holder_around(&self, doc: usize, path: &[Step]) -> Option<usize> {
-        let mut key = (doc, path.to_vec());
-        loop {
-            if let Some(&h) = self.holder_index.get(&key) {
-                return Some(h);
-            }
-            key.1.pop()?;
-        }
+    /// The innermost holder around the value at `path` of document `doc` (rooted at `root`).
+    pub fn holder_around(&self, root: &Node, doc: usize, path: &[Step]) -> Option<usize> {
+        self.holders_around(root, doc, path).into_iter().next()
     }
 
     /// Every holder around the value at `path`, innermost first.
-    pub fn holders_around(&self, doc: usize, path: &[Step]) -> Vec<usize> {
-        (0..=path.len())
+    pub fn holders_around(&self, root: &Node, doc: usize, path: &[Step]) -> Vec<usize> {
+        let mut spans = vec![root.span];
+        let mut node = root;
+        for step in path {
+            match node.at(std::slice::from_ref(step)) {
+                Some(next) => {
+                    spans.push(next.span);
+                    node = next;
+                }
+                None => break,
+            }
+        }
+        spans
+            .iter()
             .rev()
-            .filter_map(|k| self.holder_index.get(&(doc, path[..k].to_vec())).copied())
+            .filter_map(|span| self.holder_index.get(&(doc, *span)).copied())
             .collect()
     }
 
@@ -101,9 +108,12 @@ impl Located {
     }
 }
 
+/// Documents larger than this run their selectors in parallel.
+const PARALLEL_FROM: usize = 1 << 20;
+
 pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     let mut located = Located::default();
-    let mut lists: HashMap<(usize, Vec<Step>), usize> = HashMap::new();
+    let mut lists: HashMap<(usize, Span), usize> = HashMap::new();
     let mut seen: HashSet<(Span, Span)> = HashSet::new();
     let mut errors = Vec::new();
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
@@ -114,16 +124,31 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             errors.push(d);
             continue;
         }
+        // Every selector of the profile, run at once: on a large document, on every core.
+        let queries: Vec<&JpQuery> = profile
+            .holders
+            .iter()
+            .map(|h| &h.query)
+            .chain(profile.references.iter().map(|r| &r.query))
+            .chain(profile.declarations.iter().map(|(q, _)| q))
+            .collect();
+        let run = |query: &&JpQuery| {
+            jsonpath_rust::query::js_path_process(query, doc).unwrap_or_default()
+        };
+        let mut results = if file.source.text.len() > PARALLEL_FROM {
+            crate::parallel::map(&queries, run)
+        } else {
+            queries.iter().map(run).collect()
+        }
+        .into_iter();
         for holder in &profile.holders {
-            for found in
-                jsonpath_rust::query::js_path_process(&holder.query, doc).unwrap_or_default()
-            {
+            for found in results.next().unwrap_or_default() {
                 let Some(path) = parse_normalized_path(&found.path) else {
                     continue;
                 };
                 located
                     .holder_index
-                    .insert((doc_index, path.clone()), located.holders.len());
+                    .insert((doc_index, found.val.span), located.holders.len());
                 located.holders.push(Holder {
                     doc: doc_index,
                     label: fill_label(&holder.label, found.val),
@@ -135,9 +160,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             }
         }
         for (selector_index, selector) in profile.references.iter().enumerate() {
-            let matches =
-                jsonpath_rust::query::js_path_process(&selector.query, doc).unwrap_or_default();
-            for found in matches {
+            for found in results.next().unwrap_or_default() {
                 let Some(path) = parse_normalized_path(&found.path) else {
                     continue;
                 };
@@ -186,7 +209,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                         continue;
                     }
                     let list = parent_list(doc, doc_index, &path, &mut lists, &mut located.lists);
-                    let holder = located.holder_around(doc_index, &path);
+                    let holder = located.holder_around(doc, doc_index, &path);
                     located.references.push(Reference {
                         doc: doc_index,
                         kind: selector.kind,
@@ -203,8 +226,8 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 }
             }
         }
-        for (query, kind) in &profile.declarations {
-            for found in jsonpath_rust::query::js_path_process(query, doc).unwrap_or_default() {
+        for (_, kind) in &profile.declarations {
+            for found in results.next().unwrap_or_default() {
                 if let Some(value) = found.val.str() {
                     located.declarations.push(Declaration {
                         kind: *kind,
@@ -269,17 +292,18 @@ fn parent_list(
     doc: &Node,
     doc_index: usize,
     path: &[Step],
-    index: &mut HashMap<(usize, Vec<Step>), usize>,
+    index: &mut HashMap<(usize, Span), usize>,
     lists: &mut Vec<List>,
 ) -> Option<(usize, usize)> {
     let (Step::Index(position), parent_path) = path.split_last()? else {
         return None;
     };
-    let key = (doc_index, parent_path.to_vec());
+    let parent = doc.at(parent_path)?;
+    let key = (doc_index, parent.span);
     if let Some(&list) = index.get(&key) {
         return Some((list, *position));
     }
-    let items = doc.at(parent_path)?.items()?;
+    let items = parent.items()?;
     lists.push(List {
         doc: doc_index,
         path: parent_path.to_vec(),

@@ -125,16 +125,16 @@ fn push_line(
         Some(content) => (content, true),
         None => (line, false),
     };
-    let text = format!("{sign}{content}");
     if code.is_empty() {
-        out.push_str(&text);
+        out.push(sign);
+        out.push_str(content);
     } else {
         // Colour must not swallow a CR: keep it outside the escape.
-        let (visible, cr) = match text.strip_suffix('\r') {
+        let (visible, cr) = match content.strip_suffix('\r') {
             Some(v) => (v, "\r"),
-            None => (text.as_str(), ""),
+            None => (content, ""),
         };
-        let _ = write!(out, "{}{cr}", paint(code, visible));
+        let _ = write!(out, "{}{cr}", paint(code, &format!("{sign}{visible}")));
     }
     out.push('\n');
     if !newline {

@@ -211,7 +211,7 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
             doc.walk(&mut Vec::new(), &mut |path, node| {
                 let holder = || {
                     located
-                        .holder_around(index, path)
+                        .holder_around(doc, index, path)
                         .map(|h| located.holders[h].label.clone())
                 };
                 mentions(

@@ -3,7 +3,7 @@
 
 use crate::check::{self, Removed};
 use crate::cli::{CheckArgs, CheckFormat, ColorChoice, stdout_color};
-use crate::commands::{both, print};
+use crate::commands::{both, print, release};
 use crate::diagnostic::Error;
 use crate::inputs;
 use crate::mapping::Mapping;
@@ -25,5 +25,7 @@ pub fn check(args: &CheckArgs, color: ColorChoice) -> Result<u8, Error> {
         CheckFormat::Sarif => check::render_sarif(&report),
     };
     print(&text)?;
-    Ok(report.exit_code(args.strict))
+    let code = report.exit_code(args.strict);
+    release((inputs, report));
+    Ok(code)
 }

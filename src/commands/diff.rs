@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::{ApplyArgs, ColorChoice, DiffArgs, Selection, stdout_color};
-use crate::commands::{both, print};
+use crate::commands::{both, print, release};
 use crate::diagnostic::Error;
 use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
@@ -79,6 +79,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
         )
     );
     let changed = planned.plans.iter().any(|p| !p.is_empty());
+    release(planned);
     Ok(u8::from(args.exit_code && changed))
 }
 
@@ -137,6 +138,7 @@ pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
             "changed"
         )
     );
+    release(planned);
     Ok(0)
 }
 

@@ -29,12 +29,22 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
             holders.insert(h);
         }
     }
-    // The references inside each of those settings.
+    // The references inside each of those settings (only references that have a holder
+    // can be inside one; the common case, no setting to copy, costs nothing).
     let mut inside: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
-    for (r, reference) in p.located.references.iter().enumerate() {
-        for h in p.located.holders_around(reference.doc, &reference.path) {
-            if holders.contains(&h) {
-                inside.entry(h).or_default().push(r);
+    if !holders.is_empty() {
+        for (r, reference) in p.located.references.iter().enumerate() {
+            if reference.holder.is_none() {
+                continue;
+            }
+            let root = &p.file.docs[reference.doc];
+            for h in p
+                .located
+                .holders_around(root, reference.doc, &reference.path)
+            {
+                if holders.contains(&h) {
+                    inside.entry(h).or_default().push(r);
+                }
             }
         }
     }
