@@ -167,20 +167,25 @@ impl Node {
         }
     }
 
-    /// Every node of the tree, depth first, with its path.
-    pub fn walk<'a>(&'a self, path: &mut Vec<Step>, visit: &mut dyn FnMut(&[Step], &'a Node)) {
+    /// Every node of the tree, depth first, with its path (borrowed: no allocation per
+    /// node; `to_path` makes an owned one when it is needed).
+    pub fn walk<'a>(
+        &'a self,
+        path: &mut Vec<StepRef<'a>>,
+        visit: &mut dyn FnMut(&[StepRef<'a>], &'a Node),
+    ) {
         visit(path, self);
         match &self.value {
             Value::List(items, _) => {
                 for (i, item) in items.iter().enumerate() {
-                    path.push(Step::Index(i));
+                    path.push(StepRef::Index(i));
                     item.walk(path, visit);
                     path.pop();
                 }
             }
             Value::Map(entries) => {
                 for e in entries {
-                    path.push(Step::Key(e.key.to_string()));
+                    path.push(StepRef::Key(&e.key));
                     e.value.walk(path, visit);
                     path.pop();
                 }
@@ -188,6 +193,22 @@ impl Node {
             _ => {}
         }
     }
+}
+
+/// A step of a borrowed path, as `Node::walk` gives it.
+#[derive(Clone, Copy, Debug)]
+pub enum StepRef<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+pub fn to_path(path: &[StepRef]) -> Vec<Step> {
+    path.iter()
+        .map(|s| match s {
+            StepRef::Key(k) => Step::Key((*k).to_owned()),
+            StepRef::Index(i) => Step::Index(*i),
+        })
+        .collect()
 }
 
 /// Finds duplicate keys while a mapping is built: a scan while the mapping is small, a hash

@@ -18,7 +18,9 @@ pub struct Source {
     /// The path as shown to the user and written in patches.
     pub name: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Where each line starts; built on first use (a file that loads cleanly and needs no
+    /// patch never needs it).
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// A human position in a file.
@@ -67,18 +69,11 @@ impl Source {
     }
 
     pub fn new(path: PathBuf, name: String, text: String) -> Source {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
         Source {
             path,
             name,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
@@ -87,20 +82,34 @@ impl Source {
         Source::new(PathBuf::from(name), name.to_owned(), text.to_owned())
     }
 
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            starts
+        })
+    }
+
     /// 0-based index of the line holding `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&s| s <= offset) - 1
+        self.line_starts().partition_point(|&s| s <= offset) - 1
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// Byte range of 0-based line `index`, including its line ending.
     pub fn line_range(&self, index: usize) -> std::ops::Range<usize> {
-        let start = self.line_starts[index];
+        let start = self.line_starts()[index];
         let end = self
-            .line_starts
+            .line_starts()
             .get(index + 1)
             .copied()
             .unwrap_or(self.text.len());
@@ -116,7 +125,7 @@ impl Source {
     pub fn location(&self, offset: usize) -> Location {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let index = self.line_index(offset);
-        let start = self.line_starts[index];
+        let start = self.line_starts()[index];
         Location {
             line: index + 1,
             column: self.text[start..offset].chars().count() + 1,

@@ -15,7 +15,7 @@ use crate::address;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
-use crate::node::{Node, Span, Step, Value};
+use crate::node::{Node, Span, Value};
 use crate::profile::Kind;
 
 pub use github::render as render_github;
@@ -129,18 +129,48 @@ impl Removed<'_> {
 
 pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
     let declared = inputs::declared(inputs, Kind::Account);
+    let per_file = crate::parallel::map(inputs, |input| {
+        file_findings(input, declared.as_ref(), removed)
+    });
+    let mut findings: Vec<Finding> = per_file.into_iter().flatten().collect();
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.kind as u8).cmp(&(&b.path, b.line, b.column, b.kind as u8))
+    });
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == FindingSeverity::Error)
+        .count();
+    Report {
+        summary: Summary {
+            errors,
+            warnings: findings.len() - errors,
+            files: inputs.len(),
+            dangling_checked: declared.is_some(),
+        },
+        findings,
+    }
+}
+
+/// The findings of one file, given the accounts all inputs declare.
+fn file_findings(
+    input: &Input,
+    declared: Option<&HashSet<String>>,
+    removed: &Removed,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for input in inputs {
+    {
         let source = &input.file.source;
         let located = &input.located;
         let mut reference_spans: HashSet<Span> =
             located.references.iter().map(|r| r.span).collect();
         reference_spans.extend(located.declarations.iter().map(|d| d.span));
         for reference in &located.references {
-            let holder = located.holder(reference).map(|h| h.label.clone());
-            let owner = holder.clone().unwrap_or_else(|| {
-                format!("the setting at {}", crate::node::path_text(&reference.path))
-            });
+            let holder = || located.holder(reference).map(|h| h.label.clone());
+            let owner = || {
+                holder().unwrap_or_else(|| {
+                    format!("the setting at {}", crate::node::path_text(&reference.path))
+                })
+            };
             // (value, replacement, where): an address inside text is pointed at itself.
             let mut hits: Vec<(String, Option<String>, Span)> = Vec::new();
             match reference.kind {
@@ -170,6 +200,7 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
                 "address"
             };
             for (account, replacement, site) in hits {
+                let owner = owner();
                 let message = match &replacement {
                     Some(new) => format!(
                         "{owner} references removed {what} {account} (replace it with {new})"
@@ -182,16 +213,15 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
                     FindingKind::Removed,
                     account,
                     replacement,
-                    holder.clone(),
+                    holder(),
                     message,
                 ));
             }
             let dangling = reference.kind == Kind::Account
-                && declared
-                    .as_ref()
-                    .is_some_and(|d| !d.contains(&reference.value))
+                && declared.is_some_and(|d| !d.contains(&reference.value))
                 && removed.lookup(Kind::Account, &reference.value).is_none();
             if dangling {
+                let owner = owner();
                 let message = format!(
                     "{owner} references account {}, which no input declares",
                     reference.value
@@ -202,7 +232,7 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
                     FindingKind::Dangling,
                     reference.value.clone(),
                     None,
-                    holder,
+                    holder(),
                     message,
                 ));
             }
@@ -211,7 +241,7 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
             doc.walk(&mut Vec::new(), &mut |path, node| {
                 let holder = || {
                     located
-                        .holder_around(doc, index, path)
+                        .holder_around(doc, index, &crate::node::to_path(path))
                         .map(|h| located.holders[h].label.clone())
                 };
                 mentions(
@@ -226,29 +256,14 @@ pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
             });
         }
     }
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.kind as u8).cmp(&(&b.path, b.line, b.column, b.kind as u8))
-    });
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == FindingSeverity::Error)
-        .count();
-    Report {
-        summary: Summary {
-            errors,
-            warnings: findings.len() - errors,
-            files: inputs.len(),
-            dangling_checked: declared.is_some(),
-        },
-        findings,
-    }
+    findings
 }
 
 /// Warns about removed IDs in keys and in strings that are not references.
 #[allow(clippy::too_many_arguments)]
 fn mentions(
     source: &crate::source::Source,
-    path: &[Step],
+    path: &[crate::node::StepRef],
     node: &Node,
     holder: &dyn Fn() -> Option<String>,
     references: &HashSet<Span>,
@@ -282,7 +297,7 @@ fn mentions(
                 ),
                 None => span,
             };
-            let place = crate::node::path_text(path);
+            let place = crate::node::path_text(&crate::node::to_path(path));
             let place = if is_key {
                 format!("a key of {place}")
             } else {

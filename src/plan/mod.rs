@@ -145,10 +145,11 @@ impl<'a> Planner<'a> {
         })?;
         let mut changes = self.changes;
         changes.sort_by_key(|c| (self.located.references[c.reference].site, c.reference));
-        let new_text = edit::apply(&source.text, &edits);
+        let mut new_text = edit::apply(&source.text, &edits);
         if !edits.is_empty() {
-            verify::verify(self.file, &new_text, &self.expected)
-                .map_err(|(at, why)| internal(source, at, why))?;
+            let (text, verdict) = verify::verify(self.file, new_text, &self.expected);
+            new_text = text;
+            verdict.map_err(|(at, why)| internal(source, at, why))?;
         }
         Ok(FilePlan {
             edits,
