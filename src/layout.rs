@@ -67,6 +67,10 @@ fn is_flow(source: &Source, node: &Node) -> bool {
 /// The span of a node's own text: a block collection ends with its last item's content
 /// (the parser's end marker may lie past trailing comments and blank lines).
 pub fn extent(source: &Source, node: &Node) -> Span {
+    // A value reached through an alias is written where the alias stands.
+    if let Some(site) = node.alias {
+        return site;
+    }
     let end = match &node.value {
         Value::List(items, false) => items.last().map(|n| extent(source, n).end),
         Value::Map(entries) if !is_flow(source, node) => entries

@@ -292,3 +292,50 @@ fn a_large_single_line_json_is_rewritten() {
     assert_eq!(after, text.replace("old-acc", "new-acc"));
     assert!(after.starts_with('\u{feff}'));
 }
+
+/// Every input the fuzzers once broke (`testdata/fuzz-regressions/`), with every mapping
+/// kept there, in both modes: a clean result or a clean error, never a crash and never a
+/// plan that fails its own verification.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let dir = testdata("fuzz-regressions");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut files: Vec<String> = entries
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let (mappings, inputs): (Vec<&String>, Vec<&String>) =
+        files.iter().partition(|f| f.contains("mapping"));
+    let fallback = scratch("fuzz-mapping").join("mapping.yaml");
+    std::fs::write(&fallback, "schema_version: 1\naccounts: {a: b}\n").unwrap();
+    let mut mapping_paths: Vec<std::path::PathBuf> = mappings.iter().map(|m| dir.join(m)).collect();
+    mapping_paths.push(fallback);
+    for input in inputs {
+        for mapping in &mapping_paths {
+            for mode in ["replace", "add"] {
+                let out = Cutover::new(&[
+                    "diff",
+                    "--mode",
+                    mode,
+                    "--mapping",
+                    mapping.to_str().unwrap(),
+                    dir.join(input).to_str().unwrap(),
+                ])
+                .run();
+                assert!(
+                    out.code == 0 || out.code == 2,
+                    "{input} ({mode}): exit {}\n{}",
+                    out.code,
+                    out.stderr
+                );
+                assert!(
+                    !out.stderr.contains("Please report") && !out.stderr.contains("panicked"),
+                    "{input} ({mode}):\n{}",
+                    out.stderr
+                );
+            }
+        }
+    }
+}

@@ -169,6 +169,19 @@ fn at_mut<'n>(node: &'n mut Node, path: &[Step]) -> Option<&'n mut Node> {
 /// Writes the copy of a setting right after it. Returns false when the setting's text
 /// cannot be copied on its own (a reference inside it is written elsewhere, through an
 /// alias).
+/// Whether a setting's text uses YAML anchors or aliases: copied, an anchor would be
+/// defined twice (later aliases would mean the copy) and an alias would still mean the
+/// original, so such a setting is not copied as text.
+fn uses_anchors(source: &crate::source::Source, node: &Node) -> bool {
+    let mut found = false;
+    node.walk(&mut Vec::new(), &mut |_, n| {
+        found |= n.alias.is_some()
+            || crate::layout::anchor_before(&source.text, n.span.start as usize)
+                < n.span.start as usize;
+    });
+    found
+}
+
 fn add_copy(
     p: &mut Planner,
     holder: &Holder,
@@ -178,6 +191,9 @@ fn add_copy(
     copy: Node,
 ) -> bool {
     let source = p.source();
+    if uses_anchors(source, item) {
+        return false;
+    }
     let span = extent(source, item);
     let (start, end) = (span.start as usize, span.end as usize);
     let mut edits = Vec::new();
