@@ -67,7 +67,7 @@ fn window(line: String, column: usize, width: usize) -> (String, usize, usize) {
     if to < count {
         shown.push('…');
     }
-    let width = width.min(MAX_SHOWN + 2 - column).max(1);
+    let width = width.min((MAX_SHOWN + 2).saturating_sub(column)).max(1);
     (shown, column, width)
 }
 
@@ -94,7 +94,9 @@ impl Diagnostic {
             .get(start..end)
             .map_or(1, |t| t.chars().count())
             .max(1);
-        let (line, location_column, width) = window(line, location.column, width);
+        // The caret stands at most just past the shown line (a trailing CR is not shown).
+        let caret = location.column.min(line.chars().count() + 1);
+        let (line, location_column, width) = window(line, caret, width);
         Diagnostic {
             severity: Severity::Error,
             file: Some(source.name.clone()),
@@ -255,6 +257,14 @@ mod tests {
             lines[2].chars().nth(lines[3][..caret].chars().count()),
             Some('X')
         );
+    }
+
+    #[test]
+    fn a_spot_past_a_long_line_with_a_trailing_cr_is_shown() {
+        let text = format!("[{}\r", "1,".repeat(100));
+        let source = Source::from_text("cr.json", &text);
+        let d = Diagnostic::at(&source, Span::new(text.len(), text.len()), "end");
+        assert!(d.render(false).contains('^'));
     }
 
     #[test]
