@@ -23,6 +23,8 @@ pub fn parse(source: &Source) -> Result<Vec<Node>, Error> {
     let mut builder = Builder {
         source,
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         docs: Vec::new(),
@@ -45,6 +47,10 @@ pub fn parse(source: &Source) -> Result<Vec<Node>, Error> {
 struct Builder<'a> {
     source: &'a Source,
     stack: Vec<Frame>,
+    /// Scratch stacks for the items and entries of the open collections: each collection
+    /// takes its own off the top in one exact-size allocation when it closes.
+    items: Vec<Node>,
+    entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     docs: Vec<Node>,
@@ -55,12 +61,12 @@ enum Frame {
         start: Span,
         anchor: usize,
         flow: bool,
-        items: Vec<Node>,
+        base: usize,
     },
     Map {
         start: Span,
         anchor: usize,
-        entries: Vec<Entry>,
+        base: usize,
         key: Option<(compact_str::CompactString, Span)>,
         seen: KeySet,
     },
@@ -72,7 +78,7 @@ impl Builder<'_> {
             Event::DocumentStart(..) => self.anchors.clear(),
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.map(|t| t.suffix().to_owned());
-                let value = scalar_value(text.into_owned(), style, tag.as_deref());
+                let value = scalar_value(&text, style, tag.as_deref());
                 self.finish(Node::new(span, value), anchor)?;
             }
             Event::SequenceStart(style, anchor, _) => {
@@ -81,7 +87,7 @@ impl Builder<'_> {
                     start: span,
                     anchor,
                     flow: style == StructureStyle::Flow,
-                    items: Vec::new(),
+                    base: self.items.len(),
                 });
             }
             Event::MappingStart(_, anchor, _) => {
@@ -89,7 +95,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Map {
                     start: span,
                     anchor,
-                    entries: Vec::new(),
+                    base: self.entries.len(),
                     key: None,
                     seen: KeySet::default(),
                 });
@@ -100,23 +106,23 @@ impl Builder<'_> {
                         start,
                         anchor,
                         flow,
-                        items,
+                        base,
                     }) => (
                         Node::new(
                             Span::new(start.range().start, span.range().end),
-                            Value::List(items, flow),
+                            Value::List(self.items.split_off(base), flow),
                         ),
                         anchor,
                     ),
                     Some(Frame::Map {
                         start,
                         anchor,
-                        entries,
+                        base,
                         ..
                     }) => (
                         Node::new(
                             Span::new(start.range().start, span.range().end),
-                            Value::Map(entries),
+                            Value::Map(self.entries.split_off(base)),
                         ),
                         anchor,
                     ),
@@ -180,9 +186,9 @@ impl Builder<'_> {
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
-            Some(Frame::List { items, .. }) => items.push(node),
+            Some(Frame::List { .. }) => self.items.push(node),
             Some(Frame::Map {
-                entries, key, seen, ..
+                base, key, seen, ..
             }) => match key.take() {
                 None => {
                     let text = match node.value {
@@ -190,7 +196,7 @@ impl Builder<'_> {
                         Value::Null => Default::default(),
                         _ => self.source.text[node.span.range()].into(),
                     };
-                    if !seen.insert(entries, &text) {
+                    if !seen.insert(&self.entries[*base..], &text) {
                         return Err(Diagnostic::at(
                             self.source,
                             node.span,
@@ -200,7 +206,7 @@ impl Builder<'_> {
                     }
                     *key = Some((text, node.span));
                 }
-                Some((key, key_span)) => entries.push(Entry {
+                Some((key, key_span)) => self.entries.push(Entry {
                     key,
                     key_span,
                     value: node,
@@ -231,7 +237,7 @@ fn mark_alias(node: &mut Node, site: Span) {
 }
 
 /// Types a scalar by the YAML 1.2 core schema: only plain scalars can be non-strings.
-fn scalar_value(text: String, style: ScalarStyle, tag: Option<&str>) -> Value {
+fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
     let style = match style {
         ScalarStyle::Plain => Style::Plain,
         ScalarStyle::SingleQuoted => Style::SingleQuoted,
@@ -241,7 +247,7 @@ fn scalar_value(text: String, style: ScalarStyle, tag: Option<&str>) -> Value {
     if style != Style::Plain || tag == Some("str") {
         return Value::Str(text.into(), style);
     }
-    match text.as_str() {
+    match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
@@ -252,10 +258,10 @@ fn scalar_value(text: String, style: ScalarStyle, tag: Option<&str>) -> Value {
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
     }
-    if let Some(int) = parse_int(&text) {
+    if let Some(int) = parse_int(text) {
         return Value::Int(int);
     }
-    if is_float(&text)
+    if is_float(text)
         && let Ok(f) = text.parse::<f64>()
     {
         return Value::Float(f);
@@ -312,10 +318,7 @@ pub fn plain_safe(text: &str) -> bool {
     if text.contains([',', '[', ']', '{', '}']) || text.chars().any(char::is_control) {
         return false;
     }
-    matches!(
-        scalar_value(text.to_owned(), ScalarStyle::Plain, None),
-        Value::Str(..)
-    )
+    matches!(scalar_value(text, ScalarStyle::Plain, None), Value::Str(..))
 }
 
 #[cfg(test)]
