@@ -339,3 +339,13 @@ fn fuzz_regressions_stay_fixed() {
         }
     }
 }
+
+#[test]
+fn schema_check_fails_when_a_schema_is_stale() {
+    let dir = scratch("schemas");
+    Cutover::new(&["schema", "--out", dir.to_str().unwrap()]).expect(0);
+    Cutover::new(&["schema", "--check", "--out", dir.to_str().unwrap()]).expect(0);
+    std::fs::write(dir.join("mapping.schema.json"), "{}\n").unwrap();
+    let out = Cutover::new(&["schema", "--check", "--out", dir.to_str().unwrap()]).expect(1);
+    assert!(out.stderr.contains("mapping.schema.json"), "{}", out.stderr);
+}
