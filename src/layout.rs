@@ -105,9 +105,10 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
             let on_later_line =
                 source.line_index(next.start as usize) > source.line_index(last.end as usize);
             if alone(first.start) && alone(next.start) && on_later_line {
-                edits.push(Edit::delete(
-                    line_start(first.start)..line_start(next.start),
-                ));
+                // Whole lines, through the end of the last dropped item's line: comment
+                // lines between it and the next item stay (they may be about the next).
+                let to = source.line_range(source.line_index(last.end as usize)).end;
+                edits.push(Edit::delete(line_start(first.start)..to));
             } else {
                 edits.push(Edit::delete(first.start as usize..next.start as usize));
             }

@@ -106,6 +106,22 @@ pub fn render(
         total.text(&order),
         inputs.len()
     ));
+    // An entry is used when some reference holds its old value, changed or not (add mode
+    // has nothing to do where the new value is already there).
+    for input in inputs {
+        for reference in &input.located.references {
+            match reference.kind {
+                crate::profile::Kind::AddressInText => {
+                    used.extend(
+                        crate::address::find(&reference.value, mapping)
+                            .into_iter()
+                            .map(|(_, e, _)| e),
+                    );
+                }
+                kind => used.extend(mapping.lookup(kind, &reference.value).map(|(e, _)| e)),
+            }
+        }
+    }
     for entry in mapping.entries().filter(|e| !used.contains(e)) {
         let pair = mapping.entry(entry);
         let line = mapping.source.location(pair.span.start as usize).line;

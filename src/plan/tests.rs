@@ -183,3 +183,17 @@ fn add_mode_leaves_single_values_for_the_cutover() {
         2
     );
 }
+
+#[test]
+fn a_dropped_item_leaves_the_comment_lines_around_it() {
+    let block = rule(
+        "\n            # the old one\n            - old-1\n            # the new one\n            - new-1\n",
+    );
+    let out = run("e.yaml", &block);
+    assert!(
+        out.ends_with(
+            "value: \n            # the old one\n            # the new one\n            - new-1\n\n"
+        ),
+        "{out}"
+    );
+}
