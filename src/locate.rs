@@ -70,6 +70,8 @@ pub struct Located {
     pub declarations: Vec<Declaration>,
     /// Holders by document and node, so finding the ones around a value costs its depth.
     holder_index: HashMap<(usize, Span), usize>,
+    /// The deepest holder's path length: no holder stands below it.
+    holder_depth: usize,
 }
 
 impl Located {
@@ -82,7 +84,7 @@ impl Located {
     pub fn holders_around(&self, root: &Node, doc: usize, path: &[Step]) -> Vec<usize> {
         let mut spans = vec![root.span];
         let mut node = root;
-        for step in path {
+        for step in &path[..path.len().min(self.holder_depth)] {
             match node.at(std::slice::from_ref(step)) {
                 Some(next) => {
                     spans.push(next.span);
@@ -149,6 +151,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 located
                     .holder_index
                     .insert((doc_index, found.val.span), located.holders.len());
+                located.holder_depth = located.holder_depth.max(path.len());
                 located.holders.push(Holder {
                     doc: doc_index,
                     label: fill_label(&holder.label, found.val),
