@@ -16,7 +16,9 @@ pub fn decode<T: DeserializeOwned>(source: &Source, node: &Node, what: &str) -> 
         for segment in e.path().iter() {
             match segment {
                 serde_path_to_error::Segment::Seq { index } => steps.push(Step::Index(*index)),
-                serde_path_to_error::Segment::Map { key } => steps.push(Step::Key(key.clone())),
+                serde_path_to_error::Segment::Map { key } => {
+                    steps.push(Step::Key(key.as_str().into()))
+                }
                 _ => {}
             }
         }

@@ -205,7 +205,7 @@ pub enum StepRef<'a> {
 pub fn to_path(path: &[StepRef]) -> Vec<Step> {
     path.iter()
         .map(|s| match s {
-            StepRef::Key(k) => Step::Key((*k).to_owned()),
+            StepRef::Key(k) => Step::Key((*k).into()),
             StepRef::Index(i) => Step::Index(*i),
         })
         .collect()
@@ -242,7 +242,8 @@ impl KeySet {
 /// One step of a path into a document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Step {
-    Key(String),
+    /// Keys are short: stored inline, a path costs one allocation.
+    Key(CompactString),
     Index(usize),
 }
 
@@ -296,7 +297,7 @@ pub fn parse_normalized_path(text: &str) -> Option<Vec<Step>> {
                     other => key.push(other),
                 }
             }
-            steps.push(Step::Key(key));
+            steps.push(Step::Key(key.into()));
         } else {
             let mut digits = String::new();
             while let Some(d) = chars.next_if(|c| c.is_ascii_digit()) {
