@@ -177,15 +177,30 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, text: &
 
 /// Where a YAML anchor (`&name `) written right before `offset` starts, or `offset`.
 pub fn anchor_before(text: &str, offset: usize) -> usize {
-    let trimmed = text[..offset].trim_end_matches([' ', '\t']);
-    let name_start = trimmed
-        .rfind(|c: char| c.is_whitespace() || "[]{},:".contains(c))
-        .map_or(0, |i| i + 1);
-    if trimmed[name_start..].starts_with('&') && trimmed.len() > name_start + 1 {
-        name_start
-    } else {
-        offset
+    properties_before(text, offset, &['&'])
+}
+
+/// Where the YAML node properties written right before `offset` start — an anchor
+/// (`&name`) and a tag (`!!str`), in either order — or `offset` when there are none.
+pub fn node_properties_before(text: &str, offset: usize) -> usize {
+    properties_before(text, offset, &['&', '!'])
+}
+
+fn properties_before(text: &str, mut offset: usize, markers: &[char]) -> usize {
+    // At most an anchor and a tag stand before a node.
+    for _ in 0..2 {
+        let trimmed = text[..offset].trim_end_matches([' ', '\t']);
+        let start = trimmed
+            .rfind(|c: char| c.is_whitespace() || "[]{},:".contains(c))
+            .map_or(0, |i| i + 1);
+        let token = &trimmed[start..];
+        if token.len() > 1 && token.starts_with(markers) {
+            offset = start;
+        } else {
+            break;
+        }
     }
+    offset
 }
 
 /// The line ending a line uses, or the file's first one, or `\n`.

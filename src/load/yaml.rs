@@ -81,8 +81,9 @@ impl Builder<'_> {
                 let value = scalar_value(&text, style, tag.as_deref());
                 self.finish(Node::new(span, value), anchor)?;
             }
-            Event::SequenceStart(style, anchor, _) => {
+            Event::SequenceStart(style, anchor, tag) => {
                 self.open()?;
+                self.check_collection_tag(tag.as_deref(), span, "list")?;
                 self.stack.push(Frame::List {
                     start: span,
                     anchor,
@@ -90,8 +91,9 @@ impl Builder<'_> {
                     base: self.items.len(),
                 });
             }
-            Event::MappingStart(_, anchor, _) => {
+            Event::MappingStart(_, anchor, tag) => {
                 self.open()?;
+                self.check_collection_tag(tag.as_deref(), span, "mapping")?;
                 self.stack.push(Frame::Map {
                     start: span,
                     anchor,
@@ -159,6 +161,31 @@ impl Builder<'_> {
                 .into());
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// A core-schema scalar tag (`!!str`, `!!int`, ...) on a list or mapping is invalid.
+    fn check_collection_tag(
+        &self,
+        tag: Option<&granit_parser::Tag>,
+        span: Span,
+        what: &str,
+    ) -> Result<(), Error> {
+        if let Some(tag) = tag
+            && tag.handle() == "tag:yaml.org,2002:"
+            && ["str", "int", "float", "bool", "null", "binary", "timestamp"]
+                .contains(&tag.suffix())
+        {
+            return Err(Diagnostic::at(
+                self.source,
+                span,
+                format!(
+                    "invalid YAML: the tag !!{} cannot stand on a {what}",
+                    tag.suffix()
+                ),
+            )
+            .into());
         }
         Ok(())
     }
@@ -362,6 +389,16 @@ mod tests {
         let b = doc.field("b").unwrap();
         assert_eq!(&text[b.span.range()], "id1");
         assert_eq!(&text[b.site().range()], "*x");
+    }
+
+    #[test]
+    fn a_scalar_tag_on_a_collection_is_refused() {
+        assert!(
+            load("a: !!str [x, y]\n")
+                .unwrap_err()
+                .contains("the tag !!str cannot stand on a list")
+        );
+        assert!(load("a: !!str x\n").is_ok());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use super::{Action, Planner};
 use crate::address;
 use crate::edit::Edit;
-use crate::layout::{Container, anchor_before, insert_after};
+use crate::layout::{Container, insert_after, node_properties_before};
 use crate::node::{Node, Style, Value};
 use crate::profile::{AddRule, Kind};
 use crate::scalar;
@@ -80,14 +80,14 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
     }
 }
 
-/// `value: old` becomes `value: [old, new]`, each written in the old value's style. An
-/// anchor on the old value moves inside the list with it, so its aliases still mean the
-/// old value.
+/// `value: old` becomes `value: [old, new]`, each written in the old value's style. The
+/// old value's anchor and tag move inside the list with it, so its aliases still mean the
+/// old value and a `!!str` tag still applies to a string.
 fn single_to_list(p: &mut Planner, index: usize, new: &str) {
     let reference = p.reference(index);
     let text = &p.source().text;
     let start = reference.span.start as usize;
-    let anchor_start = anchor_before(text, start);
+    let anchor_start = node_properties_before(text, start);
     let anchor = &text[anchor_start..start];
     let style = reference.style;
     let old = scalar::write(&reference.value, style);

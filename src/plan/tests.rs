@@ -101,6 +101,11 @@ fn add_mode_keeps_an_anchor_on_the_old_value() {
     let text = "schema_version: 1\nrules:\n  - conditions: {match: all, items: [{field: account, op: is, value: &a old-1}]}\n    actions: [{type: reply, from: {account: *a}}]\n";
     let out = add("e.yaml", text);
     assert!(out.contains("value: [&a old-1, new-1]"), "{out}");
+    let tagged = add("e.yaml", &rule("&b !!str old-1"));
+    assert!(
+        tagged.ends_with("value: [&b !!str old-1, new-1]\n"),
+        "{tagged}"
+    );
     assert!(out.contains("from: {account: *a}"));
 }
 
