@@ -284,11 +284,17 @@ fn mentions(
         texts.push((s, node.span, false));
     }
     for (text, span, is_key) in texts {
-        for token in id_tokens(text) {
-            let Some(replacement) = removed.lookup(Kind::Account, token) else {
-                continue;
-            };
-            // Point at the ID itself when it is written verbatim inside the text.
+        // Old account IDs as words, and old addresses as whole addresses.
+        let mut hits: Vec<(&str, Option<String>, &str)> = id_tokens(text)
+            .filter_map(|token| Some((token, removed.lookup(Kind::Account, token)?, "account")))
+            .collect();
+        if let Some(mapping) = removed.mapping {
+            for (range, _, new) in address::find(text, mapping) {
+                hits.push((&text[range], Some(new.to_owned()), "address"));
+            }
+        }
+        for (token, replacement, what) in hits {
+            // Point at the value itself when it is written verbatim inside the text.
             let raw = &source.text[span.range()];
             let span = match raw.find(token) {
                 Some(i) => Span::new(
@@ -308,7 +314,7 @@ fn mentions(
                 .as_ref()
                 .map_or(String::new(), |h| format!(" (in {h})"));
             let message = format!(
-                "{place}{within} mentions removed account {token}; if it is a reference the profile does not know, change it by hand"
+                "{place}{within} mentions removed {what} {token}; if it is a reference the profile does not know, change it by hand"
             );
             let mut f = finding(
                 source,
