@@ -69,7 +69,7 @@ pub struct Located {
     pub holders: Vec<Holder>,
     pub declarations: Vec<Declaration>,
     /// Holders by document and node, so finding the ones around a value costs its depth.
-    holder_index: HashMap<(usize, Span), usize>,
+    holder_index: HashMap<(usize, usize, Span), usize>,
     /// The deepest holder's path length: no holder stands below it.
     holder_depth: usize,
 }
@@ -93,10 +93,12 @@ impl Located {
                 None => break,
             }
         }
+        // Keyed by depth too: a block list and its first item can share a span.
         spans
             .iter()
+            .enumerate()
             .rev()
-            .filter_map(|span| self.holder_index.get(&(doc, *span)).copied())
+            .filter_map(|(depth, span)| self.holder_index.get(&(doc, depth, *span)).copied())
             .collect()
     }
 
@@ -148,9 +150,10 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 let Some(path) = parse_normalized_path(&found.path) else {
                     continue;
                 };
-                located
-                    .holder_index
-                    .insert((doc_index, found.val.span), located.holders.len());
+                located.holder_index.insert(
+                    (doc_index, path.len(), found.val.span),
+                    located.holders.len(),
+                );
                 located.holder_depth = located.holder_depth.max(path.len());
                 located.holders.push(Holder {
                     doc: doc_index,

@@ -240,7 +240,10 @@ fn add_copy(
         }
         shifted.push(Edit::replace(a - start..b.max(a) - start, e.content));
     }
-    let text = edit::apply(&source.text[start..end], &shifted);
+    // A dropped last field leaves the line break before it: the copy ends with its content.
+    let text = edit::apply(&source.text[start..end], &shifted)
+        .trim_end()
+        .to_owned();
     let Some(list) = item_list(p, holder) else {
         return false;
     };

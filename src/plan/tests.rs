@@ -202,3 +202,19 @@ fn a_dropped_item_leaves_the_comment_lines_around_it() {
         "{out}"
     );
 }
+
+#[test]
+fn add_mode_copies_a_setting_whose_left_out_field_comes_last() {
+    let text = "schema_version: 1\naliases:\n- account: old-1\n  name: Help\n  id: a1\n# trailing comment\n";
+    assert_eq!(
+        add("e.yaml", text),
+        "schema_version: 1\naliases:\n- account: old-1\n  name: Help\n  id: a1\n- account: new-1\n  name: Help\n# trailing comment\n"
+    );
+    let mapping = Mapping::from_source(Source::from_text("m.yaml", MAPPING)).unwrap();
+    let file = File::parse(Source::from_text("e.yaml", text)).unwrap();
+    let located = locate(&file, &Profile::resolve("missive").unwrap()).unwrap();
+    let planned = plan(&file, &located, &mapping, Mode::Add).unwrap();
+    // One reference, one change: a block list at its parent's indentation shares a span
+    // with its first item, and the holder is still found once.
+    assert_eq!(planned.changes.len(), 1);
+}
