@@ -22,6 +22,19 @@ struct Planned {
     plans: Vec<FilePlan>,
 }
 
+impl Planned {
+    /// The change summary for stderr; `verb` says what happened to the files.
+    fn summary(&self, verb: &str) -> String {
+        summary::render(
+            &self.inputs,
+            &self.plans,
+            &self.mapping,
+            &self.profile,
+            verb,
+        )
+    }
+}
+
 fn plan(selection: &Selection) -> Result<Planned, Error> {
     let profile = Profile::resolve(&selection.profile)?;
     let (mapping, inputs) = both(
@@ -68,16 +81,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
             &style,
         ))?;
     }
-    eprint!(
-        "{}",
-        summary::render(
-            &planned.inputs,
-            &planned.plans,
-            &planned.mapping,
-            &planned.profile,
-            "would change"
-        )
-    );
+    eprint!("{}", planned.summary("would change"));
     let changed = planned.plans.iter().any(|p| !p.is_empty());
     release(planned);
     Ok(u8::from(args.exit_code && changed))
@@ -128,16 +132,7 @@ pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
         })
         .collect();
     write::replace_all(&replacements, &options)?;
-    eprint!(
-        "{}",
-        summary::render(
-            &planned.inputs,
-            &planned.plans,
-            &planned.mapping,
-            &planned.profile,
-            "changed"
-        )
-    );
+    eprint!("{}", planned.summary("changed"));
     release(planned);
     Ok(0)
 }
