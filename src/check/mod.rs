@@ -158,103 +158,100 @@ fn file_findings(
     removed: &Removed,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    {
-        let source = &input.file.source;
-        let located = &input.located;
-        let mut reference_spans: HashSet<Span> =
-            located.references.iter().map(|r| r.span).collect();
-        reference_spans.extend(located.declarations.iter().map(|d| d.span));
-        for reference in &located.references {
-            let holder = || located.holder(reference).map(|h| h.label.clone());
-            let owner = || {
-                holder().unwrap_or_else(|| {
-                    format!("the setting at {}", crate::node::path_text(&reference.path))
-                })
-            };
-            // (value, replacement, where): an address inside text is pointed at itself.
-            let mut hits: Vec<(String, Option<String>, Span)> = Vec::new();
-            match reference.kind {
-                Kind::AddressInText => {
-                    if let Some(mapping) = removed.mapping {
-                        let raw = &source.text[reference.span.range()];
-                        for (range, _, new) in address::find(raw, mapping) {
-                            let start = reference.span.start as usize;
-                            let site = if reference.site == reference.span {
-                                Span::new(start + range.start, start + range.end)
-                            } else {
-                                reference.site
-                            };
-                            hits.push((raw[range].to_owned(), Some(new.to_owned()), site));
-                        }
-                    }
-                }
-                kind => {
-                    if let Some(replacement) = removed.lookup(kind, &reference.value) {
-                        hits.push((reference.value.clone(), replacement, reference.site));
+    let source = &input.file.source;
+    let located = &input.located;
+    let mut reference_spans: HashSet<Span> = located.references.iter().map(|r| r.span).collect();
+    reference_spans.extend(located.declarations.iter().map(|d| d.span));
+    for reference in &located.references {
+        let holder = || located.holder(reference).map(|h| h.label.clone());
+        let owner = || {
+            holder().unwrap_or_else(|| {
+                format!("the setting at {}", crate::node::path_text(&reference.path))
+            })
+        };
+        // (value, replacement, where): an address inside text is pointed at itself.
+        let mut hits: Vec<(String, Option<String>, Span)> = Vec::new();
+        match reference.kind {
+            Kind::AddressInText => {
+                if let Some(mapping) = removed.mapping {
+                    let raw = &source.text[reference.span.range()];
+                    for (range, _, new) in address::find(raw, mapping) {
+                        let start = reference.span.start as usize;
+                        let site = if reference.site == reference.span {
+                            Span::new(start + range.start, start + range.end)
+                        } else {
+                            reference.site
+                        };
+                        hits.push((raw[range].to_owned(), Some(new.to_owned()), site));
                     }
                 }
             }
-            let what = if reference.kind == Kind::Account {
-                "account"
-            } else {
-                "address"
+            kind => {
+                if let Some(replacement) = removed.lookup(kind, &reference.value) {
+                    hits.push((reference.value.clone(), replacement, reference.site));
+                }
+            }
+        }
+        let what = if reference.kind == Kind::Account {
+            "account"
+        } else {
+            "address"
+        };
+        for (account, replacement, site) in hits {
+            let owner = owner();
+            let message = match &replacement {
+                Some(new) => {
+                    format!("{owner} references removed {what} {account} (replace it with {new})")
+                }
+                None => format!("{owner} references removed {what} {account}"),
             };
-            for (account, replacement, site) in hits {
-                let owner = owner();
-                let message = match &replacement {
-                    Some(new) => format!(
-                        "{owner} references removed {what} {account} (replace it with {new})"
-                    ),
-                    None => format!("{owner} references removed {what} {account}"),
-                };
-                findings.push(finding(
-                    source,
-                    site,
-                    FindingKind::Removed,
-                    account,
-                    replacement,
-                    holder(),
-                    message,
-                ));
-            }
-            let dangling = reference.kind == Kind::Account
-                && declared.is_some_and(|d| !d.contains(&reference.value))
-                && removed.lookup(Kind::Account, &reference.value).is_none();
-            if dangling {
-                let owner = owner();
-                let message = format!(
-                    "{owner} references account {}, which no input declares",
-                    reference.value
-                );
-                findings.push(finding(
-                    source,
-                    reference.site,
-                    FindingKind::Dangling,
-                    reference.value.clone(),
-                    None,
-                    holder(),
-                    message,
-                ));
-            }
+            findings.push(finding(
+                source,
+                site,
+                FindingKind::Removed,
+                account,
+                replacement,
+                holder(),
+                message,
+            ));
         }
-        for (index, doc) in input.file.docs.iter().enumerate() {
-            doc.walk(&mut Vec::new(), &mut |path, node| {
-                let holder = || {
-                    located
-                        .holder_around(doc, index, &crate::node::to_path(path))
-                        .map(|h| located.holders[h].label.clone())
-                };
-                mentions(
-                    source,
-                    path,
-                    node,
-                    &holder,
-                    &reference_spans,
-                    removed,
-                    &mut findings,
-                );
-            });
+        let dangling = reference.kind == Kind::Account
+            && declared.is_some_and(|d| !d.contains(&reference.value))
+            && removed.lookup(Kind::Account, &reference.value).is_none();
+        if dangling {
+            let owner = owner();
+            let message = format!(
+                "{owner} references account {}, which no input declares",
+                reference.value
+            );
+            findings.push(finding(
+                source,
+                reference.site,
+                FindingKind::Dangling,
+                reference.value.clone(),
+                None,
+                holder(),
+                message,
+            ));
         }
+    }
+    for (index, doc) in input.file.docs.iter().enumerate() {
+        doc.walk(&mut Vec::new(), &mut |path, node| {
+            let holder = || {
+                located
+                    .holder_around(doc, index, &crate::node::to_path(path))
+                    .map(|h| located.holders[h].label.clone())
+            };
+            mentions(
+                source,
+                path,
+                node,
+                &holder,
+                &reference_spans,
+                removed,
+                &mut findings,
+            );
+        });
     }
     findings
 }
