@@ -32,7 +32,10 @@ impl Container {
         Container {
             flow,
             dash: !flow,
-            items: items.iter().map(|n| extent(source, n)).collect(),
+            items: items
+                .iter()
+                .map(|n| extent_in(source, n, list.alias))
+                .collect(),
         }
     }
 
@@ -45,7 +48,7 @@ impl Container {
             items: entries
                 .iter()
                 .map(|e| {
-                    let value = extent(source, &e.value);
+                    let value = extent_in(source, &e.value, map.alias);
                     Span::new(
                         e.key_span.start as usize,
                         (value.end.max(e.key_span.end)) as usize,
@@ -67,15 +70,31 @@ fn is_flow(source: &Source, node: &Node) -> bool {
 /// The span of a node's own text: a block collection ends with its last item's content
 /// (the parser's end marker may lie past trailing comments and blank lines).
 pub fn extent(source: &Source, node: &Node) -> Span {
-    // A value reached through an alias is written where the alias stands.
-    if let Some(site) = node.alias {
+    extent_in(source, node, None)
+}
+
+/// The extent of a node inside a parent reached through the alias `parent_alias` (if
+/// any). A value reached through an alias of its own is written where that alias stands;
+/// within an aliased subtree, values are written under the anchor.
+pub fn extent_in(source: &Source, node: &Node, parent_alias: Option<Span>) -> Span {
+    if let Some(site) = node.alias
+        && node.alias != parent_alias
+    {
         return site;
     }
     let end = match &node.value {
-        Value::List(items, false) => items.last().map(|n| extent(source, n).end),
+        Value::List(items, false) => items.last().map(|n| extent_in(source, n, node.alias).end),
+        // Every entry, not just the last: merged entries (`<<: *defaults`) come last but
+        // are written elsewhere.
         Value::Map(entries) if !is_flow(source, node) => entries
-            .last()
-            .map(|e| extent(source, &e.value).end.max(e.key_span.end)),
+            .iter()
+            .map(|e| {
+                extent_in(source, &e.value, node.alias)
+                    .end
+                    .max(e.key_span.end)
+            })
+            .filter(|&end| end <= node.span.end.max(node.span.start))
+            .max(),
         _ => None,
     };
     Span {

@@ -124,7 +124,7 @@ impl Builder<'_> {
                     }) => (
                         Node::new(
                             Span::new(start.range().start, span.range().end),
-                            Value::Map(self.entries.split_off(base)),
+                            Value::Map(merge(self.source, self.entries.split_off(base))),
                         ),
                         anchor,
                     ),
@@ -242,6 +242,34 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// Applies YAML merge keys (`<<: *defaults`, or `<<: [*a, *b]`): the merged mappings'
+/// entries join the mapping unless it has the key already (earlier merged mappings win).
+/// They keep their spans, so a reference inside is found, and rewritten, at the anchor.
+fn merge(source: &Source, entries: Vec<Entry>) -> Vec<Entry> {
+    let is_merge = |e: &Entry| e.key == "<<" && &source.text[e.key_span.range()] == "<<";
+    if !entries.iter().any(is_merge) {
+        return entries;
+    }
+    let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
+    for merge in merges {
+        let maps: Vec<Node> = match merge.value.value {
+            Value::Map(_) => vec![merge.value],
+            Value::List(items, _) => items,
+            _ => Vec::new(),
+        };
+        for map in maps {
+            if let Value::Map(merged) = map.value {
+                for entry in merged {
+                    if !own.iter().any(|e| e.key == entry.key) {
+                        own.push(entry);
+                    }
+                }
+            }
+        }
+    }
+    own
 }
 
 fn count(node: &Node) -> usize {
@@ -399,6 +427,24 @@ mod tests {
                 .contains("the tag !!str cannot stand on a list")
         );
         assert!(load("a: !!str x\n").is_ok());
+    }
+
+    #[test]
+    fn merge_keys_merge() {
+        let text = "d: &d {a: 1, b: 2}\nx:\n  <<: *d\n  b: 3\ny: {'<<': 4}\n";
+        let doc = &load(text).unwrap()[0];
+        let x = doc.field("x").unwrap();
+        let keys: Vec<&str> = x
+            .entries()
+            .unwrap()
+            .iter()
+            .map(|e| e.key.as_str())
+            .collect();
+        assert_eq!(keys, ["b", "a"]);
+        assert!(matches!(x.field("b").unwrap().value, Value::Int(3)));
+        assert_eq!(&text[x.field("a").unwrap().site().range()], "*d");
+        // A quoted '<<' is an ordinary key.
+        assert!(doc.field("y").unwrap().field("<<").is_some());
     }
 
     #[test]

@@ -84,7 +84,14 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         .filter_map(|(_, v)| v.as_deref().map(normal))
         .collect();
     let mut removed = vec![false; list.values.len()];
+    // The same item reached through several aliases (a list merged into several rules)
+    // is decided once; each reference records the same action.
+    let mut decided: std::collections::HashMap<usize, Action> = std::collections::HashMap::new();
     for (r, entry, new) in mapped {
+        if let Some(&action) = decided.get(&position(r)) {
+            p.change(r, entry, action);
+            continue;
+        }
         let reference = p.reference(r);
         // An anchored item may be used through aliases elsewhere: dropping it would drop
         // the anchor, so it is rewritten (the list then holds the new value twice).
@@ -97,10 +104,12 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
             ));
             p.expected.string(reference.span, new);
             p.change(r, entry, Action::Rewritten);
+            decided.insert(position(r), Action::Rewritten);
         } else {
             removed[position(r)] = true;
             p.expected.removed.insert(reference.span);
             p.change(r, entry, Action::Removed);
+            decided.insert(position(r), Action::Removed);
         }
     }
     if removed.contains(&true)
