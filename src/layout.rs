@@ -48,10 +48,9 @@ impl Container {
             items: entries
                 .iter()
                 .map(|e| {
-                    let value = extent_in(source, &e.value, map.alias);
                     Span::new(
                         e.key_span.start as usize,
-                        (value.end.max(e.key_span.end)) as usize,
+                        entry_end(source, e, map.alias) as usize,
                     )
                 })
                 .collect(),
@@ -88,11 +87,7 @@ pub fn extent_in(source: &Source, node: &Node, parent_alias: Option<Span>) -> Sp
         // are written elsewhere.
         Value::Map(entries) if !is_flow(source, node) => entries
             .iter()
-            .map(|e| {
-                extent_in(source, &e.value, node.alias)
-                    .end
-                    .max(e.key_span.end)
-            })
+            .map(|e| entry_end(source, e, node.alias))
             .filter(|&end| end <= node.span.end.max(node.span.start))
             .max(),
         _ => None,
@@ -101,6 +96,21 @@ pub fn extent_in(source: &Source, node: &Node, parent_alias: Option<Span>) -> Sp
         start: node.span.start,
         end: end.unwrap_or(node.span.end).max(node.span.start),
     }
+}
+
+/// Where a mapping entry's text ends. An empty value (`key:`) has no text of its own (the
+/// parser places it at the next token): the entry ends at its colon.
+fn entry_end(source: &Source, entry: &crate::node::Entry, parent_alias: Option<Span>) -> u32 {
+    let value = &entry.value;
+    let end = if value.span.start == value.span.end && value.alias.is_none() {
+        let rest = &source.text[entry.key_span.end as usize..];
+        let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        let colon = usize::from(rest[gap..].starts_with(':'));
+        entry.key_span.end + (gap * colon + colon) as u32
+    } else {
+        extent_in(source, value, parent_alias).end
+    };
+    end.max(entry.key_span.end)
 }
 
 /// Edits that drop the marked items of a container.
@@ -277,6 +287,20 @@ mod tests {
         assert_eq!(
             &file.source.text[extent(&file.source, item).range()],
             "id: 1\n    name: x"
+        );
+    }
+
+    #[test]
+    fn an_empty_value_ends_at_its_colon() {
+        let file = File::parse(Source::from_text(
+            "t.yaml",
+            "l:\n  - account: b\n    address:\n  - id: 0\n",
+        ))
+        .unwrap();
+        let item = &file.docs[0].field("l").unwrap().items().unwrap()[0];
+        assert_eq!(
+            &file.source.text[extent(&file.source, item).range()],
+            "account: b\n    address:"
         );
     }
 
