@@ -275,33 +275,23 @@ mod tests {
         );
     }
 
+    /// The text of the first item of the list `l`, as `extent` sees it.
+    fn first_item_text(text: &str) -> String {
+        let file = File::parse(Source::from_text("t.yaml", text)).unwrap();
+        let item = &file.docs[0].field("l").unwrap().items().unwrap()[0];
+        file.source.text[extent(&file.source, item).range()].to_owned()
+    }
+
     #[test]
     fn block_mappings_end_with_their_last_value() {
-        let file = File::parse(Source::from_text(
-            "t.yaml",
-            "l:\n  - id: 1\n    name: x\n\n# trailing\nm: 2\n",
-        ))
-        .unwrap();
-        let list = file.docs[0].field("l").unwrap();
-        let item = &list.items().unwrap()[0];
-        assert_eq!(
-            &file.source.text[extent(&file.source, item).range()],
-            "id: 1\n    name: x"
-        );
+        let text = "l:\n  - id: 1\n    name: x\n\n# trailing\nm: 2\n";
+        assert_eq!(first_item_text(text), "id: 1\n    name: x");
     }
 
     #[test]
     fn an_empty_value_ends_at_its_colon() {
-        let file = File::parse(Source::from_text(
-            "t.yaml",
-            "l:\n  - account: b\n    address:\n  - id: 0\n",
-        ))
-        .unwrap();
-        let item = &file.docs[0].field("l").unwrap().items().unwrap()[0];
-        assert_eq!(
-            &file.source.text[extent(&file.source, item).range()],
-            "account: b\n    address:"
-        );
+        let text = "l:\n  - account: b\n    address:\n  - id: 0\n";
+        assert_eq!(first_item_text(text), "account: b\n    address:");
     }
 
     #[test]

@@ -161,11 +161,6 @@ impl Mapping {
             }))
     }
 
-    /// Every old ID: the accounts this mapping removes.
-    pub fn is_source(&self, kind: Kind, value: &str) -> bool {
-        self.lookup(kind, value).is_some()
-    }
-
     /// When the inputs declare accounts, every target must be one of them.
     pub fn check_targets(&self, declared_accounts: &HashSet<String>) -> Result<(), Error> {
         let errors: Vec<_> = self

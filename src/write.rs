@@ -60,7 +60,7 @@ fn destination(path: &Path, options: &Options) -> Result<PathBuf, Diagnostic> {
 }
 
 /// Checks that every file can be written, before anything is: links, permissions.
-pub fn preflight(paths: &[&Path], options: &Options) -> Result<(), Error> {
+fn preflight(paths: &[&Path], options: &Options) -> Result<(), Error> {
     let mut errors = Vec::new();
     for path in paths {
         match destination(path, options) {

@@ -20,9 +20,8 @@ fn leftovers(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_saved_plan_applies_exactly_what_diff_showed() {
-    let dir = demo("plan-apply");
+/// `diff --save-plan plan.json` over the demo tree in `dir`.
+fn save_plan(dir: &Path) {
     Cutover::new(&[
         "diff",
         "--mapping",
@@ -31,8 +30,14 @@ fn a_saved_plan_applies_exactly_what_diff_showed() {
         "plan.json",
         "export",
     ])
-    .current_dir(&dir)
+    .current_dir(dir)
     .expect(0);
+}
+
+#[test]
+fn a_saved_plan_applies_exactly_what_diff_showed() {
+    let dir = demo("plan-apply");
+    save_plan(&dir);
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
     let schema: serde_json::Value = serde_json::from_str(
@@ -89,16 +94,7 @@ fn a_stale_plan_is_refused_and_nothing_is_written() {
     ];
     for (name, change, message) in changes {
         let dir = demo(&format!("plan-stale-{name}"));
-        Cutover::new(&[
-            "diff",
-            "--mapping",
-            "mapping.yaml",
-            "--save-plan",
-            "plan.json",
-            "export",
-        ])
-        .current_dir(&dir)
-        .expect(0);
+        save_plan(&dir);
         change(&dir);
         let before = read_tree(&dir);
         let out = Cutover::new(&["apply", "--plan", "plan.json"])

@@ -45,6 +45,16 @@ fn run_patch(program: &str, args: &[&str], dir: &std::path::Path, patch: &str) {
     );
 }
 
+/// Applies a patch the way a reviewer would: `patch -p1` from the tree's root.
+fn patch_p1(dir: &std::path::Path, patch: &str) {
+    run_patch(
+        "patch",
+        &["-p1", "--quiet", "--no-backup-if-mismatch"],
+        dir,
+        patch,
+    );
+}
+
 #[test]
 fn patch_and_apply_agree_with_the_reviewed_result() {
     for fixture in FIXTURES {
@@ -87,12 +97,7 @@ fn patch_and_apply_agree_with_the_reviewed_result() {
         .expect(0);
         assert!(!diff.stdout.is_empty());
         if has_program("patch") {
-            run_patch(
-                "patch",
-                &["-p1", "--quiet", "--no-backup-if-mismatch"],
-                &patched,
-                &diff.stdout,
-            );
+            patch_p1(&patched, &diff.stdout);
             assert_eq!(
                 read_tree(&patched.join("export")),
                 expected,
@@ -210,12 +215,7 @@ fn add_mode_patch_and_apply_agree_and_a_second_run_is_a_no_op() {
         .current_dir(&patched)
         .expect(0);
         if has_program("patch") {
-            run_patch(
-                "patch",
-                &["-p1", "--quiet", "--no-backup-if-mismatch"],
-                &patched,
-                &diff.stdout,
-            );
+            patch_p1(&patched, &diff.stdout);
             assert_eq!(
                 read_tree(&patched.join("export")),
                 read_tree(&applied.join("export")),

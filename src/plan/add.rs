@@ -15,35 +15,30 @@ use crate::profile::{AddRule, Kind};
 use crate::scalar;
 
 pub(super) fn plan(p: &mut Planner) {
-    let mut in_lists: Vec<Vec<usize>> = vec![Vec::new(); p.located.lists.len()];
-    for index in 0..p.located.references.len() {
-        if p.done[index] {
-            continue;
-        }
-        let reference = p.reference(index);
-        if reference.kind == Kind::AddressInText {
-            for (_, entry, _) in address::find(&reference.value, p.mapping) {
-                p.change(index, entry, Action::Kept);
+    p.each_reference(
+        |p, index| {
+            let reference = p.reference(index);
+            if reference.kind == Kind::AddressInText {
+                for (_, entry, _) in address::find(&reference.value, p.mapping) {
+                    p.change(index, entry, Action::Kept);
+                }
+                return false;
             }
-            continue;
-        }
-        let Some((entry, new)) = p.target(reference) else {
-            continue;
-        };
-        match (reference.add, reference.list) {
-            (AddRule::List, Some((list, _))) => in_lists[list].push(index),
-            (AddRule::List, None) => {
-                single_to_list(p, index, new);
-                p.change(index, entry, Action::Added);
+            let Some((entry, new)) = p.target(reference) else {
+                return false;
+            };
+            match (reference.add, reference.list) {
+                (AddRule::List, Some(_)) => return true,
+                (AddRule::List, None) => {
+                    single_to_list(p, index, new);
+                    p.change(index, entry, Action::Added);
+                }
+                _ => p.change(index, entry, Action::Kept),
             }
-            _ => p.change(index, entry, Action::Kept),
-        }
-    }
-    for (list, members) in in_lists.iter().enumerate() {
-        if !members.is_empty() {
-            list_members(p, list, members);
-        }
-    }
+            false
+        },
+        list_members,
+    );
 }
 
 /// Adds each target right after its old value, unless the list already holds it.

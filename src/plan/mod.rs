@@ -126,6 +126,30 @@ impl<'a> Planner<'a> {
         self.file.docs[doc].at(path)
     }
 
+    /// Plans every reference not dealt with yet: `each` sees them in turn and returns
+    /// true for one that is planned together with the rest of its list; `list` then sees
+    /// each such list's members at once.
+    fn each_reference(
+        &mut self,
+        mut each: impl FnMut(&mut Self, usize) -> bool,
+        mut list: impl FnMut(&mut Self, usize, &[usize]),
+    ) {
+        let mut in_lists: Vec<Vec<usize>> = vec![Vec::new(); self.located.lists.len()];
+        for index in 0..self.located.references.len() {
+            if !self.done[index]
+                && each(self, index)
+                && let Some((list, _)) = self.reference(index).list
+            {
+                in_lists[list].push(index);
+            }
+        }
+        for (index, members) in in_lists.iter().enumerate() {
+            if !members.is_empty() {
+                list(self, index, members);
+            }
+        }
+    }
+
     fn change(&mut self, reference: usize, entry: EntryId, action: Action) {
         self.changes.push(Change {
             reference,

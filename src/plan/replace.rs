@@ -12,32 +12,27 @@ use crate::profile::Kind;
 use crate::scalar;
 
 pub(super) fn plan(p: &mut Planner) {
-    let mut in_lists: Vec<Vec<usize>> = vec![Vec::new(); p.located.lists.len()];
-    for index in 0..p.located.references.len() {
-        if p.done[index] {
-            continue;
-        }
-        let reference = p.reference(index);
-        match (reference.kind, reference.list) {
-            (Kind::AddressInText, _) => address_in_text(p, index),
-            (_, Some((list, _))) => in_lists[list].push(index),
-            (_, None) => {
-                if let Some((entry, new)) = p.target(reference) {
-                    p.edits.push(Edit::replace(
-                        reference.span.range(),
-                        scalar::write(new, reference.style),
-                    ));
-                    p.expected.string(reference.span, new);
-                    p.change(index, entry, Action::Rewritten);
+    p.each_reference(
+        |p, index| {
+            let reference = p.reference(index);
+            match (reference.kind, reference.list) {
+                (Kind::AddressInText, _) => address_in_text(p, index),
+                (_, Some(_)) => return true,
+                (_, None) => {
+                    if let Some((entry, new)) = p.target(reference) {
+                        p.edits.push(Edit::replace(
+                            reference.span.range(),
+                            scalar::write(new, reference.style),
+                        ));
+                        p.expected.string(reference.span, new);
+                        p.change(index, entry, Action::Rewritten);
+                    }
                 }
             }
-        }
-    }
-    for (list, members) in in_lists.iter().enumerate() {
-        if !members.is_empty() {
-            list_members(p, list, members);
-        }
-    }
+            false
+        },
+        list_members,
+    );
 }
 
 /// Rewrites the mapped addresses inside one text, each where it stands.
