@@ -111,7 +111,8 @@ impl SavedPlan {
                 .map(|(input, plan)| PlannedFile {
                     path: path_text(&input.file.source.path),
                     sha256: sha256(input.file.source.text.as_bytes()),
-                    result_sha256: (!plan.is_empty()).then(|| sha256(plan.new_text.as_bytes())),
+                    result_sha256: (!plan.is_empty())
+                        .then(|| sha256(plan.new_text(&input.file.source).as_bytes())),
                     edits: plan
                         .edits
                         .iter()

@@ -231,7 +231,7 @@ fn run(name: &str, text: &str, mapping: &Mapping, mode: Mode) -> String {
     let located = locate(&file, &Profile::resolve("missive").unwrap()).expect("references locate");
     plan(&file, &located, mapping, mode)
         .expect("plan verifies")
-        .new_text
+        .new_text(&file.source)
 }
 
 /// The settings as data, with what may differ between "replace" and "add, then replace"

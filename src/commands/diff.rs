@@ -121,14 +121,18 @@ pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
         paths: args.paths.clone(),
     };
     let planned = plan(&selection)?;
-    let replacements: Vec<Replacement> = planned
+    let changed: Vec<(&Input, String)> = planned
         .inputs
         .iter()
         .zip(&planned.plans)
         .filter(|(_, plan)| !plan.is_empty())
-        .map(|(input, plan)| Replacement {
+        .map(|(input, plan)| (input, plan.new_text(&input.file.source)))
+        .collect();
+    let replacements: Vec<Replacement> = changed
+        .iter()
+        .map(|(input, text)| Replacement {
             path: &input.file.source.path,
-            text: &plan.new_text,
+            text,
         })
         .collect();
     write::replace_all(&replacements, &options)?;

@@ -60,11 +60,14 @@ pub struct Change {
 pub struct FilePlan {
     pub edits: Vec<Edit>,
     pub changes: Vec<Change>,
-    /// The file's text after the edits.
-    pub new_text: String,
 }
 
 impl FilePlan {
+    /// The file's text after the edits (built when it is written, not for a patch).
+    pub fn new_text(&self, source: &Source) -> String {
+        edit::apply(&source.text, &self.edits)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.edits.is_empty()
     }
@@ -169,17 +172,11 @@ impl<'a> Planner<'a> {
         })?;
         let mut changes = self.changes;
         changes.sort_by_key(|c| (self.located.references[c.reference].site, c.reference));
-        let mut new_text = edit::apply(&source.text, &edits);
         if !edits.is_empty() {
-            let (text, verdict) = verify::verify(self.file, new_text, &self.expected);
-            new_text = text;
-            verdict.map_err(|(at, why)| internal(source, at, why))?;
+            verify::verify(self.file, &edits, &self.expected)
+                .map_err(|(at, why)| internal(source, at, why))?;
         }
-        Ok(FilePlan {
-            edits,
-            changes,
-            new_text,
-        })
+        Ok(FilePlan { edits, changes })
     }
 }
 

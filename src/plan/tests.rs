@@ -17,7 +17,9 @@ fn run_mode(name: &str, text: &str, mode: Mode) -> String {
     let mapping = Mapping::from_source(Source::from_text("m.yaml", MAPPING)).unwrap();
     let file = File::parse(Source::from_text(name, text)).unwrap();
     let located = locate(&file, &Profile::resolve("missive").unwrap()).unwrap();
-    plan(&file, &located, &mapping, mode).unwrap().new_text
+    plan(&file, &located, &mapping, mode)
+        .unwrap()
+        .new_text(&file.source)
 }
 
 fn add(name: &str, text: &str) -> String {
