@@ -25,8 +25,24 @@ pub struct Style {
 
 /// The unified diff of one file; empty when there are no edits.
 pub fn render(source: &Source, edits: &[Edit], name: &str, style: &Style) -> String {
+    let mut out = Vec::new();
+    write(&mut out, source, edits, name, style).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("a patch of UTF-8 text is UTF-8")
+}
+
+/// Writes the unified diff of one file to `sink` hunk by hunk, so that a large patch is
+/// never held whole in memory; nothing when there are no edits.
+pub fn write(
+    sink: &mut impl std::io::Write,
+    source: &Source,
+    edits: &[Edit],
+    name: &str,
+    style: &Style,
+) -> std::io::Result<()> {
+    /// Output is handed to the sink in pieces of about this size.
+    const CHUNK: usize = 1 << 16;
     if edits.is_empty() {
-        return String::new();
+        return Ok(());
     }
     let blocks = blocks(source, edits);
     let paint = |code: &str, line: &str| {
@@ -98,8 +114,12 @@ pub fn render(source: &Source, edits: &[Edit], name: &str, style: &Style) -> Str
         out.push_str(&body);
         delta += new_len as isize - old_len as isize;
         i = j + 1;
+        if out.len() >= CHUNK {
+            sink.write_all(out.as_bytes())?;
+            out.clear();
+        }
     }
-    out
+    sink.write_all(out.as_bytes())
 }
 
 fn range_text(start: usize, len: usize) -> String {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::{ApplyArgs, ColorChoice, DiffArgs, Selection, stdout_color};
-use crate::commands::{both, print, release};
+use crate::commands::{both, print_with, release};
 use crate::diagnostic::Error;
 use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
@@ -74,12 +74,9 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
     };
     for (input, plan) in planned.inputs.iter().zip(&planned.plans) {
         let source = &input.file.source;
-        print(&patch::render(
-            source,
-            &plan.edits,
-            &patch_name(&source.path),
-            &style,
-        ))?;
+        print_with(|out| {
+            patch::write(out, source, &plan.edits, &patch_name(&source.path), &style)
+        })?;
     }
     eprint!("{}", planned.summary("would change"));
     let changed = planned.plans.iter().any(|p| !p.is_empty());

@@ -30,8 +30,15 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
 
 /// Writes to stdout; a closed pipe (`cutover diff | head`) is not an error.
 pub fn print(text: &str) -> Result<(), Error> {
+    print_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Writes to stdout as `write` produces the output, for output too large to build first.
+pub fn print_with(
+    write: impl FnOnce(&mut std::io::StdoutLock) -> std::io::Result<()>,
+) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::plain(format!(
             "cannot write to standard output: {e}"
         ))),
