@@ -44,15 +44,20 @@ pub fn normalize(mut edits: Vec<Edit>) -> Result<Vec<Edit>, (Edit, Edit)> {
 
 /// Applies sorted, non-overlapping edits to a text.
 pub fn apply(text: &str, edits: &[Edit]) -> String {
-    let mut out =
-        String::with_capacity(text.len() + edits.iter().map(|e| e.content.len()).sum::<usize>());
-    let mut at = 0;
+    apply_in(text, 0..text.len(), edits)
+}
+
+/// The part `window` of a text with the given edits (which lie inside it) applied.
+pub fn apply_in(text: &str, window: Range<usize>, edits: &[Edit]) -> String {
+    let added: usize = edits.iter().map(|e| e.content.len()).sum();
+    let mut out = String::with_capacity(window.len() + added);
+    let mut at = window.start;
     for edit in edits {
         out.push_str(&text[at..edit.range.start]);
         out.push_str(&edit.content);
         at = edit.range.end;
     }
-    out.push_str(&text[at..]);
+    out.push_str(&text[at..window.end]);
     out
 }
 

@@ -165,8 +165,9 @@ fn push_line(
 /// Groups edits into runs of whole changed lines.
 fn blocks(source: &Source, edits: &[Edit]) -> Vec<Block> {
     let text = &source.text;
-    let mut blocks: Vec<(Range<usize>, Vec<Edit>)> = Vec::new();
-    for e in edits {
+    // Line range and the edits (as a range of indexes) of each block.
+    let mut blocks: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+    for (index, e) in edits.iter().enumerate() {
         let first = source.line_index(e.range.start);
         let at_line_start = source.line_range(first).start == e.range.start;
         let lines = if e.range.is_empty() && at_line_start && e.content.ends_with('\n') {
@@ -177,18 +178,18 @@ fn blocks(source: &Source, edits: &[Edit]) -> Vec<Block> {
             first..source.line_index(e.range.end - 1) + 1
         };
         match blocks.last_mut() {
-            Some((range, list))
+            Some((range, members))
                 if lines.start <= range.end && !(range.start == range.end && lines.is_empty()) =>
             {
                 range.end = range.end.max(lines.end);
-                list.push(e.clone());
+                members.end = index + 1;
             }
-            _ => blocks.push((lines, vec![e.clone()])),
+            _ => blocks.push((lines, index..index + 1)),
         }
     }
     blocks
         .into_iter()
-        .map(|(lines, list)| {
+        .map(|(lines, members)| {
             let from = if lines.start < source.line_count() {
                 source.line_range(lines.start).start
             } else {
@@ -199,11 +200,11 @@ fn blocks(source: &Source, edits: &[Edit]) -> Vec<Block> {
             } else {
                 source.line_range(lines.end - 1).end
             };
-            let shifted: Vec<Edit> = list
-                .iter()
-                .map(|e| Edit::replace(e.range.start - from..e.range.end - from, e.content.clone()))
-                .collect();
-            trim(source, lines, edit::apply(&text[from..to], &shifted))
+            trim(
+                source,
+                lines,
+                edit::apply_in(text, from..to, &edits[members]),
+            )
         })
         .filter(|b| !(b.old.is_empty() && b.new_text.is_empty()))
         .collect()
