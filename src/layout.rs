@@ -34,7 +34,7 @@ impl Container {
             dash: !flow,
             items: items
                 .iter()
-                .map(|n| extent_in(source, n, list.alias))
+                .map(|n| extent_in(source, n, list.alias()))
                 .collect(),
         }
     }
@@ -50,7 +50,7 @@ impl Container {
                 .map(|e| {
                     Span::new(
                         e.key_span.start as usize,
-                        entry_end(source, e, map.alias) as usize,
+                        entry_end(source, e, map.alias()) as usize,
                     )
                 })
                 .collect(),
@@ -76,18 +76,18 @@ pub fn extent(source: &Source, node: &Node) -> Span {
 /// any). A value reached through an alias of its own is written where that alias stands;
 /// within an aliased subtree, values are written under the anchor.
 pub fn extent_in(source: &Source, node: &Node, parent_alias: Option<Span>) -> Span {
-    if let Some(site) = node.alias
-        && node.alias != parent_alias
+    if let Some(site) = node.alias()
+        && node.alias() != parent_alias
     {
         return site;
     }
     let end = match &node.value {
-        Value::List(items, false) => items.last().map(|n| extent_in(source, n, node.alias).end),
+        Value::List(items, false) => items.last().map(|n| extent_in(source, n, node.alias()).end),
         // Every entry, not just the last: merged entries (`<<: *defaults`) come last but
         // are written elsewhere.
         Value::Map(entries) if !is_flow(source, node) => entries
             .iter()
-            .map(|e| entry_end(source, e, node.alias))
+            .map(|e| entry_end(source, e, node.alias()))
             .filter(|&end| end <= node.span.end.max(node.span.start))
             .max(),
         _ => None,
@@ -102,7 +102,7 @@ pub fn extent_in(source: &Source, node: &Node, parent_alias: Option<Span>) -> Sp
 /// parser places it at the next token): the entry ends at its colon.
 fn entry_end(source: &Source, entry: &crate::node::Entry, parent_alias: Option<Span>) -> u32 {
     let value = &entry.value;
-    let end = if value.span.start == value.span.end && value.alias.is_none() {
+    let end = if value.span.start == value.span.end && value.alias().is_none() {
         let rest = &source.text[entry.key_span.end as usize..];
         let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
         let colon = usize::from(rest[gap..].starts_with(':'));

@@ -254,7 +254,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
 }
 
 fn node_word(node: &Node) -> &'static str {
-    if node.alias.is_some() {
+    if node.alias().is_some() {
         "the value reached through this alias"
     } else {
         "the value"

@@ -27,6 +27,12 @@ impl Span {
         }
     }
 
+    /// No span: no file is long enough to hold it (see `source::MAX_LEN`).
+    pub const NONE: Span = Span {
+        start: u32::MAX,
+        end: u32::MAX,
+    };
+
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -49,12 +55,20 @@ pub enum Style {
 }
 
 /// One value of a loaded document.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Node {
     pub span: Span,
-    /// Where the YAML alias stands when this node was reached through one.
-    pub alias: Option<Span>,
+    /// Where the YAML alias stands when this node was reached through one, or
+    /// `Span::NONE` (a sentinel rather than an `Option`: it keeps every node 8 bytes
+    /// smaller). Read it with [`Node::alias`].
+    alias_site: Span,
     pub value: Value,
+}
+
+impl Default for Node {
+    fn default() -> Node {
+        Node::new(Span::default(), Value::Null)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -83,14 +97,23 @@ impl Node {
     pub fn new(span: Span, value: Value) -> Node {
         Node {
             span,
-            alias: None,
+            alias_site: Span::NONE,
             value,
         }
     }
 
+    /// Where the YAML alias stands when this node was reached through one.
+    pub fn alias(&self) -> Option<Span> {
+        (self.alias_site != Span::NONE).then_some(self.alias_site)
+    }
+
+    pub fn set_alias(&mut self, site: Span) {
+        self.alias_site = site;
+    }
+
     /// Where a finding about this node should point: the alias if it came through one.
     pub fn site(&self) -> Span {
-        self.alias.unwrap_or(self.span)
+        self.alias().unwrap_or(self.span)
     }
 
     pub fn str(&self) -> Option<&str> {
@@ -440,6 +463,17 @@ mod tests {
         );
         assert_eq!(parse_normalized_path("$"), Some(vec![]));
         assert_eq!(parse_normalized_path("rules"), None);
+    }
+
+    #[test]
+    fn a_node_has_no_alias_until_given_one() {
+        let mut node = Node::default();
+        assert_eq!(node.alias(), None);
+        assert_eq!(node.site(), Span::default());
+        node.set_alias(Span::new(4, 6));
+        assert_eq!(node.alias(), Some(Span::new(4, 6)));
+        assert_eq!(node.site(), Span::new(4, 6));
+        assert_eq!(std::mem::size_of::<Node>(), 48);
     }
 
     #[test]

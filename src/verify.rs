@@ -101,7 +101,7 @@ fn stands_alone(format: Format, token: &str) -> bool {
 }
 
 fn has_alias(node: &Node) -> bool {
-    node.alias.is_some()
+    node.alias().is_some()
         || match &node.value {
             Value::List(items, _) => items.iter().any(has_alias),
             Value::Map(entries) => entries.iter().any(|e| has_alias(&e.value)),
@@ -128,7 +128,7 @@ fn compare(old: &File, source: &Source, expected: &Expected) -> Result<(), (usiz
 fn same(old: &Node, new: &Node, expected: &Expected) -> Result<(), (usize, String)> {
     let at = old.span.start as usize;
     if let Some((value, aliases_follow)) = expected.values.get(&old.span)
-        && (old.alias.is_none() || *aliases_follow)
+        && (old.alias().is_none() || *aliases_follow)
     {
         return if value == new {
             Ok(())

@@ -267,7 +267,7 @@ fn mentions(
     removed: &Removed,
     findings: &mut Vec<Finding>,
 ) {
-    if node.alias.is_some() {
+    if node.alias().is_some() {
         return; // reported at the anchor
     }
     // (text, span, whether it is a key): only strings that are not references.

@@ -281,7 +281,7 @@ fn count(node: &Node) -> usize {
 }
 
 fn mark_alias(node: &mut Node, site: Span) {
-    node.alias = Some(site);
+    node.set_alias(site);
     match &mut node.value {
         Value::List(items, _) => items.iter_mut().for_each(|n| mark_alias(n, site)),
         Value::Map(entries) => entries

@@ -175,7 +175,7 @@ fn at_mut<'n>(node: &'n mut Node, path: &[Step]) -> Option<&'n mut Node> {
 fn uses_anchors(source: &crate::source::Source, node: &Node) -> bool {
     let mut found = false;
     node.walk(&mut Vec::new(), &mut |_, n| {
-        found |= n.alias.is_some()
+        found |= n.alias().is_some()
             || crate::layout::anchor_before(&source.text, n.span.start as usize)
                 < n.span.start as usize;
     });
