@@ -8,7 +8,7 @@
 //! settings as replace alone. Two settings are the same when their `identity` fields agree
 //! (addresses compared case-insensitively); a copy is never added twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Action, Mode, Planner};
 use crate::address;
@@ -31,7 +31,7 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
     }
     // The references inside each of those settings (only references that have a holder
     // can be inside one; the common case, no setting to copy, costs nothing).
-    let mut inside: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    let mut inside: HashMap<usize, Vec<usize>> = HashMap::new();
     if !holders.is_empty() {
         for (r, reference) in p.located.references.iter().enumerate() {
             if reference.holder.is_none() {
@@ -50,6 +50,9 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
     }
     // Items to drop, per list: (doc, list path) -> positions.
     let mut drops: BTreeMap<(usize, Vec<Step>), Vec<usize>> = BTreeMap::new();
+    // The identities in each list, computed once per list: comparing every setting with
+    // all of its siblings would be quadratic in a list of thousands of aliases.
+    let mut lists: HashMap<(usize, Vec<Step>, &str), Identities> = HashMap::new();
     for &h in &holders {
         let holder = &p.located.holders[h];
         let Some((Step::Index(position), list_path)) = holder.path.split_last() else {
@@ -61,10 +64,12 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
         let item = &siblings[*position];
         let inside = inside.get(&h).map(Vec::as_slice).unwrap_or_default();
         let copy = expected_copy(p, holder, item, inside);
-        let wanted = identity(holder, &copy);
-        let exists = siblings.iter().enumerate().any(|(i, other)| {
-            i != *position && identity(holder, &without(holder, other)) == wanted
-        });
+        let wanted = identity(holder, &copy).to_string();
+        let known = lists
+            .entry((holder.doc, list_path.to_vec(), holder.group.as_str()))
+            .or_insert_with(|| Identities::of(holder, siblings));
+        // Another setting than this one has the copy's identity.
+        let exists = known.count(&wanted) > usize::from(known.own[*position] == wanted);
         match mode {
             Mode::Replace if exists => {
                 drops
@@ -104,6 +109,30 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
         }
         let edits = removal_edits(p.source(), &container, &flags);
         p.edits.extend(edits);
+    }
+}
+
+/// The identity of each setting of a list (as JSON text), and how often each occurs.
+struct Identities {
+    own: Vec<String>,
+    counts: HashMap<String, usize>,
+}
+
+impl Identities {
+    fn of(holder: &Holder, settings: &[Node]) -> Identities {
+        let own: Vec<String> = settings
+            .iter()
+            .map(|s| identity(holder, &without(holder, s)).to_string())
+            .collect();
+        let mut counts = HashMap::new();
+        for id in &own {
+            *counts.entry(id.clone()).or_insert(0) += 1;
+        }
+        Identities { own, counts }
+    }
+
+    fn count(&self, identity: &str) -> usize {
+        self.counts.get(identity).copied().unwrap_or(0)
     }
 }
 
