@@ -2,7 +2,7 @@
 //! nothing but the referenced values.
 //!
 //! The flow, one module a step: [`load`] (bytes to spanned documents) → [`locate`]
-//! (profile selectors to references with spans) → [`plan`] (mapping to edits, verified by
+//! (profile selectors, evaluated by [`select`], to references with spans) → [`plan`] (mapping to edits, verified by
 //! [`verify`]) → [`patch`] and [`summary`] (what a reviewer reads) or [`write`] (atomic
 //! apply) and [`check`] (findings for CI).
 
@@ -27,6 +27,7 @@ pub mod plan;
 pub mod profile;
 pub mod saved_plan;
 pub mod scalar;
+pub mod select;
 pub mod source;
 pub mod summary;
 pub mod verify;

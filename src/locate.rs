@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
-use crate::node::{Node, Span, Step, Style, Value, parse_normalized_path, path_text};
+use crate::node::{Node, Span, Step, Style, Value, path_text};
 use crate::profile::{AddRule, Kind, Profile};
 use jsonpath_rust::parser::model::JpQuery;
 
@@ -136,9 +136,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             .chain(profile.references.iter().map(|r| &r.query))
             .chain(profile.declarations.iter().map(|(q, _)| q))
             .collect();
-        let run = |query: &&JpQuery| {
-            jsonpath_rust::query::js_path_process(query, doc).unwrap_or_default()
-        };
+        let run = |query: &&JpQuery| crate::select::select(query, doc);
         let mut results = if file.source.text.len() > PARALLEL_FROM {
             crate::parallel::map(&queries, run)
         } else {
@@ -146,18 +144,14 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         }
         .into_iter();
         for holder in &profile.holders {
-            for found in results.next().unwrap_or_default() {
-                let Some(path) = parse_normalized_path(&found.path) else {
-                    continue;
-                };
-                located.holder_index.insert(
-                    (doc_index, path.len(), found.val.span),
-                    located.holders.len(),
-                );
+            for (path, node) in results.next().unwrap_or_default() {
+                located
+                    .holder_index
+                    .insert((doc_index, path.len(), node.span), located.holders.len());
                 located.holder_depth = located.holder_depth.max(path.len());
                 located.holders.push(Holder {
                     doc: doc_index,
-                    label: fill_label(&holder.label, found.val),
+                    label: fill_label(&holder.label, node),
                     group: holder.name.clone(),
                     path,
                     identity: holder.identity.clone(),
@@ -166,11 +160,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             }
         }
         for (selector_index, selector) in profile.references.iter().enumerate() {
-            for found in results.next().unwrap_or_default() {
-                let Some(path) = parse_normalized_path(&found.path) else {
-                    continue;
-                };
-                let node = found.val;
+            for (path, node) in results.next().unwrap_or_default() {
                 let elements: Vec<(Vec<Step>, &Node)> = match &node.value {
                     Value::Null => continue,
                     Value::List(items, _) => items
@@ -233,12 +223,12 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             }
         }
         for (_, kind) in &profile.declarations {
-            for found in results.next().unwrap_or_default() {
-                if let Some(value) = found.val.str() {
+            for (_, node) in results.next().unwrap_or_default() {
+                if let Some(value) = node.str() {
                     located.declarations.push(Declaration {
                         kind: *kind,
                         value: value.to_owned(),
-                        span: found.val.site(),
+                        span: node.site(),
                     });
                 }
             }

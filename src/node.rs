@@ -2,15 +2,13 @@
 //!
 //! A [`Node`] is a value that remembers where it stands in its file: the byte span of its
 //! text (quotes included for a quoted scalar) and, when it was reached through a YAML alias,
-//! where that alias stands. JSONPath selectors run directly on this tree (it implements
-//! jsonpath-rust's `Queryable`), so a match is already a located value: there is no second
-//! lookup from a path back to a position.
+//! where that alias stands. JSONPath selectors run directly on this tree ([`crate::select`]
+//! evaluates the queries jsonpath-rust parses), so a match is already a located value: there
+//! is no second lookup from a path back to a position.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use compact_str::CompactString;
-use jsonpath_rust::query::queryable::Queryable;
 
 /// A byte range in a source file. `u32` keeps nodes small; files over 4 GiB are refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -291,52 +289,9 @@ pub fn path_text(path: &[Step]) -> String {
     if out.is_empty() { "$".into() } else { out }
 }
 
-/// Parses a normalized path as jsonpath-rust reports it (`$['rules'][0]['value']`).
-pub fn parse_normalized_path(text: &str) -> Option<Vec<Step>> {
-    let mut chars = text.strip_prefix('$')?.chars().peekable();
-    let mut steps = Vec::new();
-    while let Some(c) = chars.next() {
-        if c != '[' {
-            return None;
-        }
-        if chars.peek() == Some(&'\'') {
-            chars.next();
-            let mut key = String::new();
-            loop {
-                match chars.next()? {
-                    '\'' => break,
-                    '\\' => match chars.next()? {
-                        'b' => key.push('\u{8}'),
-                        'f' => key.push('\u{c}'),
-                        'n' => key.push('\n'),
-                        'r' => key.push('\r'),
-                        't' => key.push('\t'),
-                        'u' => {
-                            let hex: String = (0..4).filter_map(|_| chars.next()).collect();
-                            key.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
-                        }
-                        other => key.push(other),
-                    },
-                    other => key.push(other),
-                }
-            }
-            steps.push(Step::Key(key.into()));
-        } else {
-            let mut digits = String::new();
-            while let Some(d) = chars.next_if(|c| c.is_ascii_digit()) {
-                digits.push(d);
-            }
-            steps.push(Step::Index(digits.parse().ok()?));
-        }
-        if chars.next()? != ']' {
-            return None;
-        }
-    }
-    Some(steps)
-}
-
 impl PartialEq for Node {
-    /// Nodes compare by value only, as JSONPath filters and the verifier need.
+    /// Nodes compare by value only, as the verifier needs. (JSONPath filters compare with
+    /// RFC 9535's rules, in `select`.)
     fn eq(&self, other: &Node) -> bool {
         match (&self.value, &other.value) {
             (Value::Null, Value::Null) => true,
@@ -393,7 +348,9 @@ impl From<Vec<Node>> for Node {
     }
 }
 
-impl Queryable for Node {
+/// jsonpath-rust's own evaluator over this tree: the oracle `select`'s tests compare with.
+#[cfg(test)]
+impl jsonpath_rust::query::queryable::Queryable for Node {
     fn get(&self, key: &str) -> Option<&Self> {
         self.field(key)
     }
@@ -440,7 +397,7 @@ impl Queryable for Node {
         Node::default()
     }
 
-    fn extension_custom(_name: &str, _args: Vec<Cow<Self>>) -> Self {
+    fn extension_custom(_name: &str, _args: Vec<std::borrow::Cow<Self>>) -> Self {
         Node::default()
     }
 }
@@ -448,22 +405,6 @@ impl Queryable for Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalized_paths_parse_with_escapes() {
-        let steps = parse_normalized_path(r"$['rules'][12]['a\'b']['\u000a']").unwrap();
-        assert_eq!(
-            steps,
-            vec![
-                Step::Key("rules".into()),
-                Step::Index(12),
-                Step::Key("a'b".into()),
-                Step::Key("\n".into()),
-            ]
-        );
-        assert_eq!(parse_normalized_path("$"), Some(vec![]));
-        assert_eq!(parse_normalized_path("rules"), None);
-    }
 
     #[test]
     fn a_node_has_no_alias_until_given_one() {
