@@ -15,6 +15,7 @@ pub mod decode;
 pub mod diagnostic;
 pub mod edit;
 pub mod export;
+pub mod fast_hash;
 pub mod inputs;
 pub mod layout;
 pub mod load;

@@ -4,7 +4,7 @@
 //! the span to edit, the site to report (the alias, when reached through one), the list it
 //! is an element of (replace mode may drop it from there) and the setting that holds it.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast_hash::FastMap;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
@@ -36,8 +36,6 @@ pub struct Reference {
 pub struct List {
     pub doc: usize,
     pub path: Vec<Step>,
-    /// Every item's string value (`None` for an item that is not a string).
-    pub values: Vec<Option<String>>,
 }
 
 /// A setting that holds references: a rule, an alias, a sharing entry.
@@ -69,7 +67,7 @@ pub struct Located {
     pub holders: Vec<Holder>,
     pub declarations: Vec<Declaration>,
     /// Holders by document and node, so finding the ones around a value costs its depth.
-    holder_index: HashMap<(usize, usize, Span), usize>,
+    holder_index: FastMap<(usize, usize, Span), usize>,
     /// The deepest holder's path length: no holder stands below it.
     holder_depth: usize,
 }
@@ -117,8 +115,7 @@ const PARALLEL_FROM: usize = 1 << 20;
 
 pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     let mut located = Located::default();
-    let mut lists: HashMap<(usize, Span), usize> = HashMap::new();
-    let mut seen: HashSet<(Span, Span)> = HashSet::new();
+    let mut lists: FastMap<(usize, Span), usize> = FastMap::default();
     let mut errors = Vec::new();
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
     for (doc_index, doc) in file.docs.iter().enumerate() {
@@ -161,18 +158,22 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         }
         for (selector_index, selector) in profile.references.iter().enumerate() {
             for (path, node) in results.next().unwrap_or_default() {
-                let elements: Vec<(Vec<Step>, &Node)> = match &node.value {
+                // A list holds one reference per item; the list itself is their parent.
+                let (elements, parent): (Vec<(Vec<Step>, &Node)>, _) = match &node.value {
                     Value::Null => continue,
-                    Value::List(items, _) => items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| {
-                            let mut p = path.clone();
-                            p.push(Step::Index(i));
-                            (p, item)
-                        })
-                        .collect(),
-                    _ => vec![(path, node)],
+                    Value::List(items, _) => (
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, item)| {
+                                let mut p = path.clone();
+                                p.push(Step::Index(i));
+                                (p, item)
+                            })
+                            .collect(),
+                        Some(node),
+                    ),
+                    _ => (vec![(path, node)], None),
                 };
                 for (path, node) in elements {
                     let Some(value) = node.str() else {
@@ -201,10 +202,13 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                         ));
                         continue;
                     }
-                    if !seen.insert((node.span, node.site())) {
-                        continue;
-                    }
-                    let list = parent_list(doc, doc_index, &path, &mut lists, &mut located.lists);
+                    let list = parent_list(
+                        (doc, doc_index),
+                        parent,
+                        &path,
+                        &mut lists,
+                        &mut located.lists,
+                    );
                     let holder = located.holder_around(doc, doc_index, &path);
                     located.references.push(Reference {
                         doc: doc_index,
@@ -235,8 +239,10 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         }
     }
     if errors.is_empty() {
-        // Document order, so that edits and findings read top to bottom.
+        // Document order, so that edits and findings read top to bottom; a value two
+        // selectors find is one reference, the first selector's (the sort is stable).
         located.references.sort_by_key(|r| (r.site, r.span));
+        located.references.dedup_by_key(|r| (r.site, r.span));
         Ok(located)
     } else {
         Err(Error::many(errors))
@@ -283,27 +289,30 @@ fn check_schema_version(file: &File, doc: &Node, expected: u32) -> Result<(), Di
     }
 }
 
-/// Registers the list a reference stands in, when its parent is a list.
+/// Registers the list a reference stands in, when its parent is a list (`parent`, when the
+/// caller has it at hand, or else found from the document root).
 fn parent_list(
-    doc: &Node,
-    doc_index: usize,
+    (doc, doc_index): (&Node, usize),
+    parent: Option<&Node>,
     path: &[Step],
-    index: &mut HashMap<(usize, Span), usize>,
+    index: &mut FastMap<(usize, Span), usize>,
     lists: &mut Vec<List>,
 ) -> Option<(usize, usize)> {
     let (Step::Index(position), parent_path) = path.split_last()? else {
         return None;
     };
-    let parent = doc.at(parent_path)?;
+    let parent = match parent {
+        Some(parent) => parent,
+        None => doc.at(parent_path)?,
+    };
     let key = (doc_index, parent.span);
     if let Some(&list) = index.get(&key) {
         return Some((list, *position));
     }
-    let items = parent.items()?;
+    parent.items()?;
     lists.push(List {
         doc: doc_index,
         path: parent_path.to_vec(),
-        values: items.iter().map(|n| n.str().map(str::to_owned)).collect(),
     });
     index.insert(key, lists.len() - 1);
     Some((lists.len() - 1, *position))
@@ -413,9 +422,10 @@ accounts:
         assert_eq!(located.declarations.len(), 2);
         let list = &located.lists[located.references[0].list.unwrap().0];
         assert_eq!(
-            list.values,
-            [Some("acc-old".to_owned()), Some("acc-2".to_owned())]
+            path_text(&list.path),
+            "rules[0].conditions.items[1].items[0].value"
         );
+        assert_eq!(located.references[1].list, Some((0, 1)));
     }
 
     #[test]

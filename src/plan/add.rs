@@ -48,7 +48,8 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         return;
     };
     let container = Container::of_list(p.source(), node);
-    let mut present: HashSet<&str> = list.values.iter().flatten().map(String::as_str).collect();
+    let items = node.items().unwrap_or_default();
+    let mut present: HashSet<&str> = items.iter().filter_map(Node::str).collect();
     for &r in members {
         let reference = p.reference(r);
         let Some((entry, new)) = p.target(reference) else {

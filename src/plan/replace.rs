@@ -2,11 +2,10 @@
 //! target, the old value is dropped instead, so `[old, new]` becomes `[new]` and a second
 //! run changes nothing.
 
-use std::collections::HashSet;
-
 use super::{Action, Planner};
 use crate::address;
 use crate::edit::Edit;
+use crate::fast_hash::FastSet;
 use crate::layout::{Container, anchor_before, removal_edits};
 use crate::profile::Kind;
 use crate::scalar;
@@ -56,34 +55,41 @@ fn address_in_text(p: &mut Planner, index: usize) {
 /// The mapped members of one list: rewritten, or dropped where the target is already there.
 fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
     let list = &p.located.lists[list_index];
+    let mapped: Vec<_> = members
+        .iter()
+        .filter_map(|&r| p.target(p.reference(r)).map(|(entry, new)| (r, entry, new)))
+        .collect();
+    let Some(node) = p.node(list.doc, &list.path).filter(|_| !mapped.is_empty()) else {
+        return;
+    };
+    let items = node.items().unwrap_or_default();
     let kind = p.reference(members[0]).kind;
-    let normal = |v: &str| {
+    // Addresses compare case-insensitively.
+    let normal = |v: &'_ str| -> String {
         if kind == Kind::Account {
             v.to_owned()
         } else {
             v.to_lowercase()
         }
     };
-    let mapped: Vec<_> = members
-        .iter()
-        .filter_map(|&r| p.target(p.reference(r)).map(|(entry, new)| (r, entry, new)))
-        .collect();
     let located = p.located;
     let position = |r: usize| located.references[r].list.map_or(0, |(_, at)| at);
-    let changed: HashSet<usize> = mapped.iter().map(|(r, ..)| position(*r)).collect();
-    let mut present: HashSet<String> = list
-        .values
+    let mut changed = vec![false; items.len()];
+    for (r, ..) in &mapped {
+        changed[position(*r)] = true;
+    }
+    let mut present: FastSet<String> = items
         .iter()
-        .enumerate()
-        .filter(|(i, _)| !changed.contains(i))
-        .filter_map(|(_, v)| v.as_deref().map(normal))
+        .zip(&changed)
+        .filter(|(_, changed)| !**changed)
+        .filter_map(|(item, _)| item.str().map(normal))
         .collect();
-    let mut removed = vec![false; list.values.len()];
+    let mut removed = vec![false; items.len()];
     // The same item reached through several aliases (a list merged into several rules)
     // is decided once; each reference records the same action.
-    let mut decided: std::collections::HashMap<usize, Action> = std::collections::HashMap::new();
+    let mut decided: Vec<Option<Action>> = vec![None; items.len()];
     for (r, entry, new) in mapped {
-        if let Some(&action) = decided.get(&position(r)) {
+        if let Some(action) = decided[position(r)] {
             p.change(r, entry, action);
             continue;
         }
@@ -92,24 +98,22 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         // the anchor, so it is rewritten (the list then holds the new value twice).
         let anchored = anchor_before(&p.source().text, reference.span.start as usize)
             < reference.span.start as usize;
-        if present.insert(normal(new)) || anchored {
+        let action = if present.insert(normal(new)) || anchored {
             p.edits.push(Edit::replace(
                 reference.span.range(),
                 scalar::write(new, reference.style),
             ));
             p.expected.string(reference.span, new);
-            p.change(r, entry, Action::Rewritten);
-            decided.insert(position(r), Action::Rewritten);
+            Action::Rewritten
         } else {
             removed[position(r)] = true;
             p.expected.removed.insert(reference.span);
-            p.change(r, entry, Action::Removed);
-            decided.insert(position(r), Action::Removed);
-        }
+            Action::Removed
+        };
+        p.change(r, entry, action);
+        decided[position(r)] = Some(action);
     }
-    if removed.contains(&true)
-        && let Some(node) = p.node(list.doc, &list.path)
-    {
+    if removed.contains(&true) {
         let container = Container::of_list(p.source(), node);
         let edits = removal_edits(p.source(), &container, &removed);
         p.edits.extend(edits);
