@@ -66,38 +66,25 @@ pub struct Located {
     pub lists: Vec<List>,
     pub holders: Vec<Holder>,
     pub declarations: Vec<Declaration>,
-    /// Holders by document and node, so finding the ones around a value costs its depth.
-    holder_index: FastMap<(usize, usize, Span), usize>,
+    /// Holders by document and path: the holders around a value are found from the
+    /// prefixes of its path, without walking the tree.
+    holder_index: Vec<FastMap<Vec<Step>, usize>>,
     /// The deepest holder's path length: no holder stands below it.
     holder_depth: usize,
 }
 
 impl Located {
-    /// The innermost holder around the value at `path` of document `doc` (rooted at `root`).
-    pub fn holder_around(&self, root: &Node, doc: usize, path: &[Step]) -> Option<usize> {
-        self.holders_around(root, doc, path).into_iter().next()
+    /// The innermost holder around the value at `path` of document `doc`.
+    pub fn holder_around(&self, doc: usize, path: &[Step]) -> Option<usize> {
+        self.holders_around(doc, path).next()
     }
 
     /// Every holder around the value at `path`, innermost first.
-    pub fn holders_around(&self, root: &Node, doc: usize, path: &[Step]) -> Vec<usize> {
-        let mut spans = vec![root.span];
-        let mut node = root;
-        for step in &path[..path.len().min(self.holder_depth)] {
-            match node.at(std::slice::from_ref(step)) {
-                Some(next) => {
-                    spans.push(next.span);
-                    node = next;
-                }
-                None => break,
-            }
-        }
-        // Keyed by depth too: a block list and its first item can share a span.
-        spans
-            .iter()
-            .enumerate()
+    pub fn holders_around(&self, doc: usize, path: &[Step]) -> impl Iterator<Item = usize> {
+        let index = self.holder_index.get(doc);
+        (0..=path.len().min(self.holder_depth))
             .rev()
-            .filter_map(|(depth, span)| self.holder_index.get(&(doc, depth, *span)).copied())
-            .collect()
+            .filter_map(move |depth| index?.get(&path[..depth]).copied())
     }
 
     pub fn holder(&self, reference: &Reference) -> Option<&Holder> {
@@ -142,9 +129,12 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         .into_iter();
         for holder in &profile.holders {
             for (path, node) in results.next().unwrap_or_default() {
-                located
-                    .holder_index
-                    .insert((doc_index, path.len(), node.span), located.holders.len());
+                if located.holder_index.len() <= doc_index {
+                    located
+                        .holder_index
+                        .resize_with(doc_index + 1, FastMap::default);
+                }
+                located.holder_index[doc_index].insert(path.clone(), located.holders.len());
                 located.holder_depth = located.holder_depth.max(path.len());
                 located.holders.push(Holder {
                     doc: doc_index,
@@ -166,7 +156,8 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                             .iter()
                             .enumerate()
                             .map(|(i, item)| {
-                                let mut p = path.clone();
+                                let mut p = Vec::with_capacity(path.len() + 1);
+                                p.extend_from_slice(&path);
                                 p.push(Step::Index(i));
                                 (p, item)
                             })
@@ -209,7 +200,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                         &mut lists,
                         &mut located.lists,
                     );
-                    let holder = located.holder_around(doc, doc_index, &path);
+                    let holder = located.holder_around(doc_index, &path);
                     located.references.push(Reference {
                         doc: doc_index,
                         kind: selector.kind,
@@ -240,8 +231,10 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     }
     if errors.is_empty() {
         // Document order, so that edits and findings read top to bottom; a value two
-        // selectors find is one reference, the first selector's (the sort is stable).
-        located.references.sort_by_key(|r| (r.site, r.span));
+        // selectors find is one reference, the first selector's.
+        located
+            .references
+            .sort_unstable_by_key(|r| (r.site, r.span, r.selector));
         located.references.dedup_by_key(|r| (r.site, r.span));
         Ok(located)
     } else {

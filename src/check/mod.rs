@@ -239,7 +239,7 @@ fn file_findings(
         doc.walk(&mut Vec::new(), &mut |path, node| {
             let holder = || {
                 located
-                    .holder_around(doc, index, &crate::node::to_path(path))
+                    .holder_around(index, &crate::node::to_path(path))
                     .map(|h| located.holders[h].label.clone())
             };
             mentions(

@@ -41,7 +41,15 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
         Mapping::read(&selection.mapping),
         inputs::load(&selection.paths, &profile),
     )?;
-    let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
+    // A patch needs each file's line index: it is built on another core meanwhile.
+    let plans = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for input in &inputs {
+                input.file.source.line_count();
+            }
+        });
+        inputs::plan_all(&inputs, &mapping, selection.mode)
+    })?;
     Ok(Planned {
         profile,
         mapping,
@@ -72,13 +80,18 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
     let style = patch::Style {
         color: stdout_color(color),
     };
-    for (input, plan) in planned.inputs.iter().zip(&planned.plans) {
-        let source = &input.file.source;
-        print_with(|out| {
-            patch::write(out, source, &plan.edits, &patch_name(&source.path), &style)
-        })?;
-    }
-    eprint!("{}", planned.summary("would change"));
+    // The summary is written on another core while the patches are.
+    let summary = std::thread::scope(|scope| {
+        let summary = scope.spawn(|| planned.summary("would change"));
+        for (input, plan) in planned.inputs.iter().zip(&planned.plans) {
+            let source = &input.file.source;
+            print_with(|out| {
+                patch::write(out, source, &plan.edits, &patch_name(&source.path), &style)
+            })?;
+        }
+        Ok::<_, Error>(summary.join().expect("the summary does not panic"))
+    })?;
+    eprint!("{summary}");
     let changed = planned.plans.iter().any(|p| !p.is_empty());
     release(planned);
     Ok(u8::from(args.exit_code && changed))

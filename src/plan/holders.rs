@@ -37,11 +37,7 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
             if reference.holder.is_none() {
                 continue;
             }
-            let root = &p.file.docs[reference.doc];
-            for h in p
-                .located
-                .holders_around(root, reference.doc, &reference.path)
-            {
+            for h in p.located.holders_around(reference.doc, &reference.path) {
                 if holders.contains(&h) {
                     inside.entry(h).or_default().push(r);
                 }
