@@ -64,6 +64,7 @@ pub fn write(
         source.line_count() - usize::from(source.text.ends_with('\n'))
     };
     let mut delta: isize = 0;
+    let mut body = String::new();
     let mut i = 0;
     while i < blocks.len() {
         // Blocks whose context would touch are one hunk.
@@ -73,27 +74,27 @@ pub fn write(
         }
         let start = blocks[i].old.start.saturating_sub(CONTEXT);
         let end = (blocks[j].old.end + CONTEXT).min(line_count);
-        let mut body = String::new();
+        body.clear();
         let (mut old_len, mut new_len) = (0, 0);
         let mut line = start;
         for block in &blocks[i..=j] {
             for l in line..block.old.start {
-                push_line(&mut body, ' ', line_of(source, l), &paint, "");
+                push_line(&mut body, ' ', line_of(source, l), style.color, "");
                 old_len += 1;
                 new_len += 1;
             }
             for l in block.old.clone() {
-                push_line(&mut body, '-', line_of(source, l), &paint, "31");
+                push_line(&mut body, '-', line_of(source, l), style.color, "31");
                 old_len += 1;
             }
             for new_line in block.new_text.split_inclusive('\n') {
-                push_line(&mut body, '+', new_line, &paint, "32");
+                push_line(&mut body, '+', new_line, style.color, "32");
                 new_len += 1;
             }
             line = block.old.end;
         }
         for l in line..end {
-            push_line(&mut body, ' ', line_of(source, l), &paint, "");
+            push_line(&mut body, ' ', line_of(source, l), style.color, "");
             old_len += 1;
             new_len += 1;
         }
@@ -134,18 +135,13 @@ fn line_of(source: &Source, index: usize) -> &str {
     &source.text[source.line_range(index)]
 }
 
-fn push_line(
-    out: &mut String,
-    sign: char,
-    line: &str,
-    paint: &dyn Fn(&str, &str) -> String,
-    code: &str,
-) {
+/// Writes one patch line; `code` is its colour (SGR) when `color` is on.
+fn push_line(out: &mut String, sign: char, line: &str, color: bool, code: &str) {
     let (content, newline) = match line.strip_suffix('\n') {
         Some(content) => (content, true),
         None => (line, false),
     };
-    if code.is_empty() {
+    if code.is_empty() || !color {
         out.push(sign);
         out.push_str(content);
     } else {
@@ -154,7 +150,7 @@ fn push_line(
             Some(v) => (v, "\r"),
             None => (content, ""),
         };
-        let _ = write!(out, "{}{cr}", paint(code, &format!("{sign}{visible}")));
+        let _ = write!(out, "\x1b[{code}m{sign}{visible}\x1b[0m{cr}");
     }
     out.push('\n');
     if !newline {
