@@ -77,6 +77,13 @@ impl Source {
         }
     }
 
+    /// Replaces the text (reusing its buffer), for a source parsed many times over.
+    pub fn set_text(&mut self, text: &str) {
+        self.text.clear();
+        self.text.push_str(text);
+        self.line_starts = std::sync::OnceLock::new();
+    }
+
     /// A source with no file behind it (built-in profiles, tests).
     pub fn from_text(name: &str, text: &str) -> Source {
         Source::new(PathBuf::from(name), name.to_owned(), text.to_owned())

@@ -66,6 +66,8 @@ fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
     {
         return false;
     }
+    // One source for every token, its text replaced each time.
+    let mut token = Source::from_text("token", "");
     edits.iter().all(|edit| {
         let span = Span::new(edit.range.start, edit.range.end);
         let Some((
@@ -78,13 +80,14 @@ fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
         else {
             return false;
         };
-        stands_alone(format, &edit.content)
-            && parse_text(&Source::from_text("token", edit.content.as_str()), format).is_ok_and(
-                |docs| {
-                    matches!(&docs[..], [node] if node.span == Span::new(0, edit.content.len())
-                        && node == want)
-                },
-            )
+        if !stands_alone(format, &edit.content) {
+            return false;
+        }
+        token.set_text(&edit.content);
+        parse_text(&token, format).is_ok_and(|docs| {
+            matches!(&docs[..], [node] if node.span == Span::new(0, edit.content.len())
+                && node == want)
+        })
     })
 }
 
