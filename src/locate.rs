@@ -4,6 +4,8 @@
 //! the span to edit, the site to report (the alias, when reached through one), the list it
 //! is an element of (replace mode may drop it from there) and the setting that holds it.
 
+use std::sync::Arc;
+
 use crate::fast_hash::FastMap;
 
 use crate::diagnostic::{Diagnostic, Error};
@@ -44,12 +46,13 @@ pub struct Holder {
     pub doc: usize,
     pub path: Vec<Step>,
     /// The group, e.g. `rules`.
-    pub group: String,
+    pub group: Arc<str>,
     /// The setting's name for people, e.g. `rule "01. Support triage"`.
     pub label: String,
-    /// Fields that identify the setting, and fields a copy leaves out (see the profile).
-    pub identity: Vec<String>,
-    pub copy_without: Vec<String>,
+    /// Fields that identify the setting, and fields a copy leaves out (see the profile);
+    /// shared by every setting of the group.
+    pub identity: Arc<[String]>,
+    pub copy_without: Arc<[String]>,
 }
 
 /// A declared account or address.
@@ -93,7 +96,7 @@ impl Located {
 
     /// The summary group of a reference: its holder's group, or `other`.
     pub fn group(&self, reference: &Reference) -> &str {
-        self.holder(reference).map_or("other", |h| h.group.as_str())
+        self.holder(reference).map_or("other", |h| &h.group)
     }
 }
 
@@ -128,6 +131,9 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         }
         .into_iter();
         for holder in &profile.holders {
+            let group: Arc<str> = holder.name.as_str().into();
+            let identity: Arc<[String]> = holder.identity.as_slice().into();
+            let copy_without: Arc<[String]> = holder.copy_without.as_slice().into();
             for (path, node) in results.next().unwrap_or_default() {
                 if located.holder_index.len() <= doc_index {
                     located
@@ -139,10 +145,10 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 located.holders.push(Holder {
                     doc: doc_index,
                     label: fill_label(&holder.label, node),
-                    group: holder.name.clone(),
+                    group: group.clone(),
                     path,
-                    identity: holder.identity.clone(),
-                    copy_without: holder.copy_without.clone(),
+                    identity: identity.clone(),
+                    copy_without: copy_without.clone(),
                 });
             }
         }
@@ -324,7 +330,7 @@ fn fill_label(template: &str, node: &Node) -> String {
         let value = fields
             .split('|')
             .find_map(|f| match node.field(f).map(|n| &n.value) {
-                Some(Value::Str(s, _)) => Some(s.clone()),
+                Some(Value::Str(s, _)) => Some(std::borrow::Cow::Borrowed(s.as_str())),
                 Some(Value::Int(i)) => Some(i.to_string().into()),
                 _ => None,
             });

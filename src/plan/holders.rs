@@ -62,7 +62,7 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
         let copy = expected_copy(p, holder, item, inside);
         let wanted = identity(holder, &copy).to_string();
         let known = lists
-            .entry((holder.doc, list_path.to_vec(), holder.group.as_str()))
+            .entry((holder.doc, list_path.to_vec(), &*holder.group))
             .or_insert_with(|| Identities::of(holder, siblings));
         // Another setting than this one has the copy's identity.
         let exists = known.count(&wanted) > usize::from(known.own[*position] == wanted);
