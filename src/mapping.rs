@@ -5,6 +5,8 @@
 //! declares is almost always a typo in a long UUID.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::fast_hash::FastMap;
 use std::path::Path;
 
 use schemars::JsonSchema;
@@ -45,8 +47,8 @@ pub struct Mapping {
     pub source: Source,
     pub accounts: Vec<Pair>,
     pub addresses: Vec<Pair>,
-    account_index: HashMap<String, usize>,
-    address_index: HashMap<String, usize>,
+    account_index: FastMap<String, usize>,
+    address_index: FastMap<String, usize>,
 }
 
 /// Which mapping entry a value matched: its table and position.
@@ -129,7 +131,13 @@ impl Mapping {
         let (index, addresses) = match kind {
             Kind::Account => (self.account_index.get(value).copied(), false),
             Kind::Address | Kind::AddressInText => {
-                (self.address_index.get(&value.to_lowercase()).copied(), true)
+                // Most addresses are lower-case ASCII already: no copy for those.
+                let lower = if value.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                    std::borrow::Cow::Borrowed(value)
+                } else {
+                    std::borrow::Cow::Owned(value.to_lowercase())
+                };
+                (self.address_index.get(lower.as_ref()).copied(), true)
             }
         };
         let index = index?;
