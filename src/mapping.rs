@@ -4,6 +4,7 @@
 //! cycle would make the result depend on the order of edits, and a target that no input
 //! declares is almost always a typo in a long UUID.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::fast_hash::FastMap;
@@ -56,6 +57,24 @@ pub struct Mapping {
 pub struct EntryId {
     pub addresses: bool,
     pub index: usize,
+}
+
+/// A value as the mapping compares it: an account ID exactly, an address without regard
+/// to case (borrowed when it is lower-case ASCII already, as most are).
+pub fn comparable(kind: Kind, value: &str) -> Cow<'_, str> {
+    match kind {
+        Kind::Account => Cow::Borrowed(value),
+        Kind::Address | Kind::AddressInText => {
+            if value
+                .bytes()
+                .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+            {
+                Cow::Borrowed(value)
+            } else {
+                Cow::Owned(value.to_lowercase())
+            }
+        }
+    }
 }
 
 impl Mapping {
@@ -128,16 +147,11 @@ impl Mapping {
 
     /// The entry a value of this kind matches, if any.
     pub fn lookup(&self, kind: Kind, value: &str) -> Option<(EntryId, &str)> {
+        let key = comparable(kind, value);
         let (index, addresses) = match kind {
-            Kind::Account => (self.account_index.get(value).copied(), false),
+            Kind::Account => (self.account_index.get(key.as_ref()).copied(), false),
             Kind::Address | Kind::AddressInText => {
-                // Most addresses are lower-case ASCII already: no copy for those.
-                let lower = if value.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-                    std::borrow::Cow::Borrowed(value)
-                } else {
-                    std::borrow::Cow::Owned(value.to_lowercase())
-                };
-                (self.address_index.get(lower.as_ref()).copied(), true)
+                (self.address_index.get(key.as_ref()).copied(), true)
             }
         };
         let index = index?;

@@ -12,7 +12,7 @@
 //! removals, a file with YAML aliases, a token that might not stand alone) re-parses the
 //! whole edited text.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast_hash::{FastMap, FastSet};
 
 use crate::edit::{self, Edit};
 use crate::load::{File, Format, parse_text};
@@ -25,11 +25,11 @@ pub struct Expected {
     /// Values replaced in place (a new string; in add mode, a list of the old and new),
     /// and whether copies reached through aliases change too (they do when the anchor's
     /// value is rewritten; not when the anchor moves inside the new list).
-    pub values: HashMap<Span, (Node, bool)>,
+    pub values: FastMap<Span, (Node, bool)>,
     /// List items that are gone.
-    pub removed: HashSet<Span>,
+    pub removed: FastSet<Span>,
     /// Values inserted into a list right after the item with this span.
-    pub inserted: HashMap<Span, Vec<Node>>,
+    pub inserted: FastMap<Span, Vec<Node>>,
 }
 
 impl Expected {

@@ -2,11 +2,14 @@
 //! target, the old value is dropped instead, so `[old, new]` becomes `[new]` and a second
 //! run changes nothing.
 
+use std::borrow::Cow;
+
 use super::{Action, Planner};
 use crate::address;
 use crate::edit::Edit;
 use crate::fast_hash::FastSet;
 use crate::layout::{Container, anchor_before, removal_edits};
+use crate::mapping::comparable;
 use crate::profile::Kind;
 use crate::scalar;
 
@@ -64,32 +67,24 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
     };
     let items = node.items().unwrap_or_default();
     let kind = p.reference(members[0]).kind;
-    // Addresses compare case-insensitively.
-    let normal = |v: &'_ str| -> String {
-        if kind == Kind::Account {
-            v.to_owned()
-        } else {
-            v.to_lowercase()
-        }
-    };
     let located = p.located;
     let position = |r: usize| located.references[r].list.map_or(0, |(_, at)| at);
-    let mut changed = vec![false; items.len()];
+    // Per item: what was decided for it (the same item reached through several aliases,
+    // a list merged into several rules, is decided once), and `Some(None)` for a mapped
+    // item not decided yet.
+    let mut decided: Vec<Option<Option<Action>>> = vec![None; items.len()];
     for (r, ..) in &mapped {
-        changed[position(*r)] = true;
+        decided[position(*r)] = Some(None);
     }
-    let mut present: FastSet<String> = items
+    // The values that stay: those of the items not mapped.
+    let mut present: FastSet<Cow<str>> = items
         .iter()
-        .zip(&changed)
-        .filter(|(_, changed)| !**changed)
-        .filter_map(|(item, _)| item.str().map(normal))
+        .zip(&decided)
+        .filter(|(_, decided)| decided.is_none())
+        .filter_map(|(item, _)| item.str().map(|v| comparable(kind, v)))
         .collect();
-    let mut removed = vec![false; items.len()];
-    // The same item reached through several aliases (a list merged into several rules)
-    // is decided once; each reference records the same action.
-    let mut decided: Vec<Option<Action>> = vec![None; items.len()];
     for (r, entry, new) in mapped {
-        if let Some(action) = decided[position(r)] {
+        if let Some(Some(action)) = decided[position(r)] {
             p.change(r, entry, action);
             continue;
         }
@@ -98,7 +93,7 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         // the anchor, so it is rewritten (the list then holds the new value twice).
         let anchored = anchor_before(&p.source().text, reference.span.start as usize)
             < reference.span.start as usize;
-        let action = if present.insert(normal(new)) || anchored {
+        let action = if present.insert(comparable(kind, new)) || anchored {
             p.edits.push(Edit::replace(
                 reference.span.range(),
                 scalar::write(new, reference.style),
@@ -106,13 +101,16 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
             p.expected.string(reference.span, new);
             Action::Rewritten
         } else {
-            removed[position(r)] = true;
             p.expected.removed.insert(reference.span);
             Action::Removed
         };
         p.change(r, entry, action);
-        decided[position(r)] = Some(action);
+        decided[position(r)] = Some(Some(action));
     }
+    let removed: Vec<bool> = decided
+        .iter()
+        .map(|d| *d == Some(Some(Action::Removed)))
+        .collect();
     if removed.contains(&true) {
         let container = Container::of_list(p.source(), node);
         let edits = removal_edits(p.source(), &container, &removed);
