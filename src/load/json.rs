@@ -9,27 +9,55 @@ use crate::diagnostic::{Diagnostic, Error};
 use crate::load::MAX_DEPTH;
 use compact_str::CompactString;
 
+use super::split::{self, Split, Tail};
 use crate::node::{Entry, KeySet, Node, Span, Style, Value};
 use crate::source::Source;
 
+/// Files at least this large are parsed on two cores (see `split`).
+const PARALLEL_FROM: usize = 1 << 20;
+
 pub fn parse(source: &Source) -> Result<Node, Error> {
-    let mut parser = Parser {
-        source,
-        bytes: source.text.as_bytes(),
-        pos: 0,
-        items: Vec::new(),
-        entries: Vec::new(),
-    };
-    if source.text.starts_with('\u{feff}') {
-        parser.pos = 3;
+    // (The core count is asked for only then: it reads files under /sys.)
+    if source.text.len() < PARALLEL_FROM
+        || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2
+    {
+        return Parser::new(source).document();
     }
-    parser.skip_ws();
-    let node = parser.value(0)?;
-    parser.skip_ws();
-    if parser.pos < parser.bytes.len() {
-        return Err(parser.error("unexpected text after the JSON value"));
+    let split = Split::default();
+    std::thread::scope(|scope| {
+        let tail = scope.spawn(|| parse_tail(source, &split));
+        let mut parser = Parser::new(source);
+        parser.split = Some((&split, Box::new(move || tail.join().ok().flatten())));
+        let result = parser.document();
+        split.abandon();
+        result
+    })
+}
+
+/// The second thread's part: the second half of the list the scan chose.
+fn parse_tail(source: &Source, split: &Split) -> Tail {
+    let (list, from, depth) = split::find(source.text.as_bytes())?;
+    if !split.propose(list, from) {
+        return None;
     }
-    Ok(node)
+    let mut parser = Parser::new(source);
+    parser.pos = from;
+    let mut items = Vec::new();
+    loop {
+        if split.is_abandoned() {
+            return None;
+        }
+        items.push(parser.value(depth).ok()?);
+        parser.skip_ws();
+        match parser.bytes.get(parser.pos) {
+            Some(b',') => {
+                parser.pos += 1;
+                parser.skip_ws();
+            }
+            Some(b']') => return Some((items, parser.pos + 1)),
+            _ => return None,
+        }
+    }
 }
 
 struct Parser<'a> {
@@ -40,9 +68,51 @@ struct Parser<'a> {
     /// takes its own off the top in one exact-size allocation when it closes.
     items: Vec<Node>,
     entries: Vec<Entry>,
+    /// On a large file: the hand-off with the thread parsing the second half of the main
+    /// list, and how to collect its result.
+    split: Option<(&'a Split, CollectTail<'a>)>,
 }
 
-impl Parser<'_> {
+/// Waits for the second thread and gives its result.
+type CollectTail<'a> = Box<dyn FnOnce() -> Tail + 'a>;
+
+impl<'a> Parser<'a> {
+    fn new(source: &'a Source) -> Parser<'a> {
+        Parser {
+            source,
+            bytes: source.text.as_bytes(),
+            pos: 0,
+            items: Vec::new(),
+            entries: Vec::new(),
+            split: None,
+        }
+    }
+
+    fn document(mut self) -> Result<Node, Error> {
+        if self.source.text.starts_with('\u{feff}') {
+            self.pos = 3;
+        }
+        self.skip_ws();
+        let node = self.value(0)?;
+        self.skip_ws();
+        if self.pos < self.bytes.len() {
+            return Err(self.error("unexpected text after the JSON value"));
+        }
+        Ok(node)
+    }
+
+    /// The second half of the list starting at `list`, when the next item (at `pos`) is
+    /// where the other thread began it and it parsed cleanly.
+    fn adopt(&mut self, list: usize) -> Tail {
+        match &self.split {
+            Some((split, _)) if split.is_point(list, self.pos) => {
+                let (_, collect) = self.split.take()?;
+                collect()
+            }
+            _ => None,
+        }
+    }
+
     fn error(&self, message: &str) -> Error {
         self.error_at(self.pos, message)
     }
@@ -255,7 +325,19 @@ impl Parser<'_> {
             self.items.push(item);
             self.skip_ws();
             match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                    if let Some((rest, end)) = self.adopt(start) {
+                        self.pos = end;
+                        let mut items = self.items.split_off(base);
+                        items.extend(rest);
+                        return Ok(Node::new(
+                            Span::new(start, self.pos),
+                            Value::List(items, true),
+                        ));
+                    }
+                }
                 Some(b']') => {
                     self.pos += 1;
                     let items = self.items.split_off(base);
@@ -379,6 +461,45 @@ mod tests {
         assert!(e.contains("control character"), "{e}");
         assert!(load("[1] x").unwrap_err().contains("after the JSON value"));
         assert!(load("").unwrap_err().contains("found the end of the file"));
+    }
+
+    /// An export-like file large enough to be parsed on two cores, with `bad` written
+    /// into item `at`.
+    fn large(at: usize, bad: &str) -> Source {
+        let items: Vec<String> = (0..30_000)
+            .map(|i| {
+                let extra = if i == at { bad } else { "" };
+                format!("{{\"id\": \"r{i}\", \"v\": [\"a,]\\\"\", {i}, {{\"k\": []}}]{extra}}}")
+            })
+            .collect();
+        let text = format!(
+            "{{\"schema_version\": 1, \"rules\": [\n  {}\n], \"after\": [1]}}",
+            items.join(",\n  ")
+        );
+        assert!(text.len() > PARALLEL_FROM);
+        assert!(split::find(text.as_bytes()).is_some());
+        Source::from_text("big.json", &text)
+    }
+
+    #[test]
+    fn a_large_file_parses_the_same_on_two_cores() {
+        let source = large(usize::MAX, "");
+        let two = parse(&source).unwrap();
+        let one = Parser::new(&source).document().unwrap();
+        // Debug output shows every span and style as well as the values.
+        assert_eq!(format!("{two:?}"), format!("{one:?}"));
+        assert_eq!(two.field("rules").unwrap().items().unwrap().len(), 30_000);
+        for (at, bad) in [(29_000, ", \"id\": 1"), (10, ", \"id\": 1"), (20_000, ",")] {
+            let source = large(at, bad);
+            let message = |e: Error| e.diagnostics[0].to_string();
+            assert_eq!(
+                parse(&source).map_err(message).unwrap_err(),
+                Parser::new(&source)
+                    .document()
+                    .map_err(message)
+                    .unwrap_err(),
+            );
+        }
     }
 
     #[test]

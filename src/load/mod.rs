@@ -5,6 +5,7 @@
 //! by the loader for its format into one [`Node`] tree per document.
 
 pub mod json;
+mod split;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,138 @@
+//! Parsing one large JSON file on two cores.
+//!
+//! An export is mostly one long list (the rules). While the main parser works from the top,
+//! a second thread finds where the second half of that list begins, with a scan that only
+//! follows strings and brackets, and parses the items from there to the list's end. When
+//! the main parser reaches exactly that item of exactly that list, it takes those items
+//! instead of parsing them itself. The scan is only a guess: on anything unexpected (a
+//! wrong guess, malformed input, an error in the second half) the main parser goes on by
+//! itself, so the tree and every error are the same as from one core.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::node::Node;
+
+/// What the two threads share.
+#[derive(Debug, Default)]
+pub struct Split {
+    /// Where the list starts and where its second half begins, once the scan has found it.
+    point: OnceLock<(usize, usize)>,
+    /// Set when the main parser no longer needs the second half.
+    abandoned: AtomicBool,
+}
+
+/// The second half of a list: its items and the offset just after its `]`.
+pub type Tail = Option<(Vec<Node>, usize)>;
+
+impl Split {
+    /// Publishes the split point; the second thread then parses from `from`.
+    pub fn propose(&self, list: usize, from: usize) -> bool {
+        self.point.set((list, from)).is_ok()
+    }
+
+    /// Whether the item at `at` of the list that starts at `list` is where the second half
+    /// begins.
+    pub fn is_point(&self, list: usize, at: usize) -> bool {
+        self.point.get() == Some(&(list, at))
+    }
+
+    pub fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::Relaxed)
+    }
+}
+
+/// Where to split `bytes`: the outermost list open at the middle of the text (the root,
+/// or a member of the root), the start of its first item after the middle, and the depth
+/// of its items. `None` when there is no such list.
+pub fn find(bytes: &[u8]) -> Option<(usize, usize, usize)> {
+    let middle = bytes.len() / 2;
+    // The bracket and offset of the open containers at depths 0 and 1.
+    let mut outer = [(0u8, 0usize); 2];
+    let mut depth = 0usize;
+    // The chosen list's offset and the depth of its items, once the middle is passed.
+    let mut target: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            open @ (b'{' | b'[') => {
+                if depth < outer.len() {
+                    outer[depth] = (open, i);
+                }
+                depth += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if target.is_some_and(|(_, items)| depth < items) {
+                    return None; // the list ended before another item
+                }
+            }
+            b',' => {
+                if let Some((list, items)) = target
+                    && depth == items
+                {
+                    let from = i
+                        + 1
+                        + bytes[i + 1..]
+                            .iter()
+                            .position(|b| !b.is_ascii_whitespace())?;
+                    return Some((list, from, items));
+                }
+            }
+            _ => {}
+        }
+        if target.is_none() && i >= middle {
+            target = Some(
+                (0..depth.min(outer.len()))
+                    .find(|&d| outer[d].0 == b'[')
+                    .map(|d| (outer[d].1, d + 1))?,
+            );
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_the_outermost_list_after_the_middle() {
+        let text = r#"{"a": 1, "rules": [{"x": "[,]"}, {"x": 2}, {"x": [3, 4]}, {"x": 5}]}"#;
+        let (list, from, items) = find(text.as_bytes()).unwrap();
+        assert_eq!(&text[list..list + 1], "[");
+        assert_eq!(list, text.find("[{").unwrap());
+        assert!(from >= text.len() / 2);
+        assert_eq!(&text[from..], r#"{"x": [3, 4]}, {"x": 5}]}"#);
+        assert_eq!(items, 2);
+    }
+
+    #[test]
+    fn a_root_list_splits_too() {
+        let text = "[1, 2, 3, 4, 5, 6]";
+        let (list, from, items) = find(text.as_bytes()).unwrap();
+        assert_eq!((list, items), (0, 1));
+        assert_eq!(&text[from..], "5, 6]");
+    }
+
+    #[test]
+    fn no_list_at_the_middle_no_split() {
+        assert_eq!(
+            find(br#"{"a": "a long string in the middle", "b": []}"#),
+            None
+        );
+        assert_eq!(find(br#"{"a": [1, {"b": "the last item is long"}]}"#), None);
+        assert_eq!(find(b"]]]]"), None);
+    }
+}
