@@ -38,6 +38,8 @@ pub struct Reference {
 pub struct List {
     pub doc: usize,
     pub path: Vec<Step>,
+    /// How many items it has.
+    pub len: usize,
 }
 
 /// A setting that holds references: a rule, an alias, a sharing entry.
@@ -308,10 +310,10 @@ fn parent_list(
     if let Some(&list) = index.get(&key) {
         return Some((list, *position));
     }
-    parent.items()?;
     lists.push(List {
         doc: doc_index,
         path: parent_path.to_vec(),
+        len: parent.items()?.len(),
     });
     index.insert(key, lists.len() - 1);
     Some((lists.len() - 1, *position))

@@ -10,6 +10,7 @@ use crate::edit::Edit;
 use crate::fast_hash::FastSet;
 use crate::layout::{Container, anchor_before, removal_edits};
 use crate::mapping::comparable;
+use crate::node::Node;
 use crate::profile::Kind;
 use crate::scalar;
 
@@ -62,26 +63,37 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         .iter()
         .filter_map(|&r| p.target(p.reference(r)).map(|(entry, new)| (r, entry, new)))
         .collect();
-    let Some(node) = p.node(list.doc, &list.path).filter(|_| !mapped.is_empty()) else {
+    if mapped.is_empty() {
         return;
-    };
-    let items = node.items().unwrap_or_default();
+    }
     let kind = p.reference(members[0]).kind;
     let located = p.located;
     let position = |r: usize| located.references[r].list.map_or(0, |(_, at)| at);
+    // Each item's value: from the references when every item is one (a condition's list
+    // of accounts), or else from the tree.
+    let mut values: Vec<Option<&str>> = vec![None; list.len];
+    for &r in members {
+        values[position(r)] = Some(&located.references[r].value);
+    }
+    let mut node = None;
+    if values.contains(&None) {
+        node = p.node(list.doc, &list.path);
+        let items = node.and_then(Node::items).unwrap_or_default();
+        values = items.iter().map(Node::str).collect();
+    }
     // Per item: what was decided for it (the same item reached through several aliases,
     // a list merged into several rules, is decided once), and `Some(None)` for a mapped
     // item not decided yet.
-    let mut decided: Vec<Option<Option<Action>>> = vec![None; items.len()];
+    let mut decided: Vec<Option<Option<Action>>> = vec![None; values.len()];
     for (r, ..) in &mapped {
         decided[position(*r)] = Some(None);
     }
     // The values that stay: those of the items not mapped.
-    let mut present: FastSet<Cow<str>> = items
+    let mut present: FastSet<Cow<str>> = values
         .iter()
         .zip(&decided)
         .filter(|(_, decided)| decided.is_none())
-        .filter_map(|(item, _)| item.str().map(|v| comparable(kind, v)))
+        .filter_map(|(value, _)| value.map(|v| comparable(kind, v)))
         .collect();
     for (r, entry, new) in mapped {
         if let Some(Some(action)) = decided[position(r)] {
@@ -111,7 +123,9 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         .iter()
         .map(|d| *d == Some(Some(Action::Removed)))
         .collect();
-    if removed.contains(&true) {
+    if removed.contains(&true)
+        && let Some(node) = node.or_else(|| p.node(list.doc, &list.path))
+    {
         let container = Container::of_list(p.source(), node);
         let edits = removal_edits(p.source(), &container, &removed);
         p.edits.extend(edits);
