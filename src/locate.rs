@@ -239,10 +239,11 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     }
     if errors.is_empty() {
         // Document order, so that edits and findings read top to bottom; a value two
-        // selectors find is one reference, the first selector's.
+        // selectors find is one reference, the first selector's. Each selector's results
+        // are in document order already: a stable sort merges those runs.
         located
             .references
-            .sort_unstable_by_key(|r| (r.site, r.span, r.selector));
+            .sort_by_key(|r| (r.site, r.span, r.selector));
         located.references.dedup_by_key(|r| (r.site, r.span));
         Ok(located)
     } else {

@@ -171,7 +171,8 @@ impl<'a> Planner<'a> {
             )
         })?;
         let mut changes = self.changes;
-        changes.sort_by_key(|c| (self.located.references[c.reference].site, c.reference));
+        // Keys looked up once, not at every comparison (each is a read far into memory).
+        changes.sort_by_cached_key(|c| (self.located.references[c.reference].site, c.reference));
         if !edits.is_empty() {
             verify::verify(self.file, &edits, &self.expected)
                 .map_err(|(at, why)| internal(source, at, why))?;
