@@ -37,9 +37,11 @@ pub struct Reference {
 #[derive(Clone, Debug)]
 pub struct List {
     pub doc: usize,
-    pub path: Vec<Step>,
     /// How many items it has.
     pub len: usize,
+    /// One of its references (an index into `Located::references`): the list's path is
+    /// that reference's path without its last step, so it is not stored twice.
+    member: usize,
 }
 
 /// A setting that holds references: a rule, an alias, a sharing entry.
@@ -90,6 +92,12 @@ impl Located {
         (0..=path.len().min(self.holder_depth))
             .rev()
             .filter_map(move |depth| index?.get(&path[..depth]).copied())
+    }
+
+    /// Where a list stands in its document.
+    pub fn list_path(&self, list: &List) -> Option<&[Step]> {
+        let (_, parent) = self.references.get(list.member)?.path.split_last()?;
+        Some(parent)
     }
 
     pub fn holder(&self, reference: &Reference) -> Option<&Holder> {
@@ -245,6 +253,13 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             .references
             .sort_by_key(|r| (r.site, r.span, r.selector));
         located.references.dedup_by_key(|r| (r.site, r.span));
+        for (index, reference) in located.references.iter().enumerate() {
+            if let Some((list, _)) = reference.list
+                && located.lists[list].member == usize::MAX
+            {
+                located.lists[list].member = index;
+            }
+        }
         Ok(located)
     } else {
         Err(Error::many(errors))
@@ -313,8 +328,8 @@ fn parent_list(
     }
     lists.push(List {
         doc: doc_index,
-        path: parent_path.to_vec(),
         len: parent.items()?.len(),
+        member: usize::MAX,
     });
     index.insert(key, lists.len() - 1);
     Some((lists.len() - 1, *position))
@@ -424,7 +439,7 @@ accounts:
         assert_eq!(located.declarations.len(), 2);
         let list = &located.lists[located.references[0].list.unwrap().0];
         assert_eq!(
-            path_text(&list.path),
+            path_text(located.list_path(list).unwrap()),
             "rules[0].conditions.items[1].items[0].value"
         );
         assert_eq!(located.references[1].list, Some((0, 1)));

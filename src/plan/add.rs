@@ -44,7 +44,7 @@ pub(super) fn plan(p: &mut Planner) {
 /// Adds each target right after its old value, unless the list already holds it.
 fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
     let list = &p.located.lists[list_index];
-    let Some(node) = p.node(list.doc, &list.path) else {
+    let Some(node) = p.list_node(list) else {
         return;
     };
     let container = Container::of_list(p.source(), node);

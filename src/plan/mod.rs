@@ -129,6 +129,10 @@ impl<'a> Planner<'a> {
         self.file.docs[doc].at(path)
     }
 
+    fn list_node(&self, list: &crate::locate::List) -> Option<&'a Node> {
+        self.node(list.doc, self.located.list_path(list)?)
+    }
+
     /// Plans every reference not dealt with yet: `each` sees them in turn and returns
     /// true for one that is planned together with the rest of its list; `list` then sees
     /// each such list's members at once.

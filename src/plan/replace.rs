@@ -77,7 +77,7 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
     }
     let mut node = None;
     if values.contains(&None) {
-        node = p.node(list.doc, &list.path);
+        node = p.list_node(list);
         let items = node.and_then(Node::items).unwrap_or_default();
         values = items.iter().map(Node::str).collect();
     }
@@ -124,7 +124,7 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         .map(|d| *d == Some(Some(Action::Removed)))
         .collect();
     if removed.contains(&true)
-        && let Some(node) = node.or_else(|| p.node(list.doc, &list.path))
+        && let Some(node) = node.or_else(|| p.list_node(list))
     {
         let container = Container::of_list(p.source(), node);
         let edits = removal_edits(p.source(), &container, &removed);
