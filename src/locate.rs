@@ -134,12 +134,23 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             .chain(profile.declarations.iter().map(|(q, _)| q))
             .collect();
         let run = |query: &&JpQuery| crate::select::select(query, doc);
-        let mut results = if file.source.text.len() > PARALLEL_FROM {
+        let results: Vec<_> = if file.source.text.len() > PARALLEL_FROM {
             crate::parallel::map(&queries, run)
         } else {
             queries.iter().map(run).collect()
-        }
-        .into_iter();
+        };
+        // Room for every holder and reference at once: growing the vectors as they fill
+        // would copy them over and over on a large export.
+        let (holders, rest) = results.split_at(profile.holders.len().min(results.len()));
+        located.holders.reserve(holders.iter().map(Vec::len).sum());
+        located.references.reserve(
+            rest.iter()
+                .take(profile.references.len())
+                .flatten()
+                .map(|(_, node)| node.items().map_or(1, <[Node]>::len))
+                .sum(),
+        );
+        let mut results = results.into_iter();
         for holder in &profile.holders {
             let group: Arc<str> = holder.name.as_str().into();
             let identity: Arc<[String]> = holder.identity.as_slice().into();
