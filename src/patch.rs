@@ -4,8 +4,6 @@
 //! lines are exactly the lines the edits touch, so the cost grows with the number of edits,
 //! not with the size of the file (a general line diff over a large file with many edits is
 //! quadratic). Line endings are kept byte for byte, so a CRLF file gives a CRLF patch.
-//! Hunks are made and written one at a time, in file order, and lines are found by a
-//! cursor that moves through the text with them: no index of every line is built.
 
 use std::fmt::Write;
 use std::ops::Range;
@@ -18,8 +16,6 @@ pub const CONTEXT: usize = 3;
 /// One run of changed lines: old lines `old` (0-based, half-open) become `new_text`.
 struct Block {
     old: Range<usize>,
-    /// Where old line `old.start` starts.
-    at: usize,
     new_text: String,
 }
 
@@ -48,6 +44,7 @@ pub fn write(
     if edits.is_empty() {
         return Ok(());
     }
+    let blocks = blocks(source, edits);
     let paint = |code: &str, line: &str| {
         if style.color {
             format!("\x1b[{code}m{line}\x1b[0m")
@@ -61,45 +58,33 @@ pub fn write(
     out.push_str(&paint("1", &format!("+++ b/{name}")));
     out.push('\n');
 
-    let text = source.text.as_str();
-    let mut blocks = Blocks {
-        text,
-        edits,
-        next: 0,
-        pending: None,
-        lines: Lines::new(text),
-    }
-    .peekable();
-    let mut lines = Lines::new(text);
-    let mut hunk: Vec<Block> = Vec::new();
+    let line_count = if source.text.is_empty() {
+        0
+    } else {
+        source.line_count() - usize::from(source.text.ends_with('\n'))
+    };
     let mut delta: isize = 0;
     let mut body = String::new();
-    while let Some(first) = blocks.next() {
+    let mut i = 0;
+    while i < blocks.len() {
         // Blocks whose context would touch are one hunk.
-        hunk.clear();
-        hunk.push(first);
-        loop {
-            let reach = hunk[hunk.len() - 1].old.end + 2 * CONTEXT;
-            match blocks.next_if(|b| b.old.start <= reach) {
-                Some(block) => hunk.push(block),
-                None => break,
-            }
+        let mut j = i;
+        while j + 1 < blocks.len() && blocks[j + 1].old.start <= blocks[j].old.end + 2 * CONTEXT {
+            j += 1;
         }
-        let start = hunk[0].old.start.saturating_sub(CONTEXT);
-        let end = hunk[hunk.len() - 1].old.end + CONTEXT;
+        let start = blocks[i].old.start.saturating_sub(CONTEXT);
+        let end = (blocks[j].old.end + CONTEXT).min(line_count);
         body.clear();
         let (mut old_len, mut new_len) = (0, 0);
         let mut line = start;
-        for block in &hunk {
-            // The cursor jumps to each block; the context around it is a few lines away.
-            lines.seek(block.old.start, block.at);
+        for block in &blocks[i..=j] {
             for l in line..block.old.start {
-                push_line(&mut body, ' ', lines.text(l), style.color, "");
+                push_line(&mut body, ' ', line_of(source, l), style.color, "");
                 old_len += 1;
                 new_len += 1;
             }
             for l in block.old.clone() {
-                push_line(&mut body, '-', lines.text(l), style.color, "31");
+                push_line(&mut body, '-', line_of(source, l), style.color, "31");
                 old_len += 1;
             }
             for new_line in block.new_text.split_inclusive('\n') {
@@ -109,11 +94,7 @@ pub fn write(
             line = block.old.end;
         }
         for l in line..end {
-            let range = lines.range(l);
-            if range.start == text.len() {
-                break; // past the last line
-            }
-            push_line(&mut body, ' ', &text[range], style.color, "");
+            push_line(&mut body, ' ', line_of(source, l), style.color, "");
             old_len += 1;
             new_len += 1;
         }
@@ -133,6 +114,7 @@ pub fn write(
         out.push('\n');
         out.push_str(&body);
         delta += new_len as isize - old_len as isize;
+        i = j + 1;
         if out.len() >= CHUNK {
             sink.write_all(out.as_bytes())?;
             out.clear();
@@ -147,6 +129,10 @@ fn range_text(start: usize, len: usize) -> String {
     } else {
         format!("{start},{len}")
     }
+}
+
+fn line_of(source: &Source, index: usize) -> &str {
+    &source.text[source.line_range(index)]
 }
 
 /// Writes one patch line; `code` is its colour (SGR) when `color` is on.
@@ -172,179 +158,74 @@ fn push_line(out: &mut String, sign: char, line: &str, color: bool, code: &str) 
     }
 }
 
-/// A cursor over the lines of a text. It moves to the line asked for, counting line
-/// endings on the way. Hunks are written in file order, so this costs about one pass over
-/// the text, where an index of every line would cost a word per line.
-struct Lines<'t> {
-    text: &'t str,
-    /// The line the cursor stands on, and where it starts.
-    line: usize,
-    start: usize,
-}
-
-impl<'t> Lines<'t> {
-    fn new(text: &'t str) -> Lines<'t> {
-        Lines {
-            text,
-            line: 0,
-            start: 0,
-        }
-    }
-
-    /// The number (0-based) of the line holding byte `offset`.
-    fn holding(&mut self, offset: usize) -> usize {
-        let count = |s: &str| s.bytes().filter(|&b| b == b'\n').count();
-        if offset >= self.start {
-            let skipped = &self.text[self.start..offset];
-            if let Some(last) = skipped.rfind('\n') {
-                self.line += count(skipped);
-                self.start += last + 1;
-            }
+/// Groups edits into runs of whole changed lines.
+fn blocks(source: &Source, edits: &[Edit]) -> Vec<Block> {
+    let text = &source.text;
+    // Line range and the edits (as a range of indexes) of each block.
+    let mut blocks: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+    for (index, e) in edits.iter().enumerate() {
+        let first = source.line_index(e.range.start);
+        let at_line_start = source.line_range(first).start == e.range.start;
+        let lines = if e.range.is_empty() && at_line_start && e.content.ends_with('\n') {
+            first..first
+        } else if e.range.is_empty() {
+            first..first + 1
         } else {
-            self.line -= count(&self.text[offset..self.start]);
-            self.start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        }
-        self.line
-    }
-
-    /// Puts the cursor on line `n`, which starts at `start`.
-    fn seek(&mut self, n: usize, start: usize) {
-        self.line = n;
-        self.start = start;
-    }
-
-    /// The byte range of line `n`, its line ending included (empty past the end).
-    fn range(&mut self, n: usize) -> Range<usize> {
-        while self.line < n {
-            match self.text[self.start..].find('\n') {
-                Some(i) => {
-                    self.start += i + 1;
-                    self.line += 1;
-                }
-                None => return self.text.len()..self.text.len(),
-            }
-        }
-        while self.line > n {
-            self.start = self.text[..self.start - 1].rfind('\n').map_or(0, |i| i + 1);
-            self.line -= 1;
-        }
-        let end = self.text[self.start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| self.start + i + 1);
-        self.start..end
-    }
-
-    /// Where the line the cursor stands on ends, its line ending included.
-    fn end(&self) -> usize {
-        self.text[self.start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| self.start + i + 1)
-    }
-
-    fn text(&mut self, n: usize) -> &'t str {
-        let range = self.range(n);
-        &self.text[range]
-    }
-}
-
-/// The lines an edit touches (an empty range: it only inserts whole lines there) and the
-/// bytes of those lines.
-#[derive(Clone)]
-struct Touched {
-    lines: Range<usize>,
-    bytes: Range<usize>,
-}
-
-/// The edits grouped into runs of whole changed lines, in file order. One forward pass:
-/// each block's old text is known from the bytes its edits touch.
-struct Blocks<'a> {
-    text: &'a str,
-    edits: &'a [Edit],
-    /// The first edit not yet in a block, and what it touches when already looked at.
-    next: usize,
-    pending: Option<Touched>,
-    lines: Lines<'a>,
-}
-
-impl Blocks<'_> {
-    fn touched(&mut self, index: usize) -> Touched {
-        let e = &self.edits[index];
-        let first = self.lines.holding(e.range.start);
-        let start = self.lines.start;
-        if e.range.is_empty() && start == e.range.start && e.content.ends_with('\n') {
-            return Touched {
-                lines: first..first,
-                bytes: start..start,
-            };
-        }
-        let last = if e.range.is_empty() {
-            first
-        } else {
-            self.lines.holding(e.range.end - 1)
+            first..source.line_index(e.range.end - 1) + 1
         };
-        Touched {
-            lines: first..last + 1,
-            bytes: start..self.lines.end(),
+        match blocks.last_mut() {
+            Some((range, members))
+                if lines.start <= range.end && !(range.start == range.end && lines.is_empty()) =>
+            {
+                range.end = range.end.max(lines.end);
+                members.end = index + 1;
+            }
+            _ => blocks.push((lines, index..index + 1)),
         }
     }
-}
-
-impl Iterator for Blocks<'_> {
-    type Item = Block;
-
-    fn next(&mut self) -> Option<Block> {
-        loop {
-            let first = self.next;
-            if first >= self.edits.len() {
-                return None;
-            }
-            let mut block = match self.pending.take() {
-                Some(touched) => touched,
-                None => self.touched(first),
+    blocks
+        .into_iter()
+        .map(|(lines, members)| {
+            let from = if lines.start < source.line_count() {
+                source.line_range(lines.start).start
+            } else {
+                text.len()
             };
-            self.next += 1;
-            while self.next < self.edits.len() {
-                let more = self.touched(self.next);
-                let lines = &block.lines;
-                if more.lines.start <= lines.end && !(lines.is_empty() && more.lines.is_empty()) {
-                    block.lines.end = block.lines.end.max(more.lines.end);
-                    block.bytes.end = block.bytes.end.max(more.bytes.end);
-                    self.next += 1;
-                } else {
-                    self.pending = Some(more);
-                    break;
-                }
-            }
-            let Touched { lines, bytes } = block;
-            let new_text = edit::apply_in(self.text, bytes.clone(), &self.edits[first..self.next]);
-            let block = trim(lines, bytes.start, &self.text[bytes], new_text);
-            if !(block.old.is_empty() && block.new_text.is_empty()) {
-                return Some(block);
-            }
-        }
-    }
+            let to = if lines.is_empty() {
+                from
+            } else {
+                source.line_range(lines.end - 1).end
+            };
+            trim(
+                source,
+                lines,
+                edit::apply_in(text, from..to, &edits[members]),
+            )
+        })
+        .filter(|b| !(b.old.is_empty() && b.new_text.is_empty()))
+        .collect()
 }
 
 /// Leaves out of a block the whole lines that come out unchanged at its start and end, so
-/// an insertion shows as added lines only. `old_text` is the text of lines `old`, which
-/// starts at byte `at`.
-fn trim(mut old: Range<usize>, at: usize, old_text: &str, new_text: String) -> Block {
-    let old_lines: Vec<&str> = old_text.split_inclusive('\n').collect();
+/// an insertion shows as added lines only.
+fn trim(source: &Source, mut old: Range<usize>, new_text: String) -> Block {
     let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
     let (mut head, mut tail) = (0, 0);
-    while head < old_lines.len() && head < new_lines.len() && old_lines[head] == new_lines[head] {
+    while old.start + head < old.end
+        && head < new_lines.len()
+        && line_of(source, old.start + head) == new_lines[head]
+    {
         head += 1;
     }
-    while tail < old_lines.len() - head
+    while old.end - tail > old.start + head
         && tail < new_lines.len() - head
-        && old_lines[old_lines.len() - tail - 1] == new_lines[new_lines.len() - tail - 1]
+        && line_of(source, old.end - tail - 1) == new_lines[new_lines.len() - tail - 1]
     {
         tail += 1;
     }
     old = old.start + head..old.end - tail;
     Block {
         old,
-        at: at + old_lines[..head].iter().map(|l| l.len()).sum::<usize>(),
         new_text: new_lines[head..new_lines.len() - tail].concat(),
     }
 }

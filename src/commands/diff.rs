@@ -41,7 +41,15 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
         Mapping::read(&selection.mapping),
         inputs::load(&selection.paths, &profile),
     )?;
-    let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
+    // A patch needs each file's line index: it is built on another core meanwhile.
+    let plans = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for input in &inputs {
+                input.file.source.line_count();
+            }
+        });
+        inputs::plan_all(&inputs, &mapping, selection.mode)
+    })?;
     Ok(Planned {
         profile,
         mapping,
