@@ -23,7 +23,8 @@ pub struct Style {
     pub color: bool,
 }
 
-/// The unified diff of one file; empty when there are no edits.
+/// The unified diff of one file, as text (the tests' view of `write`).
+#[cfg(test)]
 pub fn render(source: &Source, edits: &[Edit], name: &str, style: &Style) -> String {
     let mut out = Vec::new();
     write(&mut out, source, edits, name, style).expect("writing to memory does not fail");
