@@ -53,7 +53,12 @@ impl Hasher for FastHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // A product's low bits depend only on the low bits of what was multiplied, and the
+        // table picks buckets by the low bits: two `u32`s packed in one word (a path's
+        // positions, hashed as bytes) that differ only in the upper one would all collide.
+        // The high bits are mixed from every input bit; rotating brings them down (as
+        // rustc-hash 2 does).
+        self.0.rotate_left(26)
     }
 }
 
@@ -76,5 +81,17 @@ mod tests {
             .collect();
         assert_eq!(words.len(), 5);
         assert!(words.contains("abcdefgh"));
+    }
+
+    /// Paths `[1, i]` differ only in the upper half of the word they are hashed as; the
+    /// table's bucket comes from the low bits, which must still tell them apart.
+    #[test]
+    fn low_bits_spread_for_keys_that_differ_high() {
+        use std::hash::BuildHasher;
+        let build = BuildHasherDefault::<FastHasher>::default();
+        let buckets: FastSet<u64> = (0..1024u32)
+            .map(|i| build.hash_one(&[1u32, i][..]) & 1023)
+            .collect();
+        assert!(buckets.len() > 512, "{} buckets of 1024", buckets.len());
     }
 }

@@ -24,6 +24,7 @@ pub mod mapping;
 pub mod node;
 pub mod parallel;
 pub mod patch;
+pub mod path;
 pub mod plan;
 pub mod profile;
 pub mod saved_plan;

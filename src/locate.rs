@@ -10,16 +10,19 @@ use crate::fast_hash::FastMap;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
-use crate::node::{Node, Span, Step, Style, Value, path_text};
+use crate::node::{Node, Span, Style, Value};
+use crate::path::Path;
 use crate::profile::{AddRule, Kind, Profile};
 use jsonpath_rust::parser::model::JpQuery;
 
 #[derive(Clone, Debug)]
 pub struct Reference {
     pub doc: usize,
-    pub path: Vec<Step>,
+    pub path: Path,
     pub kind: Kind,
-    pub value: String,
+    /// Shared by every reference to the same account or address (a large export names
+    /// each one thousands of times).
+    pub value: Arc<str>,
     /// The text to rewrite.
     pub span: Span,
     /// Where to point when reporting it.
@@ -48,7 +51,7 @@ pub struct List {
 #[derive(Clone, Debug)]
 pub struct Holder {
     pub doc: usize,
-    pub path: Vec<Step>,
+    pub path: Path,
     /// The group, e.g. `rules`.
     pub group: Arc<str>,
     /// The setting's name for people, e.g. `rule "01. Support triage"`.
@@ -75,19 +78,19 @@ pub struct Located {
     pub declarations: Vec<Declaration>,
     /// Holders by document and path: the holders around a value are found from the
     /// prefixes of its path, without walking the tree.
-    holder_index: Vec<FastMap<Vec<Step>, usize>>,
+    holder_index: Vec<FastMap<Path, usize>>,
     /// The deepest holder's path length: no holder stands below it.
     holder_depth: usize,
 }
 
 impl Located {
     /// The innermost holder around the value at `path` of document `doc`.
-    pub fn holder_around(&self, doc: usize, path: &[Step]) -> Option<usize> {
+    pub fn holder_around(&self, doc: usize, path: &[u32]) -> Option<usize> {
         self.holders_around(doc, path).next()
     }
 
     /// Every holder around the value at `path`, innermost first.
-    pub fn holders_around(&self, doc: usize, path: &[Step]) -> impl Iterator<Item = usize> {
+    pub fn holders_around(&self, doc: usize, path: &[u32]) -> impl Iterator<Item = usize> {
         let index = self.holder_index.get(doc);
         (0..=path.len().min(self.holder_depth))
             .rev()
@@ -95,7 +98,7 @@ impl Located {
     }
 
     /// Where a list stands in its document.
-    pub fn list_path(&self, list: &List) -> Option<&[Step]> {
+    pub fn list_path(&self, list: &List) -> Option<&[u32]> {
         let (_, parent) = self.references.get(list.member)?.path.split_last()?;
         Some(parent)
     }
@@ -116,6 +119,7 @@ const PARALLEL_FROM: usize = 1 << 20;
 pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     let mut located = Located::default();
     let mut lists: FastMap<(usize, Span), usize> = FastMap::default();
+    let mut values: FastMap<&str, Arc<str>> = FastMap::default();
     let mut errors = Vec::new();
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
     for (doc_index, doc) in file.docs.iter().enumerate() {
@@ -176,18 +180,13 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         for (selector_index, selector) in profile.references.iter().enumerate() {
             for (path, node) in results.next().unwrap_or_default() {
                 // A list holds one reference per item; the list itself is their parent.
-                let (elements, parent): (Vec<(Vec<Step>, &Node)>, _) = match &node.value {
+                let (elements, parent): (Vec<(Path, &Node)>, _) = match &node.value {
                     Value::Null => continue,
                     Value::List(items, _) => (
                         items
                             .iter()
                             .enumerate()
-                            .map(|(i, item)| {
-                                let mut p = Vec::with_capacity(path.len() + 1);
-                                p.extend_from_slice(&path);
-                                p.push(Step::Index(i));
-                                (p, item)
-                            })
+                            .map(|(i, item)| (path.child(i), item))
                             .collect(),
                         Some(node),
                     ),
@@ -201,7 +200,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                                 "{} at {} holds {} references, so it must be a string, not {} \
                                  (profile selector {})",
                                 node_word(node),
-                                path_text(&path),
+                                doc.path_text(&path),
                                 selector.kind.as_str(),
                                 node.type_name(),
                                 selector.path,
@@ -215,7 +214,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                             format!(
                                 "the reference at {} is a block scalar (| or >), which cutover \
                                  does not rewrite; write it as a quoted or plain string",
-                                path_text(&path)
+                                doc.path_text(&path)
                             ),
                         ));
                         continue;
@@ -231,7 +230,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                     located.references.push(Reference {
                         doc: doc_index,
                         kind: selector.kind,
-                        value: value.to_owned(),
+                        value: values.entry(value).or_insert_with(|| value.into()).clone(),
                         span: node.span,
                         site: node.site(),
                         style: node.style(),
@@ -322,28 +321,28 @@ fn check_schema_version(file: &File, doc: &Node, expected: u32) -> Result<(), Di
 fn parent_list(
     (doc, doc_index): (&Node, usize),
     parent: Option<&Node>,
-    path: &[Step],
+    path: &[u32],
     index: &mut FastMap<(usize, Span), usize>,
     lists: &mut Vec<List>,
 ) -> Option<(usize, usize)> {
-    let (Step::Index(position), parent_path) = path.split_last()? else {
-        return None;
-    };
+    let (&position, parent_path) = path.split_last()?;
     let parent = match parent {
         Some(parent) => parent,
-        None => doc.at(parent_path)?,
+        None => doc.at_positions(parent_path)?,
     };
+    let len = parent.items()?.len();
     let key = (doc_index, parent.span);
+    let position = position as usize;
     if let Some(&list) = index.get(&key) {
-        return Some((list, *position));
+        return Some((list, position));
     }
     lists.push(List {
         doc: doc_index,
-        len: parent.items()?.len(),
+        len,
         member: usize::MAX,
     });
     index.insert(key, lists.len() - 1);
-    Some((lists.len() - 1, *position))
+    Some((lists.len() - 1, position))
 }
 
 /// Fills `{field}` and `{a|b}` placeholders from a holder node's fields.
@@ -376,8 +375,11 @@ mod tests {
     use crate::source::Source;
 
     fn locate_text(name: &str, text: &str) -> Result<Located, Error> {
-        let file = File::parse(Source::from_text(name, text)).unwrap();
-        locate(&file, &Profile::resolve("missive").unwrap())
+        locate(&parse(name, text), &Profile::resolve("missive").unwrap())
+    }
+
+    fn parse(name: &str, text: &str) -> File {
+        File::parse(Source::from_text(name, text)).unwrap()
     }
 
     const EXPORT: &str = "schema_version: 1
@@ -404,11 +406,13 @@ accounts:
 
     #[test]
     fn finds_exactly_the_profile_locations() {
-        let located = locate_text("e.yaml", EXPORT).unwrap();
+        let file = parse("e.yaml", EXPORT);
+        let located = locate(&file, &Profile::resolve("missive").unwrap()).unwrap();
+        let doc = &file.docs[0];
         let found: Vec<(String, &str, &str)> = located
             .references
             .iter()
-            .map(|r| (path_text(&r.path), r.value.as_str(), located.group(r)))
+            .map(|r| (doc.path_text(&r.path), &*r.value, located.group(r)))
             .collect();
         assert_eq!(
             found,
@@ -450,7 +454,7 @@ accounts:
         assert_eq!(located.declarations.len(), 2);
         let list = &located.lists[located.references[0].list.unwrap().0];
         assert_eq!(
-            path_text(located.list_path(list).unwrap()),
+            doc.path_text(located.list_path(list).unwrap()),
             "rules[0].conditions.items[1].items[0].value"
         );
         assert_eq!(located.references[1].list, Some((0, 1)));

@@ -205,8 +205,8 @@ impl Node {
                 }
             }
             Value::Map(entries) => {
-                for e in entries {
-                    path.push(StepRef::Key(&e.key));
+                for (i, e) in entries.iter().enumerate() {
+                    path.push(StepRef::Key(&e.key, i));
                     e.value.walk(path, visit);
                     path.pop();
                 }
@@ -219,14 +219,15 @@ impl Node {
 /// A step of a borrowed path, as `Node::walk` gives it.
 #[derive(Clone, Copy, Debug)]
 pub enum StepRef<'a> {
-    Key(&'a str),
+    /// A mapping key, and the entry's position in its mapping.
+    Key(&'a str, usize),
     Index(usize),
 }
 
 pub fn to_path(path: &[StepRef]) -> Vec<Step> {
     path.iter()
         .map(|s| match s {
-            StepRef::Key(k) => Step::Key((*k).into()),
+            StepRef::Key(k, _) => Step::Key((*k).into()),
             StepRef::Index(i) => Step::Index(*i),
         })
         .collect()

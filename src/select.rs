@@ -19,19 +19,20 @@ use jsonpath_rust::parser::model::{
 };
 use regex::Regex;
 
-use crate::node::{Entry, Node, Step, StepRef, Value, to_path};
+use crate::node::{Entry, Node, StepRef, Value};
+use crate::path::Path;
 
 /// Every node the query selects, in RFC 9535 nodelist order, each with its path.
-pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Vec<(Vec<Step>, &'a Node)> {
+pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Vec<(Path, &'a Node)> {
     let mut found = Vec::new();
     select_each(query, root, &mut |path, node| {
-        found.push((to_path(path), node))
+        found.push((Path::of(path), node))
     });
     found
 }
 
 /// Calls `visit` with every node the query selects, in RFC 9535 nodelist order, and its
-/// path (borrowed: `to_path` makes an owned one when it is needed).
+/// path (borrowed: `Path::of` or `to_path` makes an owned one when it is needed).
 pub fn select_each<'a>(
     query: &JpQuery,
     root: &'a Node,
@@ -238,8 +239,8 @@ fn each_child<'a>(
             }
         }
         Value::Map(entries) => {
-            for e in entries {
-                within(path, StepRef::Key(&e.key), |path| f(path, &e.value))?;
+            for (i, e) in entries.iter().enumerate() {
+                within(path, StepRef::Key(&e.key, i), |path| f(path, &e.value))?;
             }
         }
         _ => {}
@@ -353,11 +354,12 @@ impl<'a> Eval<'a> {
     ) -> Flow {
         match selector {
             Selector::Name(name) => {
-                match node
-                    .entries()
-                    .and_then(|entries| entries.iter().find(|e| e.key == name.as_str()))
-                {
-                    Some(e) => within(path, StepRef::Key(&e.key), |path| emit(path, &e.value)),
+                let entries = node.entries().unwrap_or_default();
+                match entries.iter().position(|e| e.key == name.as_str()) {
+                    Some(i) => {
+                        let e = &entries[i];
+                        within(path, StepRef::Key(&e.key, i), |path| emit(path, &e.value))
+                    }
                     None => ControlFlow::Continue(()),
                 }
             }
@@ -599,7 +601,7 @@ fn translate_regex(pattern: &str, anchored: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::Span;
+    use crate::node::{Span, Step};
     use crate::source::Source;
     use jsonpath_rust::parser::parse_json_path;
     use proptest::prelude::*;
@@ -641,7 +643,7 @@ mod tests {
         let root = tree(json);
         select(&parse_json_path(query).unwrap(), &root)
             .iter()
-            .map(|(path, _)| normalized(path))
+            .map(|(path, _)| normalized(&root.steps(path)))
             .collect()
     }
 
@@ -937,7 +939,8 @@ mod tests {
         let found = select(&query, &root);
         assert_eq!(found.len(), 8);
         for (path, node) in found {
-            assert!(std::ptr::eq(root.at(&path).unwrap(), node));
+            assert!(std::ptr::eq(root.at_positions(&path).unwrap(), node));
+            assert!(std::ptr::eq(root.at(&root.steps(&path)).unwrap(), node));
         }
     }
 
@@ -1074,7 +1077,7 @@ mod tests {
                 let query = parse_json_path(text).unwrap();
                 let mut ours: Vec<(String, Span)> = select(&query, &root)
                     .into_iter()
-                    .map(|(path, node)| (normalized(&path), node.span))
+                    .map(|(path, node)| (normalized(&root.steps(&path)), node.span))
                     .collect();
                 let mut theirs = oracle(&query, &root);
                 if text.contains(',') {

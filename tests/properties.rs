@@ -298,7 +298,7 @@ proptest! {
         let file = File::parse(Source::from_text(&name, &once)).unwrap();
         let located = locate(&file, &Profile::resolve("missive").unwrap()).unwrap();
         for r in &located.references {
-            prop_assert!(!pairs.iter().any(|(old, _)| old == &r.value));
+            prop_assert!(!pairs.iter().any(|(old, _)| **old == *r.value));
         }
         let description = format!("rule for {}", old_id(e.described));
         prop_assert!(once.contains(&description), "description changed");

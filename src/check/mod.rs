@@ -166,7 +166,8 @@ fn file_findings(
         let holder = || located.holder(reference).map(|h| h.label.clone());
         let owner = || {
             holder().unwrap_or_else(|| {
-                format!("the setting at {}", crate::node::path_text(&reference.path))
+                let doc = &input.file.docs[reference.doc];
+                format!("the setting at {}", doc.path_text(&reference.path))
             })
         };
         // (value, replacement, where): an address inside text is pointed at itself.
@@ -188,7 +189,7 @@ fn file_findings(
             }
             kind => {
                 if let Some(replacement) = removed.lookup(kind, &reference.value) {
-                    hits.push((reference.value.clone(), replacement, reference.site));
+                    hits.push((reference.value.to_string(), replacement, reference.site));
                 }
             }
         }
@@ -216,7 +217,7 @@ fn file_findings(
             ));
         }
         let dangling = reference.kind == Kind::Account
-            && declared.is_some_and(|d| !d.contains(&reference.value))
+            && declared.is_some_and(|d| !d.contains(&*reference.value))
             && removed.lookup(Kind::Account, &reference.value).is_none();
         if dangling {
             let owner = owner();
@@ -228,7 +229,7 @@ fn file_findings(
                 source,
                 reference.site,
                 FindingKind::Dangling,
-                reference.value.clone(),
+                reference.value.to_string(),
                 None,
                 holder(),
                 message,
@@ -239,7 +240,7 @@ fn file_findings(
         doc.walk(&mut Vec::new(), &mut |path, node| {
             let holder = || {
                 located
-                    .holder_around(index, &crate::node::to_path(path))
+                    .holder_around(index, &crate::path::Path::of(path))
                     .map(|h| located.holders[h].label.clone())
             };
             mentions(

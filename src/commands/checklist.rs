@@ -143,7 +143,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
         let mut found = Vec::new();
         for input in inputs {
             for holder in input.located.holders.iter().filter(|h| &*h.group == group) {
-                if let Some(node) = input.file.docs[holder.doc].at(&holder.path) {
+                if let Some(node) = input.file.docs[holder.doc].at_positions(&holder.path) {
                     found.push((input, node));
                 }
             }

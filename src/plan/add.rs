@@ -98,10 +98,7 @@ fn single_to_list(p: &mut Planner, index: usize, new: &str) {
     ));
     let both = Node::new(
         reference.span,
-        Value::List(
-            vec![Node::from(reference.value.as_str()), Node::from(new)],
-            true,
-        ),
+        Value::List(vec![Node::from(&*reference.value), Node::from(new)], true),
     );
     p.expected.values.insert(reference.span, (both, false));
 }

@@ -45,33 +45,36 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
         }
     }
     // Items to drop, per list: (doc, list path) -> positions.
-    let mut drops: BTreeMap<(usize, Vec<Step>), Vec<usize>> = BTreeMap::new();
+    let mut drops: BTreeMap<(usize, &[u32]), Vec<usize>> = BTreeMap::new();
     // The identities in each list, computed once per list: comparing every setting with
     // all of its siblings would be quadratic in a list of thousands of aliases.
-    let mut lists: HashMap<(usize, Vec<Step>, &str), Identities> = HashMap::new();
+    let mut lists: HashMap<(usize, &[u32], &str), Identities> = HashMap::new();
     for &h in &holders {
         let holder = &p.located.holders[h];
-        let Some((Step::Index(position), list_path)) = holder.path.split_last() else {
+        let Some((&position, list_path)) = holder.path.split_last() else {
             continue;
         };
+        let position = position as usize;
         let Some(siblings) = p.node(holder.doc, list_path).and_then(Node::items) else {
             continue;
         };
-        let item = &siblings[*position];
+        let Some(item) = siblings.get(position) else {
+            continue;
+        };
         let inside = inside.get(&h).map(Vec::as_slice).unwrap_or_default();
         let copy = expected_copy(p, holder, item, inside);
         let wanted = identity(holder, &copy).to_string();
         let known = lists
-            .entry((holder.doc, list_path.to_vec(), &*holder.group))
+            .entry((holder.doc, list_path, &*holder.group))
             .or_insert_with(|| Identities::of(holder, siblings));
         // Another setting than this one has the copy's identity.
-        let exists = known.count(&wanted) > usize::from(known.own[*position] == wanted);
+        let exists = known.count(&wanted) > usize::from(known.own[position] == wanted);
         match mode {
             Mode::Replace if exists => {
                 drops
-                    .entry((holder.doc, list_path.to_vec()))
+                    .entry((holder.doc, list_path))
                     .or_default()
-                    .push(*position);
+                    .push(position);
                 p.expected.removed.insert(item.span);
                 for &r in inside {
                     p.done[r] = true;
@@ -82,7 +85,7 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
             }
             Mode::Replace => {}
             Mode::Add => {
-                if !exists && !add_copy(p, holder, item, *position, inside, copy) {
+                if !exists && !add_copy(p, holder, item, position, inside, copy) {
                     continue; // cannot be copied as text: left to the per-reference rules
                 }
                 for &r in inside {
@@ -95,7 +98,7 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
         }
     }
     for ((doc, list_path), positions) in drops {
-        let Some(list) = p.node(doc, &list_path) else {
+        let Some(list) = p.node(doc, list_path) else {
             continue;
         };
         let container = Container::of_list(p.source(), list);
@@ -144,7 +147,9 @@ fn expected_copy(p: &Planner, holder: &Holder, item: &Node, inside: &[usize]) ->
                 None => continue,
             },
         };
-        if let Some(node) = at_mut(&mut copy, &reference.path[holder.path.len()..]) {
+        // By name: the copy has lost its `copy_without` fields, so positions would shift.
+        let steps = item.steps(&reference.path[holder.path.len()..]);
+        if let Some(node) = at_mut(&mut copy, &steps) {
             *node = Node::from(new.as_str());
         }
     }

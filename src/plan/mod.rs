@@ -125,8 +125,8 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn node(&self, doc: usize, path: &[crate::node::Step]) -> Option<&'a Node> {
-        self.file.docs[doc].at(path)
+    fn node(&self, doc: usize, path: &[u32]) -> Option<&'a Node> {
+        self.file.docs[doc].at_positions(path)
     }
 
     fn list_node(&self, list: &crate::locate::List) -> Option<&'a Node> {

@@ -1,0 +1,141 @@
+//! Where a located value stands in its document, kept small.
+//!
+//! A large export holds hundreds of thousands of references, and each one keeps its path
+//! for as long as the plan lives. A [`Path`] is the position of each child taken from the
+//! root (an item's index in a list, an entry's index in a mapping): four bytes a step and
+//! one allocation, where a path of names (`Vec<Step>`) takes 24 bytes a step. The names a
+//! reader wants (`rules[3].conditions`) are looked up in the tree when a message needs them.
+
+use crate::node::{Node, Step, StepRef, Value};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Path(Box<[u32]>);
+
+impl Path {
+    /// The positions of a borrowed path, as the selectors and `Node::walk` give it.
+    pub fn of(steps: &[StepRef]) -> Path {
+        Path(
+            steps
+                .iter()
+                .map(|s| match *s {
+                    StepRef::Key(_, i) | StepRef::Index(i) => i as u32,
+                })
+                .collect(),
+        )
+    }
+
+    /// This path with one more step.
+    pub fn child(&self, position: usize) -> Path {
+        let mut steps = Vec::with_capacity(self.0.len() + 1);
+        steps.extend_from_slice(&self.0);
+        steps.push(position as u32);
+        Path(steps.into())
+    }
+
+    pub fn positions(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Path {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<[u32]> for Path {
+    fn borrow(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+impl Node {
+    /// The child at `position`: a list's item or a mapping entry's value.
+    pub fn child(&self, position: u32) -> Option<&Node> {
+        let i = position as usize;
+        match &self.value {
+            Value::List(items, _) => items.get(i),
+            Value::Map(entries) => entries.get(i).map(|e| &e.value),
+            _ => None,
+        }
+    }
+
+    pub fn child_mut(&mut self, position: u32) -> Option<&mut Node> {
+        let i = position as usize;
+        match &mut self.value {
+            Value::List(items, _) => items.get_mut(i),
+            Value::Map(entries) => entries.get_mut(i).map(|e| &mut e.value),
+            _ => None,
+        }
+    }
+
+    /// The node at `positions` below this one.
+    pub fn at_positions(&self, positions: &[u32]) -> Option<&Node> {
+        positions
+            .iter()
+            .try_fold(self, |node, &position| node.child(position))
+    }
+
+    pub fn at_positions_mut(&mut self, positions: &[u32]) -> Option<&mut Node> {
+        positions
+            .iter()
+            .try_fold(self, |node, &position| node.child_mut(position))
+    }
+
+    /// The names of the steps to `positions` below this one (keys and indexes), as far as
+    /// the tree goes.
+    pub fn steps(&self, positions: &[u32]) -> Vec<Step> {
+        let mut steps = Vec::with_capacity(positions.len());
+        let mut node = self;
+        for &position in positions {
+            let i = position as usize;
+            node = match &node.value {
+                Value::List(items, _) if i < items.len() => {
+                    steps.push(Step::Index(i));
+                    &items[i]
+                }
+                Value::Map(entries) if i < entries.len() => {
+                    steps.push(Step::Key(entries[i].key.clone()));
+                    &entries[i].value
+                }
+                _ => break,
+            };
+        }
+        steps
+    }
+
+    /// A path below this node written the way a reader of the export would:
+    /// `rules[3].conditions.items[0]`.
+    pub fn path_text(&self, positions: &[u32]) -> String {
+        crate::node::path_text(&self.steps(positions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+
+    #[test]
+    fn positions_name_the_same_value_as_keys() {
+        let source = Source::from_text("x.json", r#"{"a": 1, "rules": [{"x": 2}, {"id": "r2"}]}"#);
+        let doc = crate::load::json::parse(&source).unwrap();
+        let mut found = None;
+        doc.walk(&mut Vec::new(), &mut |steps, node| {
+            if node.str() == Some("r2") {
+                found = Some(Path::of(steps));
+            }
+        });
+        let path = found.unwrap();
+        assert_eq!(path.positions(), &[1, 1, 0]);
+        assert_eq!(doc.path_text(&path), "rules[1].id");
+        assert_eq!(doc.at_positions(&path).and_then(Node::str), Some("r2"));
+        assert_eq!(doc.path_text(&[]), "$");
+        assert_eq!(path.child(4).positions(), &[1, 1, 0, 4]);
+        // A path that leaves the tree names as much of it as there is.
+        assert_eq!(doc.path_text(&[1, 7]), "rules");
+        assert!(doc.at_positions(&[1, 7]).is_none());
+    }
+}
