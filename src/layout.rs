@@ -26,7 +26,7 @@ impl Container {
     /// The items of a list node.
     pub fn of_list(source: &Source, list: &Node) -> Container {
         let (items, flow) = match &list.value {
-            Value::List(items, flow) => (items.as_slice(), *flow),
+            Value::List(items, flow) => (&**items, *flow),
             _ => (&[][..], true),
         };
         Container {

@@ -32,5 +32,6 @@ pub mod scalar;
 pub mod select;
 pub mod source;
 pub mod summary;
+pub mod text;
 pub mod verify;
 pub mod write;

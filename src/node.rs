@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use compact_str::CompactString;
+use crate::text::Text;
 
 /// A byte range in a source file. `u32` keeps nodes small; files over 4 GiB are refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,17 +76,17 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    /// Short strings (keys, most values) are stored inline, without an allocation.
-    Str(CompactString, Style),
+    Str(Text, Style),
     /// Items, and whether the list is written in flow style (`[a, b]`; every JSON array).
-    List(Vec<Node>, bool),
-    Map(Vec<Entry>),
+    /// Boxed slices, not vectors: a tree is built once, and 8 bytes a value add up.
+    List(Box<[Node]>, bool),
+    Map(Box<[Entry]>),
 }
 
 /// A mapping entry: the key's text and span, and the value.
 #[derive(Clone, Debug, Default)]
 pub struct Entry {
-    pub key: CompactString,
+    pub key: Text,
     pub key_span: Span,
     pub value: Node,
 }
@@ -237,7 +237,7 @@ pub fn to_path(path: &[StepRef]) -> Vec<Step> {
 /// set once it is large (so a hostile mapping with a million keys stays linear).
 #[derive(Default)]
 pub struct KeySet {
-    large: Option<std::collections::HashSet<CompactString>>,
+    large: Option<std::collections::HashSet<Text>>,
 }
 
 impl KeySet {
@@ -252,7 +252,7 @@ impl KeySet {
             return false;
         }
         if entries.len() >= Self::SCAN {
-            let mut set: std::collections::HashSet<CompactString> =
+            let mut set: std::collections::HashSet<Text> =
                 entries.iter().map(|e| e.key.clone()).collect();
             set.insert(key.into());
             self.large = Some(set);
@@ -264,8 +264,7 @@ impl KeySet {
 /// One step of a path into a document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Step {
-    /// Keys are short: stored inline, a path costs one allocation.
-    Key(CompactString),
+    Key(Text),
     Index(usize),
 }
 
@@ -345,61 +344,7 @@ impl From<f64> for Node {
 
 impl From<Vec<Node>> for Node {
     fn from(items: Vec<Node>) -> Node {
-        Node::new(Span::default(), Value::List(items, true))
-    }
-}
-
-/// jsonpath-rust's own evaluator over this tree: the oracle `select`'s tests compare with.
-#[cfg(test)]
-impl jsonpath_rust::query::queryable::Queryable for Node {
-    fn get(&self, key: &str) -> Option<&Self> {
-        self.field(key)
-    }
-
-    fn as_array(&self) -> Option<&Vec<Self>> {
-        match &self.value {
-            Value::List(items, _) => Some(items),
-            _ => None,
-        }
-    }
-
-    fn as_object(&self) -> Option<Vec<(&str, &Self)>> {
-        self.entries()
-            .map(|entries| entries.iter().map(|e| (e.key.as_str(), &e.value)).collect())
-    }
-
-    fn as_str(&self) -> Option<&str> {
-        self.str()
-    }
-
-    fn as_i64(&self) -> Option<i64> {
-        match self.value {
-            Value::Int(i) => Some(i),
-            _ => None,
-        }
-    }
-
-    fn as_f64(&self) -> Option<f64> {
-        match self.value {
-            Value::Float(f) => Some(f),
-            Value::Int(i) => Some(i as f64),
-            _ => None,
-        }
-    }
-
-    fn as_bool(&self) -> Option<bool> {
-        match self.value {
-            Value::Bool(b) => Some(b),
-            _ => None,
-        }
-    }
-
-    fn null() -> Self {
-        Node::default()
-    }
-
-    fn extension_custom(_name: &str, _args: Vec<std::borrow::Cow<Self>>) -> Self {
-        Node::default()
+        Node::new(Span::default(), Value::List(items.into(), true))
     }
 }
 
@@ -415,7 +360,8 @@ mod tests {
         node.set_alias(Span::new(4, 6));
         assert_eq!(node.alias(), Some(Span::new(4, 6)));
         assert_eq!(node.site(), Span::new(4, 6));
-        assert_eq!(std::mem::size_of::<Node>(), 48);
+        assert_eq!(std::mem::size_of::<Node>(), 40);
+        assert_eq!(std::mem::size_of::<Entry>(), 64);
     }
 
     #[test]

@@ -1060,11 +1060,147 @@ mod tests {
     ];
 
     fn oracle(query: &JpQuery, root: &Node) -> Vec<(String, Span)> {
-        jsonpath_rust::query::js_path_process(query, root)
+        jsonpath_rust::query::js_path_process(query, &Mirror::of(root))
             .unwrap()
             .into_iter()
             .map(|found| (found.path, found.val.span))
             .collect()
+    }
+
+    /// The tree as jsonpath-rust's evaluator can walk it: its `Queryable` wants children in
+    /// a `Vec`, and the tree keeps boxed slices. Each node keeps its span, so results can be
+    /// compared with ours; values compare as `Node`s do.
+    #[derive(Clone, Debug, Default)]
+    struct Mirror {
+        span: Span,
+        value: Mirrored,
+    }
+
+    #[derive(Clone, Debug, Default)]
+    enum Mirrored {
+        #[default]
+        Null,
+        Scalar(Node),
+        List(Vec<Mirror>),
+        Map(Vec<(String, Mirror)>),
+    }
+
+    impl Mirror {
+        fn of(node: &Node) -> Mirror {
+            let value = match &node.value {
+                Value::Null => Mirrored::Null,
+                Value::List(items, _) => Mirrored::List(items.iter().map(Mirror::of).collect()),
+                Value::Map(entries) => Mirrored::Map(
+                    entries
+                        .iter()
+                        .map(|e| (e.key.to_string(), Mirror::of(&e.value)))
+                        .collect(),
+                ),
+                _ => Mirrored::Scalar(node.clone()),
+            };
+            Mirror {
+                span: node.span,
+                value,
+            }
+        }
+
+        fn scalar(&self) -> Option<&Node> {
+            match &self.value {
+                Mirrored::Scalar(node) => Some(node),
+                _ => None,
+            }
+        }
+    }
+
+    impl PartialEq for Mirror {
+        fn eq(&self, other: &Mirror) -> bool {
+            match (&self.value, &other.value) {
+                (Mirrored::Null, Mirrored::Null) => true,
+                (Mirrored::Scalar(a), Mirrored::Scalar(b)) => a == b,
+                (Mirrored::List(a), Mirrored::List(b)) => a == b,
+                (Mirrored::Map(a), Mirrored::Map(b)) => a == b,
+                _ => false,
+            }
+        }
+    }
+
+    macro_rules! mirror_from {
+        ($($t:ty),*) => {$(
+            impl From<$t> for Mirror {
+                fn from(value: $t) -> Mirror {
+                    Mirror::of(&Node::from(value))
+                }
+            }
+        )*};
+    }
+    mirror_from!(&str, String, bool, i64, f64);
+
+    impl From<Vec<Mirror>> for Mirror {
+        fn from(items: Vec<Mirror>) -> Mirror {
+            Mirror {
+                span: Span::default(),
+                value: Mirrored::List(items),
+            }
+        }
+    }
+
+    impl jsonpath_rust::query::queryable::Queryable for Mirror {
+        fn get(&self, key: &str) -> Option<&Self> {
+            match &self.value {
+                Mirrored::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+                _ => None,
+            }
+        }
+
+        fn as_array(&self) -> Option<&Vec<Self>> {
+            match &self.value {
+                Mirrored::List(items) => Some(items),
+                _ => None,
+            }
+        }
+
+        fn as_object(&self) -> Option<Vec<(&str, &Self)>> {
+            match &self.value {
+                Mirrored::Map(entries) => {
+                    Some(entries.iter().map(|(k, v)| (k.as_str(), v)).collect())
+                }
+                _ => None,
+            }
+        }
+
+        fn as_str(&self) -> Option<&str> {
+            self.scalar()?.str()
+        }
+
+        fn as_i64(&self) -> Option<i64> {
+            match self.scalar()?.value {
+                Value::Int(i) => Some(i),
+                _ => None,
+            }
+        }
+
+        fn as_f64(&self) -> Option<f64> {
+            match self.scalar()?.value {
+                Value::Float(f) => Some(f),
+                Value::Int(i) => Some(i as f64),
+                _ => None,
+            }
+        }
+
+        fn as_bool(&self) -> Option<bool> {
+            match self.scalar()?.value {
+                Value::Bool(b) => Some(b),
+                _ => None,
+            }
+        }
+
+        fn null() -> Self {
+            Mirror::default()
+        }
+
+        fn extension_custom(_name: &str, _args: Vec<std::borrow::Cow<Self>>) -> Self {
+            Mirror::default()
+        }
     }
 
     proptest! {

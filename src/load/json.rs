@@ -7,11 +7,11 @@
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::MAX_DEPTH;
-use compact_str::CompactString;
 
 use super::split::{self, Split, Tail};
 use crate::node::{Entry, KeySet, Node, Span, Style, Value};
 use crate::source::Source;
+use crate::text::{Interner, Text};
 
 /// Files at least this large are parsed on two cores (see `split`).
 const PARALLEL_FROM: usize = 1 << 20;
@@ -68,6 +68,8 @@ struct Parser<'a> {
     /// takes its own off the top in one exact-size allocation when it closes.
     items: Vec<Node>,
     entries: Vec<Entry>,
+    /// One shared copy of each long key and string.
+    texts: Interner,
     /// On a large file: the hand-off with the thread parsing the second half of the main
     /// list, and how to collect its result.
     split: Option<(&'a Split, CollectTail<'a>)>,
@@ -84,6 +86,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             items: Vec::new(),
             entries: Vec::new(),
+            texts: Interner::default(),
             split: None,
         }
     }
@@ -219,7 +222,7 @@ impl<'a> Parser<'a> {
         Ok(Node::new(Span::new(start, self.pos), value))
     }
 
-    fn string(&mut self) -> Result<CompactString, Error> {
+    fn string(&mut self) -> Result<Text, Error> {
         let open = self.pos;
         self.pos += 1;
         let mut out: Option<String> = None;
@@ -237,11 +240,11 @@ impl<'a> Parser<'a> {
                 Some(b'"') => {
                     self.pos += 1;
                     return Ok(match out {
-                        // No escapes: straight from the text (inline when short).
-                        None => CompactString::from(run),
+                        // No escapes: straight from the text.
+                        None => self.texts.text(run),
                         Some(mut owned) => {
                             owned.push_str(run);
-                            owned.into()
+                            self.texts.text(&owned)
                         }
                     });
                 }
@@ -316,7 +319,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             return Ok(Node::new(
                 Span::new(start, self.pos),
-                Value::List(Vec::new(), true),
+                Value::List(Box::default(), true),
             ));
         }
         loop {
@@ -334,7 +337,7 @@ impl<'a> Parser<'a> {
                         items.extend(rest);
                         return Ok(Node::new(
                             Span::new(start, self.pos),
-                            Value::List(items, true),
+                            Value::List(items.into(), true),
                         ));
                     }
                 }
@@ -343,7 +346,7 @@ impl<'a> Parser<'a> {
                     let items = self.items.split_off(base);
                     return Ok(Node::new(
                         Span::new(start, self.pos),
-                        Value::List(items, true),
+                        Value::List(items.into(), true),
                     ));
                 }
                 _ => {
@@ -365,7 +368,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             return Ok(Node::new(
                 Span::new(start, self.pos),
-                Value::Map(Vec::new()),
+                Value::Map(Box::default()),
             ));
         }
         let mut keys = KeySet::default();
@@ -405,7 +408,10 @@ impl<'a> Parser<'a> {
                 Some(b'}') => {
                     self.pos += 1;
                     let entries = self.entries.split_off(base);
-                    return Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)));
+                    return Ok(Node::new(
+                        Span::new(start, self.pos),
+                        Value::Map(entries.into()),
+                    ));
                 }
                 _ => {
                     return Err(self.error(&format!(

@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Error};
 use crate::load::MAX_DEPTH;
 use crate::node::{Entry, KeySet, Node, Span, Style, Value};
 use crate::source::Source;
+use crate::text::{Interner, Text};
 
 /// Most nodes that alias expansion may add to one file.
 const MAX_ALIAS_NODES: usize = 1_000_000;
@@ -28,6 +29,7 @@ pub fn parse(source: &Source) -> Result<Vec<Node>, Error> {
         anchors: HashMap::new(),
         alias_nodes: 0,
         docs: Vec::new(),
+        texts: Interner::default(),
     };
     for event in Parser::new_from_str_with_options(&source.text, options) {
         let (event, span) = event.map_err(|e| {
@@ -54,6 +56,8 @@ struct Builder<'a> {
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     docs: Vec<Node>,
+    /// One shared copy of each long key and string.
+    texts: Interner,
 }
 
 enum Frame {
@@ -67,7 +71,7 @@ enum Frame {
         start: Span,
         anchor: usize,
         base: usize,
-        key: Option<(compact_str::CompactString, Span)>,
+        key: Option<(Text, Span)>,
         seen: KeySet,
     },
 }
@@ -78,7 +82,7 @@ impl Builder<'_> {
             Event::DocumentStart(..) => self.anchors.clear(),
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.map(|t| t.suffix().to_owned());
-                let value = scalar_value(&text, style, tag.as_deref());
+                let value = scalar_value(&text, style, tag.as_deref(), &mut self.texts);
                 self.finish(Node::new(span, value), anchor)?;
             }
             Event::SequenceStart(style, anchor, tag) => {
@@ -112,7 +116,7 @@ impl Builder<'_> {
                     }) => (
                         Node::new(
                             Span::new(start.range().start, span.range().end),
-                            Value::List(self.items.split_off(base), flow),
+                            Value::List(self.items.split_off(base).into(), flow),
                         ),
                         anchor,
                     ),
@@ -124,7 +128,7 @@ impl Builder<'_> {
                     }) => (
                         Node::new(
                             Span::new(start.range().start, span.range().end),
-                            Value::Map(merge(self.source, self.entries.split_off(base))),
+                            Value::Map(merge(self.source, self.entries.split_off(base)).into()),
                         ),
                         anchor,
                     ),
@@ -221,7 +225,7 @@ impl Builder<'_> {
                     let text = match node.value {
                         Value::Str(s, _) => s,
                         Value::Null => Default::default(),
-                        _ => self.source.text[node.span.range()].into(),
+                        _ => self.texts.text(&self.source.text[node.span.range()]),
                     };
                     if !seen.insert(&self.entries[*base..], &text) {
                         return Err(Diagnostic::at(
@@ -256,12 +260,12 @@ fn merge(source: &Source, entries: Vec<Entry>) -> Vec<Entry> {
     for merge in merges {
         let maps: Vec<Node> = match merge.value.value {
             Value::Map(_) => vec![merge.value],
-            Value::List(items, _) => items,
+            Value::List(items, _) => items.into(),
             _ => Vec::new(),
         };
         for map in maps {
             if let Value::Map(merged) = map.value {
-                for entry in merged {
+                for entry in merged.into_iter() {
                     if !own.iter().any(|e| e.key == entry.key) {
                         own.push(entry);
                     }
@@ -292,36 +296,44 @@ fn mark_alias(node: &mut Node, site: Span) {
 }
 
 /// Types a scalar by the YAML 1.2 core schema: only plain scalars can be non-strings.
-fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&str>, texts: &mut Interner) -> Value {
     let style = match style {
         ScalarStyle::Plain => Style::Plain,
         ScalarStyle::SingleQuoted => Style::SingleQuoted,
         ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
         _ => Style::Block,
     };
-    if style != Style::Plain || tag == Some("str") {
-        return Value::Str(text.into(), style);
+    if style == Style::Plain
+        && tag != Some("str")
+        && let Some(value) = plain_non_string(text)
+    {
+        return value;
     }
+    Value::Str(texts.text(text), style)
+}
+
+/// What a plain scalar is when it is not a string (null, a boolean or a number).
+fn plain_non_string(text: &str) -> Option<Value> {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Float(f64::INFINITY);
+            return Some(Value::Float(f64::INFINITY));
         }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
         _ => {}
     }
     if let Some(int) = parse_int(text) {
-        return Value::Int(int);
+        return Some(Value::Int(int));
     }
     if is_float(text)
         && let Ok(f) = text.parse::<f64>()
     {
-        return Value::Float(f);
+        return Some(Value::Float(f));
     }
-    Value::Str(text.into(), style)
+    None
 }
 
 fn parse_int(text: &str) -> Option<i64> {
@@ -373,7 +385,7 @@ pub fn plain_safe(text: &str) -> bool {
     if text.contains([',', '[', ']', '{', '}']) || text.chars().any(char::is_control) {
         return false;
     }
-    matches!(scalar_value(text, ScalarStyle::Plain, None), Value::Str(..))
+    plain_non_string(text).is_none()
 }
 
 #[cfg(test)]

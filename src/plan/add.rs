@@ -98,7 +98,10 @@ fn single_to_list(p: &mut Planner, index: usize, new: &str) {
     ));
     let both = Node::new(
         reference.span,
-        Value::List(vec![Node::from(&*reference.value), Node::from(new)], true),
+        Value::List(
+            [Node::from(&*reference.value), Node::from(new)].into(),
+            true,
+        ),
     );
     p.expected.values.insert(reference.span, (both, false));
 }

@@ -160,7 +160,9 @@ fn expected_copy(p: &Planner, holder: &Holder, item: &Node, inside: &[usize]) ->
 fn without(holder: &Holder, item: &Node) -> Node {
     let mut copy = item.clone();
     if let Value::Map(entries) = &mut copy.value {
-        entries.retain(|e| !holder.copy_without.iter().any(|f| *f == e.key));
+        let mut kept = std::mem::take(entries).into_vec();
+        kept.retain(|e| !holder.copy_without.iter().any(|f| *f == e.key));
+        *entries = kept.into();
     }
     copy
 }
