@@ -29,7 +29,11 @@ impl Edit {
 /// Sorts edits, drops exact duplicates (one anchor reached through several aliases gives the
 /// same edit more than once) and refuses overlaps, which would make the result ambiguous.
 pub fn normalize(mut edits: Vec<Edit>) -> Result<Vec<Edit>, (Edit, Edit)> {
-    edits.sort_by_key(|a| (a.range.start, a.range.end));
+    // Unstable (in place, no scratch copy of the edits), on the whole edit so the order is
+    // still fully determined.
+    edits.sort_unstable_by(|a, b| {
+        (a.range.start, a.range.end, &a.content).cmp(&(b.range.start, b.range.end, &b.content))
+    });
     edits.dedup();
     for pair in edits.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);

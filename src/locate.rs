@@ -15,9 +15,11 @@ use crate::path::Path;
 use crate::profile::{AddRule, Kind, Profile};
 use jsonpath_rust::parser::model::JpQuery;
 
+/// Its indexes are stored as `u32` (read them through the methods): an export holds
+/// hundreds of thousands of references, and this keeps each one at 80 bytes.
 #[derive(Clone, Debug)]
 pub struct Reference {
-    pub doc: usize,
+    doc: u32,
     pub path: Path,
     pub kind: Kind,
     /// Shared by every reference to the same account or address (a large export names
@@ -28,12 +30,29 @@ pub struct Reference {
     /// Where to point when reporting it.
     pub site: Span,
     pub style: Style,
-    /// The list holding this reference and its position there.
-    pub list: Option<(usize, usize)>,
-    pub holder: Option<usize>,
+    list: Option<(u32, u32)>,
+    holder: Option<u32>,
     /// Index of the profile selector that found it.
-    pub selector: usize,
+    selector: u32,
     pub add: AddRule,
+}
+
+impl Reference {
+    /// Which document of its file it stands in.
+    pub fn doc(&self) -> usize {
+        self.doc as usize
+    }
+
+    /// The list holding this reference (an index into `Located::lists`), and its position
+    /// there.
+    pub fn list(&self) -> Option<(usize, usize)> {
+        self.list.map(|(list, at)| (list as usize, at as usize))
+    }
+
+    /// The innermost setting around it (an index into `Located::holders`).
+    pub fn holder(&self) -> Option<usize> {
+        self.holder.map(|h| h as usize)
+    }
 }
 
 /// A list some reference is an element of.
@@ -104,7 +123,7 @@ impl Located {
     }
 
     pub fn holder(&self, reference: &Reference) -> Option<&Holder> {
-        reference.holder.map(|h| &self.holders[h])
+        reference.holder().map(|h| &self.holders[h])
     }
 
     /// The summary group of a reference: its holder's group, or `other`.
@@ -227,16 +246,17 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                         &mut located.lists,
                     );
                     let holder = located.holder_around(doc_index, &path);
+                    // (Every count fits in `u32`: files over 4 GiB are refused.)
                     located.references.push(Reference {
-                        doc: doc_index,
+                        doc: doc_index as u32,
                         kind: selector.kind,
                         value: values.entry(value).or_insert_with(|| value.into()).clone(),
                         span: node.span,
                         site: node.site(),
                         style: node.style(),
-                        list,
-                        holder,
-                        selector: selector_index,
+                        list: list.map(|(list, at)| (list as u32, at as u32)),
+                        holder: holder.map(|h| h as u32),
+                        selector: selector_index as u32,
                         add: selector.add,
                         path,
                     });
@@ -264,7 +284,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             .sort_by_key(|r| (r.site, r.span, r.selector));
         located.references.dedup_by_key(|r| (r.site, r.span));
         for (index, reference) in located.references.iter().enumerate() {
-            if let Some((list, _)) = reference.list
+            if let Some((list, _)) = reference.list()
                 && located.lists[list].member == usize::MAX
             {
                 located.lists[list].member = index;
@@ -452,12 +472,13 @@ accounts:
             "rule \"01. acc-old in a description\""
         );
         assert_eq!(located.declarations.len(), 2);
-        let list = &located.lists[located.references[0].list.unwrap().0];
+        let list = &located.lists[located.references[0].list().unwrap().0];
         assert_eq!(
             doc.path_text(located.list_path(list).unwrap()),
             "rules[0].conditions.items[1].items[0].value"
         );
-        assert_eq!(located.references[1].list, Some((0, 1)));
+        assert_eq!(located.references[1].list(), Some((0, 1)));
+        assert_eq!(std::mem::size_of::<Reference>(), 80);
     }
 
     #[test]

@@ -59,7 +59,7 @@ impl Text {
 }
 
 /// Hands out one shared [`Text`] per distinct long string.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Interner {
     shared: FastMap<Arc<str>, ()>,
 }

@@ -16,8 +16,9 @@ use crate::fast_hash::{FastMap, FastSet};
 
 use crate::edit::{self, Edit};
 use crate::load::{File, Format, parse_text};
-use crate::node::{Node, Span, Value};
+use crate::node::{Node, Span, Style, Value};
 use crate::source::Source;
+use crate::text::Interner;
 
 /// What the plan expects the edited file to hold, keyed by the old value's span.
 #[derive(Debug, Default)]
@@ -30,11 +31,17 @@ pub struct Expected {
     pub removed: FastSet<Span>,
     /// Values inserted into a list right after the item with this span.
     pub inserted: FastMap<Span, Vec<Node>>,
+    /// The new values are a mapping's few, each written thousands of times: shared.
+    texts: Interner,
 }
 
 impl Expected {
     pub fn string(&mut self, span: Span, value: &str) {
-        self.values.insert(span, (Node::from(value), true));
+        let node = Node::new(
+            Span::default(),
+            Value::Str(self.texts.text(value), Style::Json),
+        );
+        self.values.insert(span, (node, true));
     }
 }
 

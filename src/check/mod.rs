@@ -166,7 +166,7 @@ fn file_findings(
         let holder = || located.holder(reference).map(|h| h.label.clone());
         let owner = || {
             holder().unwrap_or_else(|| {
-                let doc = &input.file.docs[reference.doc];
+                let doc = &input.file.docs[reference.doc()];
                 format!("the setting at {}", doc.path_text(&reference.path))
             })
         };

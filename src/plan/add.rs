@@ -27,7 +27,7 @@ pub(super) fn plan(p: &mut Planner) {
             let Some((entry, new)) = p.target(reference) else {
                 return false;
             };
-            match (reference.add, reference.list) {
+            match (reference.add, reference.list()) {
                 (AddRule::List, Some(_)) => return true,
                 (AddRule::List, None) => {
                     single_to_list(p, index, new);
@@ -55,7 +55,7 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         let Some((entry, new)) = p.target(reference) else {
             continue;
         };
-        let Some((_, position)) = reference.list else {
+        let Some((_, position)) = reference.list() else {
             continue;
         };
         if present.insert(new) {

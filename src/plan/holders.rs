@@ -24,7 +24,7 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
     for reference in &p.located.references {
         if reference.add == AddRule::Copy
             && p.target(reference).is_some()
-            && let Some(h) = reference.holder
+            && let Some(h) = reference.holder()
         {
             holders.insert(h);
         }
@@ -34,10 +34,10 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
     let mut inside: HashMap<usize, Vec<usize>> = HashMap::new();
     if !holders.is_empty() {
         for (r, reference) in p.located.references.iter().enumerate() {
-            if reference.holder.is_none() {
+            if reference.holder().is_none() {
                 continue;
             }
-            for h in p.located.holders_around(reference.doc, &reference.path) {
+            for h in p.located.holders_around(reference.doc(), &reference.path) {
                 if holders.contains(&h) {
                     inside.entry(h).or_default().push(r);
                 }

@@ -145,7 +145,7 @@ impl<'a> Planner<'a> {
         for index in 0..self.located.references.len() {
             if !self.done[index]
                 && each(self, index)
-                && let Some((list, _)) = self.reference(index).list
+                && let Some((list, _)) = self.reference(index).list()
             {
                 in_lists[list].push(index);
             }

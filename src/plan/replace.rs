@@ -18,7 +18,7 @@ pub(super) fn plan(p: &mut Planner) {
     p.each_reference(
         |p, index| {
             let reference = p.reference(index);
-            match (reference.kind, reference.list) {
+            match (reference.kind, reference.list()) {
                 (Kind::AddressInText, _) => address_in_text(p, index),
                 (_, Some(_)) => return true,
                 (_, None) => {
@@ -68,7 +68,7 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
     }
     let kind = p.reference(members[0]).kind;
     let located = p.located;
-    let position = |r: usize| located.references[r].list.map_or(0, |(_, at)| at);
+    let position = |r: usize| located.references[r].list().map_or(0, |(_, at)| at);
     // Each item's value: from the references when every item is one (a condition's list
     // of accounts), or else from the tree.
     let mut values: Vec<Option<&str>> = vec![None; list.len];
