@@ -25,7 +25,7 @@ pub struct Container {
 impl Container {
     /// The items of a list node.
     pub fn of_list(source: &Source, list: &Node) -> Container {
-        let (items, flow) = match &list.value {
+        let (items, flow) = match list.value() {
             Value::List(items, flow) => (&**items, *flow),
             _ => (&[][..], true),
         };
@@ -59,7 +59,7 @@ impl Container {
 }
 
 fn is_flow(source: &Source, node: &Node) -> bool {
-    match &node.value {
+    match node.value() {
         Value::List(_, flow) => *flow,
         Value::Map(_) => source.text[node.span.range()].starts_with('{'),
         _ => true,
@@ -81,7 +81,7 @@ pub fn extent_in(source: &Source, node: &Node, parent_alias: Option<Span>) -> Sp
     {
         return site;
     }
-    let end = match &node.value {
+    let end = match node.value() {
         Value::List(items, false) => items.last().map(|n| extent_in(source, n, node.alias()).end),
         // Every entry, not just the last: merged entries (`<<: *defaults`) come last but
         // are written elsewhere.

@@ -199,7 +199,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         for (selector_index, selector) in profile.references.iter().enumerate() {
             for (path, node) in results.next().unwrap_or_default() {
                 // A list holds one reference per item; the list itself is their parent.
-                let (elements, parent): (Vec<(Path, &Node)>, _) = match &node.value {
+                let (elements, parent): (Vec<(Path, &Node)>, _) = match node.value() {
                     Value::Null => continue,
                     Value::List(items, _) => (
                         items
@@ -306,7 +306,7 @@ fn node_word(node: &Node) -> &'static str {
 
 fn check_schema_version(file: &File, doc: &Node, expected: u32) -> Result<(), Diagnostic> {
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
-    if matches!(doc.value, Value::Null) {
+    if matches!(doc.value(), Value::Null) {
         return Ok(());
     }
     let Some(entries) = doc.entries() else {
@@ -323,8 +323,8 @@ fn check_schema_version(file: &File, doc: &Node, expected: u32) -> Result<(), Di
             Span::new(doc.span.start as usize, doc.span.start as usize),
             format!("missing `schema_version: {expected}` at the top of the export"),
         )),
-        Some(e) => match e.value.value {
-            Value::Int(v) if v == i64::from(expected) => Ok(()),
+        Some(e) => match e.value.value() {
+            Value::Int(v) if *v == i64::from(expected) => Ok(()),
             _ => Err(diag(
                 e.value.site(),
                 format!(
@@ -377,7 +377,7 @@ fn fill_label(template: &str, node: &Node) -> String {
         let fields = &rest[open + 1..open + close];
         let value = fields
             .split('|')
-            .find_map(|f| match node.field(f).map(|n| &n.value) {
+            .find_map(|f| match node.field(f).map(|n| n.value()) {
                 Some(Value::Str(s, _)) => Some(std::borrow::Cow::Borrowed(s.as_str())),
                 Some(Value::Int(i)) => Some(i.to_string().into()),
                 _ => None,

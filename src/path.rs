@@ -55,7 +55,7 @@ impl Node {
     /// The child at `position`: a list's item or a mapping entry's value.
     pub fn child(&self, position: u32) -> Option<&Node> {
         let i = position as usize;
-        match &self.value {
+        match self.value() {
             Value::List(items, _) => items.get(i),
             Value::Map(entries) => entries.get(i).map(|e| &e.value),
             _ => None,
@@ -64,7 +64,7 @@ impl Node {
 
     pub fn child_mut(&mut self, position: u32) -> Option<&mut Node> {
         let i = position as usize;
-        match &mut self.value {
+        match self.value_mut() {
             Value::List(items, _) => items.get_mut(i),
             Value::Map(entries) => entries.get_mut(i).map(|e| &mut e.value),
             _ => None,
@@ -91,7 +91,7 @@ impl Node {
         let mut node = self;
         for &position in positions {
             let i = position as usize;
-            node = match &node.value {
+            node = match node.value() {
                 Value::List(items, _) if i < items.len() => {
                     steps.push(Step::Index(i));
                     &items[i]

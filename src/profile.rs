@@ -276,7 +276,7 @@ fn compile_path(source: &Source, node: Option<&Node>, path: &str) -> Result<JpQu
         let message = format!("{reason}{column_note}: {path}");
         match node {
             Some(node) => {
-                let span = match (offset, &node.value) {
+                let span = match (offset, node.value()) {
                     // Point inside the expression when it is written without escapes.
                     (Some(o), _) if source.text[node.span.range()].contains(path) => {
                         let inner = node.span.start as usize

@@ -75,7 +75,7 @@ enum Val<'v> {
 
 impl<'v> Val<'v> {
     fn of(node: &'v Node) -> Val<'v> {
-        match &node.value {
+        match node.value() {
             Value::Null => Val::Null,
             Value::Bool(b) => Val::Bool(*b),
             Value::Int(i) => Val::Int(*i),
@@ -232,7 +232,7 @@ fn each_child<'a>(
     path: &mut Vec<StepRef<'a>>,
     f: &mut dyn FnMut(&mut Vec<StepRef<'a>>, &'a Node) -> Flow,
 ) -> Flow {
-    match &node.value {
+    match node.value() {
         Value::List(items, _) => {
             for (i, item) in items.iter().enumerate() {
                 within(path, StepRef::Index(i), |path| f(path, item))?;
@@ -1087,7 +1087,7 @@ mod tests {
 
     impl Mirror {
         fn of(node: &Node) -> Mirror {
-            let value = match &node.value {
+            let value = match node.value() {
                 Value::Null => Mirrored::Null,
                 Value::List(items, _) => Mirrored::List(items.iter().map(Mirror::of).collect()),
                 Value::Map(entries) => Mirrored::Map(
@@ -1173,23 +1173,23 @@ mod tests {
         }
 
         fn as_i64(&self) -> Option<i64> {
-            match self.scalar()?.value {
-                Value::Int(i) => Some(i),
+            match self.scalar()?.value() {
+                Value::Int(i) => Some(*i),
                 _ => None,
             }
         }
 
         fn as_f64(&self) -> Option<f64> {
-            match self.scalar()?.value {
-                Value::Float(f) => Some(f),
-                Value::Int(i) => Some(i as f64),
+            match self.scalar()?.value() {
+                Value::Float(f) => Some(*f),
+                Value::Int(i) => Some(*i as f64),
                 _ => None,
             }
         }
 
         fn as_bool(&self) -> Option<bool> {
-            match self.scalar()?.value {
-                Value::Bool(b) => Some(b),
+            match self.scalar()?.value() {
+                Value::Bool(b) => Some(*b),
                 _ => None,
             }
         }

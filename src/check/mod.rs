@@ -273,10 +273,10 @@ fn mentions(
     }
     // (text, span, whether it is a key): only strings that are not references.
     let mut texts: Vec<(&str, Span, bool)> = Vec::new();
-    if let Value::Map(entries) = &node.value {
+    if let Value::Map(entries) = node.value() {
         texts.extend(entries.iter().map(|e| (e.key.as_str(), e.key_span, true)));
     }
-    if let Value::Str(s, _) = &node.value
+    if let Value::Str(s, _) = node.value()
         && !references.contains(&node.span)
     {
         texts.push((s, node.span, false));

@@ -44,7 +44,7 @@ pub fn validate_file(file: &File, profile: &Profile) -> Result<usize, Error> {
         for entry in entries {
             let node = &entry.value;
             let result = match entry.key.as_str() {
-                "organization" if !matches!(node.value, Value::Str(..)) => {
+                "organization" if !matches!(node.value(), Value::Str(..)) => {
                     Err(vec![Diagnostic::at(
                         &file.source,
                         node.site(),
@@ -79,7 +79,7 @@ fn each<T: DeserializeOwned>(
     what: &str,
 ) -> Result<usize, Vec<Diagnostic>> {
     let Some(items) = list.items() else {
-        if matches!(list.value, Value::Null) {
+        if matches!(list.value(), Value::Null) {
             return Ok(0);
         }
         return Err(vec![Diagnostic::at(

@@ -440,7 +440,7 @@ mod tests {
         assert_eq!(&text[list[0].span.range()], "\"x\\u00e9\"");
         assert_eq!(list[0].str(), Some("xé"));
         assert_eq!(&text[list[2].span.range()], "-1.5e3");
-        assert!(matches!(list[1].value, Value::Int(12)));
+        assert!(matches!(list[1].value(), Value::Int(12)));
     }
 
     #[test]

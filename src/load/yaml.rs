@@ -222,8 +222,8 @@ impl Builder<'_> {
                 base, key, seen, ..
             }) => match key.take() {
                 None => {
-                    let text = match node.value {
-                        Value::Str(s, _) => s,
+                    let text = match node.value() {
+                        Value::Str(s, _) => s.clone(),
                         Value::Null => Default::default(),
                         _ => self.texts.text(&self.source.text[node.span.range()]),
                     };
@@ -258,13 +258,13 @@ fn merge(source: &Source, entries: Vec<Entry>) -> Vec<Entry> {
     }
     let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
     for merge in merges {
-        let maps: Vec<Node> = match merge.value.value {
-            Value::Map(_) => vec![merge.value],
-            Value::List(items, _) => items.into(),
+        let maps: Vec<Value> = match merge.value.into_value() {
+            map @ Value::Map(_) => vec![map],
+            Value::List(items, _) => items.into_iter().map(Node::into_value).collect(),
             _ => Vec::new(),
         };
         for map in maps {
-            if let Value::Map(merged) = map.value {
+            if let Value::Map(merged) = map {
                 for entry in merged.into_iter() {
                     if !own.iter().any(|e| e.key == entry.key) {
                         own.push(entry);
@@ -277,7 +277,7 @@ fn merge(source: &Source, entries: Vec<Entry>) -> Vec<Entry> {
 }
 
 fn count(node: &Node) -> usize {
-    1 + match &node.value {
+    1 + match node.value() {
         Value::List(items, _) => items.iter().map(count).sum(),
         Value::Map(entries) => entries.iter().map(|e| count(&e.value)).sum(),
         _ => 0,
@@ -286,7 +286,7 @@ fn count(node: &Node) -> usize {
 
 fn mark_alias(node: &mut Node, site: Span) {
     node.set_alias(site);
-    match &mut node.value {
+    match node.value_mut() {
         Value::List(items, _) => items.iter_mut().for_each(|n| mark_alias(n, site)),
         Value::Map(entries) => entries
             .iter_mut()
@@ -405,7 +405,7 @@ mod tests {
         assert_eq!(c.style(), Style::DoubleQuoted);
         assert_eq!(&text[c.span.range()], "\"dou\\u00e9\"");
         let d = doc.field("d").unwrap();
-        assert!(matches!(d.value, Value::List(_, true)));
+        assert!(matches!(d.value(), Value::List(_, true)));
         assert_eq!(&text[d.items().unwrap()[1].span.range()], "'y'");
     }
 
@@ -413,13 +413,13 @@ mod tests {
     fn plain_scalars_follow_the_core_schema() {
         let doc =
             &load("a: 12\nb: true\nc: ~\nd: 1e3\ne: 716be7a6-fd40\nf: '12'\ng: 0x1F\n").unwrap()[0];
-        assert!(matches!(doc.field("a").unwrap().value, Value::Int(12)));
-        assert!(matches!(doc.field("b").unwrap().value, Value::Bool(true)));
-        assert!(matches!(doc.field("c").unwrap().value, Value::Null));
-        assert!(matches!(doc.field("d").unwrap().value, Value::Float(_)));
+        assert!(matches!(doc.field("a").unwrap().value(), Value::Int(12)));
+        assert!(matches!(doc.field("b").unwrap().value(), Value::Bool(true)));
+        assert!(matches!(doc.field("c").unwrap().value(), Value::Null));
+        assert!(matches!(doc.field("d").unwrap().value(), Value::Float(_)));
         assert_eq!(doc.field("e").unwrap().str(), Some("716be7a6-fd40"));
         assert_eq!(doc.field("f").unwrap().str(), Some("12"));
-        assert!(matches!(doc.field("g").unwrap().value, Value::Int(31)));
+        assert!(matches!(doc.field("g").unwrap().value(), Value::Int(31)));
     }
 
     #[test]
@@ -453,7 +453,7 @@ mod tests {
             .map(|e| e.key.as_str())
             .collect();
         assert_eq!(keys, ["b", "a"]);
-        assert!(matches!(x.field("b").unwrap().value, Value::Int(3)));
+        assert!(matches!(x.field("b").unwrap().value(), Value::Int(3)));
         assert_eq!(&text[x.field("a").unwrap().site().range()], "*d");
         // A quoted '<<' is an ordinary key.
         assert!(doc.field("y").unwrap().field("<<").is_some());

@@ -159,7 +159,7 @@ fn expected_copy(p: &Planner, holder: &Holder, item: &Node, inside: &[usize]) ->
 /// The setting without its `copy_without` fields.
 fn without(holder: &Holder, item: &Node) -> Node {
     let mut copy = item.clone();
-    if let Value::Map(entries) = &mut copy.value {
+    if let Value::Map(entries) = copy.value_mut() {
         let mut kept = std::mem::take(entries).into_vec();
         kept.retain(|e| !holder.copy_without.iter().any(|f| *f == e.key));
         *entries = kept.into();
@@ -188,7 +188,7 @@ fn identity(holder: &Holder, item: &Node) -> serde_json::Value {
 
 fn at_mut<'n>(node: &'n mut Node, path: &[Step]) -> Option<&'n mut Node> {
     path.iter()
-        .try_fold(node, |node, step| match (step, &mut node.value) {
+        .try_fold(node, |node, step| match (step, node.value_mut()) {
             (Step::Key(k), Value::Map(entries)) => entries
                 .iter_mut()
                 .find(|e| e.key == *k)
