@@ -45,7 +45,7 @@ pub fn write(
     if edits.is_empty() {
         return Ok(());
     }
-    let blocks = blocks(source, edits);
+    let mut blocks = blocks(source, edits).peekable();
     let paint = |code: &str, line: &str| {
         if style.color {
             format!("\x1b[{code}m{line}\x1b[0m")
@@ -66,19 +66,24 @@ pub fn write(
     };
     let mut delta: isize = 0;
     let mut body = String::new();
-    let mut i = 0;
-    while i < blocks.len() {
+    // Blocks are made as the hunks need them: on a large export, all of them at once would
+    // be tens of megabytes.
+    let mut hunk = Vec::new();
+    while let Some(first) = blocks.next() {
         // Blocks whose context would touch are one hunk.
-        let mut j = i;
-        while j + 1 < blocks.len() && blocks[j + 1].old.start <= blocks[j].old.end + 2 * CONTEXT {
-            j += 1;
+        hunk.clear();
+        hunk.push(first);
+        while let Some(next) = blocks.next_if(|next| {
+            next.old.start <= hunk.last().map_or(0, |b: &Block| b.old.end) + 2 * CONTEXT
+        }) {
+            hunk.push(next);
         }
-        let start = blocks[i].old.start.saturating_sub(CONTEXT);
-        let end = (blocks[j].old.end + CONTEXT).min(line_count);
+        let start = hunk[0].old.start.saturating_sub(CONTEXT);
+        let end = (hunk[hunk.len() - 1].old.end + CONTEXT).min(line_count);
         body.clear();
         let (mut old_len, mut new_len) = (0, 0);
         let mut line = start;
-        for block in &blocks[i..=j] {
+        for block in &hunk {
             for l in line..block.old.start {
                 push_line(&mut body, ' ', line_of(source, l), style.color, "");
                 old_len += 1;
@@ -115,7 +120,6 @@ pub fn write(
         out.push('\n');
         out.push_str(&body);
         delta += new_len as isize - old_len as isize;
-        i = j + 1;
         if out.len() >= CHUNK {
             sink.write_all(out.as_bytes())?;
             out.clear();
@@ -159,52 +163,56 @@ fn push_line(out: &mut String, sign: char, line: &str, color: bool, code: &str) 
     }
 }
 
-/// Groups edits into runs of whole changed lines.
-fn blocks(source: &Source, edits: &[Edit]) -> Vec<Block> {
+/// Groups edits into runs of whole changed lines, in order, one run at a time.
+fn blocks<'a>(source: &'a Source, edits: &'a [Edit]) -> impl Iterator<Item = Block> + 'a {
     let text = &source.text;
     // Line range and the edits (as a range of indexes) of each block.
-    let mut blocks: Vec<(Range<usize>, Range<usize>)> = Vec::new();
-    for (index, e) in edits.iter().enumerate() {
-        let first = source.line_index(e.range.start);
-        let at_line_start = source.line_range(first).start == e.range.start;
-        let lines = if e.range.is_empty() && at_line_start && e.content.ends_with('\n') {
-            first..first
-        } else if e.range.is_empty() {
-            first..first + 1
-        } else {
-            first..source.line_index(e.range.end - 1) + 1
-        };
-        match blocks.last_mut() {
-            Some((range, members))
-                if lines.start <= range.end && !(range.start == range.end && lines.is_empty()) =>
-            {
-                range.end = range.end.max(lines.end);
-                members.end = index + 1;
+    let mut next = 0;
+    let runs = std::iter::from_fn(move || {
+        let mut run: Option<(Range<usize>, Range<usize>)> = None;
+        while let Some(e) = edits.get(next) {
+            let first = source.line_index(e.range.start);
+            let at_line_start = source.line_range(first).start == e.range.start;
+            let lines = if e.range.is_empty() && at_line_start && e.content.ends_with('\n') {
+                first..first
+            } else if e.range.is_empty() {
+                first..first + 1
+            } else {
+                first..source.line_index(e.range.end - 1) + 1
+            };
+            match &mut run {
+                None => run = Some((lines, next..next + 1)),
+                Some((range, members))
+                    if lines.start <= range.end
+                        && !(range.start == range.end && lines.is_empty()) =>
+                {
+                    range.end = range.end.max(lines.end);
+                    members.end = next + 1;
+                }
+                Some(_) => break,
             }
-            _ => blocks.push((lines, index..index + 1)),
+            next += 1;
         }
-    }
-    blocks
-        .into_iter()
-        .map(|(lines, members)| {
-            let from = if lines.start < source.line_count() {
-                source.line_range(lines.start).start
-            } else {
-                text.len()
-            };
-            let to = if lines.is_empty() {
-                from
-            } else {
-                source.line_range(lines.end - 1).end
-            };
-            trim(
-                source,
-                lines,
-                edit::apply_in(text, from..to, &edits[members]),
-            )
-        })
-        .filter(|b| !(b.old.is_empty() && b.new_text.is_empty()))
-        .collect()
+        run
+    });
+    runs.map(move |(lines, members)| {
+        let from = if lines.start < source.line_count() {
+            source.line_range(lines.start).start
+        } else {
+            text.len()
+        };
+        let to = if lines.is_empty() {
+            from
+        } else {
+            source.line_range(lines.end - 1).end
+        };
+        trim(
+            source,
+            lines,
+            edit::apply_in(text, from..to, &edits[members]),
+        )
+    })
+    .filter(|b| !(b.old.is_empty() && b.new_text.is_empty()))
 }
 
 /// Leaves out of a block the whole lines that come out unchanged at its start and end, so
