@@ -56,7 +56,8 @@ pub struct Mapping {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntryId {
     pub addresses: bool,
-    pub index: usize,
+    /// `u32`: a plan keeps one per change, and a large export has hundreds of thousands.
+    pub index: u32,
 }
 
 /// A value as the mapping compares it: an account ID exactly, an address without regard
@@ -160,14 +161,20 @@ impl Mapping {
         } else {
             &self.accounts
         };
-        Some((EntryId { addresses, index }, &table[index].new))
+        Some((
+            EntryId {
+                addresses,
+                index: index as u32,
+            },
+            &table[index].new,
+        ))
     }
 
     pub fn entry(&self, id: EntryId) -> &Pair {
         if id.addresses {
-            &self.addresses[id.index]
+            &self.addresses[id.index as usize]
         } else {
-            &self.accounts[id.index]
+            &self.accounts[id.index as usize]
         }
     }
 
@@ -175,11 +182,11 @@ impl Mapping {
         (0..self.accounts.len())
             .map(|index| EntryId {
                 addresses: false,
-                index,
+                index: index as u32,
             })
             .chain((0..self.addresses.len()).map(|index| EntryId {
                 addresses: true,
-                index,
+                index: index as u32,
             }))
     }
 

@@ -91,30 +91,13 @@ impl Source {
 
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
-            // Counted first, so the index is allocated once at its size; both passes look at
-            // 32 bytes at a time (the compiler turns each chunk's test into vector code).
+            // Counted first, so the index is allocated once at its size (both passes use
+            // memchr's vector search).
             let bytes = self.text.as_bytes();
-            let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+            let lines = memchr::memchr_iter(b'\n', bytes).count();
             let mut starts = Vec::with_capacity(lines + 1);
             starts.push(0);
-            let mut chunks = bytes.chunks_exact(32);
-            for (c, chunk) in (&mut chunks).enumerate() {
-                let chunk: &[u8; 32] = chunk.try_into().expect("32 bytes");
-                let mut mask = 0u32;
-                for (i, &b) in chunk.iter().enumerate() {
-                    mask |= u32::from(b == b'\n') << i;
-                }
-                while mask != 0 {
-                    starts.push((c * 32 + mask.trailing_zeros() as usize + 1) as u32);
-                    mask &= mask - 1;
-                }
-            }
-            let tail = bytes.len() - chunks.remainder().len();
-            for (i, &b) in chunks.remainder().iter().enumerate() {
-                if b == b'\n' {
-                    starts.push((tail + i + 1) as u32);
-                }
-            }
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|at| (at + 1) as u32));
             starts
         })
     }

@@ -73,7 +73,7 @@ pub fn render(
     for (input, plan) in inputs.iter().zip(plans) {
         let mut counts = Counts::default();
         for change in &plan.changes {
-            let reference = &input.located.references[change.reference];
+            let reference = &input.located.references[change.reference as usize];
             let group = input.located.group(reference);
             counts.add(group, change.action);
             total.add(group, change.action);

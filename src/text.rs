@@ -2,14 +2,14 @@
 //!
 //! A large export spells the same few dozen keys and the same few hundred account IDs
 //! millions of times. A [`Text`] is 16 bytes: a string of up to 7 bytes (`id`, `type`,
-//! `is`) is stored inline, and a longer one is shared, one allocation per distinct string
-//! in a file (the loaders hand them out through an [`Interner`]). A `CompactString` is 24
-//! bytes, and gave each long value its own allocation.
+//! `is`) is stored inline, and a longer one is shared (the loaders hand them out through an
+//! [`Interner`]). A `CompactString` is 24 bytes, and gave each long value its own
+//! allocation.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::fast_hash::FastMap;
+type FastBuild = std::hash::BuildHasherDefault<crate::fast_hash::FastHasher>;
 
 #[derive(Clone)]
 pub struct Text(Repr);
@@ -33,6 +33,15 @@ impl Inline {
 }
 
 impl Text {
+    /// The bytes, without the UTF-8 check `as_str` makes on an inline text: comparing and
+    /// hashing (every key a selector looks up) need only these.
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline(i) => &i.bytes[..usize::from(i.len)],
+            Repr::Shared(s) => s.as_bytes(),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // Only ever filled from a `&str` cut at its own length, so it is valid UTF-8.
@@ -58,23 +67,51 @@ impl Text {
     }
 }
 
-/// Hands out one shared [`Text`] per distinct long string.
+/// Shares the long strings a file repeats.
+///
+/// A cache, not a table of every string: each string has one slot (by its hash), and a
+/// string seen again while it holds its slot is shared. The strings a file repeats (keys,
+/// account IDs, addresses) stay in their slots; the ones it spells once (descriptions,
+/// timestamps) pass through. A table of every distinct string cost a seventh of the time
+/// of loading a large export, growing and missing the cache.
 #[derive(Debug, Default)]
 pub struct Interner {
-    shared: FastMap<Arc<str>, ()>,
+    slots: Vec<Option<Arc<str>>>,
 }
 
 impl Interner {
+    const MIN_SLOTS: usize = 16;
+    const MAX_SLOTS: usize = 1 << 14;
+
+    /// An interner sized for a text of `len` bytes: a token parsed on its own gets a few
+    /// slots, a large export 16,384 (256 KiB).
+    pub fn for_len(len: usize) -> Interner {
+        let slots = (len / 256)
+            .clamp(Self::MIN_SLOTS, Self::MAX_SLOTS)
+            .next_power_of_two();
+        Interner {
+            slots: vec![None; slots],
+        }
+    }
+
     pub fn text(&mut self, s: &str) -> Text {
         if let Some(text) = Text::inline(s) {
             return text;
         }
-        if let Some((shared, ())) = self.shared.get_key_value(s) {
-            return Text(Repr::Shared(shared.clone()));
+        if self.slots.is_empty() {
+            self.slots = vec![None; Self::MIN_SLOTS];
         }
-        let shared: Arc<str> = s.into();
-        self.shared.insert(shared.clone(), ());
-        Text(Repr::Shared(shared))
+        let hash = std::hash::BuildHasher::hash_one(&FastBuild::default(), s);
+        let mask = self.slots.len() - 1;
+        let slot = &mut self.slots[hash as usize & mask];
+        match slot {
+            Some(shared) if **shared == *s => Text(Repr::Shared(shared.clone())),
+            _ => {
+                let shared: Arc<str> = s.into();
+                *slot = Some(shared.clone());
+                Text(Repr::Shared(shared))
+            }
+        }
     }
 }
 
@@ -118,7 +155,7 @@ impl From<String> for Text {
 
 impl PartialEq for Text {
     fn eq(&self, other: &Text) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -126,7 +163,9 @@ impl Eq for Text {}
 
 impl std::hash::Hash for Text {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        // As `str` hashes itself, so a `&str` finds its `Text` in a map (`Borrow<str>`).
+        state.write(self.as_bytes());
+        state.write_u8(0xff);
     }
 }
 
@@ -138,37 +177,38 @@ impl PartialOrd for Text {
 
 impl Ord for Text {
     fn cmp(&self, other: &Text) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
+        // Byte order is UTF-8's code point order, as for `str`.
+        self.as_bytes().cmp(other.as_bytes())
     }
 }
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<Text> for str {
     fn eq(&self, other: &Text) -> bool {
-        self == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<Text> for String {
     fn eq(&self, other: &Text) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -214,14 +254,54 @@ mod tests {
     }
 
     #[test]
-    fn an_interner_shares_each_long_string_once() {
-        let mut interner = Interner::default();
-        let a = interner.text("cd613e30-d8f1-4adf-91b7-584a2265b1f5");
-        let b = interner.text("cd613e30-d8f1-4adf-91b7-584a2265b1f5");
-        let (Repr::Shared(a), Repr::Shared(b)) = (&a.0, &b.0) else {
-            panic!("long strings are shared");
+    fn a_text_hashes_and_orders_as_its_str() {
+        use std::hash::BuildHasher;
+        let build = std::collections::hash_map::RandomState::new();
+        for s in ["", "id", "12345678", "ééé€"] {
+            assert_eq!(build.hash_one(Text::from(s)), build.hash_one(s));
+        }
+        let mut texts: Vec<Text> = ["b", "é", "a longer one", "a"].map(Text::from).to_vec();
+        texts.sort();
+        assert_eq!(texts, ["a", "a longer one", "b", "é"]);
+    }
+
+    fn shared(text: &Text) -> &Arc<str> {
+        match &text.0 {
+            Repr::Shared(shared) => shared,
+            Repr::Inline(_) => panic!("a long string is shared"),
+        }
+    }
+
+    #[test]
+    fn an_interner_shares_a_repeated_long_string() {
+        let mut interner = Interner::for_len(1 << 20);
+        let id = "cd613e30-d8f1-4adf-91b7-584a2265b1f5";
+        let a = interner.text(id);
+        // Other strings in between, as in a file.
+        for i in 0..100 {
+            interner.text(&format!("description number {i}"));
+        }
+        let b = interner.text(id);
+        assert!(Arc::ptr_eq(shared(&a), shared(&b)));
+        assert_eq!(b.as_str(), id);
+    }
+
+    #[test]
+    fn strings_that_share_a_slot_stay_themselves() {
+        // Two slots: most of these strings collide, and each must still read back as
+        // itself.
+        let mut interner = Interner {
+            slots: vec![None; 2],
         };
-        assert!(Arc::ptr_eq(a, b));
-        assert_eq!(interner.shared.len(), 1);
+        let words: Vec<String> = (0..50).map(|i| format!("a long string {i}")).collect();
+        for _ in 0..3 {
+            for w in &words {
+                assert_eq!(interner.text(w).as_str(), w);
+            }
+        }
+        assert_eq!(
+            Interner::default().text("not yet sized").as_str(),
+            "not yet sized"
+        );
     }
 }

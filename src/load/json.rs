@@ -86,7 +86,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             items: Vec::new(),
             entries: Vec::new(),
-            texts: Interner::default(),
+            texts: Interner::for_len(source.text.len()),
             split: None,
         }
     }

@@ -29,7 +29,7 @@ pub fn parse(source: &Source) -> Result<Vec<Node>, Error> {
         anchors: HashMap::new(),
         alias_nodes: 0,
         docs: Vec::new(),
-        texts: Interner::default(),
+        texts: Interner::for_len(source.text.len()),
     };
     for event in Parser::new_from_str_with_options(&source.text, options) {
         let (event, span) = event.map_err(|e| {

@@ -50,8 +50,8 @@ pub enum Action {
 
 #[derive(Clone, Debug)]
 pub struct Change {
-    /// Index into `Located::references`.
-    pub reference: usize,
+    /// Index into `Located::references` (`u32`: a plan holds hundreds of thousands).
+    pub reference: u32,
     pub entry: EntryId,
     pub action: Action,
 }
@@ -159,7 +159,7 @@ impl<'a> Planner<'a> {
 
     fn change(&mut self, reference: usize, entry: EntryId, action: Action) {
         self.changes.push(Change {
-            reference,
+            reference: reference as u32,
             entry,
             action,
         });
@@ -176,7 +176,12 @@ impl<'a> Planner<'a> {
         })?;
         let mut changes = self.changes;
         // Keys looked up once, not at every comparison (each is a read far into memory).
-        changes.sort_by_cached_key(|c| (self.located.references[c.reference].site, c.reference));
+        changes.sort_by_cached_key(|c| {
+            (
+                self.located.references[c.reference as usize].site,
+                c.reference,
+            )
+        });
         if !edits.is_empty() {
             verify::verify(self.file, &edits, &self.expected)
                 .map_err(|(at, why)| internal(source, at, why))?;
