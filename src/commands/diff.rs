@@ -53,7 +53,7 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
 }
 
 pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
-    let planned = plan(&args.selection)?;
+    let mut planned = plan(&args.selection)?;
     if let Some(path) = &args.save_plan {
         let saved = SavedPlan::new(
             args.selection.mode,
@@ -70,6 +70,12 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
                 io_reason(&e)
             ))
         })?;
+    }
+    // From here on only the texts, edits and references are needed. The trees are freed
+    // first, so that the patch's line index takes their memory instead of adding to the
+    // peak (on a large export the tree is twice the size of its text).
+    for input in &mut planned.inputs {
+        input.file.docs = Vec::new();
     }
     let style = patch::Style {
         color: stdout_color(color),
