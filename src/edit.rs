@@ -3,14 +3,18 @@
 
 use std::ops::Range;
 
+use crate::text::Text;
+
+/// The content is a [`Text`]: a plan writes the same few new values thousands of times,
+/// and each edit then shares its content instead of owning a copy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edit {
     pub range: Range<usize>,
-    pub content: String,
+    pub content: Text,
 }
 
 impl Edit {
-    pub fn replace(range: Range<usize>, content: impl Into<String>) -> Edit {
+    pub fn replace(range: Range<usize>, content: impl Into<Text>) -> Edit {
         Edit {
             range,
             content: content.into(),
@@ -21,7 +25,7 @@ impl Edit {
         Edit::replace(range, "")
     }
 
-    pub fn insert(at: usize, content: impl Into<String>) -> Edit {
+    pub fn insert(at: usize, content: impl Into<Text>) -> Edit {
         Edit::replace(at..at, content)
     }
 }

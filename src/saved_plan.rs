@@ -119,7 +119,7 @@ impl SavedPlan {
                         .map(|e| PlannedEdit {
                             start: e.range.start,
                             end: e.range.end,
-                            content: e.content.clone(),
+                            content: e.content.to_string(),
                         })
                         .collect(),
                 })

@@ -18,9 +18,10 @@ use crate::edit::{self, Edit};
 use crate::load::File;
 use crate::locate::{Located, Reference};
 use crate::mapping::{EntryId, Mapping};
-use crate::node::{Node, Span};
+use crate::node::{Node, Span, Style};
 use crate::profile::Kind;
 use crate::source::Source;
+use crate::text::Interner;
 use crate::verify::{self, Expected};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -87,6 +88,7 @@ pub fn plan(
         changes: Vec::new(),
         expected: Expected::default(),
         done: vec![false; located.references.len()],
+        texts: Interner::for_len(file.source.text.len()),
     };
     holders::plan(&mut planner, mode);
     match mode {
@@ -106,6 +108,8 @@ struct Planner<'a> {
     expected: Expected,
     /// References already dealt with (inside a setting copied or dropped as a whole).
     done: Vec<bool>,
+    /// Edit contents, shared: the same new value is written in the same style many times.
+    texts: Interner,
 }
 
 impl<'a> Planner<'a> {
@@ -155,6 +159,14 @@ impl<'a> Planner<'a> {
                 list(self, index, members);
             }
         }
+    }
+
+    /// Plans a string rewritten in place: the edit, and the value the edited text must
+    /// read as.
+    fn rewrite(&mut self, span: Span, style: Style, new: &str) {
+        let content = self.texts.text(&crate::scalar::write(new, style));
+        self.edits.push(Edit::replace(span.range(), content));
+        self.expected.string(span, new);
     }
 
     fn change(&mut self, reference: usize, entry: EntryId, action: Action) {

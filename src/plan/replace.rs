@@ -12,7 +12,6 @@ use crate::layout::{Container, anchor_before, removal_edits};
 use crate::mapping::comparable;
 use crate::node::Node;
 use crate::profile::Kind;
-use crate::scalar;
 
 pub(super) fn plan(p: &mut Planner) {
     p.each_reference(
@@ -23,11 +22,7 @@ pub(super) fn plan(p: &mut Planner) {
                 (_, Some(_)) => return true,
                 (_, None) => {
                     if let Some((entry, new)) = p.target(reference) {
-                        p.edits.push(Edit::replace(
-                            reference.span.range(),
-                            scalar::write(new, reference.style),
-                        ));
-                        p.expected.string(reference.span, new);
+                        p.rewrite(reference.span, reference.style, new);
                         p.change(index, entry, Action::Rewritten);
                     }
                 }
@@ -106,11 +101,7 @@ fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
         let anchored = anchor_before(&p.source().text, reference.span.start as usize)
             < reference.span.start as usize;
         let action = if present.insert(comparable(kind, new)) || anchored {
-            p.edits.push(Edit::replace(
-                reference.span.range(),
-                scalar::write(new, reference.style),
-            ));
-            p.expected.string(reference.span, new);
+            p.rewrite(reference.span, reference.style, new);
             Action::Rewritten
         } else {
             p.expected.removed.insert(reference.span);
