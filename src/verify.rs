@@ -16,17 +16,15 @@ use crate::fast_hash::{FastMap, FastSet};
 
 use crate::edit::{self, Edit};
 use crate::load::{File, Format, parse_text};
-use crate::node::{Node, Span, Style, Value};
+use crate::node::{Node, Span, Value};
 use crate::source::Source;
-use crate::text::Interner;
+use crate::text::{Interner, Text};
 
 /// What the plan expects the edited file to hold, keyed by the old value's span.
 #[derive(Debug, Default)]
 pub struct Expected {
-    /// Values replaced in place (a new string; in add mode, a list of the old and new),
-    /// and whether copies reached through aliases change too (they do when the anchor's
-    /// value is rewritten; not when the anchor moves inside the new list).
-    pub values: FastMap<Span, (Node, bool)>,
+    /// Values replaced in place (a new string; in add mode, a list of the old and new).
+    values: FastMap<Span, Want>,
     /// List items that are gone.
     pub removed: FastSet<Span>,
     /// Values inserted into a list right after the item with this span.
@@ -36,12 +34,48 @@ pub struct Expected {
 }
 
 impl Expected {
+    /// The string at `span` becomes `value` (and so do its copies reached through aliases).
     pub fn string(&mut self, span: Span, value: &str) {
-        let node = Node::new(
-            Span::default(),
-            Value::Str(self.texts.text(value), Style::Json),
-        );
-        self.values.insert(span, (node, true));
+        self.values.insert(span, Want::Str(self.texts.text(value)));
+    }
+
+    /// The value at `span` becomes `node`; `aliases_follow` says whether its copies reached
+    /// through aliases change too (they do when the anchor's value is rewritten; not when
+    /// the anchor moves inside a new list).
+    pub fn value(&mut self, span: Span, node: Node, aliases_follow: bool) {
+        self.values
+            .insert(span, Want::Node(Box::new(node), aliases_follow));
+    }
+}
+
+/// A value the edited file must hold where the old one stood. A plan rewrites thousands of
+/// strings, kept as just the string; anything else (add mode's `[old, new]`) is boxed.
+#[derive(Debug)]
+enum Want {
+    Str(Text),
+    Node(Box<Node>, bool),
+}
+
+impl Want {
+    fn aliases_follow(&self) -> bool {
+        match self {
+            Want::Str(_) => true,
+            Want::Node(_, follow) => *follow,
+        }
+    }
+
+    fn matches(&self, node: &Node) -> bool {
+        match self {
+            Want::Str(s) => node.str() == Some(s.as_str()),
+            Want::Node(want, _) => **want == *node,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Want::Str(s) => format!("the string {s:?}"),
+            Want::Node(node, _) => describe(node),
+        }
     }
 }
 
@@ -77,11 +111,7 @@ fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
     let mut token = Source::from_text("token", "");
     edits.iter().all(|edit| {
         let span = Span::new(edit.range.start, edit.range.end);
-        let Some((want, _)) = expected
-            .values
-            .get(&span)
-            .filter(|(want, _)| want.str().is_some())
-        else {
+        let Some(want @ Want::Str(_)) = expected.values.get(&span) else {
             return false;
         };
         if !stands_alone(format, &edit.content) {
@@ -90,7 +120,7 @@ fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
         token.set_text(&edit.content);
         parse_text(&token, format).is_ok_and(|docs| {
             matches!(&docs[..], [node] if node.span == Span::new(0, edit.content.len())
-                && node == want)
+                && want.matches(node))
         })
     })
 }
@@ -134,15 +164,15 @@ fn compare(old: &File, source: &Source, expected: &Expected) -> Result<(), (usiz
 
 fn same(old: &Node, new: &Node, expected: &Expected) -> Result<(), (usize, String)> {
     let at = old.span.start as usize;
-    if let Some((value, aliases_follow)) = expected.values.get(&old.span)
-        && (old.alias().is_none() || *aliases_follow)
+    if let Some(want) = expected.values.get(&old.span)
+        && (old.alias().is_none() || want.aliases_follow())
     {
-        return if value == new {
+        return if want.matches(new) {
             Ok(())
         } else {
             Err((
                 at,
-                format!("expected {}, found {}", describe(value), describe(new)),
+                format!("expected {}, found {}", want.describe(), describe(new)),
             ))
         };
     }

@@ -103,5 +103,5 @@ fn single_to_list(p: &mut Planner, index: usize, new: &str) {
             true,
         ),
     );
-    p.expected.values.insert(reference.span, (both, false));
+    p.expected.value(reference.span, both, false);
 }

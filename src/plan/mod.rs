@@ -145,19 +145,24 @@ impl<'a> Planner<'a> {
         mut each: impl FnMut(&mut Self, usize) -> bool,
         mut list: impl FnMut(&mut Self, usize, &[usize]),
     ) {
-        let mut in_lists: Vec<Vec<usize>> = vec![Vec::new(); self.located.lists.len()];
+        // (list, reference) pairs, grouped by list below: one flat vector rather than a
+        // vector per list, which on a large export is a hundred thousand small allocations.
+        let mut in_lists: Vec<(u32, u32)> = Vec::new();
         for index in 0..self.located.references.len() {
             if !self.done[index]
                 && each(self, index)
                 && let Some((list, _)) = self.reference(index).list()
             {
-                in_lists[list].push(index);
+                in_lists.push((list as u32, index as u32));
             }
         }
-        for (index, members) in in_lists.iter().enumerate() {
-            if !members.is_empty() {
-                list(self, index, members);
-            }
+        // Stable: each list's members stay in reference order.
+        in_lists.sort_by_key(|&(list, _)| list);
+        let mut members = Vec::new();
+        for group in in_lists.chunk_by(|a, b| a.0 == b.0) {
+            members.clear();
+            members.extend(group.iter().map(|&(_, index)| index as usize));
+            list(self, group[0].0 as usize, &members);
         }
     }
 
