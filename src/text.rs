@@ -81,12 +81,18 @@ pub struct Interner {
 
 impl Interner {
     const MIN_SLOTS: usize = 16;
-    const MAX_SLOTS: usize = 1 << 14;
+    const MAX_SLOTS: usize = 1 << 18;
 
-    /// An interner sized for a text of `len` bytes: a token parsed on its own gets a few
-    /// slots, a large export 16,384 (256 KiB).
+    /// An interner for a text of `len` bytes: a token parsed on its own gets a few slots,
+    /// a large export up to 262,144 (4 MiB), so that its thousands of account IDs keep
+    /// their slots among the strings it spells once.
     pub fn for_len(len: usize) -> Interner {
-        let slots = (len / 256)
+        Interner::with_slots(len / 64)
+    }
+
+    /// An interner with about `slots` slots (a power of two, 16 to 262,144).
+    pub fn with_slots(slots: usize) -> Interner {
+        let slots = slots
             .clamp(Self::MIN_SLOTS, Self::MAX_SLOTS)
             .next_power_of_two();
         Interner {

@@ -18,7 +18,7 @@ use crate::edit::{self, Edit};
 use crate::load::{File, Format, parse_text};
 use crate::node::{Node, Span, Value};
 use crate::source::Source;
-use crate::text::{Interner, Text};
+use crate::text::Text;
 
 /// What the plan expects the edited file to hold, keyed by the old value's span.
 #[derive(Debug, Default)]
@@ -29,14 +29,12 @@ pub struct Expected {
     pub removed: FastSet<Span>,
     /// Values inserted into a list right after the item with this span.
     pub inserted: FastMap<Span, Vec<Node>>,
-    /// The new values are a mapping's few, each written thousands of times: shared.
-    texts: Interner,
 }
 
 impl Expected {
     /// The string at `span` becomes `value` (and so do its copies reached through aliases).
-    pub fn string(&mut self, span: Span, value: &str) {
-        self.values.insert(span, Want::Str(self.texts.text(value)));
+    pub fn string(&mut self, span: Span, value: impl Into<Text>) {
+        self.values.insert(span, Want::Str(value.into()));
     }
 
     /// The value at `span` becomes `node`; `aliases_follow` says whether its copies reached

@@ -88,7 +88,8 @@ pub fn plan(
         changes: Vec::new(),
         expected: Expected::default(),
         done: vec![false; located.references.len()],
-        texts: Interner::for_len(file.source.text.len()),
+        // Room for each new value, written and as is, in a style or two.
+        texts: Interner::with_slots(4 * (mapping.accounts.len() + mapping.addresses.len())),
     };
     holders::plan(&mut planner, mode);
     match mode {
@@ -108,7 +109,7 @@ struct Planner<'a> {
     expected: Expected,
     /// References already dealt with (inside a setting copied or dropped as a whole).
     done: Vec<bool>,
-    /// Edit contents, shared: the same new value is written in the same style many times.
+    /// New values and edit contents, shared: each is written many times.
     texts: Interner,
 }
 
@@ -171,7 +172,7 @@ impl<'a> Planner<'a> {
     fn rewrite(&mut self, span: Span, style: Style, new: &str) {
         let content = self.texts.text(&crate::scalar::write(new, style));
         self.edits.push(Edit::replace(span.range(), content));
-        self.expected.string(span, new);
+        self.expected.string(span, self.texts.text(new));
     }
 
     fn change(&mut self, reference: usize, entry: EntryId, action: Action) {

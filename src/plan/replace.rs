@@ -48,7 +48,7 @@ fn address_in_text(p: &mut Planner, index: usize) {
         p.change(index, entry, Action::Rewritten);
     }
     let value = address::replace(&reference.value, p.mapping);
-    p.expected.string(reference.span, &value);
+    p.expected.string(reference.span, value);
 }
 
 /// The mapped members of one list: rewritten, or dropped where the target is already there.
