@@ -13,14 +13,16 @@ use crate::load::File;
 use crate::node::{Node, Span, Style, Value};
 use crate::path::Path;
 use crate::profile::{AddRule, Kind, Profile};
+use crate::select::Selection;
 use jsonpath_rust::parser::model::JpQuery;
 
 /// Its indexes are stored as `u32` (read them through the methods): an export holds
-/// hundreds of thousands of references, and this keeps each one at 80 bytes.
+/// hundreds of thousands of references, and this keeps each one at 72 bytes.
 #[derive(Clone, Debug)]
 pub struct Reference {
     doc: u32,
-    pub path: Path,
+    /// Where its path stands in `Located::positions` (read it with `Located::path`).
+    path: (u32, u32),
     pub kind: Kind,
     /// Shared by every reference to the same account or address (a large export names
     /// each one thousands of times).
@@ -92,6 +94,9 @@ pub struct Declaration {
 #[derive(Debug, Default)]
 pub struct Located {
     pub references: Vec<Reference>,
+    /// The positions of every reference's path, one after the other: a vector each would
+    /// be hundreds of thousands of allocations on a large export.
+    positions: Vec<u32>,
     pub lists: Vec<List>,
     pub holders: Vec<Holder>,
     pub declarations: Vec<Declaration>,
@@ -116,9 +121,15 @@ impl Located {
             .filter_map(move |depth| index?.get(&path[..depth]).copied())
     }
 
+    /// Where a reference stands in its document (see [`Path`]).
+    pub fn path(&self, reference: &Reference) -> &[u32] {
+        let (start, len) = reference.path;
+        &self.positions[start as usize..(start + len) as usize]
+    }
+
     /// Where a list stands in its document.
     pub fn list_path(&self, list: &List) -> Option<&[u32]> {
-        let (_, parent) = self.references.get(list.member)?.path.split_last()?;
+        let (_, parent) = self.path(self.references.get(list.member)?).split_last()?;
         Some(parent)
     }
 
@@ -165,20 +176,27 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         // Room for every holder and reference at once: growing the vectors as they fill
         // would copy them over and over on a large export.
         let (holders, rest) = results.split_at(profile.holders.len().min(results.len()));
-        located.holders.reserve(holders.iter().map(Vec::len).sum());
-        located.references.reserve(
-            rest.iter()
-                .take(profile.references.len())
-                .flatten()
-                .map(|(_, node)| node.items().map_or(1, <[Node]>::len))
-                .sum(),
-        );
+        located
+            .holders
+            .reserve(holders.iter().map(Selection::len).sum());
+        let (count, steps) = rest
+            .iter()
+            .take(profile.references.len())
+            .flat_map(Selection::iter)
+            .map(|(path, node)| {
+                let items = node.items().map_or(1, <[Node]>::len);
+                (items, items * (path.len() + 1))
+            })
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+        located.references.reserve(count);
+        located.positions.reserve(steps);
         let mut results = results.into_iter();
         for holder in &profile.holders {
             let group: Arc<str> = holder.name.as_str().into();
             let identity: Arc<[String]> = holder.identity.as_slice().into();
             let copy_without: Arc<[String]> = holder.copy_without.as_slice().into();
-            for (path, node) in results.next().unwrap_or_default() {
+            for (path, node) in results.next().unwrap_or_default().iter() {
+                let path = Path::from(path);
                 if located.holder_index.len() <= doc_index {
                     located
                         .holder_index
@@ -197,21 +215,22 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             }
         }
         for (selector_index, selector) in profile.references.iter().enumerate() {
-            for (path, node) in results.next().unwrap_or_default() {
+            let selection = results.next().unwrap_or_default();
+            for (selected_path, node) in selection.iter() {
                 // A list holds one reference per item; the list itself is their parent.
-                let (elements, parent): (Vec<(Path, &Node)>, _) = match node.value() {
+                let (elements, parent) = match node.value() {
                     Value::Null => continue,
-                    Value::List(items, _) => (
-                        items
-                            .iter()
-                            .enumerate()
-                            .map(|(i, item)| (path.child(i), item))
-                            .collect(),
-                        Some(node),
-                    ),
-                    _ => (vec![(path, node)], None),
+                    Value::List(items, _) => (&**items, Some(node)),
+                    _ => (std::slice::from_ref(node), None),
                 };
-                for (path, node) in elements {
+                for (i, node) in elements.iter().enumerate() {
+                    // The reference's path, kept with all the others in `positions`.
+                    let start = located.positions.len();
+                    located.positions.extend_from_slice(selected_path);
+                    if parent.is_some() {
+                        located.positions.push(i as u32);
+                    }
+                    let path = &located.positions[start..];
                     let Some(value) = node.str() else {
                         errors.push(diag(
                             node.site(),
@@ -219,7 +238,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                                 "{} at {} holds {} references, so it must be a string, not {} \
                                  (profile selector {})",
                                 node_word(node),
-                                doc.path_text(&path),
+                                doc.path_text(path),
                                 selector.kind.as_str(),
                                 node.type_name(),
                                 selector.path,
@@ -233,7 +252,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                             format!(
                                 "the reference at {} is a block scalar (| or >), which cutover \
                                  does not rewrite; write it as a quoted or plain string",
-                                doc.path_text(&path)
+                                doc.path_text(path)
                             ),
                         ));
                         continue;
@@ -241,11 +260,12 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                     let list = parent_list(
                         (doc, doc_index),
                         parent,
-                        &path,
+                        path,
                         &mut lists,
                         &mut located.lists,
                     );
-                    let holder = located.holder_around(doc_index, &path);
+                    let holder = located.holder_around(doc_index, path);
+                    let path = (start as u32, (located.positions.len() - start) as u32);
                     // (Every count fits in `u32`: files over 4 GiB are refused.)
                     located.references.push(Reference {
                         doc: doc_index as u32,
@@ -264,7 +284,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             }
         }
         for (_, kind) in &profile.declarations {
-            for (_, node) in results.next().unwrap_or_default() {
+            for (_, node) in results.next().unwrap_or_default().iter() {
                 if let Some(value) = node.str() {
                     located.declarations.push(Declaration {
                         kind: *kind,
@@ -432,7 +452,7 @@ accounts:
         let found: Vec<(String, &str, &str)> = located
             .references
             .iter()
-            .map(|r| (doc.path_text(&r.path), &*r.value, located.group(r)))
+            .map(|r| (doc.path_text(located.path(r)), &*r.value, located.group(r)))
             .collect();
         assert_eq!(
             found,
@@ -478,7 +498,7 @@ accounts:
             "rules[0].conditions.items[1].items[0].value"
         );
         assert_eq!(located.references[1].list(), Some((0, 1)));
-        assert_eq!(std::mem::size_of::<Reference>(), 80);
+        assert_eq!(std::mem::size_of::<Reference>(), 72);
     }
 
     #[test]

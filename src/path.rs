@@ -14,26 +14,24 @@ pub struct Path(Box<[u32]>);
 impl Path {
     /// The positions of a borrowed path, as the selectors and `Node::walk` give it.
     pub fn of(steps: &[StepRef]) -> Path {
-        Path(
-            steps
-                .iter()
-                .map(|s| match *s {
-                    StepRef::Key(_, i) | StepRef::Index(i) => i as u32,
-                })
-                .collect(),
-        )
-    }
-
-    /// This path with one more step.
-    pub fn child(&self, position: usize) -> Path {
-        let mut steps = Vec::with_capacity(self.0.len() + 1);
-        steps.extend_from_slice(&self.0);
-        steps.push(position as u32);
-        Path(steps.into())
+        Path(positions(steps).collect())
     }
 
     pub fn positions(&self) -> &[u32] {
         &self.0
+    }
+}
+
+/// The positions of a borrowed path's steps.
+pub fn positions<'s>(steps: &'s [StepRef]) -> impl Iterator<Item = u32> + 's {
+    steps.iter().map(|s| match *s {
+        StepRef::Key(_, i) | StepRef::Index(i) => i as u32,
+    })
+}
+
+impl From<&[u32]> for Path {
+    fn from(positions: &[u32]) -> Path {
+        Path(positions.into())
     }
 }
 
@@ -133,7 +131,6 @@ mod tests {
         assert_eq!(doc.path_text(&path), "rules[1].id");
         assert_eq!(doc.at_positions(&path).and_then(Node::str), Some("r2"));
         assert_eq!(doc.path_text(&[]), "$");
-        assert_eq!(path.child(4).positions(), &[1, 1, 0, 4]);
         // A path that leaves the tree names as much of it as there is.
         assert_eq!(doc.path_text(&[1, 7]), "rules");
         assert!(doc.at_positions(&[1, 7]).is_none());

@@ -20,15 +20,56 @@ use jsonpath_rust::parser::model::{
 use regex::Regex;
 
 use crate::node::{Entry, Node, StepRef, Value};
-use crate::path::Path;
 
 /// Every node the query selects, in RFC 9535 nodelist order, each with its path.
-pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Vec<(Path, &'a Node)> {
-    let mut found = Vec::new();
-    select_each(query, root, &mut |path, node| {
-        found.push((Path::of(path), node))
-    });
-    found
+pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Selection<'a> {
+    let mut selection = Selection::default();
+    select_each(query, root, &mut |path, node| selection.push(path, node));
+    selection
+}
+
+/// The nodes a query selected and their paths, the paths' positions (see [`Path`]) kept in
+/// one vector: a selector over a large export finds hundreds of thousands of nodes, and a
+/// vector each would be as many allocations.
+#[derive(Debug)]
+pub struct Selection<'a> {
+    positions: Vec<u32>,
+    /// Each node, and where its path stands in `positions`.
+    found: Vec<(u32, u32, &'a Node)>,
+}
+
+impl Default for Selection<'_> {
+    fn default() -> Self {
+        Selection {
+            positions: Vec::new(),
+            found: Vec::new(),
+        }
+    }
+}
+
+impl<'a> Selection<'a> {
+    fn push(&mut self, path: &[StepRef], node: &'a Node) {
+        let start = self.positions.len() as u32;
+        self.positions.extend(crate::path::positions(path));
+        let len = self.positions.len() as u32 - start;
+        self.found.push((start, len, node));
+    }
+
+    pub fn len(&self) -> usize {
+        self.found.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    /// Each node with its path (as positions).
+    pub fn iter(&self) -> impl Iterator<Item = (&[u32], &'a Node)> + '_ {
+        self.found.iter().map(|&(start, len, node)| {
+            let start = start as usize;
+            (&self.positions[start..start + len as usize], node)
+        })
+    }
 }
 
 /// Calls `visit` with every node the query selects, in RFC 9535 nodelist order, and its
@@ -938,9 +979,9 @@ mod tests {
         let query = parse_json_path("$..*").unwrap();
         let found = select(&query, &root);
         assert_eq!(found.len(), 8);
-        for (path, node) in found {
-            assert!(std::ptr::eq(root.at_positions(&path).unwrap(), node));
-            assert!(std::ptr::eq(root.at(&root.steps(&path)).unwrap(), node));
+        for (path, node) in found.iter() {
+            assert!(std::ptr::eq(root.at_positions(path).unwrap(), node));
+            assert!(std::ptr::eq(root.at(&root.steps(path)).unwrap(), node));
         }
     }
 
@@ -1212,8 +1253,8 @@ mod tests {
             for text in QUERIES {
                 let query = parse_json_path(text).unwrap();
                 let mut ours: Vec<(String, Span)> = select(&query, &root)
-                    .into_iter()
-                    .map(|(path, node)| (normalized(&root.steps(&path)), node.span))
+                    .iter()
+                    .map(|(path, node)| (normalized(&root.steps(path)), node.span))
                     .collect();
                 let mut theirs = oracle(&query, &root);
                 if text.contains(',') {

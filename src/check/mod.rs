@@ -167,7 +167,7 @@ fn file_findings(
         let owner = || {
             holder().unwrap_or_else(|| {
                 let doc = &input.file.docs[reference.doc()];
-                format!("the setting at {}", doc.path_text(&reference.path))
+                format!("the setting at {}", doc.path_text(located.path(reference)))
             })
         };
         // (value, replacement, where): an address inside text is pointed at itself.

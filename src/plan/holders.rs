@@ -37,7 +37,10 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
             if reference.holder().is_none() {
                 continue;
             }
-            for h in p.located.holders_around(reference.doc(), &reference.path) {
+            for h in p
+                .located
+                .holders_around(reference.doc(), p.located.path(reference))
+            {
                 if holders.contains(&h) {
                     inside.entry(h).or_default().push(r);
                 }
@@ -148,7 +151,7 @@ fn expected_copy(p: &Planner, holder: &Holder, item: &Node, inside: &[usize]) ->
             },
         };
         // By name: the copy has lost its `copy_without` fields, so positions would shift.
-        let steps = item.steps(&reference.path[holder.path.len()..]);
+        let steps = item.steps(&p.located.path(reference)[holder.path.len()..]);
         if let Some(node) = at_mut(&mut copy, &steps) {
             *node = Node::from(new.as_str());
         }
