@@ -31,20 +31,11 @@ pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Selection<'a> {
 /// The nodes a query selected and their paths, the paths' positions (see [`Path`]) kept in
 /// one vector: a selector over a large export finds hundreds of thousands of nodes, and a
 /// vector each would be as many allocations.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Selection<'a> {
     positions: Vec<u32>,
     /// Each node, and where its path stands in `positions`.
     found: Vec<(u32, u32, &'a Node)>,
-}
-
-impl Default for Selection<'_> {
-    fn default() -> Self {
-        Selection {
-            positions: Vec::new(),
-            found: Vec::new(),
-        }
-    }
 }
 
 impl<'a> Selection<'a> {
