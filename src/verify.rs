@@ -23,8 +23,11 @@ use crate::text::Text;
 /// What the plan expects the edited file to hold, keyed by the old value's span.
 #[derive(Debug, Default)]
 pub struct Expected {
-    /// Values replaced in place (a new string; in add mode, a list of the old and new).
-    values: FastMap<Span, Want>,
+    /// Values replaced in place (a new string; in add mode, a list of the old and new), by
+    /// the old value's span: in the order planned, then sorted by `seal`. A vector rather
+    /// than a hash map: a plan holds one per rewritten value, and it is at its largest
+    /// when the whole run is.
+    values: Vec<(Span, Want)>,
     /// List items that are gone.
     pub removed: FastSet<Span>,
     /// Values inserted into a list right after the item with this span.
@@ -34,7 +37,7 @@ pub struct Expected {
 impl Expected {
     /// The string at `span` becomes `value` (and so do its copies reached through aliases).
     pub fn string(&mut self, span: Span, value: impl Into<Text>) {
-        self.values.insert(span, Want::Str(value.into()));
+        self.values.push((span, Want::Str(value.into())));
     }
 
     /// The value at `span` becomes `node`; `aliases_follow` says whether its copies reached
@@ -42,7 +45,26 @@ impl Expected {
     /// the anchor moves inside a new list).
     pub fn value(&mut self, span: Span, node: Node, aliases_follow: bool) {
         self.values
-            .insert(span, Want::Node(Box::new(node), aliases_follow));
+            .push((span, Want::Node(Box::new(node), aliases_follow)));
+    }
+
+    /// Sorts the values by span; where a span was planned twice, the later plan stands.
+    fn seal(&mut self) {
+        // Stable: the values planned for one span stay in the order planned.
+        self.values.sort_by_key(|(span, _)| *span);
+        self.values.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+    }
+
+    /// The value planned for `span` (once sealed).
+    fn get(&self, span: Span) -> Option<&Want> {
+        let at = self.values.binary_search_by_key(&span, |(s, _)| *s).ok()?;
+        Some(&self.values[at].1)
     }
 }
 
@@ -78,13 +100,14 @@ impl Want {
 }
 
 /// Returns the old offset near which the first difference was found, and what it was.
-pub fn verify(old: &File, edits: &[Edit], expected: &Expected) -> Result<(), (usize, String)> {
-    if token_swaps(old, edits, expected) {
+pub fn verify(old: &File, edits: &[Edit], mut expected: Expected) -> Result<(), (usize, String)> {
+    expected.seal();
+    if token_swaps(old, edits, &expected) {
         // Debug builds (every test) prove the shortcut against the whole re-parse too.
-        debug_assert_eq!(reparse(old, edits, expected), Ok(()));
+        debug_assert_eq!(reparse(old, edits, &expected), Ok(()));
         return Ok(());
     }
-    reparse(old, edits, expected)
+    reparse(old, edits, &expected)
 }
 
 fn reparse(old: &File, edits: &[Edit], expected: &Expected) -> Result<(), (usize, String)> {
@@ -105,22 +128,26 @@ fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
     {
         return false;
     }
-    // One source for every token, its text replaced each time.
+    // One source for every token, its text replaced each time. Edits and values are both
+    // sorted by where they stand, and as many: each edit must swap its value's span.
     let mut token = Source::from_text("token", "");
-    edits.iter().all(|edit| {
-        let span = Span::new(edit.range.start, edit.range.end);
-        let Some(want @ Want::Str(_)) = expected.values.get(&span) else {
-            return false;
-        };
-        if !stands_alone(format, &edit.content) {
-            return false;
-        }
-        token.set_text(&edit.content);
-        parse_text(&token, format).is_ok_and(|docs| {
-            matches!(&docs[..], [node] if node.span == Span::new(0, edit.content.len())
+    edits
+        .iter()
+        .zip(&expected.values)
+        .all(|(edit, (span, want))| {
+            if *span != Span::new(edit.range.start, edit.range.end) || !matches!(want, Want::Str(_))
+            {
+                return false;
+            }
+            if !stands_alone(format, &edit.content) {
+                return false;
+            }
+            token.set_text(&edit.content);
+            parse_text(&token, format).is_ok_and(|docs| {
+                matches!(&docs[..], [node] if node.span == Span::new(0, edit.content.len())
                 && want.matches(node))
+            })
         })
-    })
 }
 
 /// Whether a token reads the same wherever a scalar stood: one line, and for a YAML plain
@@ -162,7 +189,7 @@ fn compare(old: &File, source: &Source, expected: &Expected) -> Result<(), (usiz
 
 fn same(old: &Node, new: &Node, expected: &Expected) -> Result<(), (usize, String)> {
     let at = old.span.start as usize;
-    if let Some(want) = expected.values.get(&old.span)
+    if let Some(want) = expected.get(old.span)
         && (old.alias().is_none() || want.aliases_follow())
     {
         return if want.matches(new) {
@@ -278,7 +305,7 @@ mod tests {
         ] {
             let (edits, expected) = swap(&old, key, token, want);
             assert!(token_swaps(&old, &edits, &expected), "{token}");
-            assert!(verify(&old, &edits, &expected).is_ok(), "{token}");
+            assert!(verify(&old, &edits, expected).is_ok(), "{token}");
         }
         let json = file("a.json", "{\"a\": \"x\"}");
         let (edits, expected) = swap(&json, "a", "\"n\\\"w\"", "n\"w");
@@ -299,7 +326,7 @@ mod tests {
             let (edits, expected) = swap(&old, "a", token, want);
             assert!(!token_swaps(&old, &edits, &expected), "{token}");
             if let Some(ok) = ok {
-                assert_eq!(verify(&old, &edits, &expected).is_ok(), ok, "{token}");
+                assert_eq!(verify(&old, &edits, expected).is_ok(), ok, "{token}");
             }
         }
         // The comma inside a flow list: the whole re-parse catches it.
@@ -308,7 +335,7 @@ mod tests {
         expected.string(span, "a,b");
         let edits = [Edit::replace(span.range(), "a,b")];
         assert!(!token_swaps(&old, &edits, &expected));
-        assert!(verify(&old, &edits, &expected).is_err());
+        assert!(verify(&old, &edits, expected).is_err());
     }
 
     #[test]
@@ -316,6 +343,6 @@ mod tests {
         let old = file("a.yaml", "a: &x old\nb: *x\n");
         let (edits, expected) = swap(&old, "a", "new", "new");
         assert!(!token_swaps(&old, &edits, &expected));
-        assert!(verify(&old, &edits, &expected).is_ok());
+        assert!(verify(&old, &edits, expected).is_ok());
     }
 }

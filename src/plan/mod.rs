@@ -201,7 +201,7 @@ impl<'a> Planner<'a> {
             )
         });
         if !edits.is_empty() {
-            verify::verify(self.file, &edits, &self.expected)
+            verify::verify(self.file, &edits, self.expected)
                 .map_err(|(at, why)| internal(source, at, why))?;
         }
         Ok(FilePlan { edits, changes })
