@@ -73,14 +73,37 @@ pub struct List {
 pub struct Holder {
     pub doc: usize,
     pub path: Path,
-    /// The group, e.g. `rules`.
-    pub group: Arc<str>,
+    /// What every setting of its group shares.
+    group: Arc<Group>,
     /// The setting's name for people, e.g. `rule "01. Support triage"`.
-    pub label: String,
-    /// Fields that identify the setting, and fields a copy leaves out (see the profile);
-    /// shared by every setting of the group.
-    pub identity: Arc<[String]>,
-    pub copy_without: Arc<[String]>,
+    pub label: Box<str>,
+}
+
+/// A group of settings as the profile describes it.
+#[derive(Debug)]
+struct Group {
+    /// e.g. `rules`.
+    name: String,
+    /// Fields that identify a setting, and fields a copy leaves out (see the profile).
+    identity: Vec<String>,
+    copy_without: Vec<String>,
+}
+
+impl Holder {
+    /// The group, e.g. `rules`.
+    pub fn group(&self) -> &str {
+        &self.group.name
+    }
+
+    /// Fields that identify the setting (none: all of its data does).
+    pub fn identity(&self) -> &[String] {
+        &self.group.identity
+    }
+
+    /// Fields a copy of the setting leaves out.
+    pub fn copy_without(&self) -> &[String] {
+        &self.group.copy_without
+    }
 }
 
 /// A declared account or address.
@@ -139,7 +162,7 @@ impl Located {
 
     /// The summary group of a reference: its holder's group, or `other`.
     pub fn group(&self, reference: &Reference) -> &str {
-        self.holder(reference).map_or("other", |h| &h.group)
+        self.holder(reference).map_or("other", Holder::group)
     }
 }
 
@@ -192,9 +215,11 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         located.positions.reserve(steps);
         let mut results = results.into_iter();
         for holder in &profile.holders {
-            let group: Arc<str> = holder.name.as_str().into();
-            let identity: Arc<[String]> = holder.identity.as_slice().into();
-            let copy_without: Arc<[String]> = holder.copy_without.as_slice().into();
+            let group = Arc::new(Group {
+                name: holder.name.clone(),
+                identity: holder.identity.clone(),
+                copy_without: holder.copy_without.clone(),
+            });
             for (path, node) in results.next().unwrap_or_default().iter() {
                 let path = Path::from(path);
                 if located.holder_index.len() <= doc_index {
@@ -206,11 +231,9 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 located.holder_depth = located.holder_depth.max(path.len());
                 located.holders.push(Holder {
                     doc: doc_index,
-                    label: fill_label(&holder.label, node),
+                    label: fill_label(&holder.label, node).into(),
                     group: group.clone(),
                     path,
-                    identity: identity.clone(),
-                    copy_without: copy_without.clone(),
                 });
             }
         }
@@ -489,7 +512,7 @@ accounts:
             ]
         );
         assert_eq!(
-            located.holder(&located.references[0]).unwrap().label,
+            &*located.holder(&located.references[0]).unwrap().label,
             "rule \"01. acc-old in a description\""
         );
         assert_eq!(located.declarations.len(), 2);

@@ -163,7 +163,7 @@ fn file_findings(
     let mut reference_spans: HashSet<Span> = located.references.iter().map(|r| r.span).collect();
     reference_spans.extend(located.declarations.iter().map(|d| d.span));
     for reference in &located.references {
-        let holder = || located.holder(reference).map(|h| h.label.clone());
+        let holder = || located.holder(reference).map(|h| h.label.to_string());
         let owner = || {
             holder().unwrap_or_else(|| {
                 let doc = &input.file.docs[reference.doc()];
@@ -241,7 +241,7 @@ fn file_findings(
             let holder = || {
                 located
                     .holder_around(index, &crate::path::Path::of(path))
-                    .map(|h| located.holders[h].label.clone())
+                    .map(|h| located.holders[h].label.to_string())
             };
             mentions(
                 source,

@@ -142,7 +142,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
     let settings = |group: &str| -> Vec<(&Input, &Node)> {
         let mut found = Vec::new();
         for input in inputs {
-            for holder in input.located.holders.iter().filter(|h| &*h.group == group) {
+            for holder in input.located.holders.iter().filter(|h| h.group() == group) {
                 if let Some(node) = input.file.docs[holder.doc].at_positions(&holder.path) {
                     found.push((input, node));
                 }

@@ -68,7 +68,7 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
         let copy = expected_copy(p, holder, item, inside);
         let wanted = identity(holder, &copy).to_string();
         let known = lists
-            .entry((holder.doc, list_path, &*holder.group))
+            .entry((holder.doc, list_path, holder.group()))
             .or_insert_with(|| Identities::of(holder, siblings));
         // Another setting than this one has the copy's identity.
         let exists = known.count(&wanted) > usize::from(known.own[position] == wanted);
@@ -164,7 +164,7 @@ fn without(holder: &Holder, item: &Node) -> Node {
     let mut copy = item.clone();
     if let Value::Map(entries) = copy.value_mut() {
         let mut kept = std::mem::take(entries).into_vec();
-        kept.retain(|e| !holder.copy_without.iter().any(|f| *f == e.key));
+        kept.retain(|e| !holder.copy_without().iter().any(|f| *f == e.key));
         *entries = kept.into();
     }
     copy
@@ -176,11 +176,11 @@ fn identity(holder: &Holder, item: &Node) -> serde_json::Value {
         serde_json::Value::String(s) if s.contains('@') => s.to_lowercase().into(),
         v => v,
     };
-    if holder.identity.is_empty() {
+    if holder.identity().is_empty() {
         return item.to_json();
     }
     holder
-        .identity
+        .identity()
         .iter()
         .map(|field| {
             item.field(field)
@@ -255,7 +255,7 @@ fn add_copy(
         let fields = Container::of_map(source, item);
         let flags: Vec<bool> = entries
             .iter()
-            .map(|e| holder.copy_without.iter().any(|f| *f == e.key))
+            .map(|e| holder.copy_without().iter().any(|f| *f == e.key))
             .collect();
         edits.extend(removal_edits(source, &fields, &flags));
     }
