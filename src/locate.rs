@@ -171,7 +171,8 @@ const PARALLEL_FROM: usize = 1 << 20;
 
 pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     let mut located = Located::default();
-    let mut lists: FastMap<(usize, Span), usize> = FastMap::default();
+    // Lists by document and span (`u32`s: one entry per list of a large export).
+    let mut lists: FastMap<(u32, Span), u32> = FastMap::default();
     let mut values: FastMap<&str, Arc<str>> = FastMap::default();
     let mut errors = Vec::new();
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
@@ -386,7 +387,7 @@ fn parent_list(
     (doc, doc_index): (&Node, usize),
     parent: Option<&Node>,
     path: &[u32],
-    index: &mut FastMap<(usize, Span), usize>,
+    index: &mut FastMap<(u32, Span), u32>,
     lists: &mut Vec<List>,
 ) -> Option<(usize, usize)> {
     let (&position, parent_path) = path.split_last()?;
@@ -395,17 +396,17 @@ fn parent_list(
         None => doc.at_positions(parent_path)?,
     };
     let len = parent.items()?.len();
-    let key = (doc_index, parent.span);
+    let key = (doc_index as u32, parent.span);
     let position = position as usize;
     if let Some(&list) = index.get(&key) {
-        return Some((list, position));
+        return Some((list as usize, position));
     }
     lists.push(List {
         doc: doc_index,
         len,
         member: usize::MAX,
     });
-    index.insert(key, lists.len() - 1);
+    index.insert(key, (lists.len() - 1) as u32);
     Some((lists.len() - 1, position))
 }
 
