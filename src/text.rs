@@ -89,12 +89,11 @@ impl Interner {
     const MIN_SLOTS: usize = 16;
     const MAX_SLOTS: usize = 1 << 18;
 
-    /// An interner for a text of `len` bytes (a slot for every 256 bytes, 4 KiB a
-    /// megabyte): a token parsed on its own gets a few slots, a large export up to 262,144,
-    /// so that its thousands of account IDs keep their slots among the strings it spells
-    /// once.
+    /// An interner for a text of `len` bytes (a slot for every kilobyte, 16 bytes each):
+    /// a token parsed on its own gets a few slots, a large export up to 262,144, so that
+    /// its thousands of account IDs keep their slots.
     pub fn for_len(len: usize) -> Interner {
-        Interner::with_slots(len / 256)
+        Interner::with_slots(len / 1024)
     }
 
     /// An interner with about `slots` slots (a power of two, 16 to 262,144).
