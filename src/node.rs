@@ -25,12 +25,6 @@ impl Span {
         }
     }
 
-    /// No span: no file is long enough to hold it (see `source::MAX_LEN`).
-    pub const NONE: Span = Span {
-        start: u32::MAX,
-        end: u32::MAX,
-    };
-
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -134,8 +128,13 @@ impl Node {
     }
 
     pub fn set_alias(&mut self, site: Span) {
-        let value = std::mem::take(self.value_mut());
-        self.repr = Repr::Aliased(Box::new((site, value)));
+        match &mut self.repr {
+            Repr::Aliased(aliased) => aliased.0 = site,
+            Repr::Plain(value) => {
+                let value = std::mem::take(value);
+                self.repr = Repr::Aliased(Box::new((site, value)));
+            }
+        }
     }
 
     /// Where a finding about this node should point: the alias if it came through one.
@@ -347,36 +346,6 @@ impl From<&str> for Node {
     }
 }
 
-impl From<String> for Node {
-    fn from(s: String) -> Node {
-        Node::new(Span::default(), Value::Str(s.into(), Style::Json))
-    }
-}
-
-impl From<bool> for Node {
-    fn from(b: bool) -> Node {
-        Node::new(Span::default(), Value::Bool(b))
-    }
-}
-
-impl From<i64> for Node {
-    fn from(i: i64) -> Node {
-        Node::new(Span::default(), Value::Int(i))
-    }
-}
-
-impl From<f64> for Node {
-    fn from(f: f64) -> Node {
-        Node::new(Span::default(), Value::Float(f))
-    }
-}
-
-impl From<Vec<Node>> for Node {
-    fn from(items: Vec<Node>) -> Node {
-        Node::new(Span::default(), Value::List(items.into(), true))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,6 +358,12 @@ mod tests {
         node.set_alias(Span::new(4, 6));
         assert_eq!(node.alias(), Some(Span::new(4, 6)));
         assert_eq!(node.site(), Span::new(4, 6));
+        // Reached again through another alias: the new site, the same value.
+        let mut node = Node::from("x");
+        node.set_alias(Span::new(1, 2));
+        node.set_alias(Span::new(7, 9));
+        assert_eq!(node.alias(), Some(Span::new(7, 9)));
+        assert_eq!(node.str(), Some("x"));
         assert_eq!(std::mem::size_of::<Node>(), 32);
         assert_eq!(std::mem::size_of::<Entry>(), 56);
     }

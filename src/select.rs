@@ -633,7 +633,7 @@ fn translate_regex(pattern: &str, anchored: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::{Span, Step};
+    use crate::node::{Span, Step, Style};
     use crate::source::Source;
     use jsonpath_rust::parser::parse_json_path;
     use proptest::prelude::*;
@@ -1157,15 +1157,21 @@ mod tests {
     }
 
     macro_rules! mirror_from {
-        ($($t:ty),*) => {$(
+        ($($t:ty => $value:expr),*) => {$(
             impl From<$t> for Mirror {
                 fn from(value: $t) -> Mirror {
-                    Mirror::of(&Node::from(value))
+                    Mirror::of(&Node::new(Span::default(), $value(value)))
                 }
             }
         )*};
     }
-    mirror_from!(&str, String, bool, i64, f64);
+    mirror_from!(
+        &str => |s: &str| Value::Str(s.into(), Style::Json),
+        String => |s: String| Value::Str(s.into(), Style::Json),
+        bool => Value::Bool,
+        i64 => Value::Int,
+        f64 => Value::Float
+    );
 
     impl From<Vec<Mirror>> for Mirror {
         fn from(items: Vec<Mirror>) -> Mirror {
