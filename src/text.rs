@@ -45,7 +45,7 @@ impl Text {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // Only ever filled from a `&str` cut at its own length, so it is valid UTF-8.
-            Repr::Inline(i) => std::str::from_utf8(&i.bytes[..usize::from(i.len)]).unwrap_or(""),
+            Repr::Inline(_) => std::str::from_utf8(self.as_bytes()).unwrap_or(""),
             Repr::Shared(s) => s,
         }
     }

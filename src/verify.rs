@@ -339,6 +339,20 @@ mod tests {
     }
 
     #[test]
+    fn a_span_planned_twice_expects_the_later_value() {
+        let mut expected = Expected::default();
+        let (a, b) = (Span::new(5, 6), Span::new(1, 2));
+        expected.string(a, "first");
+        expected.string(b, "other");
+        expected.string(a, "second");
+        expected.seal();
+        assert_eq!(expected.values.len(), 2);
+        assert!(matches!(expected.get(a), Some(Want::Str(s)) if s == "second"));
+        assert!(matches!(expected.get(b), Some(Want::Str(s)) if s == "other"));
+        assert!(expected.get(Span::new(0, 1)).is_none());
+    }
+
+    #[test]
     fn a_file_with_aliases_reparses() {
         let old = file("a.yaml", "a: &x old\nb: *x\n");
         let (edits, expected) = swap(&old, "a", "new", "new");
