@@ -1,13 +1,21 @@
 //! Layout: where things stand in the text of a list or a mapping, so that items can be
 //! dropped or added in the style around them.
 //!
-//! Dropping takes an item's separator with it (the following one, or at the end of a list
-//! the preceding one, so no trailing comma is left) and its whole line when it stands on
-//! one. Adding writes the new item the way its neighbour is written: after a comma in a
-//! flow list or JSON array (on a line of its own, indented alike, when the neighbour is),
-//! or as a `- ` line in a block list, with the file's line ending.
+//! An item's text runs from its node properties (an anchor `&name` and a tag `!!str`, in
+//! either order) to the end of its content; an item written as an alias (`*name`) is that
+//! token. Dropping takes an item's separator with it (the following one, or at the end of a
+//! flow list the preceding one, so no trailing comma is left) and its whole line when it
+//! stands on one — only its own lines: a comment line between two dropped items stays, and
+//! a file without a final newline keeps having none. Adding writes the new item the way
+//! its neighbour is written: after a comma in a flow list or JSON array (on a line of its
+//! own, indented alike, when the neighbour is), or as a `- ` line in a block list, with the
+//! file's line ending.
+//!
+//! Layout is always read from a value's *home*, the node written where its text stands
+//! (not one reached through an alias): that is where every inner alias token is known.
 
 use crate::edit::Edit;
+use crate::load::File;
 use crate::node::{Node, Span, Value};
 use crate::source::Source;
 
@@ -24,7 +32,7 @@ pub struct Container {
 
 impl Container {
     /// The items of a list node.
-    pub fn of_list(source: &Source, list: &Node) -> Container {
+    pub fn of_list(file: &File, list: &Node) -> Container {
         let (items, flow) = match list.value() {
             Value::List(items, flow) => (&**items, *flow),
             _ => (&[][..], true),
@@ -32,27 +40,20 @@ impl Container {
         Container {
             flow,
             dash: !flow,
-            items: items
-                .iter()
-                .map(|n| extent_in(source, n, list.alias()))
-                .collect(),
+            items: items.iter().map(|n| extent(file, n)).collect(),
         }
     }
 
-    /// The entries of a mapping node, each from its key to the end of its value.
-    pub fn of_map(source: &Source, map: &Node) -> Container {
+    /// The entries of a mapping node, each from its key to the end of its value. Entries
+    /// merged in (`<<: *defaults`) are written elsewhere and left out.
+    pub fn of_map(file: &File, map: &Node) -> Container {
         let entries = map.entries().unwrap_or_default();
         Container {
-            flow: is_flow(source, map),
+            flow: is_flow(&file.source, map),
             dash: false,
             items: entries
                 .iter()
-                .map(|e| {
-                    Span::new(
-                        e.key_span.start as usize,
-                        entry_end(source, e, map.alias()) as usize,
-                    )
-                })
+                .map(|e| Span::new(e.key_span.start as usize, entry_end(file, e) as usize))
                 .collect(),
         }
     }
@@ -66,58 +67,93 @@ fn is_flow(source: &Source, node: &Node) -> bool {
     }
 }
 
-/// The span of a node's own text: a block collection ends with its last item's content
-/// (the parser's end marker may lie past trailing comments and blank lines).
-pub fn extent(source: &Source, node: &Node) -> Span {
-    extent_in(source, node, None)
+/// Whether an entry of a mapping was merged in from elsewhere (`<<: *defaults`).
+pub fn is_merged(entry: &crate::node::Entry) -> bool {
+    entry.value.alias().is_some() && entry.value.alias_token().is_none()
 }
 
-/// The extent of a node inside a parent reached through the alias `parent_alias` (if
-/// any). A value reached through an alias of its own is written where that alias stands;
-/// within an aliased subtree, values are written under the anchor.
-pub fn extent_in(source: &Source, node: &Node, parent_alias: Option<Span>) -> Span {
-    if let Some(site) = node.alias()
-        && node.alias() != parent_alias
-    {
-        return site;
+/// The span of a node's own text, from its properties (anchor, tag) to the end of its
+/// content: a block collection ends with its last item's content (the parser's end marker
+/// may lie past trailing comments and blank lines). A node reached through its own alias
+/// is the alias token.
+pub fn extent(file: &File, node: &Node) -> Span {
+    if let Some(token) = node.alias_token() {
+        return token;
+    }
+    let end = content_end(file, node);
+    Span::new(properties_start(file, node), end as usize)
+}
+
+/// Where a node's content ends (see [`extent`]).
+fn content_end(file: &File, node: &Node) -> u32 {
+    if let Some(token) = node.alias_token() {
+        return token.end;
     }
     let end = match node.value() {
-        Value::List(items, false) => items.last().map(|n| extent_in(source, n, node.alias()).end),
-        // Every entry, not just the last: merged entries (`<<: *defaults`) come last but
-        // are written elsewhere.
-        Value::Map(entries) if !is_flow(source, node) => entries
-            .iter()
-            .map(|e| entry_end(source, e, node.alias()))
-            .filter(|&end| end <= node.span.end.max(node.span.start))
-            .max(),
+        Value::List(items, false) => items.last().map(|n| extent(file, n).end),
+        // Every own entry: merged ones (`<<: *defaults`) are written elsewhere, and stand
+        // here as their alias token.
+        Value::Map(entries) if !is_flow(&file.source, node) => {
+            entries.iter().map(|e| entry_end(file, e)).max()
+        }
         _ => None,
     };
-    Span {
-        start: node.span.start,
-        end: end.unwrap_or(node.span.end).max(node.span.start),
-    }
+    end.unwrap_or(node.span.end).max(node.span.start)
 }
 
 /// Where a mapping entry's text ends. An empty value (`key:`) has no text of its own (the
-/// parser places it at the next token): the entry ends at its colon.
-fn entry_end(source: &Source, entry: &crate::node::Entry, parent_alias: Option<Span>) -> u32 {
+/// parser places it at the next token): the entry ends at its colon. A merged entry ends
+/// with the alias token that merged it.
+fn entry_end(file: &File, entry: &crate::node::Entry) -> u32 {
     let value = &entry.value;
+    if is_merged(entry) {
+        return value.site().end;
+    }
     let end = if value.span.start == value.span.end && value.alias().is_none() {
-        let rest = &source.text[entry.key_span.end as usize..];
+        let rest = &file.source.text[entry.key_span.end as usize..];
         let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
         let colon = usize::from(rest[gap..].starts_with(':'));
         entry.key_span.end + (gap * colon + colon) as u32
     } else {
-        extent_in(source, value, parent_alias).end
+        content_end(file, value)
     };
     end.max(entry.key_span.end)
+}
+
+/// Where a node's properties start: its anchor (the parser says where, even on an earlier
+/// line) and a tag, in either order, written right before it; or the node's start.
+pub fn properties_start(file: &File, node: &Node) -> usize {
+    let mut start = node.span.start as usize;
+    if let Some(anchor) = file.anchor_of(node.span) {
+        start = start.min(anchor.token.start as usize);
+    }
+    properties_before(&file.source.text, start)
+}
+
+/// Where the node properties (`&name`, `!tag`) written on the same line right before
+/// `offset` start, or `offset` when there are none.
+fn properties_before(text: &str, mut offset: usize) -> usize {
+    // At most an anchor and a tag stand before a node.
+    for _ in 0..2 {
+        let trimmed = text[..offset].trim_end_matches([' ', '\t']);
+        let start = trimmed
+            .rfind(|c: char| c.is_whitespace() || "[]{},:".contains(c))
+            .map_or(0, |i| i + 1);
+        let token = &trimmed[start..];
+        if token.len() > 1 && token.starts_with(['&', '!']) {
+            offset = start;
+        } else {
+            break;
+        }
+    }
+    offset
 }
 
 /// Edits that drop the marked items of a container.
 pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -> Vec<Edit> {
     let items = &container.items;
     let alone = |offset: u32| stands_alone(source, offset as usize, container.dash);
-    let line_start = |offset: u32| source.line_range(source.line_index(offset as usize)).start;
+    let line_of = |offset: u32| source.line_index(offset as usize);
     let mut edits = Vec::new();
     let mut i = 0;
     while i < items.len() {
@@ -129,29 +165,58 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
         while j + 1 < items.len() && removed[j + 1] {
             j += 1;
         }
-        let (first, last) = (items[i], items[j]);
-        if let Some(next) = items.get(j + 1) {
-            let on_later_line =
-                source.line_index(next.start as usize) > source.line_index(last.end as usize);
-            if alone(first.start) && alone(next.start) && on_later_line {
-                // Whole lines, through the end of the last dropped item's line: comment
-                // lines between it and the next item stay (they may be about the next).
-                let to = source.line_range(source.line_index(last.end as usize)).end;
-                edits.push(Edit::delete(line_start(first.start)..to));
-            } else {
-                edits.push(Edit::delete(first.start as usize..next.start as usize));
+        let next = items.get(j + 1);
+        // Each item of the run on lines of its own: its lines go, and only its lines, so a
+        // comment line between two stays. (Not the end of a flow list: the comma before
+        // the last item must go too.)
+        let on_own_lines = (next.is_some() || (!container.flow && i > 0))
+            && (i..=j).all(|k| {
+                alone(items[k].start)
+                    && items
+                        .get(k + 1)
+                        .is_none_or(|n| line_of(n.start) > line_of(items[k].end))
+                    && (!container.flow || separator_ends_line(source, items[k].end as usize))
+            });
+        if on_own_lines {
+            for item in &items[i..=j] {
+                edits.push(Edit::delete(whole_lines(source, *item)));
             }
+        } else if let Some(next) = next {
+            edits.push(Edit::delete(items[i].start as usize..next.start as usize));
         } else if i > 0 {
-            if alone(first.start) && !container.flow {
-                let to = source.line_range(source.line_index(last.end as usize)).end;
-                edits.push(Edit::delete(line_start(first.start)..to));
-            } else {
-                edits.push(Edit::delete(items[i - 1].end as usize..last.end as usize));
-            }
+            edits.push(Edit::delete(
+                items[i - 1].end as usize..items[j].end as usize,
+            ));
         }
         i = j + 1;
     }
     edits
+}
+
+/// The whole lines an item stands on, with their line ending; for the last line of a file
+/// without a final newline, the line ending before it instead, so that none is added.
+fn whole_lines(source: &Source, item: Span) -> std::ops::Range<usize> {
+    let first = source.line_index(item.start as usize);
+    let last = source.line_index(item.end as usize);
+    let start = source.line_range(first).start;
+    let end = source.line_range(last).end;
+    let text = &source.text;
+    if end == text.len() && !text.ends_with('\n') && start > 0 {
+        let before = &text[..start];
+        let ending = if before.ends_with("\r\n") { 2 } else { 1 };
+        return start - ending..end;
+    }
+    start..end
+}
+
+/// Whether, after an item of a flow list ending at `offset`, its line holds nothing but
+/// the comma that separates it (and a comment).
+fn separator_ends_line(source: &Source, offset: usize) -> bool {
+    let line = source.line_index(offset);
+    let range = source.line_range(line);
+    let rest = source.text[offset..range.end].trim_start_matches([' ', '\t']);
+    let rest = rest.strip_prefix(',').unwrap_or(rest).trim();
+    rest.is_empty() || rest.starts_with('#')
 }
 
 /// Whether the item starting at `offset` is the first thing on its line (after the block
@@ -166,23 +231,25 @@ pub fn stands_alone(source: &Source, offset: usize, dash: bool) -> bool {
                 .is_some_and(|rest| rest.trim().is_empty()))
 }
 
-/// The edit that adds `text` (an item written out) right after the item `after` of a
+/// The edit that adds `texts` (items written out) right after the item `after` of a
 /// container, in the style of that item.
-pub fn insert_after(source: &Source, container: &Container, after: Span, text: &str) -> Edit {
+pub fn insert_after(source: &Source, container: &Container, after: Span, texts: &[String]) -> Edit {
     let start = after.start as usize;
     let line = source.line_index(start);
     let line_text = source.line_text(line);
     let column = start - source.line_range(line).start;
+    let mut out = String::new();
     if container.flow {
-        if stands_alone(source, start, false) {
-            let indent = &line_text[..column];
-            Edit::insert(
-                after.end as usize,
-                format!(",{}{indent}{text}", line_ending(source, line)),
-            )
+        let separator = if stands_alone(source, start, false) {
+            format!(",{}{}", line_ending(source, line), &line_text[..column])
         } else {
-            Edit::insert(after.end as usize, format!(", {text}"))
+            ", ".to_owned()
+        };
+        for text in texts {
+            out.push_str(&separator);
+            out.push_str(text);
         }
+        Edit::insert(after.end as usize, out)
     } else {
         // A `- ` line under the item's own: the same prefix, blanked but for the dash.
         let prefix: String = line_text[..column]
@@ -195,41 +262,28 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, text: &
                 }
             })
             .collect();
+        // Whole lines, inserted where the next line starts, so that a patch shows them as
+        // added lines only; at the end of a file without a final newline, after the
+        // line's end instead (the file still ends without one).
         let last_line = source.line_index(after.end as usize);
-        let at = source.line_range(last_line).start + source.line_text(last_line).len();
-        Edit::insert(
-            at,
-            format!("{}{prefix}{text}", line_ending(source, last_line)),
-        )
-    }
-}
-
-/// Where a YAML anchor (`&name `) written right before `offset` starts, or `offset`.
-pub fn anchor_before(text: &str, offset: usize) -> usize {
-    properties_before(text, offset, &['&'])
-}
-
-/// Where the YAML node properties written right before `offset` start — an anchor
-/// (`&name`) and a tag (`!!str`), in either order — or `offset` when there are none.
-pub fn node_properties_before(text: &str, offset: usize) -> usize {
-    properties_before(text, offset, &['&', '!'])
-}
-
-fn properties_before(text: &str, mut offset: usize, markers: &[char]) -> usize {
-    // At most an anchor and a tag stand before a node.
-    for _ in 0..2 {
-        let trimmed = text[..offset].trim_end_matches([' ', '\t']);
-        let start = trimmed
-            .rfind(|c: char| c.is_whitespace() || "[]{},:".contains(c))
-            .map_or(0, |i| i + 1);
-        let token = &trimmed[start..];
-        if token.len() > 1 && token.starts_with(markers) {
-            offset = start;
+        let range = source.line_range(last_line);
+        let ending = line_ending(source, last_line);
+        if source.text[range.clone()].ends_with('\n') {
+            for text in texts {
+                out.push_str(&prefix);
+                out.push_str(text);
+                out.push_str(ending);
+            }
+            Edit::insert(range.end, out)
         } else {
-            break;
+            for text in texts {
+                out.push_str(ending);
+                out.push_str(&prefix);
+                out.push_str(text);
+            }
+            Edit::insert(range.end, out)
         }
     }
-    offset
 }
 
 /// The line ending a line uses, or the file's first one, or `\n`.
@@ -247,28 +301,27 @@ pub fn line_ending(source: &Source, line: usize) -> &'static str {
 mod tests {
     use super::*;
     use crate::edit;
-    use crate::load::File;
 
     fn list_of(text: &str) -> (File, Container) {
         let file = File::parse(Source::from_text("t.yaml", text)).unwrap();
         let node = file.docs[0].field("l").unwrap().clone();
-        let container = Container::of_list(&file.source, &node);
+        let container = Container::of_list(&file, &node);
         (file, container)
     }
 
     #[test]
     fn insertion_follows_the_neighbour() {
         let (file, c) = list_of("l: [a, b]\n");
-        let e = insert_after(&file.source, &c, c.items[0], "n");
+        let e = insert_after(&file.source, &c, c.items[0], &["n".into()]);
         assert_eq!(edit::apply(&file.source.text, &[e]), "l: [a, n, b]\n");
         let (file, c) = list_of("l:\r\n  - a  # note\r\n  - b\r\n");
-        let e = insert_after(&file.source, &c, c.items[0], "n");
+        let e = insert_after(&file.source, &c, c.items[0], &["n".into()]);
         assert_eq!(
             edit::apply(&file.source.text, &[e]),
             "l:\r\n  - a  # note\r\n  - n\r\n  - b\r\n"
         );
         let (file, c) = list_of("l: [\n    a,\n    b\n]\n");
-        let e = insert_after(&file.source, &c, c.items[1], "n");
+        let e = insert_after(&file.source, &c, c.items[1], &["n".into()]);
         assert_eq!(
             edit::apply(&file.source.text, &[e]),
             "l: [\n    a,\n    b,\n    n\n]\n"
@@ -279,7 +332,7 @@ mod tests {
     fn first_item_text(text: &str) -> String {
         let file = File::parse(Source::from_text("t.yaml", text)).unwrap();
         let item = &file.docs[0].field("l").unwrap().items().unwrap()[0];
-        file.source.text[extent(&file.source, item).range()].to_owned()
+        file.source.text[extent(&file, item).range()].to_owned()
     }
 
     #[test]
@@ -295,6 +348,23 @@ mod tests {
     }
 
     #[test]
+    fn an_item_starts_with_its_anchor_and_tag_in_either_order() {
+        assert_eq!(first_item_text("l: [&x !!str a, b]\n"), "&x !!str a");
+        assert_eq!(first_item_text("l: [!!str &x a, b]\n"), "!!str &x a");
+        assert_eq!(first_item_text("x: &y v\nl: [*y, b]\n"), "*y");
+        assert_eq!(
+            first_item_text("l:\n  - &e\n    account: a\n  - b\n"),
+            "&e\n    account: a"
+        );
+    }
+
+    #[test]
+    fn a_merged_entry_ends_with_its_alias() {
+        let text = "t: &t {account: a}\nl:\n  - <<: *t\n  - b\n";
+        assert_eq!(first_item_text(text), "<<: *t");
+    }
+
+    #[test]
     fn entries_drop_with_their_separator() {
         let file = File::parse(Source::from_text(
             "t.yaml",
@@ -306,9 +376,44 @@ mod tests {
             (&items[0], "- account: a\n- {id: 2, account: b}\n"),
             (&items[1], "- id: 1\n  account: a\n- {account: b}\n"),
         ] {
-            let c = Container::of_map(&file.source, item);
+            let c = Container::of_map(&file, item);
             let edits = removal_edits(&file.source, &c, &[true, false]);
             assert_eq!(edit::apply(&file.source.text, &edits), expected);
         }
+    }
+
+    fn drop(text: &str, removed: &[bool]) -> String {
+        let (file, c) = list_of(text);
+        edit::apply(&file.source.text, &removal_edits(&file.source, &c, removed))
+    }
+
+    #[test]
+    fn dropping_keeps_what_is_not_the_item() {
+        // The next item's anchor and tag stay with it.
+        assert_eq!(
+            drop("l: [b, a, &y z, *y]\n", &[false, true, false, false]),
+            "l: [b, &y z, *y]\n"
+        );
+        assert_eq!(drop("l: [!!str a, b]\n", &[true, false]), "l: [b]\n");
+        let block = "l:\n  - a\n  - &y z   # c\n";
+        assert_eq!(drop(block, &[true, false]), "l:\n  - &y z   # c\n");
+        // A comment line between two dropped items stays.
+        let block = "l:\n  - b\n  - a\n  # keep me\n  - a\n  - z\n";
+        assert_eq!(
+            drop(block, &[false, true, true, false]),
+            "l:\n  - b\n  # keep me\n  - z\n"
+        );
+        // No final newline is added.
+        assert_eq!(drop("l:\n  - b\n  - a", &[false, true]), "l:\n  - b");
+        assert_eq!(drop("l:\r\n  - b\r\n  - a", &[false, true]), "l:\r\n  - b");
+        // A flow list on lines of its own.
+        assert_eq!(
+            drop("l: [\n  a,\n  b\n]\n", &[true, false]),
+            "l: [\n  b\n]\n"
+        );
+        assert_eq!(
+            drop("l: [\n  a,\n  b\n]\n", &[false, true]),
+            "l: [\n  a\n]\n"
+        );
     }
 }

@@ -171,8 +171,10 @@ const PARALLEL_FROM: usize = 1 << 20;
 
 pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     let mut located = Located::default();
-    // Lists by document and span (`u32`s: one entry per list of a large export).
-    let mut lists: FastMap<(u32, Span), u32> = FastMap::default();
+    // Lists by document, span and alias site (`u32`s: one entry per list of a large
+    // export): one list written once and used in several places through YAML aliases is
+    // a list per use.
+    let mut lists: FastMap<(u32, Span, Option<Span>), u32> = FastMap::default();
     let mut values: FastMap<&str, Arc<str>> = FastMap::default();
     let mut errors = Vec::new();
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
@@ -387,7 +389,7 @@ fn parent_list(
     (doc, doc_index): (&Node, usize),
     parent: Option<&Node>,
     path: &[u32],
-    index: &mut FastMap<(u32, Span), u32>,
+    index: &mut FastMap<(u32, Span, Option<Span>), u32>,
     lists: &mut Vec<List>,
 ) -> Option<(usize, usize)> {
     let (&position, parent_path) = path.split_last()?;
@@ -396,7 +398,7 @@ fn parent_list(
         None => doc.at_positions(parent_path)?,
     };
     let len = parent.items()?.len();
-    let key = (doc_index as u32, parent.span);
+    let key = (doc_index as u32, parent.span, parent.alias());
     let position = position as usize;
     if let Some(&list) = index.get(&key) {
         return Some((list as usize, position));

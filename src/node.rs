@@ -59,7 +59,17 @@ pub struct Node {
 #[derive(Clone, Debug)]
 enum Repr {
     Plain(Value),
-    Aliased(Box<(Span, Value)>),
+    Aliased(Box<Aliased>),
+}
+
+#[derive(Clone, Debug)]
+struct Aliased {
+    /// Where the (outermost) alias that brought this node here stands.
+    site: Span,
+    /// Whether that alias stands for this very node (`value: *x`), rather than for a
+    /// node around it (`<<: *template`, or `*rule` for a whole rule).
+    own: bool,
+    value: Value,
 }
 
 impl Default for Node {
@@ -101,21 +111,21 @@ impl Node {
     pub fn value(&self) -> &Value {
         match &self.repr {
             Repr::Plain(value) => value,
-            Repr::Aliased(aliased) => &aliased.1,
+            Repr::Aliased(aliased) => &aliased.value,
         }
     }
 
     pub fn value_mut(&mut self) -> &mut Value {
         match &mut self.repr {
             Repr::Plain(value) => value,
-            Repr::Aliased(aliased) => &mut aliased.1,
+            Repr::Aliased(aliased) => &mut aliased.value,
         }
     }
 
     pub fn into_value(self) -> Value {
         match self.repr {
             Repr::Plain(value) => value,
-            Repr::Aliased(aliased) => aliased.1,
+            Repr::Aliased(aliased) => aliased.value,
         }
     }
 
@@ -123,16 +133,30 @@ impl Node {
     pub fn alias(&self) -> Option<Span> {
         match &self.repr {
             Repr::Plain(_) => None,
-            Repr::Aliased(aliased) => Some(aliased.0),
+            Repr::Aliased(aliased) => Some(aliased.site),
         }
     }
 
-    pub fn set_alias(&mut self, site: Span) {
+    /// The alias token (`*name`) that stands for this very node, when there is one: the
+    /// place where this use alone can be changed without changing the anchor's other uses.
+    pub fn alias_token(&self) -> Option<Span> {
+        match &self.repr {
+            Repr::Aliased(aliased) if aliased.own => Some(aliased.site),
+            _ => None,
+        }
+    }
+
+    /// Marks the node as reached through the alias at `site`; `own` says whether that
+    /// alias stands for this node itself (see [`Node::alias_token`]).
+    pub fn set_alias(&mut self, site: Span, own: bool) {
         match &mut self.repr {
-            Repr::Aliased(aliased) => aliased.0 = site,
+            Repr::Aliased(aliased) => {
+                aliased.site = site;
+                aliased.own = own;
+            }
             Repr::Plain(value) => {
                 let value = std::mem::take(value);
-                self.repr = Repr::Aliased(Box::new((site, value)));
+                self.repr = Repr::Aliased(Box::new(Aliased { site, own, value }));
             }
         }
     }
@@ -355,14 +379,17 @@ mod tests {
         let mut node = Node::default();
         assert_eq!(node.alias(), None);
         assert_eq!(node.site(), Span::default());
-        node.set_alias(Span::new(4, 6));
+        node.set_alias(Span::new(4, 6), true);
         assert_eq!(node.alias(), Some(Span::new(4, 6)));
+        assert_eq!(node.alias_token(), Some(Span::new(4, 6)));
         assert_eq!(node.site(), Span::new(4, 6));
-        // Reached again through another alias: the new site, the same value.
+        // Reached again through another alias, around it: the new site, the same value,
+        // and no token of its own.
         let mut node = Node::from("x");
-        node.set_alias(Span::new(1, 2));
-        node.set_alias(Span::new(7, 9));
+        node.set_alias(Span::new(1, 2), true);
+        node.set_alias(Span::new(7, 9), false);
         assert_eq!(node.alias(), Some(Span::new(7, 9)));
+        assert_eq!(node.alias_token(), None);
         assert_eq!(node.str(), Some("x"));
         assert_eq!(std::mem::size_of::<Node>(), 32);
         assert_eq!(std::mem::size_of::<Entry>(), 56);

@@ -29,6 +29,44 @@ pub fn positions<'s>(steps: &'s [StepRef]) -> impl Iterator<Item = u32> + 's {
     })
 }
 
+/// Where one use of a value stands in a file: its document and its path there. With YAML
+/// aliases one piece of text has several uses; edits are planned per use.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Place {
+    pub doc: u32,
+    pub path: Path,
+}
+
+impl Place {
+    pub fn new(doc: usize, path: &[u32]) -> Place {
+        Place {
+            doc: doc as u32,
+            path: Path::from(path),
+        }
+    }
+
+    /// The place of the child at `position`.
+    pub fn child(&self, position: usize) -> Place {
+        let mut path = self.path.to_vec();
+        path.push(position as u32);
+        Place {
+            doc: self.doc,
+            path: Path(path.into()),
+        }
+    }
+
+    /// The place of the parent and this place's position in it (`None` for a root).
+    pub fn parent(&self) -> Option<(Place, usize)> {
+        let (&last, rest) = self.path.split_last()?;
+        Some((Place::new(self.doc as usize, rest), last as usize))
+    }
+
+    /// Whether `self` is `other` or lies inside it.
+    pub fn within(&self, other: &Place) -> bool {
+        self.doc == other.doc && self.path.starts_with(&other.path)
+    }
+}
+
 impl From<&[u32]> for Path {
     fn from(positions: &[u32]) -> Path {
         Path(positions.into())

@@ -1,9 +1,11 @@
 //! Verify: prove that the planned edits change nothing but the planned values.
 //!
-//! The old tree, with the planned values substituted and the dropped list items left out,
-//! must equal the edited file's tree value for value and key for key. This is the guard
-//! behind the promise that nothing but the referenced values changes; a mismatch is a bug,
-//! and the file is not written.
+//! The plan says, for each *place* (a document and a path in it: with YAML aliases one
+//! piece of text has several places), what the data there becomes: a new string, a new
+//! value, or a list with items gone and items added. The old tree with those changes must
+//! equal the edited file's tree value for value and key for key. This is the guard behind
+//! the promise that nothing but the referenced values changes; a mismatch is a bug, and the
+//! file is not written.
 //!
 //! Most plans only swap scalar tokens: `"old"` becomes `"new"`. A JSON string and a
 //! one-line YAML scalar are self-delimiting, so the file around such a swap reads exactly as
@@ -12,46 +14,115 @@
 //! removals, a file with YAML aliases, a token that might not stand alone) re-parses the
 //! whole edited text.
 
-use crate::fast_hash::{FastMap, FastSet};
+use std::cmp::Ordering;
 
 use crate::edit::{self, Edit};
 use crate::load::{File, Format, parse_text};
 use crate::node::{Node, Span, Value};
+use crate::path::Place;
 use crate::source::Source;
 use crate::text::Text;
 
-/// What the plan expects the edited file to hold, keyed by the old value's span.
+/// What the plan expects the edited file to hold.
 #[derive(Debug, Default)]
 pub struct Expected {
-    /// Values replaced in place (a new string; in add mode, a list of the old and new), by
-    /// the old value's span: in the order planned, then sorted by `seal`. A vector rather
-    /// than a hash map: a plan holds one per rewritten value, and it is at its largest
-    /// when the whole run is.
-    values: Vec<(Span, Want)>,
-    /// List items that are gone.
-    pub removed: FastSet<Span>,
-    /// Values inserted into a list right after the item with this span.
-    pub inserted: FastMap<Span, Vec<Node>>,
+    /// Values replaced, by place, with the span of the old value (for the token fast path):
+    /// in the order planned, then sorted by `seal`. A vector rather than a map: a plan holds
+    /// one per rewritten value, and it is at its largest when the whole run is.
+    values: Vec<(Place, Span, Want)>,
+    /// Lists whose items change, by place.
+    lists: Vec<(Place, ListChange)>,
+}
+
+/// How the items of one list change.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListChange {
+    /// Positions of the old items that are gone.
+    pub removed: Vec<usize>,
+    /// Values added right after the old item at each position, in order.
+    pub inserted: Vec<(usize, Node)>,
+}
+
+impl ListChange {
+    pub fn is_empty(&self) -> bool {
+        self.removed.is_empty() && self.inserted.is_empty()
+    }
+
+    /// The list's items after the change, each an old item (its position) or a new value.
+    pub fn items<'a>(&'a self, old: &'a [Node]) -> Vec<Item<'a>> {
+        let mut out = Vec::with_capacity(old.len() + self.inserted.len());
+        for (i, item) in old.iter().enumerate() {
+            if !self.removed.contains(&i) {
+                out.push(Item::Old(i, item));
+            }
+            out.extend(
+                self.inserted
+                    .iter()
+                    .filter(|(after, _)| *after == i)
+                    .map(|(_, node)| Item::New(node)),
+            );
+        }
+        out
+    }
+}
+
+/// An item of a changed list.
+pub enum Item<'a> {
+    Old(usize, &'a Node),
+    New(&'a Node),
+}
+
+/// A value the edited file must hold where the old one stood. A plan rewrites thousands of
+/// strings, kept as just the string; anything else (add mode's `[old, new]`) is boxed.
+#[derive(Clone, Debug)]
+pub enum Want {
+    Str(Text),
+    Node(Box<Node>),
+}
+
+impl Want {
+    fn matches(&self, node: &Node) -> bool {
+        match self {
+            Want::Str(s) => node.str() == Some(s.as_str()),
+            Want::Node(want) => **want == *node,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Want::Str(s) => format!("the string {s:?}"),
+            Want::Node(node) => describe(node),
+        }
+    }
+
+    pub fn node(&self) -> Node {
+        match self {
+            Want::Str(s) => Node::from(s.as_str()),
+            Want::Node(node) => (**node).clone(),
+        }
+    }
+}
+
+fn cmp_place(place: &Place, doc: u32, path: &[u32]) -> Ordering {
+    (place.doc, &*place.path).cmp(&(doc, path))
 }
 
 impl Expected {
-    /// The string at `span` becomes `value` (and so do its copies reached through aliases).
-    pub fn string(&mut self, span: Span, value: impl Into<Text>) {
-        self.values.push((span, Want::Str(value.into())));
+    /// The value at `place` (whose old text is `span`) becomes `want`.
+    pub fn value(&mut self, place: Place, span: Span, want: Want) {
+        self.values.push((place, span, want));
     }
 
-    /// The value at `span` becomes `node`; `aliases_follow` says whether its copies reached
-    /// through aliases change too (they do when the anchor's value is rewritten; not when
-    /// the anchor moves inside a new list).
-    pub fn value(&mut self, span: Span, node: Node, aliases_follow: bool) {
-        self.values
-            .push((span, Want::Node(Box::new(node), aliases_follow)));
+    /// The change of the list at `place`, to fill in.
+    pub fn list(&mut self, place: Place) -> &mut ListChange {
+        self.lists.push((place, ListChange::default()));
+        &mut self.lists.last_mut().expect("just pushed").1
     }
 
-    /// Sorts the values by span; where a span was planned twice, the later plan stands.
-    fn seal(&mut self) {
-        // Stable: the values planned for one span stay in the order planned.
-        self.values.sort_by_key(|(span, _)| *span);
+    /// Sorts everything by place; where a place was planned twice, the later plan stands.
+    pub fn seal(&mut self) {
+        // Stable: the values planned for one place stay in the order planned.
+        self.values.sort_by(|a, b| a.0.cmp(&b.0));
         self.values.dedup_by(|later, earlier| {
             let same = later.0 == earlier.0;
             if same {
@@ -59,43 +130,77 @@ impl Expected {
             }
             same
         });
-    }
-
-    /// The value planned for `span` (once sealed).
-    fn get(&self, span: Span) -> Option<&Want> {
-        let at = self.values.binary_search_by_key(&span, |(s, _)| *s).ok()?;
-        Some(&self.values[at].1)
-    }
-}
-
-/// A value the edited file must hold where the old one stood. A plan rewrites thousands of
-/// strings, kept as just the string; anything else (add mode's `[old, new]`) is boxed.
-#[derive(Debug)]
-enum Want {
-    Str(Text),
-    Node(Box<Node>, bool),
-}
-
-impl Want {
-    fn aliases_follow(&self) -> bool {
-        match self {
-            Want::Str(_) => true,
-            Want::Node(_, follow) => *follow,
+        self.lists.sort_by(|a, b| a.0.cmp(&b.0));
+        self.lists.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                let later = std::mem::take(&mut later.1);
+                earlier.1.removed.extend(later.removed);
+                earlier.1.inserted.extend(later.inserted);
+            }
+            same
+        });
+        for (_, change) in &mut self.lists {
+            change.removed.sort_unstable();
+            change.removed.dedup();
+            change.inserted.sort_by_key(|(after, _)| *after);
         }
     }
 
-    fn matches(&self, node: &Node) -> bool {
-        match self {
-            Want::Str(s) => node.str() == Some(s.as_str()),
-            Want::Node(want, _) => **want == *node,
-        }
+    /// The value planned for a place (once sealed).
+    pub fn get(&self, doc: u32, path: &[u32]) -> Option<&Want> {
+        let at = self
+            .values
+            .binary_search_by(|(p, ..)| cmp_place(p, doc, path))
+            .ok()?;
+        Some(&self.values[at].2)
     }
 
-    fn describe(&self) -> String {
-        match self {
-            Want::Str(s) => format!("the string {s:?}"),
-            Want::Node(node, _) => describe(node),
+    /// The change planned for the list at a place (once sealed).
+    pub fn list_change(&self, doc: u32, path: &[u32]) -> Option<&ListChange> {
+        let at = self
+            .lists
+            .binary_search_by(|(p, _)| cmp_place(p, doc, path))
+            .ok()?;
+        Some(&self.lists[at].1)
+    }
+
+    /// What the data at `place` (whose old value is `node`) should be after the plan (once
+    /// sealed): the old value with every planned change at and below it.
+    pub fn apply(&self, doc: u32, path: &mut Vec<u32>, node: &Node) -> Node {
+        if let Some(want) = self.get(doc, path) {
+            return want.node();
         }
+        let value = match node.value() {
+            Value::List(items, flow) => {
+                let change = self.list_change(doc, path).cloned().unwrap_or_default();
+                let new: Vec<Node> = change
+                    .items(items)
+                    .into_iter()
+                    .map(|item| match item {
+                        Item::Old(i, item) => {
+                            path.push(i as u32);
+                            let node = self.apply(doc, path, item);
+                            path.pop();
+                            node
+                        }
+                        Item::New(node) => node.clone(),
+                    })
+                    .collect();
+                Value::List(new.into(), *flow)
+            }
+            Value::Map(entries) => {
+                let mut new = entries.to_vec();
+                for (i, entry) in new.iter_mut().enumerate() {
+                    path.push(i as u32);
+                    entry.value = self.apply(doc, path, &entry.value);
+                    path.pop();
+                }
+                Value::Map(new.into())
+            }
+            other => other.clone(),
+        };
+        Node::new(node.span, value)
     }
 }
 
@@ -121,33 +226,35 @@ fn reparse(old: &File, edits: &[Edit], expected: &Expected) -> Result<(), (usize
 /// also words the error when there is one.
 fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
     let format = old.format;
-    if !expected.removed.is_empty()
-        || !expected.inserted.is_empty()
+    if !expected.lists.is_empty()
         || expected.values.len() != edits.len()
+        || !old.anchors.is_empty()
         || (format == Format::Yaml && old.docs.iter().any(has_alias))
     {
         return false;
     }
-    // One source for every token, its text replaced each time. Edits and values are both
-    // sorted by where they stand, and as many: each edit must swap its value's span.
+    // Edits are sorted by where they stand; the values, by place, which is the same order
+    // in a file without aliases but for merge keys: sorted by span to be sure.
+    let mut values: Vec<(Span, &Want)> = expected.values.iter().map(|(_, s, w)| (*s, w)).collect();
+    if !values.is_sorted_by_key(|(span, _)| *span) {
+        values.sort_by_key(|(span, _)| *span);
+    }
+    // One source for every token, its text replaced each time. Edits and values are as
+    // many: each edit must swap its value's span.
     let mut token = Source::from_text("token", "");
-    edits
-        .iter()
-        .zip(&expected.values)
-        .all(|(edit, (span, want))| {
-            if *span != Span::new(edit.range.start, edit.range.end) || !matches!(want, Want::Str(_))
-            {
-                return false;
-            }
-            if !stands_alone(format, &edit.content) {
-                return false;
-            }
-            token.set_text(&edit.content);
-            parse_text(&token, format).is_ok_and(|docs| {
-                matches!(&docs[..], [node] if node.span == Span::new(0, edit.content.len())
+    edits.iter().zip(&values).all(|(edit, (span, want))| {
+        if *span != Span::new(edit.range.start, edit.range.end) || !matches!(want, Want::Str(_)) {
+            return false;
+        }
+        if !stands_alone(format, &edit.content) {
+            return false;
+        }
+        token.set_text(&edit.content);
+        parse_text(&token, format).is_ok_and(|docs| {
+            matches!(&docs[..], [node] if node.span == Span::new(0, edit.content.len())
                 && want.matches(node))
-            })
         })
+    })
 }
 
 /// Whether a token reads the same wherever a scalar stood: one line, and for a YAML plain
@@ -181,17 +288,21 @@ fn compare(old: &File, source: &Source, expected: &Expected) -> Result<(), (usiz
     if new_docs.len() != old.docs.len() {
         return Err((0, "the number of documents changed".into()));
     }
-    for (a, b) in old.docs.iter().zip(&new_docs) {
-        same(a, b, expected)?;
+    for (doc, (a, b)) in old.docs.iter().zip(&new_docs).enumerate() {
+        same(a, b, doc as u32, &mut Vec::new(), expected)?;
     }
     Ok(())
 }
 
-fn same(old: &Node, new: &Node, expected: &Expected) -> Result<(), (usize, String)> {
-    let at = old.span.start as usize;
-    if let Some(want) = expected.get(old.span)
-        && (old.alias().is_none() || want.aliases_follow())
-    {
+fn same(
+    old: &Node,
+    new: &Node,
+    doc: u32,
+    path: &mut Vec<u32>,
+    expected: &Expected,
+) -> Result<(), (usize, String)> {
+    let at = old.site().start as usize;
+    if let Some(want) = expected.get(doc, path) {
         return if want.matches(new) {
             Ok(())
         } else {
@@ -203,51 +314,55 @@ fn same(old: &Node, new: &Node, expected: &Expected) -> Result<(), (usize, Strin
     }
     match (old.value(), new.value()) {
         (Value::List(a, _), Value::List(b, _)) => {
-            // Old items (compared recursively) and inserted ones (compared as data).
-            let mut wanted: Vec<(&Node, bool)> = Vec::new();
-            for item in a {
-                if !expected.removed.contains(&item.span) {
-                    wanted.push((item, false));
-                }
-                if let Some(extra) = expected.inserted.get(&item.span) {
-                    wanted.extend(extra.iter().map(|n| (n, true)));
-                }
-            }
+            let none = ListChange::default();
+            let change = expected.list_change(doc, path).unwrap_or(&none);
+            let wanted = change.items(a);
             if wanted.len() != b.len() {
                 return Err((
                     at,
                     format!("expected {} list items, found {}", wanted.len(), b.len()),
                 ));
             }
-            wanted
-                .into_iter()
-                .zip(b)
-                .try_for_each(|((x, inserted), y)| match inserted {
-                    false => same(x, y, expected),
-                    true if x == y => Ok(()),
-                    true => Err((
-                        at,
-                        format!(
-                            "an added item differs: expected {}, found {}",
-                            describe(x),
-                            describe(y)
-                        ),
-                    )),
-                })
+            for (item, y) in wanted.into_iter().zip(b) {
+                match item {
+                    Item::Old(i, x) => {
+                        path.push(i as u32);
+                        let result = same(x, y, doc, path, expected);
+                        path.pop();
+                        result?;
+                    }
+                    Item::New(x) if x == y => {}
+                    Item::New(x) => {
+                        return Err((
+                            at,
+                            format!(
+                                "an added item differs: expected {}, found {}",
+                                describe(x),
+                                describe(y)
+                            ),
+                        ));
+                    }
+                }
+            }
+            Ok(())
         }
         (Value::Map(a), Value::Map(b)) => {
             if a.len() != b.len() {
                 return Err((at, format!("expected {} keys, found {}", a.len(), b.len())));
             }
-            a.iter().zip(b).try_for_each(|(x, y)| {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 if x.key != y.key {
                     return Err((
                         x.key_span.start as usize,
                         format!("key {:?} became {:?}", x.key, y.key),
                     ));
                 }
-                same(&x.value, &y.value, expected)
-            })
+                path.push(i as u32);
+                let result = same(&x.value, &y.value, doc, path, expected);
+                path.pop();
+                result?;
+            }
+            Ok(())
         }
         _ if old == new => Ok(()),
         _ => Err((at, format!("{} became {}", describe(old), describe(new)))),
@@ -269,12 +384,17 @@ mod tests {
         File::parse(Source::from_text(name, text)).unwrap()
     }
 
+    fn place(path: &[u32]) -> Place {
+        Place::new(0, path)
+    }
+
     #[test]
     fn catches_a_change_outside_the_plan() {
         let old = file("a.yaml", "a: x\nb: [y, z]\n");
         let y = old.docs[0].field("b").unwrap().items().unwrap()[0].span;
         let mut expected = Expected::default();
-        expected.string(y, "Y");
+        expected.value(place(&[1, 0]), y, Want::Str("Y".into()));
+        expected.seal();
         let check = |text: &str, expected: &Expected| {
             compare(&old, &Source::from_text("a.yaml", text), expected)
         };
@@ -282,17 +402,55 @@ mod tests {
         assert!(check("a: x2\nb: [Y, z]\n", &expected).is_err());
         assert!(check("a: x\nb: [Y]\n", &expected).is_err());
         assert!(check("a: x\nb: [Y, z\n", &expected).is_err());
-        expected.removed.insert(y);
-        expected.values.clear();
+        let mut expected = Expected::default();
+        expected.list(place(&[1])).removed.push(0);
+        expected.seal();
         assert!(check("a: x\nb: [z]\n", &expected).is_ok());
+        assert!(check("a: x\nb: [y]\n", &expected).is_err());
+    }
+
+    #[test]
+    fn places_tell_the_uses_of_one_anchor_apart() {
+        // One text, two uses: only the alias becomes a list.
+        let old = file("a.yaml", "a: &x v\nb: *x\n");
+        let span = old.docs[0].field("a").unwrap().span;
+        let mut expected = Expected::default();
+        let both = Node::new(
+            span,
+            Value::List([Node::from("v"), Node::from("w")].into(), true),
+        );
+        expected.value(place(&[1]), span, Want::Node(Box::new(both)));
+        expected.seal();
+        let check = |text: &str| compare(&old, &Source::from_text("a.yaml", text), &expected);
+        assert!(check("a: &x v\nb: [*x, w]\n").is_ok());
+        assert!(check("a: [&x v, w]\nb: [*x, w]\n").is_err());
+        assert_eq!(
+            expected
+                .apply(0, &mut vec![], &old.docs[0])
+                .to_json()
+                .to_string(),
+            r#"{"a":"v","b":["v","w"]}"#
+        );
     }
 
     /// The swap of the value at `key` for `token`, planned as the string `want`.
     fn swap(old: &File, key: &str, token: &str, want: &str) -> (Vec<Edit>, Expected) {
-        let span = old.docs[0].field(key).unwrap().span;
+        let doc = &old.docs[0];
+        let position = doc
+            .entries()
+            .unwrap()
+            .iter()
+            .position(|e| e.key == key)
+            .unwrap();
+        let span = doc.field(key).unwrap().span;
         let mut expected = Expected::default();
-        expected.string(span, want);
+        expected.value(place(&[position as u32]), span, Want::Str(want.into()));
         (vec![Edit::replace(span.range(), token)], expected)
+    }
+
+    fn swaps(old: &File, edits: &[Edit], mut expected: Expected) -> bool {
+        expected.seal();
+        token_swaps(old, edits, &expected)
     }
 
     #[test]
@@ -304,12 +462,13 @@ mod tests {
             ("c", "'it''s'", "it's"),
         ] {
             let (edits, expected) = swap(&old, key, token, want);
-            assert!(token_swaps(&old, &edits, &expected), "{token}");
-            assert!(verify(&old, &edits, expected).is_ok(), "{token}");
+            let (edits2, expected2) = swap(&old, key, token, want);
+            assert!(swaps(&old, &edits, expected), "{token}");
+            assert!(verify(&old, &edits2, expected2).is_ok(), "{token}");
         }
         let json = file("a.json", "{\"a\": \"x\"}");
         let (edits, expected) = swap(&json, "a", "\"n\\\"w\"", "n\"w");
-        assert!(token_swaps(&json, &edits, &expected));
+        assert!(swaps(&json, &edits, expected));
     }
 
     #[test]
@@ -324,39 +483,42 @@ mod tests {
             ("a,b", "a,b", Some(true)),
         ] {
             let (edits, expected) = swap(&old, "a", token, want);
-            assert!(!token_swaps(&old, &edits, &expected), "{token}");
+            assert!(!swaps(&old, &edits, expected), "{token}");
             if let Some(ok) = ok {
+                let (edits, expected) = swap(&old, "a", token, want);
                 assert_eq!(verify(&old, &edits, expected).is_ok(), ok, "{token}");
             }
         }
         // The comma inside a flow list: the whole re-parse catches it.
         let span = old.docs[0].field("b").unwrap().items().unwrap()[0].span;
         let mut expected = Expected::default();
-        expected.string(span, "a,b");
+        expected.value(place(&[1, 0]), span, Want::Str("a,b".into()));
         let edits = [Edit::replace(span.range(), "a,b")];
-        assert!(!token_swaps(&old, &edits, &expected));
         assert!(verify(&old, &edits, expected).is_err());
     }
 
     #[test]
-    fn a_span_planned_twice_expects_the_later_value() {
+    fn a_place_planned_twice_expects_the_later_value() {
         let mut expected = Expected::default();
-        let (a, b) = (Span::new(5, 6), Span::new(1, 2));
-        expected.string(a, "first");
-        expected.string(b, "other");
-        expected.string(a, "second");
+        let span = Span::new(1, 2);
+        expected.value(place(&[5]), span, Want::Str("first".into()));
+        expected.value(place(&[1]), span, Want::Str("other".into()));
+        expected.value(place(&[5]), span, Want::Str("second".into()));
         expected.seal();
         assert_eq!(expected.values.len(), 2);
-        assert!(matches!(expected.get(a), Some(Want::Str(s)) if s == "second"));
-        assert!(matches!(expected.get(b), Some(Want::Str(s)) if s == "other"));
-        assert!(expected.get(Span::new(0, 1)).is_none());
+        assert!(matches!(expected.get(0, &[5]), Some(Want::Str(s)) if s == "second"));
+        assert!(matches!(expected.get(0, &[1]), Some(Want::Str(s)) if s == "other"));
+        assert!(expected.get(0, &[0]).is_none());
     }
 
     #[test]
     fn a_file_with_aliases_reparses() {
         let old = file("a.yaml", "a: &x old\nb: *x\n");
-        let (edits, expected) = swap(&old, "a", "new", "new");
-        assert!(!token_swaps(&old, &edits, &expected));
+        let (edits, mut expected) = swap(&old, "a", "new", "new");
+        let span = old.docs[0].field("a").unwrap().span;
+        expected.value(place(&[1]), span, Want::Str("new".into()));
+        let (edits2, expected2) = swap(&old, "a", "new", "new");
+        assert!(!swaps(&old, &edits2, expected2));
         assert!(verify(&old, &edits, expected).is_ok());
     }
 }

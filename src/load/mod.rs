@@ -49,6 +49,8 @@ pub struct File {
     pub format: Format,
     /// One root per document (YAML files may hold several).
     pub docs: Vec<Node>,
+    /// YAML anchor definitions, in text order (none in JSON).
+    pub anchors: Vec<yaml::Anchor>,
 }
 
 impl File {
@@ -56,13 +58,27 @@ impl File {
         File::parse(Source::read(path)?)
     }
 
+    /// The anchor defined on the node written at `span`, if any.
+    pub fn anchor_of(&self, span: crate::node::Span) -> Option<&yaml::Anchor> {
+        // Sorted by token, and a token comes right before its node: sorted by node too.
+        let at = self.anchors.partition_point(|a| a.node.start < span.start);
+        self.anchors[at..]
+            .iter()
+            .take_while(|a| a.node.start == span.start)
+            .find(|a| a.node == span)
+    }
+
     pub fn parse(source: Source) -> Result<File, Error> {
         let format = Format::of(&source.path, &source.text);
-        let docs = parse_text(&source, format)?;
+        let (docs, anchors) = match format {
+            Format::Json => (vec![json::parse(&source)?], Vec::new()),
+            Format::Yaml => yaml::parse_with_anchors(&source)?,
+        };
         Ok(File {
             source,
             format,
             docs,
+            anchors,
         })
     }
 }

@@ -19,14 +19,28 @@ use crate::text::{Interner, Text};
 /// Most nodes that alias expansion may add to one file.
 const MAX_ALIAS_NODES: usize = 1_000_000;
 
+/// Where an anchor (`&name`) is defined: its token, and the span of the node it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    pub token: Span,
+    pub node: Span,
+}
+
 pub fn parse(source: &Source) -> Result<Vec<Node>, Error> {
-    let options = granit_parser::options! { emit_comments: false };
+    parse_with_anchors(source).map(|(docs, _)| docs)
+}
+
+/// The documents, and every anchor definition in text order (for edits that must keep,
+/// move or leave out an anchor: see `plan`).
+pub fn parse_with_anchors(source: &Source) -> Result<(Vec<Node>, Vec<Anchor>), Error> {
+    let options = granit_parser::options! { emit_comments: false, emit_anchor_events: true };
     let mut builder = Builder {
         source,
         stack: Vec::new(),
         items: Vec::new(),
         entries: Vec::new(),
         anchors: HashMap::new(),
+        anchor_tokens: HashMap::new(),
         alias_nodes: 0,
         docs: Vec::new(),
         texts: Interner::for_len(source.text.len()),
@@ -43,7 +57,20 @@ pub fn parse(source: &Source) -> Result<Vec<Node>, Error> {
         let range = span.byte_range().unwrap_or(0..0);
         builder.event(event, Span::new(range.start, range.end))?;
     }
-    Ok(builder.docs)
+    // Every anchor's node and token, joined by the parser's anchor ID (unique in a stream).
+    let mut anchors: Vec<Anchor> = builder
+        .anchors
+        .iter()
+        .filter_map(|(id, (node, _))| {
+            let token = *builder.anchor_tokens.get(id)?;
+            Some(Anchor {
+                token,
+                node: node.span,
+            })
+        })
+        .collect();
+    anchors.sort_by_key(|a| a.token);
+    Ok((builder.docs, anchors))
 }
 
 struct Builder<'a> {
@@ -54,6 +81,8 @@ struct Builder<'a> {
     items: Vec<Node>,
     entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
+    /// Where each anchor's `&name` token stands, by anchor ID.
+    anchor_tokens: HashMap<usize, Span>,
     alias_nodes: usize,
     docs: Vec<Node>,
     /// One shared copy of each long key and string.
@@ -79,7 +108,10 @@ enum Frame {
 impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
         match event {
-            Event::DocumentStart(..) => self.anchors.clear(),
+            Event::DocumentStart(..) => {}
+            Event::Anchor(id, _) => {
+                self.anchor_tokens.insert(id, span);
+            }
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.map(|t| t.suffix().to_owned());
                 let value = scalar_value(&text, style, tag.as_deref(), &mut self.texts);
@@ -153,7 +185,7 @@ impl Builder<'_> {
                     .into());
                 }
                 let mut copy = target;
-                mark_alias(&mut copy, span);
+                mark_alias(&mut copy, span, true);
                 self.finish(copy, 0)?;
             }
             Event::UnresolvedAlias(name) => {
@@ -284,13 +316,15 @@ fn count(node: &Node) -> usize {
     }
 }
 
-fn mark_alias(node: &mut Node, site: Span) {
-    node.set_alias(site);
+/// Marks a node copied for the alias at `site`, and everything inside it: the alias
+/// stands for the node itself (`own`), and for the rest only through it.
+fn mark_alias(node: &mut Node, site: Span, own: bool) {
+    node.set_alias(site, own);
     match node.value_mut() {
-        Value::List(items, _) => items.iter_mut().for_each(|n| mark_alias(n, site)),
+        Value::List(items, _) => items.iter_mut().for_each(|n| mark_alias(n, site, false)),
         Value::Map(entries) => entries
             .iter_mut()
-            .for_each(|e| mark_alias(&mut e.value, site)),
+            .for_each(|e| mark_alias(&mut e.value, site, false)),
         _ => {}
     }
 }
@@ -367,12 +401,14 @@ fn is_float(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// Whether `text` would load back as this same string when written as a plain scalar.
+/// Whether `text` would load back as this same string when written as a plain scalar, by
+/// YAML 1.2 readers (this one) and YAML 1.1 readers alike (PyYAML and many import scripts,
+/// which read `yes`, `12:30:00` or `2001-12-14` as a boolean, a number or a date).
 pub fn plain_safe(text: &str) -> bool {
     let Some(first) = text.chars().next() else {
         return false;
     };
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+    if "-?:,[]{}#&*!|>'\"%@`\u{feff}".contains(first) || first.is_whitespace() {
         return false;
     }
     if text.ends_with(char::is_whitespace) || text.ends_with(':') {
@@ -385,7 +421,39 @@ pub fn plain_safe(text: &str) -> bool {
     if text.contains([',', '[', ']', '{', '}']) || text.chars().any(char::is_control) {
         return false;
     }
-    plain_non_string(text).is_none()
+    plain_non_string(text).is_none() && !yaml_1_1_non_string(text)
+}
+
+/// Whether a YAML 1.1 reader takes this plain scalar for something else than a string:
+/// the types of the YAML 1.1 type repository (bool, int, float, null, timestamp, merge,
+/// value), as PyYAML resolves them.
+fn yaml_1_1_non_string(text: &str) -> bool {
+    static TYPES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(concat!(
+            "^(?:",
+            // bool
+            "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
+            // null
+            "|~|null|Null|NULL",
+            // int: binary, octal, decimal, hex, base 60
+            "|[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+",
+            "|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+",
+            // float, base 60 float, infinity, not a number
+            "|[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*(?:[eE][-+]?[0-9]+)?",
+            "|[-+]?[0-9][0-9_]*(?:[eE][-+]?[0-9]+)",
+            "|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*",
+            "|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN)",
+            // timestamp
+            "|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",
+            "(?:(?:[Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]*)?",
+            "(?:[ \\t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?",
+            // merge, value
+            "|<<|=",
+            ")$"
+        ))
+        .expect("a valid expression")
+    });
+    TYPES.is_match(text)
 }
 
 #[cfg(test)]
@@ -500,6 +568,41 @@ mod tests {
             "", "12", "true", "null", "a: b", "-x", "a,b", "x #y", "1e5", "~",
         ] {
             assert!(!plain_safe(unsafe_text), "{unsafe_text}");
+        }
+        // What YAML 1.1 readers take for booleans, numbers, dates and the like.
+        for yaml_1_1 in [
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "N",
+            "12:30:00",
+            "190:20:30.15",
+            "2001-12-14",
+            "2001-12-14t21:59:43.10-05:00",
+            "1_000",
+            "0b101",
+            "017",
+            ".5",
+            "+1",
+            "1.",
+            "<<",
+            "=",
+            "\u{feff}x",
+            "1e+5",
+        ] {
+            assert!(!plain_safe(yaml_1_1), "{yaml_1_1}");
+        }
+        for fine in [
+            "716be7a6-fd40-45a2",
+            "0e24f298-965d",
+            "12ab",
+            "2001-12-14x",
+            "yes-no",
+            "a=b",
+        ] {
+            assert!(plain_safe(fine), "{fine}");
         }
     }
 }

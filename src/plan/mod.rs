@@ -1,17 +1,29 @@
 //! Plan: turn located references and a mapping into the edits for one file.
 //!
 //! Two modes share one planner. **Replace** (the cutover) rewrites each mapped reference to
-//! its target, in the old value's style; in a list that already holds the target the old
-//! value is dropped instead, and a setting whose copy for the new account already exists is
-//! dropped as a whole. **Add** (the transition, while old and new accounts both exist) puts
-//! the new value beside the old one: into lists, by copying settings, and leaves
-//! single-valued references for the cutover. Either way the planned text is re-parsed and
-//! compared with the expected data (see `verify`): a plan that would change anything else
-//! is refused, and nothing is written.
+//! its target, in the old value's style; in a list where that makes two items equal the
+//! later one goes, and of a setting and its copy for the new account one goes. **Add** (the
+//! transition, while old and new accounts both exist) puts the new value beside the old
+//! one: into lists, by widening a single value to a list, by copying settings; it leaves
+//! single-valued references for the cutover.
+//!
+//! The modes decide *what* changes, per use of a value (`replace`, `add`, `settings`), and
+//! say so only through the operations of [`Planner`]: rewrite a string, rewrite inside a
+//! string, widen a string to a list, insert into a list, drop from a list, copy a setting.
+//! Each operation records what the data at its place becomes and the change for the
+//! summary together. `realize` then decides *where* the text changes — once where a YAML
+//! anchor is written when every use of it wants the same, or at a single use's own alias
+//! — and derives the edits and what the edited text must read as from the same operations.
+//! Finally the edited text is re-parsed and compared with that (see `verify`): a plan that
+//! would change anything else is refused, and nothing is written.
 
 mod add;
-mod holders;
+mod realize;
 mod replace;
+mod settings;
+mod shared;
+
+use std::ops::Range;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::edit::{self, Edit};
@@ -19,10 +31,10 @@ use crate::load::File;
 use crate::locate::{Located, Reference};
 use crate::mapping::{EntryId, Mapping};
 use crate::node::{Node, Span, Style};
+use crate::path::Place;
 use crate::profile::Kind;
 use crate::source::Source;
-use crate::text::Interner;
-use crate::verify::{self, Expected};
+use crate::text::{Interner, Text};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
@@ -38,8 +50,8 @@ pub enum Mode {
 pub enum Action {
     /// Its value was replaced by the target.
     Rewritten,
-    /// It was dropped: from a list that already held the target, or with a setting whose
-    /// copy for the new account already exists.
+    /// It was dropped: from a list that holds its value already, or with a setting of
+    /// which another one for the new account stays.
     Removed,
     /// The target was added beside it (add mode).
     Added,
@@ -84,14 +96,13 @@ pub fn plan(
         file,
         located,
         mapping,
-        edits: Vec::new(),
+        ops: Vec::new(),
         changes: Vec::new(),
-        expected: Expected::default(),
         done: vec![false; located.references.len()],
         // Room for each new value, written and as is, in a style or two.
         texts: Interner::with_slots(4 * (mapping.accounts.len() + mapping.addresses.len())),
     };
-    holders::plan(&mut planner, mode);
+    settings::plan(&mut planner, mode);
     match mode {
         Mode::Replace => replace::plan(&mut planner),
         Mode::Add => add::plan(&mut planner),
@@ -99,14 +110,57 @@ pub fn plan(
     planner.finish()
 }
 
+/// One logical change at one place: what the data there becomes.
+#[derive(Debug)]
+enum Op {
+    /// The string at `at` (written at `span` in `style`) becomes `new`; `parts`, when
+    /// given, are the pieces of its text to replace instead of writing it anew (addresses
+    /// inside a longer text).
+    Set {
+        at: Place,
+        span: Span,
+        style: Style,
+        new: Text,
+        parts: Option<Vec<(Range<usize>, Text)>>,
+    },
+    /// The string at `at` becomes the list of itself and `add`.
+    Widen {
+        at: Place,
+        span: Span,
+        style: Style,
+        add: Text,
+    },
+    /// `value` goes into the list at `list`, right after its item `after`.
+    Insert {
+        list: Place,
+        after: usize,
+        value: Node,
+        text: Insertion,
+    },
+    /// Item `item` of the list at `list` goes.
+    Drop { list: Place, item: usize },
+}
+
+/// How an inserted value is written.
+#[derive(Debug)]
+enum Insertion {
+    /// A string, in the style of its neighbour.
+    Scalar(Style),
+    /// A copy of the setting at item `after`, from its own text: the references in
+    /// `inside` rewritten, the fields `without` left out.
+    Copy {
+        inside: Vec<usize>,
+        without: Vec<String>,
+    },
+}
+
 /// The state shared by the steps of one file's plan.
 struct Planner<'a> {
     file: &'a File,
     located: &'a Located,
     mapping: &'a Mapping,
-    edits: Vec<Edit>,
+    ops: Vec<Op>,
     changes: Vec<Change>,
-    expected: Expected,
     /// References already dealt with (inside a setting copied or dropped as a whole).
     done: Vec<bool>,
     /// New values and edit contents, shared: each is written many times.
@@ -122,6 +176,12 @@ impl<'a> Planner<'a> {
         &self.located.references[index]
     }
 
+    /// Where a reference stands.
+    fn place(&self, index: usize) -> Place {
+        let reference = self.reference(index);
+        Place::new(reference.doc(), self.located.path(reference))
+    }
+
     /// The mapping entry and new value for a whole-value reference.
     fn target(&self, reference: &Reference) -> Option<(EntryId, &'a str)> {
         match reference.kind {
@@ -130,12 +190,11 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn node(&self, doc: usize, path: &[u32]) -> Option<&'a Node> {
-        self.file.docs[doc].at_positions(path)
-    }
-
-    fn list_node(&self, list: &crate::locate::List) -> Option<&'a Node> {
-        self.node(list.doc, self.located.list_path(list)?)
+    fn node(&self, place: &Place) -> Option<&'a Node> {
+        self.file
+            .docs
+            .get(place.doc as usize)?
+            .at_positions(&place.path)
     }
 
     /// Plans every reference not dealt with yet: `each` sees them in turn and returns
@@ -167,14 +226,6 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Plans a string rewritten in place: the edit, and the value the edited text must
-    /// read as.
-    fn rewrite(&mut self, span: Span, style: Style, new: &str) {
-        let content = self.texts.text(&crate::scalar::write(new, style));
-        self.edits.push(Edit::replace(span.range(), content));
-        self.expected.string(span, self.texts.text(new));
-    }
-
     fn change(&mut self, reference: usize, entry: EntryId, action: Action) {
         self.changes.push(Change {
             reference: reference as u32,
@@ -183,9 +234,114 @@ impl<'a> Planner<'a> {
         });
     }
 
+    // The operations: every change a mode plans goes through one of these.
+
+    /// The string at a reference becomes `new`.
+    fn rewrite(&mut self, index: usize, new: &str, entry: EntryId) {
+        let reference = self.reference(index);
+        let new = self.texts.text(new);
+        self.ops.push(Op::Set {
+            at: self.place(index),
+            span: reference.span,
+            style: reference.style,
+            new,
+            parts: None,
+        });
+        self.change(index, entry, Action::Rewritten);
+    }
+
+    /// The mapped addresses inside the string at a reference are replaced where they
+    /// stand: `found` gives each one's range in the written text, entry and new address.
+    fn rewrite_in_text(&mut self, index: usize, found: Vec<(Range<usize>, EntryId, &str)>) {
+        let reference = self.reference(index);
+        let new = crate::address::replace(&reference.value, self.mapping);
+        let mut parts = Vec::with_capacity(found.len());
+        for (range, entry, address) in found {
+            parts.push((range, self.texts.text(address)));
+            self.change(index, entry, Action::Rewritten);
+        }
+        self.ops.push(Op::Set {
+            at: self.place(index),
+            span: reference.span,
+            style: reference.style,
+            new: new.into(),
+            parts: Some(parts),
+        });
+    }
+
+    /// The single string at a reference becomes the list of itself and `new`.
+    fn widen(&mut self, index: usize, new: &str, entry: EntryId) {
+        let reference = self.reference(index);
+        let add = self.texts.text(new);
+        self.ops.push(Op::Widen {
+            at: self.place(index),
+            span: reference.span,
+            style: reference.style,
+            add,
+        });
+        self.change(index, entry, Action::Added);
+    }
+
+    /// `new` goes right after item `after` of the list at `list`, written in `style`; the
+    /// change is recorded for the reference `index`.
+    fn insert_item(
+        &mut self,
+        list: Place,
+        after: usize,
+        new: &str,
+        style: Style,
+        (index, entry): (usize, EntryId),
+    ) {
+        self.ops.push(Op::Insert {
+            list,
+            after,
+            value: Node::from(new),
+            text: Insertion::Scalar(style),
+        });
+        self.change(index, entry, Action::Added);
+    }
+
+    /// Item `item` of the list at `list` goes; the changes are recorded for the references
+    /// it held.
+    fn drop_item(&mut self, list: Place, item: usize, changes: &[(usize, EntryId)]) {
+        self.ops.push(Op::Drop { list, item });
+        for &(index, entry) in changes {
+            self.change(index, entry, Action::Removed);
+        }
+    }
+
+    /// A copy of the setting at item `item` of the list at `list`, reading as `copy`, goes
+    /// right after it: its own text with the references `inside` rewritten and the fields
+    /// `without` left out.
+    fn copy_setting(
+        &mut self,
+        list: Place,
+        item: usize,
+        copy: Node,
+        inside: Vec<usize>,
+        without: Vec<String>,
+        changes: &[(usize, EntryId)],
+    ) {
+        self.ops.push(Op::Insert {
+            list,
+            after: item,
+            value: copy,
+            text: Insertion::Copy { inside, without },
+        });
+        for &(index, entry) in changes {
+            self.change(index, entry, Action::Copied);
+        }
+    }
+
+    /// A reference that stays as it is for now (add mode: left for the cutover).
+    fn keep(&mut self, index: usize, entry: EntryId) {
+        self.change(index, entry, Action::Kept);
+    }
+
     fn finish(self) -> Result<FilePlan, Error> {
+        let (edits, expected) = realize::realize(&self)?;
         let source = self.source();
-        let edits = edit::normalize(self.edits).map_err(|(a, b)| {
+        let edits = edit::normalize(edits).map_err(|(a, b)| {
             internal(
                 source,
                 a.range.start,
@@ -201,7 +357,7 @@ impl<'a> Planner<'a> {
             )
         });
         if !edits.is_empty() {
-            verify::verify(self.file, &edits, self.expected)
+            crate::verify::verify(self.file, &edits, expected)
                 .map_err(|(at, why)| internal(source, at, why))?;
         }
         Ok(FilePlan { edits, changes })

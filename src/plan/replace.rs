@@ -1,16 +1,14 @@
-//! Replace mode: each mapped reference becomes its target; in a list that already holds the
-//! target, the old value is dropped instead, so `[old, new]` becomes `[new]` and a second
-//! run changes nothing.
+//! Replace mode: each mapped reference becomes its target. In a list where that makes two
+//! items equal, the first stays and the later one goes: `[old, new]` becomes `[new]` with
+//! the old item's position, comment and quoting (so replace after add gives what replace
+//! alone gives), and a second run changes nothing.
 
 use std::borrow::Cow;
 
-use super::{Action, Planner};
+use super::Planner;
 use crate::address;
-use crate::edit::Edit;
-use crate::fast_hash::FastSet;
-use crate::layout::{Container, anchor_before, removal_edits};
-use crate::mapping::comparable;
-use crate::node::Node;
+use crate::fast_hash::FastMap;
+use crate::mapping::{EntryId, comparable};
 use crate::profile::Kind;
 
 pub(super) fn plan(p: &mut Planner) {
@@ -18,12 +16,17 @@ pub(super) fn plan(p: &mut Planner) {
         |p, index| {
             let reference = p.reference(index);
             match (reference.kind, reference.list()) {
-                (Kind::AddressInText, _) => address_in_text(p, index),
+                (Kind::AddressInText, _) => {
+                    let raw = &p.source().text[reference.span.range()];
+                    let found = address::find(raw, p.mapping);
+                    if !found.is_empty() {
+                        p.rewrite_in_text(index, found);
+                    }
+                }
                 (_, Some(_)) => return true,
                 (_, None) => {
                     if let Some((entry, new)) = p.target(reference) {
-                        p.rewrite(reference.span, reference.style, new);
-                        p.change(index, entry, Action::Rewritten);
+                        p.rewrite(index, new, entry);
                     }
                 }
             }
@@ -33,92 +36,67 @@ pub(super) fn plan(p: &mut Planner) {
     );
 }
 
-/// Rewrites the mapped addresses inside one text, each where it stands.
-fn address_in_text(p: &mut Planner, index: usize) {
-    let reference = p.reference(index);
-    let raw = &p.source().text[reference.span.range()];
-    let found = address::find(raw, p.mapping);
-    if found.is_empty() {
+/// The mapped members of one list: rewritten, and then of two equal items the later one
+/// dropped when either was mapped.
+fn list_members(p: &mut Planner, _list: usize, members: &[usize]) {
+    if !members.iter().any(|&r| p.target(p.reference(r)).is_some()) {
         return;
     }
-    let start = reference.span.start as usize;
-    for (range, entry, new) in found {
-        p.edits
-            .push(Edit::replace(start + range.start..start + range.end, new));
-        p.change(index, entry, Action::Rewritten);
-    }
-    let value = address::replace(&reference.value, p.mapping);
-    p.expected.string(reference.span, value);
-}
-
-/// The mapped members of one list: rewritten, or dropped where the target is already there.
-fn list_members(p: &mut Planner, list_index: usize, members: &[usize]) {
-    let list = &p.located.lists[list_index];
-    let mapped: Vec<_> = members
-        .iter()
-        .filter_map(|&r| p.target(p.reference(r)).map(|(entry, new)| (r, entry, new)))
-        .collect();
-    if mapped.is_empty() {
+    let first = p.reference(members[0]);
+    let kind = first.kind;
+    let Some((list_place, _)) = p.place(members[0]).parent() else {
         return;
-    }
-    let kind = p.reference(members[0]).kind;
-    let located = p.located;
-    let position = |r: usize| located.references[r].list().map_or(0, |(_, at)| at);
-    // Each item's value: from the references when every item is one (a condition's list
-    // of accounts), or else from the tree.
-    let mut values: Vec<Option<&str>> = vec![None; list.len];
+    };
+    let Some(node) = p.node(&list_place) else {
+        return;
+    };
+    let items = node.items().unwrap_or_default();
+    // The references by position: a list of accounts has one per item.
+    let mut at: Vec<Option<usize>> = vec![None; items.len()];
     for &r in members {
-        values[position(r)] = Some(&located.references[r].value);
-    }
-    let mut node = None;
-    if values.contains(&None) {
-        node = p.list_node(list);
-        let items = node.and_then(Node::items).unwrap_or_default();
-        values = items.iter().map(Node::str).collect();
-    }
-    // Per item: what was decided for it (the same item reached through several aliases,
-    // a list merged into several rules, is decided once), and `Some(None)` for a mapped
-    // item not decided yet.
-    let mut decided: Vec<Option<Option<Action>>> = vec![None; values.len()];
-    for (r, ..) in &mapped {
-        decided[position(*r)] = Some(None);
-    }
-    // The values that stay: those of the items not mapped.
-    let mut present: FastSet<Cow<str>> = values
-        .iter()
-        .zip(&decided)
-        .filter(|(_, decided)| decided.is_none())
-        .filter_map(|(value, _)| value.map(|v| comparable(kind, v)))
-        .collect();
-    for (r, entry, new) in mapped {
-        if let Some(Some(action)) = decided[position(r)] {
-            p.change(r, entry, action);
-            continue;
+        if let Some((_, position)) = p.reference(r).list()
+            && position < at.len()
+        {
+            at[position] = Some(r);
         }
-        let reference = p.reference(r);
-        // An anchored item may be used through aliases elsewhere: dropping it would drop
-        // the anchor, so it is rewritten (the list then holds the new value twice).
-        let anchored = anchor_before(&p.source().text, reference.span.start as usize)
-            < reference.span.start as usize;
-        let action = if present.insert(comparable(kind, new)) || anchored {
-            p.rewrite(reference.span, reference.style, new);
-            Action::Rewritten
-        } else {
-            p.expected.removed.insert(reference.span);
-            Action::Removed
-        };
-        p.change(r, entry, action);
-        decided[position(r)] = Some(Some(action));
     }
-    let removed: Vec<bool> = decided
+    // Each item's value after the rewrite, and whether it was mapped.
+    let after: Vec<Option<(Cow<str>, Option<EntryId>)>> = items
         .iter()
-        .map(|d| *d == Some(Some(Action::Removed)))
+        .enumerate()
+        .map(|(i, item)| {
+            let mapped = at[i].and_then(|r| p.target(p.reference(r)));
+            match mapped {
+                Some((entry, new)) => Some((comparable(kind, new), Some(entry))),
+                None => item.str().map(|v| (comparable(kind, v), None)),
+            }
+        })
         .collect();
-    if removed.contains(&true)
-        && let Some(node) = node.or_else(|| p.list_node(list))
-    {
-        let container = Container::of_list(p.source(), node);
-        let edits = removal_edits(p.source(), &container, &removed);
-        p.edits.extend(edits);
+    // The first item of each value, and whether it was mapped.
+    let mut first_of: FastMap<&str, (bool, Option<EntryId>)> = FastMap::default();
+    for (i, value) in after.iter().enumerate() {
+        let Some((value, entry)) = value else {
+            continue;
+        };
+        let entry = *entry;
+        let reference = at[i];
+        match first_of.get(value.as_ref()) {
+            Some(&(earlier_mapped, earlier_entry)) if entry.is_some() || earlier_mapped => {
+                // Equal to an earlier item: this one goes, with the entry that made it so.
+                let changes: Vec<(usize, EntryId)> = reference
+                    .into_iter()
+                    .filter_map(|r| Some((r, entry.or(earlier_entry)?)))
+                    .collect();
+                p.drop_item(list_place.clone(), i, &changes);
+            }
+            Some(_) => {} // two equal unmapped items were there before: not ours to change
+            None => {
+                first_of.insert(value.as_ref(), (entry.is_some(), entry));
+                if let (Some(r), Some(entry)) = (reference, entry) {
+                    let (_, new) = p.target(p.reference(r)).expect("mapped above");
+                    p.rewrite(r, new, entry);
+                }
+            }
+        }
     }
 }

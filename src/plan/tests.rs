@@ -45,14 +45,19 @@ fn rewrites_keep_quoting() {
 }
 
 #[test]
-fn a_list_that_already_holds_the_target_drops_the_old_id() {
-    assert!(run("e.yaml", &rule("[old-1, new-1]")).ends_with("value: [new-1]\n"));
+fn of_two_equal_items_the_later_goes() {
+    // The old item is rewritten in place (with its quoting and comment), the later new
+    // one goes: what replace alone gives after add mode's `[old, new]`.
+    assert!(run("e.yaml", &rule("['old-1', new-1]")).ends_with("value: ['new-1']\n"));
     assert!(run("e.yaml", &rule("[new-1, old-1]")).ends_with("value: [new-1]\n"));
     assert!(run("e.yaml", &rule("[a, new-1, old-1, b]")).ends_with("value: [a, new-1, b]\n"));
+    // Two equal items that were there before stay.
+    assert!(run("e.yaml", &rule("[a, a, old-1]")).ends_with("value: [a, a, new-1]\n"));
     let block =
         rule("\n            - old-1  # the old one\n            - new-1\n            - old-1b\n");
     assert!(
-        run("e.yaml", &block).ends_with("value: \n            - new-1\n            - old-1b\n\n"),
+        run("e.yaml", &block)
+            .ends_with("value: \n            - new-1  # the old one\n            - old-1b\n\n"),
         "{}",
         run("e.yaml", &block)
     );
@@ -73,9 +78,9 @@ fn json_lists_lose_the_right_comma() {
     assert!(run("e.json", &pretty).contains("\"value\": [\n  \"new-1\"\n]"));
     let pretty = json("[\n  \"old-1\",\n  \"new-1\"\n]");
     assert!(run("e.json", &pretty).contains("\"value\": [\n  \"new-1\"\n]"));
-    // Both old IDs map to targets already present: the list keeps one of each.
+    // Both old IDs map to targets already present: the list keeps one of each, the first.
     let twice = json("[\"old-1\", \"old-2\", \"new-2\", \"new-1\"]");
-    assert!(run("e.json", &twice).contains("\"value\": [\"new-2\", \"new-1\"]"));
+    assert!(run("e.json", &twice).contains("\"value\": [\"new-1\", \"new-2\"]"));
 }
 
 #[test]
@@ -142,14 +147,16 @@ sharing:
   - {account: new-1, teams: [t1], delivery: team_inbox}
 "
     );
-    // Idempotent, and replace after add equals replace alone (ids aside).
+    // Idempotent, and replace after add equals replace alone, byte for byte: the
+    // original (with the app's id) stays, the copy goes.
     assert_eq!(add("e.yaml", &out), out);
     let replaced = run("e.yaml", &out);
     assert_eq!(
         replaced,
         "schema_version: 1
 aliases:
-  - account: new-1
+  - id: a1
+    account: new-1
     address: info@new.example
     name: Info
   - {id: a2, account: other, address: x@y.example}
@@ -157,9 +164,23 @@ sharing:
   - {account: new-1, teams: [t1], delivery: team_inbox}
 "
     );
+    assert_eq!(run("e.yaml", ALIASES), replaced);
+}
+
+#[test]
+fn the_new_accounts_own_setting_stays_and_the_old_one_goes() {
+    // The app created the alias on the new account (it has an id of its own).
+    let text = "schema_version: 1
+aliases:
+  - {id: a1, account: old-1, address: info@old.example}
+  - {id: n1, account: new-1, address: info@new.example}
+";
     assert_eq!(
-        run("e.yaml", ALIASES).replace("  - id: a1\n    account", "  - account"),
-        replaced
+        run("e.yaml", text),
+        "schema_version: 1
+aliases:
+  - {id: n1, account: new-1, address: info@new.example}
+"
     );
 }
 
@@ -199,7 +220,7 @@ fn a_dropped_item_leaves_the_comment_lines_around_it() {
     let out = run("e.yaml", &block);
     assert!(
         out.ends_with(
-            "value: \n            # the old one\n            # the new one\n            - new-1\n\n"
+            "value: \n            # the old one\n            - new-1\n            # the new one\n\n"
         ),
         "{out}"
     );

@@ -1,0 +1,717 @@
+//! Realize: from the operations a mode planned, per use of a value, to the edits that make
+//! them and to what the edited text must read as — both from the same operation.
+//!
+//! A value is written once but may be used in several places (YAML anchors, aliases and
+//! merge keys). The text is changed where the value is written when that is right for
+//! every use of it: every use wants the same change, or is a template outside every
+//! setting (`x-defaults: &d ...`), which exists to be used. Otherwise the text keeps what
+//! its own place (its *home*) wants, and each use that wants something else gets its own
+//! value written out at its alias token (`value: *info` becomes `value: [*info, NEW]`, or
+//! `*x` becomes the value it must read as). When a use has no alias token of its own (it
+//! comes through a merge key or an alias of what holds it), that is a documented limit:
+//! the run stops with a clear error and nothing is written.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use super::{Insertion, Op, Planner};
+use crate::address;
+use crate::diagnostic::{Diagnostic, Error};
+use crate::edit::{self, Edit};
+use crate::fast_hash::FastSet;
+use crate::layout::{self, Container, extent, insert_after, removal_edits};
+use crate::node::{Node, Span, Value};
+use crate::path::Place;
+use crate::profile::Kind;
+use crate::scalar;
+use crate::text::Text;
+use crate::verify::{Expected, ListChange, Want};
+
+use super::shared::Shared;
+
+/// The changes planned for one list (at one place).
+#[derive(Default)]
+struct ListOps<'o> {
+    drops: Vec<usize>,
+    inserts: Vec<(usize, &'o Op)>,
+}
+
+impl ListOps<'_> {
+    /// The change as data: comparable between two uses of one list.
+    fn change(&self) -> ListChange {
+        let mut drops = self.drops.clone();
+        drops.sort_unstable();
+        drops.dedup();
+        let mut inserted: Vec<(usize, Node)> = self
+            .inserts
+            .iter()
+            .map(|(after, op)| match op {
+                Op::Insert { value, .. } => (*after, value.clone()),
+                _ => unreachable!("only inserts are kept here"),
+            })
+            .collect();
+        inserted.sort_by_key(|(after, _)| *after);
+        ListChange {
+            removed: drops,
+            inserted,
+        }
+    }
+}
+
+struct Realizer<'p, 'a> {
+    p: &'p Planner<'a>,
+    shared: Shared,
+    edits: Vec<Edit>,
+    expected: Expected,
+    /// Uses to be written out at their own alias token.
+    fixes: Vec<Place>,
+    /// Items that go: nothing inside them needs anything.
+    gone: Vec<Place>,
+    /// The text of items that go.
+    removed: Vec<Range<usize>>,
+    /// Where the references stand (built for files with aliases only).
+    references: FastSet<Place>,
+    /// Templates: anchored values used elsewhere, written outside every setting.
+    templates: Vec<Place>,
+}
+
+pub(super) fn realize(p: &Planner) -> Result<(Vec<Edit>, Expected), Error> {
+    let shared = Shared::of(p.file);
+    let references = if shared.is_empty() {
+        FastSet::default()
+    } else {
+        (0..p.located.references.len())
+            .map(|r| p.place(r))
+            .collect()
+    };
+    let mut r = Realizer {
+        p,
+        shared,
+        edits: Vec::new(),
+        expected: Expected::default(),
+        fixes: Vec::new(),
+        gone: Vec::new(),
+        removed: Vec::new(),
+        references,
+        templates: Vec::new(),
+    };
+    r.templates = r.templates();
+    // List operations, by list.
+    let mut lists: BTreeMap<&Place, ListOps> = BTreeMap::new();
+    for op in &p.ops {
+        match op {
+            Op::Insert { list, after, .. } => {
+                lists.entry(list).or_default().inserts.push((*after, op))
+            }
+            Op::Drop { list, item } => {
+                lists.entry(list).or_default().drops.push(*item);
+                r.gone.push(list.child(*item));
+            }
+            _ => {}
+        }
+    }
+    r.strings()?;
+    r.widenings()?;
+    r.lists(lists)?;
+    r.expected.seal();
+    r.anchors_of_removed_text();
+    r.write_fixes()?;
+    Ok((r.edits, r.expected))
+}
+
+impl<'a> Realizer<'_, 'a> {
+    fn node(&self, place: &Place) -> Option<&'a Node> {
+        self.p.node(place)
+    }
+
+    /// Every use of the text at `span`, or just `place` when it has no other.
+    fn uses(&self, span: Span, place: &Place) -> Vec<Place> {
+        match self.shared.uses(span) {
+            Some(uses) => uses.to_vec(),
+            None => vec![place.clone()],
+        }
+    }
+
+    /// The place where the value written at `span` stands in its own right.
+    fn home_of(&self, span: Span) -> Option<Place> {
+        if let Some(uses) = self.shared.uses(span) {
+            return self.home(uses).cloned();
+        }
+        // Used once: find it from the root (anchored values are few).
+        for (doc, root) in self.p.file.docs.iter().enumerate() {
+            let mut found = None;
+            root.walk(&mut Vec::new(), &mut |path, node| {
+                if found.is_none() && node.span == span && node.alias().is_none() {
+                    found = Some(crate::path::Path::of(path));
+                }
+            });
+            if let Some(path) = found {
+                return Some(Place {
+                    doc: doc as u32,
+                    path,
+                });
+            }
+        }
+        None
+    }
+
+    fn is_gone(&self, place: &Place) -> bool {
+        self.gone.iter().any(|g| place.within(g))
+    }
+
+    /// The use of a text written where the text stands (not reached through an alias).
+    fn home<'u>(&self, uses: &'u [Place]) -> Option<&'u Place> {
+        uses.iter()
+            .find(|u| self.node(u).is_some_and(|n| n.alias().is_none()))
+    }
+
+    /// The templates of the file: anchored values that are used elsewhere and are written
+    /// outside every setting, where no reference or declaration stands (`x-defaults: &d`).
+    fn templates(&self) -> Vec<Place> {
+        let located = self.p.located;
+        let mut templates = Vec::new();
+        for anchor in &self.p.file.anchors {
+            if !self.shared.used_within(anchor.node) {
+                continue;
+            }
+            let Some(home) = self.home_of(anchor.node) else {
+                continue;
+            };
+            let home = &home;
+            let outside = located
+                .holders_around(home.doc as usize, &home.path)
+                .next()
+                .is_none()
+                && !self.references.contains(home)
+                && !located.declarations.iter().any(|d| d.span == anchor.node);
+            if outside {
+                templates.push(home.clone());
+            }
+        }
+        templates
+    }
+
+    /// Whether what the data at one of the `uses` of a text becomes matters: not when it
+    /// goes, nor inside a template (it exists to be used: it follows its uses).
+    fn cares(&self, place: &Place, uses: &[Place]) -> bool {
+        if self.is_gone(place) {
+            return false;
+        }
+        uses.len() < 2
+            || self.references.contains(place)
+            || !self.templates.iter().any(|t| place.within(t))
+    }
+
+    /// Strings rewritten: once where they are written when that serves every use.
+    fn strings(&mut self) -> Result<(), Error> {
+        let p = self.p;
+        let sets = p.ops.iter().filter(|op| matches!(op, Op::Set { .. }));
+        if self.shared.is_empty() {
+            for op in sets {
+                let Op::Set { at, span, new, .. } = op else {
+                    continue;
+                };
+                self.edits.extend(set_edits(op));
+                self.expected
+                    .value(at.clone(), *span, Want::Str(new.clone()));
+            }
+            return Ok(());
+        }
+        let mut by_span: BTreeMap<Span, Vec<&Op>> = BTreeMap::new();
+        for op in sets {
+            if let Op::Set { span, .. } = op {
+                by_span.entry(*span).or_default().push(op);
+            }
+        }
+        for (span, ops) in by_span {
+            let at = |op: &&Op| match op {
+                Op::Set { at, .. } => at.clone(),
+                _ => unreachable!(),
+            };
+            let uses = self.uses(span, &at(&ops[0]));
+            let want = |u: &Place| -> Option<&Text> {
+                ops.iter().find(|op| at(op) == *u).map(|op| match op {
+                    Op::Set { new, .. } => new,
+                    _ => unreachable!(),
+                })
+            };
+            let home = self.home(&uses);
+            let chosen: Option<&Text> = match home {
+                Some(h) if self.is_gone(h) => None,
+                Some(h) if self.cares(h, &uses) => want(h),
+                _ => agreed(uses.iter().filter(|u| self.cares(u, &uses)).map(want)).flatten(),
+            };
+            if let Some(new) = chosen
+                && let Some(op) = ops.iter().find(|op| match op {
+                    Op::Set { new: n, .. } => n == new,
+                    _ => false,
+                })
+            {
+                self.edits.extend(set_edits(op));
+            }
+            for u in &uses {
+                let wanted = want(u);
+                if let Some(new) = wanted {
+                    self.expected.value(u.clone(), span, Want::Str(new.clone()));
+                } else if let (Some(new), false) = (chosen, self.cares(u, &uses)) {
+                    self.expected.value(u.clone(), span, Want::Str(new.clone()));
+                }
+                if self.cares(u, &uses) && wanted != chosen {
+                    self.fix(u)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Single strings widened to a list of themselves and the new value, at their own use.
+    fn widenings(&mut self) -> Result<(), Error> {
+        let p = self.p;
+        let source = &p.file.source;
+        for op in &p.ops {
+            let Op::Widen {
+                at,
+                span,
+                style,
+                add,
+            } = op
+            else {
+                continue;
+            };
+            let Some(node) = self.node(at) else {
+                continue;
+            };
+            let slot = match node.alias_token() {
+                Some(token) => token.range(),
+                None => layout::properties_start(p.file, node)..span.end as usize,
+            };
+            // Every use of the text this slot stands in gets the list.
+            let affected: Vec<Place> = match at.parent() {
+                Some((parent, position)) => {
+                    let parent_span = self.node(&parent).map_or(Span::default(), |n| n.span);
+                    self.uses(parent_span, &parent)
+                        .iter()
+                        .map(|u| u.child(position))
+                        .collect()
+                }
+                None => vec![at.clone()],
+            };
+            let widened = |u: &Place| {
+                p.ops
+                    .iter()
+                    .any(|o| matches!(o, Op::Widen { at: a, add: b, .. } if a == u && b == add))
+            };
+            if let Some(other) = affected
+                .iter()
+                .find(|u| *u != at && self.cares(u, &affected) && !widened(u))
+            {
+                return Err(self.limit(at, other));
+            }
+            let list = format!(
+                "[{}, {}]",
+                &source.text[slot.clone()],
+                scalar::write(add, *style)
+            );
+            self.edits.push(Edit::replace(slot, list));
+            let old = node.str().unwrap_or_default();
+            let both = Node::new(
+                *span,
+                Value::List([Node::from(old), Node::from(add.as_str())].into(), true),
+            );
+            for u in affected {
+                self.expected
+                    .value(u, *span, Want::Node(Box::new(both.clone())));
+            }
+        }
+        Ok(())
+    }
+
+    /// Items dropped from and inserted into lists: once where the list is written when
+    /// that serves every use of it.
+    fn lists(&mut self, lists: BTreeMap<&Place, ListOps>) -> Result<(), Error> {
+        let mut by_span: BTreeMap<Span, Vec<(&Place, ListOps)>> = BTreeMap::new();
+        for (place, ops) in lists {
+            let span = self.node(place).map_or(Span::default(), |n| n.span);
+            by_span.entry(span).or_default().push((place, ops));
+        }
+        for (span, lists) in by_span {
+            let uses = self.uses(span, lists[0].0);
+            let want = |u: &Place| lists.iter().find(|(p, _)| *p == u).map(|(_, ops)| ops);
+            let change = |u: &Place| want(u).map(ListOps::change).unwrap_or_default();
+            let home = self.home(&uses);
+            let chosen: Option<&ListOps> = match home {
+                Some(h) if self.is_gone(h) => None,
+                Some(h) if self.cares(h, &uses) => want(h),
+                _ => {
+                    let caring: Vec<&Place> =
+                        uses.iter().filter(|u| self.cares(u, &uses)).collect();
+                    let first = caring.first().map(|u| change(u)).unwrap_or_default();
+                    if caring.iter().all(|u| change(u) == first) {
+                        caring.first().and_then(|u| want(u))
+                    } else {
+                        None
+                    }
+                }
+            };
+            let chosen_change = chosen.map(ListOps::change).unwrap_or_default();
+            if let Some(ops) = chosen {
+                let list = home
+                    .and_then(|h| self.node(h))
+                    .or_else(|| self.node(lists[0].0));
+                if let Some(list) = list {
+                    self.write_list(list, ops)?;
+                }
+            }
+            for u in &uses {
+                let wanted = change(u);
+                if !wanted.is_empty() {
+                    *self.expected.list(u.clone()) = wanted.clone();
+                } else if !self.cares(u, &uses) && !chosen_change.is_empty() {
+                    *self.expected.list(u.clone()) = chosen_change.clone();
+                }
+                if self.cares(u, &uses) && wanted != chosen_change {
+                    self.fix(u)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The edits of one list's changes, written in the list's own text.
+    fn write_list(&mut self, list: &Node, ops: &ListOps) -> Result<(), Error> {
+        let p = self.p;
+        let source = &p.file.source;
+        let container = Container::of_list(p.file, list);
+        let items = list.items().unwrap_or_default();
+        if !ops.drops.is_empty() {
+            let mut flags = vec![false; container.items.len()];
+            for &i in &ops.drops {
+                if let Some(flag) = flags.get_mut(i) {
+                    *flag = true;
+                    self.removed.push(container.items[i].range());
+                }
+            }
+            self.edits.extend(removal_edits(source, &container, &flags));
+        }
+        let mut inserts: Vec<&(usize, &Op)> = ops.inserts.iter().collect();
+        inserts.sort_by_key(|(after, _)| *after);
+        for group in inserts.chunk_by(|a, b| a.0 == b.0) {
+            let after = group[0].0;
+            let (Some(&span), Some(item)) = (container.items.get(after), items.get(after)) else {
+                continue;
+            };
+            let texts: Vec<String> = group
+                .iter()
+                .filter_map(|(_, op)| match op {
+                    Op::Insert {
+                        list, value, text, ..
+                    } => Some(match text {
+                        Insertion::Scalar(style) => {
+                            scalar::write(value.str().unwrap_or_default(), *style)
+                        }
+                        Insertion::Copy { inside, without } => {
+                            copy_text(p, item, list.path.len() + 1, inside, without).unwrap_or_else(
+                                || match p.file.format {
+                                    crate::load::Format::Json => value.to_json().to_string(),
+                                    crate::load::Format::Yaml => scalar::flow(value),
+                                },
+                            )
+                        }
+                    }),
+                    _ => None,
+                })
+                .collect();
+            self.edits
+                .push(insert_after(source, &container, span, &texts));
+        }
+        Ok(())
+    }
+
+    /// A use that its written text cannot serve gets its own value at its alias token, or
+    /// at the alias token of the value around it that the alias brought.
+    fn fix(&mut self, place: &Place) -> Result<(), Error> {
+        let Some(node) = self.node(place) else {
+            return Ok(());
+        };
+        let mut at = place.clone();
+        if node.alias_token().is_none() {
+            let owner = (0..place.path.len()).rev().find_map(|depth| {
+                let ancestor = Place::new(place.doc as usize, &place.path[..depth]);
+                let token = self.node(&ancestor)?.alias_token()?;
+                (Some(token) == node.alias()).then_some(ancestor)
+            });
+            match owner {
+                Some(owner) => at = owner,
+                None => {
+                    let home = self
+                        .home(&self.uses(node.span, place))
+                        .cloned()
+                        .unwrap_or_default();
+                    return Err(self.limit(place, &home));
+                }
+            }
+        }
+        if !self.fixes.contains(&at) {
+            self.fixes.push(at);
+        }
+        Ok(())
+    }
+
+    /// Anchors defined inside text that goes: every alias of them outside it is written
+    /// out, as the value it must read as.
+    fn anchors_of_removed_text(&mut self) {
+        let p = self.p;
+        let source = &p.file.source;
+        let inside = |token: Span, ranges: &[Range<usize>]| {
+            ranges
+                .iter()
+                .any(|r| r.start <= token.start as usize && token.end as usize <= r.end)
+        };
+        let lost: Vec<&crate::load::yaml::Anchor> = p
+            .file
+            .anchors
+            .iter()
+            .filter(|a| inside(a.token, &self.removed))
+            .collect();
+        if lost.is_empty() {
+            return;
+        }
+        // Every alias token of a lost anchor that stays: `*name` after `&name`.
+        let names: Vec<(&str, &crate::load::yaml::Anchor)> = lost
+            .iter()
+            .map(|a| {
+                (
+                    &source.text[a.token.start as usize + 1..a.token.end as usize],
+                    *a,
+                )
+            })
+            .collect();
+        let mut sites: BTreeMap<Span, (Option<Place>, &crate::load::yaml::Anchor)> =
+            BTreeMap::new();
+        for (doc, root) in p.file.docs.iter().enumerate() {
+            root.walk(&mut Vec::new(), &mut |path, node| {
+                let Some(site) = node.alias() else {
+                    return;
+                };
+                let text = &source.text[site.range()];
+                let Some(&(_, anchor)) = names.iter().find(|(name, a)| {
+                    text.strip_prefix('*') == Some(*name) && a.token.end <= site.start
+                }) else {
+                    return;
+                };
+                if inside(site, &self.removed) {
+                    return;
+                }
+                let own = (node.alias_token() == Some(site)).then(|| Place {
+                    doc: doc as u32,
+                    path: crate::path::Path::of(path),
+                });
+                let entry = sites.entry(site).or_insert((None, anchor));
+                if own.is_some() {
+                    entry.0 = own;
+                }
+            });
+        }
+        for (site, (own, anchor)) in sites {
+            match own {
+                Some(place) => {
+                    if !self.fixes.contains(&place) {
+                        self.fixes.push(place);
+                    }
+                }
+                // Merged (`<<: *name`): the anchor's value, as it was.
+                None => {
+                    if let Some(home) = self.home_of(anchor.node)
+                        && let Some(node) = self.node(&home)
+                    {
+                        self.edits
+                            .push(Edit::replace(site.range(), scalar::flow(node)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes out each fixed use at its alias token, as the plan says it must read.
+    fn write_fixes(&mut self) -> Result<(), Error> {
+        for place in std::mem::take(&mut self.fixes) {
+            let Some(node) = self.node(&place) else {
+                continue;
+            };
+            let Some(token) = node.alias_token() else {
+                continue;
+            };
+            if self
+                .removed
+                .iter()
+                .any(|r| r.start <= token.start as usize && token.end as usize <= r.end)
+            {
+                continue;
+            }
+            let value = self
+                .expected
+                .apply(place.doc, &mut place.path.to_vec(), node);
+            self.edits
+                .push(Edit::replace(token.range(), scalar::flow(&value)));
+        }
+        Ok(())
+    }
+
+    /// The error for a use that needs another change than the text it comes from gives,
+    /// and has no alias token of its own to change instead.
+    fn limit(&self, place: &Place, other: &Place) -> Error {
+        let p = self.p;
+        let node = self.node(place);
+        let doc = &p.file.docs[place.doc as usize];
+        let site = node.map_or(Span::default(), Node::site);
+        Diagnostic::at(
+            &p.file.source,
+            site,
+            format!(
+                "the value at {} is written once (through a YAML anchor) for places that need \
+                 different changes, such as {}, and this place has no alias of its own to \
+                 change instead; give it its own value (or its own `*alias`), then run again",
+                doc.path_text(&place.path),
+                p.file.docs[other.doc as usize].path_text(&other.path),
+            ),
+        )
+        .into()
+    }
+}
+
+/// The value every item gives, when they all give the same.
+fn agreed<T: PartialEq>(mut items: impl Iterator<Item = T>) -> Option<T> {
+    let first = items.next()?;
+    items.all(|x| x == first).then_some(first)
+}
+
+/// The edits that rewrite a string where it is written.
+fn set_edits(op: &Op) -> Vec<Edit> {
+    let Op::Set {
+        span,
+        style,
+        new,
+        parts,
+        ..
+    } = op
+    else {
+        return Vec::new();
+    };
+    match parts {
+        Some(parts) => parts
+            .iter()
+            .map(|(range, address)| {
+                let start = span.start as usize;
+                Edit::replace(start + range.start..start + range.end, address.clone())
+            })
+            .collect(),
+        None => vec![Edit::replace(span.range(), scalar::write(new, *style))],
+    }
+}
+
+/// The text of a setting's copy for the new account, from the setting's own text: its
+/// mapped references rewritten, the `without` fields and every anchor left out (a copy
+/// must not define an anchor again). `None` when the text cannot serve: a reference
+/// inside comes through a merge key or the setting is an alias; the copy is then written
+/// out from its data.
+fn copy_text(
+    p: &Planner,
+    item: &Node,
+    item_depth: usize,
+    inside: &[usize],
+    without: &[String],
+) -> Option<String> {
+    let file = p.file;
+    let source = &file.source;
+    if item.alias().is_some() {
+        return None;
+    }
+    let span = extent(file, item);
+    let (start, end) = (span.start as usize, span.end as usize);
+    let mut edits = Vec::new();
+    for &r in inside {
+        let reference = p.reference(r);
+        let path = &p.located.path(reference)[item_depth..];
+        let node = item.at_positions(path)?;
+        let at = match node.alias_token() {
+            Some(token) => token,
+            None if node.alias().is_some() => {
+                if p.target(reference).is_some() || reference.kind == Kind::AddressInText {
+                    return None;
+                }
+                continue;
+            }
+            None => node.span,
+        };
+        match reference.kind {
+            Kind::AddressInText => {
+                if node.alias().is_some() {
+                    return None;
+                }
+                let raw = &source.text[node.span.range()];
+                for (range, _, new) in address::find(raw, p.mapping) {
+                    let s = node.span.start as usize;
+                    edits.push(Edit::replace(s + range.start..s + range.end, new));
+                }
+            }
+            _ => {
+                if let Some((_, new)) = p.target(reference) {
+                    edits.push(Edit::replace(at.range(), scalar::write(new, node.style())));
+                }
+            }
+        }
+    }
+    if edits
+        .iter()
+        .any(|e| e.range.start < start || e.range.end > end)
+    {
+        return None;
+    }
+    // Anchors inside: the copy must not define them again.
+    for anchor in &file.anchors {
+        let (a, b) = (anchor.token.start as usize, anchor.token.end as usize);
+        if start <= a && b <= end {
+            let spaces = source.text[b..end].len()
+                - source.text[b..end].trim_start_matches([' ', '\t']).len();
+            edits.push(Edit::delete(a..b + spaces));
+        }
+    }
+    if let Some(entries) = item.entries() {
+        if entries
+            .iter()
+            .any(|e| layout::is_merged(e) && without.iter().any(|f| *f == e.key))
+        {
+            return None;
+        }
+        let fields = Container::of_map(file, item);
+        let flags: Vec<bool> = entries
+            .iter()
+            .map(|e| !layout::is_merged(e) && without.iter().any(|f| *f == e.key))
+            .collect();
+        edits.extend(removal_edits(source, &fields, &flags));
+    }
+    let edits = edit::normalize(edits).ok()?;
+    // A dropped last field may take the rest of its line (a comment, the line ending)
+    // after the setting: that is not part of the copy's text.
+    let ignorable = |range: Range<usize>| {
+        source.text[range]
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    };
+    let mut shifted = Vec::new();
+    for e in edits {
+        let (a, b) = (e.range.start.max(start), e.range.end.min(end));
+        if (e.range.start < start && !ignorable(e.range.start..start))
+            || (e.range.end > end && !ignorable(end..e.range.end))
+        {
+            return None;
+        }
+        shifted.push(Edit::replace(a - start..b.max(a) - start, e.content));
+    }
+    // A dropped last field leaves the line break before it: the copy ends with its content.
+    Some(
+        edit::apply(&source.text[start..end], &shifted)
+            .trim_end()
+            .to_owned(),
+    )
+}

@@ -1,0 +1,263 @@
+//! Settings moved as a whole: aliases and sharing entries, whose profile selector says
+//! `add: copy`.
+//!
+//! In add mode such a setting of an old account gets a copy for the new account right
+//! after itself: its own text, with every mapped reference inside rewritten and the
+//! holder's `copy_without` fields (the `id` the app assigns anew) left out — unless the
+//! list already holds a setting with the copy's identity (two old accounts mapped to one
+//! new account give one copy).
+//!
+//! In replace mode, settings that become the same setting (their `identity` fields agree
+//! once mapped; addresses compared case-insensitively) keep one of them: the new
+//! account's own setting when it has one that is not just a copy add mode made (it was
+//! changed, or the app gave it an `id`), and otherwise the original, rewritten in place
+//! with its position, comments and `id` — so replace after add gives what replace alone
+//! gives.
+
+use std::collections::BTreeMap;
+
+use super::{Mode, Planner};
+use crate::address;
+use crate::locate::Holder;
+use crate::mapping::EntryId;
+use crate::node::{Node, Value};
+use crate::path::Place;
+use crate::profile::{AddRule, Kind};
+
+/// One setting of a list that holds settings to move.
+struct Setting<'a> {
+    position: usize,
+    node: &'a Node,
+    /// The references inside it.
+    inside: Vec<usize>,
+    /// Whether it belongs to an old account (a reference that moves the setting as a whole
+    /// is mapped).
+    old: bool,
+    /// Its data with every mapped reference inside rewritten.
+    mapped: Node,
+}
+
+pub(super) fn plan(p: &mut Planner, mode: Mode) {
+    // The settings to move: holders with a mapped `add: copy` reference inside, by list.
+    let mut lists: BTreeMap<Place, Vec<usize>> = BTreeMap::new();
+    for reference in &p.located.references {
+        if reference.add == AddRule::Copy
+            && p.target(reference).is_some()
+            && let Some(h) = reference.holder()
+            && let Some((list, _)) =
+                Place::new(p.located.holders[h].doc, &p.located.holders[h].path).parent()
+        {
+            let holders = lists.entry(list).or_default();
+            if !holders.contains(&h) {
+                holders.push(h);
+            }
+        }
+    }
+    if lists.is_empty() {
+        return;
+    }
+    // The references inside each setting of those lists.
+    let mut inside: BTreeMap<Place, Vec<usize>> = BTreeMap::new();
+    for index in 0..p.located.references.len() {
+        let place = p.place(index);
+        for h in p.located.holders_around(place.doc as usize, &place.path) {
+            let holder = &p.located.holders[h];
+            let holder_place = Place::new(holder.doc, &holder.path);
+            if holder_place
+                .parent()
+                .is_some_and(|(list, _)| lists.contains_key(&list))
+            {
+                inside.entry(holder_place).or_default().push(index);
+            }
+        }
+    }
+    for (list, holders) in lists {
+        let Some(node) = p.node(&list) else {
+            continue;
+        };
+        let holder = &p.located.holders[holders[0]];
+        let settings: Vec<Setting> = node
+            .items()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(position, item)| {
+                let place = list.child(position);
+                let inside = inside.get(&place).cloned().unwrap_or_default();
+                let old = inside.iter().any(|&r| {
+                    let reference = p.reference(r);
+                    reference.add == AddRule::Copy && p.target(reference).is_some()
+                });
+                let mapped = mapped(p, item, &place, &inside);
+                Setting {
+                    position,
+                    node: item,
+                    inside,
+                    old,
+                    mapped,
+                }
+            })
+            .collect();
+        match mode {
+            Mode::Add => add(p, holder, &list, &settings),
+            Mode::Replace => replace(p, holder, &list, &settings),
+        }
+    }
+}
+
+/// Add mode: a copy for each old setting whose copy the list does not hold yet.
+fn add(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting]) {
+    let mut identities: Vec<serde_json::Value> =
+        settings.iter().map(|s| identity(holder, s.node)).collect();
+    for setting in settings.iter().filter(|s| s.old) {
+        for &r in &setting.inside {
+            p.done[r] = true;
+        }
+        let copy = without(holder, &setting.mapped);
+        let wanted = identity(holder, &copy);
+        if identities.contains(&wanted) {
+            continue; // the new account has it already
+        }
+        identities.push(wanted);
+        let changes = mapped_references(p, &setting.inside);
+        p.copy_setting(
+            list.clone(),
+            setting.position,
+            copy,
+            setting.inside.clone(),
+            holder.copy_without().to_vec(),
+            &changes,
+        );
+    }
+}
+
+/// Replace mode: of the settings that become one, one stays.
+fn replace(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting]) {
+    let mut groups: Vec<(serde_json::Value, Vec<&Setting>)> = Vec::new();
+    for setting in settings {
+        let id = identity(holder, &setting.mapped);
+        match groups.iter_mut().find(|(g, _)| *g == id) {
+            Some((_, members)) => members.push(setting),
+            None => groups.push((id, vec![setting])),
+        }
+    }
+    for (_, members) in groups {
+        if members.len() < 2 || !members.iter().any(|s| s.old) {
+            continue;
+        }
+        // A setting of the new account that is not an unchanged copy of an old one.
+        let copies: Vec<serde_json::Value> = members
+            .iter()
+            .filter(|s| s.old)
+            .map(|s| without(holder, &s.mapped).to_json())
+            .collect();
+        let is_copy = |s: &Setting| !s.old && copies.contains(&s.node.to_json());
+        let own = members.iter().any(|s| !s.old && !is_copy(s));
+        let keeper = if own {
+            members.iter().find(|s| !s.old && !is_copy(s))
+        } else {
+            members.iter().find(|s| s.old)
+        };
+        let kept = keeper.filter(|_| !own).map(|s| s.position);
+        // Settings that were the same as the keeper before the mapping too were there
+        // before: not the mapping's to merge.
+        let before = keeper.map(|k| identity(holder, k.node));
+        // The mapping entry the group moves by, for the summary of a dropped copy.
+        let group_entry = members
+            .iter()
+            .filter(|s| s.old)
+            .flat_map(|s| mapped_references(p, &s.inside))
+            .map(|(_, entry)| entry)
+            .next();
+        for setting in members {
+            let goes = (setting.old || is_copy(setting))
+                && Some(setting.position) != kept
+                && !(setting.old && Some(identity(holder, setting.node)) == before);
+            if !goes {
+                continue;
+            }
+            for &r in &setting.inside {
+                p.done[r] = true;
+            }
+            let changes: Vec<(usize, EntryId)> = if setting.old {
+                mapped_references(p, &setting.inside)
+            } else {
+                // A copy holds new values only: its references go with the group's entry.
+                setting
+                    .inside
+                    .iter()
+                    .filter(|&&r| p.reference(r).add == AddRule::Copy)
+                    .filter_map(|&r| Some((r, group_entry?)))
+                    .collect()
+            };
+            p.drop_item(list.clone(), setting.position, &changes);
+        }
+    }
+}
+
+/// The mapped references among `inside`, with their mapping entries.
+fn mapped_references(p: &Planner, inside: &[usize]) -> Vec<(usize, EntryId)> {
+    let mut out = Vec::new();
+    for &r in inside {
+        let reference = p.reference(r);
+        match reference.kind {
+            Kind::AddressInText => out.extend(
+                address::find(&reference.value, p.mapping)
+                    .into_iter()
+                    .map(|(_, entry, _)| (r, entry)),
+            ),
+            _ => out.extend(p.target(reference).map(|(entry, _)| (r, entry))),
+        }
+    }
+    out
+}
+
+/// A setting's data with every mapped reference inside rewritten.
+fn mapped(p: &Planner, item: &Node, place: &Place, inside: &[usize]) -> Node {
+    let mut copy = item.clone();
+    for &r in inside {
+        let reference = p.reference(r);
+        let new = match reference.kind {
+            Kind::AddressInText => address::replace(&reference.value, p.mapping),
+            _ => match p.target(reference) {
+                Some((_, new)) => new.to_owned(),
+                None => continue,
+            },
+        };
+        let path = p.located.path(reference);
+        if let Some(node) = copy.at_positions_mut(&path[place.path.len()..]) {
+            *node = Node::from(new.as_str());
+        }
+    }
+    copy
+}
+
+/// The setting without its `copy_without` fields.
+fn without(holder: &Holder, item: &Node) -> Node {
+    let mut copy = item.clone();
+    if let Value::Map(entries) = copy.value_mut() {
+        let mut kept = std::mem::take(entries).into_vec();
+        kept.retain(|e| !holder.copy_without().iter().any(|f| *f == e.key));
+        *entries = kept.into();
+    }
+    copy
+}
+
+/// What makes two settings the same: their identity fields, or all of their data.
+fn identity(holder: &Holder, item: &Node) -> serde_json::Value {
+    let normal = |v: serde_json::Value| match v {
+        serde_json::Value::String(s) if s.contains('@') => s.to_lowercase().into(),
+        v => v,
+    };
+    if holder.identity().is_empty() {
+        return without(holder, item).to_json();
+    }
+    holder
+        .identity()
+        .iter()
+        .map(|field| {
+            item.field(field)
+                .map_or(serde_json::Value::Null, |n| normal(n.to_json()))
+        })
+        .collect()
+}
