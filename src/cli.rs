@@ -114,6 +114,11 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub selection: Selection,
 
+    /// What to print: the patch (for `patch -p1` and `git apply`), a review a person reads,
+    /// the review as JSON, or the review as one self-contained HTML page.
+    #[arg(long, value_enum, default_value = "patch")]
+    pub format: DiffFormat,
+
     /// Exit with 1 when there are changes.
     #[arg(long)]
     pub exit_code: bool,
@@ -122,6 +127,14 @@ pub struct DiffArgs {
     /// profile, for `apply --plan`.
     #[arg(long, value_name = "FILE")]
     pub save_plan: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Patch,
+    Review,
+    Json,
+    Html,
 }
 
 #[derive(Args, Debug)]

@@ -55,6 +55,11 @@ impl Reference {
     pub fn holder(&self) -> Option<usize> {
         self.holder.map(|h| h as usize)
     }
+
+    /// The profile selector that found it (an index into `Profile::references`).
+    pub fn selector(&self) -> usize {
+        self.selector as usize
+    }
 }
 
 /// A list some reference is an element of.
@@ -413,7 +418,7 @@ fn parent_list(
 }
 
 /// Fills `{field}` and `{a|b}` placeholders from a holder node's fields.
-fn fill_label(template: &str, node: &Node) -> String {
+pub fn fill_label(template: &str, node: &Node) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {

@@ -3,7 +3,11 @@
 //! Hunks are built from the known edits rather than by diffing the whole file: the changed
 //! lines are exactly the lines the edits touch, so the cost grows with the number of edits,
 //! not with the size of the file (a general line diff over a large file with many edits is
-//! quadratic). Line endings are kept byte for byte, so a CRLF file gives a CRLF patch.
+//! quadratic). Within the few lines one run of edits touches, a line diff (similar's Myers)
+//! keeps the hunk minimal, as `diff -u` prints it: a line that comes out unchanged is never
+//! shown as removed and added again. Each hunk header names the setting it changes, the way
+//! `git diff` names the enclosing function (git and patch ignore that text). Line endings
+//! are kept byte for byte, so a CRLF file gives a CRLF patch.
 
 use std::fmt::Write;
 use std::ops::Range;
@@ -13,10 +17,12 @@ use crate::source::Source;
 
 pub const CONTEXT: usize = 3;
 
-/// One run of changed lines: old lines `old` (0-based, half-open) become `new_text`.
+/// One run of changed lines: old lines `old` (0-based, half-open) become `new_text`; `at`
+/// is where its first edit stands.
 struct Block {
     old: Range<usize>,
     new_text: String,
+    at: usize,
 }
 
 pub struct Style {
@@ -27,18 +33,21 @@ pub struct Style {
 #[cfg(test)]
 pub fn render(source: &Source, edits: &[Edit], name: &str, style: &Style) -> String {
     let mut out = Vec::new();
-    write(&mut out, source, edits, name, style).expect("writing to memory does not fail");
+    write(&mut out, source, edits, name, style, &|_| None)
+        .expect("writing to memory does not fail");
     String::from_utf8(out).expect("a patch of UTF-8 text is UTF-8")
 }
 
 /// Writes the unified diff of one file to `sink` hunk by hunk, so that a large patch is
-/// never held whole in memory; nothing when there are no edits.
+/// never held whole in memory; nothing when there are no edits. `setting` names the
+/// setting that holds an offset of the old text, for the hunk headers.
 pub fn write(
     sink: &mut impl std::io::Write,
     source: &Source,
     edits: &[Edit],
     name: &str,
     style: &Style,
+    setting: &dyn Fn(usize) -> Option<String>,
 ) -> std::io::Result<()> {
     /// Output is handed to the sink in pieces of about this size.
     const CHUNK: usize = 1 << 16;
@@ -117,6 +126,11 @@ pub fn write(
             range_text(new_start.max(0) as usize, new_len)
         );
         out.push_str(&paint("36", &header));
+        if let Some(name) = hunk.iter().find_map(|b| setting(b.at)) {
+            // One line: a name with a line break in it would end the header.
+            out.push(' ');
+            out.push_str(&name.replace(['\n', '\r'], " "));
+        }
         out.push('\n');
         out.push_str(&body);
         delta += new_len as isize - old_len as isize;
@@ -195,7 +209,7 @@ fn blocks<'a>(source: &'a Source, edits: &'a [Edit]) -> impl Iterator<Item = Blo
         }
         run
     });
-    runs.map(move |(lines, members)| {
+    runs.flat_map(move |(lines, members)| {
         let from = if lines.start < source.line_count() {
             source.line_range(lines.start).start
         } else {
@@ -206,37 +220,43 @@ fn blocks<'a>(source: &'a Source, edits: &'a [Edit]) -> impl Iterator<Item = Blo
         } else {
             source.line_range(lines.end - 1).end
         };
-        trim(
+        let at = edits[members.start].range.start;
+        minimal(
             source,
             lines,
             edit::apply_in(text, from..to, &edits[members]),
+            at,
         )
     })
-    .filter(|b| !(b.old.is_empty() && b.new_text.is_empty()))
 }
 
-/// Leaves out of a block the whole lines that come out unchanged at its start and end, so
-/// an insertion shows as added lines only.
-fn trim(source: &Source, mut old: Range<usize>, new_text: String) -> Block {
+/// The changed lines of a run of old lines `old` that become `new_text`: only the lines
+/// that differ, as a line diff finds them, so that an insertion shows as added lines only
+/// and an unchanged line is never shown as removed and added again.
+fn minimal(source: &Source, old: Range<usize>, new_text: String, at: usize) -> Vec<Block> {
     let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
-    let (mut head, mut tail) = (0, 0);
-    while old.start + head < old.end
-        && head < new_lines.len()
-        && line_of(source, old.start + head) == new_lines[head]
-    {
-        head += 1;
+    // One line that changes (most edits): nothing to find.
+    if old.len() <= 1 && new_lines.len() <= 1 {
+        let unchanged = old.len() == new_lines.len()
+            && old.len() == 1
+            && line_of(source, old.start) == new_lines[0];
+        if unchanged || (old.is_empty() && new_lines.is_empty()) {
+            return Vec::new();
+        }
+        return vec![Block { old, new_text, at }];
     }
-    while old.end - tail > old.start + head
-        && tail < new_lines.len() - head
-        && line_of(source, old.end - tail - 1) == new_lines[new_lines.len() - tail - 1]
-    {
-        tail += 1;
-    }
-    old = old.start + head..old.end - tail;
-    Block {
-        old,
-        new_text: new_lines[head..new_lines.len() - tail].concat(),
-    }
+    let old_lines: Vec<&str> = old.clone().map(|l| line_of(source, l)).collect();
+    similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines)
+        .into_iter()
+        .filter_map(|op| {
+            let (tag, a, b) = op.as_tag_tuple();
+            (tag != similar::DiffTag::Equal).then(|| Block {
+                old: old.start + a.start..old.start + a.end,
+                new_text: new_lines[b].concat(),
+                at,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -300,6 +320,42 @@ mod tests {
             d,
             "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,3 +1,4 @@\n a: 1\n b: 2\n+b2: 2\n c: 3\n"
         );
+    }
+
+    #[test]
+    fn a_run_of_edits_shows_only_the_lines_that_differ() {
+        // Two insertions on neighbouring lines and a rewrite: the unchanged line is
+        // context, never removed and added again (as `diff -u` prints it).
+        let text = "a\nb\nc\n";
+        let d = diff(
+            text,
+            vec![
+                Edit::insert(1, "\nA"),
+                Edit::insert(3, "\nB"),
+                Edit::replace(4..5, "C"),
+            ],
+        );
+        assert_eq!(
+            d,
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,3 +1,5 @@\n a\n+A\n b\n-c\n+B\n+C\n"
+        );
+    }
+
+    #[test]
+    fn hunk_headers_name_the_setting() {
+        let source = Source::from_text("f", "1\n2\n3 old\n4\n");
+        let mut out = Vec::new();
+        write(
+            &mut out,
+            &source,
+            &[Edit::replace(6..9, "new")],
+            "f.yaml",
+            &Style { color: false },
+            &|offset| (offset == 6).then(|| "rule \"01\"".to_owned()),
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("@@ -1,4 +1,4 @@ rule \"01\"\n"), "{text}");
     }
 
     #[test]

@@ -50,6 +50,10 @@ pub struct SelectorSpec {
     pub kind: Kind,
     #[serde(default)]
     pub note: String,
+    /// How the review names this place within its setting: `{field}` takes a field of the
+    /// mapping around the value (e.g. `condition {field} {op}`). The note by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// What transition mode (`--mode add`) does with a reference here.
     #[serde(default, skip_serializing_if = "AddRule::is_keep")]
     pub add: AddRule,
@@ -133,6 +137,8 @@ pub struct Selector {
     pub query: JpQuery,
     pub kind: Kind,
     pub note: String,
+    /// How the review names the place (see [`SelectorSpec::label`]).
+    pub label: String,
     pub add: AddRule,
 }
 
@@ -224,6 +230,7 @@ impl Profile {
                     path: s.path.clone(),
                     kind: s.kind,
                     note: s.note.clone(),
+                    label: s.label.clone().unwrap_or_else(|| s.note.clone()),
                     add: s.add,
                 })
             }))?;

@@ -7,12 +7,17 @@ use std::collections::BTreeSet;
 
 use crate::inputs::Input;
 use crate::mapping::{EntryId, Mapping};
+use crate::names::Names;
 use crate::plan::{Action, FilePlan};
 use crate::profile::Profile;
 
-const ACTIONS: [(Action, &str); 5] = [
+const ACTIONS: [(Action, &str); 6] = [
     (Action::Rewritten, "rewritten"),
     (Action::Removed, "dropped (the new value was already there)"),
+    (
+        Action::Superseded,
+        "dropped with their setting (the new account's stays)",
+    ),
     (Action::Added, "added beside the old value"),
     (Action::Copied, "copied for the new account"),
     (Action::Kept, "left for the cutover"),
@@ -62,8 +67,17 @@ pub fn render(
     plans: &[FilePlan],
     mapping: &Mapping,
     profile: &Profile,
+    names: &Names,
     verb: &str,
 ) -> String {
+    // A mapping entry's values, named.
+    let named = |entry: EntryId, value: &str| {
+        if entry.addresses {
+            value.to_owned()
+        } else {
+            names.short(value)
+        }
+    };
     let order: Vec<String> = profile.holders.iter().map(|h| h.name.clone()).collect();
     let mut out = String::new();
     let mut kept = String::new();
@@ -79,15 +93,19 @@ pub fn render(
             total.add(group, change.action);
             used.insert(change.entry);
             if change.action == Action::Kept {
-                let location = input.file.source.location(reference.site.start as usize);
+                let location = input.file.source.location(change.site.start as usize);
                 let holder = input
                     .located
                     .holder(reference)
-                    .map_or(String::new(), |h| format!(" in {}", h.label));
+                    .map_or(String::new(), |h| format!(" in {}", names.label(&h.label)));
                 let pair = mapping.entry(change.entry);
                 kept.push_str(&format!(
                     "left for the cutover: {}:{}:{}{holder}: {} (then {})\n",
-                    input.file.source.name, location.line, location.column, pair.old, pair.new
+                    input.file.source.name,
+                    location.line,
+                    location.column,
+                    named(change.entry, &pair.old),
+                    named(change.entry, &pair.new)
                 ));
             }
         }
@@ -127,7 +145,9 @@ pub fn render(
         let line = mapping.source.location(pair.span.start as usize).line;
         out.push_str(&format!(
             "note: mapping entry {} -> {} ({}:{line}) matched nothing\n",
-            pair.old, pair.new, mapping.source.name
+            named(entry, &pair.old),
+            named(entry, &pair.new),
+            mapping.source.name
         ));
     }
     out

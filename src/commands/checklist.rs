@@ -9,13 +9,13 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::accounts;
 use crate::check::{self, Removed};
 use crate::cli::{ChecklistArgs, ChecklistFormat};
 use crate::commands::{both, print};
 use crate::diagnostic::Error;
 use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
+use crate::names::Names;
 use crate::node::Node;
 use crate::profile::{Kind, Profile};
 
@@ -91,12 +91,9 @@ fn step(number: usize, title: &'static str, manual: bool, items: Vec<Item>) -> S
 }
 
 pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
-    let declared = accounts::declared(inputs.iter().map(|i| &i.file));
-    let find = |id: &str| declared.iter().find(|a| a.id == id);
-    let name = |id: &str| match find(id) {
-        Some(a) => format!("{} ({id})", a.label()),
-        None => id.to_owned(),
-    };
+    let names = Names::of(inputs);
+    let find = |id: &str| names.declared(id);
+    let name = |id: &str| names.account(id);
     let organization = inputs.iter().flat_map(|i| &i.file.docs).find_map(|d| {
         d.field("organization")
             .and_then(Node::str)
@@ -139,12 +136,20 @@ pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
         })
         .collect();
 
-    let settings = |group: &str| -> Vec<(&Input, &Node)> {
+    // Each setting of a group, and whether the app has it: a setting that lacks the
+    // fields a copy leaves out (the `id` the app assigns) is add mode's copy, only prepared
+    // in the export.
+    let settings = |group: &str| -> Vec<(&Node, bool)> {
         let mut found = Vec::new();
         for input in inputs {
             for holder in input.located.holders.iter().filter(|h| h.group() == group) {
                 if let Some(node) = input.file.docs[holder.doc].at_positions(&holder.path) {
-                    found.push((input, node));
+                    let in_app = holder.copy_without().is_empty()
+                        || holder
+                            .copy_without()
+                            .iter()
+                            .any(|f| node.field(f).is_some());
+                    found.push((node, in_app));
                 }
             }
         }
@@ -152,18 +157,24 @@ pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
     };
     let field = |node: &Node, key: &str| node.field(key).and_then(Node::str).map(str::to_owned);
     let sharing_entries = settings("sharing");
+    let status = |found: Option<&(&Node, bool)>| match found {
+        Some((_, true)) => (true, ""),
+        Some((_, false)) => (false, " (prepared in the export: create it in the app)"),
+        None => (false, ""),
+    };
     let sharing = sharing_entries
         .iter()
-        .filter_map(|(_, entry)| {
+        .filter_map(|(entry, _)| {
             let old = field(entry, "account")?;
             let (_, new) = mapping.lookup(Kind::Account, &old)?;
-            let has = sharing_entries
+            let found = sharing_entries
                 .iter()
-                .any(|(_, e)| field(e, "account").as_deref() == Some(new));
+                .find(|(e, _)| field(e, "account").as_deref() == Some(new));
+            let (done, note) = status(found);
             Some(item(
-                has,
+                done,
                 format!(
-                    "share {} like {}: {}",
+                    "share {} like {}: {}{note}",
                     name(new),
                     name(&old),
                     describe_sharing(entry)
@@ -175,22 +186,23 @@ pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
     let alias_entries = settings("aliases");
     let aliases = alias_entries
         .iter()
-        .filter_map(|(_, alias)| {
+        .filter_map(|(alias, _)| {
             let old = field(alias, "account")?;
             let (_, new) = mapping.lookup(Kind::Account, &old)?;
             let address = field(alias, "address").unwrap_or_default();
             let new_address = mapping
                 .lookup(Kind::Address, &address)
                 .map_or(address.clone(), |(_, a)| a.to_owned());
-            let has = alias_entries.iter().any(|(_, a)| {
+            let found = alias_entries.iter().find(|(a, _)| {
                 field(a, "account").as_deref() == Some(new)
                     && field(a, "address").is_some_and(|x| x.eq_ignore_ascii_case(&new_address))
             });
+            let (done, note) = status(found);
             let label = field(alias, "name").map_or(String::new(), |n| format!(" ({n})"));
             Some(item(
-                has,
+                done,
                 format!(
-                    "alias {address}{label}: recreate as {new_address} on {}",
+                    "alias {address}{label}: recreate as {new_address} on {}{note}",
                     name(new)
                 ),
             ))

@@ -2,14 +2,16 @@
 
 use std::path::Path;
 
-use crate::cli::{ApplyArgs, ColorChoice, DiffArgs, Selection, stdout_color};
-use crate::commands::{both, print_with, release};
+use crate::cli::{ApplyArgs, ColorChoice, DiffArgs, DiffFormat, Selection, stdout_color};
+use crate::commands::{both, print, print_with, release};
 use crate::diagnostic::Error;
 use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
+use crate::names::{Names, SettingsAt};
 use crate::patch;
 use crate::plan::FilePlan;
 use crate::profile::Profile;
+use crate::review;
 use crate::saved_plan::SavedPlan;
 use crate::source::{display_name, io_reason};
 use crate::summary;
@@ -20,6 +22,9 @@ struct Planned {
     mapping: Mapping,
     inputs: Vec<Input>,
     plans: Vec<FilePlan>,
+    /// How accounts and settings are named (read from the inputs while their trees are
+    /// there).
+    names: Names,
 }
 
 impl Planned {
@@ -30,6 +35,7 @@ impl Planned {
             &self.plans,
             &self.mapping,
             &self.profile,
+            &self.names,
             verb,
         )
     }
@@ -44,11 +50,13 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
     // (The patch's line index is built when the patch needs it, not on another core during
     // the plan: the plan's scratch memory is free by then, and the peak stays lower.)
     let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
+    let names = Names::of(&inputs);
     Ok(Planned {
         profile,
         mapping,
         inputs,
         plans,
+        names,
     })
 }
 
@@ -71,9 +79,47 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
             ))
         })?;
     }
-    // From here on only the texts, edits and references are needed. The trees are freed
-    // first, so that the patch's line index takes their memory instead of adding to the
+    let names = &planned.names;
+    let changed = planned.plans.iter().any(|p| !p.is_empty());
+    if args.format != DiffFormat::Patch {
+        let review = review::build(
+            &planned.inputs,
+            &planned.plans,
+            &planned.mapping,
+            &planned.profile,
+            names,
+            args.selection.mode,
+        );
+        let text = match args.format {
+            DiffFormat::Review => review::text::render(&review, stdout_color(color)),
+            DiffFormat::Json => {
+                let mut text =
+                    serde_json::to_string_pretty(&review).expect("a review is always valid JSON");
+                text.push('\n');
+                text
+            }
+            _ => {
+                let mut patches = Vec::new();
+                let settings = settings_of(&planned, names);
+                write_patches(
+                    &mut patches,
+                    &planned,
+                    &settings,
+                    &patch::Style { color: false },
+                )
+                .map_err(|e| Error::plain(format!("cannot write the patch: {e}")))?;
+                review::html::render(&review, &String::from_utf8_lossy(&patches))
+            }
+        };
+        print(&text)?;
+        eprint!("{}", planned.summary("would change"));
+        release(planned);
+        return Ok(u8::from(args.exit_code && changed));
+    }
+    // The settings each hunk names are found while the trees are there; then the trees are
+    // freed, so that the patch's line index takes their memory instead of adding to the
     // peak (on a large export the tree is twice the size of its text).
+    let settings = settings_of(&planned, names);
     for input in &mut planned.inputs {
         input.file.docs = Vec::new();
     }
@@ -83,18 +129,49 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
     // The summary is written on another core while the patches are.
     let summary = std::thread::scope(|scope| {
         let summary = scope.spawn(|| planned.summary("would change"));
-        for (input, plan) in planned.inputs.iter().zip(&planned.plans) {
-            let source = &input.file.source;
-            print_with(|out| {
-                patch::write(out, source, &plan.edits, &patch_name(&source.path), &style)
-            })?;
-        }
+        print_with(|out| write_patches(out, &planned, &settings, &style))?;
         Ok::<_, Error>(summary.join().expect("the summary does not panic"))
     })?;
     eprint!("{summary}");
-    let changed = planned.plans.iter().any(|p| !p.is_empty());
     release(planned);
     Ok(u8::from(args.exit_code && changed))
+}
+
+/// Where each changed file's settings stand, to name them in the hunk headers.
+fn settings_of(planned: &Planned, names: &Names) -> Vec<SettingsAt> {
+    planned
+        .inputs
+        .iter()
+        .zip(&planned.plans)
+        .map(|(input, plan)| {
+            if plan.is_empty() {
+                SettingsAt::default()
+            } else {
+                SettingsAt::of(input, names)
+            }
+        })
+        .collect()
+}
+
+/// Writes the patch of every file, each hunk headed by the setting it changes.
+fn write_patches(
+    out: &mut impl std::io::Write,
+    planned: &Planned,
+    settings: &[SettingsAt],
+    style: &patch::Style,
+) -> std::io::Result<()> {
+    for ((input, plan), settings) in planned.inputs.iter().zip(&planned.plans).zip(settings) {
+        let source = &input.file.source;
+        patch::write(
+            out,
+            source,
+            &plan.edits,
+            &patch_name(&source.path),
+            style,
+            &|offset| settings.at(offset),
+        )?;
+    }
+    Ok(())
 }
 
 pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {

@@ -16,8 +16,9 @@ pub(super) fn plan(p: &mut Planner) {
         |p, index| {
             let reference = p.reference(index);
             if reference.kind == Kind::AddressInText {
-                for (_, entry, _) in address::find(&reference.value, p.mapping) {
-                    p.keep(index, entry);
+                let raw = &p.source().text[reference.span.range()];
+                for (range, entry, _) in address::find(raw, p.mapping) {
+                    p.keep(index, entry, Some(range));
                 }
                 return false;
             }
@@ -27,7 +28,7 @@ pub(super) fn plan(p: &mut Planner) {
             match (reference.add, reference.list()) {
                 (AddRule::List, Some(_)) => return true,
                 (AddRule::List, None) => p.widen(index, new, entry),
-                _ => p.keep(index, entry),
+                _ => p.keep(index, entry, None),
             }
             false
         },

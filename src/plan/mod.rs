@@ -50,9 +50,11 @@ pub enum Mode {
 pub enum Action {
     /// Its value was replaced by the target.
     Rewritten,
-    /// It was dropped: from a list that holds its value already, or with a setting of
-    /// which another one for the new account stays.
+    /// It was dropped from a list that holds its value already.
     Removed,
+    /// It was dropped with the setting holding it: another setting for the new account
+    /// stays (the new account's own, or the original of a copy).
+    Superseded,
     /// The target was added beside it (add mode).
     Added,
     /// The setting holding it was copied for the target (add mode).
@@ -67,6 +69,9 @@ pub struct Change {
     pub reference: u32,
     pub entry: EntryId,
     pub action: Action,
+    /// Where a report about it points: the reference's site, or the address inside a
+    /// longer text.
+    pub site: Span,
 }
 
 #[derive(Debug)]
@@ -227,10 +232,12 @@ impl<'a> Planner<'a> {
     }
 
     fn change(&mut self, reference: usize, entry: EntryId, action: Action) {
+        let site = self.reference(reference).site;
         self.changes.push(Change {
             reference: reference as u32,
             entry,
             action,
+            site,
         });
     }
 
@@ -257,8 +264,9 @@ impl<'a> Planner<'a> {
         let new = crate::address::replace(&reference.value, self.mapping);
         let mut parts = Vec::with_capacity(found.len());
         for (range, entry, address) in found {
-            parts.push((range, self.texts.text(address)));
             self.change(index, entry, Action::Rewritten);
+            self.changes.last_mut().expect("just pushed").site = within(reference, range.clone());
+            parts.push((range, self.texts.text(address)));
         }
         self.ops.push(Op::Set {
             at: self.place(index),
@@ -301,12 +309,18 @@ impl<'a> Planner<'a> {
         self.change(index, entry, Action::Added);
     }
 
-    /// Item `item` of the list at `list` goes; the changes are recorded for the references
-    /// it held.
-    fn drop_item(&mut self, list: Place, item: usize, changes: &[(usize, EntryId)]) {
+    /// Item `item` of the list at `list` goes; the changes (`action`: the item dropped, or
+    /// the setting superseded) are recorded for the references it held.
+    fn drop_item(
+        &mut self,
+        list: Place,
+        item: usize,
+        action: Action,
+        changes: &[(usize, EntryId)],
+    ) {
         self.ops.push(Op::Drop { list, item });
         for &(index, entry) in changes {
-            self.change(index, entry, Action::Removed);
+            self.change(index, entry, action);
         }
     }
 
@@ -333,9 +347,14 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// A reference that stays as it is for now (add mode: left for the cutover).
-    fn keep(&mut self, index: usize, entry: EntryId) {
+    /// A reference that stays as it is for now (add mode: left for the cutover); `at`, the
+    /// range of an address inside its text.
+    fn keep(&mut self, index: usize, entry: EntryId, at: Option<Range<usize>>) {
         self.change(index, entry, Action::Kept);
+        if let Some(range) = at {
+            self.changes.last_mut().expect("just pushed").site =
+                within(self.reference(index), range);
+        }
     }
 
     fn finish(self) -> Result<FilePlan, Error> {
@@ -361,6 +380,17 @@ impl<'a> Planner<'a> {
                 .map_err(|(at, why)| internal(source, at, why))?;
         }
         Ok(FilePlan { edits, changes })
+    }
+}
+
+/// Where an address found at `range` of a reference's text stands: there, when the text is
+/// written where the reference stands; else (through an alias) the reference's site.
+fn within(reference: &Reference, range: Range<usize>) -> Span {
+    if reference.site == reference.span {
+        let start = reference.span.start as usize;
+        Span::new(start + range.start, start + range.end)
+    } else {
+        reference.site
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::Planner;
+use super::{Action, Planner};
 use crate::address;
 use crate::fast_hash::FastMap;
 use crate::mapping::{EntryId, comparable};
@@ -87,7 +87,7 @@ fn list_members(p: &mut Planner, _list: usize, members: &[usize]) {
                     .into_iter()
                     .filter_map(|r| Some((r, entry.or(earlier_entry)?)))
                     .collect();
-                p.drop_item(list_place.clone(), i, &changes);
+                p.drop_item(list_place.clone(), i, Action::Removed, &changes);
             }
             Some(_) => {} // two equal unmapped items were there before: not ours to change
             None => {

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Mode, Planner};
+use super::{Action, Mode, Planner};
 use crate::address;
 use crate::locate::Holder;
 use crate::mapping::EntryId;
@@ -190,7 +190,7 @@ fn replace(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting])
                     .filter_map(|&r| Some((r, group_entry?)))
                     .collect()
             };
-            p.drop_item(list.clone(), setting.position, &changes);
+            p.drop_item(list.clone(), setting.position, Action::Superseded, &changes);
         }
     }
 }

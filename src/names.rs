@@ -1,0 +1,199 @@
+//! Names: accounts and settings as a person knows them, for every output.
+//!
+//! A reviewer cannot check `9853065c-…` against `5584b5bb-…`; they can check
+//! `support@acme.example [mail.oldhost.example]` against `support@acme.example
+//! [mail.newhost.example]`. An account is named by its declaration in the inputs — address,
+//! name, mail host, and the first characters of its ID so that two accounts with one address
+//! stay apart; an undeclared ID is shown as it is. A setting is named by its profile label,
+//! with any account ID in it named the same way. The patch's hunk headers, the summary,
+//! `check`, `checklist` and the review all name things through here.
+
+use std::collections::HashMap;
+
+use crate::accounts::{self, Account};
+use crate::inputs::Input;
+use crate::profile::Kind;
+
+#[derive(Debug, Default)]
+pub struct Names {
+    accounts: HashMap<String, Account>,
+}
+
+/// How many characters of an ID a name shows.
+const ID_SHOWN: usize = 8;
+
+impl Names {
+    pub fn of(inputs: &[Input]) -> Names {
+        Names::from_accounts(accounts::declared(inputs.iter().map(|i| &i.file)))
+    }
+
+    pub fn from_accounts(declared: Vec<Account>) -> Names {
+        Names {
+            accounts: declared.into_iter().map(|a| (a.id.clone(), a)).collect(),
+        }
+    }
+
+    /// The declaration of an account ID, when an input declares it.
+    pub fn declared(&self, id: &str) -> Option<&Account> {
+        self.accounts.get(id)
+    }
+
+    /// An account in full: `info@acme.example "Acme Info" [mail.newhost.example] 3f9c2a10`;
+    /// an undeclared ID as it is.
+    pub fn account(&self, id: &str) -> String {
+        let Some(account) = self.declared(id) else {
+            return id.to_owned();
+        };
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(address) = &account.address {
+            parts.push(address.clone());
+        }
+        if let Some(name) = &account.name {
+            parts.push(format!("\"{name}\""));
+        }
+        if let Some(host) = account.hosts.first() {
+            parts.push(format!("[{host}]"));
+        }
+        parts.push(short_id(id).to_owned());
+        parts.join(" ")
+    }
+
+    /// An account in short, for inside a sentence: its address (or name) and the start of
+    /// its ID; an undeclared ID as it is.
+    pub fn short(&self, id: &str) -> String {
+        match self.declared(id) {
+            Some(account) if account.address.is_some() || account.name.is_some() => {
+                format!("{} ({})", account.label(), short_id(id))
+            }
+            _ => id.to_owned(),
+        }
+    }
+
+    /// A referenced value as a person reads it: an account by its name, an address as it is.
+    pub fn value(&self, kind: Kind, value: &str) -> String {
+        match kind {
+            Kind::Account => self.account(value),
+            Kind::Address | Kind::AddressInText => value.to_owned(),
+        }
+    }
+
+    /// A setting's label with every declared account ID in it named in short.
+    pub fn label(&self, label: &str) -> String {
+        if self.accounts.is_empty() {
+            return label.to_owned();
+        }
+        let mut out = String::with_capacity(label.len());
+        let mut rest = label;
+        while let Some(start) = rest.find(is_id_char) {
+            out.push_str(&rest[..start]);
+            let word_len = rest[start..]
+                .find(|c| !is_id_char(c))
+                .unwrap_or(rest.len() - start);
+            let word = &rest[start..start + word_len];
+            match self.declared(word) {
+                Some(_) => out.push_str(&self.short(word)),
+                None => out.push_str(word),
+            }
+            rest = &rest[start + word_len..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The settings of one file by where their text stands, to name the setting around an
+/// offset (a patch hunk's header).
+#[derive(Debug, Default)]
+pub struct SettingsAt {
+    /// Each setting's text, through the end of its last line (what add mode inserts right
+    /// after it belongs to it), and its name; by start.
+    spans: Vec<(crate::node::Span, String)>,
+}
+
+impl SettingsAt {
+    pub fn of(input: &Input, names: &Names) -> SettingsAt {
+        let file = &input.file;
+        let mut spans: Vec<(crate::node::Span, String)> = input
+            .located
+            .holders
+            .iter()
+            .filter_map(|holder| {
+                let node = file.docs.get(holder.doc)?.at_positions(&holder.path)?;
+                // A setting reached through an alias is written elsewhere.
+                if node.alias().is_some() {
+                    return None;
+                }
+                let span = crate::layout::extent(file, node);
+                let source = &file.source;
+                let reach = source.line_range(source.line_index(span.end as usize)).end;
+                Some((
+                    crate::node::Span::new(span.start as usize, reach),
+                    names.label(&holder.label),
+                ))
+            })
+            .collect();
+        spans.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
+        SettingsAt { spans }
+    }
+
+    /// The innermost setting whose text holds `offset`.
+    pub fn at(&self, offset: usize) -> Option<String> {
+        let after = self
+            .spans
+            .partition_point(|(span, _)| span.start as usize <= offset);
+        self.spans[..after]
+            .iter()
+            .rev()
+            .find(|(span, _)| offset <= span.end as usize)
+            .map(|(_, name)| name.clone())
+    }
+}
+
+fn is_id_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '_'
+}
+
+/// The start of an ID, as names show it.
+pub fn short_id(id: &str) -> &str {
+    match id.char_indices().nth(ID_SHOWN) {
+        Some((at, _)) => &id[..at],
+        None => id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::Span;
+
+    fn names() -> Names {
+        Names::from_accounts(vec![Account {
+            id: "716be7a6-fd40-45a2-bfcb-43b9ed38d1f0".into(),
+            address: Some("info@acme-old.example".into()),
+            name: Some("Acme Info".into()),
+            channel: Some("email".into()),
+            hosts: vec!["mail.oldhost.example".into()],
+            file: "a.yaml".into(),
+            span: Span::default(),
+        }])
+    }
+
+    #[test]
+    fn accounts_are_named_by_their_declaration() {
+        let names = names();
+        assert_eq!(
+            names.account("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0"),
+            "info@acme-old.example \"Acme Info\" [mail.oldhost.example] 716be7a6"
+        );
+        assert_eq!(names.account("zz-undeclared"), "zz-undeclared");
+        assert_eq!(
+            names.short("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0"),
+            "info@acme-old.example (716be7a6)"
+        );
+        assert_eq!(
+            names.label("sharing of 716be7a6-fd40-45a2-bfcb-43b9ed38d1f0, or x"),
+            "sharing of info@acme-old.example (716be7a6), or x"
+        );
+        assert_eq!(names.value(Kind::Address, "a@b.example"), "a@b.example");
+    }
+}

@@ -1,0 +1,192 @@
+//! The review as text, in the style of `terraform plan`: the accounts that move; one block
+//! per setting that changes, in file order, marked `~` (changed), `+` (a copy added for the
+//! new account), `-` (dropped) or `=` (only left for the cutover), each change named as the
+//! user names things; then the counts and the gate.
+
+use std::fmt::Write;
+
+use super::{ChangeAction, ChangeRecord, Review, SettingChange};
+
+/// ANSI colours, or none.
+struct Paint(bool);
+
+impl Paint {
+    fn on(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+pub fn render(review: &Review, color: bool) -> String {
+    let paint = Paint(color);
+    let mut out = String::new();
+    let title = match review.mode {
+        "add" => "cutover plan: transition (add the new accounts beside the old ones)",
+        _ => "cutover plan: cutover (move every reference to the new accounts)",
+    };
+    let _ = writeln!(out, "{}", paint.on("1", title));
+    if let Some(org) = &review.organization {
+        let _ = writeln!(out, "organization: {org}");
+    }
+    out.push('\n');
+    if !review.accounts.is_empty() {
+        let _ = writeln!(out, "{}", paint.on("1", "Accounts"));
+        for m in &review.accounts {
+            let from = m.from_account.as_ref().map_or(&m.from, |a| &a.display);
+            let to = m.to_account.as_ref().map_or(&m.to, |a| &a.display);
+            let counts = if review.mode == "add" {
+                format!(
+                    "{}; the new one added to {}",
+                    counted(m.remaining, "reference", "references"),
+                    m.added
+                )
+            } else if m.remaining > 0 {
+                format!(
+                    "{}, {} left",
+                    counted(m.references, "reference moves", "references move"),
+                    m.remaining
+                )
+            } else {
+                counted(m.references, "reference moves", "references move")
+            };
+            let _ = writeln!(out, "  {from}\n    → {to}   ({counts})");
+        }
+        out.push('\n');
+    }
+    let mut current: Option<&str> = None;
+    for setting in review.settings() {
+        if current != Some(setting.path) {
+            if current.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", paint.on("1", setting.path));
+            current = Some(setting.path);
+        }
+        let (symbol, code, what) = match setting.what {
+            SettingChange::Copied => ("+", "32", "copy for the new account of "),
+            SettingChange::Dropped => ("-", "31", ""),
+            SettingChange::Kept => ("=", "2", ""),
+            SettingChange::Changed => ("~", "33", ""),
+        };
+        let name = setting.holder.unwrap_or("(outside any setting)");
+        let at = format!("{}:{}", setting.path, setting.line);
+        let _ = writeln!(
+            out,
+            "  {} {what}{name}  {}",
+            paint.on(code, symbol),
+            paint.on("2", &at)
+        );
+        for change in &setting.changes {
+            let _ = writeln!(out, "      {}", row(change, &paint));
+        }
+        if setting.what == SettingChange::Dropped {
+            let _ = writeln!(
+                out,
+                "      {}",
+                paint.on("2", dropped_because(&setting.changes))
+            );
+        }
+    }
+    if current.is_some() {
+        out.push('\n');
+    }
+    let s = &review.summary;
+    let _ = writeln!(
+        out,
+        "{} {} change ({} added, {} dropped); {} in {}.",
+        paint.on("1", "Plan:"),
+        counted(s.settings, "setting", "settings"),
+        s.added,
+        s.dropped,
+        counted(s.references, "reference", "references"),
+        counted(s.files, "file", "files"),
+    );
+    let removable: Vec<String> = s
+        .removable
+        .iter()
+        .map(|id| {
+            review
+                .accounts
+                .iter()
+                .find(|m| m.from == *id)
+                .and_then(|m| m.from_account.as_ref())
+                .map_or(id.clone(), |a| a.display.clone())
+        })
+        .collect();
+    let kept = review
+        .changes
+        .iter()
+        .filter(|c| c.action == ChangeAction::Keep)
+        .count();
+    let gate = if s.remaining == 0 {
+        "after this change no reference to an old account or address remains".to_owned()
+    } else if review.mode == "add" {
+        format!(
+            "after this change {} to old accounts or addresses remain, as the transition \
+             needs; {} one value only and {} left for the cutover",
+            counted(s.remaining, "reference", "references"),
+            counted(kept, "holds", "hold"),
+            if kept == 1 { "is" } else { "are" }
+        )
+    } else {
+        format!(
+            "after this change {} to old accounts or addresses remain",
+            counted(s.remaining, "reference", "references")
+        )
+    };
+    let _ = writeln!(out, "{} {gate}.", paint.on("1", "Gate:"));
+    if removable.is_empty() {
+        let _ = writeln!(out, "      No old account can be removed yet.");
+    } else {
+        let _ = writeln!(out, "      Then these old accounts can be removed:");
+        for account in removable {
+            let _ = writeln!(out, "        {account}");
+        }
+    }
+    out
+}
+
+/// One change: where in the setting, then the value before and after.
+fn row(change: &ChangeRecord, paint: &Paint) -> String {
+    let from = change
+        .from_account
+        .as_ref()
+        .map_or(change.from.clone(), |a| a.display.clone());
+    let to = match (&change.to_account, &change.to) {
+        (Some(a), _) => a.display.clone(),
+        (None, Some(to)) => to.clone(),
+        (None, None) => String::new(),
+    };
+    let old = |note: &str| format!("{} {from}{note}", paint.on("31", "-"));
+    let new = |note: &str| format!("{} {to}{note}", paint.on("32", "+"));
+    let same = |note: &str| format!("{} {from}{}", paint.on("2", "="), paint.on("2", note));
+    let lines = match change.action {
+        ChangeAction::Rewrite => vec![old(""), new("")],
+        ChangeAction::Copy => vec![same("  (the original keeps it)"), new("  (in the copy)")],
+        ChangeAction::Insert => vec![same(""), new("  (added beside it)")],
+        ChangeAction::Drop if change.whole_setting => vec![old("")],
+        ChangeAction::Drop => vec![old("  (the list holds the new value already)")],
+        ChangeAction::Keep => vec![same(&format!(
+            "  (one value only: left for the cutover, then {to})"
+        ))],
+        ChangeAction::Covered => vec![same("  (the new one is there already)")],
+    };
+    format!("{}\n        {}", change.place, lines.join("\n        "))
+}
+
+/// Why a setting goes: it is an unchanged copy of one that stays (its references hold new
+/// values already), or the new account has a setting of its own.
+pub(super) fn dropped_because(members: &[&ChangeRecord]) -> &'static str {
+    if members.iter().all(|c| c.to.is_none()) {
+        "(an unchanged copy of another setting, which stays, moved to the new account)"
+    } else {
+        "(the new account has this setting of its own, which stays)"
+    }
+}
+
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

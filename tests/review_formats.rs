@@ -1,0 +1,157 @@
+//! The review formats of `diff`: the JSON matches its published schema and lists exactly the
+//! references `check` reports before the change; after a complete cutover nothing remains;
+//! the HTML page loads nothing from anywhere.
+
+mod common;
+
+use common::{Cutover, copy_tree, scratch, testdata};
+
+/// `cutover diff --format FORMAT` (and `--mode MODE`) on a fixture tree.
+fn review(fixture: &str, mode: &str, format: &str) -> String {
+    Cutover::new(&[
+        "diff",
+        "--mode",
+        mode,
+        "--format",
+        format,
+        "--mapping",
+        "mapping.yaml",
+        "export",
+    ])
+    .current_dir(&testdata(fixture))
+    .expect(0)
+    .stdout
+}
+
+fn json(fixture: &str, mode: &str) -> serde_json::Value {
+    serde_json::from_str(&review(fixture, mode, "json")).unwrap()
+}
+
+#[test]
+fn json_matches_its_schema_in_both_modes() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("../schemas/review.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for fixture in ["demo", "check", "formats"] {
+        for mode in ["replace", "add"] {
+            let review = json(fixture, mode);
+            let errors: Vec<String> = validator
+                .iter_errors(&review)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{fixture} {mode}: {errors:?}");
+        }
+    }
+}
+
+/// (path, line, column, value) of each reference `check` reports as removed.
+fn checked(dir: &std::path::Path) -> Vec<(String, u64, u64, String)> {
+    let out = Cutover::new(&[
+        "check",
+        "--mapping",
+        "mapping.yaml",
+        "--format",
+        "json",
+        "export",
+    ])
+    .current_dir(dir)
+    .run();
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let mut found: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "removed")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["account"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn json_lists_exactly_what_check_reports_and_nothing_remains_after_the_cutover() {
+    for fixture in ["demo", "check", "formats", "transition/demo-after-add"] {
+        let dir = testdata(fixture);
+        for mode in ["replace", "add"] {
+            let review = json(fixture, mode);
+            let mut listed: Vec<_> = review["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                // Old values only: dropped copies hold new values.
+                .filter(|c| !c["to"].is_null())
+                .map(|c| {
+                    (
+                        c["path"].as_str().unwrap().to_owned(),
+                        c["line"].as_u64().unwrap(),
+                        c["column"].as_u64().unwrap(),
+                        c["from"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            listed.sort();
+            let expected = checked(&dir);
+            // check reports addresses as written; the review too.
+            assert_eq!(listed, expected, "{fixture} {mode}");
+            let remaining = review["summary"]["remaining"].as_u64().unwrap();
+            match mode {
+                "replace" => assert_eq!(remaining, 0, "{fixture}"),
+                _ => assert_eq!(remaining as usize, expected.len(), "{fixture}"),
+            }
+        }
+        // And after applying the cutover, check agrees: nothing is left.
+        let work = scratch(&format!("review-{}", fixture.replace('/', "-")));
+        copy_tree(&dir, &work);
+        Cutover::new(&["apply", "--mapping", "mapping.yaml", "export"])
+            .current_dir(&work)
+            .expect(0);
+        assert!(checked(&work).is_empty(), "{fixture}");
+    }
+}
+
+#[test]
+fn json_names_accounts_by_their_declarations() {
+    let review = json("demo", "replace");
+    let info = review["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["from"] == "716be7a6-fd40-45a2-bfcb-43b9ed38d1f0")
+        .unwrap();
+    assert_eq!(info["from_account"]["address"], "info@acme-old.example");
+    assert_eq!(info["from_account"]["host"], "imap.oldmail.example");
+    assert_eq!(info["to_account"]["host"], "imap.newmail.example");
+    assert_eq!(info["references"], 6);
+    let summary = &review["summary"];
+    assert_eq!(summary["remaining"], 0);
+    assert_eq!(
+        summary["removable"].as_array().unwrap().len(),
+        3,
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_html_page_stands_alone() {
+    let page = review("demo", "replace", "html");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    for outside in [
+        "http://", "https://", "src=", "<script", "url(", "@import", "<link",
+    ] {
+        assert!(!page.contains(outside), "the page refers to {outside}");
+    }
+    // Names beside IDs, the gate and the patch.
+    assert!(page.contains("info@acme-old.example"));
+    assert!(page.contains("imap.newmail.example"));
+    assert!(page.contains("id=\"gate\""));
+    assert!(page.contains("<details id=\"patch\">"));
+}
