@@ -21,6 +21,7 @@ pub mod layout;
 pub mod load;
 pub mod locate;
 pub mod mapping;
+pub mod name;
 pub mod node;
 pub mod parallel;
 pub mod patch;

@@ -37,7 +37,7 @@ pub fn write(
     sink: &mut impl std::io::Write,
     source: &Source,
     edits: &[Edit],
-    name: &str,
+    name: impl AsRef<std::path::Path>,
     style: &Style,
 ) -> std::io::Result<()> {
     /// Output is handed to the sink in pieces of about this size.
@@ -54,9 +54,10 @@ pub fn write(
         }
     };
     let mut out = String::new();
-    out.push_str(&paint("1", &format!("--- a/{name}")));
+    let name = name.as_ref();
+    out.push_str(&paint("1", &format!("--- {}", crate::name::git_quoted("a/", name))));
     out.push('\n');
-    out.push_str(&paint("1", &format!("+++ b/{name}")));
+    out.push_str(&paint("1", &format!("+++ {}", crate::name::git_quoted("b/", name))));
     out.push('\n');
 
     let line_count = if source.text.is_empty() {

@@ -36,6 +36,10 @@ pub fn generate() -> Vec<(&'static str, String)> {
             "plan.schema.json",
             text(schemars::schema_for!(crate::saved_plan::SavedPlan)),
         ),
+        (
+            "journal.schema.json",
+            text(schemars::schema_for!(crate::write::journal::JournalFile)),
+        ),
     ]
 }
 
