@@ -371,6 +371,19 @@ impl Commit {
                 .and_then(|()| fs::rename(&target.temporary, &target.dest));
             if let Err(e) = renamed {
                 let mut message = format!("cannot replace the file: {}", io_reason(&e));
+                if done.is_empty() {
+                    // Nothing replaced yet: undo here, as before the renames.
+                    for target in targets {
+                        let _ = fs::remove_file(&target.temporary);
+                        if let Some(backup) = &target.backup {
+                            let _ = fs::remove_file(backup);
+                        }
+                    }
+                    if journal.remove().is_ok() {
+                        message.push_str("; no file was changed");
+                        return Err(Diagnostic::file(&target.name, message).into());
+                    }
+                }
                 if !done.is_empty() {
                     message.push_str(&format!("; already replaced: {}", done.join(", ")));
                 }
