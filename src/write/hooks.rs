@@ -9,8 +9,9 @@
 //!   (so a test can act, say write to an input, at exactly that moment).
 //!
 //! A step is a name, with `:N` for the N-th file (from 1): `locked`, `journal`, `stage:N`,
-//! `backup:N`, `sync`, `unchanged:N`, `rename:N`, `renamed`, `unjournal`, `done`; and in
-//! recovery `recover-rename:N`, `recover-remove:N`, `recovered`.
+//! `created:N` (its temporary exists, still empty), `backup:N`, `sync`, `unchanged:N`,
+//! `rename:N`, `renamed`, `unjournal`, `done`; and in recovery `recover-rename:N`,
+//! `recover-remove:N`, `recovered`.
 //! `CUTOVER_STEP_PAUSE_US=N` sleeps N microseconds at every step, so that a signal sent at
 //! a random moment lands between any two steps.
 

@@ -319,7 +319,7 @@ impl Commit {
                 Diagnostic::file(&target.name, format!("{what}: {}", io_reason(&e)))
             };
             hooks::step("stage", Some(index)).map_err(|e| failed("cannot stage", e))?;
-            let notes = write_copy(&target.temporary, target.text.as_bytes(), target)
+            let notes = write_copy(&target.temporary, target.text.as_bytes(), target, Some(index))
                 .map_err(|(what, e)| failed(what, e))?;
             report
                 .notes
@@ -336,7 +336,7 @@ impl Commit {
                 )
             };
             hooks::step("backup", Some(index)).map_err(failed)?;
-            write_copy(backup, target.source.text.as_bytes(), target)
+            write_copy(backup, target.source.text.as_bytes(), target, None)
                 .map_err(|(_, e)| failed(e))?;
         }
         let dirs: Vec<PathBuf> = parent_dirs(&targets.iter().map(|t| t.dest.clone()).collect::<Vec<_>>());
@@ -440,11 +440,13 @@ fn changed_since_read(name: &str) -> Diagnostic {
 /// Writes `bytes` to a new file at `path` that takes on everything the original keeps:
 /// created exclusively (never through a link, never over a file) with the original's
 /// mode, so it is never more open than the original; then its owner, extended attributes
-/// and exact mode; then synced. Returns what could not be kept.
+/// and exact mode; then synced. Returns what could not be kept. (`index`: the test hook
+/// `created:N` once a temporary exists, before it is written.)
 fn write_copy(
     path: &Path,
     bytes: &[u8],
     target: &Target,
+    index: Option<usize>,
 ) -> Result<Vec<String>, (&'static str, std::io::Error)> {
     let mode = target.stamp.mode & 0o7777;
     let mut file: File = signals::create(path, |p| {
@@ -455,6 +457,9 @@ fn write_copy(
             .open(p)
     })
     .map_err(|e| ("cannot create a file beside it", e))?;
+    if index.is_some() {
+        hooks::step("created", index).map_err(|e| ("cannot write", e))?;
+    }
     file.write_all(bytes).map_err(|e| ("cannot write", e))?;
     let mut notes = Vec::new();
     if let Some(note) = meta::copy_owner(&file, target.stamp.uid, target.stamp.gid)
