@@ -135,7 +135,10 @@ mod tests {
     #[test]
     fn control_characters_are_escaped_for_people() {
         assert_eq!(shown("plain/é.yaml"), "plain/é.yaml");
-        assert_eq!(shown("a\nb\x1b[31m\u{9b}.yaml"), "a\\nb\\033[31m\\302\\233.yaml");
+        assert_eq!(
+            shown("a\nb\x1b[31m\u{9b}.yaml"),
+            "a\\nb\\033[31m\\302\\233.yaml"
+        );
     }
 
     #[test]
@@ -145,7 +148,10 @@ mod tests {
             git_quoted("a/", Path::new("odd\nname.yaml")),
             "\"a/odd\\nname.yaml\""
         );
-        assert_eq!(git_quoted("b/", Path::new("q\"\\.yaml")), "\"b/q\\\"\\\\.yaml\"");
+        assert_eq!(
+            git_quoted("b/", Path::new("q\"\\.yaml")),
+            "\"b/q\\\"\\\\.yaml\""
+        );
         let latin1 = PathBuf::from(std::ffi::OsString::from_vec(b"caf\xe9.yaml".to_vec()));
         assert_eq!(git_quoted("a/", &latin1), "\"a/caf\\351.yaml\"");
     }

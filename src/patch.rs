@@ -55,9 +55,15 @@ pub fn write(
     };
     let mut out = String::new();
     let name = name.as_ref();
-    out.push_str(&paint("1", &format!("--- {}", crate::name::git_quoted("a/", name))));
+    out.push_str(&paint(
+        "1",
+        &format!("--- {}", crate::name::git_quoted("a/", name)),
+    ));
     out.push('\n');
-    out.push_str(&paint("1", &format!("+++ {}", crate::name::git_quoted("b/", name))));
+    out.push_str(&paint(
+        "1",
+        &format!("+++ {}", crate::name::git_quoted("b/", name)),
+    ));
     out.push('\n');
 
     let line_count = if source.text.is_empty() {

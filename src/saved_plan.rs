@@ -336,11 +336,15 @@ impl SavedPlan {
             }
             let plan = &plans[index];
             let same_edits = plan.edits.len() == planned.edits.len()
-                && plan.edits.iter().zip(&planned.edits).all(|(derived, saved)| {
-                    derived.range.start == saved.start
-                        && derived.range.end == saved.end
-                        && derived.content.as_str() == saved.content
-                });
+                && plan
+                    .edits
+                    .iter()
+                    .zip(&planned.edits)
+                    .all(|(derived, saved)| {
+                        derived.range.start == saved.start
+                            && derived.range.end == saved.end
+                            && derived.content.as_str() == saved.content
+                    });
             if !same_edits {
                 problems.push(altered(
                     path,

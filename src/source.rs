@@ -158,7 +158,7 @@ pub fn size_text(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (unit, size) in UNITS {
         if bytes >= size {
-            return if bytes % size == 0 {
+            return if bytes.is_multiple_of(size) {
                 format!("{} {unit}", bytes / size)
             } else {
                 format!("{:.1} {unit}", bytes as f64 / size as f64)
@@ -387,7 +387,11 @@ mod tests {
     #[test]
     fn only_regular_files_are_read() {
         let err = read_regular(Path::new("/dev/zero"), 100).err().unwrap();
-        assert!(err.message().contains("character device"), "{}", err.message());
+        assert!(
+            err.message().contains("character device"),
+            "{}",
+            err.message()
+        );
         let err = read_regular(Path::new("/"), 100).err().unwrap();
         assert!(err.message().contains("directory"));
     }

@@ -22,13 +22,20 @@ fn export_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Asserts two trees are equal, naming the files that differ (not printing them whole).
-fn assert_same(actual: &BTreeMap<String, Vec<u8>>, expected: &BTreeMap<String, Vec<u8>>, context: &str) {
+fn assert_same(
+    actual: &BTreeMap<String, Vec<u8>>,
+    expected: &BTreeMap<String, Vec<u8>>,
+    context: &str,
+) {
     let differ: Vec<&String> = actual
         .keys()
         .chain(expected.keys())
         .filter(|k| actual.get(*k) != expected.get(*k))
         .collect();
-    assert!(differ.is_empty(), "{context}: these files differ: {differ:?}");
+    assert!(
+        differ.is_empty(),
+        "{context}: these files differ: {differ:?}"
+    );
 }
 
 /// Cutover's own files, but for lock files (which only a run that writes removes).
@@ -83,8 +90,15 @@ fn await_reached(hook: &Path, child: &mut Child) {
 #[test]
 fn a_failure_at_any_step_before_the_renames_changes_nothing() {
     for step in [
-        "locked", "journal", "stage:1", "stage:3", "backup:1", "backup:3", "sync",
-        "unchanged:2", "rename:1",
+        "locked",
+        "journal",
+        "stage:1",
+        "stage:3",
+        "backup:1",
+        "backup:3",
+        "sync",
+        "unchanged:2",
+        "rename:1",
     ] {
         let dir = demo(&format!("fail-{}", step.replace(':', "-")));
         let before = read_tree(&dir);
@@ -92,9 +106,17 @@ fn a_failure_at_any_step_before_the_renames_changes_nothing() {
             .env("CUTOVER_FAILPOINT", step)
             .current_dir(&dir)
             .expect(2);
-        assert!(out.stderr.contains("injected failure"), "{step}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("injected failure"),
+            "{step}: {}",
+            out.stderr
+        );
         if step != "locked" {
-            assert!(out.stderr.contains("no file was changed"), "{step}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("no file was changed"),
+                "{step}: {}",
+                out.stderr
+            );
         }
         // The whole tree, hidden files included: no temporary, backup, journal or lock.
         assert_same(&read_tree(&dir), &before, step);
@@ -113,13 +135,18 @@ fn a_failure_among_the_renames_is_completed_by_the_next_command() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("completes the commit"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("completes the commit"),
+        "{}",
+        out.stderr
+    );
     // Any command that reads the files finishes it first, and says so.
     let out = Cutover::new(&["check", "--mapping", "mapping.yaml", "export"])
         .current_dir(&dir)
         .expect(0);
     assert!(
-        out.stderr.contains("finished an interrupted commit (export/.cutover-journal)"),
+        out.stderr
+            .contains("finished an interrupted commit (export/.cutover-journal)"),
         "{}",
         out.stderr
     );
@@ -198,7 +225,11 @@ fn a_crash_during_recovery_is_recovered_by_the_next_command() {
         ("stage:3", "recover-remove:2", old()),
         ("backup:2", "recovered", old()),
     ] {
-        let dir = demo(&format!("crash-recovery-{}-{}", first.replace(':', "-"), second.replace(':', "-")));
+        let dir = demo(&format!(
+            "crash-recovery-{}-{}",
+            first.replace(':', "-"),
+            second.replace(':', "-")
+        ));
         Cutover::new(&["apply", "--backup", "--mapping", "mapping.yaml", "export"])
             .env("CUTOVER_FAILPOINT", &format!("{first}=crash"))
             .current_dir(&dir)
@@ -207,14 +238,24 @@ fn a_crash_during_recovery_is_recovered_by_the_next_command() {
             .env("CUTOVER_FAILPOINT", &format!("{second}=crash"))
             .current_dir(&dir)
             .expect(137);
-        let out = Cutover::new(&["validate", "export"]).current_dir(&dir).expect(0);
-        assert!(out.stderr.contains("an interrupted commit"), "{first}/{second}: {}", out.stderr);
+        let out = Cutover::new(&["validate", "export"])
+            .current_dir(&dir)
+            .expect(0);
+        assert!(
+            out.stderr.contains("an interrupted commit"),
+            "{first}/{second}: {}",
+            out.stderr
+        );
         let files: BTreeMap<String, Vec<u8>> = export_of(&dir)
             .into_iter()
             .filter(|(name, _)| !name.contains(".orig"))
             .collect();
         assert_same(&files, &expected, &format!("{first}/{second}"));
-        assert_eq!(leftovers_but_locks(&dir), Vec::<String>::new(), "{first}/{second}");
+        assert_eq!(
+            leftovers_but_locks(&dir),
+            Vec::<String>::new(),
+            "{first}/{second}"
+        );
     }
 }
 
@@ -223,12 +264,17 @@ fn leftovers_of_dead_runs_are_cleaned_and_never_an_obstacle() {
     let dir = demo("leftovers");
     // An earlier version's name (PID 1, as in a container) and this version's.
     std::fs::write(dir.join("export/.rules.yaml.cutover-1.tmp"), "half").unwrap();
-    std::fs::write(dir.join("export/.sharing.yaml.cutover-0123456789abcdef.tmp"), "").unwrap();
+    std::fs::write(
+        dir.join("export/.sharing.yaml.cutover-0123456789abcdef.tmp"),
+        "",
+    )
+    .unwrap();
     // Not ours: kept.
     std::fs::write(dir.join("export/.notes.tmp"), "mine").unwrap();
     let out = Cutover::new(APPLY).current_dir(&dir).expect(0);
     assert!(
-        out.stderr.contains("removed 2 temporary files of interrupted runs"),
+        out.stderr
+            .contains("removed 2 temporary files of interrupted runs"),
         "{}",
         out.stderr
     );
@@ -248,9 +294,16 @@ fn two_applies_started_together_give_the_tree_of_some_order() {
         .map(|order| {
             let dir = demo(&format!("order-{}", order.join("-")));
             for mode in order {
-                Cutover::new(&["apply", "--mode", mode, "--mapping", "mapping.yaml", "export"])
-                    .current_dir(&dir)
-                    .expect(0);
+                Cutover::new(&[
+                    "apply",
+                    "--mode",
+                    mode,
+                    "--mapping",
+                    "mapping.yaml",
+                    "export",
+                ])
+                .current_dir(&dir)
+                .expect(0);
             }
             export_of(&dir)
         })
@@ -263,7 +316,14 @@ fn two_applies_started_together_give_the_tree_of_some_order() {
             .map(|mode| {
                 spawn(
                     &dir,
-                    &["apply", "--mode", mode, "--mapping", "mapping.yaml", "export"],
+                    &[
+                        "apply",
+                        "--mode",
+                        mode,
+                        "--mapping",
+                        "mapping.yaml",
+                        "export",
+                    ],
                     &pause,
                 )
             })
@@ -273,7 +333,10 @@ fn two_applies_started_together_give_the_tree_of_some_order() {
             assert_eq!(code, 0, "round {round}: {stderr}");
         }
         let tree = export_of(&dir);
-        assert!(orders.contains(&tree), "round {round}: a tree no order gives");
+        assert!(
+            orders.contains(&tree),
+            "round {round}: a tree no order gives"
+        );
         assert_eq!(leftovers(&dir), Vec::<String>::new());
     }
 }
@@ -286,15 +349,25 @@ fn a_second_run_gives_up_naming_the_lock_and_its_holder() {
     let lock_path = dir.join("export/.cutover-lock");
     let lock = std::fs::File::create(&lock_path).unwrap();
     lock.lock().unwrap();
-    std::fs::write(&lock_path, "4242 0 cutover apply --mapping other.yaml export\n").unwrap();
+    std::fs::write(
+        &lock_path,
+        "4242 0 cutover apply --mapping other.yaml export\n",
+    )
+    .unwrap();
     let before = read_tree(&dir);
     let out = Cutover::new(APPLY)
         .env("CUTOVER_LOCK_WAIT_MS", "100")
         .current_dir(&dir)
         .expect(2);
-    assert!(out.stderr.contains("export/.cutover-lock: error: another cutover run"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("pid 4242, `cutover apply --mapping other.yaml export`"),
+        out.stderr
+            .contains("export/.cutover-lock: error: another cutover run"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("pid 4242, `cutover apply --mapping other.yaml export`"),
         "{}",
         out.stderr
     );
@@ -311,18 +384,31 @@ fn a_write_to_an_input_during_apply_is_never_lost() {
     for with_plan in [false, true] {
         let dir = demo(&format!("concurrent-write-{with_plan}"));
         if with_plan {
-            Cutover::new(&["diff", "--mapping", "mapping.yaml", "--save-plan", "plan.json", "export"])
-                .current_dir(&dir)
-                .expect(0);
+            Cutover::new(&[
+                "diff",
+                "--mapping",
+                "mapping.yaml",
+                "--save-plan",
+                "plan.json",
+                "export",
+            ])
+            .current_dir(&dir)
+            .expect(0);
         }
         let hook = scratch(&format!("concurrent-write-hook-{with_plan}"));
         let wait = format!("sync=wait:{}", hook.display());
-        let args: &[&str] = if with_plan { &["apply", "--plan", "plan.json"] } else { APPLY };
+        let args: &[&str] = if with_plan {
+            &["apply", "--plan", "plan.json"]
+        } else {
+            APPLY
+        };
         let mut run = spawn(&dir, args, &[("CUTOVER_FAILPOINT", &wait)]);
         await_reached(&hook, &mut run);
         // An editor saves the file in place, same size: only the bytes differ.
         let rules = dir.join("export/rules.yaml");
-        let edited = std::fs::read_to_string(&rules).unwrap().replacen("Support", "SUPPORT", 1);
+        let edited = std::fs::read_to_string(&rules)
+            .unwrap()
+            .replacen("Support", "SUPPORT", 1);
         std::fs::write(&rules, &edited).unwrap();
         std::fs::write(hook.join("go"), "").unwrap();
         let (code, stderr) = finish(run);
@@ -355,15 +441,17 @@ fn a_signal_before_the_renames_removes_the_temporaries() {
         );
         await_reached(&hook, &mut run);
         assert!(!leftovers(&dir).is_empty(), "the run had created its files");
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &run.id().to_string()])
+        let sent = Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {}", run.id())])
             .status()
             .unwrap();
         assert!(sent.success());
         let (exit, stderr) = finish(run);
         assert_eq!(exit, code, "{stderr}");
         assert!(
-            stderr.contains(&format!("interrupted by SIG{signal} before any file was replaced")),
+            stderr.contains(&format!(
+                "interrupted by SIG{signal} before any file was replaced"
+            )),
             "{stderr}"
         );
         assert_same(&read_tree(&dir), &before, signal);

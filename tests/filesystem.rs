@@ -58,7 +58,13 @@ fn run_guarded(dir: &Path, args: &[&str]) -> (i32, String) {
 fn a_fifo_or_a_device_is_refused_at_once_and_never_read() {
     let dir = demo("fifo");
     let fifo = dir.join("export/pipe.yaml");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     // Found in a directory, and named.
     for target in ["export", "export/pipe.yaml"] {
         let (code, stderr) = run_guarded(&dir, &["diff", "--mapping", "mapping.yaml", target]);
@@ -78,10 +84,16 @@ fn a_fifo_or_a_device_is_refused_at_once_and_never_read() {
     ] {
         let (code, stderr) = run_guarded(&dir, args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
-        assert!(stderr.contains("is a character device, not a regular file"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is a character device, not a regular file"),
+            "{args:?}: {stderr}"
+        );
     }
     std::fs::remove_file(dir.join("export/zero.json")).unwrap();
-    assert_eq!(read_tree(&dir.join("export")), read_tree(&testdata("demo/export")));
+    assert_eq!(
+        read_tree(&dir.join("export")),
+        read_tree(&testdata("demo/export"))
+    );
 }
 
 #[test]
@@ -98,21 +110,34 @@ fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
     );
     std::fs::remove_file(dir.join("export/huge.json")).unwrap();
     // The limit is a flag, for every command.
-    let size = std::fs::metadata(dir.join("export/rules.yaml")).unwrap().len();
+    let size = std::fs::metadata(dir.join("export/rules.yaml"))
+        .unwrap()
+        .len();
     assert!(size > 1024);
     for command in ["diff", "check", "apply"] {
-        let out = Cutover::new(&[command, "--max-file-size", "1K", "--mapping", "mapping.yaml", "export"])
-            .current_dir(&dir)
-            .expect(2);
+        let out = Cutover::new(&[
+            command,
+            "--max-file-size",
+            "1K",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ])
+        .current_dir(&dir)
+        .expect(2);
         assert!(
-            out.stderr.contains("export/rules.yaml: error: is ") && out.stderr.contains("over the size limit of 1 KiB"),
+            out.stderr.contains("export/rules.yaml: error: is ")
+                && out.stderr.contains("over the size limit of 1 KiB"),
             "{command}: {}",
             out.stderr
         );
     }
     let out = Cutover::new(&["validate", "--max-file-size", "lots", "export"]).expect(2);
     assert!(out.stderr.contains("not a size"), "{}", out.stderr);
-    assert_eq!(read_tree(&dir.join("export")), read_tree(&testdata("demo/export")));
+    assert_eq!(
+        read_tree(&dir.join("export")),
+        read_tree(&testdata("demo/export"))
+    );
 }
 
 /// `--backup` creates its files exclusively: a link planted at `FILE.orig` (dangling, or to
@@ -122,16 +147,27 @@ fn a_backup_is_never_written_through_a_link() {
     let dir = demo("backup-links");
     std::fs::write(dir.join("victim.txt"), "untouched").unwrap();
     std::os::unix::fs::symlink("../victim.txt", dir.join("export/rules.yaml.orig")).unwrap();
-    std::os::unix::fs::symlink("../created-by-cutover.txt", dir.join("export/sharing.yaml.orig"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        "../created-by-cutover.txt",
+        dir.join("export/sharing.yaml.orig"),
+    )
+    .unwrap();
     Cutover::new(&["apply", "--backup", "--mapping", "mapping.yaml", "export"])
         .current_dir(&dir)
         .expect(0);
-    assert_eq!(std::fs::read_to_string(dir.join("victim.txt")).unwrap(), "untouched");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("victim.txt")).unwrap(),
+        "untouched"
+    );
     assert!(!dir.join("created-by-cutover.txt").exists());
     for name in ["rules.yaml", "sharing.yaml"] {
         let planted = dir.join(format!("export/{name}.orig"));
-        assert!(std::fs::symlink_metadata(&planted).unwrap().file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&planted)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(
             std::fs::read(dir.join(format!("export/{name}.orig.1"))).unwrap(),
             std::fs::read(testdata(&format!("demo/export/{name}"))).unwrap()
@@ -160,20 +196,33 @@ fn backups_are_removed_when_the_run_fails() {
 #[test]
 fn a_hard_link_is_never_split_silently() {
     let dir = demo("hard-links");
-    std::fs::hard_link(dir.join("export/rules.yaml"), dir.join("rules-elsewhere.yaml")).unwrap();
+    std::fs::hard_link(
+        dir.join("export/rules.yaml"),
+        dir.join("rules-elsewhere.yaml"),
+    )
+    .unwrap();
     let before = read_tree(&dir);
     let out = Cutover::new(APPLY).current_dir(&dir).expect(2);
     assert!(
-        out.stderr.contains("export/rules.yaml: error: has 2 hard links"),
+        out.stderr
+            .contains("export/rules.yaml: error: has 2 hard links"),
         "{}",
         out.stderr
     );
     assert_eq!(read_tree(&dir), before);
-    let out = Cutover::new(&["apply", "--break-hardlinks", "--mapping", "mapping.yaml", "export"])
-        .current_dir(&dir)
-        .expect(0);
+    let out = Cutover::new(&[
+        "apply",
+        "--break-hardlinks",
+        "--mapping",
+        "mapping.yaml",
+        "export",
+    ])
+    .current_dir(&dir)
+    .expect(0);
     assert!(
-        out.stderr.contains("note: export/rules.yaml: broke its hard link: 1 other names keep the old text"),
+        out.stderr.contains(
+            "note: export/rules.yaml: broke its hard link: 1 other names keep the old text"
+        ),
         "{}",
         out.stderr
     );
@@ -231,7 +280,12 @@ fn a_file_owned_by_another_user_keeps_its_owner() {
         .expect(0);
     for file in [rules.clone(), dir.join("export/rules.yaml.orig")] {
         let meta = std::fs::metadata(&file).unwrap();
-        assert_eq!((meta.uid(), meta.gid(), meta.mode() & 0o7777), (12345, 23456, 0o640), "{}", file.display());
+        assert_eq!(
+            (meta.uid(), meta.gid(), meta.mode() & 0o7777),
+            (12345, 23456, 0o640),
+            "{}",
+            file.display()
+        );
     }
     assert_eq!(
         std::fs::read(&rules).unwrap(),
@@ -255,7 +309,10 @@ fn another_users_file_as_an_ordinary_user() {
             .current_dir(dir)
             .output()
             .unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let prepare = |name: &str, dir_mode: u32| -> PathBuf {
         let dir = demo(name);
@@ -265,7 +322,11 @@ fn another_users_file_as_an_ordinary_user() {
             std::os::unix::fs::chown(&path, Some(12345), Some(12345)).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
         }
-        std::fs::set_permissions(dir.join("export"), std::fs::Permissions::from_mode(dir_mode)).unwrap();
+        std::fs::set_permissions(
+            dir.join("export"),
+            std::fs::Permissions::from_mode(dir_mode),
+        )
+        .unwrap();
         dir
     };
     let dir = prepare("sticky", 0o1777);
@@ -273,7 +334,9 @@ fn another_users_file_as_an_ordinary_user() {
     let (code, stderr) = as_nobody(&dir);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("export/aliases.json: error: is owned by another user (uid 12345) in a sticky directory"),
+        stderr.contains(
+            "export/aliases.json: error: is owned by another user (uid 12345) in a sticky directory"
+        ),
         "{stderr}"
     );
     assert_eq!(read_tree(&dir), before);
@@ -281,10 +344,17 @@ fn another_users_file_as_an_ordinary_user() {
     let (code, stderr) = as_nobody(&dir);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("note: export/rules.yaml: its owner and group (uid 12345, gid 12345) could not be kept"),
+        stderr.contains(
+            "note: export/rules.yaml: its owner and group (uid 12345, gid 12345) could not be kept"
+        ),
         "{stderr}"
     );
-    assert_eq!(std::fs::metadata(dir.join("export/rules.yaml")).unwrap().uid(), 65534);
+    assert_eq!(
+        std::fs::metadata(dir.join("export/rules.yaml"))
+            .unwrap()
+            .uid(),
+        65534
+    );
     assert_eq!(leftovers(&dir), Vec::<String>::new());
 }
 
@@ -292,7 +362,12 @@ fn another_users_file_as_an_ordinary_user() {
 fn extended_attributes_are_kept() {
     let dir = demo("xattrs");
     let rules = dir.join("export/rules.yaml");
-    if let Err(e) = rustix::fs::setxattr(&rules, "user.cutover-test", b"kept", rustix::fs::XattrFlags::empty()) {
+    if let Err(e) = rustix::fs::setxattr(
+        &rules,
+        "user.cutover-test",
+        b"kept",
+        rustix::fs::XattrFlags::empty(),
+    ) {
         eprintln!("note: this filesystem takes no user extended attributes ({e}); skipping");
         return;
     }
@@ -316,11 +391,24 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
     let out = Cutover::new(&["diff", "--mapping", "mapping.yaml", "export"])
         .current_dir(&dir)
         .expect(0);
-    assert!(out.stdout.contains("--- \"a/export/odd\\nname.yaml\"\n+++ \"b/export/odd\\nname.yaml\"\n"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("--- \"a/export/odd\\nname.yaml\"\n+++ \"b/export/odd\\nname.yaml\"\n"),
+        "{}",
+        out.stdout
+    );
     // Terminal output escapes it.
-    assert!(out.stderr.contains("export/odd\\nname.yaml: "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("export/odd\\nname.yaml: "),
+        "{}",
+        out.stderr
+    );
     let applied = demo("newline-name-applied");
-    std::fs::rename(applied.join("export/rules.yaml"), applied.join("export/odd\nname.yaml")).unwrap();
+    std::fs::rename(
+        applied.join("export/rules.yaml"),
+        applied.join("export/odd\nname.yaml"),
+    )
+    .unwrap();
     Cutover::new(APPLY).current_dir(&applied).expect(0);
     for tool in ["git", "patch"] {
         if !require_tool(tool) {
@@ -328,7 +416,11 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
         }
         let copy = scratch(&format!("newline-name-{tool}"));
         copy_tree(&dir, &copy);
-        let args: &[&str] = if tool == "git" { &["apply", "-"] } else { &["-p1", "--quiet"] };
+        let args: &[&str] = if tool == "git" {
+            &["apply", "-"]
+        } else {
+            &["-p1", "--quiet"]
+        };
         let mut child = Command::new(tool)
             .args(args)
             .current_dir(&copy)
@@ -336,9 +428,18 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(out.stdout.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(out.stdout.as_bytes())
+            .unwrap();
         assert!(child.wait().unwrap().success(), "{tool} rejected the patch");
-        assert_eq!(read_tree(&copy.join("export")), read_tree(&applied.join("export")), "{tool}");
+        assert_eq!(
+            read_tree(&copy.join("export")),
+            read_tree(&applied.join("export")),
+            "{tool}"
+        );
     }
 }
 
@@ -346,12 +447,20 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
 #[test]
 fn control_characters_in_names_are_escaped_on_the_terminal() {
     let dir = demo("esc-name");
-    std::fs::write(dir.join("export/evil\x1b[2Jname.yaml"), "schema_version: 1\nrules: [\n").unwrap();
+    std::fs::write(
+        dir.join("export/evil\x1b[2Jname.yaml"),
+        "schema_version: 1\nrules: [\n",
+    )
+    .unwrap();
     let out = Cutover::new(&["diff", "--mapping", "mapping.yaml", "export"])
         .current_dir(&dir)
         .expect(2);
     assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
-    assert!(out.stderr.contains("export/evil\\033[2Jname.yaml:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("export/evil\\033[2Jname.yaml:"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// A name that is not UTF-8 is kept exactly in a saved plan (as hex bytes beside the
@@ -361,13 +470,29 @@ fn a_name_that_is_not_utf8_survives_a_saved_plan() {
     let dir = demo("latin1-name");
     let name = OsString::from_vec(b"export/caf\xe9.yaml".to_vec());
     std::fs::rename(dir.join("export/rules.yaml"), dir.join(&name)).unwrap();
-    let out = Cutover::new(&["diff", "--mapping", "mapping.yaml", "--save-plan", "plan.json", "export"])
+    let out = Cutover::new(&[
+        "diff",
+        "--mapping",
+        "mapping.yaml",
+        "--save-plan",
+        "plan.json",
+        "export",
+    ])
+    .current_dir(&dir)
+    .expect(0);
+    assert!(
+        out.stdout.contains("--- \"a/export/caf\\351.yaml\""),
+        "{}",
+        out.stdout
+    );
+    let plan = std::fs::read_to_string(dir.join("plan.json")).unwrap();
+    assert!(
+        plan.contains("\"path_hex\": \"6578706f72742f636166e92e79616d6c\""),
+        "{plan}"
+    );
+    Cutover::new(&["apply", "--plan", "plan.json"])
         .current_dir(&dir)
         .expect(0);
-    assert!(out.stdout.contains("--- \"a/export/caf\\351.yaml\""), "{}", out.stdout);
-    let plan = std::fs::read_to_string(dir.join("plan.json")).unwrap();
-    assert!(plan.contains("\"path_hex\": \"6578706f72742f636166e92e79616d6c\""), "{plan}");
-    Cutover::new(&["apply", "--plan", "plan.json"]).current_dir(&dir).expect(0);
     assert_eq!(
         std::fs::read(dir.join(&name)).unwrap(),
         std::fs::read(testdata("demo/expected/rules.yaml")).unwrap()
@@ -385,8 +510,19 @@ fn a_name_that_is_not_utf8_survives_a_saved_plan() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(out.stdout.as_bytes()).unwrap();
-        assert!(child.wait().unwrap().success(), "git apply rejected the patch");
-        assert_eq!(std::fs::read(copy.join(&name)).unwrap(), std::fs::read(dir.join(&name)).unwrap());
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(out.stdout.as_bytes())
+            .unwrap();
+        assert!(
+            child.wait().unwrap().success(),
+            "git apply rejected the patch"
+        );
+        assert_eq!(
+            std::fs::read(copy.join(&name)).unwrap(),
+            std::fs::read(dir.join(&name)).unwrap()
+        );
     }
 }

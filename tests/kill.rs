@@ -9,11 +9,11 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Cutover, copy_tree, read_tree, scratch};
+use common::{Cutover, copy_tree, read_tree};
 
 /// A small, seedable generator (xorshift64*), so a failing sequence can be replayed.
 struct Random(u64);
@@ -47,9 +47,8 @@ fn generate(dir: &Path, random: &mut Random) {
         let team = dir.join(format!("export/team-{}", file % 5));
         std::fs::create_dir_all(&team).unwrap();
         let mut account = || format!("old-account-{}", random.below(8));
-        let rules: Vec<(String, String, String)> = (0..12)
-            .map(|_| (account(), account(), account()))
-            .collect();
+        let rules: Vec<(String, String, String)> =
+            (0..12).map(|_| (account(), account(), account())).collect();
         let (alias, share) = (account(), account());
         if file % 2 == 0 {
             let mut text = String::from("schema_version: 1\nrules:\n");
@@ -81,7 +80,23 @@ fn generate(dir: &Path, random: &mut Random) {
     }
 }
 
-const PAUSE_US: &str = "300";
+const PAUSE_US: &str = "200";
+
+/// A fresh directory for this test, in memory when the machine has a tmpfs at /dev/shm:
+/// this test is about processes killed, not power lost, so the disk's flushes (which the
+/// other tests exercise) would only make it slow.
+fn scratch(name: &str) -> PathBuf {
+    let leaf = format!("cutover-{name}-{}", std::process::id());
+    let in_memory = Path::new("/dev/shm").join(&leaf);
+    let _ = std::fs::remove_dir_all(&in_memory);
+    if std::fs::create_dir_all(&in_memory).is_ok() {
+        return in_memory;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(leaf);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
 
 /// Starts `apply --plan` with the step pause and SIGKILLs it after `delay` (if it is still
 /// running then).
@@ -120,9 +135,16 @@ fn sigkill_at_any_moment_of_apply_plan_then_the_same_command_gives_the_clean_res
 
     let pristine = scratch("kill-pristine");
     generate(&pristine, &mut random);
-    Cutover::new(&["diff", "--mapping", "mapping.yaml", "--save-plan", "plan.json", "export"])
-        .current_dir(&pristine)
-        .expect(0);
+    Cutover::new(&[
+        "diff",
+        "--mapping",
+        "mapping.yaml",
+        "--save-plan",
+        "plan.json",
+        "export",
+    ])
+    .current_dir(&pristine)
+    .expect(0);
     // The clean result, and how long a paused run takes (to spread the kills over it).
     let clean = scratch("kill-clean");
     copy_tree(&pristine, &clean);
@@ -135,9 +157,14 @@ fn sigkill_at_any_moment_of_apply_plan_then_the_same_command_gives_the_clean_res
     let expected = read_tree(&clean.join("export"));
     let changed = expected
         .iter()
-        .filter(|(name, bytes)| std::fs::read(pristine.join("export").join(name)).unwrap() != **bytes)
+        .filter(|(name, bytes)| {
+            std::fs::read(pristine.join("export").join(name)).unwrap() != **bytes
+        })
         .count();
-    assert!(changed >= 45, "the generated export changes in {changed} files only");
+    assert!(
+        changed >= 45,
+        "the generated export changes in {changed} files only"
+    );
 
     let dir = scratch("kill-trial");
     for trial in 0..trials {
@@ -162,7 +189,11 @@ fn sigkill_at_any_moment_of_apply_plan_then_the_same_command_gives_the_clean_res
             "seed {seed}, trial {trial}: killed after {first:?}{}",
             second.map_or(String::new(), |d| format!(" and then after {d:?}"))
         );
-        assert_eq!(out.code, 0, "{context}: the same command failed:\n{}", out.stderr);
+        assert_eq!(
+            out.code, 0,
+            "{context}: the same command failed:\n{}",
+            out.stderr
+        );
         let tree = read_tree(&dir.join("export"));
         let differ: Vec<&String> = tree
             .keys()
@@ -174,5 +205,8 @@ fn sigkill_at_any_moment_of_apply_plan_then_the_same_command_gives_the_clean_res
             "{context}: not the clean result (or something left behind): {differ:?}\n{}",
             out.stderr
         );
+    }
+    for done in [pristine, clean, dir] {
+        let _ = std::fs::remove_dir_all(done);
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Cutover, copy_tree, leftovers, read_tree, scratch, testdata};
+use common::{Cutover, copy_tree, read_tree, scratch, testdata};
 
 fn demo(name: &str) -> std::path::PathBuf {
     let dir = scratch(name);
@@ -109,7 +109,11 @@ fn a_plan_applied_twice_is_a_no_op_the_second_time() {
     let out = Cutover::new(&["apply", "--plan", "plan.json"])
         .current_dir(&dir)
         .expect(0);
-    assert!(out.stderr.contains("plan.json is already applied"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("plan.json is already applied"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(read_tree(&dir), applied);
     // One file put back by hand: the plan finishes the rest, naming what was in place.
     std::fs::copy(
@@ -120,7 +124,11 @@ fn a_plan_applied_twice_is_a_no_op_the_second_time() {
     let out = Cutover::new(&["apply", "--plan", "plan.json"])
         .current_dir(&dir)
         .expect(0);
-    assert!(out.stderr.contains("already applied: export/"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("already applied: export/"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(read_tree(&dir), applied);
 }
 
@@ -143,7 +151,11 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
     };
     // A path outside the working directory, or that is not an export file.
     for (name, target, message) in [
-        ("outside", "../outside.yaml", "outside the working directory"),
+        (
+            "outside",
+            "../outside.yaml",
+            "outside the working directory",
+        ),
         ("not-export", "notes.txt", "not a .json, .yaml or .yml file"),
     ] {
         let dir = demo(&format!("plan-edited-{name}"));

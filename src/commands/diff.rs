@@ -100,7 +100,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
         for (input, plan) in planned.inputs.iter().zip(&planned.plans) {
             let source = &input.file.source;
             print_with(|out| {
-                patch::write(out, source, &plan.edits, &patch_name(&source.path), &style)
+                patch::write(out, source, &plan.edits, patch_name(&source.path), &style)
             })?;
         }
         Ok::<_, Error>(summary.join().expect("the summary does not panic"))

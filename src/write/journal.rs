@@ -274,7 +274,11 @@ pub fn recover_for(files: &[PathBuf]) -> Result<(), Error> {
     let dirs = super::parent_dirs(files);
     let covered: HashSet<&PathBuf> = files.iter().collect();
     for journal in find(&dirs)? {
-        if journal.entries.iter().any(|e| covered.contains(&e.original)) {
+        if journal
+            .entries
+            .iter()
+            .any(|e| covered.contains(&e.original))
+        {
             let deadline = Instant::now() + super::lock::wait_budget();
             let _locks = LockSet::acquire(&journal.lock_dirs(), deadline)?;
             recover(&journal.dir)?;
@@ -355,7 +359,9 @@ fn assess(entry: &Entry) -> Result<State, Error> {
             Some(bytes) if sha256(&bytes) == entry.old_sha256 => Backup::Complete,
             Some(bytes)
                 if original == Original::Old
-                    && original_bytes.as_ref().is_some_and(|o| o.starts_with(&bytes)) =>
+                    && original_bytes
+                        .as_ref()
+                        .is_some_and(|o| o.starts_with(&bytes)) =>
             {
                 Backup::Partial
             }
@@ -384,7 +390,8 @@ pub fn recover(dir: &Path) -> Result<(), Error> {
     let ready_or_done = states.iter().all(|s| {
         matches!(
             (s.temporary, s.original),
-            (Temporary::Ready, Original::Old) | (Temporary::Ready | Temporary::Absent, Original::New)
+            (Temporary::Ready, Original::Old)
+                | (Temporary::Ready | Temporary::Absent, Original::New)
         ) && matches!(s.backup, None | Some(Backup::Complete))
     });
     let any_replaced = states.iter().any(|s| s.original == Original::New);

@@ -69,7 +69,9 @@ impl LockSet {
                 continue;
             }
             let file = lock_one(&path, deadline)?;
-            HELD.lock().unwrap_or_else(|e| e.into_inner()).push(path.clone());
+            HELD.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(path.clone());
             set.held.push((path, file));
         }
         Ok(set)
@@ -111,7 +113,10 @@ fn lock_one(path: &Path, deadline: Instant) -> Result<File, Error> {
         let file = open(path).map_err(|e| {
             Diagnostic::file(
                 &name,
-                format!("cannot create the lock file: {}; nothing was written", io_reason(&e)),
+                format!(
+                    "cannot create the lock file: {}; nothing was written",
+                    io_reason(&e)
+                ),
             )
         })?;
         match file.try_lock() {
@@ -195,7 +200,11 @@ fn holder(mut file: File) -> String {
     let mut text = String::new();
     let _ = file.read_to_string(&mut text);
     let mut parts = text.trim_end().splitn(3, ' ');
-    match (parts.next(), parts.next().and_then(|s| s.parse::<u64>().ok()), parts.next()) {
+    match (
+        parts.next(),
+        parts.next().and_then(|s| s.parse::<u64>().ok()),
+        parts.next(),
+    ) {
         (Some(pid), Some(since), Some(command)) => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -252,7 +252,11 @@ impl Commit {
             ));
         }
         let stamp = Stamp::of(&meta);
-        if file.source.stamp.is_some_and(|read| !read.same_file(&stamp)) {
+        if file
+            .source
+            .stamp
+            .is_some_and(|read| !read.same_file(&stamp))
+        {
             return Err(changed_since_read(name));
         }
         if meta.permissions().readonly() {
@@ -319,8 +323,13 @@ impl Commit {
                 Diagnostic::file(&target.name, format!("{what}: {}", io_reason(&e)))
             };
             hooks::step("stage", Some(index)).map_err(|e| failed("cannot stage", e))?;
-            let notes = write_copy(&target.temporary, target.text.as_bytes(), target, Some(index))
-                .map_err(|(what, e)| failed(what, e))?;
+            let notes = write_copy(
+                &target.temporary,
+                target.text.as_bytes(),
+                target,
+                Some(index),
+            )
+            .map_err(|(what, e)| failed(what, e))?;
             report
                 .notes
                 .extend(notes.into_iter().map(|n| format!("{}: {n}", target.name)));
@@ -339,9 +348,13 @@ impl Commit {
             write_copy(backup, target.source.text.as_bytes(), target, None)
                 .map_err(|(_, e)| failed(e))?;
         }
-        let dirs: Vec<PathBuf> = parent_dirs(&targets.iter().map(|t| t.dest.clone()).collect::<Vec<_>>());
+        let dirs: Vec<PathBuf> =
+            parent_dirs(&targets.iter().map(|t| t.dest.clone()).collect::<Vec<_>>());
         let sync_failed = |e: std::io::Error| {
-            Diagnostic::plain(format!("cannot flush the directories to disk: {}", io_reason(&e)))
+            Diagnostic::plain(format!(
+                "cannot flush the directories to disk: {}",
+                io_reason(&e)
+            ))
         };
         hooks::step("sync", None).map_err(sync_failed)?;
         for dir in &dirs {
@@ -350,11 +363,10 @@ impl Commit {
         for (index, target) in targets.iter().enumerate() {
             hooks::step("unchanged", Some(index))
                 .map_err(|e| Diagnostic::file(&target.name, e.to_string()))?;
-            let unchanged = read_regular(&target.dest, crate::source::MAX_LEN).is_ok_and(
-                |(bytes, stamp)| {
+            let unchanged =
+                read_regular(&target.dest, crate::source::MAX_LEN).is_ok_and(|(bytes, stamp)| {
                     stamp.same_file(&target.stamp) && bytes == target.source.text.as_bytes()
-                },
-            );
+                });
             if !unchanged {
                 return Err(changed_since_read(&target.name));
             }
@@ -517,10 +529,12 @@ fn clean_leftovers(dirs: &[PathBuf], protected: &HashSet<PathBuf>) {
         for entry in entries.flatten() {
             let path = entry.path();
             let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if is_file && names::is_temporary(&entry.file_name()) && !protected.contains(&path) {
-                if fs::remove_file(&path).is_ok() {
-                    removed.push(display_name(&relative_to_cwd(&path)));
-                }
+            if is_file
+                && names::is_temporary(&entry.file_name())
+                && !protected.contains(&path)
+                && fs::remove_file(&path).is_ok()
+            {
+                removed.push(display_name(&relative_to_cwd(&path)));
             }
         }
     }
@@ -566,8 +580,14 @@ mod tests {
             .unwrap();
         drop(commit);
         assert_eq!(fs::read_to_string(&a).unwrap(), "new");
-        assert_eq!(fs::read_to_string(dir.join("a.yaml.orig")).unwrap(), "older");
-        assert_eq!(fs::read_to_string(dir.join("a.yaml.orig.1")).unwrap(), "old");
+        assert_eq!(
+            fs::read_to_string(dir.join("a.yaml.orig")).unwrap(),
+            "older"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join("a.yaml.orig.1")).unwrap(),
+            "old"
+        );
         let mut left: Vec<String> = fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -633,7 +653,9 @@ mod tests {
         fs::remove_file(&journal.entries[1].temporary).unwrap();
         let error = journal::recover(&dir).unwrap_err();
         assert!(
-            error.diagnostics[0].message.contains("neither finished nor undone"),
+            error.diagnostics[0]
+                .message
+                .contains("neither finished nor undone"),
             "{:?}",
             error.diagnostics
         );

@@ -69,7 +69,10 @@ pub fn install() {
 }
 
 /// Creates a file with `open` and registers it, both under the registry's lock.
-pub fn create(path: &Path, open: impl FnOnce(&Path) -> std::io::Result<File>) -> std::io::Result<File> {
+pub fn create(
+    path: &Path,
+    open: impl FnOnce(&Path) -> std::io::Result<File>,
+) -> std::io::Result<File> {
     let mut state = created();
     let file = open(path)?;
     state.files.push(path.to_path_buf());

@@ -137,7 +137,12 @@ pub fn read_names(dir: &Path) -> Vec<String> {
         for entry in std::fs::read_dir(dir).unwrap() {
             let entry = entry.unwrap();
             let path = entry.path();
-            names.push(path.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            names.push(
+                path.strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
             if entry.file_type().unwrap().is_dir() {
                 walk(base, &path, names);
             }
