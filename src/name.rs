@@ -34,6 +34,24 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Like [`shown`], but keeps line breaks and tabs: for messages, which may be laid out in
+/// lines, and whose names are already [`shown`].
+pub fn shown_text(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| is_control(c) && c != '\n' && c != '\t')
+    {
+        return Cow::Borrowed(text);
+    }
+    text.split_inclusive(['\n', '\t'])
+        .map(|piece| {
+            let end = piece.len() - piece.ends_with(['\n', '\t']) as usize;
+            format!("{}{}", shown(&piece[..end]), &piece[end..])
+        })
+        .collect::<String>()
+        .into()
+}
+
 fn is_control(c: char) -> bool {
     c.is_control()
 }

@@ -272,7 +272,10 @@ impl SavedPlan {
         }
         match Profile::resolve(&self.profile.path) {
             Ok(profile) if sha256(profile.text.as_bytes()) == self.profile.sha256 => {}
-            _ => stale.push(stale_file(&self.profile.path, "the profile changed")),
+            _ => stale.push(stale_file(
+                &name::shown(&self.profile.path),
+                "the profile changed",
+            )),
         }
         // Each file holds what the plan was made against (pending, when it has edits), or
         // already its result.

@@ -132,10 +132,8 @@ pub fn find_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             }
         }
     }
-    let resolved: Vec<PathBuf> = unique
-        .iter()
-        .filter_map(|f| std::fs::canonicalize(f).ok())
-        .collect();
+    // The resolved paths, to find the journals of interrupted commits covering them.
+    let resolved: Vec<PathBuf> = index.into_keys().filter(|k| k.is_absolute()).collect();
     crate::write::recover_for(&resolved)?;
     Ok(unique)
 }

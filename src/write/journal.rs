@@ -280,7 +280,15 @@ pub fn recover_for(files: &[PathBuf]) -> Result<(), Error> {
             .any(|e| covered.contains(&e.original))
         {
             let deadline = Instant::now() + super::lock::wait_budget();
-            let _locks = LockSet::acquire(&journal.lock_dirs(), deadline)?;
+            let _locks = LockSet::acquire(&journal.lock_dirs(), deadline).map_err(|mut e| {
+                let shown = display_name(&relative_to_cwd(&journal.path()));
+                for d in &mut e.diagnostics {
+                    d.message.push_str(&format!(
+                        " (needed to complete the interrupted commit {shown}; until then the files it names may be a mix of old and new)"
+                    ));
+                }
+                e
+            })?;
             recover(&journal.dir)?;
         }
     }
