@@ -452,8 +452,9 @@ fn changed_since_read(name: &str) -> Diagnostic {
 /// Writes `bytes` to a new file at `path` that takes on everything the original keeps:
 /// created exclusively (never through a link, never over a file) with the original's
 /// mode, so it is never more open than the original; then its owner, extended attributes
-/// and exact mode; then synced. Returns what could not be kept. (`index`: the test hook
-/// `created:N` once a temporary exists, before it is written.)
+/// and exact mode; only then its text, and a sync. Text last: a file whose text is
+/// complete (all that recovery can check) has everything else already. Returns what could
+/// not be kept. (`index`: the test hook `created:N` once a temporary exists.)
 fn write_copy(
     path: &Path,
     bytes: &[u8],
@@ -472,7 +473,6 @@ fn write_copy(
     if index.is_some() {
         hooks::step("created", index).map_err(|e| ("cannot write", e))?;
     }
-    file.write_all(bytes).map_err(|e| ("cannot write", e))?;
     let mut notes = Vec::new();
     if let Some(note) = meta::copy_owner(&file, target.stamp.uid, target.stamp.gid)
         .map_err(|e| ("cannot keep its owner", e))?
@@ -481,6 +481,7 @@ fn write_copy(
     }
     notes.extend(meta::copy_xattrs(&target.dest, &file));
     meta::set_mode(&file, mode).map_err(|e| ("cannot keep its permissions", e))?;
+    file.write_all(bytes).map_err(|e| ("cannot write", e))?;
     file.sync_all().map_err(|e| ("cannot flush to disk", e))?;
     Ok(notes)
 }
