@@ -158,15 +158,16 @@ pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
         release(inputs);
         return Ok(0);
     }
+    // Locked before anything is read, until the last file is replaced; exactly the files
+    // locked are read.
+    let files = find_inputs(&args.paths)?;
+    let commit = write::Commit::begin(&files, options(args.paths.clone()))?;
     let selection = Selection {
         mapping: args.mapping.clone().unwrap_or_default(),
         profile: args.profile.clone(),
         mode: args.mode,
-        paths: args.paths.clone(),
+        paths: files,
     };
-    // Locked before anything is read, until the last file is replaced.
-    let files = find_inputs(&selection.paths)?;
-    let commit = write::Commit::begin(&files, options(args.paths.clone()))?;
     let planned = plan(&selection)?;
     let changed: Vec<(&Input, String)> = planned
         .inputs
