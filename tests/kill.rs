@@ -4,7 +4,7 @@
 //! lock file left. Each step of the commit pauses briefly (a debug-build hook), so that the
 //! random moments land between all the steps, not only in the ones that take time.
 //!
-//! `CUTOVER_KILL_TRIALS` sets the number of trials (default 24) and `CUTOVER_KILL_SEED` the
+//! `CUTOVER_KILL_TRIALS` sets the number of trials (default 20) and `CUTOVER_KILL_SEED` the
 //! seed (printed, to replay a failure).
 
 mod common;
@@ -129,7 +129,7 @@ fn sigkill_at_any_moment_of_apply_plan_then_the_same_command_gives_the_clean_res
     let trials: usize = std::env::var("CUTOVER_KILL_TRIALS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(24);
+        .unwrap_or(20);
     eprintln!("kill test: seed {seed} (CUTOVER_KILL_SEED), {trials} trials");
     let mut random = Random(seed);
 
