@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         cutover reads exported rules, aliases and sharing settings (JSON or YAML), rewrites every \
         reference to an old account ID or address through a mapping file, and shows the change as \
         a patch. Every byte outside the rewritten values stays as it was.",
-    after_help = "Exit codes: 0 success; 1 changes found (diff --exit-code) or findings (check); 2 bad input or usage."
+    after_help = "Exit codes: 0 success; 1 changes found (diff --exit-code) or findings (check); 2 bad input or usage, or a file could not be written (then none was); 129, 130, 143 interrupted by SIGHUP, SIGINT, SIGTERM."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,6 +23,11 @@ pub struct Cli {
     /// When to colour output.
     #[arg(long, value_enum, global = true, default_value = "auto")]
     pub color: ColorChoice,
+
+    /// Largest file read (inputs, mapping, profile, plan): bytes, or with K, M or G. A
+    /// larger file is refused before it is read.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "1G", value_parser = crate::source::parse_size)]
+    pub max_file_size: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -183,6 +188,11 @@ pub struct ApplyArgs {
     /// Write through symbolic links to their targets (refused by default).
     #[arg(long)]
     pub follow_symlinks: bool,
+
+    /// Replace a file that has other hard links (refused by default): only the name given
+    /// gets the new text, the other names keep the old one.
+    #[arg(long)]
+    pub break_hardlinks: bool,
 }
 
 #[derive(Args, Debug)]

@@ -154,13 +154,17 @@ impl Diagnostic {
             (true, Severity::Warning) => ("\x1b[1;33m", "\x1b[1m", "\x1b[0m"),
         };
         let mut out = String::new();
+        // Control characters never reach the terminal, whatever a message quotes.
         if let Some(position) = self.position() {
-            out.push_str(&format!("{bold}{position}:{off} "));
+            out.push_str(&format!(
+                "{bold}{}:{off} ",
+                crate::file_name::shown(&position)
+            ));
         }
         out.push_str(&format!(
             "{on}{}{off}: {bold}{}{off}\n",
             self.severity.as_str(),
-            self.message
+            crate::file_name::shown_text(&self.message)
         ));
         if let (Some(location), Some(snippet)) = (&self.location, &self.snippet) {
             let number = location.line.to_string();

@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod edit;
 pub mod export;
 pub mod fast_hash;
+pub mod file_name;
 pub mod inputs;
 pub mod layout;
 pub mod load;

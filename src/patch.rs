@@ -45,7 +45,7 @@ pub fn write(
     sink: &mut impl std::io::Write,
     source: &Source,
     edits: &[Edit],
-    name: &str,
+    name: impl AsRef<std::path::Path>,
     style: &Style,
     setting: &dyn Fn(usize) -> Option<String>,
 ) -> std::io::Result<()> {
@@ -63,9 +63,16 @@ pub fn write(
         }
     };
     let mut out = String::new();
-    out.push_str(&paint("1", &format!("--- a/{name}")));
+    let name = name.as_ref();
+    out.push_str(&paint(
+        "1",
+        &format!("--- {}", crate::file_name::git_quoted("a/", name)),
+    ));
     out.push('\n');
-    out.push_str(&paint("1", &format!("+++ b/{name}")));
+    out.push_str(&paint(
+        "1",
+        &format!("+++ {}", crate::file_name::git_quoted("b/", name)),
+    ));
     out.push('\n');
 
     let line_count = if source.text.is_empty() {

@@ -2,8 +2,11 @@
 //!
 //! `diff --save-plan` writes the exact edits of every file together with a SHA-256 of every
 //! input, of the mapping and of the profile. `apply --plan` checks every hash before it
-//! touches anything and refuses a stale plan, naming what changed; the edits are then
-//! applied as saved (the result's hash is checked too) and written all or nothing.
+//! touches anything and refuses a stale plan, naming what changed. A plan is a file anyone
+//! can edit, so it is not trusted: it may only name export files below the working
+//! directory, and its edits must be exactly those that its mode, mapping and profile give
+//! (they are planned again and compared). A plan whose results are already in place is
+//! done, not stale. Names are stored losslessly (bytes in hex when not UTF-8).
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +17,8 @@ use sha2::{Digest, Sha256};
 use crate::decode::decode;
 use crate::diagnostic::{Diagnostic, Error};
 use crate::edit::{self, Edit};
-use crate::inputs::Input;
+use crate::file_name as name;
+use crate::inputs::{self, Input};
 use crate::load::File;
 use crate::mapping::Mapping;
 use crate::plan::{FilePlan, Mode};
@@ -43,6 +47,10 @@ pub struct SavedPlan {
 #[serde(deny_unknown_fields)]
 pub struct Hashed {
     pub path: String,
+    /// The path's bytes in hex, present when they are not UTF-8 (then `path` is only for
+    /// reading, with U+FFFD for the bytes it cannot show).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_hex: Option<String>,
     /// SHA-256 of the contents, in hex.
     pub sha256: String,
 }
@@ -50,7 +58,12 @@ pub struct Hashed {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedFile {
+    /// Relative to the working directory, or absolute below it.
     pub path: String,
+    /// The path's bytes in hex, present when they are not UTF-8 (then `path` is only for
+    /// reading).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_hex: Option<String>,
     /// SHA-256 of the file as planned against.
     pub sha256: String,
     /// SHA-256 of the file after the edits; absent when it has none.
@@ -76,8 +89,51 @@ pub fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn path_text(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+/// What `apply --plan` may write: an export file (`.json`, `.yaml`, `.yml`) below the
+/// working directory, however the path is spelled and wherever links lead. Checked when a
+/// plan is saved and again when it is applied (a plan file can be edited by hand).
+pub fn check_plan_path(path: &Path) -> Result<(), String> {
+    if !matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("json" | "yaml" | "yml")
+    ) {
+        return Err(
+            "is not a .json, .yaml or .yml file; apply --plan writes only export files".into(),
+        );
+    }
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| format!("cannot resolve the working directory: {e}"))?;
+    let resolved = std::fs::canonicalize(path).or_else(|_| {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::canonicalize(parent).map(|p| p.join(path.file_name().unwrap_or_default()))
+    });
+    match resolved {
+        Ok(resolved) if resolved.starts_with(&cwd) => Ok(()),
+        Ok(_) => Err(
+            "is outside the working directory; apply --plan writes only below it (run diff --save-plan from a directory that holds the exports)"
+                .into(),
+        ),
+        // A file that is gone is reported as stale by `resolve`.
+        Err(_) => Ok(()),
+    }
+}
+
+/// What applying a saved plan comes to.
+pub enum Resolution {
+    /// Every file with edits already holds its planned result.
+    AlreadyApplied,
+    /// The inputs as read now (in the plan's order), and each file to write: its index in
+    /// `inputs` and its new text.
+    Apply {
+        inputs: Vec<Input>,
+        writes: Vec<(usize, String)>,
+        /// Files that already held their result (named in the summary).
+        already: Vec<String>,
+    },
 }
 
 impl SavedPlan {
@@ -97,19 +153,25 @@ impl SavedPlan {
                 Mode::Add => "add",
             }
             .to_owned(),
-            mapping: Hashed {
-                path: path_text(&mapping.source.path),
-                sha256: sha256(mapping.source.text.as_bytes()),
+            mapping: {
+                let (path, path_hex) = name::stored(&mapping.source.path);
+                Hashed {
+                    path,
+                    path_hex,
+                    sha256: sha256(mapping.source.text.as_bytes()),
+                }
             },
             profile: Hashed {
                 path: profile_spec.to_owned(),
+                path_hex: None,
                 sha256: sha256(profile.text.as_bytes()),
             },
             files: inputs
                 .iter()
                 .zip(plans)
                 .map(|(input, plan)| PlannedFile {
-                    path: path_text(&input.file.source.path),
+                    path: name::stored(&input.file.source.path).0,
+                    path_hex: name::stored(&input.file.source.path).1,
                     sha256: sha256(input.file.source.text.as_bytes()),
                     result_sha256: (!plan.is_empty())
                         .then(|| sha256(plan.new_text(&input.file.source).as_bytes())),
@@ -156,9 +218,35 @@ impl SavedPlan {
         Ok(plan)
     }
 
-    /// Checks every hash against the files as they are now, and returns each file to
-    /// write with its new text. A stale plan is an error naming everything that changed.
-    pub fn resolve(&self, plan_name: &str) -> Result<Vec<(PathBuf, String)>, Error> {
+    /// The files the plan names, each checked to be one `apply --plan` may write.
+    pub fn file_paths(&self, plan_name: &str) -> Result<Vec<PathBuf>, Error> {
+        let mut paths = Vec::new();
+        let mut errors = Vec::new();
+        for file in &self.files {
+            match name::from_stored(&file.path, file.path_hex.as_deref()) {
+                Ok(path) => match check_plan_path(&path) {
+                    Ok(()) => paths.push(path),
+                    Err(why) => errors.push(Diagnostic::file(
+                        &display_name(&path),
+                        format!("{why}; refusing the plan {plan_name}"),
+                    )),
+                },
+                Err(why) => errors.push(Diagnostic::file(plan_name, why)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(paths)
+        } else {
+            Err(Error::many(errors))
+        }
+    }
+
+    /// Checks every hash against the files as they are now, plans them again from the
+    /// saved mode, mapping and profile, and returns each file to write with its new text.
+    /// A stale plan is an error naming everything that changed; an altered one (edits that
+    /// are not what the mapping gives, or not the promised result) is refused.
+    pub fn resolve(&self, plan_name: &str) -> Result<Resolution, Error> {
+        let paths = self.file_paths(plan_name)?;
         let mut stale = Vec::new();
         let stale_file = |path: &str, why: &str| {
             Diagnostic::file(
@@ -168,22 +256,36 @@ impl SavedPlan {
                 ),
             )
         };
-        match std::fs::read(&self.mapping.path) {
-            Ok(bytes) if sha256(&bytes) == self.mapping.sha256 => {}
-            Ok(_) => stale.push(stale_file(&self.mapping.path, "the mapping changed")),
-            Err(_) => stale.push(stale_file(&self.mapping.path, "the mapping is gone")),
+        let altered = |path: &Path, what: &str| {
+            Diagnostic::file(
+                &display_name(path),
+                format!("{what} in {plan_name}; the plan file was altered"),
+            )
+        };
+        let mapping_path = name::from_stored(&self.mapping.path, self.mapping.path_hex.as_deref())
+            .map_err(|why| Diagnostic::file(plan_name, why))?;
+        let mapping_shown = display_name(&mapping_path);
+        match Source::read(&mapping_path) {
+            Ok(source) if sha256(source.text.as_bytes()) == self.mapping.sha256 => {}
+            Ok(_) => stale.push(stale_file(&mapping_shown, "the mapping changed")),
+            Err(_) => stale.push(stale_file(&mapping_shown, "the mapping is gone")),
         }
         match Profile::resolve(&self.profile.path) {
             Ok(profile) if sha256(profile.text.as_bytes()) == self.profile.sha256 => {}
-            _ => stale.push(stale_file(&self.profile.path, "the profile changed")),
+            _ => stale.push(stale_file(
+                &name::shown(&self.profile.path),
+                "the profile changed",
+            )),
         }
-        let mut writes = Vec::new();
-        for planned in &self.files {
-            let path = PathBuf::from(&planned.path);
-            let source = match Source::read(&path) {
+        // Each file holds what the plan was made against (pending, when it has edits), or
+        // already its result.
+        let mut pending = Vec::new();
+        let mut already = Vec::new();
+        for (planned, path) in self.files.iter().zip(&paths) {
+            let source = match Source::read(path) {
                 Ok(source) => source,
-                Err(_) if !path.exists() => {
-                    stale.push(stale_file(&planned.path, "the file is gone"));
+                Err(_) if std::fs::symlink_metadata(path).is_err() => {
+                    stale.push(stale_file(&display_name(path), "the file is gone"));
                     continue;
                 }
                 Err(e) => {
@@ -191,26 +293,89 @@ impl SavedPlan {
                     continue;
                 }
             };
-            if sha256(source.text.as_bytes()) != planned.sha256 {
-                stale.push(stale_file(&display_name(&path), "the file changed"));
-                continue;
+            let hash = sha256(source.text.as_bytes());
+            if hash == planned.sha256 {
+                if planned.result_sha256.is_some() {
+                    pending.push((planned, path));
+                }
+            } else if planned.result_sha256.as_ref() == Some(&hash) {
+                already.push(display_name(path));
+            } else {
+                stale.push(stale_file(&display_name(path), "the file changed"));
             }
-            let Some(result) = &planned.result_sha256 else {
+        }
+        if !stale.is_empty() {
+            return Err(Error::many(stale));
+        }
+        if pending.is_empty() && !already.is_empty() {
+            return Ok(Resolution::AlreadyApplied);
+        }
+        let mode = match self.mode.as_str() {
+            "replace" => Mode::Replace,
+            "add" => Mode::Add,
+            other => {
+                return Err(Diagnostic::file(
+                    plan_name,
+                    format!("unknown mode {:?} (replace or add)", name::shown(other)),
+                )
+                .into());
+            }
+        };
+        let profile = Profile::resolve(&self.profile.path)?;
+        let mapping = Mapping::read(&mapping_path)?;
+        let inputs = inputs::load(&paths, &profile)?;
+        let plans = inputs::plan_all(&inputs, &mapping, mode)?;
+        let mut writes = Vec::new();
+        let mut problems = Vec::new();
+        for (planned, path) in pending {
+            let Some(index) = inputs.iter().position(|i| &i.file.source.path == path) else {
+                problems.push(altered(path, "the same file is named twice"));
                 continue;
             };
-            match apply_edits(&source.text, &planned.edits) {
-                Some(text) if sha256(text.as_bytes()) == *result => writes.push((path, text)),
-                _ => stale.push(Diagnostic::file(
-                    &display_name(&path),
-                    format!("the edits in {plan_name} do not give the result they promise; the plan file was altered"),
-                )),
+            let source = &inputs[index].file.source;
+            if sha256(source.text.as_bytes()) != planned.sha256 {
+                problems.push(stale_file(&display_name(path), "the file changed"));
+                continue;
             }
+            let plan = &plans[index];
+            let same_edits = plan.edits.len() == planned.edits.len()
+                && plan
+                    .edits
+                    .iter()
+                    .zip(&planned.edits)
+                    .all(|(derived, saved)| {
+                        derived.range.start == saved.start
+                            && derived.range.end == saved.end
+                            && derived.content.as_str() == saved.content
+                    });
+            if !same_edits {
+                problems.push(altered(
+                    path,
+                    "the edits are not those its mode, mapping and profile give",
+                ));
+                continue;
+            }
+            let Some(text) = apply_edits(&source.text, &planned.edits) else {
+                problems.push(altered(path, "the edits do not fit the file"));
+                continue;
+            };
+            if planned.result_sha256.as_deref() != Some(sha256(text.as_bytes()).as_str()) {
+                problems.push(altered(
+                    path,
+                    "the edits do not give the result they promise",
+                ));
+                continue;
+            }
+            writes.push((index, text));
         }
-        if stale.is_empty() {
-            Ok(writes)
-        } else {
-            Err(Error::many(stale))
+        if !problems.is_empty() {
+            return Err(Error::many(problems));
         }
+        Ok(Resolution::Apply {
+            inputs,
+            writes,
+            already,
+        })
     }
 }
 

@@ -2,14 +2,196 @@
 //!
 //! Everything downstream works with byte offsets into `text`; this is the one place that
 //! turns an offset into the line and column a person reads (1-based, columns in characters).
+//!
+//! It is also the one place files are read, so it decides what may be read: regular files
+//! only (a FIFO would block forever, `/dev/zero` never ends), and nothing larger than the
+//! size limit, checked before a byte is read (a sparse 2 GB file must not exhaust memory).
 
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::node::Span;
 
-/// Largest file accepted: spans are `u32`.
-const MAX_LEN: usize = u32::MAX as usize - 1;
+/// Largest file that can be read at all: spans are `u32`.
+pub const MAX_LEN: u64 = u32::MAX as u64 - 1;
+
+/// The size limit when `--max-file-size` is not given: 1 GiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1 << 30;
+
+static MAX_FILE_SIZE: OnceLock<u64> = OnceLock::new();
+
+/// Sets the size limit for every file this process reads (`--max-file-size`, resolved once
+/// when the command line is); the first setting stands.
+pub fn set_max_file_size(bytes: u64) {
+    let _ = MAX_FILE_SIZE.set(bytes.min(MAX_LEN));
+}
+
+pub fn max_file_size() -> u64 {
+    *MAX_FILE_SIZE.get().unwrap_or(&DEFAULT_MAX_FILE_SIZE)
+}
+
+/// What identifies a file as read, to tell later whether it is still the same file: where
+/// it lives (device, inode), what it is allowed (mode, owner) and how many names it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub nlink: u64,
+    pub size: u64,
+    pub mtime: (i64, i64),
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            mode: meta.mode(),
+            uid: meta.uid(),
+            gid: meta.gid(),
+            nlink: meta.nlink(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+        }
+    }
+
+    /// The same file with the same permissions and owner (its contents aside).
+    pub fn same_file(&self, other: &Stamp) -> bool {
+        (self.dev, self.ino, self.mode, self.uid, self.gid)
+            == (other.dev, other.ino, other.mode, other.uid, other.gid)
+    }
+}
+
+/// Why a file could not be read.
+pub enum ReadError {
+    /// An I/O error (missing file, permissions): the reason, in plain words.
+    Io(std::io::Error),
+    /// Not a file that can be read whole; the message says what it is.
+    Refused(String),
+}
+
+impl ReadError {
+    pub fn message(&self) -> String {
+        match self {
+            ReadError::Io(e) => format!("cannot read file: {}", io_reason(e)),
+            ReadError::Refused(why) => why.clone(),
+        }
+    }
+}
+
+/// What kind of thing a non-regular file is, for messages.
+pub fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The refusal for a file that is not a regular one.
+pub fn not_regular(file_type: std::fs::FileType) -> String {
+    format!(
+        "is {}, not a regular file; refusing to read it",
+        kind_of(file_type)
+    )
+}
+
+/// Reads a regular file whole, with its stamp, refusing anything else and anything over
+/// `limit` bytes before reading it. The type is checked on the path first (so a FIFO or a
+/// device is never opened), then again on the opened file (it may have been swapped in
+/// between; opening is non-blocking, so even then nothing waits for a writer).
+pub fn read_regular(path: &Path, limit: u64) -> Result<(Vec<u8>, Stamp), ReadError> {
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::Refused(not_regular(meta.file_type())));
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::Refused(not_regular(meta.file_type())));
+    }
+    let too_large = |size: u64| {
+        ReadError::Refused(format!(
+            "is {}, over the size limit of {}; refusing to read it (--max-file-size raises the limit)",
+            size_text(size),
+            size_text(limit)
+        ))
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // A file that grows while it is read still stops at the limit.
+    (&file as &File)
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok((bytes, Stamp::of(&meta)))
+}
+
+/// A size for people: bytes below 1 KiB, otherwise in the largest binary unit that fits.
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            return if bytes.is_multiple_of(size) {
+                format!("{} {unit}", bytes / size)
+            } else {
+                format!("{:.1} {unit}", bytes as f64 / size as f64)
+            };
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// Parses a size as `--max-file-size` takes it: bytes, or a number with K, M or G (also
+/// KiB, MiB, GiB: powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (a number of bytes, or with K, M or G)"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?} (use K, M or G)")),
+    };
+    let bytes = number
+        .checked_mul(scale)
+        .filter(|&b| b <= MAX_LEN)
+        .ok_or_else(|| format!("{text:?} is more than the 4 GiB a file may have"))?;
+    Ok(bytes)
+}
 
 #[derive(Debug)]
 pub struct Source {
@@ -18,6 +200,9 @@ pub struct Source {
     /// The path as shown to the user and written in patches.
     pub name: String,
     pub text: String,
+    /// The file as it was read (`None` for text with no file behind it), so that a writer
+    /// can tell whether it is still the same file.
+    pub stamp: Option<Stamp>,
     /// Where each line starts; built on first use (a file that loads cleanly and needs no
     /// patch never needs it). `u32`, like spans: half the memory of `usize` on a large file.
     line_starts: std::sync::OnceLock<Vec<u32>>,
@@ -33,14 +218,12 @@ pub struct Location {
 }
 
 impl Source {
-    /// Reads a file, refusing what is not text: invalid UTF-8 and NUL bytes.
+    /// Reads a file, refusing what is not a regular file, a file over the size limit, and
+    /// what is not text: invalid UTF-8 and NUL bytes.
     pub fn read(path: &Path) -> Result<Source, Error> {
         let name = display_name(path);
-        let bytes = std::fs::read(path)
-            .map_err(|e| Diagnostic::file(&name, format!("cannot read file: {}", io_reason(&e))))?;
-        if bytes.len() > MAX_LEN {
-            return Err(Diagnostic::file(&name, "file is larger than 4 GiB").into());
-        }
+        let (bytes, stamp) = read_regular(path, max_file_size())
+            .map_err(|e| Diagnostic::file(&name, e.message()))?;
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => {
@@ -56,7 +239,8 @@ impl Source {
                 .into());
             }
         };
-        let source = Source::new(path.to_path_buf(), name, text);
+        let mut source = Source::new(path.to_path_buf(), name, text);
+        source.stamp = Some(stamp);
         if let Some(nul) = source.text.find('\0') {
             return Err(Diagnostic::at(
                 &source,
@@ -73,6 +257,7 @@ impl Source {
             path,
             name,
             text,
+            stamp: None,
             line_starts: std::sync::OnceLock::new(),
         }
     }
@@ -147,10 +332,12 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// A path as the user should see it: relative to the working directory where it was given so.
+/// A path as the user should see it: relative to the working directory where it was given
+/// so, control characters escaped (a name may hold a newline or an ESC).
 pub fn display_name(path: &Path) -> String {
     let text = path.to_string_lossy();
-    text.strip_prefix("./").unwrap_or(&text).replace('\\', "/")
+    let text = text.strip_prefix("./").unwrap_or(&text).replace('\\', "/");
+    crate::file_name::shown(&text).into_owned()
 }
 
 /// The part of an I/O error a person needs, without Rust's `(os error 2)`.
@@ -182,6 +369,31 @@ mod tests {
         assert_eq!(s.line_text(0), "ab");
         assert_eq!(s.line_text(2), "last");
         assert_eq!(s.line_count(), 3);
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("10K"), Ok(10 << 10));
+        assert_eq!(parse_size("2MiB"), Ok(2 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("5T").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("8G").is_err());
+        assert_eq!(size_text(1 << 30), "1 GiB");
+        assert_eq!(size_text(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let err = read_regular(Path::new("/dev/zero"), 100).err().unwrap();
+        assert!(
+            err.message().contains("character device"),
+            "{}",
+            err.message()
+        );
+        let err = read_regular(Path::new("/"), 100).err().unwrap();
+        assert!(err.message().contains("directory"));
     }
 
     #[test]

@@ -13,13 +13,6 @@ fn demo(name: &str) -> std::path::PathBuf {
     dir
 }
 
-fn leftovers(dir: &Path) -> Vec<String> {
-    read_tree(dir)
-        .into_keys()
-        .filter(|k| k.ends_with(".tmp"))
-        .collect()
-}
-
 /// `diff --save-plan plan.json` over the demo tree in `dir`.
 fn save_plan(dir: &Path) {
     Cutover::new(&[
@@ -106,30 +99,127 @@ fn a_stale_plan_is_refused_and_nothing_is_written() {
 }
 
 #[test]
-fn a_failure_before_the_renames_leaves_every_original_as_it_was() {
-    for failpoint in ["stage:1", "stage:2", "stage:3"] {
-        let dir = demo(&format!("inject-{}", failpoint.replace(':', "-")));
-        let before = read_tree(&dir);
-        let out = Cutover::new(&["apply", "--mapping", "mapping.yaml", "export"])
-            .env("CUTOVER_FAILPOINT", failpoint)
-            .current_dir(&dir)
-            .expect(2);
-        assert!(out.stderr.contains("no file was changed"), "{}", out.stderr);
-        assert_eq!(read_tree(&dir), before, "{failpoint}");
-        assert!(leftovers(&dir).is_empty());
-    }
-    // A failure among the renames names what was already replaced.
-    let dir = demo("inject-rename");
-    let out = Cutover::new(&["apply", "--mapping", "mapping.yaml", "export"])
-        .env("CUTOVER_FAILPOINT", "rename:2")
+fn a_plan_applied_twice_is_a_no_op_the_second_time() {
+    let dir = demo("plan-twice");
+    save_plan(&dir);
+    Cutover::new(&["apply", "--plan", "plan.json"])
         .current_dir(&dir)
-        .expect(2);
+        .expect(0);
+    let applied = read_tree(&dir);
+    let out = Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&dir)
+        .expect(0);
     assert!(
-        out.stderr.contains("already replaced: export/aliases.json"),
+        out.stderr.contains("plan.json is already applied"),
         "{}",
         out.stderr
     );
-    assert!(leftovers(&dir).is_empty());
+    assert_eq!(read_tree(&dir), applied);
+    // One file put back by hand: the plan finishes the rest, naming what was in place.
+    std::fs::copy(
+        testdata("demo/export/rules.yaml"),
+        dir.join("export/rules.yaml"),
+    )
+    .unwrap();
+    let out = Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&dir)
+        .expect(0);
+    assert!(
+        out.stderr.contains("already applied: export/"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(read_tree(&dir), applied);
+}
+
+/// A plan is a file anyone can edit: what it may write, and which edits, is checked again.
+#[test]
+fn an_edited_plan_writes_nothing_it_was_not_made_for() {
+    let plan_of = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap()
+    };
+    let put = |dir: &Path, plan: &serde_json::Value| {
+        std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
+    };
+    let file_with_edits = |plan: &serde_json::Value| -> usize {
+        plan["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|f| f.get("edits").is_some())
+            .unwrap()
+    };
+    // A path outside the working directory, or that is not an export file.
+    for (name, target, message) in [
+        (
+            "outside",
+            "../outside.yaml",
+            "outside the working directory",
+        ),
+        ("not-export", "notes.txt", "not a .json, .yaml or .yml file"),
+    ] {
+        let dir = demo(&format!("plan-edited-{name}"));
+        save_plan(&dir);
+        let mut plan = plan_of(&dir);
+        let i = file_with_edits(&plan);
+        let original = plan["files"][i]["path"].as_str().unwrap().to_owned();
+        std::fs::copy(dir.join(&original), dir.join(target)).unwrap();
+        plan["files"][i]["path"] = target.into();
+        put(&dir, &plan);
+        let before = read_tree(&dir);
+        let outside_before = std::fs::read(dir.join(target)).unwrap();
+        let out = Cutover::new(&["apply", "--plan", "plan.json"])
+            .current_dir(&dir)
+            .expect(2);
+        assert!(out.stderr.contains(message), "{name}: {}", out.stderr);
+        assert_eq!(read_tree(&dir), before, "{name}");
+        assert_eq!(std::fs::read(dir.join(target)).unwrap(), outside_before);
+    }
+    // Edits changed together with the result's hash, so that every hash matches: the
+    // edits are planned again from the mapping, and these are not those.
+    let dir = demo("plan-edited-consistently");
+    save_plan(&dir);
+    let mut plan = plan_of(&dir);
+    let i = file_with_edits(&plan);
+    let path = plan["files"][i]["path"].as_str().unwrap().to_owned();
+    let text = std::fs::read_to_string(dir.join(&path)).unwrap();
+    plan["files"][i]["edits"][0]["content"] = "evil-account".into();
+    let mut all = text.clone();
+    // The result of every edit, with the first one replaced.
+    let edits: Vec<(usize, usize, String)> = plan["files"][i]["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["start"].as_u64().unwrap() as usize,
+                e["end"].as_u64().unwrap() as usize,
+                e["content"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for (start, end, content) in edits.iter().rev() {
+        all.replace_range(start..end, content);
+    }
+    assert!(all.contains("evil-account"));
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(all.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    plan["files"][i]["result_sha256"] = hash.into();
+    put(&dir, &plan);
+    let before = read_tree(&dir);
+    let out = Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&dir)
+        .expect(2);
+    assert!(
+        out.stderr
+            .contains("the edits are not those its mode, mapping and profile give"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(read_tree(&dir), before);
 }
 
 #[cfg(unix)]

@@ -1,18 +1,19 @@
 //! `cutover diff` and `cutover apply`: the same plan, printed as a patch or written.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{ApplyArgs, ColorChoice, DiffArgs, DiffFormat, Selection, stdout_color};
 use crate::commands::{both, print, print_with, release};
-use crate::diagnostic::Error;
+use crate::diagnostic::{Diagnostic, Error};
 use crate::inputs::{self, Input};
+use crate::load::find_inputs;
 use crate::mapping::Mapping;
 use crate::names::{Names, SettingsAt};
 use crate::patch;
 use crate::plan::FilePlan;
 use crate::profile::Profile;
 use crate::review;
-use crate::saved_plan::SavedPlan;
+use crate::saved_plan::{Resolution, SavedPlan, check_plan_path};
 use crate::source::{display_name, io_reason};
 use crate::summary;
 use crate::write::{self, Replacement};
@@ -63,6 +64,19 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
 pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
     let mut planned = plan(&args.selection)?;
     if let Some(path) = &args.save_plan {
+        let refused: Vec<Diagnostic> = planned
+            .inputs
+            .iter()
+            .filter_map(|input| {
+                let source = &input.file.source;
+                check_plan_path(&source.path).err().map(|why| {
+                    Diagnostic::file(&source.name, format!("{why}; the plan was not saved"))
+                })
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(Error::many(refused));
+        }
         let saved = SavedPlan::new(
             args.selection.mode,
             &planned.mapping,
@@ -175,37 +189,61 @@ fn write_patches(
 }
 
 pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
-    let options = write::Options {
+    let options = |roots: Vec<PathBuf>| write::Options {
         backup: args.backup,
         follow_symlinks: args.follow_symlinks,
-        roots: args.paths.clone(),
+        break_hardlinks: args.break_hardlinks,
+        roots,
     };
     if let Some(plan_path) = &args.plan {
+        let plan_name = display_name(plan_path);
         let saved = SavedPlan::read(plan_path)?;
-        let writes = saved.resolve(&display_name(plan_path))?;
+        let paths = saved.file_paths(&plan_name)?;
+        let commit = write::Commit::begin(&paths, options(paths.clone()))?;
+        let (inputs, writes, already) = match saved.resolve(&plan_name)? {
+            Resolution::AlreadyApplied => {
+                eprintln!(
+                    "{plan_name} is already applied: every file holds its planned result; nothing to do"
+                );
+                return Ok(0);
+            }
+            Resolution::Apply {
+                inputs,
+                writes,
+                already,
+            } => (inputs, writes, already),
+        };
         let replacements: Vec<Replacement> = writes
             .iter()
-            .map(|(path, text)| Replacement { path, text })
+            .map(|(index, text)| Replacement {
+                source: &inputs[*index].file.source,
+                text,
+            })
             .collect();
-        let options = write::Options {
-            roots: saved.files.iter().map(|f| f.path.clone().into()).collect(),
-            ..options
-        };
-        write::replace_all(&replacements, &options)?;
+        let report = commit.replace_all(&replacements)?;
+        drop(commit);
+        print_notes(&report);
         let edits: usize = saved.files.iter().map(|f| f.edits.len()).sum();
+        if !already.is_empty() {
+            eprintln!("already applied: {}", already.join(", "));
+        }
         eprintln!(
-            "applied {}: {edits} edits in {} of {} files",
-            display_name(plan_path),
-            writes.len(),
+            "applied {plan_name}: {edits} edits in {} of {} files",
+            writes.len() + already.len(),
             saved.files.len()
         );
+        release(inputs);
         return Ok(0);
     }
+    // Locked before anything is read, until the last file is replaced; exactly the files
+    // locked are read.
+    let files = find_inputs(&args.paths)?;
+    let commit = write::Commit::begin(&files, options(args.paths.clone()))?;
     let selection = Selection {
         mapping: args.mapping.clone().unwrap_or_default(),
         profile: args.profile.clone(),
         mode: args.mode,
-        paths: args.paths.clone(),
+        paths: files,
     };
     let planned = plan(&selection)?;
     let changed: Vec<(&Input, String)> = planned
@@ -218,22 +256,36 @@ pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
     let replacements: Vec<Replacement> = changed
         .iter()
         .map(|(input, text)| Replacement {
-            path: &input.file.source.path,
+            source: &input.file.source,
             text,
         })
         .collect();
-    write::replace_all(&replacements, &options)?;
+    let report = commit.replace_all(&replacements)?;
+    drop(commit);
+    print_notes(&report);
     eprint!("{}", planned.summary("changed"));
     release(planned);
     Ok(0)
 }
 
+/// What the commit has to tell besides the summary (broken hard links, an owner that
+/// could not be kept).
+fn print_notes(report: &write::Report) {
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+}
+
 /// The path written after `a/` and `b/`: relative to the working directory, so that
-/// `patch -p1` and `git apply` find the file from there.
-pub fn patch_name(path: &Path) -> String {
+/// `patch -p1` and `git apply` find the file from there; its bytes as they are (the patch
+/// header quotes them as git does).
+pub fn patch_name(path: &Path) -> PathBuf {
     let relative = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
         .unwrap_or_else(|| path.to_path_buf());
-    display_name(&relative)
+    relative
+        .strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or(relative)
 }

@@ -16,6 +16,7 @@ use crate::diagnostic::Error;
 pub use schema::generate as generate_schemas;
 
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    crate::source::set_max_file_size(cli.max_file_size);
     match cli.command {
         Command::Diff(args) => diff::diff(&args, cli.color),
         Command::Apply(args) => diff::apply(&args, cli.color),

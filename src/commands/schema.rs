@@ -40,6 +40,10 @@ pub fn generate() -> Vec<(&'static str, String)> {
             "review.schema.json",
             text(schemars::schema_for!(crate::review::Review)),
         ),
+        (
+            "journal.schema.json",
+            text(schemars::schema_for!(crate::write::journal::JournalFile)),
+        ),
     ]
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::node::Node;
-use crate::source::{Source, display_name, io_reason};
+use crate::source::{Source, display_name, io_reason, not_regular};
 
 /// Deepest nesting accepted, in both formats: deeper input is refused, never a stack overflow.
 pub const MAX_DEPTH: usize = 256;
@@ -98,10 +98,14 @@ fn is_export_file(path: &Path) -> bool {
     )
 }
 
-/// Expands the given paths into the list of files to read, in a stable order.
+/// Expands the given paths into the list of files to read, in a stable order, after
+/// completing any commit an interrupted `apply` left unfinished among them (so every
+/// command reads either all the old files or all the new ones).
 ///
 /// Files named directly are taken whatever their extension; directories are searched
-/// recursively for export files, skipping hidden entries. Every missing path is reported.
+/// recursively for export files, skipping hidden entries. Every missing path is reported,
+/// and so is anything that is not a regular file (a FIFO, a device, a socket), named or
+/// found: it is never opened.
 pub fn find_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -113,7 +117,11 @@ pub fn find_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                     errors.push(e);
                 }
             }
-            Ok(_) => files.push(path.clone()),
+            Ok(meta) if meta.is_file() => files.push(path.clone()),
+            Ok(meta) => errors.push(Diagnostic::file(
+                &display_name(path),
+                not_regular(meta.file_type()),
+            )),
         }
     }
     if !errors.is_empty() {
@@ -140,6 +148,9 @@ pub fn find_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             }
         }
     }
+    // The resolved paths, to find the journals of interrupted commits covering them.
+    let resolved: Vec<PathBuf> = index.into_keys().filter(|k| k.is_absolute()).collect();
+    crate::write::recover_for(&resolved)?;
     Ok(unique)
 }
 
@@ -167,8 +178,19 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
         };
         if meta.is_dir() {
             walk(&path, files)?;
-        } else if is_export_file(&path) && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            files.push(path);
+        } else if is_export_file(&path) {
+            match std::fs::metadata(&path) {
+                Ok(target) if target.is_file() => files.push(path),
+                // A link to a directory is not followed; a dangling link is no file.
+                Ok(target) if target.is_dir() => {}
+                Err(_) => {}
+                Ok(target) => {
+                    return Err(Diagnostic::file(
+                        &display_name(&path),
+                        not_regular(target.file_type()),
+                    ));
+                }
+            }
         }
     }
     Ok(())

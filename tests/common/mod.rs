@@ -117,3 +117,64 @@ pub fn testdata(path: &str) -> PathBuf {
 pub fn has_program(name: &str) -> bool {
     Command::new(name).arg("--version").output().is_ok()
 }
+
+/// What cutover leaves beside the inputs only while it runs (temporaries, the journal, the
+/// lock): every such name below `dir`. After a run that ended, this must be empty.
+pub fn leftovers(dir: &Path) -> Vec<String> {
+    read_names(dir)
+        .into_iter()
+        .filter(|name| {
+            let base = name.rsplit('/').next().unwrap_or(name);
+            base.contains(".cutover-")
+        })
+        .collect()
+}
+
+/// Every path below `dir` (files of any kind), relative, without reading any file.
+pub fn read_names(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    fn walk(base: &Path, dir: &Path, names: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            names.push(
+                path.strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+            if entry.file_type().unwrap().is_dir() {
+                walk(base, &path, names);
+            }
+        }
+    }
+    walk(dir, dir, &mut names);
+    names.sort();
+    names
+}
+
+/// Whether a system tool a test needs is there. When it is not, the test prints a note
+/// and skips, unless `CUTOVER_REQUIRE_TOOLS=1` (CI), when it fails.
+pub fn require_tool(name: &str) -> bool {
+    if has_program(name) {
+        return true;
+    }
+    assert!(
+        std::env::var("CUTOVER_REQUIRE_TOOLS").as_deref() != Ok("1"),
+        "{name} is required (CUTOVER_REQUIRE_TOOLS=1) but not installed"
+    );
+    eprintln!("note: {name} is not installed; skipping the part of this test that needs it");
+    false
+}
+
+/// Whether the tests run as root (ownership cases need it); prints a note when not.
+pub fn is_root(what: &str) -> bool {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root {
+        eprintln!("note: not running as root; skipping {what}");
+    }
+    root
+}

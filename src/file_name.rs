@@ -1,0 +1,188 @@
+//! File names, whatever bytes they hold: shown safely, quoted for patches, stored losslessly.
+//!
+//! A Unix file name is any bytes but `/` and NUL: a newline, an ESC that would recolour the
+//! terminal, bytes that are not UTF-8. Each place a name leaves the program needs its own
+//! form, and this module is the one place that makes them:
+//! - [`shown`]: for people (diagnostics, summaries) — control characters escaped C-style,
+//!   so a name can neither break a line nor drive the terminal;
+//! - [`git_quoted`]: for patch headers — quoted exactly as git quotes a path, so `git apply`
+//!   and `patch` read back the same bytes;
+//! - [`stored`] / [`from_stored`]: for saved plans and journals — the name as a string, plus
+//!   its bytes in hex when it is not UTF-8, so nothing is lost.
+
+use std::borrow::Cow;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+/// `text` with every control character (C0, DEL, C1) escaped the way C and git write them
+/// (`\n`, `\t`, `\033`, ...), for output to a terminal. Other text is unchanged.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_control(c) {
+            let mut utf8 = [0; 4];
+            for &byte in c.encode_utf8(&mut utf8).as_bytes() {
+                push_escape(&mut out, byte);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Like [`shown`], but keeps line breaks and tabs: for messages, which may be laid out in
+/// lines, and whose names are already [`shown`].
+pub fn shown_text(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| is_control(c) && c != '\n' && c != '\t')
+    {
+        return Cow::Borrowed(text);
+    }
+    text.split_inclusive(['\n', '\t'])
+        .map(|piece| {
+            let end = piece.len() - piece.ends_with(['\n', '\t']) as usize;
+            format!("{}{}", shown(&piece[..end]), &piece[end..])
+        })
+        .collect::<String>()
+        .into()
+}
+
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// The C escape of one byte, as git writes it.
+fn push_escape(out: &mut String, byte: u8) {
+    match byte {
+        0x07 => out.push_str("\\a"),
+        0x08 => out.push_str("\\b"),
+        b'\t' => out.push_str("\\t"),
+        b'\n' => out.push_str("\\n"),
+        0x0b => out.push_str("\\v"),
+        0x0c => out.push_str("\\f"),
+        b'\r' => out.push_str("\\r"),
+        b'"' => out.push_str("\\\""),
+        b'\\' => out.push_str("\\\\"),
+        _ => out.push_str(&format!("\\{byte:03o}")),
+    }
+}
+
+/// `prefix` + `path` as a patch header names it: as is when that is plain, otherwise in
+/// double quotes with C escapes, as git does (`"a/odd\nname.yaml"`). A control character,
+/// a `"` or a `\`, or bytes that are not UTF-8 make a name need quoting; UTF-8 text does
+/// not (git with `core.quotePath` off), so a name in any script stays readable.
+pub fn git_quoted(prefix: &str, path: &Path) -> String {
+    let bytes = path.as_os_str().as_bytes();
+    let mut whole = Vec::with_capacity(prefix.len() + bytes.len());
+    whole.extend_from_slice(prefix.as_bytes());
+    whole.extend_from_slice(bytes);
+    let needs_quotes = |text: &str| text.chars().any(|c| is_control(c) || c == '"' || c == '\\');
+    match std::str::from_utf8(&whole) {
+        Ok(text) if !needs_quotes(text) => text.to_owned(),
+        _ => {
+            let mut out = String::from("\"");
+            for chunk in whole.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    if is_control(c) || c == '"' || c == '\\' {
+                        let mut utf8 = [0; 4];
+                        for &byte in c.encode_utf8(&mut utf8).as_bytes() {
+                            push_escape(&mut out, byte);
+                        }
+                    } else {
+                        out.push(c);
+                    }
+                }
+                for &byte in chunk.invalid() {
+                    push_escape(&mut out, byte);
+                }
+            }
+            out.push('"');
+            out
+        }
+    }
+}
+
+/// A path as saved in a file: its text, and its bytes in hex when the text cannot hold
+/// them (a name that is not UTF-8). The text alone is then only for people to read.
+pub fn stored(path: &Path) -> (String, Option<String>) {
+    match path.to_str() {
+        Some(text) => (text.to_owned(), None),
+        None => (
+            path.to_string_lossy().into_owned(),
+            Some(
+                path.as_os_str()
+                    .as_bytes()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+            ),
+        ),
+    }
+}
+
+/// The path [`stored`] saved: the hex bytes when present, else the text.
+pub fn from_stored(text: &str, hex: Option<&str>) -> Result<PathBuf, String> {
+    let Some(hex) = hex else {
+        return Ok(PathBuf::from(text));
+    };
+    let digits = hex.as_bytes();
+    if digits.len() % 2 != 0 {
+        return Err(format!("the hex bytes of {text:?} have an odd length"));
+    }
+    let bytes = digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("the hex bytes of {text:?} are not hex"))?;
+    Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_for_people() {
+        assert_eq!(shown("plain/é.yaml"), "plain/é.yaml");
+        assert_eq!(
+            shown("a\nb\x1b[31m\u{9b}.yaml"),
+            "a\\nb\\033[31m\\302\\233.yaml"
+        );
+    }
+
+    #[test]
+    fn patch_names_are_quoted_as_git_does() {
+        assert_eq!(git_quoted("a/", Path::new("x/é.yaml")), "a/x/é.yaml");
+        assert_eq!(
+            git_quoted("a/", Path::new("odd\nname.yaml")),
+            "\"a/odd\\nname.yaml\""
+        );
+        assert_eq!(
+            git_quoted("b/", Path::new("q\"\\.yaml")),
+            "\"b/q\\\"\\\\.yaml\""
+        );
+        let latin1 = PathBuf::from(std::ffi::OsString::from_vec(b"caf\xe9.yaml".to_vec()));
+        assert_eq!(git_quoted("a/", &latin1), "\"a/caf\\351.yaml\"");
+    }
+
+    #[test]
+    fn stored_names_round_trip() {
+        for raw in [&b"plain.yaml"[..], b"caf\xe9.yaml", b"odd\nname.yaml"] {
+            let path = PathBuf::from(std::ffi::OsString::from_vec(raw.to_vec()));
+            let (text, hex) = stored(&path);
+            assert_eq!(hex.is_some(), std::str::from_utf8(raw).is_err());
+            assert_eq!(from_stored(&text, hex.as_deref()).unwrap(), path);
+        }
+        assert!(from_stored("x", Some("zz")).is_err());
+        assert!(from_stored("x", Some("abc")).is_err());
+    }
+}
