@@ -180,7 +180,7 @@ fn write_patches(
             out,
             source,
             &plan.edits,
-            &patch_name(&source.path),
+            patch_name(&source.path),
             style,
             &|offset| settings.at(offset),
         )?;
