@@ -31,6 +31,9 @@ pub struct Diagnostic {
     /// The file, as shown to the user; `None` for problems with no file (usage).
     pub file: Option<String>,
     pub location: Option<Location>,
+    /// A short name of the kind of problem, shown as `error[code]` (as rustc shows its
+    /// error codes): `check` names each finding's kind this way.
+    pub code: Option<&'static str>,
     /// The source line and the caret's start column and width, in characters.
     pub snippet: Option<Snippet>,
     pub message: String,
@@ -101,6 +104,7 @@ impl Diagnostic {
             severity: Severity::Error,
             file: Some(source.name.clone()),
             location: Some(location),
+            code: None,
             snippet: Some(Snippet {
                 line_text: line,
                 column: location_column,
@@ -116,6 +120,7 @@ impl Diagnostic {
             severity: Severity::Error,
             file: Some(name.to_owned()),
             location: None,
+            code: None,
             snippet: None,
             message: message.into(),
         }
@@ -127,9 +132,15 @@ impl Diagnostic {
             severity: Severity::Error,
             file: None,
             location: None,
+            code: None,
             snippet: None,
             message: message.into(),
         }
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Diagnostic {
+        self.code = Some(code);
+        self
     }
 
     pub fn warning(mut self) -> Diagnostic {
@@ -157,8 +168,9 @@ impl Diagnostic {
         if let Some(position) = self.position() {
             out.push_str(&format!("{bold}{position}:{off} "));
         }
+        let code = self.code.map_or(String::new(), |c| format!("[{c}]"));
         out.push_str(&format!(
-            "{on}{}{off}: {bold}{}{off}\n",
+            "{on}{}{code}{off}: {bold}{}{off}\n",
             self.severity.as_str(),
             self.message
         ));

@@ -69,7 +69,18 @@ fn sarif_output_has_the_required_shape() {
     assert_eq!(run["tool"]["driver"]["name"], "cutover");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["removed", "dangling", "mention"]);
+    assert_eq!(
+        ids,
+        [
+            "removed",
+            "dangling",
+            "mention",
+            "uncovered",
+            "left-for-cutover",
+            "many-to-one",
+            "stale-baseline"
+        ]
+    );
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 7);
     for result in results {

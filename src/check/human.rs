@@ -1,4 +1,5 @@
-//! The human format: each finding as rustc shows a diagnostic, then a one-line summary.
+//! The human format: each finding as rustc shows a diagnostic (its kind in brackets, as
+//! rustc shows an error code), then a one-line summary.
 
 use super::Report;
 
@@ -10,8 +11,16 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let s = &report.summary;
+    let baselined = if s.baselined > 0 {
+        format!(
+            "; {} in the baseline not shown",
+            plural(s.baselined, "finding")
+        )
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "{}, {} in {}\n",
+        "{}, {} in {}{baselined}\n",
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
         plural(s.files, "file")

@@ -20,6 +20,8 @@ struct Planned {
     mapping: Mapping,
     inputs: Vec<Input>,
     plans: Vec<FilePlan>,
+    /// Warnings about the mapping, for the end of the summary.
+    warnings: String,
 }
 
 impl Planned {
@@ -31,7 +33,7 @@ impl Planned {
             &self.mapping,
             &self.profile,
             verb,
-        )
+        ) + &self.warnings
     }
 }
 
@@ -44,11 +46,13 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
     // (The patch's line index is built when the patch needs it, not on another core during
     // the plan: the plan's scratch memory is free by then, and the peak stays lower.)
     let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
+    let warnings = summary::many_to_one(&inputs, &mapping);
     Ok(Planned {
         profile,
         mapping,
         inputs,
         plans,
+        warnings,
     })
 }
 
