@@ -2,6 +2,10 @@
 //! IDs by hand. The old and the new side are told apart by mail server host (or given as
 //! two separate account exports) and paired by address, case-insensitively. Accounts are
 //! keyed by ID, never by address: the same address is declared on both sides.
+//!
+//! With no pair at all nothing is written to stdout (`map ... > mapping.yaml` must not
+//! replace a good mapping with an empty one), and the hosts seen are listed instead;
+//! `-o FILE` writes only a complete mapping.
 
 use std::collections::BTreeMap;
 
@@ -51,8 +55,12 @@ pub fn map(args: &MapArgs) -> Result<u8, Error> {
         }
     };
     let pairing = pair(&old, &new);
-    for problem in &pairing.problems {
-        eprintln!("{problem}");
+    let empty_side = old.is_empty() || new.is_empty();
+    if !empty_side {
+        // (With one side empty, every account of the other is unpaired: that says nothing.)
+        for problem in &pairing.problems {
+            eprintln!("{problem}");
+        }
     }
     if pairing.pairs.is_empty() {
         // An empty mapping redirected over a good one would lose it: write nothing, and
@@ -96,11 +104,11 @@ pub fn map(args: &MapArgs) -> Result<u8, Error> {
             );
         }
         Some(path) => eprintln!(
-            "{} was not written: {} account{} left out (above); pair them, or run without -o \
-             to see the {} pair{} found",
+            "{} was not written: the mapping would be incomplete ({} problem{} above); \
+             run without -o to see the {} pair{} found",
             display_name(path),
             pairing.problems.len(),
-            if pairing.problems.len() == 1 { " is" } else { "s are" },
+            if pairing.problems.len() == 1 { "" } else { "s" },
             pairing.pairs.len(),
             if pairing.pairs.len() == 1 { "" } else { "s" },
         ),
