@@ -31,9 +31,6 @@ pub struct Diagnostic {
     /// The file, as shown to the user; `None` for problems with no file (usage).
     pub file: Option<String>,
     pub location: Option<Location>,
-    /// A short name of the kind of problem, shown as `error[code]` (as rustc shows its
-    /// error codes): `check` names each finding's kind this way.
-    pub code: Option<&'static str>,
     /// The source line and the caret's start column and width, in characters.
     pub snippet: Option<Snippet>,
     pub message: String,
@@ -104,7 +101,6 @@ impl Diagnostic {
             severity: Severity::Error,
             file: Some(source.name.clone()),
             location: Some(location),
-            code: None,
             snippet: Some(Snippet {
                 line_text: line,
                 column: location_column,
@@ -120,7 +116,6 @@ impl Diagnostic {
             severity: Severity::Error,
             file: Some(name.to_owned()),
             location: None,
-            code: None,
             snippet: None,
             message: message.into(),
         }
@@ -132,15 +127,9 @@ impl Diagnostic {
             severity: Severity::Error,
             file: None,
             location: None,
-            code: None,
             snippet: None,
             message: message.into(),
         }
-    }
-
-    pub fn with_code(mut self, code: &'static str) -> Diagnostic {
-        self.code = Some(code);
-        self
     }
 
     pub fn warning(mut self) -> Diagnostic {
@@ -159,6 +148,12 @@ impl Diagnostic {
 
     /// Renders the diagnostic; `color` wraps the severity and caret in ANSI colours.
     pub fn render(&self, color: bool) -> String {
+        self.render_coded(color, None)
+    }
+
+    /// Renders it with a short name of its kind, `error[code]`, as rustc shows its error
+    /// codes (`check` names each finding's kind this way).
+    pub fn render_coded(&self, color: bool, code: Option<&str>) -> String {
         let (on, bold, off) = match (color, self.severity) {
             (false, _) => ("", "", ""),
             (true, Severity::Error) => ("\x1b[1;31m", "\x1b[1m", "\x1b[0m"),
@@ -168,7 +163,7 @@ impl Diagnostic {
         if let Some(position) = self.position() {
             out.push_str(&format!("{bold}{position}:{off} "));
         }
-        let code = self.code.map_or(String::new(), |c| format!("[{c}]"));
+        let code = code.map_or(String::new(), |c| format!("[{c}]"));
         out.push_str(&format!(
             "{on}{}{code}{off}: {bold}{}{off}\n",
             self.severity.as_str(),

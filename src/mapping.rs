@@ -205,7 +205,9 @@ impl Mapping {
                 }
                 let hint = match suggest_for(errors.len(), id, declared_accounts) {
                     Some(close) => format!("did you mean {close}?"),
-                    None => format!("is the ID mistyped, or is the {side} account's export missing?"),
+                    None => {
+                        format!("is the ID mistyped, or is the {side} account's export missing?")
+                    }
                 };
                 errors.push(Diagnostic::at(
                     &self.source,
@@ -238,9 +240,8 @@ impl Mapping {
         }
         let mut found = Vec::new();
         for pairs in by_target.values().filter(|p| p.len() > 1) {
-            let Some((first, first_address)) = pairs
-                .iter()
-                .find_map(|p| Some((*p, address(&p.old)?)))
+            let Some((first, first_address)) =
+                pairs.iter().find_map(|p| Some((*p, address(&p.old)?)))
             else {
                 continue;
             };
@@ -427,8 +428,9 @@ mod tests {
     #[test]
     fn undeclared_sources_and_targets_are_named() {
         let m = load("schema_version: 1\naccounts:\n  acc-old-1: b\n  c: acc-new-1\n").unwrap();
-        let declared: HashSet<String> =
-            ["acc-old-2", "b", "acc-new-2", "c"].map(str::to_owned).into();
+        let declared: HashSet<String> = ["acc-old-2", "b", "acc-new-2", "c"]
+            .map(str::to_owned)
+            .into();
         let e = m.check_declared(&declared).unwrap_err();
         let messages: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
         assert_eq!(messages.len(), 2, "{messages:?}");
@@ -447,11 +449,14 @@ mod tests {
         let declared: HashSet<String> = ["b", "c", "acc-new-1"].map(str::to_owned).into();
         let e = m.check_declared(&declared).unwrap_err();
         assert_eq!(e.diagnostics.len(), 1);
-        assert!(e.diagnostics[0].message.ends_with(
-            "is the ID mistyped, or is the old account's export missing?"
-        ));
-        let declared: HashSet<String> =
-            ["acc-old-1", "b", "c", "acc-new-1"].map(str::to_owned).into();
+        assert!(
+            e.diagnostics[0]
+                .message
+                .ends_with("is the ID mistyped, or is the old account's export missing?")
+        );
+        let declared: HashSet<String> = ["acc-old-1", "b", "c", "acc-new-1"]
+            .map(str::to_owned)
+            .into();
         assert!(m.check_declared(&declared).is_ok());
     }
 
@@ -466,7 +471,8 @@ mod tests {
             file: "f".into(),
             span: Span::default(),
         };
-        let m = load("schema_version: 1\naccounts:\n  o1: n1\n  o2: n1\n  o3: n1\n  o4: n2\n").unwrap();
+        let m =
+            load("schema_version: 1\naccounts:\n  o1: n1\n  o2: n1\n  o3: n1\n  o4: n2\n").unwrap();
         let declared = [
             account("o1", Some("info@old.example")),
             account("o2", Some("sales@old.example")),
@@ -476,7 +482,10 @@ mod tests {
         ];
         let found = m.many_to_one(&declared);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!((found[0].first.old.as_str(), found[0].other.old.as_str()), ("o1", "o2"));
+        assert_eq!(
+            (found[0].first.old.as_str(), found[0].other.old.as_str()),
+            ("o1", "o2")
+        );
         let message = found[0].message();
         assert!(message.contains("info@old.example") && message.contains("sales@old.example"));
         assert!(message.contains("n1 (info@new.example)"), "{message}");

@@ -85,7 +85,8 @@ mod tests {
         assert_eq!(d("kitten", "sitting"), Some(3));
         assert_eq!(d("ab", "ba"), Some(1));
         assert_eq!(d("ca", "abc"), Some(3));
-        let (a, b): (Vec<char>, Vec<char>) = ("abcdef".chars().collect(), "uvwxyz".chars().collect());
+        let (a, b): (Vec<char>, Vec<char>) =
+            ("abcdef".chars().collect(), "uvwxyz".chars().collect());
         assert_eq!(distance(&a, &b, 2), None);
     }
 

@@ -144,8 +144,7 @@ pub fn many_to_one(inputs: &[Input], mapping: &Mapping) -> String {
         .map(|merged| {
             crate::diagnostic::Diagnostic::at(&mapping.source, merged.other.span, merged.message())
                 .warning()
-                .with_code("many-to-one")
-                .render(false)
+                .render_coded(false, Some("many-to-one"))
         })
         .collect()
 }

@@ -41,7 +41,12 @@ fn on_path(name: &str) -> Option<PathBuf> {
 fn flow_inputs_are_copies_of_the_gate_exports() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata");
     for flow in ["gate-transition", "gate-baseline"] {
-        for file in ["accounts.yaml", "rules.yaml", "aliases.json", "sharing.yaml"] {
+        for file in [
+            "accounts.yaml",
+            "rules.yaml",
+            "aliases.json",
+            "sharing.yaml",
+        ] {
             let original = std::fs::read(root.join("gate/export").join(file)).unwrap();
             let copy = root.join(format!("cases/{flow}.in/export/{file}"));
             assert!(

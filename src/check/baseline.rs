@@ -36,7 +36,9 @@ pub struct BaselineFile {
 }
 
 /// One accepted finding.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// The file, relative to the baseline file's directory, with `/` separators.
@@ -97,7 +99,11 @@ pub fn write(path: &Path, findings: &[Finding]) -> Result<usize, Error> {
         text.push_str(if i == 0 { "\n    " } else { ",\n    " });
         text.push_str(&serde_json::to_string(entry).expect("an entry is always valid JSON"));
     }
-    text.push_str(if entries.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" });
+    text.push_str(if entries.is_empty() {
+        "]\n}\n"
+    } else {
+        "\n  ]\n}\n"
+    });
     std::fs::write(path, text).map_err(|e| {
         Error::plain(format!(
             "{}: cannot write the baseline: {}",
@@ -246,9 +252,7 @@ fn absolute(path: &Path) -> PathBuf {
     let joined = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir()
-            .unwrap_or_default()
-            .join(path)
+        std::env::current_dir().unwrap_or_default().join(path)
     };
     let mut out = PathBuf::new();
     for component in joined.components() {
@@ -302,8 +306,17 @@ mod tests {
     #[test]
     fn paths_are_relative_to_the_baseline() {
         let base = Path::new("/repo/ci");
-        assert_eq!(relative(base, Path::new("/repo/exports/r.yaml")), "../exports/r.yaml");
-        assert_eq!(relative(base, Path::new("/repo/ci/./x/../r.yaml")), "r.yaml");
-        assert_eq!(directory_of(Path::new("/repo/ci/b.json")), Path::new("/repo/ci"));
+        assert_eq!(
+            relative(base, Path::new("/repo/exports/r.yaml")),
+            "../exports/r.yaml"
+        );
+        assert_eq!(
+            relative(base, Path::new("/repo/ci/./x/../r.yaml")),
+            "r.yaml"
+        );
+        assert_eq!(
+            directory_of(Path::new("/repo/ci/b.json")),
+            Path::new("/repo/ci")
+        );
     }
 }

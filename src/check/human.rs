@@ -6,7 +6,11 @@ use super::Report;
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for finding in &report.findings {
-        out.push_str(&finding.diagnostic.render(color));
+        out.push_str(
+            &finding
+                .diagnostic
+                .render_coded(color, Some(finding.kind.as_str())),
+        );
         out.push('\n');
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });

@@ -219,8 +219,7 @@ impl<'a> Removed<'a> {
                 && !declared.contains(id)
                 && !declared_addresses.contains(&id.to_lowercase())
             {
-                let hint = match crate::suggest::closest(id, declared.iter().map(String::as_str))
-                {
+                let hint = match crate::suggest::closest(id, declared.iter().map(String::as_str)) {
                     Some(close) => format!("did you mean {close}?"),
                     None => "is the ID mistyped, or is the export that declares it missing?".into(),
                 };
@@ -245,7 +244,10 @@ impl<'a> Removed<'a> {
                     )));
                 }
                 for account in on_host {
-                    let matched = account.hosts.iter().find(|h| accounts::host_matches(h, host));
+                    let matched = account
+                        .hosts
+                        .iter()
+                        .find(|h| accounts::host_matches(h, host));
                     removed
                         .accounts
                         .entry(account.id.clone())
@@ -758,7 +760,7 @@ fn finding(
     message: String,
 ) -> Finding {
     let severity = kind.severity();
-    let mut diagnostic = Diagnostic::at(source, span, message.clone()).with_code(kind.as_str());
+    let mut diagnostic = Diagnostic::at(source, span, message.clone());
     diagnostic.severity = severity.into();
     let location = diagnostic
         .location

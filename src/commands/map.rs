@@ -37,7 +37,9 @@ pub fn map(args: &MapArgs) -> Result<u8, Error> {
             (email(&old_file), email(&new_file), sides, seen)
         }
         (None, None, Some(old_host), Some(new_host)) if !args.paths.is_empty() => {
-            let files = collect(parallel::map(&inputs::find(&args.paths)?, |p| File::read(p)))?;
+            let files = collect(parallel::map(&inputs::find(&args.paths)?, |p| {
+                File::read(p)
+            }))?;
             let seen = accounts::declared(&files);
             let side = |this: &str, other: &str| -> Vec<Account> {
                 seen.iter()
@@ -94,7 +96,11 @@ pub fn map(args: &MapArgs) -> Result<u8, Error> {
         None => print(&out)?,
         Some(path) if complete => {
             std::fs::write(path, &out).map_err(|e| {
-                Error::plain(format!("{}: cannot write: {}", display_name(path), io_reason(&e)))
+                Error::plain(format!(
+                    "{}: cannot write: {}",
+                    display_name(path),
+                    io_reason(&e)
+                ))
             })?;
             eprintln!(
                 "wrote {} pair{} to {}",

@@ -87,7 +87,11 @@ fn conditions(file: &File, rules: &Node, errors: &mut Vec<Diagnostic>) {
 }
 
 fn group_items(file: &File, group: &Node, errors: &mut Vec<Diagnostic>) {
-    for item in group.field("items").and_then(Node::items).unwrap_or_default() {
+    for item in group
+        .field("items")
+        .and_then(Node::items)
+        .unwrap_or_default()
+    {
         condition_item(file, item, errors);
     }
 }
@@ -117,10 +121,15 @@ fn condition_item(file: &File, item: &Node, errors: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|e| !Item::CONDITION_KEYS.contains(&e.key.as_str()))
         .filter(|e| !Item::GROUP_KEYS.contains(&e.key.as_str()))
-        .map(|e| match crate::suggest::closest(&e.key, absent.iter().copied()) {
-            Some(close) => format!("`{}` is not a key of a {what}; did you mean `{close}`?", e.key),
-            None => format!("`{}` is not a key of a {what}", e.key),
-        })
+        .map(
+            |e| match crate::suggest::closest(&e.key, absent.iter().copied()) {
+                Some(close) => format!(
+                    "`{}` is not a key of a {what}; did you mean `{close}`?",
+                    e.key
+                ),
+                None => format!("`{}` is not a key of a {what}", e.key),
+            },
+        )
         .collect();
     let quoted = |keys: &[&str]| -> String {
         let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
