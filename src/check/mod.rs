@@ -280,6 +280,7 @@ impl<'a> Removed<'a> {
         }
         let why = match kind {
             Kind::Account => self.accounts.get(value),
+            _ if self.addresses.is_empty() => None,
             _ => self.addresses.get(&value.to_lowercase()),
         }?;
         Some(Hit {
