@@ -1,4 +1,8 @@
-//! The accounts an export declares (`accounts[]`), as `map` and `checklist` need them.
+//! The accounts an export declares (`accounts[]`), as `map`, `checklist` and `check` need
+//! them: with their address (to pair old with new, and to name them) and their mail
+//! server hosts (to tell the old provider's accounts from the new one's).
+
+use std::collections::{BTreeMap, HashSet};
 
 use crate::load::File;
 use crate::node::{Node, Span};
@@ -17,13 +21,23 @@ pub struct Account {
     pub span: Span,
 }
 
+/// Whether `host` is `pattern` or lies under it (`imap.oldmail.example` is under
+/// `oldmail.example`). Hosts compare without regard to case or a final dot, as DNS names
+/// do; this is the one host test of every command.
+pub fn host_matches(host: &str, pattern: &str) -> bool {
+    let normal = |h: &str| h.trim().trim_end_matches('.').to_ascii_lowercase();
+    let (host, pattern) = (normal(host), normal(pattern.trim_start_matches('.')));
+    !pattern.is_empty()
+        && (host == pattern
+            || host
+                .strip_suffix(&pattern)
+                .is_some_and(|rest| rest.ends_with('.')))
+}
+
 impl Account {
-    /// Whether the account's mail server is `host` or lies under it.
+    /// Whether the account's IMAP or SMTP server is `host` or lies under it.
     pub fn on_host(&self, host: &str) -> bool {
-        let host = host.to_lowercase();
-        self.hosts
-            .iter()
-            .any(|h| *h == host || h.ends_with(&format!(".{host}")))
+        self.hosts.iter().any(|h| host_matches(h, host))
     }
 
     /// Whether it is an email account (the only kind a mail provider move concerns).
@@ -43,6 +57,7 @@ impl Account {
 /// Every account declared in the files, once per ID (the first declaration wins).
 pub fn declared<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Account> {
     let mut accounts: Vec<Account> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for file in files {
         for doc in &file.docs {
             let Some(items) = doc.field("accounts").and_then(Node::items) else {
@@ -52,7 +67,7 @@ pub fn declared<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Account> {
                 let Some(id) = item.field("id").and_then(Node::str) else {
                     continue;
                 };
-                if accounts.iter().any(|a| a.id == id) {
+                if !seen.insert(id.to_owned()) {
                     continue;
                 }
                 let text = |key: &str| item.field(key).and_then(Node::str).map(str::to_owned);
@@ -74,4 +89,52 @@ pub fn declared<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Account> {
         }
     }
     accounts
+}
+
+/// The hosts the accounts use, each with its accounts (`label (id)`), one line a host,
+/// sorted; accounts with no host are listed last. For a message saying which hosts there
+/// are when a host given on the command line matched none.
+pub fn hosts_seen(accounts: &[Account]) -> String {
+    let mut hosts: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut none = Vec::new();
+    for account in accounts {
+        let name = format!("{} ({})", account.label(), account.id);
+        if account.hosts.is_empty() {
+            none.push(name);
+            continue;
+        }
+        let mut own: Vec<&str> = account.hosts.iter().map(String::as_str).collect();
+        own.dedup();
+        for host in own {
+            hosts.entry(host).or_default().push(name.clone());
+        }
+    }
+    let mut out = String::new();
+    for (host, names) in &hosts {
+        out.push_str(&format!("  {host}: {}\n", names.join(", ")));
+    }
+    if !none.is_empty() {
+        out.push_str(&format!("  (no host declared): {}\n", none.join(", ")));
+    }
+    if out.is_empty() {
+        out.push_str("  (no input declares an account)\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_matches_itself_and_the_hosts_under_it() {
+        assert!(host_matches("imap.oldmail.example", "oldmail.example"));
+        assert!(host_matches("oldmail.example", "OldMail.Example."));
+        assert!(host_matches("IMAP.oldmail.example.", ".oldmail.example"));
+        assert!(host_matches("imap.oldmail.example", "imap.oldmail.example"));
+        assert!(!host_matches("imap.myoldmail.example", "oldmail.example"));
+        assert!(!host_matches("oldmail.example.net", "oldmail.example"));
+        assert!(!host_matches("oldmail.example", "imap.oldmail.example"));
+        assert!(!host_matches("oldmail.example", ""));
+    }
 }

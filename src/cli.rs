@@ -68,6 +68,11 @@ pub struct MapArgs {
     #[arg(long, value_name = "FILE", requires = "old")]
     pub new: Option<PathBuf>,
 
+    /// Write the mapping to FILE instead of stdout, and only when every account was
+    /// paired (exit 0).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
     /// Exports declaring the accounts (with --old-host and --new-host).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -78,6 +83,11 @@ pub struct ChecklistArgs {
     /// Mapping file of old to new accounts (see `cutover map`).
     #[arg(long, short = 'm', value_name = "FILE")]
     pub mapping: PathBuf,
+
+    /// Accounts whose IMAP or SMTP server is HOST or lies under it are removed too, mapped
+    /// or not: those the mapping forgot are listed (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub removed_host: Vec<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -201,9 +211,28 @@ pub struct CheckArgs {
     #[arg(long, short = 'm', value_name = "FILE")]
     pub mapping: Option<PathBuf>,
 
-    /// An account ID that is removed (repeatable).
+    /// An account ID (or address) that is removed (repeatable).
     #[arg(long, value_name = "ID")]
     pub removed: Vec<String>,
+
+    /// Every declared account whose IMAP or SMTP server is HOST or lies under it is
+    /// removed, mapped or not (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub removed_host: Vec<String>,
+
+    /// replace: no setting may reference a removed account (after the cutover); add: every
+    /// setting of an old account must cover its new one too (the transition).
+    #[arg(long, value_enum, default_value = "replace", requires = "mapping")]
+    pub mode: crate::plan::Mode,
+
+    /// Report and fail only on findings this baseline (from --write-baseline) does not
+    /// hold; warn about its entries that match nothing any more.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write today's findings to FILE as a baseline, and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]

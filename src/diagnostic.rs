@@ -148,6 +148,12 @@ impl Diagnostic {
 
     /// Renders the diagnostic; `color` wraps the severity and caret in ANSI colours.
     pub fn render(&self, color: bool) -> String {
+        self.render_coded(color, None)
+    }
+
+    /// Renders it with a short name of its kind, `error[code]`, as rustc shows its error
+    /// codes (`check` names each finding's kind this way).
+    pub fn render_coded(&self, color: bool, code: Option<&str>) -> String {
         let (on, bold, off) = match (color, self.severity) {
             (false, _) => ("", "", ""),
             (true, Severity::Error) => ("\x1b[1;31m", "\x1b[1m", "\x1b[0m"),
@@ -161,8 +167,9 @@ impl Diagnostic {
                 crate::file_name::shown(&position)
             ));
         }
+        let code = code.map_or(String::new(), |c| format!("[{c}]"));
         out.push_str(&format!(
-            "{on}{}{off}: {bold}{}{off}\n",
+            "{on}{}{code}{off}: {bold}{}{off}\n",
             self.severity.as_str(),
             crate::file_name::shown_text(&self.message)
         ));

@@ -146,6 +146,7 @@ pub enum Match {
 
 /// A nested group (`match`, `items`) or a condition (`field`, `op`, `value`). When `field`
 /// is `email_account` or `account`, `value` holds account references: a string or a list.
+/// (`validate` also requires the keys of each shape: see [`Item::CONDITION_KEYS`].)
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Item {
     #[serde(rename = "match")]
@@ -155,6 +156,14 @@ pub struct Item {
     /// `is` or `is_not`; other operators are kept as they are.
     pub op: Option<String>,
     pub value: Option<serde_json::Value>,
+}
+
+impl Item {
+    /// A condition needs all three: without `field` (say, written `feild`) it matches
+    /// nothing the profile knows, so its accounts would never be rewritten.
+    pub const CONDITION_KEYS: [&str; 3] = ["field", "op", "value"];
+    /// A nested group is an item with `match` or `items`; it needs `items`.
+    pub const GROUP_KEYS: [&str; 2] = ["match", "items"];
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]

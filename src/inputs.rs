@@ -1,4 +1,5 @@
-//! The inputs of a run: every export file found under the given paths, loaded and located.
+//! The inputs of a run: every export file found under the given paths, loaded and located,
+//! and the checks of a mapping against what they declare.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -10,15 +11,31 @@ use crate::mapping::Mapping;
 use crate::parallel;
 use crate::plan::{FilePlan, Mode, plan};
 use crate::profile::{Kind, Profile};
+use crate::source::display_name;
 
 pub struct Input {
     pub file: File,
     pub located: Located,
 }
 
+/// The export files under the given paths; none at all is an error, because a command that
+/// looked at nothing must not report success (a CI job pointed at the wrong directory
+/// would stay green).
+pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let files = find_inputs(paths)?;
+    if files.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| display_name(p)).collect();
+        return Err(Error::plain(format!(
+            "no export file (.json, .yaml or .yml) found in {}: nothing was read",
+            names.join(", ")
+        )));
+    }
+    Ok(files)
+}
+
 /// Loads and locates every input; reports the problems of all files at once.
 pub fn load(paths: &[PathBuf], profile: &Profile) -> Result<Vec<Input>, Error> {
-    let files = find_inputs(paths)?;
+    let files = find(paths)?;
     collect(parallel::map(&files, |path| {
         let file = File::read(path)?;
         let located = locate(&file, profile)?;
@@ -43,11 +60,18 @@ pub fn declared(inputs: &[Input], kind: Kind) -> Option<HashSet<String>> {
     any.then_some(set)
 }
 
+/// When the inputs declare accounts, every old and new account of the mapping must be
+/// one of them (see [`Mapping::check_declared`]).
+pub fn check_mapping(inputs: &[Input], mapping: &Mapping) -> Result<(), Error> {
+    match declared(inputs, Kind::Account) {
+        Some(accounts) => mapping.check_declared(&accounts),
+        None => Ok(()),
+    }
+}
+
 /// Plans every file, after checking the mapping against what the inputs declare.
 pub fn plan_all(inputs: &[Input], mapping: &Mapping, mode: Mode) -> Result<Vec<FilePlan>, Error> {
-    if let Some(accounts) = declared(inputs, Kind::Account) {
-        mapping.check_targets(&accounts)?;
-    }
+    check_mapping(inputs, mapping)?;
     collect(parallel::map(inputs, |input| {
         plan(&input.file, &input.located, mapping, mode)
     }))

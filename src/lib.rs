@@ -34,6 +34,7 @@ pub mod saved_plan;
 pub mod scalar;
 pub mod select;
 pub mod source;
+pub mod suggest;
 pub mod summary;
 pub mod text;
 pub mod verify;

@@ -13,6 +13,7 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::Account;
 use crate::decode::decode;
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
@@ -190,30 +191,123 @@ impl Mapping {
             }))
     }
 
-    /// When the inputs declare accounts, every target must be one of them.
-    pub fn check_targets(&self, declared_accounts: &HashSet<String>) -> Result<(), Error> {
-        let errors: Vec<_> = self
-            .accounts
-            .iter()
-            .filter(|p| !declared_accounts.contains(&p.new))
-            .map(|p| {
-                Diagnostic::at(
+    /// When the inputs declare accounts, every source and every target of `accounts` must
+    /// be one of them: an ID that no input declares is almost always a typo in a long UUID
+    /// (or a missing export), and a mistyped source would leave the real account unmoved
+    /// while the rest of the move goes ahead. Each such entry is named with its line, and
+    /// with the closest declared ID when one is a small edit away.
+    pub fn check_declared(&self, declared_accounts: &HashSet<String>) -> Result<(), Error> {
+        let mut errors = Vec::new();
+        for pair in &self.accounts {
+            for (side, id) in [("old", &pair.old), ("new", &pair.new)] {
+                if declared_accounts.contains(id.as_str()) {
+                    continue;
+                }
+                let hint = match suggest_for(errors.len(), id, declared_accounts) {
+                    Some(close) => format!("did you mean {close}?"),
+                    None => {
+                        format!("is the ID mistyped, or is the {side} account's export missing?")
+                    }
+                };
+                errors.push(Diagnostic::at(
                     &self.source,
-                    p.span,
+                    pair.span,
                     format!(
-                        "new account {} is not declared in any input's `accounts`; \
-                         is the ID mistyped, or is the new account's export missing?",
-                        p.new
+                        "{side} account {id} is not declared in any input's `accounts`; {hint}"
                     ),
-                )
-            })
-            .collect();
+                ));
+            }
+        }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(Error::many(errors))
         }
     }
+
+    /// Old accounts mapped to one new account while their declared addresses differ: two
+    /// mailboxes merged into one, which may be meant, but is as often a copy-paste slip in
+    /// the mapping. One entry per account after the first of its group.
+    pub fn many_to_one<'a>(&'a self, declared: &'a [Account]) -> Vec<ManyToOne<'a>> {
+        let addresses: HashMap<&str, &'a str> = declared
+            .iter()
+            .filter_map(|a| Some((a.id.as_str(), a.address.as_deref()?)))
+            .collect();
+        let address = |id: &str| addresses.get(id).copied();
+        let mut by_target: BTreeMap<&str, Vec<&Pair>> = BTreeMap::new();
+        for pair in &self.accounts {
+            by_target.entry(&pair.new).or_default().push(pair);
+        }
+        let mut found = Vec::new();
+        for pairs in by_target.values().filter(|p| p.len() > 1) {
+            let Some((first, first_address)) =
+                pairs.iter().find_map(|p| Some((*p, address(&p.old)?)))
+            else {
+                continue;
+            };
+            for pair in pairs {
+                if let Some(other_address) = address(&pair.old)
+                    && !other_address.eq_ignore_ascii_case(first_address)
+                {
+                    found.push(ManyToOne {
+                        first,
+                        first_address,
+                        other: pair,
+                        other_address,
+                        new_address: address(&pair.new),
+                    });
+                }
+            }
+        }
+        found.sort_by_key(|m| m.other.span);
+        found
+    }
+}
+
+/// Two old accounts with different addresses mapped to one new account.
+#[derive(Debug)]
+pub struct ManyToOne<'a> {
+    pub first: &'a Pair,
+    pub first_address: &'a str,
+    /// The later entry, where the finding is reported.
+    pub other: &'a Pair,
+    pub other_address: &'a str,
+    pub new_address: Option<&'a str>,
+}
+
+impl ManyToOne<'_> {
+    pub fn message(&self) -> String {
+        let new = match self.new_address {
+            Some(address) => format!("{} ({address})", self.other.new),
+            None => self.other.new.clone(),
+        };
+        format!(
+            "old accounts {} ({}) and {} ({}) are both mapped to new account {new}: \
+             mail for {} and {} would arrive in one account; map each old account to its own \
+             new one unless that is meant",
+            self.first.old,
+            self.first_address,
+            self.other.old,
+            self.other_address,
+            self.first_address,
+            self.other_address
+        )
+    }
+}
+
+/// Suggestions are looked for only for the first few refused entries: a wrong export can
+/// leave every entry of a large mapping undeclared, and each search reads every declared ID.
+const MAX_SUGGESTIONS: usize = 50;
+
+fn suggest_for<'a>(
+    errors_so_far: usize,
+    id: &str,
+    declared: &'a HashSet<String>,
+) -> Option<&'a str> {
+    if errors_so_far >= MAX_SUGGESTIONS {
+        return None;
+    }
+    crate::suggest::closest(id, declared.iter().map(String::as_str))
 }
 
 fn pairs(table: Option<&Node>) -> Vec<Pair> {
@@ -332,15 +426,70 @@ mod tests {
     }
 
     #[test]
-    fn undeclared_targets_are_named() {
-        let m = load("schema_version: 1\naccounts:\n  a: b\n  c: d\n").unwrap();
-        let declared: HashSet<String> = ["b".to_owned()].into();
-        let e = m.check_targets(&declared).unwrap_err();
+    fn undeclared_sources_and_targets_are_named() {
+        let m = load("schema_version: 1\naccounts:\n  acc-old-1: b\n  c: acc-new-1\n").unwrap();
+        let declared: HashSet<String> = ["acc-old-2", "b", "acc-new-2", "c"]
+            .map(str::to_owned)
+            .into();
+        let e = m.check_declared(&declared).unwrap_err();
+        let messages: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].starts_with(
+                "m.yaml:3:3: error: old account acc-old-1 is not declared in any input's `accounts`; did you mean acc-old-2?"
+            ),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].starts_with(
+                "m.yaml:4:3: error: new account acc-new-1 is not declared in any input's `accounts`; did you mean acc-new-2?"
+            ),
+            "{messages:?}"
+        );
+        let declared: HashSet<String> = ["b", "c", "acc-new-1"].map(str::to_owned).into();
+        let e = m.check_declared(&declared).unwrap_err();
         assert_eq!(e.diagnostics.len(), 1);
         assert!(
             e.diagnostics[0]
                 .message
-                .contains("new account d is not declared")
+                .ends_with("is the ID mistyped, or is the old account's export missing?")
         );
+        let declared: HashSet<String> = ["acc-old-1", "b", "c", "acc-new-1"]
+            .map(str::to_owned)
+            .into();
+        assert!(m.check_declared(&declared).is_ok());
+    }
+
+    #[test]
+    fn many_to_one_needs_different_declared_addresses() {
+        let account = |id: &str, address: Option<&str>| Account {
+            id: id.into(),
+            address: address.map(Into::into),
+            name: None,
+            channel: None,
+            hosts: vec![],
+            file: "f".into(),
+            span: Span::default(),
+        };
+        let m =
+            load("schema_version: 1\naccounts:\n  o1: n1\n  o2: n1\n  o3: n1\n  o4: n2\n").unwrap();
+        let declared = [
+            account("o1", Some("info@old.example")),
+            account("o2", Some("sales@old.example")),
+            account("o3", Some("INFO@old.example")),
+            account("o4", Some("x@old.example")),
+            account("n1", Some("info@new.example")),
+        ];
+        let found = m.many_to_one(&declared);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].first.old.as_str(), found[0].other.old.as_str()),
+            ("o1", "o2")
+        );
+        let message = found[0].message();
+        assert!(message.contains("info@old.example") && message.contains("sales@old.example"));
+        assert!(message.contains("n1 (info@new.example)"), "{message}");
+        // Without declared addresses nothing can be said.
+        assert!(m.many_to_one(&[]).is_empty());
     }
 }

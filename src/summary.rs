@@ -1,7 +1,8 @@
 //! The change summary that `diff` and `apply` print on stderr: per file and in total, how
 //! many references of each group were rewritten, dropped, added or copied, which ones add
-//! mode left for the cutover, and which mapping entries matched nothing (often a sign of a
-//! wrong export or a mistyped ID).
+//! mode left for the cutover, which mapping entries matched nothing (often a sign of a
+//! wrong export or a mistyped ID), and old accounts with different addresses mapped to one
+//! new account (two mailboxes merged: meant, or a slip in the mapping).
 
 use std::collections::BTreeSet;
 
@@ -151,4 +152,19 @@ pub fn render(
         ));
     }
     out
+}
+
+/// The warnings about old accounts with different addresses mapped to one new account,
+/// rendered for stderr. (Read from the trees, so taken before `diff` frees them.)
+pub fn many_to_one(inputs: &[Input], mapping: &Mapping) -> String {
+    let declared = crate::accounts::declared(inputs.iter().map(|i| &i.file));
+    mapping
+        .many_to_one(&declared)
+        .iter()
+        .map(|merged| {
+            crate::diagnostic::Diagnostic::at(&mapping.source, merged.other.span, merged.message())
+                .warning()
+                .render_coded(false, Some("many-to-one"))
+        })
+        .collect()
 }

@@ -69,7 +69,18 @@ fn sarif_output_has_the_required_shape() {
     assert_eq!(run["tool"]["driver"]["name"], "cutover");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["removed", "dangling", "mention"]);
+    assert_eq!(
+        ids,
+        [
+            "removed",
+            "dangling",
+            "mention",
+            "uncovered",
+            "left-for-cutover",
+            "many-to-one",
+            "stale-baseline"
+        ]
+    );
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 7);
     for result in results {
@@ -147,4 +158,159 @@ fn check_passes_after_apply() {
     Cutover::new(&["check", "--mapping", "mapping.yaml", "export"])
         .current_dir(&dir.join("demo"))
         .expect(0);
+}
+
+fn validate(schema_file: &str, value: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata(&format!("../schemas/{schema_file}"))).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{schema_file}: {errors:?}");
+}
+
+/// The transition gate's kinds in every format: the JSON matches the schema, SARIF and
+/// GitHub name the same kinds, and the counts agree.
+#[test]
+fn transition_findings_carry_their_kind_in_every_format() {
+    let run = |format: &str| {
+        Cutover::new(&[
+            "check",
+            "--mode",
+            "add",
+            "--mapping",
+            "mapping.yaml",
+            "--removed-host",
+            "oldmail.example",
+            "--format",
+            format,
+            "export",
+        ])
+        .current_dir(&testdata("gate"))
+        .expect(1)
+        .stdout
+    };
+    let report: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    validate("check-output.schema.json", &report);
+    let kinds: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    let count = |kind: &str| kinds.iter().filter(|k| **k == kind).count();
+    // sales@ is on the old host and unmapped: nothing can cover it, so its five
+    // references stay `removed`; every other old reference is covered or left.
+    assert_eq!(
+        (
+            count("uncovered"),
+            count("left-for-cutover"),
+            count("removed")
+        ),
+        (8, 1, 5),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.len(), 14);
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let sarif_kinds: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(sarif_kinds, kinds);
+    let github = run("github");
+    let github_kinds: Vec<&str> = github
+        .lines()
+        .map(|l| {
+            let title = l.split("title=cutover[").nth(1).unwrap();
+            &title[..title.find(']').unwrap()]
+        })
+        .collect();
+    assert_eq!(github_kinds, kinds);
+}
+
+#[test]
+fn a_written_baseline_matches_its_schema_and_is_read_back() {
+    let dir = scratch("baseline-schema");
+    copy_tree(&testdata("gate"), &dir);
+    Cutover::new(&[
+        "check",
+        "--mapping",
+        "mapping.yaml",
+        "--removed-host",
+        "oldmail.example",
+        "--write-baseline",
+        "ci/baseline.json",
+        "export",
+    ])
+    .current_dir(&dir)
+    .run();
+    // The directory is missing: refused, nothing half-written.
+    assert!(!dir.join("ci/baseline.json").exists());
+    std::fs::create_dir(dir.join("ci")).unwrap();
+    let written = Cutover::new(&[
+        "check",
+        "--mapping",
+        "mapping.yaml",
+        "--removed-host",
+        "oldmail.example",
+        "--write-baseline",
+        "ci/baseline.json",
+        "export",
+    ])
+    .current_dir(&dir)
+    .expect(0);
+    assert!(
+        written.stderr.contains("wrote 14 findings"),
+        "{}",
+        written.stderr
+    );
+    let baseline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("ci/baseline.json")).unwrap())
+            .unwrap();
+    validate("check-baseline.schema.json", &baseline);
+    // Paths are relative to the baseline, so the check may run from anywhere.
+    assert_eq!(baseline["findings"][0]["file"], "../export/aliases.json");
+    let from_inside = Cutover::new(&[
+        "check",
+        "--mapping",
+        "../mapping.yaml",
+        "--removed-host",
+        "oldmail.example",
+        "--baseline",
+        "../ci/baseline.json",
+        "--format",
+        "json",
+        ".",
+    ])
+    .current_dir(&dir.join("export"))
+    .expect(0);
+    let report: serde_json::Value = serde_json::from_str(&from_inside.stdout).unwrap();
+    assert_eq!(report["summary"]["baselined"], 14);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+    // A baseline that does not exist, or is not a baseline, stops the check (exit 2).
+    for (name, text) in [
+        ("missing.json", None),
+        ("bad.json", Some("{\"schema_version\": 1}")),
+    ] {
+        if let Some(text) = text {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let out = Cutover::new(&[
+            "check",
+            "--mapping",
+            "mapping.yaml",
+            "--baseline",
+            name,
+            "export",
+        ])
+        .current_dir(&dir)
+        .expect(2);
+        assert!(out.stderr.contains(name), "{}", out.stderr);
+    }
 }

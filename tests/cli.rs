@@ -1,9 +1,59 @@
 //! Golden CLI tests: every `testdata/cases/*.toml` is a command with its input tree, and
-//! its expected stdout, stderr, exit code and (for `apply`) resulting tree beside it.
+//! its expected stdout, stderr, exit code and (for `apply`) resulting tree beside it; every
+//! `testdata/cases/*.trycmd` is a sequence of commands run in one copy of its `.in` tree
+//! (a flow: check, apply, check again), its expected outputs written inline.
 //! Regenerate the expected files after a deliberate change with
 //! `TRYCMD=overwrite cargo test --test cli`, then review the diff.
 
+use std::path::PathBuf;
+
 #[test]
 fn cli_cases() {
-    trycmd::TestCases::new().case("testdata/cases/*.toml");
+    let cases = trycmd::TestCases::new();
+    cases
+        .case("testdata/cases/*.toml")
+        .case("testdata/cases/*.trycmd");
+    // The flows change their tree between runs of cutover (`cp tomorrow/rules.yaml export/`).
+    match on_path("cp") {
+        Some(cp) => {
+            cases.register_bin("cp", cp);
+        }
+        None if std::env::var_os("CUTOVER_REQUIRE_TOOLS").is_some_and(|v| v == "1") => {
+            panic!("`cp` is not on PATH, and CUTOVER_REQUIRE_TOOLS=1")
+        }
+        None => {
+            eprintln!("note: `cp` is not on PATH: the flows (testdata/cases/*.trycmd) are skipped");
+            cases.skip("testdata/cases/*.trycmd");
+        }
+    }
+}
+
+/// The first executable named `name` on `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+/// The flows' input trees hold copies of `testdata/gate`, so that each runs in a sandbox of
+/// its own: the copies must stay the same as the original.
+#[test]
+fn flow_inputs_are_copies_of_the_gate_exports() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    for flow in ["gate-transition", "gate-baseline"] {
+        for file in [
+            "accounts.yaml",
+            "rules.yaml",
+            "aliases.json",
+            "sharing.yaml",
+        ] {
+            let original = std::fs::read(root.join("gate/export").join(file)).unwrap();
+            let copy = root.join(format!("cases/{flow}.in/export/{file}"));
+            assert!(
+                std::fs::read(&copy).unwrap() == original,
+                "{} differs from testdata/gate/export/{file}",
+                copy.display()
+            );
+        }
+    }
 }

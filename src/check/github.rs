@@ -1,5 +1,6 @@
 //! The GitHub Actions format: one workflow command per finding, escaped as the runner
-//! requires, so each finding shows as an annotation on the line in the pull request.
+//! requires, so each finding shows as an annotation on the line in the pull request,
+//! titled with its kind (`cutover[removed]`).
 
 use super::{FindingSeverity, Report};
 
@@ -11,10 +12,11 @@ pub fn render(report: &Report) -> String {
             FindingSeverity::Warning => "warning",
         };
         out.push_str(&format!(
-            "::{command} file={},line={},col={},title=cutover::{}\n",
+            "::{command} file={},line={},col={},title=cutover[{}]::{}\n",
             property(&f.path),
             f.line,
             f.column,
+            f.kind.as_str(),
             data(&f.message)
         ));
     }

@@ -1,22 +1,30 @@
 //! Check: find every setting that still points at a removed account, or at an account no
-//! input declares, for CI. Each finding is a [`Diagnostic`] plus the facts a machine reader
-//! needs; the four output formats are small renderers over the same [`Report`].
+//! input declares, for CI; in the transition (`--mode add`), every setting add mode would
+//! still change. Each finding is a [`Diagnostic`] plus the facts a machine reader needs
+//! (among them what identifies it in a [`baseline`]); the four output formats are small
+//! renderers over the same [`Report`].
 
+pub mod baseline;
 mod github;
 mod human;
 mod sarif;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::accounts;
 use crate::address;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Error, Severity};
 use crate::inputs::{self, Input};
+use crate::locate::{Holder, Located};
 use crate::mapping::Mapping;
+use crate::names::Names;
 use crate::node::{Node, Span, Value};
+use crate::plan::{Action, FilePlan};
 use crate::profile::Kind;
+use crate::source::Source;
 
 pub use github::render as render_github;
 pub use human::render as render_human;
@@ -46,6 +54,13 @@ pub struct Finding {
     pub replacement: Option<String>,
     /// The setting that holds the reference, e.g. `rule "01. Support triage"`.
     pub holder: Option<String>,
+    /// What identifies the setting in a baseline: its group and `id`
+    /// (`rules[id=45408b30]`), or its identity fields (`sharing[account=716be7a6]`), or
+    /// its label; none outside any setting.
+    pub setting: Option<String>,
+    /// Where the value stands within the setting (within the document, outside any), e.g.
+    /// `conditions.items[0].value[1]`.
+    pub place: String,
     pub message: String,
     /// The rendered source line and caret, for the human format.
     #[serde(skip)]
@@ -59,8 +74,10 @@ pub enum FindingSeverity {
     Warning,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// A reference to an account that is being removed.
     Removed,
@@ -69,13 +86,26 @@ pub enum FindingKind {
     /// A removed account's ID outside any reference location: maybe a reference the
     /// profile does not know.
     Mention,
+    /// In the transition: a reference to an old account without its new one beside it,
+    /// or a setting of an old account without its copy for the new account.
+    Uncovered,
+    /// In the transition: a reference that holds one value only, left for the cutover.
+    LeftForCutover,
+    /// Two old accounts with different addresses mapped to one new account.
+    ManyToOne,
+    /// A baseline entry that matches no finding any more.
+    StaleBaseline,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 3] = [
+    pub const ALL: [FindingKind; 7] = [
         FindingKind::Removed,
         FindingKind::Dangling,
         FindingKind::Mention,
+        FindingKind::Uncovered,
+        FindingKind::LeftForCutover,
+        FindingKind::ManyToOne,
+        FindingKind::StaleBaseline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +113,23 @@ impl FindingKind {
             FindingKind::Removed => "removed",
             FindingKind::Dangling => "dangling",
             FindingKind::Mention => "mention",
+            FindingKind::Uncovered => "uncovered",
+            FindingKind::LeftForCutover => "left-for-cutover",
+            FindingKind::ManyToOne => "many-to-one",
+            FindingKind::StaleBaseline => "stale-baseline",
+        }
+    }
+
+    /// How a finding of this kind counts: warnings fail only with `--strict`.
+    pub fn severity(self) -> FindingSeverity {
+        match self {
+            FindingKind::Removed | FindingKind::Dangling | FindingKind::Uncovered => {
+                FindingSeverity::Error
+            }
+            FindingKind::Mention
+            | FindingKind::LeftForCutover
+            | FindingKind::ManyToOne
+            | FindingKind::StaleBaseline => FindingSeverity::Warning,
         }
     }
 
@@ -93,6 +140,16 @@ impl FindingKind {
             FindingKind::Mention => {
                 "A removed account's ID appears outside any known reference location."
             }
+            FindingKind::Uncovered => {
+                "In the transition, a setting covers an old account but not its new one."
+            }
+            FindingKind::LeftForCutover => {
+                "In the transition, a reference that holds one value only stays on the old account until the cutover."
+            }
+            FindingKind::ManyToOne => {
+                "Two old accounts with different addresses are mapped to one new account."
+            }
+            FindingKind::StaleBaseline => "A baseline entry matches no finding any more.",
         }
     }
 }
@@ -105,49 +162,301 @@ pub struct Summary {
     pub files: usize,
     /// False when no input declares accounts, so references could not be checked against them.
     pub dangling_checked: bool,
+    /// Findings left out because the baseline (`--baseline`) holds them.
+    pub baselined: usize,
 }
 
-/// What counts as removed: the mapping's old values and the `--removed` IDs.
+/// Why an account is removed when the mapping does not say so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// Named with `--removed`.
+    Flag,
+    /// Its IMAP or SMTP server is on a `--removed-host`.
+    Host {
+        /// The server host that matched.
+        host: String,
+        address: Option<String>,
+    },
+}
+
+/// What counts as removed: the mapping's old values, the `--removed` IDs and addresses,
+/// and the accounts on a `--removed-host`.
+#[derive(Default)]
 pub struct Removed<'a> {
     pub mapping: Option<&'a Mapping>,
-    pub ids: HashSet<String>,
+    /// Account IDs beyond the mapping's, compared exactly.
+    pub accounts: HashMap<String, Why>,
+    /// Addresses beyond the mapping's, lower-cased.
+    pub addresses: HashMap<String, Why>,
 }
 
-impl Removed<'_> {
-    /// The replacement (if any) when `value` of this kind is removed.
-    fn lookup(&self, kind: Kind, value: &str) -> Option<Option<String>> {
-        if let Some((_, new)) = self.mapping.and_then(|m| m.lookup(kind, value)) {
-            return Some(Some(new.to_owned()));
-        }
-        let removed = match kind {
-            Kind::Account => self.ids.contains(value),
-            _ => self.ids.iter().any(|id| id.eq_ignore_ascii_case(value)),
+/// A removed value a reference holds.
+struct Hit<'r> {
+    /// The new value, when the mapping has one.
+    replacement: Option<String>,
+    /// Why it is removed, when the mapping does not say.
+    why: Option<&'r Why>,
+}
+
+impl<'a> Removed<'a> {
+    /// Resolves `--removed` and `--removed-host` against what the inputs declare. When the
+    /// inputs declare accounts, a `--removed` value none of them declares is refused (a
+    /// typo would make the gate pass), and so is a host no declared account is on.
+    pub fn resolve(
+        inputs: &[Input],
+        mapping: Option<&'a Mapping>,
+        ids: &[String],
+        hosts: &[String],
+    ) -> Result<Removed<'a>, Error> {
+        let mut removed = Removed {
+            mapping,
+            ..Removed::default()
         };
-        removed.then_some(None)
+        let mut errors = Vec::new();
+        let declared_ids = inputs::declared(inputs, Kind::Account);
+        let declared_addresses = inputs::declared(inputs, Kind::Address).unwrap_or_default();
+        for id in ids {
+            if let Some(declared) = &declared_ids
+                && !declared.contains(id)
+                && !declared_addresses.contains(&id.to_lowercase())
+            {
+                let hint = match crate::suggest::closest(id, declared.iter().map(String::as_str)) {
+                    Some(close) => format!("did you mean {close}?"),
+                    None => "is the ID mistyped, or is the export that declares it missing?".into(),
+                };
+                errors.push(Diagnostic::plain(format!(
+                    "--removed {id}: no input declares this account; {hint}"
+                )));
+                continue;
+            }
+            removed.accounts.insert(id.clone(), Why::Flag);
+            removed.addresses.insert(id.to_lowercase(), Why::Flag);
+        }
+        if !hosts.is_empty() {
+            let declared = accounts::declared(inputs.iter().map(|i| &i.file));
+            for host in hosts {
+                let on_host: Vec<&accounts::Account> =
+                    declared.iter().filter(|a| a.on_host(host)).collect();
+                if on_host.is_empty() {
+                    errors.push(Diagnostic::plain(format!(
+                        "--removed-host {host}: no declared account's IMAP or SMTP server is \
+                         this host or under it; the hosts the inputs declare:\n{}",
+                        accounts::hosts_seen(&declared).trim_end()
+                    )));
+                }
+                for account in on_host {
+                    let matched = account
+                        .hosts
+                        .iter()
+                        .find(|h| accounts::host_matches(h, host));
+                    removed
+                        .accounts
+                        .entry(account.id.clone())
+                        .or_insert(Why::Host {
+                            host: matched.cloned().unwrap_or_else(|| host.clone()),
+                            address: account.address.clone(),
+                        });
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(removed)
+        } else {
+            Err(Error::many(errors))
+        }
+    }
+
+    /// Whether there is anything to check references against.
+    pub fn is_empty(&self) -> bool {
+        self.mapping.is_none() && self.accounts.is_empty() && self.addresses.is_empty()
+    }
+
+    /// Why, and with what replacement, a whole value of this kind is removed.
+    fn lookup(&self, kind: Kind, value: &str) -> Option<Hit<'_>> {
+        if let Some((_, new)) = self.mapping.and_then(|m| m.lookup(kind, value)) {
+            return Some(Hit {
+                replacement: Some(new.to_owned()),
+                why: None,
+            });
+        }
+        let why = match kind {
+            Kind::Account => self.accounts.get(value),
+            _ if self.addresses.is_empty() => None,
+            _ => self.addresses.get(&value.to_lowercase()),
+        }?;
+        Some(Hit {
+            replacement: None,
+            why: Some(why),
+        })
     }
 }
 
-pub fn findings(inputs: &[Input], removed: &Removed) -> Report {
+/// What the removed value is, for a message: `account X` or `account X (sales@…, on
+/// imap.oldmail.example; the mapping has no entry for it)`.
+fn removed_text(what: &str, value: &str, hit: &Hit, has_mapping: bool, names: &Names) -> String {
+    let named = |v: &str| {
+        if what == "account" {
+            names.short(v)
+        } else {
+            v.to_owned()
+        }
+    };
+    let value = &named(value);
+    let unmapped = if has_mapping {
+        "; the mapping has no entry for it"
+    } else {
+        ""
+    };
+    match (&hit.replacement, hit.why) {
+        (Some(new), _) => format!("{what} {value} (replace it with {})", named(new)),
+        (None, Some(Why::Host { host, address })) => {
+            let address = address.as_ref().map_or(String::new(), |a| format!("{a}, "));
+            format!("{what} {value} ({address}on {host}{unmapped})")
+        }
+        (None, _) if has_mapping => format!("{what} {value} (the mapping has no entry for it)"),
+        (None, _) => format!("{what} {value}"),
+    }
+}
+
+/// Everything `check` reports about the inputs. `transition` holds each input's add-mode
+/// plan when checking the transition: then references to the mapping's old accounts are
+/// expected, and what add mode would still do is reported instead.
+pub fn findings(
+    inputs: &[Input],
+    removed: &Removed,
+    transition: Option<&[FilePlan]>,
+) -> Vec<Finding> {
     let declared = inputs::declared(inputs, Kind::Account);
+    let names = Names::of(inputs);
     let per_file = crate::parallel::map(inputs, |input| {
-        file_findings(input, declared.as_ref(), removed)
+        file_findings(input, declared.as_ref(), removed, &names)
     });
     let mut findings: Vec<Finding> = per_file.into_iter().flatten().collect();
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.kind as u8).cmp(&(&b.path, b.line, b.column, b.kind as u8))
-    });
-    let errors = findings
+    if let Some(plans) = transition {
+        let mapping = removed
+            .mapping
+            .expect("the transition is checked against a mapping");
+        // References to the mapping's old accounts are expected in the transition: the plan
+        // says what is still missing beside them. A removed account the mapping has no entry
+        // for stays an error: nothing can cover it.
+        findings.retain(|f| f.kind != FindingKind::Removed || f.replacement.is_none());
+        for (input, plan) in inputs.iter().zip(plans) {
+            transition_findings(input, plan, mapping, &names, &mut findings);
+        }
+    }
+    findings
+}
+
+/// Old accounts mapped to one new account whose addresses differ: warnings at the mapping
+/// entry.
+pub fn many_to_one(mapping: &Mapping, inputs: &[Input]) -> Vec<Finding> {
+    let declared = accounts::declared(inputs.iter().map(|i| &i.file));
+    mapping
+        .many_to_one(&declared)
         .iter()
-        .filter(|f| f.severity == FindingSeverity::Error)
-        .count();
-    Report {
-        summary: Summary {
-            errors,
-            warnings: findings.len() - errors,
-            files: inputs.len(),
-            dangling_checked: declared.is_some(),
-        },
-        findings,
+        .map(|m| {
+            finding(
+                &mapping.source,
+                m.other.span,
+                FindingKind::ManyToOne,
+                Key {
+                    account: m.other.old.clone(),
+                    setting: None,
+                    place: format!("accounts.{}", m.other.old),
+                },
+                Some(m.other.new.clone()),
+                None,
+                m.message(),
+            )
+        })
+        .collect()
+}
+
+impl Report {
+    /// Findings in file order, counted; `baselined` is how many a baseline left out.
+    pub fn new(
+        mut findings: Vec<Finding>,
+        files: usize,
+        dangling_checked: bool,
+        baselined: usize,
+    ) -> Report {
+        findings.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind))
+        });
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == FindingSeverity::Error)
+            .count();
+        Report {
+            summary: Summary {
+                errors,
+                warnings: findings.len() - errors,
+                files,
+                dangling_checked,
+                baselined,
+            },
+            findings,
+        }
+    }
+
+    /// Exit code: 1 when an error was found (or a warning, when strict).
+    pub fn exit_code(&self, strict: bool) -> u8 {
+        u8::from(self.summary.errors > 0 || (strict && self.summary.warnings > 0))
+    }
+
+    pub fn render_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a report is always valid JSON");
+        text.push('\n');
+        text
+    }
+}
+
+/// What identifies a finding besides its file and kind.
+struct Key {
+    account: String,
+    setting: Option<String>,
+    place: String,
+}
+
+/// How a setting is named in a baseline: its group and `id`, or its identity fields, or
+/// its label. Names that survive editing the setting's other fields and moving it.
+fn setting_name(input: &Input, holder: &Holder) -> String {
+    let node = input.file.docs[holder.doc].at_positions(&holder.path);
+    let field = |key: &str| -> Option<String> {
+        match node?.field(key)?.value() {
+            Value::Str(s, _) => Some(s.to_string()),
+            Value::Int(i) => Some(i.to_string()),
+            _ => None,
+        }
+    };
+    if let Some(id) = field("id") {
+        return format!("{}[id={id}]", holder.group());
+    }
+    let identity: Option<Vec<String>> = holder
+        .identity()
+        .iter()
+        .map(|key| Some(format!("{key}={}", field(key)?)))
+        .collect();
+    match identity {
+        Some(parts) if !parts.is_empty() => format!("{}[{}]", holder.group(), parts.join(",")),
+        _ => holder.label.to_string(),
+    }
+}
+
+/// The setting around the value at `path` of document `doc`, and the value's place in it.
+fn site_key(input: &Input, doc: usize, path: &[u32]) -> (Option<String>, String) {
+    let located = &input.located;
+    let root = &input.file.docs[doc];
+    match located.holder_around(doc, path) {
+        Some(h) => {
+            let holder = &located.holders[h];
+            let within = &path[holder.path.len().min(path.len())..];
+            let place = root
+                .at_positions(&holder.path)
+                .map_or_else(|| root.path_text(path), |node| node.path_text(within));
+            (Some(setting_name(input, holder)), place)
+        }
+        None => (None, root.path_text(path)),
     }
 }
 
@@ -156,22 +465,27 @@ fn file_findings(
     input: &Input,
     declared: Option<&HashSet<String>>,
     removed: &Removed,
+    names: &Names,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let source = &input.file.source;
     let located = &input.located;
+    let has_mapping = removed.mapping.is_some();
     let mut reference_spans: HashSet<Span> = located.references.iter().map(|r| r.span).collect();
     reference_spans.extend(located.declarations.iter().map(|d| d.span));
     for reference in &located.references {
-        let holder = || located.holder(reference).map(|h| h.label.to_string());
-        let owner = || {
-            holder().unwrap_or_else(|| {
-                let doc = &input.file.docs[reference.doc()];
-                format!("the setting at {}", doc.path_text(located.path(reference)))
-            })
+        let holder = || located.holder(reference).map(|h| names.label(&h.label));
+        let owner = || owner(input, located, reference, names);
+        let key = |account: String| {
+            let (setting, place) = site_key(input, reference.doc(), located.path(reference));
+            Key {
+                account,
+                setting,
+                place,
+            }
         };
-        // (value, replacement, where): an address inside text is pointed at itself.
-        let mut hits: Vec<(String, Option<String>, Span)> = Vec::new();
+        // (value, hit, where): an address inside text is pointed at itself.
+        let mut hits: Vec<(String, Hit, Span)> = Vec::new();
         match reference.kind {
             Kind::AddressInText => {
                 if let Some(mapping) = removed.mapping {
@@ -183,13 +497,17 @@ fn file_findings(
                         } else {
                             reference.site
                         };
-                        hits.push((raw[range].to_owned(), Some(new.to_owned()), site));
+                        let hit = Hit {
+                            replacement: Some(new.to_owned()),
+                            why: None,
+                        };
+                        hits.push((raw[range].to_owned(), hit, site));
                     }
                 }
             }
             kind => {
-                if let Some(replacement) = removed.lookup(kind, &reference.value) {
-                    hits.push((reference.value.to_string(), replacement, reference.site));
+                if let Some(hit) = removed.lookup(kind, &reference.value) {
+                    hits.push((reference.value.to_string(), hit, reference.site));
                 }
             }
         }
@@ -198,20 +516,18 @@ fn file_findings(
         } else {
             "address"
         };
-        for (account, replacement, site) in hits {
-            let owner = owner();
-            let message = match &replacement {
-                Some(new) => {
-                    format!("{owner} references removed {what} {account} (replace it with {new})")
-                }
-                None => format!("{owner} references removed {what} {account}"),
-            };
+        for (account, hit, site) in hits {
+            let message = format!(
+                "{} references removed {}",
+                owner(),
+                removed_text(what, &account, &hit, has_mapping, names)
+            );
             findings.push(finding(
                 source,
                 site,
                 FindingKind::Removed,
-                account,
-                replacement,
+                key(account),
+                hit.replacement,
                 holder(),
                 message,
             ));
@@ -220,16 +536,16 @@ fn file_findings(
             && declared.is_some_and(|d| !d.contains(&*reference.value))
             && removed.lookup(Kind::Account, &reference.value).is_none();
         if dangling {
-            let owner = owner();
             let message = format!(
-                "{owner} references account {}, which no input declares",
+                "{} references account {}, which no input declares",
+                owner(),
                 reference.value
             );
             findings.push(finding(
                 source,
                 reference.site,
                 FindingKind::Dangling,
-                reference.value.to_string(),
+                key(reference.value.to_string()),
                 None,
                 holder(),
                 message,
@@ -238,18 +554,14 @@ fn file_findings(
     }
     for (index, doc) in input.file.docs.iter().enumerate() {
         doc.walk(&mut Vec::new(), &mut |path, node| {
-            let holder = || {
-                located
-                    .holder_around(index, &crate::path::Path::of(path))
-                    .map(|h| located.holders[h].label.to_string())
-            };
             mentions(
-                source,
+                input,
+                index,
                 path,
                 node,
-                &holder,
                 &reference_spans,
                 removed,
+                names,
                 &mut findings,
             );
         });
@@ -257,40 +569,182 @@ fn file_findings(
     findings
 }
 
+/// The setting holding a reference, as a message names it.
+fn owner(
+    input: &Input,
+    located: &Located,
+    reference: &crate::locate::Reference,
+    names: &Names,
+) -> String {
+    match located.holder(reference) {
+        Some(h) => names.label(&h.label),
+        None => {
+            let doc = &input.file.docs[reference.doc()];
+            format!("the setting at {}", doc.path_text(located.path(reference)))
+        }
+    }
+}
+
+/// The transition's findings for one file, from its add-mode plan: what add mode would
+/// still add or copy is `uncovered` (an error), what it leaves for the cutover a warning.
+fn transition_findings(
+    input: &Input,
+    plan: &FilePlan,
+    mapping: &Mapping,
+    names: &Names,
+    findings: &mut Vec<Finding>,
+) {
+    let source = &input.file.source;
+    let located = &input.located;
+    // Settings copied whole: one finding per setting, at its first changed reference.
+    let mut copied: HashSet<usize> = HashSet::new();
+    for change in &plan.changes {
+        let reference = &located.references[change.reference as usize];
+        let mut pair = mapping.entry(change.entry);
+        let owner = owner(input, located, reference, names);
+        let holder = located.holder(reference).map(|h| names.label(&h.label));
+        let what = if change.entry.addresses {
+            "address"
+        } else {
+            "account"
+        };
+        let named = |entry: crate::mapping::EntryId, value: &str| {
+            if entry.addresses {
+                value.to_owned()
+            } else {
+                names.short(value)
+            }
+        };
+        let (kind, message) = match change.action {
+            Action::Added => (
+                FindingKind::Uncovered,
+                format!(
+                    "{owner} covers old {what} {} but not its new {what} {} \
+                     (`apply --mode add` adds it beside the old one)",
+                    named(change.entry, &pair.old),
+                    named(change.entry, &pair.new)
+                ),
+            ),
+            Action::Copied => {
+                let Some(h) = reference.holder() else {
+                    continue;
+                };
+                if !copied.insert(h) {
+                    continue;
+                }
+                // Name the new account, the one the copy is for, when it is mapped here.
+                let account_change = plan.changes.iter().find(|c| {
+                    c.action == Action::Copied
+                        && !c.entry.addresses
+                        && located.references[c.reference as usize].holder() == Some(h)
+                });
+                let mut entry = change.entry;
+                let what = if let Some(c) = account_change {
+                    pair = mapping.entry(c.entry);
+                    entry = c.entry;
+                    "account"
+                } else {
+                    what
+                };
+                (
+                    FindingKind::Uncovered,
+                    format!(
+                        "{owner} has no copy for new {what} {} (`apply --mode add` copies it)",
+                        named(entry, &pair.new)
+                    ),
+                )
+            }
+            Action::Kept => (
+                FindingKind::LeftForCutover,
+                format!(
+                    "{owner} holds one value only: old {what} {} stays until the cutover \
+                     (then {})",
+                    named(change.entry, &pair.old),
+                    named(change.entry, &pair.new)
+                ),
+            ),
+            Action::Rewritten | Action::Removed | Action::Superseded => continue,
+        };
+        let (setting, place) = site_key(input, reference.doc(), located.path(reference));
+        let key = Key {
+            account: pair.old.clone(),
+            setting,
+            place,
+        };
+        findings.push(finding(
+            source,
+            change.site,
+            kind,
+            key,
+            Some(pair.new.clone()),
+            holder,
+            message,
+        ));
+    }
+}
+
 /// Warns about removed IDs in keys and in strings that are not references.
 #[allow(clippy::too_many_arguments)]
 fn mentions(
-    source: &crate::source::Source,
+    input: &Input,
+    doc: usize,
     path: &[crate::node::StepRef],
     node: &Node,
-    holder: &dyn Fn() -> Option<String>,
     references: &HashSet<Span>,
     removed: &Removed,
+    names: &Names,
     findings: &mut Vec<Finding>,
 ) {
     if node.alias().is_some() {
         return; // reported at the anchor
     }
-    // (text, span, whether it is a key): only strings that are not references.
-    let mut texts: Vec<(&str, Span, bool)> = Vec::new();
+    let source = &input.file.source;
+    // (text, span, key position): only strings that are not references.
+    let mut texts: Vec<(&str, Span, Option<u32>)> = Vec::new();
     if let Value::Map(entries) = node.value() {
-        texts.extend(entries.iter().map(|e| (e.key.as_str(), e.key_span, true)));
+        texts.extend(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.as_str(), e.key_span, Some(i as u32))),
+        );
     }
     if let Value::Str(s, _) = node.value()
         && !references.contains(&node.span)
     {
-        texts.push((s, node.span, false));
+        texts.push((s, node.span, None));
     }
-    for (text, span, is_key) in texts {
+    for (text, span, key) in texts {
         // Old account IDs as words, and old addresses as whole addresses.
         let mut hits: Vec<(&str, Option<String>, &str)> = id_tokens(text)
-            .filter_map(|token| Some((token, removed.lookup(Kind::Account, token)?, "account")))
+            .filter_map(|token| {
+                let hit = removed.lookup(Kind::Account, token)?;
+                Some((token, hit.replacement, "account"))
+            })
             .collect();
         if let Some(mapping) = removed.mapping {
             for (range, _, new) in address::find(text, mapping) {
                 hits.push((&text[range], Some(new.to_owned()), "address"));
             }
         }
+        if hits.is_empty() {
+            continue;
+        }
+        let mut positions: Vec<u32> = crate::path::positions(path).collect();
+        positions.extend(key);
+        let (setting, place) = site_key(input, doc, &positions);
+        let shown = crate::node::path_text(&crate::node::to_path(path));
+        let (shown, place) = match key {
+            Some(_) => (format!("a key of {shown}"), format!("{place} (key)")),
+            None => (format!("the text of {shown}"), place),
+        };
+        let holder = input
+            .located
+            .holder_around(doc, &positions)
+            .map(|h| names.label(&input.located.holders[h].label));
+        let within = holder
+            .as_ref()
+            .map_or(String::new(), |h| format!(" (in {h})"));
         for (token, replacement, what) in hits {
             // Point at the value itself when it is written verbatim inside the text.
             let raw = &source.text[span.range()];
@@ -301,31 +755,22 @@ fn mentions(
                 ),
                 None => span,
             };
-            let place = crate::node::path_text(&crate::node::to_path(path));
-            let place = if is_key {
-                format!("a key of {place}")
-            } else {
-                format!("the text of {place}")
-            };
-            let holder = holder();
-            let within = holder
-                .as_ref()
-                .map_or(String::new(), |h| format!(" (in {h})"));
             let message = format!(
-                "{place}{within} mentions removed {what} {token}; if it is a reference the profile does not know, change it by hand"
+                "{shown}{within} mentions removed {what} {token}; if it is a reference the profile does not know, change it by hand"
             );
-            let mut f = finding(
+            findings.push(finding(
                 source,
                 span,
                 FindingKind::Mention,
-                token.to_owned(),
+                Key {
+                    account: token.to_owned(),
+                    setting: setting.clone(),
+                    place: place.clone(),
+                },
                 replacement,
-                holder,
+                holder.clone(),
                 message,
-            );
-            f.severity = FindingSeverity::Warning;
-            f.diagnostic = f.diagnostic.warning();
-            findings.push(f);
+            ));
         }
     }
 }
@@ -337,15 +782,17 @@ fn id_tokens(text: &str) -> impl Iterator<Item = &str> {
 }
 
 fn finding(
-    source: &crate::source::Source,
+    source: &Source,
     span: Span,
     kind: FindingKind,
-    account: String,
+    key: Key,
     replacement: Option<String>,
     holder: Option<String>,
     message: String,
 ) -> Finding {
-    let diagnostic = Diagnostic::at(source, span, message.clone());
+    let severity = kind.severity();
+    let mut diagnostic = Diagnostic::at(source, span, message.clone());
+    diagnostic.severity = severity.into();
     let location = diagnostic
         .location
         .clone()
@@ -354,26 +801,15 @@ fn finding(
         path: source.name.clone(),
         line: location.line,
         column: location.column,
-        severity: FindingSeverity::Error,
+        severity,
         kind,
-        account,
+        account: key.account,
         replacement,
         holder,
+        setting: key.setting,
+        place: key.place,
         message,
         diagnostic,
-    }
-}
-
-impl Report {
-    /// Exit code: 1 when an error was found (or a warning, when strict).
-    pub fn exit_code(&self, strict: bool) -> u8 {
-        u8::from(self.summary.errors > 0 || (strict && self.summary.warnings > 0))
-    }
-
-    pub fn render_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a report is always valid JSON");
-        text.push('\n');
-        text
     }
 }
 

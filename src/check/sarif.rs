@@ -13,7 +13,7 @@ pub fn render(report: &Report) -> String {
                 "id": kind.as_str(),
                 "shortDescription": { "text": kind.description() },
                 "defaultConfiguration": {
-                    "level": if *kind == FindingKind::Mention { "warning" } else { "error" }
+                    "level": level(kind.severity())
                 }
             })
         })
@@ -25,7 +25,7 @@ pub fn render(report: &Report) -> String {
             json!({
                 "ruleId": f.kind.as_str(),
                 "ruleIndex": FindingKind::ALL.iter().position(|k| *k == f.kind),
-                "level": match f.severity { FindingSeverity::Error => "error", FindingSeverity::Warning => "warning" },
+                "level": level(f.severity),
                 "message": { "text": f.message },
                 "locations": [{
                     "physicalLocation": {
@@ -55,6 +55,13 @@ pub fn render(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&log).expect("SARIF is always valid JSON");
     text.push('\n');
     text
+}
+
+fn level(severity: FindingSeverity) -> &'static str {
+    match severity {
+        FindingSeverity::Error => "error",
+        FindingSeverity::Warning => "warning",
+    }
 }
 
 /// A relative URI reference for a path: forward slashes, reserved characters escaped.

@@ -1,31 +1,82 @@
 //! `cutover check`: the CI gate. Exit 0 when no setting references a removed or undeclared
-//! account, 1 when one does, 2 when the check could not run.
+//! account (in `--mode add`: when the transition is complete), 1 when one does, 2 when the
+//! check could not run — including when there was nothing to check, so that a misconfigured
+//! job never passes by accident.
 
-use crate::check::{self, Removed};
+use crate::check::{self, Removed, Report, baseline};
 use crate::cli::{CheckArgs, CheckFormat, ColorChoice, stdout_color};
 use crate::commands::{both, print, release};
 use crate::diagnostic::Error;
 use crate::inputs;
 use crate::mapping::Mapping;
-use crate::profile::Profile;
+use crate::plan::{Mode, plan};
+use crate::profile::{Kind, Profile};
+use crate::source::display_name;
 
 pub fn check(args: &CheckArgs, color: ColorChoice) -> Result<u8, Error> {
     let profile = Profile::resolve(&args.profile)?;
     let mapping = args.mapping.as_deref().map(Mapping::read).transpose();
-    let (mapping, inputs) = both(mapping, inputs::load(&args.paths, &profile))?;
-    let removed = Removed {
-        mapping: mapping.as_ref(),
-        ids: args.removed.iter().cloned().collect(),
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(baseline::Baseline::read)
+        .transpose();
+    let ((mapping, baseline), inputs) =
+        both(both(mapping, baseline), inputs::load(&args.paths, &profile))?;
+    if let Some(mapping) = &mapping {
+        inputs::check_mapping(&inputs, mapping)?;
+    }
+    let removed = Removed::resolve(&inputs, mapping.as_ref(), &args.removed, &args.removed_host)?;
+    let dangling_checked = inputs::declared(&inputs, Kind::Account).is_some();
+    if removed.is_empty() && !dangling_checked {
+        return Err(Error::plain(
+            "nothing to check against: pass --mapping FILE (its old accounts are the removed \
+             ones), --removed ID or --removed-host HOST; without them only references to \
+             undeclared accounts are checked, and no input declares accounts",
+        ));
+    }
+    let transition = match (args.mode, &mapping) {
+        (Mode::Add, Some(mapping)) => Some(crate::diagnostic::collect(crate::parallel::map(
+            &inputs,
+            |input| plan(&input.file, &input.located, mapping, Mode::Add),
+        ))?),
+        _ => None,
     };
-    let report = check::findings(&inputs, &removed);
-    let text = match args.format {
-        CheckFormat::Human => check::render_human(&report, stdout_color(color)),
-        CheckFormat::Json => report.render_json(),
-        CheckFormat::Github => check::render_github(&report),
-        CheckFormat::Sarif => check::render_sarif(&report),
+    let mut findings = check::findings(&inputs, &removed, transition.as_deref());
+    if let Some(mapping) = &mapping {
+        findings.extend(check::many_to_one(mapping, &inputs));
+    }
+    if let Some(path) = &args.write_baseline {
+        let written = baseline::write(path, &findings)?;
+        let report = Report::new(findings, inputs.len(), dangling_checked, 0);
+        print(&render(args.format, &report, color))?;
+        eprintln!(
+            "wrote {written} finding{} to the baseline {}",
+            if written == 1 { "" } else { "s" },
+            display_name(path)
+        );
+        release((inputs, report));
+        return Ok(0);
+    }
+    let (findings, baselined) = match &baseline {
+        Some(baseline) => {
+            let applied = baseline.apply(findings);
+            (applied.findings, applied.baselined)
+        }
+        None => (findings, 0),
     };
-    print(&text)?;
+    let report = Report::new(findings, inputs.len(), dangling_checked, baselined);
+    print(&render(args.format, &report, color))?;
     let code = report.exit_code(args.strict);
-    release((inputs, report));
+    release((inputs, report, transition));
     Ok(code)
+}
+
+fn render(format: CheckFormat, report: &Report, color: ColorChoice) -> String {
+    match format {
+        CheckFormat::Human => check::render_human(report, stdout_color(color)),
+        CheckFormat::Json => report.render_json(),
+        CheckFormat::Github => check::render_github(report),
+        CheckFormat::Sarif => check::render_sarif(report),
+    }
 }

@@ -56,7 +56,9 @@ pub fn checklist(args: &ChecklistArgs) -> Result<u8, Error> {
         Mapping::read(&args.mapping),
         inputs::load(&args.paths, &profile),
     )?;
-    let list = build(&inputs, &mapping);
+    inputs::check_mapping(&inputs, &mapping)?;
+    let removed = Removed::resolve(&inputs, Some(&mapping), &[], &args.removed_host)?;
+    let list = build(&inputs, &mapping, &removed);
     let text = match args.format {
         ChecklistFormat::Text => render(&list),
         ChecklistFormat::Json => {
@@ -90,7 +92,9 @@ fn step(number: usize, title: &'static str, manual: bool, items: Vec<Item>) -> S
     }
 }
 
-pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
+/// The checklist; `removed` is what `check` would take as removed (the mapping's old
+/// accounts, and those on a `--removed-host`).
+pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklist {
     let names = Names::of(inputs);
     let find = |id: &str| names.declared(id);
     let name = |id: &str| names.account(id);
@@ -225,14 +229,9 @@ pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
         })
         .collect();
 
-    let removed = Removed {
-        mapping: Some(mapping),
-        ids: Default::default(),
-    };
-    let report = check::findings(inputs, &removed);
+    let findings = check::findings(inputs, removed, None);
     let mut rules: Vec<(String, usize)> = Vec::new();
-    for finding in report
-        .findings
+    for finding in findings
         .iter()
         .filter(|f| f.kind == check::FindingKind::Removed)
     {
@@ -259,14 +258,16 @@ pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
         })
         .collect();
 
-    let remove = mapping
+    let referenced = |id: &str| {
+        findings
+            .iter()
+            .any(|f| f.account == id && f.kind == check::FindingKind::Removed)
+    };
+    let mut remove: Vec<Item> = mapping
         .accounts
         .iter()
         .map(|p| {
-            let clear = !report
-                .findings
-                .iter()
-                .any(|f| f.account == p.old && f.kind == check::FindingKind::Removed);
+            let clear = !referenced(&p.old);
             let text = if clear {
                 format!("{}: nothing references it any more", name(&p.old))
             } else {
@@ -275,6 +276,33 @@ pub fn build(inputs: &[Input], mapping: &Mapping) -> Checklist {
             item(clear, text)
         })
         .collect();
+    // Accounts on a removed host that the mapping forgot: removing them loses their
+    // settings unless they are mapped (or really unused).
+    let mut forgotten: Vec<(&String, &check::Why)> = removed
+        .accounts
+        .iter()
+        .filter(|(id, _)| mapping.lookup(Kind::Account, id).is_none())
+        .collect();
+    forgotten.sort_by_key(|(id, _)| *id);
+    for (id, why) in forgotten {
+        let host = match why {
+            check::Why::Host { host, .. } => format!(" is on {host} but"),
+            check::Why::Flag => String::new(),
+        };
+        let text = if referenced(id) {
+            format!(
+                "{}{host} the mapping has no entry for it, and settings still reference it: \
+                 map it to its new account",
+                name(id)
+            )
+        } else {
+            format!(
+                "{}{host} the mapping has no entry for it; nothing references it",
+                name(id)
+            )
+        };
+        remove.push(item(!referenced(id), text));
+    }
 
     Checklist {
         organization,

@@ -26,6 +26,8 @@ struct Planned {
     /// How accounts and settings are named (read from the inputs while their trees are
     /// there).
     names: Names,
+    /// Warnings about the mapping, for the end of the summary.
+    warnings: String,
 }
 
 impl Planned {
@@ -38,7 +40,7 @@ impl Planned {
             &self.profile,
             &self.names,
             verb,
-        )
+        ) + &self.warnings
     }
 }
 
@@ -52,12 +54,14 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
     // the plan: the plan's scratch memory is free by then, and the peak stays lower.)
     let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
     let names = Names::of(&inputs);
+    let warnings = summary::many_to_one(&inputs, &mapping);
     Ok(Planned {
         profile,
         mapping,
         inputs,
         plans,
         names,
+        warnings,
     })
 }
 

@@ -2,6 +2,10 @@
 //! IDs by hand. The old and the new side are told apart by mail server host (or given as
 //! two separate account exports) and paired by address, case-insensitively. Accounts are
 //! keyed by ID, never by address: the same address is declared on both sides.
+//!
+//! With no pair at all nothing is written to stdout (`map ... > mapping.yaml` must not
+//! replace a good mapping with an empty one), and the hosts seen are listed instead;
+//! `-o FILE` writes only a complete mapping.
 
 use std::collections::BTreeMap;
 
@@ -9,42 +13,42 @@ use crate::accounts::{self, Account};
 use crate::cli::MapArgs;
 use crate::commands::print;
 use crate::diagnostic::{Error, collect};
-use crate::load::{File, find_inputs};
+use crate::inputs;
+use crate::load::File;
 use crate::node::Style;
 use crate::parallel;
 use crate::scalar;
+use crate::source::{display_name, io_reason};
 
 pub fn map(args: &MapArgs) -> Result<u8, Error> {
-    let (old, new, sides) = match (&args.old, &args.new, &args.old_host, &args.new_host) {
-        (Some(old), Some(new), None, None) if args.paths.is_empty() => {
-            let email = |file: File| {
-                accounts::declared(&[file])
+    // (old side, new side, how each is named, every account seen)
+    let (old, new, sides, seen) = match (&args.old, &args.new, &args.old_host, &args.new_host) {
+        (Some(old_path), Some(new_path), None, None) if args.paths.is_empty() => {
+            let old_file = File::read(old_path)?;
+            let new_file = File::read(new_path)?;
+            let seen = accounts::declared([&old_file, &new_file]);
+            let email = |file: &File| {
+                accounts::declared([file])
                     .into_iter()
-                    .filter(|a| a.is_email())
+                    .filter(Account::is_email)
                     .collect::<Vec<_>>()
             };
-            let old = email(File::read(old)?);
-            let new = email(File::read(new)?);
-            let sides = (
-                crate::source::display_name(args.old.as_ref().unwrap()),
-                crate::source::display_name(args.new.as_ref().unwrap()),
-            );
-            (old, new, sides)
+            let sides = (display_name(old_path), display_name(new_path));
+            (email(&old_file), email(&new_file), sides, seen)
         }
         (None, None, Some(old_host), Some(new_host)) if !args.paths.is_empty() => {
-            let files = collect(parallel::map(&find_inputs(&args.paths)?, |p| File::read(p)))?;
-            let all = accounts::declared(&files);
-            let old = all
-                .iter()
-                .filter(|a| a.on_host(old_host) && !a.on_host(new_host))
-                .cloned()
-                .collect();
-            let new = all
-                .iter()
-                .filter(|a| a.on_host(new_host) && !a.on_host(old_host))
-                .cloned()
-                .collect();
-            (old, new, (old_host.clone(), new_host.clone()))
+            let files = collect(parallel::map(&inputs::find(&args.paths)?, |p| {
+                File::read(p)
+            }))?;
+            let seen = accounts::declared(&files);
+            let side = |this: &str, other: &str| -> Vec<Account> {
+                seen.iter()
+                    .filter(|a| a.on_host(this) && !a.on_host(other))
+                    .cloned()
+                    .collect()
+            };
+            let (old, new) = (side(old_host, new_host), side(new_host, old_host));
+            (old, new, (old_host.clone(), new_host.clone()), seen)
         }
         _ => {
             return Err(Error::plain(
@@ -53,13 +57,32 @@ pub fn map(args: &MapArgs) -> Result<u8, Error> {
         }
     };
     let pairing = pair(&old, &new);
+    let empty_side = old.is_empty() || new.is_empty();
+    if !empty_side {
+        // (With one side empty, every account of the other is unpaired: that says nothing.)
+        for problem in &pairing.problems {
+            eprintln!("{problem}");
+        }
+    }
+    if pairing.pairs.is_empty() {
+        // An empty mapping redirected over a good one would lose it: write nothing, and
+        // show what there is to choose from.
+        for (accounts, side) in [(&old, &sides.0), (&new, &sides.1)] {
+            if accounts.is_empty() {
+                eprintln!("no declared email account is on {side}");
+            }
+        }
+        eprintln!(
+            "no old account was paired with a new one, so nothing was written; the hosts the \
+             inputs declare, with their accounts:\n{}",
+            accounts::hosts_seen(&seen).trim_end()
+        );
+        return Ok(1);
+    }
     let mut out = format!(
         "# Written by `cutover map`: accounts on {} paired with accounts on {} by address.\nschema_version: 1\naccounts:\n",
         sides.0, sides.1
     );
-    if pairing.pairs.is_empty() {
-        out = out.replace("accounts:\n", "accounts: {}\n");
-    }
     for (o, n) in &pairing.pairs {
         out.push_str(&format!(
             "  {}: {}  # {}\n",
@@ -68,14 +91,34 @@ pub fn map(args: &MapArgs) -> Result<u8, Error> {
             o.label()
         ));
     }
-    print(&out)?;
-    for problem in &pairing.problems {
-        eprintln!("{problem}");
+    let complete = pairing.problems.is_empty();
+    match &args.output {
+        None => print(&out)?,
+        Some(path) if complete => {
+            std::fs::write(path, &out).map_err(|e| {
+                Error::plain(format!(
+                    "{}: cannot write: {}",
+                    display_name(path),
+                    io_reason(&e)
+                ))
+            })?;
+            eprintln!(
+                "wrote {} pair{} to {}",
+                pairing.pairs.len(),
+                if pairing.pairs.len() == 1 { "" } else { "s" },
+                display_name(path)
+            );
+        }
+        Some(path) => eprintln!(
+            "{} was not written: the mapping would be incomplete ({} problem{} above); \
+             run without -o to see the {} pair{} found",
+            display_name(path),
+            pairing.problems.len(),
+            if pairing.problems.len() == 1 { "" } else { "s" },
+            pairing.pairs.len(),
+            if pairing.pairs.len() == 1 { "" } else { "s" },
+        ),
     }
-    if old.is_empty() {
-        eprintln!("no declared account is on {}", sides.0);
-    }
-    let complete = pairing.problems.is_empty() && !old.is_empty();
     Ok(u8::from(!complete))
 }
 

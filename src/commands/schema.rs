@@ -33,6 +33,10 @@ pub fn generate() -> Vec<(&'static str, String)> {
             text(schemars::schema_for!(crate::check::Report)),
         ),
         (
+            "check-baseline.schema.json",
+            text(schemars::schema_for!(crate::check::baseline::BaselineFile)),
+        ),
+        (
             "plan.schema.json",
             text(schemars::schema_for!(crate::saved_plan::SavedPlan)),
         ),

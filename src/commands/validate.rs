@@ -1,7 +1,8 @@
 //! `cutover validate`: check exports against the export format, reporting every problem.
 //!
 //! Each setting (an account, an alias, a sharing entry, a rule) is decoded on its own, so one
-//! broken rule does not hide the problems of the next one.
+//! broken rule does not hide the problems of the next one; the condition items of rules are
+//! checked for the keys their shape needs.
 
 use serde::de::DeserializeOwned;
 
@@ -9,8 +10,8 @@ use crate::cli::{ColorChoice, ValidateArgs};
 use crate::commands::print;
 use crate::decode::decode;
 use crate::diagnostic::{Diagnostic, Error, collect};
-use crate::export::{Account, Alias, Rule, Sharing};
-use crate::load::{File, find_inputs};
+use crate::export::{Account, Alias, Item, Rule, Sharing};
+use crate::load::File;
 use crate::locate::locate;
 use crate::node::{Node, Value};
 use crate::parallel;
@@ -18,7 +19,7 @@ use crate::profile::Profile;
 
 pub fn validate(args: &ValidateArgs, _color: ColorChoice) -> Result<u8, Error> {
     let profile = Profile::resolve("missive")?;
-    let files = find_inputs(&args.paths)?;
+    let files = crate::inputs::find(&args.paths)?;
     let counts = collect(parallel::map(&files, |path| {
         validate_file(&File::read(path)?, &profile)
     }))?;
@@ -54,7 +55,10 @@ pub fn validate_file(file: &File, profile: &Profile) -> Result<usize, Error> {
                 "accounts" => each::<Account>(file, node, "accounts", "account"),
                 "aliases" => each::<Alias>(file, node, "aliases", "alias"),
                 "sharing" => each::<Sharing>(file, node, "sharing", "sharing entry"),
-                "rules" => each::<Rule>(file, node, "rules", "rule"),
+                "rules" => {
+                    conditions(file, node, &mut errors);
+                    each::<Rule>(file, node, "rules", "rule")
+                }
                 _ => Ok(0),
             };
             match result {
@@ -70,6 +74,81 @@ pub fn validate_file(file: &File, profile: &Profile) -> Result<usize, Error> {
     } else {
         Err(Error::many(errors))
     }
+}
+
+/// Checks the shape of every condition item of every rule: serde cannot, because an item
+/// is a group or a condition and every key is optional in the type that covers both.
+fn conditions(file: &File, rules: &Node, errors: &mut Vec<Diagnostic>) {
+    for rule in rules.items().unwrap_or_default() {
+        if let Some(group) = rule.field("conditions") {
+            group_items(file, group, errors);
+        }
+    }
+}
+
+fn group_items(file: &File, group: &Node, errors: &mut Vec<Diagnostic>) {
+    for item in group
+        .field("items")
+        .and_then(Node::items)
+        .unwrap_or_default()
+    {
+        condition_item(file, item, errors);
+    }
+}
+
+/// A group needs `items`, a condition `field`, `op` and `value`. When one is missing, the
+/// item's other keys are named, with the missing key each is a small edit away from
+/// (`feild` → `field`). Other unknown keys are allowed, as everywhere in an export.
+fn condition_item(file: &File, item: &Node, errors: &mut Vec<Diagnostic>) {
+    let Some(entries) = item.entries() else {
+        return; // not a mapping: the rule's decoding reports it
+    };
+    let has = |key: &str| entries.iter().any(|e| e.key == key);
+    let group = Item::GROUP_KEYS.iter().any(|k| has(k));
+    let (what, required): (&str, &[&str]) = if group {
+        group_items(file, item, errors);
+        ("condition group", &["items"])
+    } else {
+        ("condition", &Item::CONDITION_KEYS)
+    };
+    let missing: Vec<&str> = required.iter().copied().filter(|k| !has(k)).collect();
+    if missing.is_empty() {
+        return;
+    }
+    let known = Item::CONDITION_KEYS.iter().chain(&Item::GROUP_KEYS);
+    let absent: Vec<&str> = known.copied().filter(|k| !has(k)).collect();
+    let others: Vec<String> = entries
+        .iter()
+        .filter(|e| !Item::CONDITION_KEYS.contains(&e.key.as_str()))
+        .filter(|e| !Item::GROUP_KEYS.contains(&e.key.as_str()))
+        .map(
+            |e| match crate::suggest::closest(&e.key, absent.iter().copied()) {
+                Some(close) => format!(
+                    "`{}` is not a key of a {what}; did you mean `{close}`?",
+                    e.key
+                ),
+                None => format!("`{}` is not a key of a {what}", e.key),
+            },
+        )
+        .collect();
+    let quoted = |keys: &[&str]| -> String {
+        let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        match keys.as_slice() {
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            [] => String::new(),
+        }
+    };
+    let mut message = format!(
+        "this {what} has no {} (a {what} needs {})",
+        quoted(&missing).replace(" and ", " or "),
+        quoted(required)
+    );
+    if !others.is_empty() {
+        message.push_str(": ");
+        message.push_str(&others.join("; "));
+    }
+    errors.push(Diagnostic::at(&file.source, item.site(), message));
 }
 
 fn each<T: DeserializeOwned>(

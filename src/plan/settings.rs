@@ -12,7 +12,8 @@
 //! account's own setting when it has one that is not just a copy add mode made (it was
 //! changed, or the app gave it an `id`), and otherwise the original, rewritten in place
 //! with its position, comments and `id` — so replace after add gives what replace alone
-//! gives.
+//! gives. Two old settings that say different things (two old accounts mapped to one new
+//! account, with different sharing) both stay: dropping one would lose what it says.
 
 use std::collections::BTreeMap;
 
@@ -162,6 +163,14 @@ fn replace(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting])
         // Settings that were the same as the keeper before the mapping too were there
         // before: not the mapping's to merge.
         let before = keeper.map(|k| identity(holder, k.node));
+        // Without a setting of the new account's own, another old setting goes only when
+        // it says what the kept one says: two old accounts mapped to one new account whose
+        // settings differ keep both (the many-to-one warning names them).
+        let kept_data = keeper
+            .filter(|_| !own)
+            .map(|k| without(holder, &k.mapped).to_json());
+        let redundant =
+            |s: &Setting| own || kept_data.as_ref() == Some(&without(holder, &s.mapped).to_json());
         // The mapping entry the group moves by, for the summary of a dropped copy.
         let group_entry = members
             .iter()
@@ -170,9 +179,13 @@ fn replace(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting])
             .map(|(_, entry)| entry)
             .next();
         for setting in members {
-            let goes = (setting.old || is_copy(setting))
-                && Some(setting.position) != kept
-                && !(setting.old && Some(identity(holder, setting.node)) == before);
+            let goes = if setting.old {
+                Some(setting.position) != kept
+                    && Some(identity(holder, setting.node)) != before
+                    && redundant(setting)
+            } else {
+                is_copy(setting)
+            };
             if !goes {
                 continue;
             }
