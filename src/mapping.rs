@@ -110,8 +110,17 @@ impl Mapping {
         let accounts = pairs(doc.field("accounts"));
         let addresses = pairs(doc.field("addresses"));
         if accounts.is_empty() && addresses.is_empty() {
-            return Err(Diagnostic::file(
-                &source.name,
+            // Point at the empty table, or at the end of the document when there is none.
+            let at = ["accounts", "addresses"]
+                .iter()
+                .find_map(|key| doc.field(key).map(|n| n.site()))
+                .unwrap_or_else(|| {
+                    let end = source.text.trim_end().len();
+                    Span::new(end, end)
+                });
+            return Err(Diagnostic::at(
+                &source,
+                at,
                 "the mapping is empty: give at least one entry under `accounts` or `addresses`",
             )
             .into());
@@ -392,7 +401,11 @@ mod tests {
                 "schema_version: 2\naccounts: {a: b}\n",
                 "m.yaml:1:17: error: unsupported mapping schema_version 2",
             ),
-            ("schema_version: 1\n", "the mapping is empty"),
+            ("schema_version: 1\n", "m.yaml:1:18: error: the mapping is empty"),
+            (
+                "schema_version: 1\naccounts: {}\n",
+                "m.yaml:2:11: error: the mapping is empty",
+            ),
             (
                 "schema_version: 1\naccounts:\n  a: b\n  a: c\n",
                 "m.yaml:4:3: error: duplicate key \"a\"",
