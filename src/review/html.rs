@@ -104,18 +104,7 @@ pub fn render(review: &Review, patch: &str) -> String {
             "after this change no reference to an old account or address remains."
         );
     }
-    let removable: Vec<String> = s
-        .removable
-        .iter()
-        .map(|id| {
-            review
-                .accounts
-                .iter()
-                .find(|m| m.from == *id)
-                .and_then(|m| m.from_account.as_ref())
-                .map_or(esc(id), |a| esc(&a.display))
-        })
-        .collect();
+    let removable: Vec<String> = review.removable().into_iter().map(esc).collect();
     if removable.is_empty() {
         let _ = write!(out, " No old account can be removed yet.");
     } else {

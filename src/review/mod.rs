@@ -150,6 +150,21 @@ pub enum SettingChange {
 }
 
 impl Review {
+    /// The old accounts that can be removed after the change, as the review shows them.
+    pub fn removable(&self) -> Vec<&str> {
+        self.summary
+            .removable
+            .iter()
+            .map(|id| {
+                self.accounts
+                    .iter()
+                    .find(|m| m.from == *id)
+                    .and_then(|m| m.from_account.as_ref())
+                    .map_or(id.as_str(), |a| a.display.as_str())
+            })
+            .collect()
+    }
+
     /// The changes grouped by file and setting, in file order.
     pub fn settings(&self) -> Vec<SettingChanges<'_>> {
         let mut settings: Vec<SettingChanges> = Vec::new();

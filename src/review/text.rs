@@ -104,18 +104,7 @@ pub fn render(review: &Review, color: bool) -> String {
         counted(s.references, "reference", "references"),
         counted(s.files, "file", "files"),
     );
-    let removable: Vec<String> = s
-        .removable
-        .iter()
-        .map(|id| {
-            review
-                .accounts
-                .iter()
-                .find(|m| m.from == *id)
-                .and_then(|m| m.from_account.as_ref())
-                .map_or(id.clone(), |a| a.display.clone())
-        })
-        .collect();
+    let removable = review.removable();
     let kept = review
         .changes
         .iter()
