@@ -151,9 +151,11 @@ fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
 }
 
 /// Whether a token reads the same wherever a scalar stood: one line, and for a YAML plain
-/// scalar, none of the characters that end it inside `[...]` or `{...}`.
+/// scalar, none of the characters that end it inside `[...]` or `{...}`. A Sieve string is
+/// not a script of its own, so a Sieve script (small) is always re-parsed whole.
 fn stands_alone(format: Format, token: &str) -> bool {
     match format {
+        Format::Sieve => false,
         Format::Json => token.starts_with('"'),
         Format::Yaml => {
             !token.contains(['\n', '\r'])
