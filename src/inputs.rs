@@ -1,4 +1,5 @@
-//! The inputs of a run: every export file found under the given paths, loaded and located.
+//! The inputs of a run: every export file found under the given paths, loaded and located
+//! with the profile for its kind.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -9,20 +10,27 @@ use crate::locate::{Located, locate};
 use crate::mapping::Mapping;
 use crate::parallel;
 use crate::plan::{FilePlan, Mode, plan};
-use crate::profile::{Kind, Profile};
+use crate::profile::{Kind, Profiles};
 
 pub struct Input {
     pub file: File,
     pub located: Located,
+    /// The profile it was located with (see [`Profiles::get`]).
+    pub profile: usize,
 }
 
 /// Loads and locates every input; reports the problems of all files at once.
-pub fn load(paths: &[PathBuf], profile: &Profile) -> Result<Vec<Input>, Error> {
+pub fn load(paths: &[PathBuf], profiles: &Profiles) -> Result<Vec<Input>, Error> {
     let files = find_inputs(paths)?;
     collect(parallel::map(&files, |path| {
         let file = File::read(path)?;
-        let located = locate(&file, profile)?;
-        Ok(Input { file, located })
+        let profile = profiles.index_for(file.format);
+        let located = locate(&file, profiles.get(profile))?;
+        Ok(Input {
+            file,
+            located,
+            profile,
+        })
     }))
 }
 

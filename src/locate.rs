@@ -10,6 +10,7 @@ use crate::fast_hash::FastMap;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
+use crate::mapping::Mapping;
 use crate::node::{Node, Span, Style, Value};
 use crate::path::Path;
 use crate::profile::{AddRule, Kind, Profile};
@@ -40,6 +41,20 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// Whether a mapped address of this reference is spelled with Sieve encoded characters
+    /// (`${hex:40}` for `@`): the whole value spelled so, or an address inside text that is
+    /// not written as it reads. cutover then writes the changed string in plain text.
+    pub fn spelled_encoded(&self, source: &crate::source::Source, mapping: Option<&Mapping>) -> bool {
+        let raw = &source.text[self.span.range()];
+        crate::load::sieve::spelled_encoded(raw, self.style)
+            && match self.kind {
+                Kind::AddressInText => {
+                    mapping.is_some_and(|m| !crate::address::verbatim(raw, &self.value, m))
+                }
+                Kind::Account | Kind::Address => true,
+            }
+    }
+
     /// Which document of its file it stands in.
     pub fn doc(&self) -> usize {
         self.doc as usize
@@ -232,7 +247,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 located.holder_depth = located.holder_depth.max(path.len());
                 located.holders.push(Holder {
                     doc: doc_index,
-                    label: fill_label(&holder.label, node).into(),
+                    label: fill_label(&holder.label, node, &file.source).into(),
                     group: group.clone(),
                     path,
                 });
@@ -277,6 +292,19 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                                 "the reference at {} is a block scalar (| or >), which cutover \
                                  does not rewrite; write it as a quoted or plain string",
                                 doc.path_text(path)
+                            ),
+                        ));
+                        continue;
+                    }
+                    if node.style() == Style::SieveName {
+                        errors.push(diag(
+                            node.site(),
+                            format!(
+                                "the value at {} is a name in the Sieve script (of a command, \
+                                 test or tag, or a rule's name), not a string: cutover rewrites \
+                                 strings only (profile selector {})",
+                                doc.path_text(path),
+                                selector.path,
                             ),
                         ));
                         continue;
@@ -410,8 +438,9 @@ fn parent_list(
     Some((lists.len() - 1, position))
 }
 
-/// Fills `{field}` and `{a|b}` placeholders from a holder node's fields.
-fn fill_label(template: &str, node: &Node) -> String {
+/// Fills `{field}` and `{a|b}` placeholders from a holder node's fields, and `{@line}` with
+/// the line it starts on.
+fn fill_label(template: &str, node: &Node, source: &crate::source::Source) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -420,13 +449,20 @@ fn fill_label(template: &str, node: &Node) -> String {
             break;
         };
         let fields = &rest[open + 1..open + close];
-        let value = fields
-            .split('|')
-            .find_map(|f| match node.field(f).map(|n| n.value()) {
+        let value = fields.split('|').find_map(|f| match f {
+            "@line" => Some(
+                source
+                    .location(node.site().start as usize)
+                    .line
+                    .to_string()
+                    .into(),
+            ),
+            f => match node.field(f).map(|n| n.value()) {
                 Some(Value::Str(s, _)) => Some(std::borrow::Cow::Borrowed(s.as_str())),
                 Some(Value::Int(i)) => Some(i.to_string().into()),
                 _ => None,
-            });
+            },
+        });
         out.push_str(value.as_deref().unwrap_or("?"));
         rest = &rest[open + close + 1..];
     }
@@ -557,6 +593,13 @@ accounts:
     fn labels_fill_placeholders() {
         let source = Source::from_text("x.json", "{\"a\": \"x\", \"n\": 3}");
         let node = crate::load::json::parse(&source).unwrap();
-        assert_eq!(fill_label("r {b|a} {n} {zz}", &node), "r x 3 ?");
+        assert_eq!(fill_label("r {b|a} {n} {zz}", &node, &source), "r x 3 ?");
+        let source = Source::from_text("x.sieve", "keep;\n\n  redirect \"a@b.example\";");
+        let doc = crate::load::sieve::parse(&source).unwrap();
+        let redirect = &doc.items().unwrap()[1];
+        assert_eq!(
+            fill_label("{command} at line {@line}", redirect, &source),
+            "redirect at line 3"
+        );
     }
 }

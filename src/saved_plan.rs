@@ -1,7 +1,7 @@
 //! Saved plans: what was reviewed is exactly what is applied.
 //!
 //! `diff --save-plan` writes the exact edits of every file together with a SHA-256 of every
-//! input, of the mapping and of the profile. `apply --plan` checks every hash before it
+//! input, of the mapping and of each profile used. `apply --plan` checks every hash before it
 //! touches anything and refuses a stale plan, naming what changed; the edits are then
 //! applied as saved (the result's hash is checked too) and written all or nothing.
 
@@ -18,7 +18,7 @@ use crate::inputs::Input;
 use crate::load::File;
 use crate::mapping::Mapping;
 use crate::plan::{FilePlan, Mode};
-use crate::profile::Profile;
+use crate::profile::{Profile, Profiles};
 use crate::source::{Source, display_name};
 
 /// The saved plan file format (schema_version 1).
@@ -33,8 +33,9 @@ pub struct SavedPlan {
     /// `replace` or `add`.
     pub mode: String,
     pub mapping: Hashed,
-    /// The profile as given (`missive` or a file), and the hash of its text.
-    pub profile: Hashed,
+    /// Every profile the inputs were read with, as given (a built-in name such as `missive`,
+    /// or a file), and the hash of its text.
+    pub profiles: Vec<Hashed>,
     /// Every input file, changed or not.
     pub files: Vec<PlannedFile>,
 }
@@ -84,8 +85,7 @@ impl SavedPlan {
     pub fn new(
         mode: Mode,
         mapping: &Mapping,
-        profile_spec: &str,
-        profile: &Profile,
+        profiles: &Profiles,
         inputs: &[Input],
         plans: &[FilePlan],
     ) -> SavedPlan {
@@ -101,10 +101,15 @@ impl SavedPlan {
                 path: path_text(&mapping.source.path),
                 sha256: sha256(mapping.source.text.as_bytes()),
             },
-            profile: Hashed {
-                path: profile_spec.to_owned(),
-                sha256: sha256(profile.text.as_bytes()),
-            },
+            profiles: profiles
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| inputs.iter().any(|input| input.profile == *index))
+                .map(|(_, (spec, profile))| Hashed {
+                    path: spec.to_owned(),
+                    sha256: sha256(profile.text.as_bytes()),
+                })
+                .collect(),
             files: inputs
                 .iter()
                 .zip(plans)
@@ -173,9 +178,11 @@ impl SavedPlan {
             Ok(_) => stale.push(stale_file(&self.mapping.path, "the mapping changed")),
             Err(_) => stale.push(stale_file(&self.mapping.path, "the mapping is gone")),
         }
-        match Profile::resolve(&self.profile.path) {
-            Ok(profile) if sha256(profile.text.as_bytes()) == self.profile.sha256 => {}
-            _ => stale.push(stale_file(&self.profile.path, "the profile changed")),
+        for saved in &self.profiles {
+            match Profile::resolve(&saved.path) {
+                Ok(profile) if sha256(profile.text.as_bytes()) == saved.sha256 => {}
+                _ => stale.push(stale_file(&saved.path, "the profile changed")),
+            }
         }
         let mut writes = Vec::new();
         for planned in &self.files {

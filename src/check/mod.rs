@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::address;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inputs::{self, Input};
+use crate::load::sieve;
 use crate::mapping::Mapping;
 use crate::node::{Node, Span, Value};
 use crate::profile::Kind;
@@ -171,25 +172,40 @@ fn file_findings(
             })
         };
         // (value, replacement, where): an address inside text is pointed at itself.
-        let mut hits: Vec<(String, Option<String>, Span)> = Vec::new();
+        // (value, replacement, where, whether it is spelled otherwise than it reads).
+        let mut hits: Vec<(String, Option<String>, Span, bool)> = Vec::new();
+        let raw = &source.text[reference.span.range()];
         match reference.kind {
             Kind::AddressInText => {
                 if let Some(mapping) = removed.mapping {
-                    let raw = &source.text[reference.span.range()];
-                    for (range, _, new) in address::find(raw, mapping) {
-                        let start = reference.span.start as usize;
-                        let site = if reference.site == reference.span {
-                            Span::new(start + range.start, start + range.end)
-                        } else {
-                            reference.site
+                    // Each address is pointed at where it is written; one spelled with
+                    // escapes or encoded characters (found in the value only), at its string.
+                    let mut written = address::find(raw, mapping);
+                    let start = reference.span.start as usize;
+                    for (range, entry, new) in address::find(&reference.value, mapping) {
+                        let at = written.iter().position(|(_, e, _)| *e == entry);
+                        let hit = match at.map(|i| written.remove(i).0) {
+                            Some(range) => {
+                                let site = if reference.site == reference.span {
+                                    Span::new(start + range.start, start + range.end)
+                                } else {
+                                    reference.site
+                                };
+                                (raw[range].to_owned(), Some(new.to_owned()), site, false)
+                            }
+                            None => {
+                                let old = reference.value[range].to_owned();
+                                (old, Some(new.to_owned()), reference.site, true)
+                            }
                         };
-                        hits.push((raw[range].to_owned(), Some(new.to_owned()), site));
+                        hits.push(hit);
                     }
                 }
             }
             kind => {
                 if let Some(replacement) = removed.lookup(kind, &reference.value) {
-                    hits.push((reference.value.to_string(), replacement, reference.site));
+                    let spelled = sieve::spelled_encoded(raw, reference.style);
+                    hits.push((reference.value.to_string(), replacement, reference.site, spelled));
                 }
             }
         }
@@ -198,13 +214,19 @@ fn file_findings(
         } else {
             "address"
         };
-        for (account, replacement, site) in hits {
+        let spelling = if sieve::spelled_encoded(raw, reference.style) {
+            ", spelled with encoded characters"
+        } else {
+            ", spelled with escapes"
+        };
+        for (account, replacement, site, spelled) in hits {
             let owner = owner();
+            let spelled = if spelled { spelling } else { "" };
             let message = match &replacement {
-                Some(new) => {
-                    format!("{owner} references removed {what} {account} (replace it with {new})")
-                }
-                None => format!("{owner} references removed {what} {account}"),
+                Some(new) => format!(
+                    "{owner} references removed {what} {account}{spelled} (replace it with {new})"
+                ),
+                None => format!("{owner} references removed {what} {account}{spelled}"),
             };
             findings.push(finding(
                 source,

@@ -7,12 +7,12 @@ use crate::commands::{both, print, release};
 use crate::diagnostic::Error;
 use crate::inputs;
 use crate::mapping::Mapping;
-use crate::profile::Profile;
+use crate::profile::Profiles;
 
 pub fn check(args: &CheckArgs, color: ColorChoice) -> Result<u8, Error> {
-    let profile = Profile::resolve(&args.profile)?;
+    let profiles = Profiles::resolve(args.profile.as_deref())?;
     let mapping = args.mapping.as_deref().map(Mapping::read).transpose();
-    let (mapping, inputs) = both(mapping, inputs::load(&args.paths, &profile))?;
+    let (mapping, inputs) = both(mapping, inputs::load(&args.paths, &profiles))?;
     let removed = Removed {
         mapping: mapping.as_ref(),
         ids: args.removed.iter().cloned().collect(),

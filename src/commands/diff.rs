@@ -9,14 +9,14 @@ use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
 use crate::patch;
 use crate::plan::FilePlan;
-use crate::profile::Profile;
+use crate::profile::Profiles;
 use crate::saved_plan::SavedPlan;
 use crate::source::{display_name, io_reason};
 use crate::summary;
 use crate::write::{self, Replacement};
 
 struct Planned {
-    profile: Profile,
+    profiles: Profiles,
     mapping: Mapping,
     inputs: Vec<Input>,
     plans: Vec<FilePlan>,
@@ -29,23 +29,23 @@ impl Planned {
             &self.inputs,
             &self.plans,
             &self.mapping,
-            &self.profile,
+            &self.profiles,
             verb,
         )
     }
 }
 
 fn plan(selection: &Selection) -> Result<Planned, Error> {
-    let profile = Profile::resolve(&selection.profile)?;
+    let profiles = Profiles::resolve(selection.profile.as_deref())?;
     let (mapping, inputs) = both(
         Mapping::read(&selection.mapping),
-        inputs::load(&selection.paths, &profile),
+        inputs::load(&selection.paths, &profiles),
     )?;
     // (The patch's line index is built when the patch needs it, not on another core during
     // the plan: the plan's scratch memory is free by then, and the peak stays lower.)
     let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
     Ok(Planned {
-        profile,
+        profiles,
         mapping,
         inputs,
         plans,
@@ -58,8 +58,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
         let saved = SavedPlan::new(
             args.selection.mode,
             &planned.mapping,
-            &args.selection.profile,
-            &planned.profile,
+            &planned.profiles,
             &planned.inputs,
             &planned.plans,
         );

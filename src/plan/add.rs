@@ -83,15 +83,21 @@ fn single_to_list(p: &mut Planner, index: usize, new: &str) {
     let reference = p.reference(index);
     let text = &p.source().text;
     let start = reference.span.start as usize;
-    let anchor_start = node_properties_before(text, start);
-    let anchor = &text[anchor_start..start];
     let style = reference.style;
+    // Only YAML writes node properties before a value (JSON and Sieve have none to move).
+    let yaml = matches!(
+        style,
+        Style::Plain | Style::SingleQuoted | Style::DoubleQuoted | Style::Block
+    );
+    let anchor_start = if yaml {
+        node_properties_before(text, start)
+    } else {
+        start
+    };
+    let anchor = &text[anchor_start..start];
     let old = scalar::write(&reference.value, style);
     let new_text = scalar::write(new, style);
-    let list = match style {
-        Style::Json => format!("[{old}, {new_text}]"),
-        _ => format!("[{anchor}{old}, {new_text}]"),
-    };
+    let list = format!("[{anchor}{old}, {new_text}]");
     p.edits.push(Edit::replace(
         anchor_start..reference.span.end as usize,
         list,

@@ -33,10 +33,19 @@ pub(super) fn plan(p: &mut Planner) {
     );
 }
 
-/// Rewrites the mapped addresses inside one text, each where it stands.
+/// Rewrites the mapped addresses inside one text, each where it stands; when one is spelled
+/// with escapes or encoded characters, the whole string is written anew in its style.
 fn address_in_text(p: &mut Planner, index: usize) {
     let reference = p.reference(index);
     let raw = &p.source().text[reference.span.range()];
+    if !address::verbatim(raw, &reference.value, p.mapping) {
+        let value = address::replace(&reference.value, p.mapping);
+        p.rewrite(reference.span, reference.style, &value);
+        for (_, entry, _) in address::find(&reference.value, p.mapping) {
+            p.change(index, entry, Action::Rewritten);
+        }
+        return;
+    }
     let found = address::find(raw, p.mapping);
     if found.is_empty() {
         return;
