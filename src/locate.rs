@@ -193,7 +193,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
     for (doc_index, doc) in file.docs.iter().enumerate() {
         if let Some(version) = profile.export_schema_version
-            && let Err(d) = check_schema_version(file, doc, version)
+            && let Err(d) = check_schema_version(file, doc, version, &profile.name)
         {
             errors.push(d);
             continue;
@@ -377,8 +377,23 @@ fn node_word(node: &Node) -> &'static str {
     }
 }
 
-fn check_schema_version(file: &File, doc: &Node, expected: u32) -> Result<(), Diagnostic> {
+fn check_schema_version(
+    file: &File,
+    doc: &Node,
+    expected: u32,
+    profile: &str,
+) -> Result<(), Diagnostic> {
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
+    if file.format == crate::load::Format::Sieve {
+        return Err(Diagnostic::file(
+            &file.source.name,
+            format!(
+                "a Sieve script, which the profile `{profile}` does not read (it reads exports \
+                 with `schema_version: {expected}`); without --profile each file gets the \
+                 built-in profile of its kind"
+            ),
+        ));
+    }
     if matches!(doc.value(), Value::Null) {
         return Ok(());
     }

@@ -146,6 +146,9 @@ const TAGS_WITH_VALUE: &[&str] = &[
     "zone",
 ];
 
+/// The commands and tests that take a test or a test list.
+const TAKE_TESTS: &[&str] = &["if", "elsif", "not", "anyof", "allof"];
+
 const MATCH_TYPES: &[&str] = &["is", "contains", "matches", "regex", "count", "value", "list"];
 const ADDRESS_PARTS: &[&str] = &["all", "localpart", "domain", "user", "detail"];
 
@@ -555,8 +558,17 @@ impl Parser<'_> {
 
     /// Reads arguments: tags, string lists and numbers, then a test or a test list.
     fn arguments(&mut self, fields: &mut Fields, depth: usize) -> Result<(), Error> {
+        // Only these take tests: a name after another command's or test's arguments is far
+        // more likely a missing `;` than a test, and is reported where the `;` is missing.
+        let takes_tests = fields.head[0]
+            .value
+            .str()
+            .is_some_and(|name| TAKE_TESTS.contains(&name));
         loop {
             let token = self.peek()?;
+            if !takes_tests && matches!(token.kind, Kind::Ident | Kind::Punct(b'(')) {
+                return Ok(());
+            }
             match token.kind {
                 Kind::Tag => {
                     self.next()?;
@@ -1136,6 +1148,10 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
             ("if size :over 100KB {}", "s.sieve:1:19: error: invalid Sieve: unexpected 'B' after a number"),
             ("if size :over 99999999999999999999 {}", "number too large"),
             ("keep : x;", "s.sieve:1:6: error: invalid Sieve: expected a tag name right after ':'"),
+            // A missing `;` is reported where it is missing, not read as a test.
+            ("if true {\n  fileinto \"a\"\n  stop;\n}", "s.sieve:3:3: error: invalid Sieve: expected ';' or a block after the arguments of `fileinto`, found `stop`"),
+            ("if header :is \"a\" \"b\" keep;", "s.sieve:1:23: error: invalid Sieve: expected ';' or a block after the arguments of `if`, found `keep`"),
+            ("if anyof (header :is \"a\" \"b\" true) {}", "s.sieve:1:30: error: invalid Sieve: expected ',' or ')' in the test list, found `true`"),
         ] {
             let result = parse(&Source::from_text("s.sieve", text));
             match (expected, result) {

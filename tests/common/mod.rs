@@ -117,3 +117,16 @@ pub fn testdata(path: &str) -> PathBuf {
 pub fn has_program(name: &str) -> bool {
     Command::new(name).arg("--version").output().is_ok()
 }
+
+/// Whether a system tool a test needs is installed. When it is not, the test prints a note
+/// and skips, unless `CUTOVER_REQUIRE_TOOLS=1` (as `.ci/run` sets): then it fails.
+pub fn tool(name: &str) -> bool {
+    if has_program(name) {
+        return true;
+    }
+    if std::env::var("CUTOVER_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+        panic!("`{name}` is not installed, and CUTOVER_REQUIRE_TOOLS=1 requires it");
+    }
+    eprintln!("note: `{name}` is not installed: skipping (CUTOVER_REQUIRE_TOOLS=1 makes this fail)");
+    false
+}
