@@ -50,7 +50,8 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
 /// (`${hex:40}`) spells part of one.
 pub fn verbatim(raw: &str, value: &str, mapping: &Mapping) -> bool {
     let entries = |text: &str| {
-        let mut entries: Vec<EntryId> = find(text, mapping).into_iter().map(|(_, e, _)| e).collect();
+        let mut entries: Vec<EntryId> =
+            find(text, mapping).into_iter().map(|(_, e, _)| e).collect();
         entries.sort_unstable();
         entries
     };
@@ -96,8 +97,20 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(replace(text, &mapping), expected);
         }
-        assert!(verbatim("\"to: info@old.example\"", "to: info@old.example", &mapping));
-        assert!(!verbatim("\"info${hex:40}old.example\"", "info@old.example", &mapping));
-        assert!(!verbatim("\"info\\u0040old.example\"", "info@old.example", &mapping));
+        assert!(verbatim(
+            "\"to: info@old.example\"",
+            "to: info@old.example",
+            &mapping
+        ));
+        assert!(!verbatim(
+            "\"info${hex:40}old.example\"",
+            "info@old.example",
+            &mapping
+        ));
+        assert!(!verbatim(
+            "\"info\\u0040old.example\"",
+            "info@old.example",
+            &mapping
+        ));
     }
 }

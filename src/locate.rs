@@ -44,7 +44,11 @@ impl Reference {
     /// Whether a mapped address of this reference is spelled with Sieve encoded characters
     /// (`${hex:40}` for `@`): the whole value spelled so, or an address inside text that is
     /// not written as it reads. cutover then writes the changed string in plain text.
-    pub fn spelled_encoded(&self, source: &crate::source::Source, mapping: Option<&Mapping>) -> bool {
+    pub fn spelled_encoded(
+        &self,
+        source: &crate::source::Source,
+        mapping: Option<&Mapping>,
+    ) -> bool {
         let raw = &source.text[self.span.range()];
         crate::load::sieve::spelled_encoded(raw, self.style)
             && match self.kind {

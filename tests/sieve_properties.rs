@@ -169,7 +169,10 @@ fn write_test(t: &Test, s: &Script, indent: &str, out: &mut String) {
                 keys[0].clone()
             } else if *lines {
                 let inner = format!("{indent}        ");
-                format!("[\n{inner}{}\n{indent}    ]", keys.join(&format!(",\n{inner}")))
+                format!(
+                    "[\n{inner}{}\n{indent}    ]",
+                    keys.join(&format!(",\n{inner}"))
+                )
             } else {
                 format!("[{}]", keys.join(", "))
             };
@@ -197,7 +200,11 @@ fn write_test(t: &Test, s: &Script, indent: &str, out: &mut String) {
             write_test(inner, s, indent, out);
         }
         Test::AnyOf(tests) | Test::AllOf(tests) => {
-            out.push_str(if matches!(t, Test::AnyOf(_)) { "anyof (" } else { "allof (" });
+            out.push_str(if matches!(t, Test::AnyOf(_)) {
+                "anyof ("
+            } else {
+                "allof ("
+            });
             for (i, inner) in tests.iter().enumerate() {
                 if i > 0 {
                     out.push_str(&format!(",\n{indent}    "));
@@ -224,8 +231,7 @@ fn write_actions(actions: &[Action], indent: &str, out: &mut String) {
 }
 
 fn render(s: &Script) -> String {
-    let mut out =
-        String::from("require [\"fileinto\", \"envelope\", \"copy\", \"vacation\"];\n");
+    let mut out = String::from("require [\"fileinto\", \"envelope\", \"copy\", \"vacation\"];\n");
     for (n, rule) in s.rules.iter().enumerate() {
         match rule.comment {
             1 => out.push_str(&format!("# Rule {n}: mentions {} in passing\n", old(0))),
@@ -250,7 +256,11 @@ fn render(s: &Script) -> String {
         out.push_str("}\n");
     }
     if !s.vacation.is_empty() {
-        let addresses: Vec<String> = s.vacation.iter().map(|&a| format!("\"{}\"", old(a))).collect();
+        let addresses: Vec<String> = s
+            .vacation
+            .iter()
+            .map(|&a| format!("\"{}\"", old(a)))
+            .collect();
         out.push_str(&format!(
             "vacation :days 3 :from \"Desk <{}>\" :addresses [{}] text:\nAway.\n..Write to {} instead.\n.\n;\n",
             old(s.from),
@@ -301,7 +311,11 @@ fn data(text: &str) -> serde_json::Value {
             _ => node.to_json(),
         }
     }
-    normalize(&File::parse(Source::from_text("s.sieve", text)).unwrap().docs[0])
+    normalize(
+        &File::parse(Source::from_text("s.sieve", text))
+            .unwrap()
+            .docs[0],
+    )
 }
 
 /// Compiles a script with `sievec`; its messages when it refuses it.
@@ -410,4 +424,3 @@ proptest! {
         }
     }
 }
-

@@ -18,7 +18,12 @@ fn sieve_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("sieve" | "siv")))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("sieve" | "siv")
+            )
+        })
         .collect();
     files.sort();
     files
@@ -57,8 +62,10 @@ fn every_sieve_fixture_compiles_before_and_after_the_rewrite() {
     };
     for tree in TREES {
         let source = testdata(tree);
-        let profile: Vec<String> = std::fs::read_to_string(source.join("PROFILE"))
-            .map_or_else(|_| Vec::new(), |p| vec!["--profile".into(), p.trim().into()]);
+        let profile: Vec<String> = std::fs::read_to_string(source.join("PROFILE")).map_or_else(
+            |_| Vec::new(),
+            |p| vec!["--profile".into(), p.trim().into()],
+        );
         let before = sieve_files(&source.join("export"));
         assert!(!before.is_empty(), "{tree}: no Sieve script in export/");
         for file in &before {

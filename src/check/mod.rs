@@ -205,7 +205,12 @@ fn file_findings(
             kind => {
                 if let Some(replacement) = removed.lookup(kind, &reference.value) {
                     let spelled = sieve::spelled_encoded(raw, reference.style);
-                    hits.push((reference.value.to_string(), replacement, reference.site, spelled));
+                    hits.push((
+                        reference.value.to_string(),
+                        replacement,
+                        reference.site,
+                        spelled,
+                    ));
                 }
             }
         }

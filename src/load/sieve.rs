@@ -49,9 +49,9 @@ use crate::source::Source;
 use crate::text::Interner;
 
 /// Blocks, test lists and tests nested deeper than this are refused: each level is two
-/// levels of the tree (a mapping and the list holding it), so the tree stays within
-/// [`MAX_DEPTH`] like the other formats'.
-const MAX_NESTING: usize = MAX_DEPTH / 2;
+/// levels of the tree (a mapping and the list holding it), and the innermost holds a few
+/// more (its arguments), so the tree stays within [`MAX_DEPTH`] like the other formats'.
+const MAX_NESTING: usize = MAX_DEPTH / 2 - 4;
 
 /// The names of the positional arguments of the commands and tests cutover knows, in
 /// order, so that profiles can select them by name (`keys`, not the last argument). `true`
@@ -92,7 +92,11 @@ pub const ROLES: &[(&str, bool, &[&str])] = &[
     ("currentdate", false, &["part", "keys"]),
     ("environment", false, &["name", "keys"]),
     ("valid_notify_method", false, &["uris"]),
-    ("notify_method_capability", false, &["uri", "capability", "keys"]),
+    (
+        "notify_method_capability",
+        false,
+        &["uri", "capability", "keys"],
+    ),
     ("ihave", false, &["capabilities"]),
     ("mailboxexists", false, &["mailboxes"]),
     ("metadata", false, &["mailbox", "annotation", "keys"]),
@@ -149,7 +153,9 @@ const TAGS_WITH_VALUE: &[&str] = &[
 /// The commands and tests that take a test or a test list.
 const TAKE_TESTS: &[&str] = &["if", "elsif", "not", "anyof", "allof"];
 
-const MATCH_TYPES: &[&str] = &["is", "contains", "matches", "regex", "count", "value", "list"];
+const MATCH_TYPES: &[&str] = &[
+    "is", "contains", "matches", "regex", "count", "value", "list",
+];
 const ADDRESS_PARTS: &[&str] = &["all", "localpart", "domain", "user", "detail"];
 
 /// Parses a script into its one document.
@@ -172,7 +178,12 @@ pub fn parse(source: &Source) -> Result<Node, Error> {
 /// changes it, is written in plain text.
 pub fn spelled_encoded(raw: &str, style: Style) -> bool {
     let plain = match style {
-        Style::SieveQuoted { encoded: true } if raw.len() >= 2 => unescape(&raw[1..raw.len() - 1]),
+        Style::SieveQuoted { encoded: true } if raw.len() >= 2 && raw.ends_with('"') => unescape(
+            raw.strip_prefix('"')
+                .unwrap_or(raw)
+                .strip_suffix('"')
+                .unwrap_or(raw),
+        ),
         Style::SieveText { encoded: true } => Cow::Owned(unstuff(text_body(raw))),
         _ => return false,
     };
@@ -219,7 +230,6 @@ struct Fields {
     positional: Vec<Node>,
     tests: Option<Node>,
 }
-
 
 impl Parser<'_> {
     fn error(&self, span: Span, message: impl AsRef<str>) -> Error {
@@ -277,8 +287,8 @@ impl Parser<'_> {
                         ));
                     };
                     let end = start + 2 + close;
-                    let line_end = memchr::memchr(b'\n', &self.bytes[start..end])
-                        .map_or(end, |i| start + i);
+                    let line_end =
+                        memchr::memchr(b'\n', &self.bytes[start..end]).map_or(end, |i| start + i);
                     rule = rule_name(self.text, start + 2, line_end).or(rule);
                     self.pos = end + 2;
                 }
@@ -469,7 +479,10 @@ impl Parser<'_> {
 
     fn name(&mut self, token: Token) -> Node {
         let name = self.text[token.span.range()].to_ascii_lowercase();
-        Node::new(token.span, Value::Str(self.texts.text(&name), Style::SieveName))
+        Node::new(
+            token.span,
+            Value::Str(self.texts.text(&name), Style::SieveName),
+        )
     }
 
     fn command(&mut self, depth: usize) -> Result<Node, Error> {
@@ -479,7 +492,9 @@ impl Parser<'_> {
         fields.head.push(entry("command", token.span, name));
         if let Some(rule) = token.rule {
             let value = Value::Str(self.texts.text(&self.text[rule.range()]), Style::SieveName);
-            fields.head.push(entry("rule", rule, Node::new(rule, value)));
+            fields
+                .head
+                .push(entry("rule", rule, Node::new(rule, value)));
         }
         self.arguments(&mut fields, depth)?;
         let end = self.next()?;
@@ -517,12 +532,13 @@ impl Parser<'_> {
         let span = Span::new(token.span.start as usize, self.last_end);
         let node = self.build(fields, span, block);
         if node.field("command").and_then(Node::str) == Some("require") {
-            let capabilities = node.field("capabilities").into_iter().flat_map(|n| match n
-                .value()
-            {
-                Value::List(items, _) => items.iter().collect(),
-                _ => vec![n],
-            });
+            let capabilities =
+                node.field("capabilities")
+                    .into_iter()
+                    .flat_map(|n| match n.value() {
+                        Value::List(items, _) => items.iter().collect(),
+                        _ => vec![n],
+                    });
             self.encoded |= capabilities
                 .filter_map(Node::str)
                 .any(|c| c.eq_ignore_ascii_case("encoded-character"));
@@ -657,7 +673,9 @@ impl Parser<'_> {
             }
             "comparator" => {
                 let comparator = self.string_after(token, "a comparator such as \"i;octet\"")?;
-                fields.head.push(entry("comparator", token.span, comparator));
+                fields
+                    .head
+                    .push(entry("comparator", token.span, comparator));
             }
             _ => {
                 let takes_value = TAGS_WITH_VALUE.contains(&name.as_str());
@@ -887,11 +905,10 @@ fn unescape(inside: &str) -> Cow<'_, str> {
 
 /// The lines of a `text:` string as written: after the `text:` line, before the `.` line.
 fn text_body(raw: &str) -> &str {
-    let start = raw.find('\n').map_or(raw.len(), |i| i + 1);
-    let without_end = raw.strip_suffix('\n').unwrap_or(raw);
-    let without_end = without_end.strip_suffix('\r').unwrap_or(without_end);
-    let end = without_end.len().saturating_sub(1).max(start);
-    &raw[start..end]
+    let body = raw.find('\n').map_or("", |i| &raw[i + 1..]);
+    let body = body.strip_suffix('\n').unwrap_or(body);
+    let body = body.strip_suffix('\r').unwrap_or(body);
+    body.strip_suffix('.').unwrap_or(body)
 }
 
 /// The value of a `text:` string's lines: a line starting with `..` loses one `.`.
@@ -910,7 +927,7 @@ fn decode_encoded(value: &str) -> Result<Cow<'_, str>, String> {
     let mut out: Vec<u8> = Vec::with_capacity(value.len());
     let mut rest = value;
     while let Some(at) = rest.find("${") {
-        out.extend_from_slice(rest[..at].as_bytes());
+        out.extend_from_slice(&rest.as_bytes()[..at]);
         let sequence = &rest[at..];
         match encoded_sequence(sequence)? {
             Some((bytes, len)) => {
@@ -964,9 +981,7 @@ fn encoded_sequence(text: &str) -> Result<Option<(Vec<u8>, usize)>, String> {
                 .ok()
                 .filter(|_| digits.len() <= 6)
                 .and_then(char::from_u32)
-                .ok_or_else(|| {
-                    format!("`${{unicode:{item}}}` is not a Unicode character")
-                })?;
+                .ok_or_else(|| format!("`${{unicode:{item}}}` is not a Unicode character"))?;
             out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
         } else if item.len() <= 2 {
             out.push(u8::from_str_radix(item, 16).unwrap_or(0));
@@ -982,7 +997,8 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Node {
-        parse(&Source::from_text("s.sieve", text)).unwrap_or_else(|e| panic!("{}", e.diagnostics[0]))
+        parse(&Source::from_text("s.sieve", text))
+            .unwrap_or_else(|e| panic!("{}", e.diagnostics[0]))
     }
 
     fn error(text: &str) -> String {
@@ -1048,7 +1064,10 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
         let vacation = &doc.items().unwrap()[0];
         let tags = vacation.field("tags").unwrap();
         let from = tags.field("from").unwrap();
-        assert_eq!(&text[from.span.range()], "\"Info \\\"Desk\\\" <info@old.example>\"");
+        assert_eq!(
+            &text[from.span.range()],
+            "\"Info \\\"Desk\\\" <info@old.example>\""
+        );
         assert_eq!(from.str(), Some("Info \"Desk\" <info@old.example>"));
         assert_eq!(from.style(), Style::SieveQuoted { encoded: false });
         let addresses = tags.field("addresses").unwrap().items().unwrap();
@@ -1104,7 +1123,10 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
         let address = commands[1].field("address").unwrap();
         assert_eq!(address.str(), Some("info@old.example"));
         assert_eq!(address.style(), Style::SieveQuoted { encoded: true });
-        assert!(spelled_encoded(&text[address.span.range()], address.style()));
+        assert!(spelled_encoded(
+            &text[address.span.range()],
+            address.style()
+        ));
         assert_eq!(
             commands[2].field("value").unwrap().str(),
             Some("${hex:41} 😀 ${hex:zz} ${hex:}")
@@ -1118,7 +1140,12 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
             Some("info${hex:40}old.example")
         );
         let e = error("require \"encoded-character\";\nkeep \"${unicode:D800}\";");
-        assert!(e.contains("s.sieve:2:6: error: invalid Sieve: `${unicode:D800}` is not a Unicode character"), "{e}");
+        assert!(
+            e.contains(
+                "s.sieve:2:6: error: invalid Sieve: `${unicode:D800}` is not a Unicode character"
+            ),
+            "{e}"
+        );
         let e = error("require \"encoded-character\";\nkeep \"${hex:C3}\";");
         assert!(e.contains("not UTF-8 text"), "{e}");
         assert_eq!(decode_encoded("${unicode:0000000041}").unwrap(), "A");
@@ -1129,29 +1156,89 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
     #[test]
     fn syntax_errors_name_their_line_and_column() {
         for (text, expected) in [
-            ("keep", "s.sieve:1:5: error: invalid Sieve: expected ';' or a block after the arguments of `keep`, found the end of the file"),
-            ("if true {\n  keep;\n", "s.sieve:3:1: error: invalid Sieve: expected a command or the '}' that closes the block of `if` (line 1), found the end of the file"),
-            ("redirect \"a@b;\n", "s.sieve:1:10: error: invalid Sieve: string is not closed"),
-            ("keep;\n/* note", "s.sieve:2:1: error: invalid Sieve: comment is not closed"),
-            ("vacation text:\nhi\n", "s.sieve:1:10: error: invalid Sieve: `text:` string is not closed"),
-            ("vacation text: x\n.\n;", "s.sieve:1:16: error: invalid Sieve: expected the end of the line"),
-            ("if header :is [] \"x\" {}", "s.sieve:1:16: error: invalid Sieve: a string list may not be empty"),
-            ("if header :is [\"a\" \"b\"] \"x\" {}", "s.sieve:1:20: error: invalid Sieve: expected ',' or ']' in the string list, found a string"),
-            ("if anyof (true; false) {}", "s.sieve:1:15: error: invalid Sieve: expected ',' or ')' in the test list, found ';'"),
-            ("if anyof () {}", "s.sieve:1:11: error: invalid Sieve: expected a test, found ')'"),
-            ("fileinto :copy :copy \"x\";", "s.sieve:1:16: error: invalid Sieve: the tag :copy is given twice (the first at line 1, column 10)"),
-            ("if header :is :contains \"a\" \"b\" {}", "s.sieve:1:15: error: invalid Sieve: more than one match type"),
+            (
+                "keep",
+                "s.sieve:1:5: error: invalid Sieve: expected ';' or a block after the arguments of `keep`, found the end of the file",
+            ),
+            (
+                "if true {\n  keep;\n",
+                "s.sieve:3:1: error: invalid Sieve: expected a command or the '}' that closes the block of `if` (line 1), found the end of the file",
+            ),
+            (
+                "redirect \"a@b;\n",
+                "s.sieve:1:10: error: invalid Sieve: string is not closed",
+            ),
+            (
+                "keep;\n/* note",
+                "s.sieve:2:1: error: invalid Sieve: comment is not closed",
+            ),
+            (
+                "vacation text:\nhi\n",
+                "s.sieve:1:10: error: invalid Sieve: `text:` string is not closed",
+            ),
+            (
+                "vacation text: x\n.\n;",
+                "s.sieve:1:16: error: invalid Sieve: expected the end of the line",
+            ),
+            (
+                "if header :is [] \"x\" {}",
+                "s.sieve:1:16: error: invalid Sieve: a string list may not be empty",
+            ),
+            (
+                "if header :is [\"a\" \"b\"] \"x\" {}",
+                "s.sieve:1:20: error: invalid Sieve: expected ',' or ']' in the string list, found a string",
+            ),
+            (
+                "if anyof (true; false) {}",
+                "s.sieve:1:15: error: invalid Sieve: expected ',' or ')' in the test list, found ';'",
+            ),
+            (
+                "if anyof () {}",
+                "s.sieve:1:11: error: invalid Sieve: expected a test, found ')'",
+            ),
+            (
+                "fileinto :copy :copy \"x\";",
+                "s.sieve:1:16: error: invalid Sieve: the tag :copy is given twice (the first at line 1, column 10)",
+            ),
+            (
+                "if header :is :contains \"a\" \"b\" {}",
+                "s.sieve:1:15: error: invalid Sieve: more than one match type",
+            ),
             ("if header :count \"a\" \"b\" {}", ""),
-            ("if header :count [\"a\"] \"b\" {}", "s.sieve:1:18: error: invalid Sieve: expected a relation such as \"gt\" after `:count`, found '['"),
-            ("keep;\n}", "s.sieve:2:1: error: invalid Sieve: expected a command, found '}'"),
-            ("keep; @", "s.sieve:1:7: error: invalid Sieve: unexpected '@'"),
-            ("if size :over 100KB {}", "s.sieve:1:19: error: invalid Sieve: unexpected 'B' after a number"),
+            (
+                "if header :count [\"a\"] \"b\" {}",
+                "s.sieve:1:18: error: invalid Sieve: expected a relation such as \"gt\" after `:count`, found '['",
+            ),
+            (
+                "keep;\n}",
+                "s.sieve:2:1: error: invalid Sieve: expected a command, found '}'",
+            ),
+            (
+                "keep; @",
+                "s.sieve:1:7: error: invalid Sieve: unexpected '@'",
+            ),
+            (
+                "if size :over 100KB {}",
+                "s.sieve:1:19: error: invalid Sieve: unexpected 'B' after a number",
+            ),
             ("if size :over 99999999999999999999 {}", "number too large"),
-            ("keep : x;", "s.sieve:1:6: error: invalid Sieve: expected a tag name right after ':'"),
+            (
+                "keep : x;",
+                "s.sieve:1:6: error: invalid Sieve: expected a tag name right after ':'",
+            ),
             // A missing `;` is reported where it is missing, not read as a test.
-            ("if true {\n  fileinto \"a\"\n  stop;\n}", "s.sieve:3:3: error: invalid Sieve: expected ';' or a block after the arguments of `fileinto`, found `stop`"),
-            ("if header :is \"a\" \"b\" keep;", "s.sieve:1:23: error: invalid Sieve: expected ';' or a block after the arguments of `if`, found `keep`"),
-            ("if anyof (header :is \"a\" \"b\" true) {}", "s.sieve:1:30: error: invalid Sieve: expected ',' or ')' in the test list, found `true`"),
+            (
+                "if true {\n  fileinto \"a\"\n  stop;\n}",
+                "s.sieve:3:3: error: invalid Sieve: expected ';' or a block after the arguments of `fileinto`, found `stop`",
+            ),
+            (
+                "if header :is \"a\" \"b\" keep;",
+                "s.sieve:1:23: error: invalid Sieve: expected ';' or a block after the arguments of `if`, found `keep`",
+            ),
+            (
+                "if anyof (header :is \"a\" \"b\" true) {}",
+                "s.sieve:1:30: error: invalid Sieve: expected ',' or ')' in the test list, found `true`",
+            ),
         ] {
             let result = parse(&Source::from_text("s.sieve", text));
             match (expected, result) {
@@ -1191,14 +1278,42 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
-        let deep = format!("{}keep;{}", "if true {".repeat(100_000), "}".repeat(100_000));
-        assert!(error(&deep).contains("nested more than 128 deep"));
+        let deep = format!(
+            "{}keep;{}",
+            "if true {".repeat(100_000),
+            "}".repeat(100_000)
+        );
+        assert!(error(&deep).contains("nested more than 124 deep"));
         let deep = format!("if {}true {{}}", "not ".repeat(100_000));
-        assert!(error(&deep).contains("nested more than 128 deep"));
-        let deep = format!("if {}true{} {{}}", "anyof(".repeat(100_000), ")".repeat(100_000));
-        assert!(error(&deep).contains("nested more than 128 deep"));
-        // Just within the limit: the tree stays within MAX_DEPTH.
-        let ok = format!("{}keep;{}", "if true {".repeat(MAX_NESTING - 1), "}".repeat(MAX_NESTING - 1));
-        load(&ok);
+        assert!(error(&deep).contains("nested more than 124 deep"));
+        let deep = format!(
+            "if {}true{} {{}}",
+            "anyof(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(error(&deep).contains("nested more than 124 deep"));
+        // Just within the limit, blocks then tests: the tree stays within MAX_DEPTH.
+        let half = MAX_NESTING / 2;
+        let ok = format!(
+            "{}if {}address :is [\"to\"] [\"a\"]{} {{}}{}",
+            "if true {".repeat(half),
+            "anyof(".repeat(MAX_NESTING - half - 1),
+            ")".repeat(MAX_NESTING - half - 1),
+            "}".repeat(half)
+        );
+        fn depth(node: &Node) -> usize {
+            1 + match node.value() {
+                Value::List(items, _) => items.iter().map(depth).max().unwrap_or(0),
+                Value::Map(entries) => entries.iter().map(|e| depth(&e.value)).max().unwrap_or(0),
+                _ => 0,
+            }
+        }
+        assert!(depth(&load(&ok)) <= MAX_DEPTH, "{}", depth(&load(&ok)));
+        // And the text of a string is read whatever it holds.
+        assert!(!spelled_encoded("é", Style::SieveQuoted { encoded: true }));
+        assert!(!spelled_encoded(
+            "text:",
+            Style::SieveText { encoded: true }
+        ));
     }
 }

@@ -127,6 +127,8 @@ pub fn tool(name: &str) -> bool {
     if std::env::var("CUTOVER_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
         panic!("`{name}` is not installed, and CUTOVER_REQUIRE_TOOLS=1 requires it");
     }
-    eprintln!("note: `{name}` is not installed: skipping (CUTOVER_REQUIRE_TOOLS=1 makes this fail)");
+    eprintln!(
+        "note: `{name}` is not installed: skipping (CUTOVER_REQUIRE_TOOLS=1 makes this fail)"
+    );
     false
 }
