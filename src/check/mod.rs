@@ -318,14 +318,25 @@ fn mentions(
                 hits.push((&text[range], Some(new.to_owned()), "address"));
             }
         }
+        // Where the search for each token goes on: a token the text holds twice is pointed
+        // at twice, each time where it stands.
+        let mut searched: Vec<(&str, usize)> = Vec::new();
         for (token, replacement, what) in hits {
             // Point at the value itself when it is written verbatim inside the text.
             let raw = &source.text[span.range()];
-            let span = match raw.find(token) {
-                Some(i) => Span::new(
-                    span.start as usize + i,
-                    span.start as usize + i + token.len(),
-                ),
+            let from = searched
+                .iter()
+                .rev()
+                .find(|(t, _)| *t == token)
+                .map_or(0, |(_, end)| *end);
+            let span = match raw[from..].find(token) {
+                Some(i) => {
+                    searched.push((token, from + i + token.len()));
+                    Span::new(
+                        span.start as usize + from + i,
+                        span.start as usize + from + i + token.len(),
+                    )
+                }
                 None => span,
             };
             let place = crate::node::path_text(&crate::node::to_path(path));
