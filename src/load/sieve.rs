@@ -1106,12 +1106,14 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
 
     #[test]
     fn rule_names_come_from_the_comment_right_before() {
-        let doc = load("# rule:[One]\n# another comment\nkeep;\n/* rule:[Two] */ stop;\ndiscard;");
+        let doc = load(
+            "# rule:[One]\n# another comment\nkeep;\n/* rule:[Two] */ stop;\ndiscard;\n#rule: [Three]\nkeep;",
+        );
         let commands = doc.items().unwrap();
         let rule = |i: usize| commands[i].field("rule").and_then(Node::str);
         assert_eq!(
-            (rule(0), rule(1), rule(2)),
-            (Some("One"), Some("Two"), None)
+            (rule(0), rule(1), rule(2), rule(3)),
+            (Some("One"), Some("Two"), None, Some("Three"))
         );
     }
 
