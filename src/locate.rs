@@ -52,11 +52,19 @@ impl Reference {
         let raw = &source.text[self.span.range()];
         crate::load::sieve::spelled_encoded(raw, self.style)
             && match self.kind {
-                Kind::AddressInText => {
-                    mapping.is_some_and(|m| !crate::address::verbatim(raw, &self.value, m))
-                }
+                Kind::AddressInText => mapping.is_some_and(|m| {
+                    !crate::address::verbatim(self.written(source).1, &self.value, m)
+                }),
                 Kind::Account | Kind::Address => true,
             }
+    }
+
+    /// The text that spells the value and where it starts in the file: the whole token
+    /// (quotes and escapes included), or a Sieve `text:` string's lines.
+    pub fn written<'s>(&self, source: &'s crate::source::Source) -> (usize, &'s str) {
+        let raw = &source.text[self.span.range()];
+        let range = crate::load::sieve::value_range(raw, self.style);
+        (self.span.start as usize + range.start, &raw[range])
     }
 
     /// Which document of its file it stands in.

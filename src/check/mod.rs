@@ -180,8 +180,8 @@ fn file_findings(
                 if let Some(mapping) = removed.mapping {
                     // Each address is pointed at where it is written; one spelled with
                     // escapes or encoded characters (found in the value only), at its string.
+                    let (start, raw) = reference.written(source);
                     let mut written = address::find(raw, mapping);
-                    let start = reference.span.start as usize;
                     for (range, entry, new) in address::find(&reference.value, mapping) {
                         let at = written.iter().position(|(_, e, _)| *e == entry);
                         let hit = match at.map(|i| written.remove(i).0) {

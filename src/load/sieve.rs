@@ -173,6 +173,20 @@ pub fn parse(source: &Source) -> Result<Node, Error> {
     parser.script()
 }
 
+/// Where, in a string's text as written (`raw`), its characters are: for a `text:` string its
+/// lines (not the `text:` line, which may hold a comment, nor the closing `.`), for any other
+/// string the whole token.
+pub fn value_range(raw: &str, style: Style) -> std::ops::Range<usize> {
+    match style {
+        Style::SieveText { .. } => {
+            let body = text_body(raw);
+            let start = raw.find('\n').map_or(raw.len(), |i| i + 1);
+            start..start + body.len()
+        }
+        _ => 0..raw.len(),
+    }
+}
+
 /// Whether a Sieve string as written (`raw`, quotes or `text:` included) spells some of its
 /// characters with `encoded-character` (`${hex:40}` for `@`): such a string, when cutover
 /// changes it, is written in plain text.
@@ -1312,6 +1326,10 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
         }
         assert!(depth(&load(&ok)) <= MAX_DEPTH, "{}", depth(&load(&ok)));
         // And the text of a string is read whatever it holds.
+        let raw = "text: # from info@x.example\r\nto a@b.c\r\n.\r\n";
+        let range = value_range(raw, Style::SieveText { encoded: false });
+        assert_eq!(&raw[range], "to a@b.c\r\n");
+        assert_eq!(value_range("\"x\"", Style::Json), 0..3);
         assert!(!spelled_encoded("é", Style::SieveQuoted { encoded: true }));
         assert!(!spelled_encoded(
             "text:",

@@ -37,7 +37,7 @@ pub(super) fn plan(p: &mut Planner) {
 /// with escapes or encoded characters, the whole string is written anew in its style.
 fn address_in_text(p: &mut Planner, index: usize) {
     let reference = p.reference(index);
-    let raw = &p.source().text[reference.span.range()];
+    let (start, raw) = reference.written(p.source());
     if !address::verbatim(raw, &reference.value, p.mapping) {
         let value = address::replace(&reference.value, p.mapping);
         p.rewrite(reference.span, reference.style, &value);
@@ -50,7 +50,6 @@ fn address_in_text(p: &mut Planner, index: usize) {
     if found.is_empty() {
         return;
     }
-    let start = reference.span.start as usize;
     for (range, entry, new) in found {
         p.edits
             .push(Edit::replace(start + range.start..start + range.end, new));

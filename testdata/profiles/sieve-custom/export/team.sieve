@@ -4,7 +4,7 @@ require ["variables", "vacation", "copy"];
 set "team" "support@acme-old.example";
 redirect :copy "${team}";
 
-vacation :days 2 :addresses ["support@acme-old.example"] text: # the reply, dot-stuffed
+vacation :days 2 :addresses ["support@acme-old.example"] text: # the reply to info@acme-old.example, dot-stuffed
 Hello,
 
 We are away. Write to info@acme-old.example (or INFO@ACME-OLD.EXAMPLE),
