@@ -601,6 +601,27 @@ accounts:
     }
 
     #[test]
+    fn a_name_in_a_sieve_script_is_not_a_reference() {
+        let profile = Profile::from_source(Source::from_text(
+            "p.yaml",
+            "schema_version: 1\nname: p\nreferences:\n  - {path: \"$[*].command\", kind: address}\n",
+        ))
+        .unwrap();
+        let e = locate(
+            &parse("s.sieve", "keep;\n  redirect \"a@b.example\";"),
+            &profile,
+        )
+        .unwrap_err();
+        let text = e.diagnostics[1].to_string();
+        assert!(
+            text.starts_with(
+                "s.sieve:2:3: error: the value at [1].command is a name in the Sieve script"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn schema_version_is_required() {
         let e = locate_text("e.json", "{\"rules\": []}").unwrap_err();
         assert!(

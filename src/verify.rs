@@ -355,6 +355,29 @@ mod tests {
     }
 
     #[test]
+    fn a_sieve_script_is_proved_by_the_whole_reparse() {
+        let old = file("s.sieve", "redirect \"a@old.example\"; # note\nkeep;\n");
+        let span = old.docs[0].items().unwrap()[0]
+            .field("address")
+            .unwrap()
+            .span;
+        let check = |token: &str, want: &str| {
+            let mut expected = Expected::default();
+            expected.string(span, want);
+            let edits = [Edit::replace(span.range(), token)];
+            assert!(!token_swaps(&old, &edits, &expected), "{token}");
+            verify(&old, &edits, expected)
+        };
+        assert!(check("\"a@new.example\"", "a@new.example").is_ok());
+        assert!(check("\"say \\\"hi\\\"\"", "say \"hi\"").is_ok());
+        // The right value, but another argument besides: the script reads differently.
+        assert!(check("\"a@new.example\" \"b\"", "a@new.example").is_err());
+        // A token that adds a command, or leaves a string open.
+        assert!(check("\"a@new.example\"; discard", "a@new.example").is_err());
+        assert!(check("\"a@new.example", "a@new.example").is_err());
+    }
+
+    #[test]
     fn a_file_with_aliases_reparses() {
         let old = file("a.yaml", "a: &x old\nb: *x\n");
         let (edits, expected) = swap(&old, "a", "new", "new");
