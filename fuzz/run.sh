@@ -47,14 +47,16 @@ fi
 # text). libFuzzer adds what it finds beside the seeds; those stay between runs on one machine.
 seed() {
     local json_dir="$here/corpus/load_json" yaml_dir="$here/corpus/load_yaml"
-    local rw_dir="$here/corpus/rewrite"
-    mkdir -p "$json_dir" "$yaml_dir" "$rw_dir"
+    local sieve_dir="$here/corpus/load_sieve" rw_dir="$here/corpus/rewrite"
+    mkdir -p "$json_dir" "$yaml_dir" "$sieve_dir" "$rw_dir"
     local demo_mapping="$root/testdata/demo/mapping.yaml" n=0
     while IFS= read -r -d '' f; do
         local rel="${f#"$root/"}" base json=0 mapping dir
         base="seed-$(printf '%s' "$rel" | tr '/' '_')"
+        # (`json` is the rewrite target's format bits: 1 = JSON, 64 = Sieve, 0 = YAML.)
         case "$f" in
             *.json) json=1; cp "$f" "$json_dir/$base" ;;
+            *.sieve | *.siv) json=64; cp "$f" "$sieve_dir/$base" ;;
             *) cp "$f" "$yaml_dir/$base" ;;
         esac
         n=$((n + 1))
@@ -76,7 +78,7 @@ seed() {
                     >"$rw_dir/$base.split$mode"
             done
         fi
-    done < <(find "$root/testdata" "$here/seeds" -type f \( -name '*.json' -o -name '*.yaml' -o -name '*.yml' \) -print0)
+    done < <(find "$root/testdata" "$here/seeds" -type f \( -name '*.json' -o -name '*.yaml' -o -name '*.yml' -o -name '*.sieve' -o -name '*.siv' \) -print0)
     # A YAML file is also interesting input for the JSON loader, and the other way round.
     cp "$json_dir"/seed-* "$yaml_dir"/ 2>/dev/null || true
     cp "$yaml_dir"/seed-* "$json_dir"/ 2>/dev/null || true

@@ -44,6 +44,29 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
     found
 }
 
+/// Whether each mapped address that `value` holds is written as it reads in `raw` (the
+/// value's text as written, quotes and escapes included), so that each can be replaced
+/// where it stands. Not so when an escape (`\u0040`) or a Sieve encoded character
+/// (`${hex:40}`) spells part of one.
+pub fn verbatim(raw: &str, value: &str, mapping: &Mapping) -> bool {
+    // Written as it reads, but for its quotes: the same addresses (a quote is not part of
+    // one, nor glued to one), and no search needed.
+    let unquoted = raw
+        .strip_prefix(['"', '\''])
+        .and_then(|r| r.strip_suffix(['"', '\'']))
+        .unwrap_or(raw);
+    if unquoted == value {
+        return true;
+    }
+    let entries = |text: &str| {
+        let mut entries: Vec<EntryId> =
+            find(text, mapping).into_iter().map(|(_, e, _)| e).collect();
+        entries.sort_unstable();
+        entries
+    };
+    entries(raw) == entries(value)
+}
+
 /// `text` with every mapped whole address replaced.
 pub fn replace(text: &str, mapping: &Mapping) -> String {
     let edits: Vec<Edit> = find(text, mapping)
@@ -83,5 +106,20 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(replace(text, &mapping), expected);
         }
+        assert!(verbatim(
+            "\"to: info@old.example\"",
+            "to: info@old.example",
+            &mapping
+        ));
+        assert!(!verbatim(
+            "\"info${hex:40}old.example\"",
+            "info@old.example",
+            &mapping
+        ));
+        assert!(!verbatim(
+            "\"info\\u0040old.example\"",
+            "info@old.example",
+            &mapping
+        ));
     }
 }

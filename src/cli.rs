@@ -11,9 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Move shared-inbox settings from old email accounts to new ones, changing nothing else.",
     long_about = "Move shared-inbox settings from old email accounts to new ones, changing nothing else.\n\n\
-        cutover reads exported rules, aliases and sharing settings (JSON or YAML), rewrites every \
-        reference to an old account ID or address through a mapping file, and shows the change as \
-        a patch. Every byte outside the rewritten values stays as it was.",
+        cutover reads exported rules, aliases and sharing settings (JSON or YAML) and Sieve mail \
+        filter scripts, rewrites every reference to an old account ID or address through a \
+        mapping file, and shows the change as a patch. Every byte outside the rewritten values \
+        stays as it was.",
     after_help = "Exit codes: 0 success; 1 changes found (diff --exit-code) or findings (check); 2 bad input or usage, or a file could not be written (then none was); 129, 130, 143 interrupted by SIGHUP, SIGINT, SIGTERM."
 )]
 pub struct Cli {
@@ -93,7 +94,7 @@ pub struct ChecklistArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: ChecklistFormat,
 
-    /// Export files, or directories searched for .json, .yaml and .yml files.
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
@@ -110,16 +111,18 @@ pub struct Selection {
     #[arg(long, short = 'm', value_name = "FILE")]
     pub mapping: PathBuf,
 
-    /// Where references are: a built-in profile name or a profile file.
-    #[arg(long, value_name = "NAME|FILE", default_value = "missive")]
-    pub profile: String,
+    /// Where references are: a built-in profile name or a profile file, for every input.
+    /// Without it each file gets the built-in profile of its kind: `sieve` for Sieve
+    /// scripts, `missive` for JSON and YAML.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
 
     /// replace: move every reference to the new account (the cutover); add: cover the old
     /// and the new account both (the transition, while both are connected).
     #[arg(long, value_enum, default_value = "replace")]
     pub mode: crate::plan::Mode,
 
-    /// Export files, or directories searched for .json, .yaml and .yml files.
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
@@ -164,14 +167,11 @@ pub struct ApplyArgs {
     )]
     pub mapping: Option<PathBuf>,
 
-    /// Where references are: a built-in profile name or a profile file.
-    #[arg(
-        long,
-        value_name = "NAME|FILE",
-        default_value = "missive",
-        conflicts_with = "plan"
-    )]
-    pub profile: String,
+    /// Where references are: a built-in profile name or a profile file, for every input.
+    /// Without it each file gets the built-in profile of its kind: `sieve` for Sieve
+    /// scripts, `missive` for JSON and YAML.
+    #[arg(long, value_name = "NAME|FILE", conflicts_with = "plan")]
+    pub profile: Option<String>,
 
     /// replace: move every reference to the new account (the cutover); add: cover the old
     /// and the new account both (the transition, while both are connected).
@@ -183,7 +183,7 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
 
-    /// Export files, or directories searched for .json, .yaml and .yml files.
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
     #[arg(
         value_name = "PATH",
         required_unless_present = "plan",
@@ -242,11 +242,13 @@ pub struct CheckArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Where references are: a built-in profile name or a profile file.
-    #[arg(long, value_name = "NAME|FILE", default_value = "missive")]
-    pub profile: String,
+    /// Where references are: a built-in profile name or a profile file, for every input.
+    /// Without it each file gets the built-in profile of its kind: `sieve` for Sieve
+    /// scripts, `missive` for JSON and YAML.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
 
-    /// Export files, or directories searched for .json, .yaml and .yml files.
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
@@ -261,7 +263,7 @@ pub enum CheckFormat {
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// Export files, or directories searched for .json, .yaml and .yml files.
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }

@@ -1,5 +1,5 @@
-//! The inputs of a run: every export file found under the given paths, loaded and located,
-//! and the checks of a mapping against what they declare.
+//! The inputs of a run: every export file found under the given paths, loaded and located
+//! with the profile for its kind, and the checks of a mapping against what they declare.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -10,12 +10,14 @@ use crate::locate::{Located, locate};
 use crate::mapping::Mapping;
 use crate::parallel;
 use crate::plan::{FilePlan, Mode, plan};
-use crate::profile::{Kind, Profile};
+use crate::profile::{Kind, Profiles};
 use crate::source::display_name;
 
 pub struct Input {
     pub file: File,
     pub located: Located,
+    /// The profile it was located with (see [`Profiles::get`]).
+    pub profile: usize,
 }
 
 /// The export files under the given paths; none at all is an error, because a command that
@@ -26,7 +28,7 @@ pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     if files.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| display_name(p)).collect();
         return Err(Error::plain(format!(
-            "no export file (.json, .yaml or .yml) found in {}: nothing was read",
+            "no export file (.json, .yaml, .yml, .sieve or .siv) found in {}: nothing was read",
             names.join(", ")
         )));
     }
@@ -34,12 +36,17 @@ pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// Loads and locates every input; reports the problems of all files at once.
-pub fn load(paths: &[PathBuf], profile: &Profile) -> Result<Vec<Input>, Error> {
+pub fn load(paths: &[PathBuf], profiles: &Profiles) -> Result<Vec<Input>, Error> {
     let files = find(paths)?;
     collect(parallel::map(&files, |path| {
         let file = File::read(path)?;
-        let located = locate(&file, profile)?;
-        Ok(Input { file, located })
+        let profile = profiles.index_for(file.format);
+        let located = locate(&file, profiles.get(profile))?;
+        Ok(Input {
+            file,
+            located,
+            profile,
+        })
     }))
 }
 

@@ -124,6 +124,11 @@ fn entry_end(file: &File, entry: &crate::node::Entry) -> u32 {
 /// line) and a tag, in either order, written right before it; or the node's start.
 pub fn properties_start(file: &File, node: &Node) -> usize {
     let mut start = node.span.start as usize;
+    // Only YAML writes node properties (in JSON or Sieve, a `&x` before a value would be
+    // something else, such as the end of a comment).
+    if file.format != crate::load::Format::Yaml {
+        return start;
+    }
     if let Some(anchor) = file.anchor_of(node.span) {
         start = start.min(anchor.token.start as usize);
     }

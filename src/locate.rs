@@ -10,6 +10,7 @@ use crate::fast_hash::FastMap;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
+use crate::mapping::Mapping;
 use crate::node::{Node, Span, Style, Value};
 use crate::path::Path;
 use crate::profile::{AddRule, Kind, Profile};
@@ -40,6 +41,32 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// Whether a mapped address of this reference is spelled with Sieve encoded characters
+    /// (`${hex:40}` for `@`): the whole value spelled so, or an address inside text that is
+    /// not written as it reads. cutover then writes the changed string in plain text.
+    pub fn spelled_encoded(
+        &self,
+        source: &crate::source::Source,
+        mapping: Option<&Mapping>,
+    ) -> bool {
+        let raw = &source.text[self.span.range()];
+        crate::load::sieve::spelled_encoded(raw, self.style)
+            && match self.kind {
+                Kind::AddressInText => mapping.is_some_and(|m| {
+                    !crate::address::verbatim(self.written(source).1, &self.value, m)
+                }),
+                Kind::Account | Kind::Address => true,
+            }
+    }
+
+    /// The text that spells the value and where it starts in the file: the whole token
+    /// (quotes and escapes included), or a Sieve `text:` string's lines.
+    pub fn written<'s>(&self, source: &'s crate::source::Source) -> (usize, &'s str) {
+        let raw = &source.text[self.span.range()];
+        let range = crate::load::sieve::value_range(raw, self.style);
+        (self.span.start as usize + range.start, &raw[range])
+    }
+
     /// Which document of its file it stands in.
     pub fn doc(&self) -> usize {
         self.doc as usize
@@ -185,7 +212,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
     for (doc_index, doc) in file.docs.iter().enumerate() {
         if let Some(version) = profile.export_schema_version
-            && let Err(d) = check_schema_version(file, doc, version)
+            && let Err(d) = check_schema_version(file, doc, version, &profile.name)
         {
             errors.push(d);
             continue;
@@ -239,7 +266,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 located.holder_depth = located.holder_depth.max(path.len());
                 located.holders.push(Holder {
                     doc: doc_index,
-                    label: fill_label(&holder.label, node).into(),
+                    label: fill_label(&holder.label, node, &file.source).into(),
                     group: group.clone(),
                     path,
                 });
@@ -284,6 +311,19 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                                 "the reference at {} is a block scalar (| or >), which cutover \
                                  does not rewrite; write it as a quoted or plain string",
                                 doc.path_text(path)
+                            ),
+                        ));
+                        continue;
+                    }
+                    if node.style() == Style::SieveName {
+                        errors.push(diag(
+                            node.site(),
+                            format!(
+                                "the value at {} is a name in the Sieve script (of a command, \
+                                 test or tag, or a rule's name), not a string: cutover rewrites \
+                                 strings only (profile selector {})",
+                                doc.path_text(path),
+                                selector.path,
                             ),
                         ));
                         continue;
@@ -356,8 +396,23 @@ fn node_word(node: &Node) -> &'static str {
     }
 }
 
-fn check_schema_version(file: &File, doc: &Node, expected: u32) -> Result<(), Diagnostic> {
+fn check_schema_version(
+    file: &File,
+    doc: &Node,
+    expected: u32,
+    profile: &str,
+) -> Result<(), Diagnostic> {
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
+    if file.format == crate::load::Format::Sieve {
+        return Err(Diagnostic::file(
+            &file.source.name,
+            format!(
+                "a Sieve script, which the profile `{profile}` does not read (it reads exports \
+                 with `schema_version: {expected}`); without --profile each file gets the \
+                 built-in profile of its kind"
+            ),
+        ));
+    }
     if matches!(doc.value(), Value::Null) {
         return Ok(());
     }
@@ -417,8 +472,9 @@ fn parent_list(
     Some((lists.len() - 1, position))
 }
 
-/// Fills `{field}` and `{a|b}` placeholders from a holder node's fields.
-pub fn fill_label(template: &str, node: &Node) -> String {
+/// Fills `{field}` and `{a|b}` placeholders from a holder node's fields, and `{@line}` with
+/// the line it starts on.
+pub fn fill_label(template: &str, node: &Node, source: &crate::source::Source) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -427,13 +483,20 @@ pub fn fill_label(template: &str, node: &Node) -> String {
             break;
         };
         let fields = &rest[open + 1..open + close];
-        let value = fields
-            .split('|')
-            .find_map(|f| match node.field(f).map(|n| n.value()) {
+        let value = fields.split('|').find_map(|f| match f {
+            "@line" => Some(
+                source
+                    .location(node.site().start as usize)
+                    .line
+                    .to_string()
+                    .into(),
+            ),
+            f => match node.field(f).map(|n| n.value()) {
                 Some(Value::Str(s, _)) => Some(std::borrow::Cow::Borrowed(s.as_str())),
                 Some(Value::Int(i)) => Some(i.to_string().into()),
                 _ => None,
-            });
+            },
+        });
         out.push_str(value.as_deref().unwrap_or("?"));
         rest = &rest[open + close + 1..];
     }
@@ -545,6 +608,27 @@ accounts:
     }
 
     #[test]
+    fn a_name_in_a_sieve_script_is_not_a_reference() {
+        let profile = Profile::from_source(Source::from_text(
+            "p.yaml",
+            "schema_version: 1\nname: p\nreferences:\n  - {path: \"$[*].command\", kind: address}\n",
+        ))
+        .unwrap();
+        let e = locate(
+            &parse("s.sieve", "keep;\n  redirect \"a@b.example\";"),
+            &profile,
+        )
+        .unwrap_err();
+        let text = e.diagnostics[1].to_string();
+        assert!(
+            text.starts_with(
+                "s.sieve:2:3: error: the value at [1].command is a name in the Sieve script"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn schema_version_is_required() {
         let e = locate_text("e.json", "{\"rules\": []}").unwrap_err();
         assert!(
@@ -564,6 +648,13 @@ accounts:
     fn labels_fill_placeholders() {
         let source = Source::from_text("x.json", "{\"a\": \"x\", \"n\": 3}");
         let node = crate::load::json::parse(&source).unwrap();
-        assert_eq!(fill_label("r {b|a} {n} {zz}", &node), "r x 3 ?");
+        assert_eq!(fill_label("r {b|a} {n} {zz}", &node, &source), "r x 3 ?");
+        let source = Source::from_text("x.sieve", "keep;\n\n  redirect \"a@b.example\";");
+        let doc = crate::load::sieve::parse(&source).unwrap();
+        let redirect = &doc.items().unwrap()[1];
+        assert_eq!(
+            fill_label("{command} at line {@line}", redirect, &source),
+            "redirect at line 3"
+        );
     }
 }

@@ -44,6 +44,16 @@ pub enum Style {
     DoubleQuoted,
     /// A YAML literal (`|`) or folded (`>`) block scalar.
     Block,
+    /// A Sieve quoted string (`"..."`, escaping only `\"` and `\\`). `encoded` when the
+    /// script requires `encoded-character`, so that `${hex:…}` and `${unicode:…}` in it are
+    /// decoded (and a `${` written into it must be spelled so it is not).
+    SieveQuoted { encoded: bool },
+    /// A Sieve multi-line string (`text:` to a line holding only `.`), dot-stuffed;
+    /// `encoded` as for [`Style::SieveQuoted`].
+    SieveText { encoded: bool },
+    /// A name read from a Sieve script that is not a string there: a command, test or tag
+    /// name, or a rule's name from its comment. Never rewritten.
+    SieveName,
 }
 
 /// One value of a loaded document. Read the value with [`Node::value`].

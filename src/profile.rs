@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::decode;
 use crate::diagnostic::{Diagnostic, Error};
-use crate::load::File;
+use crate::load::{File, Format};
 use crate::node::{Node, Span};
 use crate::source::Source;
 
@@ -96,7 +96,7 @@ pub struct HolderSpec {
     /// The group name used in summaries, e.g. `rules`.
     pub name: String,
     /// How to name one setting: `{field}` is replaced by that field's value;
-    /// `{a|b}` takes the first field present.
+    /// `{a|b}` takes the first field present; `{@line}` is the line the setting starts on.
     pub label: String,
     /// Fields that identify a setting: two settings in one list with the same values here
     /// are the same setting (a copy is not added twice; in replace mode the old one goes
@@ -169,7 +169,67 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("missive", include_str!("profiles/missive.yaml")),
     ("gmail", include_str!("profiles/gmail.yaml")),
     ("graph", include_str!("profiles/graph.yaml")),
+    ("sieve", include_str!("profiles/sieve.yaml")),
 ];
+
+/// The built-in profile for a file of this kind, used when no `--profile` is given.
+pub fn default_for(format: Format) -> &'static str {
+    match format {
+        Format::Sieve => "sieve",
+        Format::Json | Format::Yaml => "missive",
+    }
+}
+
+/// The profiles of a run, resolved once: the one `--profile` names, for every input; or,
+/// without it, the built-in profile of each input's kind ([`default_for`]), so that one run
+/// covers an exports folder that holds Sieve scripts beside JSON and YAML exports.
+#[derive(Debug)]
+pub struct Profiles {
+    /// Each profile with its name or file as given (as saved plans record it).
+    all: Vec<(String, Profile)>,
+    given: bool,
+}
+
+impl Profiles {
+    pub fn resolve(given: Option<&str>) -> Result<Profiles, Error> {
+        let specs: Vec<&str> = match given {
+            Some(spec) => vec![spec],
+            None => vec![default_for(Format::Json), default_for(Format::Sieve)],
+        };
+        let all = crate::diagnostic::collect(
+            specs
+                .into_iter()
+                .map(|spec| Ok((spec.to_owned(), Profile::resolve(spec)?))),
+        )?;
+        Ok(Profiles {
+            all,
+            given: given.is_some(),
+        })
+    }
+
+    /// Which profile (an index for [`Profiles::get`]) reads a file of this kind.
+    pub fn index_for(&self, format: Format) -> usize {
+        if self.given {
+            return 0;
+        }
+        let name = default_for(format);
+        self.all
+            .iter()
+            .position(|(spec, _)| spec == name)
+            .unwrap_or(0)
+    }
+
+    pub fn get(&self, index: usize) -> &Profile {
+        &self.all[index].1
+    }
+
+    /// Each profile with its name or file as given.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Profile)> {
+        self.all
+            .iter()
+            .map(|(spec, profile)| (spec.as_str(), profile))
+    }
+}
 
 impl Profile {
     /// A built-in profile by name, or a profile file by path.
@@ -312,6 +372,20 @@ mod tests {
             assert_eq!(&profile.name, name);
             assert!(!profile.references.is_empty());
         }
+    }
+
+    #[test]
+    fn each_kind_of_file_has_its_default_profile_unless_one_is_given() {
+        let defaults = Profiles::resolve(None).unwrap();
+        let name =
+            |profiles: &Profiles, format| profiles.get(profiles.index_for(format)).name.clone();
+        assert_eq!(name(&defaults, Format::Json), "missive");
+        assert_eq!(name(&defaults, Format::Yaml), "missive");
+        assert_eq!(name(&defaults, Format::Sieve), "sieve");
+        let given = Profiles::resolve(Some("gmail")).unwrap();
+        assert_eq!(name(&given, Format::Sieve), "gmail");
+        assert_eq!(given.iter().count(), 1);
+        assert!(Profiles::resolve(Some("nope")).is_err());
     }
 
     #[test]

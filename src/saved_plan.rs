@@ -1,10 +1,10 @@
 //! Saved plans: what was reviewed is exactly what is applied.
 //!
 //! `diff --save-plan` writes the exact edits of every file together with a SHA-256 of every
-//! input, of the mapping and of the profile. `apply --plan` checks every hash before it
-//! touches anything and refuses a stale plan, naming what changed. A plan is a file anyone
-//! can edit, so it is not trusted: it may only name export files below the working
-//! directory, and its edits must be exactly those that its mode, mapping and profile give
+//! input, of the mapping and of each profile used. `apply --plan` checks every hash before
+//! it touches anything and refuses a stale plan, naming what changed. A plan is a file
+//! anyone can edit, so it is not trusted: it may only name export files below the working
+//! directory, and its edits must be exactly those that its mode, mapping and profiles give
 //! (they are planned again and compared). A plan whose results are already in place is
 //! done, not stale. Names are stored losslessly (bytes in hex when not UTF-8).
 
@@ -22,7 +22,7 @@ use crate::inputs::{self, Input};
 use crate::load::File;
 use crate::mapping::Mapping;
 use crate::plan::{FilePlan, Mode};
-use crate::profile::Profile;
+use crate::profile::{Profile, Profiles};
 use crate::source::{Source, display_name};
 
 /// The saved plan file format (schema_version 1).
@@ -37,8 +37,9 @@ pub struct SavedPlan {
     /// `replace` or `add`.
     pub mode: String,
     pub mapping: Hashed,
-    /// The profile as given (`missive` or a file), and the hash of its text.
-    pub profile: Hashed,
+    /// Every profile the inputs were read with, as given (a built-in name such as `missive`,
+    /// or a file), and the hash of its text.
+    pub profiles: Vec<Hashed>,
     /// Every input file, changed or not.
     pub files: Vec<PlannedFile>,
 }
@@ -93,12 +94,10 @@ pub fn sha256(bytes: &[u8]) -> String {
 /// working directory, however the path is spelled and wherever links lead. Checked when a
 /// plan is saved and again when it is applied (a plan file can be edited by hand).
 pub fn check_plan_path(path: &Path) -> Result<(), String> {
-    if !matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("json" | "yaml" | "yml")
-    ) {
+    if !crate::load::is_export_file(path) {
         return Err(
-            "is not a .json, .yaml or .yml file; apply --plan writes only export files".into(),
+            "is not a .json, .yaml, .yml, .sieve or .siv file; apply --plan writes only export files"
+                .into(),
         );
     }
     let cwd = std::env::current_dir()
@@ -140,8 +139,7 @@ impl SavedPlan {
     pub fn new(
         mode: Mode,
         mapping: &Mapping,
-        profile_spec: &str,
-        profile: &Profile,
+        profiles: &Profiles,
         inputs: &[Input],
         plans: &[FilePlan],
     ) -> SavedPlan {
@@ -161,11 +159,16 @@ impl SavedPlan {
                     sha256: sha256(mapping.source.text.as_bytes()),
                 }
             },
-            profile: Hashed {
-                path: profile_spec.to_owned(),
-                path_hex: None,
-                sha256: sha256(profile.text.as_bytes()),
-            },
+            profiles: profiles
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| inputs.iter().any(|input| input.profile == *index))
+                .map(|(_, (spec, profile))| Hashed {
+                    path: spec.to_owned(),
+                    path_hex: None,
+                    sha256: sha256(profile.text.as_bytes()),
+                })
+                .collect(),
             files: inputs
                 .iter()
                 .zip(plans)
@@ -242,7 +245,7 @@ impl SavedPlan {
     }
 
     /// Checks every hash against the files as they are now, plans them again from the
-    /// saved mode, mapping and profile, and returns each file to write with its new text.
+    /// saved mode, mapping and profiles, and returns each file to write with its new text.
     /// A stale plan is an error naming everything that changed; an altered one (edits that
     /// are not what the mapping gives, or not the promised result) is refused.
     pub fn resolve(&self, plan_name: &str) -> Result<Resolution, Error> {
@@ -270,12 +273,11 @@ impl SavedPlan {
             Ok(_) => stale.push(stale_file(&mapping_shown, "the mapping changed")),
             Err(_) => stale.push(stale_file(&mapping_shown, "the mapping is gone")),
         }
-        match Profile::resolve(&self.profile.path) {
-            Ok(profile) if sha256(profile.text.as_bytes()) == self.profile.sha256 => {}
-            _ => stale.push(stale_file(
-                &name::shown(&self.profile.path),
-                "the profile changed",
-            )),
+        for saved in &self.profiles {
+            match Profile::resolve(&saved.path) {
+                Ok(profile) if sha256(profile.text.as_bytes()) == saved.sha256 => {}
+                _ => stale.push(stale_file(&name::shown(&saved.path), "the profile changed")),
+            }
         }
         // Each file holds what the plan was made against (pending, when it has edits), or
         // already its result.
@@ -321,9 +323,15 @@ impl SavedPlan {
                 .into());
             }
         };
-        let profile = Profile::resolve(&self.profile.path)?;
+        // One profile recorded: it read every file (given, or the default of the one kind
+        // there was); more: the defaults of each kind.
+        let given = match self.profiles.as_slice() {
+            [one] => Some(one.path.as_str()),
+            _ => None,
+        };
+        let profiles = Profiles::resolve(given)?;
         let mapping = Mapping::read(&mapping_path)?;
-        let inputs = inputs::load(&paths, &profile)?;
+        let inputs = inputs::load(&paths, &profiles)?;
         let plans = inputs::plan_all(&inputs, &mapping, mode)?;
         let mut writes = Vec::new();
         let mut problems = Vec::new();

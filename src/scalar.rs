@@ -1,9 +1,10 @@
 //! Writing a new string value the way the old one was written.
 //!
 //! A rewritten value keeps its quoting: plain stays plain, single-quoted stays single-quoted,
-//! double-quoted stays double-quoted, and a JSON string stays a JSON string with the same
-//! minimal escaping. Only when the new text cannot be written in the old style (a plain
-//! scalar that would read back as a number, say) is it quoted instead.
+//! double-quoted stays double-quoted, a JSON string stays a JSON string with the same
+//! minimal escaping, and a Sieve string stays quoted or `text:`. Only when the new text
+//! cannot be written in the old style (a plain scalar that would read back as a number, a
+//! `text:` string for text that does not end a line) is it quoted instead.
 
 use crate::load::yaml::plain_safe;
 use crate::node::{Node, Style, Value};
@@ -17,6 +18,14 @@ pub fn write(value: &str, style: Style) -> String {
         {
             format!("'{}'", value.replace('\'', "''"))
         }
+        Style::SieveText { encoded } if value.is_empty() || value.ends_with('\n') => {
+            sieve_text(value, encoded)
+        }
+        Style::SieveQuoted { encoded } | Style::SieveText { encoded } => {
+            sieve_quoted(value, encoded)
+        }
+        // Names are never rewritten (`locate` refuses them as references).
+        Style::SieveName => sieve_quoted(value, false),
         _ => yaml_double_quoted(value),
     }
 }
@@ -43,6 +52,58 @@ pub fn flow(node: &Node) -> String {
                 .collect();
             format!("{{{}}}", entries.join(", "))
         }
+    }
+}
+
+/// A Sieve quoted string: only `"` and `\\` are escaped (a line break is written as it is).
+fn sieve_quoted(value: &str, encoded: bool) -> String {
+    let value = sieve_encode(value, encoded);
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// A Sieve `text:` string: the lines of `value` (which ends one), each starting with `.`
+/// stuffed with another, then the closing `.` line, with the value's own line ending.
+fn sieve_text(value: &str, encoded: bool) -> String {
+    let eol = if value.ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let value = sieve_encode(value, encoded);
+    let mut out = String::with_capacity(value.len() + 16);
+    out.push_str("text:");
+    out.push_str(eol);
+    for line in value.split_inclusive('\n') {
+        if line.starts_with('.') {
+            out.push('.');
+        }
+        out.push_str(line);
+    }
+    out.push('.');
+    out.push_str(eol);
+    out
+}
+
+/// Where the script decodes `encoded-character`, a `${` in the value is spelled
+/// `${hex:24}{` (else a `${hex:…}` after it would be decoded), and a NUL, which a file
+/// cannot hold, `${unicode:0}`.
+fn sieve_encode(value: &str, encoded: bool) -> std::borrow::Cow<'_, str> {
+    if encoded && (value.contains("${") || value.contains('\0')) {
+        value
+            .replace("${", "${hex:24}{")
+            .replace('\0', "${unicode:0}")
+            .into()
+    } else {
+        value.into()
     }
 }
 
@@ -114,6 +175,74 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(again.docs[0].field("a").unwrap(), node);
+    }
+
+    #[test]
+    fn sieve_strings_stay_quoted_or_text() {
+        let quoted = Style::SieveQuoted { encoded: false };
+        assert_eq!(write("a@b.example", quoted), "\"a@b.example\"");
+        assert_eq!(
+            write("say \"hi\" \\o/\nbye", quoted),
+            "\"say \\\"hi\\\" \\\\o/\nbye\""
+        );
+        assert_eq!(write("${x}", quoted), "\"${x}\"");
+        let encoded = Style::SieveQuoted { encoded: true };
+        assert_eq!(
+            write("${hex:40}\0", encoded),
+            "\"${hex:24}{hex:40}${unicode:0}\""
+        );
+        let text = Style::SieveText { encoded: false };
+        assert_eq!(
+            write("Hi,\r\n.sig\r\n", text),
+            "text:\r\nHi,\r\n..sig\r\n.\r\n"
+        );
+        assert_eq!(write("", text), "text:\n.\n");
+        // Text that does not end a line cannot be a `text:` string.
+        assert_eq!(write("a@b.example", text), "\"a@b.example\"");
+    }
+
+    /// Whatever the value, the Sieve string written for it reads back as that value.
+    #[test]
+    fn sieve_strings_read_back_as_written() {
+        use crate::load::sieve;
+        use crate::source::Source;
+        let values = [
+            "a@b.example",
+            "",
+            "\"",
+            "\\",
+            "\\\"",
+            ".",
+            "..\n",
+            ".\n..\n.x\n",
+            "${hex:40}",
+            "$${unicode:41}",
+            "a\r\nb\r\n",
+            "\0",
+            "é ✓\t",
+            "text:\n.\n",
+            "# not a comment\n",
+            "/* nor this */",
+        ];
+        for value in values {
+            for encoded in [false, true] {
+                if value.contains('\0') && !encoded {
+                    continue;
+                }
+                for style in [Style::SieveQuoted { encoded }, Style::SieveText { encoded }] {
+                    let require = if encoded {
+                        "require \"encoded-character\";\n"
+                    } else {
+                        ""
+                    };
+                    let script = format!("{require}set \"v\" {};\n", write(value, style));
+                    let doc = sieve::parse(&Source::from_text("t.sieve", &script))
+                        .unwrap_or_else(|e| panic!("{script:?}: {}", e.diagnostics[0]));
+                    let set = doc.items().unwrap().last().unwrap();
+                    assert_eq!(set.field("value").unwrap().str(), Some(value), "{script:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,10 +7,11 @@
 use std::collections::BTreeSet;
 
 use crate::inputs::Input;
+use crate::locate::Reference;
 use crate::mapping::{EntryId, Mapping};
 use crate::names::Names;
 use crate::plan::{Action, FilePlan};
-use crate::profile::Profile;
+use crate::profile::Profiles;
 
 const ACTIONS: [(Action, &str); 6] = [
     (Action::Rewritten, "rewritten"),
@@ -62,12 +63,18 @@ impl Counts {
     }
 }
 
+/// Whether a change writes the reference's own string anew: a rewrite, or (add mode) a single
+/// value turned into a list of the old and the new.
+fn rewrites_own_string(action: Action, reference: &Reference) -> bool {
+    action == Action::Rewritten || (action == Action::Added && reference.list().is_none())
+}
+
 /// `verb` is what happened to the files: "would change" for diff, "changed" for apply.
 pub fn render(
     inputs: &[Input],
     plans: &[FilePlan],
     mapping: &Mapping,
-    profile: &Profile,
+    profiles: &Profiles,
     names: &Names,
     verb: &str,
 ) -> String {
@@ -79,9 +86,16 @@ pub fn render(
             names.short(value)
         }
     };
-    let order: Vec<String> = profile.holders.iter().map(|h| h.name.clone()).collect();
+    let order: Vec<String> = profiles
+        .iter()
+        .flat_map(|(_, profile)| &profile.holders)
+        .map(|h| h.name.clone())
+        .collect();
     let mut out = String::new();
     let mut kept = String::new();
+    // Strings spelled with encoded characters that change, each noted once.
+    let mut encoded = String::new();
+    let mut noted: Option<(&str, u32)> = None;
     let mut total = Counts::default();
     let mut used: BTreeSet<EntryId> = BTreeSet::new();
     let mut changed_files = 0;
@@ -93,20 +107,36 @@ pub fn render(
             counts.add(group, change.action);
             total.add(group, change.action);
             used.insert(change.entry);
-            if change.action == Action::Kept {
-                let location = input.file.source.location(change.site.start as usize);
+            let source = &input.file.source;
+            let place = |site: crate::node::Span| {
+                let location = source.location(site.start as usize);
                 let holder = input
                     .located
                     .holder(reference)
                     .map_or(String::new(), |h| format!(" in {}", names.label(&h.label)));
-                let pair = mapping.entry(change.entry);
+                format!(
+                    "{}:{}:{}{holder}",
+                    source.name, location.line, location.column
+                )
+            };
+            let pair = mapping.entry(change.entry);
+            if change.action == Action::Kept {
                 kept.push_str(&format!(
-                    "left for the cutover: {}:{}:{}{holder}: {} (then {})\n",
-                    input.file.source.name,
-                    location.line,
-                    location.column,
+                    "left for the cutover: {}: {} (then {})\n",
+                    place(change.site),
                     named(change.entry, &pair.old),
                     named(change.entry, &pair.new)
+                ));
+            } else if rewrites_own_string(change.action, reference)
+                && noted != Some((source.name.as_str(), change.reference))
+                && reference.spelled_encoded(source, Some(mapping))
+            {
+                noted = Some((source.name.as_str(), change.reference));
+                encoded.push_str(&format!(
+                    "note: {}: {} is spelled with encoded characters (${{hex:…}}, ${{unicode:…}}); \
+                     cutover writes what it changes there in plain text\n",
+                    place(reference.site),
+                    pair.old
                 ));
             }
         }
@@ -120,6 +150,7 @@ pub fn render(
         }
     }
     out.push_str(&kept);
+    out.push_str(&encoded);
     out.push_str(&format!(
         "total: {} in {changed_files} of {} files {verb}\n",
         total.text(&order),

@@ -258,9 +258,11 @@ fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
 }
 
 /// Whether a token reads the same wherever a scalar stood: one line, and for a YAML plain
-/// scalar, none of the characters that end it inside `[...]` or `{...}`.
+/// scalar, none of the characters that end it inside `[...]` or `{...}`. A Sieve string is
+/// not a script of its own, so a Sieve script (small) is always re-parsed whole.
 fn stands_alone(format: Format, token: &str) -> bool {
     match format {
+        Format::Sieve => false,
         Format::Json => token.starts_with('"'),
         Format::Yaml => {
             !token.contains(['\n', '\r'])
@@ -509,6 +511,34 @@ mod tests {
         assert!(matches!(expected.get(0, &[5]), Some(Want::Str(s)) if s == "second"));
         assert!(matches!(expected.get(0, &[1]), Some(Want::Str(s)) if s == "other"));
         assert!(expected.get(0, &[0]).is_none());
+    }
+
+    #[test]
+    fn a_sieve_script_is_proved_by_the_whole_reparse() {
+        let old = file("s.sieve", "redirect \"a@old.example\"; # note\nkeep;\n");
+        let redirect = &old.docs[0].items().unwrap()[0];
+        let position = redirect
+            .entries()
+            .unwrap()
+            .iter()
+            .position(|e| e.key == "address")
+            .unwrap();
+        let span = redirect.field("address").unwrap().span;
+        let check = |token: &str, want: &str| {
+            let mut expected = Expected::default();
+            expected.value(place(&[0, position as u32]), span, Want::Str(want.into()));
+            let edits = [Edit::replace(span.range(), token)];
+            expected.seal();
+            assert!(!token_swaps(&old, &edits, &expected), "{token}");
+            verify(&old, &edits, expected)
+        };
+        assert!(check("\"a@new.example\"", "a@new.example").is_ok());
+        assert!(check("\"say \\\"hi\\\"\"", "say \"hi\"").is_ok());
+        // The right value, but another argument besides: the script reads differently.
+        assert!(check("\"a@new.example\" \"b\"", "a@new.example").is_err());
+        // A token that adds a command, or leaves a string open.
+        assert!(check("\"a@new.example\"; discard", "a@new.example").is_err());
+        assert!(check("\"a@new.example", "a@new.example").is_err());
     }
 
     #[test]

@@ -314,3 +314,79 @@ fn a_written_baseline_matches_its_schema_and_is_read_back() {
         assert!(out.stderr.contains(name), "{}", out.stderr);
     }
 }
+
+/// `check` on Sieve scripts, in every format: the JSON matches its schema, each finding
+/// points at the address it names (its line and column), a mention an out-of-office text
+/// makes twice is reported at each place, and an address spelled with encoded characters
+/// is reported at its string.
+#[test]
+fn sieve_findings_point_at_the_addresses() {
+    let dir = scratch("check-sieve");
+    copy_tree(&testdata("sieve"), &dir);
+    std::fs::write(
+        dir.join("export/twice.sieve"),
+        "require \"vacation\";\nvacation :addresses \"info@acme-old.example\" text:\nWrite to sales@acme-old.example,\nnot info@acme.example: sales@acme-old.example reads it.\n.\n;\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        Cutover::new(&[
+            "check",
+            "--mapping",
+            "mapping.yaml",
+            "--format",
+            format,
+            "export",
+        ])
+        .current_dir(&dir)
+        .expect(1)
+        .stdout
+    };
+    let report: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("../schemas/check-output.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        jsonschema::validator_for(&schema)
+            .unwrap()
+            .is_valid(&report)
+    );
+    let findings = report["findings"].as_array().unwrap();
+    for f in findings {
+        let text = std::fs::read_to_string(dir.join(f["path"].as_str().unwrap())).unwrap();
+        let line = text
+            .lines()
+            .nth(f["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
+        let at: String = line
+            .chars()
+            .skip(f["column"].as_u64().unwrap() as usize - 1)
+            .collect();
+        let account = f["account"].as_str().unwrap();
+        let spelled = f["message"]
+            .as_str()
+            .unwrap()
+            .contains("spelled with encoded characters");
+        assert!(
+            at.starts_with(account) || at.starts_with(&format!("\"{account}\"")) || spelled,
+            "{f}: points at {at:?}"
+        );
+    }
+    let twice: Vec<(u64, u64)> = findings
+        .iter()
+        .filter(|f| f["path"] == "export/twice.sieve" && f["account"] == "sales@acme-old.example")
+        .map(|f| (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(twice, [(3, 10), (4, 24)]);
+    // The other formats carry the same findings.
+    let github = run("github");
+    assert_eq!(github.lines().count(), findings.len());
+    assert!(github.contains("::warning file=export/twice.sieve,line=4,col=24,"));
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        findings.len()
+    );
+    let human = run("human");
+    assert!(human.contains("export/encoded.siv:3:23: error[removed]: if at line 3 references removed address billing@acme-old.example, spelled with encoded characters"));
+}

@@ -98,6 +98,89 @@ fn a_stale_plan_is_refused_and_nothing_is_written() {
     }
 }
 
+/// A folder of Sieve scripts beside JSON and YAML exports, without `--profile`: the plan
+/// records both built-in profiles it read them with, and refuses to apply when one of them
+/// is not the one it was saved with; a profile file given with `--profile` likewise.
+#[test]
+fn a_saved_plan_records_every_profile_it_used() {
+    let dir = scratch("plan-profiles");
+    copy_tree(&testdata("mixed"), &dir);
+    let save = |dir: &Path, profile: &[&str]| {
+        let mut args = vec![
+            "diff",
+            "--mapping",
+            "mapping.yaml",
+            "--save-plan",
+            "plan.json",
+        ];
+        args.extend_from_slice(profile);
+        args.push("export");
+        Cutover::new(&args).current_dir(dir).expect(0);
+        serde_json::from_str::<serde_json::Value>(
+            &std::fs::read_to_string(dir.join("plan.json")).unwrap(),
+        )
+        .unwrap()
+    };
+    let plan = save(&dir, &[]);
+    let builtin = |name: &str| {
+        let (_, text) = cutover::profile::BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap();
+        serde_json::json!({"path": name, "sha256": cutover::saved_plan::sha256(text.as_bytes())})
+    };
+    assert_eq!(
+        plan["profiles"],
+        serde_json::json!([builtin("missive"), builtin("sieve")])
+    );
+    // The hash of one of them altered: refused, nothing written.
+    let text = std::fs::read_to_string(dir.join("plan.json")).unwrap();
+    let sieve_hash = builtin("sieve")["sha256"].as_str().unwrap().to_owned();
+    std::fs::write(
+        dir.join("plan.json"),
+        text.replace(&sieve_hash, &"0".repeat(64)),
+    )
+    .unwrap();
+    let before = read_tree(&dir);
+    let out = Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&dir)
+        .expect(2);
+    assert!(
+        out.stderr
+            .contains("sieve: error: stale plan: the profile changed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(read_tree(&dir), before);
+    // Saved again, it applies exactly the reviewed result.
+    save(&dir, &[]);
+    Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&dir)
+        .expect(0);
+    assert_eq!(
+        read_tree(&dir.join("export")),
+        read_tree(&dir.join("expected"))
+    );
+
+    // A profile file given for every input: changed after the plan was saved, refused.
+    let dir = scratch("plan-profile-file");
+    copy_tree(&testdata("profiles/sieve-custom"), &dir);
+    let plan = save(&dir, &["--profile", "profile.yaml"]);
+    assert_eq!(plan["profiles"].as_array().unwrap().len(), 1);
+    assert_eq!(plan["profiles"][0]["path"], "profile.yaml");
+    let profile = std::fs::read_to_string(dir.join("profile.yaml")).unwrap();
+    std::fs::write(dir.join("profile.yaml"), format!("{profile}# edited\n")).unwrap();
+    let out = Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&dir)
+        .expect(2);
+    assert!(
+        out.stderr
+            .contains("profile.yaml: error: stale plan: the profile changed"),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn a_plan_applied_twice_is_a_no_op_the_second_time() {
     let dir = demo("plan-twice");
@@ -156,7 +239,11 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
             "../outside.yaml",
             "outside the working directory",
         ),
-        ("not-export", "notes.txt", "not a .json, .yaml or .yml file"),
+        (
+            "not-export",
+            "notes.txt",
+            "is not a .json, .yaml, .yml, .sieve or .siv file",
+        ),
     ] {
         let dir = demo(&format!("plan-edited-{name}"));
         save_plan(&dir);
@@ -325,6 +412,8 @@ fn hostile_inputs_are_refused_cleanly() {
         ("dup.json", b"{\"schema_version\": 1, \"schema_version\": 1}".to_vec(), "dup.json:1:23: error: duplicate key \"schema_version\""),
         ("nul.yaml", b"schema_version: 1\x00\n".to_vec(), "nul.yaml:1:18: error: file contains a NUL byte"),
         ("latin1.yaml", b"schema_version: 1\n# caf\xe9\n".to_vec(), "latin1.yaml:2:6: error: file is not valid UTF-8"),
+        ("deep.sieve", "if true {".repeat(100_000).into_bytes(), "invalid Sieve: blocks and tests nested more than 124 deep"),
+        ("unclosed.sieve", b"require \"fileinto\";\nfileinto \"INBOX;\n".to_vec(), "unclosed.sieve:2:10: error: invalid Sieve: string is not closed"),
         ("empty-key.json", b"{\"schema_version\": 1, \"rules\": [{\"conditions\": {\"items\": [{\"field\": \"account\", \"value\": true}]}}]}".to_vec(), "holds account references, so it must be a string, not a boolean"),
     ];
     for (name, bytes, message) in cases {

@@ -1,6 +1,6 @@
 //! The whole rewrite path on arbitrary input: load an export, locate its references with the
-//! built-in `missive` profile, plan the edits for a mapping (replace or add mode), and check
-//! the plan.
+//! built-in profile of its kind (`missive`, or `sieve` for a Sieve script), plan the edits for
+//! a mapping (replace or add mode), and check the plan.
 //!
 //! Input layout: the first byte holds flags, the rest is text.
 //!
@@ -11,6 +11,7 @@
 //! | 2, 3 | which fixed mapping (bit 1 = 0)                                          |
 //! | 4    | format of a mapping taken from the input: 0 = `m.yaml`, 1 = `m.json`     |
 //! | 5    | plan mode: 0 = replace (the cutover), 1 = add (the transition)           |
+//! | 6    | 1 = the export is a Sieve script (`x.sieve`; bit 0 is then ignored)      |
 //!
 //! With a mapping taken from the input, the text is `MAPPING` + [`SEPARATOR`] + `EXPORT`
 //! (split at the first separator; an input without one is skipped). Otherwise the whole
@@ -38,7 +39,7 @@ use cutover::locate::{Located, locate};
 use cutover::mapping::Mapping;
 use cutover::address;
 use cutover::plan::{Mode, plan};
-use cutover::profile::{Kind, Profile};
+use cutover::profile::{Kind, Profile, Profiles};
 use cutover::source::Source;
 use libfuzzer_sys::fuzz_target;
 
@@ -95,9 +96,11 @@ addresses:
 ",
 ];
 
-fn profile() -> &'static Profile {
-    static PROFILE: OnceLock<Profile> = OnceLock::new();
-    PROFILE.get_or_init(|| Profile::resolve("missive").expect("built-in profile loads"))
+/// The built-in profile for a file of this kind, as a run without `--profile` takes it.
+fn profile(file: &File) -> &'static Profile {
+    static PROFILES: OnceLock<Profiles> = OnceLock::new();
+    let profiles = PROFILES.get_or_init(|| Profiles::resolve(None).expect("built-in profiles load"));
+    profiles.get(profiles.index_for(file.format))
 }
 
 fn fixed(index: usize) -> &'static Mapping {
@@ -137,7 +140,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
-    let name = if flags & 1 == 0 { "x.yaml" } else { "x.json" };
+    let name = match (flags & 64, flags & 1) {
+        (64, _) => "x.sieve",
+        (_, 0) => "x.yaml",
+        _ => "x.json",
+    };
     let mode = if flags & 32 == 0 { Mode::Replace } else { Mode::Add };
 
     let owned;
@@ -158,7 +165,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(file) = File::parse(Source::from_text(name, export)) else {
         return;
     };
-    let Ok(located) = locate(&file, profile()) else {
+    let Ok(located) = locate(&file, profile(&file)) else {
         return;
     };
     let matches = matches_any(export, &located, mapping);
@@ -225,7 +232,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again.docs.len(), file.docs.len(), "the number of documents changed");
 
     // ...and a second run changes nothing.
-    let located_again = match locate(&again, profile()) {
+    let located_again = match locate(&again, profile(&again)) {
         Ok(l) => l,
         Err(e) => panic!(
             "new_text loads but no longer locates: {e:?}\n--- new_text ---\n{}",

@@ -18,6 +18,7 @@ use crate::accounts;
 use crate::address;
 use crate::diagnostic::{Diagnostic, Error, Severity};
 use crate::inputs::{self, Input};
+use crate::load::sieve;
 use crate::locate::{Holder, Located};
 use crate::mapping::Mapping;
 use crate::names::Names;
@@ -293,7 +294,15 @@ impl<'a> Removed<'a> {
 
 /// What the removed value is, for a message: `account X` or `account X (sales@…, on
 /// imap.oldmail.example; the mapping has no entry for it)`.
-fn removed_text(what: &str, value: &str, hit: &Hit, has_mapping: bool, names: &Names) -> String {
+/// `spelled` says how the value is written when not as it reads (`, spelled with escapes`).
+fn removed_text(
+    what: &str,
+    value: &str,
+    spelled: &str,
+    hit: &Hit,
+    has_mapping: bool,
+    names: &Names,
+) -> String {
     let named = |v: &str| {
         if what == "account" {
             names.short(v)
@@ -301,7 +310,7 @@ fn removed_text(what: &str, value: &str, hit: &Hit, has_mapping: bool, names: &N
             v.to_owned()
         }
     };
-    let value = &named(value);
+    let value = &format!("{}{spelled}", named(value));
     let unmapped = if has_mapping {
         "; the mapping has no entry for it"
     } else {
@@ -484,30 +493,41 @@ fn file_findings(
                 place,
             }
         };
-        // (value, hit, where): an address inside text is pointed at itself.
-        let mut hits: Vec<(String, Hit, Span)> = Vec::new();
+        // (value, hit, where, whether it is spelled otherwise than it reads): an address
+        // inside text is pointed at itself.
+        let mut hits: Vec<(String, Hit, Span, bool)> = Vec::new();
+        let raw = &source.text[reference.span.range()];
         match reference.kind {
             Kind::AddressInText => {
                 if let Some(mapping) = removed.mapping {
-                    let raw = &source.text[reference.span.range()];
-                    for (range, _, new) in address::find(raw, mapping) {
-                        let start = reference.span.start as usize;
-                        let site = if reference.site == reference.span {
-                            Span::new(start + range.start, start + range.end)
-                        } else {
-                            reference.site
-                        };
+                    // Each address is pointed at where it is written; one spelled with
+                    // escapes or encoded characters (found in the value only), at its string.
+                    let (start, written_text) = reference.written(source);
+                    let mut written = address::find(written_text, mapping);
+                    for (range, entry, new) in address::find(&reference.value, mapping) {
                         let hit = Hit {
                             replacement: Some(new.to_owned()),
                             why: None,
                         };
-                        hits.push((raw[range].to_owned(), hit, site));
+                        let at = written.iter().position(|(_, e, _)| *e == entry);
+                        hits.push(match at.map(|i| written.remove(i).0) {
+                            Some(range) => {
+                                let site = if reference.site == reference.span {
+                                    Span::new(start + range.start, start + range.end)
+                                } else {
+                                    reference.site
+                                };
+                                (written_text[range].to_owned(), hit, site, false)
+                            }
+                            None => (reference.value[range].to_owned(), hit, reference.site, true),
+                        });
                     }
                 }
             }
             kind => {
                 if let Some(hit) = removed.lookup(kind, &reference.value) {
-                    hits.push((reference.value.to_string(), hit, reference.site));
+                    let spelled = sieve::spelled_encoded(raw, reference.style);
+                    hits.push((reference.value.to_string(), hit, reference.site, spelled));
                 }
             }
         }
@@ -516,11 +536,17 @@ fn file_findings(
         } else {
             "address"
         };
-        for (account, hit, site) in hits {
+        let spelling = if sieve::spelled_encoded(raw, reference.style) {
+            ", spelled with encoded characters"
+        } else {
+            ", spelled with escapes"
+        };
+        for (account, hit, site, spelled) in hits {
+            let spelled = if spelled { spelling } else { "" };
             let message = format!(
                 "{} references removed {}",
                 owner(),
-                removed_text(what, &account, &hit, has_mapping, names)
+                removed_text(what, &account, spelled, &hit, has_mapping, names)
             );
             findings.push(finding(
                 source,
@@ -745,14 +771,25 @@ fn mentions(
         let within = holder
             .as_ref()
             .map_or(String::new(), |h| format!(" (in {h})"));
+        // Where the search for each token goes on: a token the text holds twice is pointed
+        // at twice, each time where it stands.
+        let mut searched: Vec<(&str, usize)> = Vec::new();
         for (token, replacement, what) in hits {
             // Point at the value itself when it is written verbatim inside the text.
             let raw = &source.text[span.range()];
-            let span = match raw.find(token) {
-                Some(i) => Span::new(
-                    span.start as usize + i,
-                    span.start as usize + i + token.len(),
-                ),
+            let from = searched
+                .iter()
+                .rev()
+                .find(|(t, _)| *t == token)
+                .map_or(0, |(_, end)| *end);
+            let span = match raw[from..].find(token) {
+                Some(i) => {
+                    searched.push((token, from + i + token.len()));
+                    Span::new(
+                        span.start as usize + from + i,
+                        span.start as usize + from + i + token.len(),
+                    )
+                }
                 None => span,
             };
             let message = format!(

@@ -10,19 +10,21 @@ use crate::diagnostic::Error;
 use crate::inputs;
 use crate::mapping::Mapping;
 use crate::plan::{Mode, plan};
-use crate::profile::{Kind, Profile};
+use crate::profile::{Kind, Profiles};
 use crate::source::display_name;
 
 pub fn check(args: &CheckArgs, color: ColorChoice) -> Result<u8, Error> {
-    let profile = Profile::resolve(&args.profile)?;
+    let profiles = Profiles::resolve(args.profile.as_deref())?;
     let mapping = args.mapping.as_deref().map(Mapping::read).transpose();
     let baseline = args
         .baseline
         .as_deref()
         .map(baseline::Baseline::read)
         .transpose();
-    let ((mapping, baseline), inputs) =
-        both(both(mapping, baseline), inputs::load(&args.paths, &profile))?;
+    let ((mapping, baseline), inputs) = both(
+        both(mapping, baseline),
+        inputs::load(&args.paths, &profiles),
+    )?;
     if let Some(mapping) = &mapping {
         inputs::check_mapping(&inputs, mapping)?;
     }

@@ -17,7 +17,7 @@ use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
 use crate::names::Names;
 use crate::node::Node;
-use crate::profile::{Kind, Profile};
+use crate::profile::{Kind, Profiles};
 
 #[derive(Debug, Serialize)]
 pub struct Checklist {
@@ -51,10 +51,10 @@ pub enum Status {
 }
 
 pub fn checklist(args: &ChecklistArgs) -> Result<u8, Error> {
-    let profile = Profile::resolve("missive")?;
+    let profiles = Profiles::resolve(None)?;
     let (mapping, inputs) = both(
         Mapping::read(&args.mapping),
-        inputs::load(&args.paths, &profile),
+        inputs::load(&args.paths, &profiles),
     )?;
     inputs::check_mapping(&inputs, &mapping)?;
     let removed = Removed::resolve(&inputs, Some(&mapping), &[], &args.removed_host)?;

@@ -11,7 +11,7 @@ use crate::mapping::Mapping;
 use crate::names::{Names, SettingsAt};
 use crate::patch;
 use crate::plan::FilePlan;
-use crate::profile::Profile;
+use crate::profile::Profiles;
 use crate::review;
 use crate::saved_plan::{Resolution, SavedPlan, check_plan_path};
 use crate::source::{display_name, io_reason};
@@ -19,7 +19,7 @@ use crate::summary;
 use crate::write::{self, Replacement};
 
 struct Planned {
-    profile: Profile,
+    profiles: Profiles,
     mapping: Mapping,
     inputs: Vec<Input>,
     plans: Vec<FilePlan>,
@@ -37,7 +37,7 @@ impl Planned {
             &self.inputs,
             &self.plans,
             &self.mapping,
-            &self.profile,
+            &self.profiles,
             &self.names,
             verb,
         ) + &self.warnings
@@ -45,10 +45,10 @@ impl Planned {
 }
 
 fn plan(selection: &Selection) -> Result<Planned, Error> {
-    let profile = Profile::resolve(&selection.profile)?;
+    let profiles = Profiles::resolve(selection.profile.as_deref())?;
     let (mapping, inputs) = both(
         Mapping::read(&selection.mapping),
-        inputs::load(&selection.paths, &profile),
+        inputs::load(&selection.paths, &profiles),
     )?;
     // (The patch's line index is built when the patch needs it, not on another core during
     // the plan: the plan's scratch memory is free by then, and the peak stays lower.)
@@ -56,7 +56,7 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
     let names = Names::of(&inputs);
     let warnings = summary::many_to_one(&inputs, &mapping);
     Ok(Planned {
-        profile,
+        profiles,
         mapping,
         inputs,
         plans,
@@ -84,8 +84,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
         let saved = SavedPlan::new(
             args.selection.mode,
             &planned.mapping,
-            &args.selection.profile,
-            &planned.profile,
+            &planned.profiles,
             &planned.inputs,
             &planned.plans,
         );
@@ -104,7 +103,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
             &planned.inputs,
             &planned.plans,
             &planned.mapping,
-            &planned.profile,
+            &planned.profiles,
             names,
             args.selection.mode,
         );

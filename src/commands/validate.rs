@@ -15,13 +15,14 @@ use crate::load::File;
 use crate::locate::locate;
 use crate::node::{Node, Value};
 use crate::parallel;
-use crate::profile::Profile;
+use crate::profile::{Profile, Profiles};
 
 pub fn validate(args: &ValidateArgs, _color: ColorChoice) -> Result<u8, Error> {
-    let profile = Profile::resolve("missive")?;
+    let profiles = Profiles::resolve(None)?;
     let files = crate::inputs::find(&args.paths)?;
     let counts = collect(parallel::map(&files, |path| {
-        validate_file(&File::read(path)?, &profile)
+        let file = File::read(path)?;
+        validate_file(&file, profiles.get(profiles.index_for(file.format)))
     }))?;
     let settings: usize = counts.iter().sum();
     print(&format!(

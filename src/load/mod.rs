@@ -1,10 +1,11 @@
 //! Load: bytes on disk to spanned documents.
 //!
 //! The first step of every command. An input path is a file or a directory searched for
-//! `.json`, `.yaml` and `.yml` files; each file is read once, checked to be text, and parsed
-//! by the loader for its format into one [`Node`] tree per document.
+//! `.json`, `.yaml`, `.yml`, `.sieve` and `.siv` files; each file is read once, checked to be
+//! text, and parsed by the loader for its format into one [`Node`] tree per document.
 
 pub mod json;
+pub mod sieve;
 mod split;
 pub mod yaml;
 
@@ -14,13 +15,15 @@ use crate::diagnostic::{Diagnostic, Error};
 use crate::node::Node;
 use crate::source::{Source, display_name, io_reason, not_regular};
 
-/// Deepest nesting accepted, in both formats: deeper input is refused, never a stack overflow.
+/// Deepest nesting accepted, in every format: deeper input is refused, never a stack overflow.
 pub const MAX_DEPTH: usize = 256;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Json,
     Yaml,
+    /// A Sieve mail filter script (RFC 5228).
+    Sieve,
 }
 
 impl Format {
@@ -29,6 +32,7 @@ impl Format {
         match path.extension().and_then(|e| e.to_str()) {
             Some("json") => Format::Json,
             Some("yaml" | "yml") => Format::Yaml,
+            Some("sieve" | "siv") => Format::Sieve,
             _ => match text
                 .trim_start_matches('\u{feff}')
                 .trim_start()
@@ -73,6 +77,7 @@ impl File {
         let (docs, anchors) = match format {
             Format::Json => (vec![json::parse(&source)?], Vec::new()),
             Format::Yaml => yaml::parse_with_anchors(&source)?,
+            Format::Sieve => (vec![sieve::parse(&source)?], Vec::new()),
         };
         Ok(File {
             source,
@@ -83,18 +88,20 @@ impl File {
     }
 }
 
-/// Parses text in the given format; a JSON file is one document.
+/// Parses text in the given format; a JSON file and a Sieve script are one document each.
 pub fn parse_text(source: &Source, format: Format) -> Result<Vec<Node>, Error> {
     match format {
         Format::Json => json::parse(source).map(|node| vec![node]),
         Format::Yaml => yaml::parse(source),
+        Format::Sieve => sieve::parse(source).map(|node| vec![node]),
     }
 }
 
-fn is_export_file(path: &Path) -> bool {
+/// Whether a file's name says it is an export or a script cutover reads.
+pub fn is_export_file(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("json" | "yaml" | "yml")
+        Some("json" | "yaml" | "yml" | "sieve" | "siv")
     )
 }
 
@@ -206,5 +213,7 @@ mod tests {
         assert_eq!(Format::of(Path::new("a.json"), "x: 1"), Format::Json);
         assert_eq!(Format::of(Path::new("mapping"), "\u{feff} {"), Format::Json);
         assert_eq!(Format::of(Path::new("mapping"), "accounts:"), Format::Yaml);
+        assert_eq!(Format::of(Path::new("a.sieve"), "{"), Format::Sieve);
+        assert_eq!(Format::of(Path::new("a.siv"), "keep;"), Format::Sieve);
     }
 }

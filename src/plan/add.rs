@@ -16,9 +16,10 @@ pub(super) fn plan(p: &mut Planner) {
         |p, index| {
             let reference = p.reference(index);
             if reference.kind == Kind::AddressInText {
-                let raw = &p.source().text[reference.span.range()];
-                for (range, entry, _) in address::find(raw, p.mapping) {
-                    p.keep(index, entry, Some(range));
+                let (start, written) = reference.written(p.source());
+                let from = start - reference.span.start as usize;
+                for (range, entry, _) in address::find(written, p.mapping) {
+                    p.keep(index, entry, Some(from + range.start..from + range.end));
                 }
                 return false;
             }

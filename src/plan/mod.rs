@@ -258,12 +258,22 @@ impl<'a> Planner<'a> {
     }
 
     /// The mapped addresses inside the string at a reference are replaced where they
-    /// stand: `found` gives each one's range in the written text, entry and new address.
-    fn rewrite_in_text(&mut self, index: usize, found: Vec<(Range<usize>, EntryId, &str)>) {
+    /// stand: `found` gives each one's range in the text written from `start` (the string's
+    /// value as written: inside its quotes, or the lines of a Sieve `text:`), entry and new
+    /// address.
+    fn rewrite_in_text(
+        &mut self,
+        index: usize,
+        start: usize,
+        found: Vec<(Range<usize>, EntryId, &str)>,
+    ) {
         let reference = self.reference(index);
         let new = crate::address::replace(&reference.value, self.mapping);
+        // The parts, by where they stand from the string's own start.
+        let from = start - reference.span.start as usize;
         let mut parts = Vec::with_capacity(found.len());
         for (range, entry, address) in found {
+            let range = from + range.start..from + range.end;
             self.change(index, entry, Action::Rewritten);
             self.changes.last_mut().expect("just pushed").site = within(reference, range.clone());
             parts.push((range, self.texts.text(address)));
@@ -275,6 +285,24 @@ impl<'a> Planner<'a> {
             new: new.into(),
             parts: Some(parts),
         });
+    }
+
+    /// The mapped addresses inside the string at a reference, when one of them is spelled
+    /// otherwise than it reads (escapes, Sieve's encoded characters): the whole string is
+    /// written anew, in its style.
+    fn rewrite_text_anew(&mut self, index: usize) {
+        let reference = self.reference(index);
+        let new = crate::address::replace(&reference.value, self.mapping);
+        self.ops.push(Op::Set {
+            at: self.place(index),
+            span: reference.span,
+            style: reference.style,
+            new: new.into(),
+            parts: None,
+        });
+        for (_, entry, _) in crate::address::find(&reference.value, self.mapping) {
+            self.change(index, entry, Action::Rewritten);
+        }
     }
 
     /// The single string at a reference becomes the list of itself and `new`.

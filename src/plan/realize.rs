@@ -412,8 +412,10 @@ impl<'a> Realizer<'_, 'a> {
                         Insertion::Copy { inside, without } => {
                             copy_text(p, item, list.path.len() + 1, inside, without).unwrap_or_else(
                                 || match p.file.format {
-                                    crate::load::Format::Json => value.to_json().to_string(),
                                     crate::load::Format::Yaml => scalar::flow(value),
+                                    // Neither JSON nor Sieve has aliases or merge keys, so
+                                    // their copies come from their own text; this is data.
+                                    _ => value.to_json().to_string(),
                                 },
                             )
                         }

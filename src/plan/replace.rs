@@ -17,10 +17,16 @@ pub(super) fn plan(p: &mut Planner) {
             let reference = p.reference(index);
             match (reference.kind, reference.list()) {
                 (Kind::AddressInText, _) => {
-                    let raw = &p.source().text[reference.span.range()];
-                    let found = address::find(raw, p.mapping);
-                    if !found.is_empty() {
-                        p.rewrite_in_text(index, found);
+                    let (start, written) = reference.written(p.source());
+                    if address::verbatim(written, &reference.value, p.mapping) {
+                        let found = address::find(written, p.mapping);
+                        if !found.is_empty() {
+                            p.rewrite_in_text(index, start, found);
+                        }
+                    } else {
+                        // An address spelled with escapes or encoded characters: the
+                        // whole string is written anew, in its style.
+                        p.rewrite_text_anew(index);
                     }
                 }
                 (_, Some(_)) => return true,

@@ -23,7 +23,7 @@ use crate::mapping::{EntryId, Mapping};
 use crate::names::Names;
 use crate::node::{Node, Span, Value};
 use crate::plan::{Action, FilePlan, Mode};
-use crate::profile::{Kind, Profile};
+use crate::profile::{Kind, Profile, Profiles};
 
 /// What `cutover diff --format json` prints.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -241,7 +241,7 @@ pub fn build(
     inputs: &[Input],
     plans: &[FilePlan],
     mapping: &Mapping,
-    profile: &Profile,
+    profiles: &Profiles,
     names: &Names,
     mode: Mode,
 ) -> Review {
@@ -278,15 +278,21 @@ pub fn build(
             let mut found: Vec<(String, Span, EntryId, String)> = Vec::new();
             match reference.kind {
                 Kind::AddressInText => {
-                    let raw = &source.text[reference.span.range()];
-                    for (range, entry, new) in address::find(raw, mapping) {
-                        let site = if reference.site == reference.span {
-                            let start = reference.span.start as usize;
-                            Span::new(start + range.start, start + range.end)
-                        } else {
-                            reference.site
+                    // As `check` finds them: where each is written, or (spelled with
+                    // escapes or encoded characters) in the value, at its string.
+                    let (start, written) = reference.written(source);
+                    let mut spelled = address::find(written, mapping);
+                    for (range, entry, new) in address::find(&reference.value, mapping) {
+                        let at = spelled.iter().position(|(_, e, _)| *e == entry);
+                        let (value, site) = match at.map(|i| spelled.remove(i).0) {
+                            Some(range) if reference.site == reference.span => (
+                                written[range.clone()].to_owned(),
+                                Span::new(start + range.start, start + range.end),
+                            ),
+                            Some(range) => (written[range].to_owned(), reference.site),
+                            None => (reference.value[range].to_owned(), reference.site),
                         };
-                        found.push((raw[range].to_owned(), site, entry, new.to_owned()));
+                        found.push((value, site, entry, new.to_owned()));
                     }
                 }
                 kind => {
@@ -359,7 +365,7 @@ pub fn build(
                     holder: holder.map(|h| names.label(&h.label)),
                     setting_path: setting.as_ref().map(|(p, _)| p.clone()),
                     setting_line: setting.map(|(_, l)| l),
-                    place: place_label(input, profile, index),
+                    place: place_label(input, profiles.get(input.profile), index),
                     kind,
                     action,
                     whole_setting: whole,
@@ -468,7 +474,7 @@ fn place_label(input: &Input, profile: &Profile, index: usize) -> String {
         .filter_map(|depth| doc.at_positions(&path[..depth]))
         .find(|n| matches!(n.value(), Value::Map(_)));
     match around {
-        Some(map) => fill_label(template, map),
+        Some(map) => fill_label(template, map, &input.file.source),
         None => template.clone(),
     }
 }
