@@ -117,3 +117,19 @@ pub fn testdata(path: &str) -> PathBuf {
 pub fn has_program(name: &str) -> bool {
     Command::new(name).arg("--version").output().is_ok()
 }
+
+/// Whether a system tool that a test needs is installed. When it is not, the test prints a
+/// note and should return — unless `CUTOVER_REQUIRE_TOOLS=1` (CI sets it), where a missing
+/// tool fails the test rather than letting it pass unrun.
+pub fn tool_available(name: &str, test: &str) -> bool {
+    if has_program(name) {
+        return true;
+    }
+    if std::env::var("CUTOVER_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("{test} needs `{name}`, which is not installed (CUTOVER_REQUIRE_TOOLS=1)");
+    }
+    eprintln!(
+        "note: {test} skipped: `{name}` is not installed (CUTOVER_REQUIRE_TOOLS=1 makes this an error)"
+    );
+    false
+}
