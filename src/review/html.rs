@@ -37,6 +37,7 @@ code { font-size: .88em; }
 .kicker { margin: 0 0 .25rem; color: var(--mid); font-size: .8rem; font-weight: 600;
   letter-spacing: .06em; text-transform: uppercase; }
 .lede { color: var(--mid); max-width: 50rem; margin-bottom: 1.25rem; }
+.hint { color: var(--mid); max-width: 50rem; margin: -.35rem 0 .75rem; }
 .counts { display: flex; flex-wrap: wrap; gap: .75rem; margin: 0 0 1.25rem; padding: 0; }
 .counts div { display: flex; flex-direction: column-reverse; min-width: 8.5rem;
   border: 1px solid var(--line); border-radius: .5rem; padding: .55rem .9rem; }
@@ -58,7 +59,8 @@ thead th { font-size: .75rem; font-weight: 600; letter-spacing: .05em; text-tran
 .moves col.refs { width: 13rem; }
 .arrow { color: var(--mid); }
 .acct .addr { font-weight: 600; }
-.acct > .host, .acct > .id { color: var(--mid); }
+.lives > .host, .lives > .id { color: var(--mid); }
+td .lives { display: block; }
 .acct .id { font-size: .85em; }
 .acct .host, .acct .id, .acct code { white-space: nowrap; }
 .values { margin: 0; padding: 0; list-style: none; }
@@ -78,9 +80,9 @@ ins { background: var(--new-bg); color: var(--new); }
 .card tbody th, .card td { border-top: 1px solid var(--soft); }
 .card tbody th { font-weight: 400; }
 .card .line { display: block; color: var(--mid); font-size: .85rem; }
-.badge { display: inline-block; min-width: 6.2rem; margin-right: .5rem; padding: 0 .45rem;
+.badge { display: inline-block; min-width: 6.2rem; margin-right: .2rem; padding: 0 .45rem;
   border-radius: 1rem; font-size: .8rem; font-weight: 600; text-align: center; }
-.changed { border-left-color: var(--warn); } .changed .badge { background: var(--warn-bg); color: var(--warn); }
+.changed { border-left-color: #dc6803; } .changed .badge { background: var(--warn-bg); color: var(--warn); }
 .added { border-left-color: var(--new); } .added .badge { background: var(--new-bg); color: var(--new); }
 .dropped { border-left-color: var(--old); } .dropped .badge { background: var(--old-bg); color: var(--old); }
 .kept { border-left-color: var(--line); } .kept .badge { background: var(--soft); color: var(--mid); }
@@ -100,10 +102,20 @@ pre .file { font-weight: 700; }
 .sign { display: grid; grid-template-columns: 2fr 2fr 1fr; gap: 2rem; margin-top: 2.5rem; }
 .sign div { border-top: 1px solid var(--ink); padding-top: .3rem; color: var(--mid); font-size: .85rem; }
 footer { margin-top: 2.5rem; color: var(--mid); font-size: .8rem; }
+/* On a phone the tables become stacks: old over new, before over after. */
 @media (max-width: 44rem) {
   body { padding: 1rem .75rem; }
-  .card col.place { width: 30%; }
-  .moves col.refs { width: 7rem; }
+  .moves thead, .card thead { display: none; }
+  .moves, .moves tbody, .moves tr, .moves td, .card table, .card tbody, .card tr, .card th,
+  .card td { display: block; }
+  .moves td { border-bottom: none; padding: .2rem .6rem; }
+  .moves tr { border-bottom: 1px solid var(--line); padding: .3rem 0; }
+  .card td::before { display: block; color: var(--mid); font-size: .75rem; font-weight: 600;
+    letter-spacing: .05em; text-transform: uppercase; }
+  .card td:nth-of-type(1)::before { content: 'Before'; }
+  .card td:nth-of-type(2)::before { content: 'After'; }
+  .card tbody th, .card td { border-top: none; padding-top: .25rem; padding-bottom: .25rem; }
+  .card tbody tr + tr { border-top: 1px solid var(--line); }
   .acct .host, .acct .id, .acct code { white-space: normal; overflow-wrap: anywhere; }
   .sign { grid-template-columns: 1fr; }
 }
@@ -111,6 +123,7 @@ footer { margin-top: 2.5rem; color: var(--mid); font-size: .8rem; }
   @page { margin: 14mm 12mm; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   body { font-size: 9.5pt; max-width: none; padding: 0; }
+  .counts div { min-width: 0; padding: .3rem .7rem; }
   h2, h3, h4 { break-after: avoid; }
   tr, .gate { break-inside: avoid; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
@@ -258,7 +271,9 @@ fn header(out: &mut String, review: &Review, title: &str) {
 fn accounts(out: &mut String, review: &Review) {
     let _ = writeln!(
         out,
-        "<section aria-labelledby=\"accounts-title\">\n<h2 id=\"accounts-title\">Accounts that move</h2>"
+        "<section aria-labelledby=\"accounts-title\">\n<h2 id=\"accounts-title\">Accounts that move</h2>\n\
+         <p class=\"hint\">Check each pair: everywhere in these settings, the old account or \
+         address on the left becomes the one on the right.</p>"
     );
     if review.accounts.is_empty() {
         let _ = writeln!(
@@ -306,7 +321,10 @@ fn accounts(out: &mut String, review: &Review) {
 fn settings(out: &mut String, review: &Review) {
     let _ = writeln!(
         out,
-        "<section aria-labelledby=\"settings-title\">\n<h2 id=\"settings-title\">Settings</h2>"
+        "<section aria-labelledby=\"settings-title\">\n<h2 id=\"settings-title\">Settings</h2>\n\
+         <p class=\"hint\">One card per rule, alias or sharing setting, in file order. Each \
+         account is shown as the exports declare it (address, name, mail host and the start of \
+         its ID), and what differs between before and after is highlighted.</p>"
     );
     let settings = review.settings();
     if settings.is_empty() {
@@ -327,7 +345,7 @@ fn settings(out: &mut String, review: &Review) {
         let _ = writeln!(
             out,
             "<article class=\"card {class}\" aria-labelledby=\"setting-{n}\">\n<header>\
-             <h4 id=\"setting-{n}\"><span class=\"badge\">{badge}</span>{}{}</h4>\
+             <h4 id=\"setting-{n}\"><span class=\"badge\">{badge}</span> {}{}</h4>\
              <p class=\"where\"><code>{}:{}</code></p></header>\n<table>\
              <colgroup><col class=\"place\"><col><col></colgroup>\n<thead><tr>\
              <th scope=\"col\">Where</th><th scope=\"col\">Before</th><th scope=\"col\">After</th>\
@@ -496,48 +514,54 @@ enum IdShown {
 /// A referenced value as a person reads it: a declared account by address, name, host and
 /// ID; anything else as it is.
 fn shown(value: &str, declared: Option<&Declared>, mark: Mark, id: IdShown) -> String {
-    let parts = fields(value, declared);
     let other = match &mark {
         Mark::Against(_, (other, declared)) => Some(fields(other, *declared)),
         _ => None,
     };
-    let mut out = String::from("<span class=\"acct\">");
-    for (i, (class, text)) in parts.iter().enumerate() {
+    let marked = |class: &str, text: &String| match (&mark, &other) {
+        (Mark::Whole(side), _) => Some(*side),
+        (Mark::Against(side, _), Some(other)) => {
+            let same = other
+                .iter()
+                .find(|(c, _)| *c == class)
+                .and_then(|(_, o)| o.as_ref());
+            (same != Some(text)).then_some(*side)
+        }
+        _ => None,
+    };
+    // Who it is (address, name), then where it lives (host, ID): a line each in a table.
+    let mut who = Vec::new();
+    let mut lives = Vec::new();
+    for (class, text) in fields(value, declared) {
         let Some(text) = text else { continue };
-        let body = if *class == "id" && id == IdShown::Short && declared.is_some() {
-            format!(
+        let body = match class {
+            "id" if id == IdShown::Short && declared.is_some() => format!(
                 "<code class=\"id\" title=\"{}\">{}</code>",
-                esc(text),
-                esc(short_id(text))
-            )
-        } else if *class == "id" {
-            format!("<code class=\"id\">{}</code>", esc(text))
-        } else if *class == "value" {
-            format!("<code>{}</code>", esc(text))
-        } else {
-            format!("<span class=\"{class}\">{}</span>", esc(text))
+                esc(&text),
+                esc(short_id(&text))
+            ),
+            "id" => format!("<code class=\"id\">{}</code>", esc(&text)),
+            "value" => format!("<code>{}</code>", esc(&text)),
+            _ => format!("<span class=\"{class}\">{}</span>", esc(&text)),
         };
-        if i > 0 && out.len() > "<span class=\"acct\">".len() {
+        let body = match marked(class, &text) {
+            Some(side) => format!("<{0}>{body}</{0}>", side.tag()),
+            None => body,
+        };
+        match class {
+            "host" | "id" => lives.push(body),
+            _ => who.push(body),
+        }
+    }
+    let mut out = format!("<span class=\"acct\">{}", who.join(" "));
+    if !lives.is_empty() {
+        if !who.is_empty() {
             out.push(' ');
         }
-        match (&mark, &other) {
-            (Mark::Against(side, _), Some(other))
-                if other
-                    .iter()
-                    .find(|(c, _)| c == class)
-                    .and_then(|(_, o)| o.as_ref())
-                    != Some(text) =>
-            {
-                let _ = write!(out, "<{0}>{body}</{0}>", side.tag());
-            }
-            _ => out.push_str(&body),
-        }
+        let _ = write!(out, "<span class=\"lives\">{}</span>", lives.join(" "));
     }
     out.push_str("</span>");
-    match mark {
-        Mark::Whole(side) => format!("<{0}>{out}</{0}>", side.tag()),
-        _ => out,
-    }
+    out
 }
 
 /// The parts of a value a reader compares: for a declared account its address, name, host
