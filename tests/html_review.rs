@@ -388,6 +388,7 @@ const REPORT: &str = r#"(() => {
     embedded: document.querySelectorAll('img, script, link, iframe, object, embed, video, audio, source, picture, svg image').length,
     contrast,
     checked,
+    cards: [...document.querySelectorAll('article')].map((a) => a.innerText),
   };
 })()"#;
 
@@ -435,6 +436,8 @@ fn the_review_page_renders_every_name_the_gate_and_the_patch_and_fetches_nothing
         ("demo", "replace"),
         ("demo", "add"),
         ("transition/demo-after-add", "replace"),
+        // Undeclared accounts, IDs that are not UUIDs, every file format.
+        ("formats", "replace"),
     ];
     let mut browser = Browser::launch(&dir);
     for (n, (fixture, mode)) in cases.iter().enumerate() {
@@ -513,21 +516,65 @@ fn the_review_page_renders_every_name_the_gate_and_the_patch_and_fetches_nothing
                 }
             }
         }
-        // Every setting that changes, where it stands, and every place in it.
+        // One card per setting, found by where it stands; in it, its name and every change:
+        // where in the setting, the line, and the accounts before and after.
+        let cards: Vec<&str> = screen["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let mut settings = BTreeSet::new();
         for change in review["changes"].as_array().unwrap() {
-            let holder = str_of(change, "holder").unwrap();
-            has(holder, "the setting");
-            let at = format!(
-                "{}:{}",
-                str_of(change, "path").unwrap(),
-                change["setting_line"]
+            let path = str_of(change, "path").unwrap();
+            let line = change["setting_line"].as_u64().or(change["line"].as_u64());
+            let at = format!("{path}:{}", line.unwrap());
+            let holder = str_of(change, "holder").unwrap_or("(outside any setting)");
+            settings.insert((at.clone(), holder));
+            // A minified file holds many settings on one line: the name tells them apart.
+            let card = cards
+                .iter()
+                .find(|c| {
+                    c.lines()
+                        .next()
+                        .is_some_and(|title| title.ends_with(holder))
+                        && c.lines().any(|l| l.trim() == at)
+                })
+                .unwrap_or_else(|| panic!("{what}: no card for {holder} at {at}\n{text}"));
+            let in_card = |needle: &str, why: &str| {
+                assert!(
+                    card.contains(needle),
+                    "{what}: the card of {at} does not show {why} {needle:?}\n{card}"
+                )
+            };
+            in_card(str_of(change, "place").unwrap(), "the place in the setting");
+            in_card(&format!("line {}", change["line"]), "the reference's line");
+            let shown_after = matches!(
+                str_of(change, "action").unwrap(),
+                "rewrite" | "insert" | "copy" | "keep"
             );
-            has(&at, "where the setting stands");
-            has(str_of(change, "place").unwrap(), "the place in the setting");
-            has(&format!("line {}", change["line"]), "the reference's line");
-            let from = str_of(change, "from").unwrap();
-            has(&from.chars().take(8).collect::<String>(), "the old value");
+            for (value, declared, shown) in [
+                ("from", "from_account", true),
+                ("to", "to_account", shown_after),
+            ] {
+                if !shown {
+                    continue;
+                }
+                match change.get(declared).filter(|d| !d.is_null()) {
+                    Some(account) => {
+                        let id = str_of(account, "id").unwrap();
+                        in_card(&id.chars().take(8).collect::<String>(), "the account's ID");
+                        for part in ["address", "host"] {
+                            if let Some(part_value) = str_of(account, part) {
+                                in_card(part_value, &format!("the account's {part}"));
+                            }
+                        }
+                    }
+                    None => in_card(str_of(change, value).unwrap(), "the value"),
+                }
+            }
         }
+        assert_eq!(cards.len(), settings.len(), "{what}: cards {cards:?}");
         // The gate, in the words of the text review.
         let gate = plan
             .lines()

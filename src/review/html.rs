@@ -174,8 +174,8 @@ pub fn render(review: &Review, patch: &str) -> String {
         out,
         "<section class=\"signoff\" aria-labelledby=\"signoff-title\">\n\
          <h2 id=\"signoff-title\">Sign-off</h2>\n\
-         <p>Checked: every setting above moves to the right account, and nothing else \
-         changes.</p>\n<div class=\"sign\"><div>Reviewed by</div><div>Approved by</div>\
+         <p>Checked: each old account above is paired with the right new one, every setting \
+         changes as shown, and nothing else changes.</p>\n<div class=\"sign\"><div>Reviewed by</div><div>Approved by</div>\
          <div>Date</div></div>\n</section>\n</main>"
     );
     let _ = writeln!(
