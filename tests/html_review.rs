@@ -1,19 +1,23 @@
 //! The HTML review page in a real browser: headless Chromium renders the pages of the demo
-//! (the cutover, the transition, and the cutover after the transition) and this test reads
-//! what a reviewer would see — on screen and on paper — and what the browser fetched.
+//! (the cutover, the transition, the cutover after the transition) and of the formats
+//! fixture (undeclared accounts, every file format), and this test reads what a reviewer
+//! would see — on screen and on paper — and what the browser fetched.
 //!
-//! - The text as rendered (`innerText`, so what CSS hides does not count) names every
-//!   account and setting that `diff --format json` lists, and states the gate as
-//!   `--format review` does; the patch is folded on screen and every line of it is on
-//!   paper (print media).
-//! - Accessibility as rendered: `lang`, one `h1`, no skipped heading level, and every piece
-//!   of text at WCAG AA contrast against the background it is painted on.
+//! - The text as rendered (`innerText`, so what CSS hides does not count), checked against
+//!   `diff --format json`: every account by each part of its declaration; one card per
+//!   setting, and in each card every change's place, line, and the accounts before and
+//!   after; the gate in the words of `--format review`. The patch is folded on screen, and
+//!   every line of it is on paper (print media).
+//! - Accessibility as rendered: `lang`, one `h1`, no skipped heading level, nothing
+//!   embedded, and every piece of text at WCAG AA contrast against the background it is
+//!   painted on, on screen and on paper.
 //! - Nothing is fetched, with two witnesses: the DevTools network events of the page, and
 //!   Chromium's own network log (`--log-net-log`). The page is loaded without its
 //!   Content-Security-Policy, so that what is checked is what the markup would fetch, not
 //!   what the policy would block. The checker itself is tested: a page that loads an image
-//!   and a CSS background from a local listener must be caught by both witnesses, and the
-//!   listener must have seen the browser connect (so the requests were real).
+//!   and a CSS background from a local server must be caught by both witnesses, and the
+//!   server must have been asked for both (so the requests were real); and a network log
+//!   that is cut short or unfinished is an error, not a pass.
 //!
 //! Chromium is driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
 //! commands on fd 3, answers on fd 4, each a JSON text ending in NUL), wired to two named
@@ -128,35 +132,38 @@ impl Browser {
                 }
             }
         });
-        let mut browser = Browser {
+        let commands = match commands_file.recv_timeout(PATIENCE) {
+            Ok(Ok(file)) => file,
+            _ => {
+                let mut child = child;
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "chromium did not open its DevTools pipe\n{}",
+                    stderr_of(dir)
+                );
+            }
+        };
+        Browser {
             child,
-            // Replaced below; a placeholder keeps `Drop` able to kill the child if the
-            // pipe never opens.
-            commands: File::open("/dev/null").unwrap(),
+            commands,
             answers: answers_rx,
             events: Vec::new(),
             next_id: 0,
             dir: dir.to_path_buf(),
-        };
-        match commands_file.recv_timeout(PATIENCE) {
-            Ok(Ok(file)) => browser.commands = file,
-            _ => panic!(
-                "chromium did not open its DevTools pipe\n{}",
-                browser.stderr()
-            ),
         }
-        browser
     }
 
-    fn stderr(&self) -> String {
-        let text = std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default();
-        format!("chromium's stderr:\n{text}")
-    }
-
+    /// The next message from the browser; a browser that stops answering (it crashed, or
+    /// hangs) fails the test with its stderr.
     fn receive(&mut self, waiting_for: &str) -> Value {
         match self.answers.recv_timeout(PATIENCE) {
-            Ok(message) => message,
-            Err(_) => panic!("chromium did not answer {waiting_for}\n{}", self.stderr()),
+            Ok(message) if message.get("unreadable").is_none() => message,
+            Ok(message) => panic!("chromium sent {message} while {waiting_for}"),
+            Err(_) => panic!(
+                "chromium did not answer {waiting_for}\n{}",
+                stderr_of(&self.dir)
+            ),
         }
     }
 
@@ -263,7 +270,7 @@ impl Browser {
             assert!(
                 start.elapsed() < PATIENCE,
                 "chromium did not exit\n{}",
-                self.stderr()
+                stderr_of(&self.dir)
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -283,6 +290,11 @@ impl Drop for Browser {
 
 struct Tab {
     session: String,
+}
+
+fn stderr_of(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("stderr")).unwrap_or_default();
+    format!("chromium's stderr:\n{text}")
 }
 
 /// What the network log says a page of `site` (e.g. `file://`) caused: the URLs and hosts
@@ -623,6 +635,8 @@ fn the_review_page_renders_every_name_the_gate_and_the_patch_and_fetches_nothing
     // And by the network log, over all the pages.
     let log = browser.close();
     assert_eq!(page_traffic(&log, "file://"), Ok(vec![]));
+    // Kept when the test fails, to look at; a browser profile is megabytes.
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -688,6 +702,7 @@ fn the_fetch_check_catches_a_page_that_fetches() {
     for fetched in [&image, &background] {
         assert!(traffic.contains(fetched), "network log: {traffic:?}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -169,7 +169,15 @@ pub fn render(review: &Review, patch: &str) -> String {
     let _ = writeln!(out, "<main>");
     accounts(&mut out, review);
     settings(&mut out, review);
-    patch_section(&mut out, patch);
+    patch_section(
+        &mut out,
+        patch,
+        if add {
+            "cutover apply --mode add"
+        } else {
+            "cutover apply"
+        },
+    );
     let _ = writeln!(
         out,
         "<section class=\"signoff\" aria-labelledby=\"signoff-title\">\n\
@@ -447,11 +455,11 @@ fn row(change: &ChangeRecord) -> String {
 }
 
 /// The patch, folded: a reviewer who wants the bytes opens it; paper gets it unfolded.
-fn patch_section(out: &mut String, patch: &str) {
+fn patch_section(out: &mut String, patch: &str, apply: &str) {
     let _ = writeln!(
         out,
         "<section aria-labelledby=\"patch-title\">\n<h2 id=\"patch-title\">The patch</h2>\n\
-         <p>Exactly what <code>cutover apply</code> writes, as a unified diff that \
+         <p>Exactly what <code>{apply}</code> writes, as a unified diff that \
          <code>patch -p1</code> and <code>git apply</code> accept.</p>"
     );
     if patch.is_empty() {
@@ -461,20 +469,13 @@ fn patch_section(out: &mut String, patch: &str) {
         );
         return;
     }
-    let changed = patch
-        .lines()
-        .filter(|l| {
-            (l.starts_with('+') && !l.starts_with("+++"))
-                || (l.starts_with('-') && !l.starts_with("---"))
-        })
-        .count();
-    let files = patch.lines().filter(|l| l.starts_with("+++ ")).count();
+    let patch = Patch::of(patch);
     let _ = writeln!(
         out,
         "<details id=\"patch\"><summary>Show the patch ({}, {})</summary><pre>{}</pre></details>\n</section>",
-        counted(changed, "line", "lines"),
-        counted(files, "file", "files"),
-        patch_html(patch)
+        counted(patch.changed, "changed line", "changed lines"),
+        counted(patch.files, "file", "files"),
+        patch.html
     );
 }
 
@@ -578,27 +579,71 @@ fn fields(value: &str, declared: Option<&Declared>) -> Vec<(&'static str, Option
     }
 }
 
-/// The patch, lines coloured as `diff` colours them.
-fn patch_html(patch: &str) -> String {
-    let mut out = String::with_capacity(patch.len() + patch.len() / 4);
-    for line in patch.split_inclusive('\n') {
-        let class = if line.starts_with("+++ ") || line.starts_with("--- ") {
-            "file"
-        } else {
-            match line.as_bytes().first() {
-                Some(b'+') => "add",
-                Some(b'-') => "del",
-                Some(b'@') => "hunk",
-                _ => "",
+/// The patch as HTML, lines coloured as `diff` colours them, with what it changes.
+struct Patch {
+    html: String,
+    /// Lines added or removed.
+    changed: usize,
+    files: usize,
+}
+
+impl Patch {
+    /// Lines are told apart by where they stand, not only by their first character: inside
+    /// a hunk (as many lines as its header counts) `---` is a removed line `--`, outside
+    /// one it names a file.
+    fn of(patch: &str) -> Patch {
+        let mut html = String::with_capacity(patch.len() + patch.len() / 4);
+        let (mut changed, mut files) = (0, 0);
+        // Old and new lines still to come in the current hunk.
+        let (mut old, mut new) = (0usize, 0usize);
+        for line in patch.split_inclusive('\n') {
+            let first = line.as_bytes().first().copied();
+            let class = if first == Some(b'\\') {
+                "" // `\ No newline at end of file`
+            } else if old + new > 0 {
+                match first {
+                    Some(b'+') => new = new.saturating_sub(1),
+                    Some(b'-') => old = old.saturating_sub(1),
+                    _ => {
+                        old = old.saturating_sub(1);
+                        new = new.saturating_sub(1);
+                    }
+                }
+                match first {
+                    Some(b'+') => "add",
+                    Some(b'-') => "del",
+                    _ => "",
+                }
+            } else if let Some(counts) = hunk_counts(line) {
+                (old, new) = counts;
+                "hunk"
+            } else {
+                files += usize::from(line.starts_with("+++ "));
+                "file"
+            };
+            changed += usize::from(matches!(class, "add" | "del"));
+            if class.is_empty() {
+                html.push_str(&esc(line));
+            } else {
+                let _ = write!(html, "<span class=\"{class}\">{}</span>", esc(line));
             }
-        };
-        if class.is_empty() {
-            out.push_str(&esc(line));
-        } else {
-            let _ = write!(out, "<span class=\"{class}\">{}</span>", esc(line));
+        }
+        Patch {
+            html,
+            changed,
+            files,
         }
     }
-    out
+}
+
+/// The old and new line counts of a hunk header, `@@ -3,8 +3,9 @@` (a count left out is 1).
+fn hunk_counts(line: &str) -> Option<(usize, usize)> {
+    let mut ranges = line.strip_prefix("@@ -")?.split(" @@").next()?.split(" +");
+    let count = |range: &str| match range.split_once(',') {
+        Some((_, n)) => n.parse().ok(),
+        None => range.parse::<usize>().ok().map(|_| 1),
+    };
+    Some((count(ranges.next()?)?, count(ranges.next()?)?))
 }
 
 fn capitalised(text: &str) -> String {
@@ -627,4 +672,74 @@ fn esc(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_lines_are_classed_by_where_they_stand() {
+        // A YAML document separator removed inside a hunk is `----`, not a file header; a
+        // hunk header may leave a count of 1 out.
+        let patch = "--- a/x.yaml\n+++ b/x.yaml\n@@ -1,3 +1,2 @@ rule \"a\"\n a: 1\n----\n-b: 2\n+b: 3\n\\ No newline at end of file\n@@ -9 +8 @@\n-c: <4>\n+c: 5\n";
+        let shown = Patch::of(patch);
+        assert_eq!(shown.files, 1);
+        assert_eq!(shown.changed, 5);
+        assert!(shown.html.contains("<span class=\"del\">----\n</span>"));
+        assert!(
+            shown
+                .html
+                .contains("<span class=\"file\">--- a/x.yaml\n</span>")
+        );
+        assert!(
+            shown
+                .html
+                .contains("<span class=\"del\">-c: &lt;4&gt;\n</span>")
+        );
+        assert!(
+            shown
+                .html
+                .contains("</span>\\ No newline at end of file\n<span class=\"hunk\">")
+        );
+        assert_eq!(hunk_counts("@@ -1,3 +1,2 @@ x"), Some((3, 2)));
+        assert_eq!(hunk_counts("@@ -9 +8,0 @@"), Some((1, 0)));
+        assert_eq!(hunk_counts("--- a/x"), None);
+    }
+
+    #[test]
+    fn only_the_fields_that_differ_are_marked() {
+        let account = |id: &str, host: &str| Declared {
+            id: id.into(),
+            address: Some("support@acme.example".into()),
+            name: Some("Acme <Support>".into()),
+            host: Some(host.into()),
+            display: String::new(),
+        };
+        let old = account("8a1e55c2-0d9f", "imap.old.example");
+        let new = account("c47d1e02-8f3a", "imap.new.example");
+        let html = shown(
+            &old.id,
+            Some(&old),
+            Mark::Against(Side::Old, (&new.id, Some(&new))),
+            IdShown::Short,
+        );
+        assert_eq!(
+            html,
+            "<span class=\"acct\"><span class=\"addr\">support@acme.example</span> \
+             <span class=\"name\">Acme &lt;Support&gt;</span> <span class=\"lives\">\
+             <del><span class=\"host\">imap.old.example</span></del> \
+             <del><code class=\"id\" title=\"8a1e55c2-0d9f\">8a1e55c2</code></del></span></span>"
+        );
+        // An undeclared value is marked whole when it differs.
+        assert_eq!(
+            shown(
+                "a@x",
+                None,
+                Mark::Against(Side::New, ("b@x", None)),
+                IdShown::Short
+            ),
+            "<span class=\"acct\"><ins><code>a@x</code></ins></span>"
+        );
+    }
 }
