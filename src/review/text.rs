@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::{ChangeAction, ChangeRecord, Review, SettingChange};
+use super::{ChangeAction, ChangeRecord, Move, Review, SettingChange};
 
 /// ANSI colours, or none.
 struct Paint(bool);
@@ -37,22 +37,7 @@ pub fn render(review: &Review, color: bool) -> String {
         for m in &review.accounts {
             let from = m.from_account.as_ref().map_or(&m.from, |a| &a.display);
             let to = m.to_account.as_ref().map_or(&m.to, |a| &a.display);
-            let counts = if review.mode == "add" {
-                format!(
-                    "{}; the new one added to {}",
-                    counted(m.remaining, "reference", "references"),
-                    m.added
-                )
-            } else if m.remaining > 0 {
-                format!(
-                    "{}, {} left",
-                    counted(m.references, "reference moves", "references move"),
-                    m.remaining
-                )
-            } else {
-                counted(m.references, "reference moves", "references move")
-            };
-            let _ = writeln!(out, "  {from}\n    → {to}   ({counts})");
+            let _ = writeln!(out, "  {from}\n    → {to}   ({})", moves(review, m));
         }
         out.push('\n');
     }
@@ -105,27 +90,7 @@ pub fn render(review: &Review, color: bool) -> String {
         counted(s.files, "file", "files"),
     );
     let removable = review.removable();
-    let kept = review
-        .changes
-        .iter()
-        .filter(|c| c.action == ChangeAction::Keep)
-        .count();
-    let gate = if s.remaining == 0 {
-        "after this change no reference to an old account or address remains".to_owned()
-    } else if review.mode == "add" {
-        format!(
-            "after this change {} to old accounts or addresses remain, as the transition \
-             needs; {} one value only and {} left for the cutover",
-            counted(s.remaining, "reference", "references"),
-            counted(kept, "holds", "hold"),
-            if kept == 1 { "is" } else { "are" }
-        )
-    } else {
-        format!(
-            "after this change {} to old accounts or addresses remain",
-            counted(s.remaining, "reference", "references")
-        )
-    };
+    let gate = gate(review);
     let _ = writeln!(out, "{} {gate}.", paint.on("1", "Gate:"));
     if removable.is_empty() {
         let _ = writeln!(out, "      No old account can be removed yet.");
@@ -164,6 +129,52 @@ fn row(change: &ChangeRecord, paint: &Paint) -> String {
         ChangeAction::Covered => vec![same("  (the new one is there already)")],
     };
     format!("{}\n        {}", change.place, lines.join("\n        "))
+}
+
+/// How many references of one mapping entry move (in add mode: get the new value beside
+/// them), and how many are left.
+pub(super) fn moves(review: &Review, m: &Move) -> String {
+    if review.mode == "add" {
+        format!(
+            "{}; the new one added to {}",
+            counted(m.remaining, "reference", "references"),
+            m.added
+        )
+    } else if m.remaining > 0 {
+        format!(
+            "{}, {} left",
+            counted(m.references, "reference moves", "references move"),
+            m.remaining
+        )
+    } else {
+        counted(m.references, "reference moves", "references move")
+    }
+}
+
+/// The gate, as a sentence: what would still point at an old account after this change.
+pub(super) fn gate(review: &Review) -> String {
+    let s = &review.summary;
+    let kept = review
+        .changes
+        .iter()
+        .filter(|c| c.action == ChangeAction::Keep)
+        .count();
+    if s.remaining == 0 {
+        "after this change no reference to an old account or address remains".to_owned()
+    } else if review.mode == "add" {
+        format!(
+            "after this change {} to old accounts or addresses remain, as the transition \
+             needs; {} one value only and {} left for the cutover",
+            counted(s.remaining, "reference", "references"),
+            counted(kept, "holds", "hold"),
+            if kept == 1 { "is" } else { "are" }
+        )
+    } else {
+        format!(
+            "after this change {} to old accounts or addresses remain",
+            counted(s.remaining, "reference", "references")
+        )
+    }
 }
 
 /// Why a setting goes: it is an unchanged copy of one that stays (its references hold new
