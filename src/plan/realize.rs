@@ -285,16 +285,16 @@ impl<'a> Realizer<'_, 'a> {
                 Some(token) => token.range(),
                 None => layout::properties_start(p.file, node)..span.end as usize,
             };
-            // Every use of the text this slot stands in gets the list.
-            let affected: Vec<Place> = match at.parent() {
-                Some((parent, position)) => {
-                    let parent_span = self.node(&parent).map_or(Span::default(), |n| n.span);
-                    self.uses(parent_span, &parent)
-                        .iter()
-                        .map(|u| u.child(position))
-                        .collect()
-                }
-                None => vec![at.clone()],
+            // Every use that sees this slot gets the list: the uses of the string's text
+            // but those through an alias of the string itself (the anchor stays on the
+            // string, so they still read it); an alias token is its use's alone.
+            let affected: Vec<Place> = if node.alias_token().is_some() {
+                vec![at.clone()]
+            } else {
+                self.uses(*span, at)
+                    .into_iter()
+                    .filter(|u| self.node(u).is_some_and(|n| n.alias_token().is_none()))
+                    .collect()
             };
             let widened = |u: &Place| {
                 p.ops
