@@ -206,7 +206,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
     // Lists by document, span and alias site (`u32`s: one entry per list of a large
     // export): one list written once and used in several places through YAML aliases is
     // a list per use.
-    let mut lists: FastMap<(u32, Span, Option<Span>), u32> = FastMap::default();
+    let mut lists: FastMap<(u32, Span, Option<Span>, u64), u32> = FastMap::default();
     let mut values: FastMap<&str, Arc<str>> = FastMap::default();
     let mut errors = Vec::new();
     let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
@@ -371,10 +371,28 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         // selectors find is one reference, the first selector's. In place: a stable sort
         // would merge the selectors' runs faster, but takes a copy of half the references
         // to do it, at the moment the run needs the most memory.
-        located
-            .references
-            .sort_unstable_by_key(|r| (r.site, r.span, r.selector));
-        located.references.dedup_by_key(|r| (r.site, r.span));
+        // One value used in several places through YAML aliases is a reference per place:
+        // where alone cannot tell them apart there, so the path does.
+        let positions = &located.positions;
+        let path = |r: &Reference| {
+            let (start, len) = r.path;
+            &positions[start as usize..(start + len) as usize]
+        };
+        if file.anchors.is_empty() {
+            located
+                .references
+                .sort_unstable_by_key(|r| (r.site, r.span, r.selector));
+            located.references.dedup_by_key(|r| (r.site, r.span));
+        } else {
+            located
+                .references
+                .sort_unstable_by(|a, b| {
+                    (a.site, a.span, path(a), a.selector).cmp(&(b.site, b.span, path(b), b.selector))
+                });
+            located
+                .references
+                .dedup_by(|a, b| (a.site, a.span, path(a)) == (b.site, b.span, path(b)));
+        }
         for (index, reference) in located.references.iter().enumerate() {
             if let Some((list, _)) = reference.list()
                 && located.lists[list].member == usize::MAX
@@ -449,7 +467,7 @@ fn parent_list(
     (doc, doc_index): (&Node, usize),
     parent: Option<&Node>,
     path: &[u32],
-    index: &mut FastMap<(u32, Span, Option<Span>), u32>,
+    index: &mut FastMap<(u32, Span, Option<Span>, u64), u32>,
     lists: &mut Vec<List>,
 ) -> Option<(usize, usize)> {
     let (&position, parent_path) = path.split_last()?;
@@ -458,7 +476,16 @@ fn parent_list(
         None => doc.at_positions(parent_path)?,
     };
     let len = parent.items()?.len();
-    let key = (doc_index as u32, parent.span, parent.alias());
+    // A list reached through an alias is a list per place: the path tells two places of one
+    // alias apart (a template merged twice into one rule).
+    let place = match parent.alias() {
+        Some(_) => {
+            use std::hash::{BuildHasher, BuildHasherDefault};
+            BuildHasherDefault::<crate::fast_hash::FastHasher>::default().hash_one(parent_path)
+        }
+        None => 0,
+    };
+    let key = (doc_index as u32, parent.span, parent.alias(), place);
     let position = position as usize;
     if let Some(&list) = index.get(&key) {
         return Some((list as usize, position));

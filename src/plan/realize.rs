@@ -124,9 +124,10 @@ impl<'a> Realizer<'_, 'a> {
         self.p.node(place)
     }
 
-    /// Every use of the text at `span`, or just `place` when it has no other.
-    fn uses(&self, span: Span, place: &Place) -> Vec<Place> {
-        match self.shared.uses(span) {
+    /// Every use of the value at `place` (the uses of its text), or just `place` when it
+    /// has no other.
+    fn uses(&self, place: &Place) -> Vec<Place> {
+        match self.node(place).and_then(|n| self.shared.uses(n)) {
             Some(uses) => uses.to_vec(),
             None => vec![place.clone()],
         }
@@ -134,10 +135,7 @@ impl<'a> Realizer<'_, 'a> {
 
     /// The place where the value written at `span` stands in its own right.
     fn home_of(&self, span: Span) -> Option<Place> {
-        if let Some(uses) = self.shared.uses(span) {
-            return self.home(uses).cloned();
-        }
-        // Used once: find it from the root (anchored values are few).
+        // Found from the root (anchored values are few).
         for (doc, root) in self.p.file.docs.iter().enumerate() {
             let mut found = None;
             root.walk(&mut Vec::new(), &mut |path, node| {
@@ -228,7 +226,7 @@ impl<'a> Realizer<'_, 'a> {
                 Op::Set { at, .. } => at.clone(),
                 _ => unreachable!(),
             };
-            let uses = self.uses(span, &at(&ops[0]));
+            let uses = self.uses(&at(&ops[0]));
             let want = |u: &Place| -> Option<&Text> {
                 ops.iter().find(|op| at(op) == *u).map(|op| match op {
                     Op::Set { new, .. } => new,
@@ -291,7 +289,7 @@ impl<'a> Realizer<'_, 'a> {
             let affected: Vec<Place> = if node.alias_token().is_some() {
                 vec![at.clone()]
             } else {
-                self.uses(*span, at)
+                self.uses(at)
                     .into_iter()
                     .filter(|u| self.node(u).is_some_and(|n| n.alias_token().is_none()))
                     .collect()
@@ -334,8 +332,8 @@ impl<'a> Realizer<'_, 'a> {
             let span = self.node(place).map_or(Span::default(), |n| n.span);
             by_span.entry(span).or_default().push((place, ops));
         }
-        for (span, lists) in by_span {
-            let uses = self.uses(span, lists[0].0);
+        for (_, lists) in by_span {
+            let uses = self.uses(lists[0].0);
             let want = |u: &Place| lists.iter().find(|(p, _)| *p == u).map(|(_, ops)| ops);
             let change = |u: &Place| want(u).map(ListOps::change).unwrap_or_default();
             let home = self.home(&uses);
@@ -446,7 +444,7 @@ impl<'a> Realizer<'_, 'a> {
                 Some(owner) => at = owner,
                 None => {
                     let home = self
-                        .home(&self.uses(node.span, place))
+                        .home(&self.uses(place))
                         .cloned()
                         .unwrap_or_default();
                     return Err(self.limit(place, &home));

@@ -13,10 +13,23 @@ use crate::path::Place;
 
 #[derive(Debug, Default)]
 pub struct Shared {
-    /// Every use of the spans used more than once, in document order.
-    uses: FastMap<Span, Vec<Place>>,
-    /// Those spans, sorted.
+    /// Every use of the texts used more than once, in document order.
+    uses: FastMap<Key, Vec<Place>>,
+    /// Their spans, sorted.
     spans: Vec<Span>,
+}
+
+/// A text: its span and the kind of value written there (a block list and its only item
+/// can start and end at the same place, and are still two values).
+type Key = (Span, u8);
+
+fn key(node: &Node) -> Key {
+    let kind = match node.value() {
+        Value::List(..) => 1,
+        Value::Map(_) => 2,
+        _ => 0,
+    };
+    (node.span, kind)
 }
 
 impl Shared {
@@ -24,23 +37,23 @@ impl Shared {
         if file.anchors.is_empty() {
             return Shared::default();
         }
-        let mut counts: FastMap<Span, u32> = FastMap::default();
+        let mut counts: FastMap<Key, u32> = FastMap::default();
         for doc in &file.docs {
             visit(doc, &mut Vec::new(), &mut |_, node| {
-                *counts.entry(node.span).or_default() += 1;
+                *counts.entry(key(node)).or_default() += 1;
             });
         }
-        let mut uses: FastMap<Span, Vec<Place>> = FastMap::default();
+        let mut uses: FastMap<Key, Vec<Place>> = FastMap::default();
         for (index, doc) in file.docs.iter().enumerate() {
             visit(doc, &mut Vec::new(), &mut |path, node| {
-                if counts.get(&node.span).is_some_and(|&n| n > 1) {
-                    uses.entry(node.span)
+                if counts.get(&key(node)).is_some_and(|&n| n > 1) {
+                    uses.entry(key(node))
                         .or_default()
                         .push(Place::new(index, path));
                 }
             });
         }
-        let mut spans: Vec<Span> = uses.keys().copied().collect();
+        let mut spans: Vec<Span> = uses.keys().map(|(span, _)| *span).collect();
         spans.sort_unstable();
         Shared { uses, spans }
     }
@@ -56,9 +69,9 @@ impl Shared {
             .any(|s| s.end <= span.end)
     }
 
-    /// Every use of the text at `span`, when there is more than one.
-    pub fn uses(&self, span: Span) -> Option<&[Place]> {
-        self.uses.get(&span).map(Vec::as_slice)
+    /// Every use of the value written where `node` is, when there is more than one.
+    pub fn uses(&self, node: &Node) -> Option<&[Place]> {
+        self.uses.get(&key(node)).map(Vec::as_slice)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -101,10 +114,18 @@ mod tests {
         ))
         .unwrap();
         let shared = Shared::of(&file);
-        let x = file.docs[0].field("a").unwrap().span;
+        let x = file.docs[0].field("a").unwrap();
         let uses: Vec<&[u32]> = shared.uses(x).unwrap().iter().map(|p| &*p.path).collect();
         assert_eq!(uses, [&[0][..], &[1], &[2, 0]]);
-        assert!(shared.uses(file.docs[0].field("d").unwrap().span).is_none());
+        assert!(shared.uses(file.docs[0].field("d").unwrap()).is_none());
+        // A block list and its only item share a span: two values, one use each.
+        let block = File::parse(Source::from_text("b.yaml", "a: &x v
+l:
+- k: *x
+")).unwrap();
+        let list = block.docs[0].field("l").unwrap();
+        assert!(Shared::of(&block).uses(list).is_none());
+        assert!(Shared::of(&block).uses(&list.items().unwrap()[0]).is_none());
         let plain = File::parse(Source::from_text("p.yaml", "a: v\n")).unwrap();
         assert!(Shared::of(&plain).is_empty());
     }
