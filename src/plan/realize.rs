@@ -237,7 +237,7 @@ impl<'a> Realizer<'_, 'a> {
             let chosen: Option<&Text> = match home {
                 Some(h) if self.is_gone(h) => None,
                 Some(h) if self.cares(h, &uses) => want(h),
-                _ => agreed(uses.iter().filter(|u| self.cares(u, &uses)).map(want)).flatten(),
+                _ => self.chosen(&uses, &want),
             };
             if let Some(new) = chosen
                 && let Some(op) = ops.iter().find(|op| match op {
@@ -299,11 +299,14 @@ impl<'a> Realizer<'_, 'a> {
                     .iter()
                     .any(|o| matches!(o, Op::Widen { at: a, add: b, .. } if a == u && b == add))
             };
-            if let Some(other) = affected
-                .iter()
-                .find(|u| *u != at && self.cares(u, &affected) && !widened(u))
-            {
-                return Err(self.limit(at, other));
+            // A use that sees the slot but wants the string as it is gets it written out
+            // at its own alias token, and reads as before.
+            let mut kept = Vec::new();
+            for other in &affected {
+                if other != at && self.cares(other, &affected) && !widened(other) {
+                    self.fix(other)?;
+                    kept.push(other.clone());
+                }
             }
             let list = format!(
                 "[{}, {}]",
@@ -316,7 +319,7 @@ impl<'a> Realizer<'_, 'a> {
                 *span,
                 Value::List([Node::from(old), Node::from(add.as_str())].into(), true),
             );
-            for u in affected {
+            for u in affected.into_iter().filter(|u| !kept.contains(u)) {
                 self.expected
                     .value(u, *span, Want::Node(Box::new(both.clone())));
             }
@@ -337,19 +340,23 @@ impl<'a> Realizer<'_, 'a> {
             let want = |u: &Place| lists.iter().find(|(p, _)| *p == u).map(|(_, ops)| ops);
             let change = |u: &Place| want(u).map(ListOps::change).unwrap_or_default();
             let home = self.home(&uses);
+            let changes: Vec<(&Place, ListChange)> =
+                uses.iter().map(|u| (u, change(u))).collect();
+            let want_change = |u: &Place| {
+                changes
+                    .iter()
+                    .find(|(p, c)| *p == u && !c.is_empty())
+                    .map(|(_, c)| c)
+            };
             let chosen: Option<&ListOps> = match home {
                 Some(h) if self.is_gone(h) => None,
                 Some(h) if self.cares(h, &uses) => want(h),
-                _ => {
-                    let caring: Vec<&Place> =
-                        uses.iter().filter(|u| self.cares(u, &uses)).collect();
-                    let first = caring.first().map(|u| change(u)).unwrap_or_default();
-                    if caring.iter().all(|u| change(u) == first) {
-                        caring.first().and_then(|u| want(u))
-                    } else {
-                        None
-                    }
-                }
+                _ => self.chosen(&uses, &want_change).and_then(|c| {
+                    lists
+                        .iter()
+                        .find(|(_, ops)| ops.change() == *c)
+                        .map(|(_, ops)| ops)
+                }),
             };
             let chosen_change = chosen.map(ListOps::change).unwrap_or_default();
             if let Some(ops) = chosen {
@@ -427,34 +434,59 @@ impl<'a> Realizer<'_, 'a> {
         Ok(())
     }
 
-    /// A use that its written text cannot serve gets its own value at its alias token, or
-    /// at the alias token of the value around it that the alias brought.
-    fn fix(&mut self, place: &Place) -> Result<(), Error> {
-        let Some(node) = self.node(place) else {
-            return Ok(());
-        };
-        let mut at = place.clone();
-        if node.alias_token().is_none() {
-            let owner = (0..place.path.len()).rev().find_map(|depth| {
-                let ancestor = Place::new(place.doc as usize, &place.path[..depth]);
-                let token = self.node(&ancestor)?.alias_token()?;
-                (Some(token) == node.alias()).then_some(ancestor)
-            });
-            match owner {
-                Some(owner) => at = owner,
-                None => {
-                    let home = self
-                        .home(&self.uses(place))
-                        .cloned()
-                        .unwrap_or_default();
-                    return Err(self.limit(place, &home));
-                }
-            }
+    /// Where a use can be given its own value: its own alias token, or the token of the
+    /// alias that brought the value around it. `None` when it has none (it comes through a
+    /// merge key, or is where the text is written).
+    fn token_place(&self, place: &Place) -> Option<Place> {
+        let node = self.node(place)?;
+        if node.alias_token().is_some() {
+            return Some(place.clone());
         }
+        node.alias()?;
+        (0..place.path.len()).rev().find_map(|depth| {
+            let ancestor = Place::new(place.doc as usize, &place.path[..depth]);
+            let token = self.node(&ancestor)?.alias_token()?;
+            (Some(token) == node.alias()).then_some(ancestor)
+        })
+    }
+
+    /// A use that its written text cannot serve gets its own value at its alias token (see
+    /// [`Realizer::token_place`]).
+    fn fix(&mut self, place: &Place) -> Result<(), Error> {
+        if self.node(place).is_none() {
+            return Ok(());
+        }
+        let Some(at) = self.token_place(place) else {
+            let home = self
+                .home(&self.uses(place))
+                .cloned()
+                .unwrap_or_default();
+            return Err(self.limit(place, &home));
+        };
         if !self.fixes.contains(&at) {
             self.fixes.push(at);
         }
         Ok(())
+    }
+
+    /// What the text of a value used in several places should say, when its home does not
+    /// decide (a template, or gone): what the uses that cannot be given their own value
+    /// want, when they agree; else what every use that cares wants, when they agree.
+    fn chosen<'w, W: PartialEq>(
+        &self,
+        uses: &[Place],
+        want: &dyn Fn(&Place) -> Option<&'w W>,
+    ) -> Option<&'w W> {
+        let caring: Vec<&Place> = uses.iter().filter(|u| self.cares(u, uses)).collect();
+        let fixed_only: Vec<&&Place> = caring
+            .iter()
+            .filter(|u| self.token_place(u).is_none())
+            .collect();
+        if fixed_only.is_empty() {
+            agreed(caring.into_iter().map(want)).flatten()
+        } else {
+            agreed(fixed_only.into_iter().map(|u| want(u))).flatten()
+        }
     }
 
     /// Anchors defined inside text that goes: every alias of them outside it is written
@@ -708,10 +740,18 @@ fn copy_text(
         }
         shifted.push(Edit::replace(a - start..b.max(a) - start, e.content));
     }
-    // A dropped last field leaves the line break before it: the copy ends with its content.
-    Some(
-        edit::apply(&source.text[start..end], &shifted)
-            .trim_end()
-            .to_owned(),
-    )
+    // A dropped last field leaves the line break before it, and maybe comment lines that
+    // stood before it: the copy ends with its content.
+    let mut text = edit::apply(&source.text[start..end], &shifted);
+    loop {
+        let trimmed = text.trim_end();
+        let last = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        if last > 0 && trimmed[last..].trim_start().starts_with('#') {
+            text.truncate(last);
+        } else {
+            text.truncate(trimmed.len());
+            break;
+        }
+    }
+    Some(text)
 }
