@@ -245,10 +245,28 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
     let column = start - source.line_range(line).start;
     let mut out = String::new();
     if container.flow {
-        let separator = if stands_alone(source, start, false) {
-            format!(",{}{}", line_ending(source, line), &line_text[..column])
-        } else {
-            ", ".to_owned()
+        // The separator the list already uses between two items (`,`, `, `, a line break
+        // and indentation), so that the inserted item reads like its neighbours; else one
+        // made from the item's own line.
+        let position = container.items.iter().position(|i| *i == after);
+        let between = |a: Span, b: Span| &source.text[a.end as usize..b.start as usize];
+        let neighbours = position.and_then(|i| {
+            let next = container.items.get(i + 1).map(|n| between(after, *n));
+            let previous = i
+                .checked_sub(1)
+                .map(|p| between(container.items[p], after));
+            next.into_iter().chain(previous).find(|sep| {
+                sep.trim_start().starts_with(',')
+                    && sep.trim_start()[1..].trim().is_empty()
+                    && !sep.contains('#')
+            })
+        });
+        let separator = match neighbours {
+            Some(separator) => separator.to_owned(),
+            None if stands_alone(source, start, false) => {
+                format!(",{}{}", line_ending(source, line), &line_text[..column])
+            }
+            None => ", ".to_owned(),
         };
         for text in texts {
             out.push_str(&separator);
@@ -319,6 +337,9 @@ mod tests {
         let (file, c) = list_of("l: [a, b]\n");
         let e = insert_after(&file.source, &c, c.items[0], &["n".into()]);
         assert_eq!(edit::apply(&file.source.text, &[e]), "l: [a, n, b]\n");
+        let (file, c) = list_of("l: [a,b]\n");
+        let e = insert_after(&file.source, &c, c.items[1], &["n".into()]);
+        assert_eq!(edit::apply(&file.source.text, &[e]), "l: [a,b,n]\n");
         let (file, c) = list_of("l:\r\n  - a  # note\r\n  - b\r\n");
         let e = insert_after(&file.source, &c, c.items[0], &["n".into()]);
         assert_eq!(

@@ -279,21 +279,23 @@ impl<'a> Realizer<'_, 'a> {
             let Some(node) = self.node(at) else {
                 continue;
             };
-            let slot = match node.alias_token() {
+            // Where this use's string is written: its own alias token, or the string's text
+            // (for a use that an alias of what holds it brings, where that is written).
+            let written = self.written_at(at);
+            let Some(slot_node) = self.node(&written) else {
+                continue;
+            };
+            let slot = match slot_node.alias_token() {
                 Some(token) => token.range(),
-                None => layout::properties_start(p.file, node)..span.end as usize,
+                None => layout::properties_start(p.file, slot_node)..span.end as usize,
             };
-            // Every use that sees this slot gets the list: the uses of the string's text
-            // but those through an alias of the string itself (the anchor stays on the
-            // string, so they still read it); an alias token is its use's alone.
-            let affected: Vec<Place> = if node.alias_token().is_some() {
-                vec![at.clone()]
-            } else {
-                self.uses(at)
-                    .into_iter()
-                    .filter(|u| self.node(u).is_some_and(|n| n.alias_token().is_none()))
-                    .collect()
-            };
+            // Every use written there gets the list; those through an alias of the string
+            // itself still read the string (the anchor stays on it).
+            let affected: Vec<Place> = self
+                .uses(at)
+                .into_iter()
+                .filter(|u| self.written_at(u) == written)
+                .collect();
             let widened = |u: &Place| {
                 p.ops
                     .iter()
@@ -432,6 +434,64 @@ impl<'a> Realizer<'_, 'a> {
                 .push(insert_after(source, &container, span, &texts));
         }
         Ok(())
+    }
+
+    /// The place where a use's value is written in its own right: the use itself when it
+    /// stands where it is written or at an alias token of its own; else, for a use that an
+    /// alias (or a merge key) of what holds it brings, the same place under that alias's
+    /// anchor, followed further when that is brought too.
+    fn written_at(&self, place: &Place) -> Place {
+        let mut place = place.clone();
+        // Each step moves to text written earlier in the file: a bounded walk.
+        for _ in 0..crate::load::MAX_DEPTH {
+            let Some(next) = self.brought_from(&place) else {
+                break;
+            };
+            place = next;
+        }
+        place
+    }
+
+    /// One step of [`Realizer::written_at`].
+    fn brought_from(&self, place: &Place) -> Option<Place> {
+        let node = self.node(place)?;
+        let site = node.alias()?;
+        if node.alias_token().is_some() {
+            return None;
+        }
+        // The value the alias brought: the nearest one around with that alias as its own,
+        // or (a merge key) the mapping it was merged into.
+        let doc = &self.p.file.docs[place.doc as usize];
+        let depth = (0..place.path.len()).rev().find(|&depth| {
+            doc.at_positions(&place.path[..depth])
+                .is_some_and(|n| n.alias_token() == Some(site) || n.alias() != Some(site))
+        })?;
+        let root = doc.at_positions(&place.path[..depth])?;
+        let source = &self.p.file.source;
+        let name = source.text.get(site.start as usize + 1..site.end as usize)?;
+        let anchor = self
+            .p
+            .file
+            .anchors
+            .iter()
+            .rev()
+            .find(|a| a.token.end <= site.start && source.text.get(a.token.start as usize + 1..a.token.end as usize) == Some(name))?;
+        let home = self.home_of(anchor.node)?;
+        let home_node = self.node(&home)?;
+        let mut path = home.path.to_vec();
+        let rest = &place.path[depth..];
+        if root.alias_token() == Some(site) {
+            // `*name` for the whole value: the same path below its anchor.
+            path.extend_from_slice(rest);
+        } else {
+            // `<<: *name`: the merged entry, by key, in the anchor's mapping.
+            let (&entry, below) = rest.split_first()?;
+            let key = &root.entries()?.get(entry as usize)?.key;
+            let at = home_node.entries()?.iter().position(|e| e.key == *key)?;
+            path.push(at as u32);
+            path.extend_from_slice(below);
+        }
+        Some(Place::new(home.doc as usize, &path))
     }
 
     /// Where a use can be given its own value: its own alias token, or the token of the
