@@ -1,0 +1,232 @@
+//! The differential test of the rewrite: random exports in every style real ones have,
+//! run through the `cutover` binary, each result checked against an oracle written from
+//! the rules (semantics.md) on independently parsed data.
+//!
+//! - `differential/export.rs` generates a case (files, mapping) from a seed: YAML block and
+//!   flow, plain, single- and double-quoted scalars, comments everywhere, anchors, aliases,
+//!   merge keys and tags across reference kinds, multi-document files, CRLF, BOM, no final
+//!   newline; JSON pretty, tab-indented and minified with `\u` escapes.
+//! - `differential/tree.rs` reads files with libyaml (libyaml-safer) and serde_json, not
+//!   with the crate's loader; `differential/oracle.rs` computes from that data what replace,
+//!   add and `check` must give.
+//! - `differential/run.rs` runs the binary and checks each promise.
+//!
+//! A fixed-seed run of `CUTOVER_DIFFERENTIAL_CASES` cases (default 300) runs in `cargo
+//! test`; `CUTOVER_DIFFERENTIAL_SEED` picks another seed. A failing case is shrunk (files,
+//! documents, settings, entries, styles dropped while the same check still fails), printed,
+//! and written under `<target>/tmp/differential/failures/` to become a regression test.
+
+#[path = "differential/export.rs"]
+mod export;
+#[path = "differential/model.rs"]
+mod model;
+#[path = "differential/oracle.rs"]
+mod oracle;
+#[path = "differential/prng.rs"]
+mod prng;
+#[path = "differential/run.rs"]
+mod run;
+#[path = "differential/tree.rs"]
+mod tree;
+#[path = "differential/yaml11.rs"]
+mod yaml11;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use export::Case;
+use run::{Chains, Env, Failure};
+
+fn env_number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v} is not a number")),
+        Err(_) => default,
+    }
+}
+
+fn has_program(name: &str) -> bool {
+    std::process::Command::new(name).arg("--version").output().is_ok()
+}
+
+fn tools() -> Env {
+    let require = std::env::var("CUTOVER_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    let (patch, git) = (has_program("patch"), has_program("git"));
+    for (tool, present) in [("patch", patch), ("git", git)] {
+        if !present {
+            assert!(!require, "CUTOVER_REQUIRE_TOOLS=1 but `{tool}` is not installed");
+            eprintln!("note: `{tool}` is not installed; the differential test skips its patch check");
+        }
+    }
+    Env { bin: PathBuf::from(env!("CARGO_BIN_EXE_cutover")), patch, git }
+}
+
+fn work_root() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential")
+}
+
+/// Shrinking effort for each failure class, in runs of the case (deterministic: no clock).
+const SHRINK_ATTEMPTS: usize = 250;
+
+#[test]
+fn generated_exports_follow_the_rules() {
+    let cases = env_number("CUTOVER_DIFFERENTIAL_CASES", 300);
+    let seed = env_number("CUTOVER_DIFFERENTIAL_SEED", 13);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4) as u64;
+    let env = tools();
+    let root = work_root().join(format!("seed-{seed}"));
+    let _ = std::fs::remove_dir_all(&root);
+    if let Ok(only) = std::env::var("CUTOVER_DIFFERENTIAL_CASE") {
+        // One case, shown whole: its files, and every failure unshrunk.
+        let index: u64 = only.parse().expect("CUTOVER_DIFFERENTIAL_CASE is a case number");
+        let case = export::case(prng::Rng::case_seed(seed, index));
+        let dir = root.join(format!("case-{index}"));
+        let failures = run::run(&case, &dir, &env, Chains::ALL);
+        let mut text = String::new();
+        for f in &failures {
+            text.push_str(&format!("\n===== {}\n{}\n{}\n", f.check, f.command, f.detail));
+        }
+        eprintln!("case {index} of seed {seed} (files in {}):\n{}", dir.display(), show_case(&case));
+        assert!(failures.is_empty(), "{text}");
+        return;
+    }
+
+    let started = std::time::Instant::now();
+    let results: Vec<(u64, Vec<Failure>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (env, root) = (&env, &root);
+                s.spawn(move || {
+                    let dir = root.join(format!("work-{t}"));
+                    (t..cases)
+                        .step_by(threads as usize)
+                        .filter_map(|i| {
+                            let case = export::case(prng::Rng::case_seed(seed, i));
+                            let failures = run::run(&case, &dir, env, Chains::ALL);
+                            (!failures.is_empty()).then_some((i, failures))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    eprintln!(
+        "differential: {cases} cases (seed {seed}) on {threads} threads in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    if results.is_empty() {
+        let _ = std::fs::remove_dir_all(&root);
+        return;
+    }
+
+    // One class per check; the first case of each is shrunk and written out.
+    let mut classes: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
+    for (i, failures) in &results {
+        for f in failures {
+            classes.entry(f.check).or_default().push(*i);
+        }
+    }
+    let mut report = format!(
+        "{} of {cases} generated cases failed (seed {seed}); failure classes:\n",
+        results.len()
+    );
+    for (check, indexes) in &classes {
+        report.push_str(&format!("  {check}: {} cases (first: case {})\n", indexes.len(), indexes[0]));
+    }
+    let failures_dir = root.join("failures");
+    let shrink_attempts = env_number("CUTOVER_DIFFERENTIAL_SHRINK", SHRINK_ATTEMPTS as u64) as usize;
+    for (n, (check, indexes)) in classes.iter().enumerate() {
+        let case = export::case(prng::Rng::case_seed(seed, indexes[0]));
+        let dir = root.join("shrink");
+        let (small, failure) = shrink(case, check, &dir, &env, shrink_attempts);
+        let out = failures_dir.join(format!("{n:02}-{}", slug(check)));
+        let text = reproducer(&small, &failure, seed, indexes[0], &dir, &out);
+        report.push_str(&format!("\n===== {check} (case {} of seed {seed}, shrunk) =====\n{text}", indexes[0]));
+    }
+    report.push_str(&format!("\nReproducers: {}\n", failures_dir.display()));
+    panic!("{report}");
+}
+
+/// Drops parts of a failing case while the same check still fails (a bounded number of
+/// runs), and returns the smallest case found with its failure.
+fn shrink(case: Case, check: &str, dir: &Path, env: &Env, budget: usize) -> (Case, Failure) {
+    let chains = Chains::for_check(check);
+    let find = |c: &Case| run::run(c, dir, env, chains).into_iter().find(|f| f.check == check);
+    let mut failure = find(&case).expect("a failing case fails again (the runs are deterministic)");
+    let mut current = case;
+    let mut attempts = 0;
+    let mut start = 0;
+    'outer: while attempts < budget {
+        let candidates = export::smaller(&current);
+        for (i, candidate) in candidates.into_iter().enumerate().skip(start) {
+            attempts += 1;
+            if let Some(f) = find(&candidate) {
+                current = candidate;
+                failure = f;
+                start = i;
+                continue 'outer;
+            }
+            if attempts >= budget {
+                break 'outer;
+            }
+        }
+        if start == 0 {
+            break;
+        }
+        start = 0;
+    }
+    // Leave the shrunk case's files in `dir` for the reproducer.
+    let last = run::run(&current, dir, env, chains).into_iter().find(|f| f.check == check);
+    (current, last.unwrap_or(failure))
+}
+
+fn slug(check: &str) -> String {
+    let s: String = check.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+/// Writes a failing case as a folder (input, mapping, command, what was expected and what
+/// happened) and returns the same as text.
+fn reproducer(case: &Case, failure: &Failure, seed: u64, index: u64, dir: &Path, out: &Path) -> String {
+    let _ = std::fs::remove_dir_all(out);
+    run::copy_tree(&dir.join("in"), &out.join("in"));
+    std::fs::copy(dir.join("mapping.yaml"), out.join("mapping.yaml")).unwrap();
+    let mut text = show_case(case);
+    text.push_str(&format!("--- command (from the case folder)\n{}\n", failure.command));
+    text.push_str(&format!("--- {}\n{}\n", failure.check, failure.detail.trim_end()));
+    let report = format!(
+        "Generated by tests/differential.rs: seed {seed}, case {index}, shrunk.\n\
+         Rerun: CUTOVER_DIFFERENTIAL_SEED={seed} cargo test --test differential\n\n{text}"
+    );
+    std::fs::write(out.join("report.txt"), &report).unwrap();
+    std::fs::write(
+        out.join("cmd.sh"),
+        format!("#!/bin/sh\n# run from this folder; put cutover on PATH\n{}\n", failure.command.split("  #").next().unwrap()),
+    )
+    .unwrap();
+    text
+}
+
+fn show_case(case: &Case) -> String {
+    let mut text = String::new();
+    for file in case.render() {
+        text.push_str(&format!("--- in/x/{}{}\n", file.name, describe_bytes(&file.bytes)));
+        text.push_str(&String::from_utf8_lossy(&file.bytes));
+        if !file.bytes.ends_with(b"\n") {
+            text.push_str("\n(no final newline)\n");
+        }
+    }
+    text.push_str(&format!("--- mapping.yaml\n{}", case.mapping.to_yaml()));
+    text
+}
+
+fn describe_bytes(bytes: &[u8]) -> String {
+    let mut notes = Vec::new();
+    if bytes.starts_with("\u{feff}".as_bytes()) {
+        notes.push("BOM");
+    }
+    if bytes.windows(2).any(|w| w == b"\r\n") {
+        notes.push("CRLF");
+    }
+    if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) }
+}
