@@ -135,13 +135,33 @@ fn generated_exports_follow_the_rules() {
     }
     let failures_dir = root.join("failures");
     let shrink_attempts = env_number("CUTOVER_DIFFERENTIAL_SHRINK", SHRINK_ATTEMPTS as u64) as usize;
-    for (n, (check, indexes)) in classes.iter().enumerate() {
-        let case = export::case(prng::Rng::case_seed(seed, indexes[0]));
-        let dir = root.join("shrink");
-        let (small, failure) = shrink(case, check, &dir, &env, shrink_attempts);
-        let out = failures_dir.join(format!("{n:02}-{}", slug(check)));
-        let text = reproducer(&small, &failure, seed, indexes[0], &dir, &out);
-        report.push_str(&format!("\n===== {check} (case {} of seed {seed}, shrunk) =====\n{text}", indexes[0]));
+    // Each class's first case is shrunk, the classes shared among the threads.
+    let queue: Vec<(usize, &'static str, u64)> =
+        classes.iter().enumerate().map(|(n, (check, indexes))| (n, *check, indexes[0])).collect();
+    let queue = std::sync::Mutex::new(queue);
+    let mut shrunk: Vec<(usize, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (queue, env, root, failures_dir) = (&queue, &env, &root, &failures_dir);
+                s.spawn(move || {
+                    let mut done = Vec::new();
+                    while let Some((n, check, index)) = queue.lock().unwrap().pop() {
+                        let case = export::case(prng::Rng::case_seed(seed, index));
+                        let dir = root.join(format!("shrink-{t}"));
+                        let (small, failure) = shrink(case, check, &dir, env, shrink_attempts);
+                        let out = failures_dir.join(format!("{n:02}-{}", slug(check)));
+                        let text = reproducer(&small, &failure, seed, index, &dir, &out);
+                        done.push((n, format!("\n===== {check} (case {index} of seed {seed}, shrunk) =====\n{text}")));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    shrunk.sort();
+    for (_, text) in shrunk {
+        report.push_str(&text);
     }
     report.push_str(&format!("\nReproducers: {}\n", failures_dir.display()));
     panic!("{report}");
@@ -155,25 +175,28 @@ fn shrink(case: Case, check: &str, dir: &Path, env: &Env, budget: usize) -> (Cas
     let mut failure = find(&case).expect("a failing case fails again (the runs are deterministic)");
     let mut current = case;
     let mut attempts = 0;
-    let mut start = 0;
-    'outer: while attempts < budget {
-        let candidates = export::smaller(&current);
-        for (i, candidate) in candidates.into_iter().enumerate().skip(start) {
-            attempts += 1;
-            if let Some(f) = find(&candidate) {
-                current = candidate;
-                failure = f;
-                start = i;
-                continue 'outer;
+    // Passes over the candidates; after a success the next candidates are tried from the
+    // same position (the earlier ones did not fail before), and a pass that found
+    // something is followed by another.
+    loop {
+        let mut improved = false;
+        let mut position = 0;
+        'pass: loop {
+            for (i, candidate) in export::smaller(&current).into_iter().enumerate().skip(position) {
+                if attempts >= budget {
+                    break 'pass;
+                }
+                attempts += 1;
+                if let Some(f) = find(&candidate) {
+                    (current, failure, position, improved) = (candidate, f, i, true);
+                    continue 'pass;
+                }
             }
-            if attempts >= budget {
-                break 'outer;
-            }
-        }
-        if start == 0 {
             break;
         }
-        start = 0;
+        if !improved || attempts >= budget {
+            break;
+        }
     }
     // Leave the shrunk case's files in `dir` for the reproducer.
     let last = run::run(&current, dir, env, chains).into_iter().find(|f| f.check == check);
@@ -229,4 +252,95 @@ fn describe_bytes(bytes: &[u8]) -> String {
         notes.push("CRLF");
     }
     if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) }
+}
+
+/// The oracle itself, on small documents whose results are known by hand from
+/// semantics.md (so that a change to the oracle that bends a rule fails here).
+mod oracle_examples {
+    use crate::oracle::{self, Mapping};
+    use crate::tree::{self, Node, data_eq, show};
+
+    fn mapping() -> Mapping {
+        Mapping {
+            accounts: vec![("a".into(), "b".into()), ("d".into(), "b".into())],
+            addresses: vec![("Old@X.example".into(), "new@x.example".into())],
+        }
+    }
+
+    fn doc(text: &str) -> Node {
+        tree::parse(text.as_bytes()).unwrap().docs.remove(0).root
+    }
+
+    fn same(actual: &Node, expected: &str) {
+        let expected = doc(expected);
+        assert!(data_eq(actual, &expected), "expected {}\nactual   {}", show(&expected), show(actual));
+    }
+
+    fn conditions(values: &[&str]) -> String {
+        let items: Vec<String> = values.iter().map(|v| format!("{{field: account, value: {v}}}")).collect();
+        format!("rules: [{{conditions: {{items: [{}]}}}}]", items.join(", "))
+    }
+
+    #[test]
+    fn replace_drops_mapped_duplicates_only() {
+        let mut dropped = oracle::Dropped::default();
+        let input = doc(&conditions(&["[b, a, a, z]", "[a, d, c]", "[b, a, b]", "[c, c, a]", "a", "null"]));
+        let out = oracle::replace(&input, &mapping(), &mut dropped);
+        same(&out, &conditions(&["[b, z]", "[b, c]", "[b, b]", "[c, c, b]", "b", "null"]));
+    }
+
+    #[test]
+    fn replace_keeps_the_original_entry_or_the_new_accounts_own() {
+        let mut dropped = oracle::Dropped::default();
+        let m = mapping();
+        let cases = [
+            // An unmodified copy (add mode's) goes; the original stays, rewritten.
+            ("[{id: 1, account: a, address: h@x}, {account: b, address: h@x}]", "[{id: 1, account: b, address: h@x}]"),
+            // The new account's own alias (it has an id) stays; the old one goes.
+            ("[{account: a, address: h@x}, {id: 2, account: b, address: h@x}]", "[{id: 2, account: b, address: h@x}]"),
+            // Two old accounts with one new account: the first stays.
+            ("[{account: a, address: H@x}, {account: d, address: h@X}]", "[{account: b, address: H@x}]"),
+            // Other addresses are other identities.
+            ("[{account: a, address: h@x}, {account: b, address: i@x}]", "[{account: b, address: h@x}, {account: b, address: i@x}]"),
+            // Addresses are mapped case-insensitively, into the mapping's spelling.
+            ("[{account: c, address: OLD@x.EXAMPLE}]", "[{account: c, address: new@x.example}]"),
+        ];
+        for (input, expected) in cases {
+            let out = oracle::replace(&doc(&format!("aliases: {input}")), &m, &mut dropped);
+            same(&out, &format!("aliases: {expected}"));
+        }
+        let out = oracle::replace(&doc("sharing: [{account: b, teams: [t]}, {account: a, teams: [t], id: s}]"), &m, &mut dropped);
+        same(&out, "sharing: [{account: b, teams: [t], id: s}]");
+    }
+
+    #[test]
+    fn add_inserts_after_each_old_value_once() {
+        let input = doc(&conditions(&["a", "[a, d]", "[a, b]", "[c]", "null"]));
+        let (out, turned) = oracle::add(&input, &mapping());
+        same(&out, &conditions(&["[a, b]", "[a, b, d]", "[a, b]", "[c]", "null"]));
+        assert!(turned);
+        let input = doc("aliases: [{id: 1, account: a, address: Old@x.example}, {account: d, address: old@X.example}, {account: c}]");
+        let (out, turned) = oracle::add(&input, &mapping());
+        same(
+            &out,
+            "aliases: [{id: 1, account: a, address: Old@x.example}, {account: b, address: new@x.example}, {account: d, address: old@X.example}, {account: c}]",
+        );
+        assert!(!turned);
+    }
+
+    #[test]
+    fn uses_through_aliases_and_merge_keys() {
+        let input = doc(
+            "x-t: &t {conditions: {items: [{field: account, value: a}]}}\n\
+             rules:\n  - <<: *t\n  - actions: [{from: {account: &x a}}]\n    conditions: {items: [{field: email_account, value: [c, *x]}]}\n\
+             x-other: *x\n",
+        );
+        let findings: Vec<u32> = oracle::findings(&input, &mapping()).iter().map(|f| f.line).collect();
+        assert_eq!(findings, vec![3, 4, 5]);
+        let mut dropped = oracle::Dropped::default();
+        let out = oracle::replace(&input, &mapping(), &mut dropped);
+        assert_eq!(tree::show(oracle::at(&out, &[oracle::Step::Key("x-other".into())])), "\"a\"");
+        let templates = tree::parse(b"x-t: &t {a: 1}\nx-u: &u {b: 1}\nrules: [{<<: *t}]\n").unwrap().docs.remove(0).templates;
+        assert_eq!(templates.into_iter().collect::<Vec<_>>(), vec!["x-t".to_owned()]);
+    }
 }

@@ -956,8 +956,10 @@ pub fn smaller(case: &Case) -> Vec<Case> {
                 s.doc_end = false;
             });
         }
-        tweak(&|s| s.docs = s.docs.iter().map(|d| d.without(true, false)).collect());
-        tweak(&|s| s.docs = s.docs.iter().map(|d| d.without(false, true)).collect());
+        for comments in [[true; 3], [true, false, false], [false, true, false], [false, false, true]] {
+            tweak(&|s| s.docs = s.docs.iter().map(|d| d.without(comments, false)).collect());
+        }
+        tweak(&|s| s.docs = s.docs.iter().map(|d| d.without([false; 3], true)).collect());
     }
     out
 }

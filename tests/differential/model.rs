@@ -106,43 +106,49 @@ impl G {
         }
     }
 
-    /// Removes every comment, tag or anchor (the shrinker's coarse steps).
-    pub fn without(&self, comments: bool, tags: bool) -> G {
+    /// Removes comments of the kinds given (before, end of line, trailing) and, with
+    /// `tags`, every tag (the shrinker's coarse steps).
+    pub fn without(&self, comments: [bool; 3], tags: bool) -> G {
         let mut g = self.clone();
         g.remove(comments, tags);
         g
     }
 
-    fn remove(&mut self, comments: bool, tags: bool) {
+    fn remove(&mut self, [before, eol, trail]: [bool; 3], tags: bool) {
         if tags && let Some(p) = self.props_mut() {
             p.tag = false;
         }
+        let flags = [before, eol, trail];
         match self {
             G::Seq { items, trailing, .. } => {
-                if comments {
+                if trail {
                     trailing.clear();
                 }
                 for i in items {
-                    if comments {
+                    if before {
                         i.before.clear();
+                    }
+                    if eol {
                         i.eol = None;
                     }
-                    i.node.remove(comments, tags);
+                    i.node.remove(flags, tags);
                 }
             }
             G::Map { entries, trailing, .. } => {
-                if comments {
+                if trail {
                     trailing.clear();
                 }
                 for e in entries {
-                    if comments {
+                    if before {
                         e.before.clear();
+                    }
+                    if eol {
                         e.eol = None;
                     }
-                    e.node.remove(comments, tags);
+                    e.node.remove(flags, tags);
                 }
             }
-            G::Alias { fallback, .. } => fallback.remove(comments, tags),
+            G::Alias { fallback, .. } => fallback.remove(flags, tags),
             G::Scalar { .. } => {}
         }
     }

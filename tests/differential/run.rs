@@ -279,9 +279,10 @@ impl Runner<'_> {
         self.expect_ok(check, to, &apply, false)?;
         let applied = self.files(to);
         let diff_cmd = format!("cd {from} && cutover {}", args.join(" "));
+        let name = if mode == Mode::Add { "add: patch" } else { "replace: patch" };
         if diff.stdout.is_empty() {
             if applied != self.files(from) {
-                return Err(fail("patch", &diff_cmd, "diff printed nothing but apply changed files"));
+                return Err(fail(name, &diff_cmd, "diff printed nothing but apply changed files"));
             }
             return Ok(());
         }
@@ -294,8 +295,7 @@ impl Runner<'_> {
             }
             let copy = format!("{to}-{tool}");
             self.copy(from, &copy);
-            let result = pipe(&argv[0..], &self.dir.join(&copy), &diff.stdout);
-            let name = if mode == Mode::Add { "add: patch" } else { "replace: patch" };
+            let result = pipe(argv, &self.dir.join(&copy), &diff.stdout);
             if let Err(e) = result {
                 return Err(fail(name, &diff_cmd, format!("{} failed: {e}\npatch:\n{}", argv.join(" "), diff.stdout)));
             }
@@ -345,7 +345,7 @@ impl Runner<'_> {
             for (d, doc) in parsed.docs.iter().enumerate() {
                 if let Some(diff) = oracle::compare_doc(&expected[f][d], &doc.root, &self.expect.templates[f][d]) {
                     return Err(fail(
-                        name("data"),
+                        data_class(prefix, &diff),
                         cmd,
                         format!("{file}, document {}: {diff}\nexpected document: {}\nresult:\n{}", d + 1, tree::show(&expected[f][d]), lossy(output)),
                     ));
@@ -453,7 +453,7 @@ impl Runner<'_> {
                 let actual = oracle::conditions_as_lists(&doc.root);
                 if let Some(diff) = oracle::compare_doc(&expected, &actual, &self.expect.templates[f][d]) {
                     return Err(fail(
-                        "replace after add: data",
+                        data_class("replace after add", &diff),
                         command,
                         format!("{file}, document {}: {diff}\nresult:\n{}", d + 1, lossy(output)),
                     ));
@@ -475,6 +475,34 @@ impl Runner<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A data failure's class: the mode and where the first difference is.
+fn data_class(mode: &str, diff: &str) -> &'static str {
+    let path = diff.split(':').next().unwrap_or("");
+    let place = if path.contains(".conditions") {
+        "condition value"
+    } else if path.contains(".from") {
+        "action from"
+    } else if path.starts_with("$.aliases") || path.starts_with("$.sharing") {
+        "aliases and sharing"
+    } else {
+        "outside references"
+    };
+    match (mode, place) {
+        ("replace", "condition value") => "replace: data (condition value)",
+        ("replace", "action from") => "replace: data (action from)",
+        ("replace", "aliases and sharing") => "replace: data (aliases and sharing)",
+        ("replace", _) => "replace: data (outside references)",
+        ("add", "condition value") => "add: data (condition value)",
+        ("add", "action from") => "add: data (action from)",
+        ("add", "aliases and sharing") => "add: data (aliases and sharing)",
+        ("add", _) => "add: data (outside references)",
+        (_, "condition value") => "replace after add: data (condition value)",
+        (_, "action from") => "replace after add: data (action from)",
+        (_, "aliases and sharing") => "replace after add: data (aliases and sharing)",
+        _ => "replace after add: data (outside references)",
     }
 }
 
