@@ -39,13 +39,19 @@ use run::{Chains, Env, Failure};
 
 fn env_number(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
-        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v} is not a number")),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
         Err(_) => default,
     }
 }
 
 fn has_program(name: &str) -> bool {
-    std::process::Command::new(name).arg("--version").output().is_ok()
+    std::process::Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok()
 }
 
 fn tools() -> Env {
@@ -53,11 +59,20 @@ fn tools() -> Env {
     let (patch, git) = (has_program("patch"), has_program("git"));
     for (tool, present) in [("patch", patch), ("git", git)] {
         if !present {
-            assert!(!require, "CUTOVER_REQUIRE_TOOLS=1 but `{tool}` is not installed");
-            eprintln!("note: `{tool}` is not installed; the differential test skips its patch check");
+            assert!(
+                !require,
+                "CUTOVER_REQUIRE_TOOLS=1 but `{tool}` is not installed"
+            );
+            eprintln!(
+                "note: `{tool}` is not installed; the differential test skips its patch check"
+            );
         }
     }
-    Env { bin: PathBuf::from(env!("CARGO_BIN_EXE_cutover")), patch, git }
+    Env {
+        bin: PathBuf::from(env!("CARGO_BIN_EXE_cutover")),
+        patch,
+        git,
+    }
 }
 
 fn work_root() -> PathBuf {
@@ -71,21 +86,32 @@ const SHRINK_ATTEMPTS: usize = 250;
 fn generated_exports_follow_the_rules() {
     let cases = env_number("CUTOVER_DIFFERENTIAL_CASES", 300);
     let seed = env_number("CUTOVER_DIFFERENTIAL_SEED", 13);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4) as u64;
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4) as u64;
     let env = tools();
     let root = work_root().join(format!("seed-{seed}"));
     let _ = std::fs::remove_dir_all(&root);
     if let Ok(only) = std::env::var("CUTOVER_DIFFERENTIAL_CASE") {
         // One case, shown whole: its files, and every failure unshrunk.
-        let index: u64 = only.parse().expect("CUTOVER_DIFFERENTIAL_CASE is a case number");
+        let index: u64 = only
+            .parse()
+            .expect("CUTOVER_DIFFERENTIAL_CASE is a case number");
         let case = export::case(prng::Rng::case_seed(seed, index));
         let dir = root.join(format!("case-{index}"));
         let failures = run::run(&case, &dir, &env, Chains::ALL);
         let mut text = String::new();
         for f in &failures {
-            text.push_str(&format!("\n===== {}\n{}\n{}\n", f.check, f.command, f.detail));
+            text.push_str(&format!(
+                "\n===== {}\n{}\n{}\n",
+                f.check, f.command, f.detail
+            ));
         }
-        eprintln!("case {index} of seed {seed} (files in {}):\n{}", dir.display(), show_case(&case));
+        eprintln!(
+            "case {index} of seed {seed} (files in {}):\n{}",
+            dir.display(),
+            show_case(&case)
+        );
         assert!(failures.is_empty(), "{text}");
         return;
     }
@@ -108,7 +134,10 @@ fn generated_exports_follow_the_rules() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     eprintln!(
         "differential: {cases} cases (seed {seed}) on {threads} threads in {:.1} s",
@@ -131,13 +160,31 @@ fn generated_exports_follow_the_rules() {
         results.len()
     );
     for (check, indexes) in &classes {
-        report.push_str(&format!("  {check}: {} cases (first: case {})\n", indexes.len(), indexes[0]));
+        report.push_str(&format!(
+            "  {check}: {} cases (first: case {})\n",
+            indexes.len(),
+            indexes[0]
+        ));
     }
+    // Every failing case, one line per failure, for a look across a class.
+    let mut all = String::new();
+    for (i, failures) in &results {
+        for f in failures {
+            let first = f.detail.lines().next().unwrap_or("");
+            all.push_str(&format!("case {i}: {}: {first}\n", f.check));
+        }
+    }
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("all-failures.txt"), all).unwrap();
     let failures_dir = root.join("failures");
-    let shrink_attempts = env_number("CUTOVER_DIFFERENTIAL_SHRINK", SHRINK_ATTEMPTS as u64) as usize;
+    let shrink_attempts =
+        env_number("CUTOVER_DIFFERENTIAL_SHRINK", SHRINK_ATTEMPTS as u64) as usize;
     // Each class's first case is shrunk, the classes shared among the threads.
-    let queue: Vec<(usize, &'static str, u64)> =
-        classes.iter().enumerate().map(|(n, (check, indexes))| (n, *check, indexes[0])).collect();
+    let queue: Vec<(usize, &'static str, u64)> = classes
+        .iter()
+        .enumerate()
+        .map(|(n, (check, indexes))| (n, *check, indexes[0]))
+        .collect();
     let queue = std::sync::Mutex::new(queue);
     let mut shrunk: Vec<(usize, String)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -157,13 +204,20 @@ fn generated_exports_follow_the_rules() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     shrunk.sort();
     for (_, text) in shrunk {
         report.push_str(&text);
     }
-    report.push_str(&format!("\nReproducers: {}\n", failures_dir.display()));
+    report.push_str(&format!(
+        "\nReproducers: {}\nEvery failing case: {}\n",
+        failures_dir.display(),
+        root.join("all-failures.txt").display()
+    ));
     panic!("{report}");
 }
 
@@ -171,7 +225,11 @@ fn generated_exports_follow_the_rules() {
 /// runs), and returns the smallest case found with its failure.
 fn shrink(case: Case, check: &str, dir: &Path, env: &Env, budget: usize) -> (Case, Failure) {
     let chains = Chains::for_check(check);
-    let find = |c: &Case| run::run(c, dir, env, chains).into_iter().find(|f| f.check == check);
+    let find = |c: &Case| {
+        run::run(c, dir, env, chains)
+            .into_iter()
+            .find(|f| f.check == check)
+    };
     let mut failure = find(&case).expect("a failing case fails again (the runs are deterministic)");
     let mut current = case;
     let mut attempts = 0;
@@ -182,9 +240,18 @@ fn shrink(case: Case, check: &str, dir: &Path, env: &Env, budget: usize) -> (Cas
         let mut improved = false;
         let mut position = 0;
         'pass: loop {
-            for (i, candidate) in export::smaller(&current).into_iter().enumerate().skip(position) {
+            let size = show_case(&current).len();
+            for (i, candidate) in export::smaller(&current)
+                .into_iter()
+                .enumerate()
+                .skip(position)
+            {
                 if attempts >= budget {
                     break 'pass;
+                }
+                // Only a smaller text is progress (some variants change nothing written).
+                if show_case(&candidate).len() >= size {
+                    continue;
                 }
                 attempts += 1;
                 if let Some(f) = find(&candidate) {
@@ -199,24 +266,52 @@ fn shrink(case: Case, check: &str, dir: &Path, env: &Env, budget: usize) -> (Cas
         }
     }
     // Leave the shrunk case's files in `dir` for the reproducer.
-    let last = run::run(&current, dir, env, chains).into_iter().find(|f| f.check == check);
+    let last = run::run(&current, dir, env, chains)
+        .into_iter()
+        .find(|f| f.check == check);
     (current, last.unwrap_or(failure))
 }
 
 fn slug(check: &str) -> String {
-    let s: String = check.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-    s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+    let s: String = check
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    s.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Writes a failing case as a folder (input, mapping, command, what was expected and what
 /// happened) and returns the same as text.
-fn reproducer(case: &Case, failure: &Failure, seed: u64, index: u64, dir: &Path, out: &Path) -> String {
+fn reproducer(
+    case: &Case,
+    failure: &Failure,
+    seed: u64,
+    index: u64,
+    dir: &Path,
+    out: &Path,
+) -> String {
     let _ = std::fs::remove_dir_all(out);
     run::copy_tree(&dir.join("in"), &out.join("in"));
     std::fs::copy(dir.join("mapping.yaml"), out.join("mapping.yaml")).unwrap();
     let mut text = show_case(case);
-    text.push_str(&format!("--- command (from the case folder)\n{}\n", failure.command));
-    text.push_str(&format!("--- {}\n{}\n", failure.check, failure.detail.trim_end()));
+    text.push_str(&format!(
+        "--- command (from the case folder)\n{}\n",
+        failure.command
+    ));
+    text.push_str(&format!(
+        "--- {}\n{}\n",
+        failure.check,
+        failure.detail.trim_end()
+    ));
     let report = format!(
         "Generated by tests/differential.rs: seed {seed}, case {index}, shrunk.\n\
          Rerun: CUTOVER_DIFFERENTIAL_SEED={seed} cargo test --test differential\n\n{text}"
@@ -224,7 +319,10 @@ fn reproducer(case: &Case, failure: &Failure, seed: u64, index: u64, dir: &Path,
     std::fs::write(out.join("report.txt"), &report).unwrap();
     std::fs::write(
         out.join("cmd.sh"),
-        format!("#!/bin/sh\n# run from this folder; put cutover on PATH\n{}\n", failure.command.split("  #").next().unwrap()),
+        format!(
+            "#!/bin/sh\n# run from this folder; put cutover on PATH\n{}\n",
+            failure.command.split("  #").next().unwrap()
+        ),
     )
     .unwrap();
     text
@@ -233,7 +331,11 @@ fn reproducer(case: &Case, failure: &Failure, seed: u64, index: u64, dir: &Path,
 fn show_case(case: &Case) -> String {
     let mut text = String::new();
     for file in case.render() {
-        text.push_str(&format!("--- in/x/{}{}\n", file.name, describe_bytes(&file.bytes)));
+        text.push_str(&format!(
+            "--- in/x/{}{}\n",
+            file.name,
+            describe_bytes(&file.bytes)
+        ));
         text.push_str(&String::from_utf8_lossy(&file.bytes));
         if !file.bytes.ends_with(b"\n") {
             text.push_str("\n(no final newline)\n");
@@ -251,7 +353,11 @@ fn describe_bytes(bytes: &[u8]) -> String {
     if bytes.windows(2).any(|w| w == b"\r\n") {
         notes.push("CRLF");
     }
-    if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
+    }
 }
 
 /// The oracle itself, on small documents whose results are known by hand from
@@ -273,20 +379,38 @@ mod oracle_examples {
 
     fn same(actual: &Node, expected: &str) {
         let expected = doc(expected);
-        assert!(data_eq(actual, &expected), "expected {}\nactual   {}", show(&expected), show(actual));
+        assert!(
+            data_eq(actual, &expected),
+            "expected {}\nactual   {}",
+            show(&expected),
+            show(actual)
+        );
     }
 
     fn conditions(values: &[&str]) -> String {
-        let items: Vec<String> = values.iter().map(|v| format!("{{field: account, value: {v}}}")).collect();
+        let items: Vec<String> = values
+            .iter()
+            .map(|v| format!("{{field: account, value: {v}}}"))
+            .collect();
         format!("rules: [{{conditions: {{items: [{}]}}}}]", items.join(", "))
     }
 
     #[test]
     fn replace_drops_mapped_duplicates_only() {
         let mut dropped = oracle::Dropped::default();
-        let input = doc(&conditions(&["[b, a, a, z]", "[a, d, c]", "[b, a, b]", "[c, c, a]", "a", "null"]));
+        let input = doc(&conditions(&[
+            "[b, a, a, z]",
+            "[a, d, c]",
+            "[b, a, b]",
+            "[c, c, a]",
+            "a",
+            "null",
+        ]));
         let out = oracle::replace(&input, &mapping(), &mut dropped);
-        same(&out, &conditions(&["[b, z]", "[b, c]", "[b, b]", "[c, c, b]", "b", "null"]));
+        same(
+            &out,
+            &conditions(&["[b, z]", "[b, c]", "[b, b]", "[c, c, b]", "b", "null"]),
+        );
     }
 
     #[test]
@@ -295,21 +419,40 @@ mod oracle_examples {
         let m = mapping();
         let cases = [
             // An unmodified copy (add mode's) goes; the original stays, rewritten.
-            ("[{id: 1, account: a, address: h@x}, {account: b, address: h@x}]", "[{id: 1, account: b, address: h@x}]"),
+            (
+                "[{id: 1, account: a, address: h@x}, {account: b, address: h@x}]",
+                "[{id: 1, account: b, address: h@x}]",
+            ),
             // The new account's own alias (it has an id) stays; the old one goes.
-            ("[{account: a, address: h@x}, {id: 2, account: b, address: h@x}]", "[{id: 2, account: b, address: h@x}]"),
+            (
+                "[{account: a, address: h@x}, {id: 2, account: b, address: h@x}]",
+                "[{id: 2, account: b, address: h@x}]",
+            ),
             // Two old accounts with one new account: the first stays.
-            ("[{account: a, address: H@x}, {account: d, address: h@X}]", "[{account: b, address: H@x}]"),
+            (
+                "[{account: a, address: H@x}, {account: d, address: h@X}]",
+                "[{account: b, address: H@x}]",
+            ),
             // Other addresses are other identities.
-            ("[{account: a, address: h@x}, {account: b, address: i@x}]", "[{account: b, address: h@x}, {account: b, address: i@x}]"),
+            (
+                "[{account: a, address: h@x}, {account: b, address: i@x}]",
+                "[{account: b, address: h@x}, {account: b, address: i@x}]",
+            ),
             // Addresses are mapped case-insensitively, into the mapping's spelling.
-            ("[{account: c, address: OLD@x.EXAMPLE}]", "[{account: c, address: new@x.example}]"),
+            (
+                "[{account: c, address: OLD@x.EXAMPLE}]",
+                "[{account: c, address: new@x.example}]",
+            ),
         ];
         for (input, expected) in cases {
             let out = oracle::replace(&doc(&format!("aliases: {input}")), &m, &mut dropped);
             same(&out, &format!("aliases: {expected}"));
         }
-        let out = oracle::replace(&doc("sharing: [{account: b, teams: [t]}, {account: a, teams: [t], id: s}]"), &m, &mut dropped);
+        let out = oracle::replace(
+            &doc("sharing: [{account: b, teams: [t]}, {account: a, teams: [t], id: s}]"),
+            &m,
+            &mut dropped,
+        );
         same(&out, "sharing: [{account: b, teams: [t], id: s}]");
     }
 
@@ -317,9 +460,14 @@ mod oracle_examples {
     fn add_inserts_after_each_old_value_once() {
         let input = doc(&conditions(&["a", "[a, d]", "[a, b]", "[c]", "null"]));
         let (out, turned) = oracle::add(&input, &mapping());
-        same(&out, &conditions(&["[a, b]", "[a, b, d]", "[a, b]", "[c]", "null"]));
+        same(
+            &out,
+            &conditions(&["[a, b]", "[a, b, d]", "[a, b]", "[c]", "null"]),
+        );
         assert!(turned);
-        let input = doc("aliases: [{id: 1, account: a, address: Old@x.example}, {account: d, address: old@X.example}, {account: c}]");
+        let input = doc(
+            "aliases: [{id: 1, account: a, address: Old@x.example}, {account: d, address: old@X.example}, {account: c}]",
+        );
         let (out, turned) = oracle::add(&input, &mapping());
         same(
             &out,
@@ -335,12 +483,25 @@ mod oracle_examples {
              rules:\n  - <<: *t\n  - actions: [{from: {account: &x a}}]\n    conditions: {items: [{field: email_account, value: [c, *x]}]}\n\
              x-other: *x\n",
         );
-        let findings: Vec<u32> = oracle::findings(&input, &mapping()).iter().map(|f| f.line).collect();
+        let findings: Vec<u32> = oracle::findings(&input, &mapping())
+            .iter()
+            .map(|f| f.line)
+            .collect();
         assert_eq!(findings, vec![3, 4, 5]);
         let mut dropped = oracle::Dropped::default();
         let out = oracle::replace(&input, &mapping(), &mut dropped);
-        assert_eq!(tree::show(oracle::at(&out, &[oracle::Step::Key("x-other".into())])), "\"a\"");
-        let templates = tree::parse(b"x-t: &t {a: 1}\nx-u: &u {b: 1}\nrules: [{<<: *t}]\n").unwrap().docs.remove(0).templates;
-        assert_eq!(templates.into_iter().collect::<Vec<_>>(), vec!["x-t".to_owned()]);
+        assert_eq!(
+            tree::show(oracle::at(&out, &[oracle::Step::Key("x-other".into())])),
+            "\"a\""
+        );
+        let templates = tree::parse(b"x-t: &t {a: 1}\nx-u: &u {b: 1}\nrules: [{<<: *t}]\n")
+            .unwrap()
+            .docs
+            .remove(0)
+            .templates;
+        assert_eq!(
+            templates.into_iter().collect::<Vec<_>>(),
+            vec!["x-t".to_owned()]
+        );
     }
 }

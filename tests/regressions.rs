@@ -28,7 +28,10 @@ struct Folder {
 fn folder(name: &str) -> Folder {
     let dir = scratch(&format!("fidelity-{name}"));
     copy_tree(&testdata(&format!("regressions/fidelity/{name}")), &dir);
-    Folder { dir, applied: Vec::new() }
+    Folder {
+        dir,
+        applied: Vec::new(),
+    }
 }
 
 /// Runs cutover in `dir`; valid input never asks to report a bug.
@@ -46,7 +49,11 @@ fn cutover(dir: &Path, args: &[&str], code: i32) -> common::Output {
 impl Folder {
     /// `apply` (replace or add) on one file; returns its new text.
     fn apply(&mut self, mode: &str, file: &str) -> String {
-        cutover(&self.dir, &["apply", "--mode", mode, "--mapping", "mapping.yaml", file], 0);
+        cutover(
+            &self.dir,
+            &["apply", "--mode", mode, "--mapping", "mapping.yaml", file],
+            0,
+        );
         self.applied.push((mode.to_owned(), file.to_owned()));
         std::fs::read_to_string(self.dir.join(file)).unwrap()
     }
@@ -64,10 +71,21 @@ impl Folder {
         for (mode, file) in &self.applied {
             let again = cutover(
                 &self.dir,
-                &["diff", "--exit-code", "--mode", mode, "--mapping", "mapping.yaml", file],
+                &[
+                    "diff",
+                    "--exit-code",
+                    "--mode",
+                    mode,
+                    "--mapping",
+                    "mapping.yaml",
+                    file,
+                ],
                 0,
             );
-            assert_eq!(again.stdout, "", "{file}: a second {mode} changes something");
+            assert_eq!(
+                again.stdout, "",
+                "{file}: a second {mode} changes something"
+            );
         }
     }
 }
@@ -87,10 +105,13 @@ fn root(text: &str) -> Node {
 
 /// The value at a dotted path (`rules.0.conditions.items.1.value`).
 fn at<'a>(node: &'a Node, path: &str) -> &'a Node {
-    path.split('.').fold(node, |n, step| match (&n.v, step.parse::<usize>()) {
-        (tree::V::Seq(items), Ok(i)) => &items[i],
-        _ => n.get(step).unwrap_or_else(|| panic!("no {step} in {}", show(n))),
-    })
+    path.split('.')
+        .fold(node, |n, step| match (&n.v, step.parse::<usize>()) {
+            (tree::V::Seq(items), Ok(i)) => &items[i],
+            _ => n
+                .get(step)
+                .unwrap_or_else(|| panic!("no {step} in {}", show(n))),
+        })
 }
 
 /// Asserts that the value at `path` is, as data, one of the YAML texts `expected`.
@@ -171,7 +192,10 @@ fn r03_add_copies_an_alias_whose_last_key_is_a_commented_id() {
         "aliases",
         &["[{account: a, address: help@x.example, id: 0}, {account: b, address: help@x.example}]"],
     );
-    assert!(out.starts_with(&before), "the original entry and its comment are kept:\n{out}");
+    assert!(
+        out.starts_with(&before),
+        "the original entry and its comment are kept:\n{out}"
+    );
     dir.settled();
 }
 
@@ -184,7 +208,11 @@ fn r04_replace_drops_an_entry_holding_an_anchor_used_elsewhere() {
 
     let out = dir.apply("replace", "export2.yaml");
     assert_at(&out, "sharing", &["[{account: b}]"]);
-    assert_at(&out, "aliases", &["[{account: b, address: help@x.example}]"]);
+    assert_at(
+        &out,
+        "aliases",
+        &["[{account: b, address: help@x.example}]"],
+    );
     dir.settled();
 }
 
@@ -194,7 +222,11 @@ fn r05_a_dropped_item_takes_only_its_own_anchor_and_tag() {
     let out = dir.apply("replace", "cosmetic.yaml");
     assert_at(&out, "rules.0.conditions.items.0.value", &["[b, z, q, w]"]);
     assert_at(&out, "rules.0.conditions.items.1.value", &["[b]"]);
-    for line in ["            - &y z   # comment", "            - !!str q", "            - !!str w"] {
+    for line in [
+        "            - &y z   # comment",
+        "            - !!str q",
+        "            - !!str w",
+    ] {
         assert!(out.lines().any(|l| l == line), "`{line}` is kept:\n{out}");
     }
 
@@ -217,9 +249,20 @@ fn r06_an_anchor_before_a_tag_is_an_anchor() {
 
     let out = dir.apply("add", "add.yaml");
     // Left for the cutover (the README's limit then), or copied as semantics.md says.
-    assert_at(&out, "sharing", &["[{account: a}, {account: a}]", "[{account: a}, {account: b}, {account: a}]"]);
+    assert_at(
+        &out,
+        "sharing",
+        &[
+            "[{account: a}, {account: a}]",
+            "[{account: a}, {account: b}, {account: a}]",
+        ],
+    );
     let tag_first = dir.apply("add", "tag-first-add.yaml");
-    assert_eq!(swap(&out), tag_first, "`&x !!str a` is handled as `!!str &x a`");
+    assert_eq!(
+        swap(&out),
+        tag_first,
+        "`&x !!str a` is handled as `!!str &x a`"
+    );
 
     let out = dir.apply("replace", "replace.yaml");
     // The anchored item rewritten (the README's limit then: [b, b] and x-other b), or
@@ -231,7 +274,11 @@ fn r06_an_anchor_before_a_tag_is_an_anchor() {
     let rule = data_eq(value, &root("[b]")) && data_eq(other, &root("a"));
     assert!(limit || rule, "unexpected result:\n{out}");
     let tag_first = dir.apply("replace", "tag-first-replace.yaml");
-    assert_eq!(swap(&out), tag_first, "`&x !!str a` is handled as `!!str &x a`");
+    assert_eq!(
+        swap(&out),
+        tag_first,
+        "`&x !!str a` is handled as `!!str &x a`"
+    );
     dir.settled();
 }
 
@@ -268,11 +315,17 @@ fn r09_an_alias_item_whose_target_is_in_the_list_is_dropped() {
 fn r10_an_entry_with_an_alias_outside_its_references_is_copied() {
     let mut dir = folder("10-add-entry-with-nonreference-alias-not-copied");
     let out = dir.apply("add", "export.yaml");
-    assert_at(&out, "sharing", &["[{account: a, teams: [t1, t2]}, {account: b, teams: [t1, t2]}]"]);
+    assert_at(
+        &out,
+        "sharing",
+        &["[{account: a, teams: [t1, t2]}, {account: b, teams: [t1, t2]}]"],
+    );
     assert_at(
         &out,
         "aliases",
-        &["[{account: a, address: help@x.example, x-tags: [t1, t2]}, {account: b, address: help@x.example, x-tags: [t1, t2]}]"],
+        &[
+            "[{account: a, address: help@x.example, x-tags: [t1, t2]}, {account: b, address: help@x.example, x-tags: [t1, t2]}]",
+        ],
     );
     assert_at(&out, "x-teams", &["[t1, t2]"]);
     dir.settled();
@@ -281,9 +334,18 @@ fn r10_an_entry_with_an_alias_outside_its_references_is_copied() {
 #[test]
 fn r11_an_empty_mapping_is_named_with_its_line() {
     let dir = folder("11-empty-mapping-error-without-line-col");
-    let out = cutover(&dir.dir, &["diff", "--mapping", "mapping.yaml", "export.yaml"], 2);
-    let position = regex::Regex::new(r"mapping\.yaml:\d+:\d+: error: the mapping is empty").unwrap();
-    assert!(position.is_match(&out.stderr), "no LINE:COL:\n{}", out.stderr);
+    let out = cutover(
+        &dir.dir,
+        &["diff", "--mapping", "mapping.yaml", "export.yaml"],
+        2,
+    );
+    let position =
+        regex::Regex::new(r"mapping\.yaml:\d+:\d+: error: the mapping is empty").unwrap();
+    assert!(
+        position.is_match(&out.stderr),
+        "no LINE:COL:\n{}",
+        out.stderr
+    );
     assert!(
         out.stderr.contains("accounts: {}") && out.stderr.contains('^'),
         "no source line and caret:\n{}",

@@ -41,7 +41,10 @@ pub struct Rendered {
 impl FileSpec {
     pub fn render(&self) -> Rendered {
         let (mut text, comments) = match &self.json {
-            Some(style) => (crate::model::json(&self.docs[0], style, 0) + "\n", Vec::new()),
+            Some(style) => (
+                crate::model::json(&self.docs[0], style, 0) + "\n",
+                Vec::new(),
+            ),
             None => {
                 let mut y = crate::model::Yaml::new(&self.yaml);
                 if let Some(h) = &self.header {
@@ -70,7 +73,12 @@ impl FileSpec {
         if self.bom {
             text.insert(0, '\u{feff}');
         }
-        Rendered { name: self.name.clone(), bytes: text.into_bytes(), json: self.json.is_some(), comments }
+        Rendered {
+            name: self.name.clone(),
+            bytes: text.into_bytes(),
+            json: self.json.is_some(),
+            comments,
+        }
     }
 }
 
@@ -90,19 +98,67 @@ pub struct Pool {
     pub new_addresses: Vec<String>,
 }
 
-const WORDS: &[&str] = &["info", "support", "billing", "help", "sales", "team", "ops", "hello", "jobs", "press"];
+const WORDS: &[&str] = &[
+    "info", "support", "billing", "help", "sales", "team", "ops", "hello", "jobs", "press",
+];
 
 /// New values that YAML 1.1 (or 1.2) would read as something other than this string.
 const YAML11_VALUES: &[&str] = &[
-    "yes", "No", "on", "OFF", "y", "N", "12:30:00", "2001-12-14", "1_000", "0b101", ".5", "+1", "<<", "=", "~",
-    "null", "1e3", "190:20:30", "0o17", "true", "017", "1.2.3", "Off", "0x1F",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "y",
+    "N",
+    "12:30:00",
+    "2001-12-14",
+    "1_000",
+    "0b101",
+    ".5",
+    "+1",
+    "<<",
+    "=",
+    "~",
+    "null",
+    "1e3",
+    "190:20:30",
+    "0o17",
+    "true",
+    "017",
+    "1.2.3",
+    "Off",
+    "0x1F",
 ];
 
 /// New values that cannot be written plain at all (or only in block context).
 const AWKWARD_VALUES: &[&str] = &[
-    "id, comma", "#hash", "x #y", "a: b", "-lead", "[br]", "'q", "\"dq", "trail:", " space", "tab\tin",
-    "\u{feff}bom", "back\\slash", "*star", "&amp", "!bang", "%pct", "@at", "`tick", "trailing ", "{brace}", "?q",
-    "|pipe", ">gt", "ü-id", "naïve/ünï", "a'b\"c",
+    "id, comma",
+    "#hash",
+    "x #y",
+    "a: b",
+    "-lead",
+    "[br]",
+    "'q",
+    "\"dq",
+    "trail:",
+    " space",
+    "tab\tin",
+    "\u{feff}bom",
+    "back\\slash",
+    "*star",
+    "&amp",
+    "!bang",
+    "%pct",
+    "@at",
+    "`tick",
+    "trailing ",
+    "{brace}",
+    "?q",
+    "|pipe",
+    ">gt",
+    "ü-id",
+    "naïve/ünï",
+    "a'b\"c",
 ];
 
 fn hex(rng: &mut Rng, n: usize, alphabet: &[u8]) -> String {
@@ -124,7 +180,13 @@ fn some_id(rng: &mut Rng) -> String {
         ),
         4 | 5 => {
             let odd = b"0123456789abcdefghnqxz";
-            format!("{}-{}-{}-{}", hex(rng, 8, odd), hex(rng, 4, odd), hex(rng, 4, odd), hex(rng, 12, odd))
+            format!(
+                "{}-{}-{}-{}",
+                hex(rng, 8, odd),
+                hex(rng, 4, odd),
+                hex(rng, 4, odd),
+                hex(rng, 12, odd)
+            )
         }
         6 | 7 => format!("{}-{}", rng.pick(WORDS), rng.range(1, 999)),
         8 => format!("{:05}", rng.below(100_000)),
@@ -137,7 +199,13 @@ fn vary_case(rng: &mut Rng, text: &str) -> String {
         0 => text.to_uppercase(),
         1 => text
             .char_indices()
-            .map(|(i, c)| if i == 0 || text[..i].ends_with(['@', '.']) { c.to_ascii_uppercase() } else { c })
+            .map(|(i, c)| {
+                if i == 0 || text[..i].ends_with(['@', '.']) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
             .collect(),
         _ => text.to_owned(),
     }
@@ -169,7 +237,9 @@ pub fn pool_and_mapping(rng: &mut Rng) -> (Pool, Mapping) {
         new.push(target.clone());
         new_of.push(target);
     }
-    let unmapped: Vec<String> = (0..rng.range(0, 2)).map(|_| fresh(rng, &mut some_id)).collect();
+    let unmapped: Vec<String> = (0..rng.range(0, 2))
+        .map(|_| fresh(rng, &mut some_id))
+        .collect();
     let mut old_addresses = Vec::new();
     let mut new_addresses = Vec::new();
     let mut addresses = Vec::new();
@@ -188,10 +258,29 @@ pub fn pool_and_mapping(rng: &mut Rng) -> (Pool, Mapping) {
         new_addresses.push(n);
     }
     let other_addresses: Vec<String> = (0..rng.range(1, 2))
-        .map(|_| format!("{}@{}", fresh(rng, &mut |r| format!("{}{}", r.pick(WORDS), r.below(9))), "elsewhere.example"))
+        .map(|_| {
+            format!(
+                "{}@{}",
+                fresh(rng, &mut |r| format!("{}{}", r.pick(WORDS), r.below(9))),
+                "elsewhere.example"
+            )
+        })
         .collect();
-    let mapping = Mapping { accounts: old.iter().cloned().zip(new_of).collect(), addresses };
-    (Pool { old, unmapped, new, old_addresses, other_addresses, new_addresses }, mapping)
+    let mapping = Mapping {
+        accounts: old.iter().cloned().zip(new_of).collect(),
+        addresses,
+    };
+    (
+        Pool {
+            old,
+            unmapped,
+            new,
+            old_addresses,
+            other_addresses,
+            new_addresses,
+        },
+        mapping,
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,7 +328,9 @@ impl Gen<'_> {
         let n = *self.comment_counter;
         let text = match self.rng.below(5) {
             0 => format!("was {}", self.rng.pick(&self.pool.old)),
-            1 if !self.pool.old_addresses.is_empty() => format!("({})", self.rng.pick(&self.pool.old_addresses)),
+            1 if !self.pool.old_addresses.is_empty() => {
+                format!("({})", self.rng.pick(&self.pool.old_addresses))
+            }
             2 => format!("new: {}", self.rng.pick(&self.pool.new)),
             _ => "note".to_owned(),
         };
@@ -265,19 +356,36 @@ impl Gen<'_> {
         let q = if plain_ok(text) && self.rng.chance(55) {
             Q::Plain
         } else {
-            *self.rng.pick(&[Q::Single, Q::Single, Q::Double, Q::Double, Q::Double, Q::Single, Q::Double, Q::Escaped])
+            *self.rng.pick(&[
+                Q::Single,
+                Q::Single,
+                Q::Double,
+                Q::Double,
+                Q::Double,
+                Q::Single,
+                Q::Double,
+                Q::Escaped,
+            ])
         };
         let mut props = Props::default();
         if self.yaml && self.rng.chance(self.d.tag) {
             props.tag = true;
             props.tag_first = self.rng.chance(50);
         }
-        G::Scalar { text: text.to_owned(), q, props }
+        G::Scalar {
+            text: text.to_owned(),
+            q,
+            props,
+        }
     }
 
     fn anchor(&mut self, mut g: G, kind: Kind) -> G {
         if self.yaml && self.rng.chance(self.d.anchor) {
-            let name = format!("{}{}", ["a", "x", "ref_", "tmpl", "id"][self.rng.below(5)], self.anchors.len());
+            let name = format!(
+                "{}{}",
+                ["a", "x", "ref_", "tmpl", "id"][self.rng.below(5)],
+                self.anchors.len()
+            );
             if let Some(p) = g.props_mut() {
                 p.anchor = Some(name.clone());
                 if matches!(g, G::Seq { .. } | G::Map { .. }) && self.rng.chance(self.d.tag) {
@@ -309,7 +417,10 @@ impl Gen<'_> {
             return None;
         }
         let (name, _, g) = candidates[self.rng.below(candidates.len())];
-        Some(G::Alias { name: name.clone(), fallback: Box::new(g.clone()) })
+        Some(G::Alias {
+            name: name.clone(),
+            fallback: Box::new(g.clone()),
+        })
     }
 
     fn any_account(&mut self) -> String {
@@ -362,19 +473,46 @@ impl Gen<'_> {
     fn map(&mut self, entries: Vec<(&str, G)>, flow: bool) -> G {
         let entries = entries
             .into_iter()
-            .map(|(k, node)| Entry { key: k.to_owned(), node, before: self.comments(), eol: self.comment() })
+            .map(|(k, node)| Entry {
+                key: k.to_owned(),
+                node,
+                before: self.comments(),
+                eol: self.comment(),
+            })
             .collect();
-        let trailing = if flow { Vec::new() } else { self.comment().into_iter().collect() };
-        G::Map { entries, flow, props: Props::default(), trailing }
+        let trailing = if flow {
+            Vec::new()
+        } else {
+            self.comment().into_iter().collect()
+        };
+        G::Map {
+            entries,
+            flow,
+            props: Props::default(),
+            trailing,
+        }
     }
 
     fn seq(&mut self, nodes: Vec<G>, flow: bool) -> G {
         let items = nodes
             .into_iter()
-            .map(|node| Item { node, before: self.comments(), eol: self.comment() })
+            .map(|node| Item {
+                node,
+                before: self.comments(),
+                eol: self.comment(),
+            })
             .collect();
-        let trailing = if flow { Vec::new() } else { self.comment().into_iter().collect() };
-        G::Seq { items, flow, props: Props::default(), trailing }
+        let trailing = if flow {
+            Vec::new()
+        } else {
+            self.comment().into_iter().collect()
+        };
+        G::Seq {
+            items,
+            flow,
+            props: Props::default(),
+            trailing,
+        }
     }
 
     /// A condition's list of account IDs: sometimes already holding a new value, sometimes
@@ -410,7 +548,11 @@ impl Gen<'_> {
             1..=5 => self.account(None),
             _ => self.id_list(),
         };
-        let mut entries = vec![("field", G::plain(field)), ("op", G::plain(op)), ("value", value)];
+        let mut entries = vec![
+            ("field", G::plain(field)),
+            ("op", G::plain(op)),
+            ("value", value),
+        ];
         if self.rng.chance(20) {
             entries.swap(0, 2);
         }
@@ -432,7 +574,14 @@ impl Gen<'_> {
         };
         let value = self.scalar(&value);
         let flow = self.flow();
-        self.map(vec![("field", G::plain(field)), ("op", G::plain("contains")), ("value", value)], flow)
+        self.map(
+            vec![
+                ("field", G::plain(field)),
+                ("op", G::plain("contains")),
+                ("value", value),
+            ],
+            flow,
+        )
     }
 
     fn merged_condition(&mut self) -> Option<G> {
@@ -445,7 +594,11 @@ impl Gen<'_> {
             return Some(self.map(entries, flow));
         }
         let alias = self.alias(Kind::CondTemplateNoValue, None)?;
-        let value = if self.rng.chance(50) { self.account(None) } else { self.id_list() };
+        let value = if self.rng.chance(50) {
+            self.account(None)
+        } else {
+            self.id_list()
+        };
         let flow = self.flow();
         Some(self.map(vec![(MERGE, alias), ("value", value)], flow))
     }
@@ -458,7 +611,10 @@ impl Gen<'_> {
             0 if depth < 2 => {
                 let items = self.items(depth + 1);
                 let flow = self.flow();
-                self.map(vec![("match", G::plain("at_least_one")), ("items", items)], flow)
+                self.map(
+                    vec![("match", G::plain("at_least_one")), ("items", items)],
+                    flow,
+                )
             }
             1 | 2 => self.other_condition(),
             3 | 4 => match self.merged_condition() {
@@ -471,7 +627,9 @@ impl Gen<'_> {
     }
 
     fn items(&mut self, depth: usize) -> G {
-        let nodes = (0..self.rng.range(1, 3)).map(|_| self.condition_item(depth)).collect();
+        let nodes = (0..self.rng.range(1, 3))
+            .map(|_| self.condition_item(depth))
+            .collect();
         let flow = self.flow();
         self.seq(nodes, flow)
     }
@@ -501,7 +659,10 @@ impl Gen<'_> {
             if self.rng.chance(60) {
                 from.push(("address", self.address(None)));
             }
-            let kind = self.rng.pick(&["send_response", "forward", "assign"]).to_string();
+            let kind = self
+                .rng
+                .pick(&["send_response", "forward", "assign"])
+                .to_string();
             let mut entries = vec![("type", G::plain(&kind))];
             if !from.is_empty() {
                 let flow = self.flow();
@@ -516,7 +677,11 @@ impl Gen<'_> {
 
     fn rule(&mut self, n: usize) -> G {
         let mut entries: Vec<(&str, G)> = Vec::new();
-        let template = if self.rng.chance(40) { self.alias(Kind::RuleTemplate, None) } else { None };
+        let template = if self.rng.chance(40) {
+            self.alias(Kind::RuleTemplate, None)
+        } else {
+            None
+        };
         let templated = template.is_some();
         if let Some(t) = template {
             entries.push((MERGE, t));
@@ -570,12 +735,23 @@ impl Gen<'_> {
         let field = *self.rng.pick(&["email_account", "account"]);
         let mut entries = vec![("field", G::plain(field)), ("op", G::plain("is"))];
         if with_value {
-            let value = if self.rng.chance(60) { self.account(None) } else { self.id_list() };
+            let value = if self.rng.chance(60) {
+                self.account(None)
+            } else {
+                self.id_list()
+            };
             entries.push(("value", value));
         }
         let flow = self.flow();
         let mut g = self.map(entries, flow);
-        self.name(&mut g, if with_value { Kind::CondTemplate } else { Kind::CondTemplateNoValue });
+        self.name(
+            &mut g,
+            if with_value {
+                Kind::CondTemplate
+            } else {
+                Kind::CondTemplateNoValue
+            },
+        );
         g
     }
 
@@ -627,16 +803,27 @@ impl Gen<'_> {
         if let Some(a) = self.alias(Kind::Teams, None) {
             return a;
         }
-        let nodes = (0..self.rng.range(0, 2)).map(|i| G::plain(&format!("team-{i}"))).collect();
+        let nodes = (0..self.rng.range(0, 2))
+            .map(|i| G::plain(&format!("team-{i}")))
+            .collect();
         let flow = self.flow();
         let g = self.seq(nodes, flow);
         self.anchor(g, Kind::Teams)
     }
 
-    fn sharing_entry(&mut self, account: &str, id: Option<String>, organization: bool, delivery: &str) -> G {
+    fn sharing_entry(
+        &mut self,
+        account: &str,
+        id: Option<String>,
+        organization: bool,
+        delivery: &str,
+    ) -> G {
         let mut entries: Vec<(&str, G)> = vec![
             ("account", self.account(Some(account.to_owned()))),
-            ("organization", G::plain(if organization { "true" } else { "false" })),
+            (
+                "organization",
+                G::plain(if organization { "true" } else { "false" }),
+            ),
         ];
         if self.rng.chance(70) {
             let teams = self.teams();
@@ -647,7 +834,9 @@ impl Gen<'_> {
     }
 
     fn entry_id(&mut self, prefix: &str) -> Option<String> {
-        self.rng.chance(50).then(|| format!("{prefix}-{}", self.rng.below(10_000)))
+        self.rng
+            .chance(50)
+            .then(|| format!("{prefix}-{}", self.rng.below(10_000)))
     }
 
     fn aliases(&mut self) -> G {
@@ -663,14 +852,21 @@ impl Gen<'_> {
             {
                 // The new account already has this alias: an unmodified copy, one with the
                 // app's id, or one changed since.
-                let new_address = self.mapping.address(&address).map_or(address.clone(), str::to_owned);
+                let new_address = self
+                    .mapping
+                    .address(&address)
+                    .map_or(address.clone(), str::to_owned);
                 let (id, name) = match self.rng.below(3) {
                     0 => (None, name.clone()),
                     1 => (Some(format!("al-{}", self.rng.below(10_000))), name.clone()),
                     _ => (None, format!("{name} (new)")),
                 };
                 let copy = self.alias_entry(&new, &new_address, id, &name);
-                let at = if self.rng.chance(60) { nodes.len() } else { self.rng.below(nodes.len() + 1) };
+                let at = if self.rng.chance(60) {
+                    nodes.len()
+                } else {
+                    self.rng.below(nodes.len() + 1)
+                };
                 nodes.insert(at, copy);
             }
         }
@@ -691,11 +887,25 @@ impl Gen<'_> {
             {
                 let (id, delivery) = match self.rng.below(3) {
                     0 => (None, delivery.clone()),
-                    1 => (Some(format!("sh-{}", self.rng.below(10_000))), delivery.clone()),
-                    _ => (None, if delivery == "inbox" { "team_inbox".into() } else { "inbox".into() }),
+                    1 => (
+                        Some(format!("sh-{}", self.rng.below(10_000))),
+                        delivery.clone(),
+                    ),
+                    _ => (
+                        None,
+                        if delivery == "inbox" {
+                            "team_inbox".into()
+                        } else {
+                            "inbox".into()
+                        },
+                    ),
                 };
                 let copy = self.sharing_entry(&new, id, organization, &delivery);
-                let at = if self.rng.chance(60) { nodes.len() } else { self.rng.below(nodes.len() + 1) };
+                let at = if self.rng.chance(60) {
+                    nodes.len()
+                } else {
+                    self.rng.below(nodes.len() + 1)
+                };
                 nodes.insert(at, copy);
             }
         }
@@ -706,9 +916,17 @@ impl Gen<'_> {
     fn accounts(&mut self) -> G {
         let pool = self.pool;
         let mut nodes = Vec::new();
-        let all: Vec<&String> = pool.old.iter().chain(&pool.unmapped).chain(&pool.new).collect();
+        let all: Vec<&String> = pool
+            .old
+            .iter()
+            .chain(&pool.unmapped)
+            .chain(&pool.new)
+            .collect();
         for (i, id) in all.into_iter().enumerate() {
-            let mut entries = vec![("id", self.account(Some(id.clone()))), ("type", G::plain("email"))];
+            let mut entries = vec![
+                ("id", self.account(Some(id.clone()))),
+                ("type", G::plain("email")),
+            ];
             if i < pool.old_addresses.len() && self.rng.chance(60) {
                 entries.push(("address", self.address(Some(pool.old_addresses[i].clone()))));
             }
@@ -728,10 +946,20 @@ impl Gen<'_> {
         ];
         let entries: Vec<Entry> = entries
             .into_iter()
-            .map(|(k, node)| Entry { key: k.to_owned(), node, before: Vec::new(), eol: None })
+            .map(|(k, node)| Entry {
+                key: k.to_owned(),
+                node,
+                before: Vec::new(),
+                eol: None,
+            })
             .collect();
         let flow = self.flow();
-        G::Map { entries, flow, props: Props::default(), trailing: Vec::new() }
+        G::Map {
+            entries,
+            flow,
+            props: Props::default(),
+            trailing: Vec::new(),
+        }
     }
 
     /// Aliases, outside every setting, to anchors inside them: these must keep their data.
@@ -742,7 +970,10 @@ impl Gen<'_> {
                     return None;
                 }
                 let (name, _, g) = self.anchors[self.rng.below(self.anchors.len())].clone();
-                Some(G::Alias { name, fallback: Box::new(g) })
+                Some(G::Alias {
+                    name,
+                    fallback: Box::new(g),
+                })
             })
             .collect();
         if nodes.is_empty() {
@@ -756,10 +987,17 @@ impl Gen<'_> {
 fn document(w: &mut Gen, declare_accounts: bool, only: Option<&str>) -> G {
     let mut sections: Vec<&str> = match only {
         Some(s) => vec![s],
-        None => ["organization", "aliases", "sharing", "rules", "rules", "x-notes"]
-            .into_iter()
-            .filter(|_| w.rng.chance(60))
-            .collect(),
+        None => [
+            "organization",
+            "aliases",
+            "sharing",
+            "rules",
+            "rules",
+            "x-notes",
+        ]
+        .into_iter()
+        .filter(|_| w.rng.chance(60))
+        .collect(),
     };
     sections.dedup();
     if declare_accounts {
@@ -799,7 +1037,11 @@ fn document(w: &mut Gen, declare_accounts: bool, only: Option<&str>) -> G {
         }
     }
     let version = ("schema_version", G::plain("1"));
-    let at = if w.rng.chance(85) { 0 } else { w.rng.below(entries.len() + 1) };
+    let at = if w.rng.chance(85) {
+        0
+    } else {
+        w.rng.below(entries.len() + 1)
+    };
     entries.insert(at, version);
     let flow = w.d.flow == 100;
     w.map(entries, flow)
@@ -807,7 +1049,13 @@ fn document(w: &mut Gen, declare_accounts: bool, only: Option<&str>) -> G {
 
 fn density(rng: &mut Rng, yaml: bool) -> Density {
     if !yaml {
-        return Density { comment: 0, anchor: 0, alias: 0, tag: 0, flow: 100 };
+        return Density {
+            comment: 0,
+            anchor: 0,
+            alias: 0,
+            tag: 0,
+            flow: 100,
+        };
     }
     let level = |rng: &mut Rng, levels: &[u32]| *rng.pick(levels);
     Density {
@@ -850,9 +1098,17 @@ pub fn case(seed: u64) -> Case {
             let declare = declare_at == Some(f) && doc_index == 0;
             docs.push(document(&mut w, declare, only));
         }
-        let ext = if json { "json" } else { *rng.pick(&["yaml", "yml"]) };
+        let ext = if json {
+            "json"
+        } else {
+            *rng.pick(&["yaml", "yml"])
+        };
         let stem = only.unwrap_or("export");
-        let name = if n_files > 1 && rng.chance(30) { format!("team{f}/{stem}.{ext}") } else { format!("{stem}{f}.{ext}") };
+        let name = if n_files > 1 && rng.chance(30) {
+            format!("team{f}/{stem}.{ext}")
+        } else {
+            format!("{stem}{f}.{ext}")
+        };
         let json_style = json.then(|| match rng.below(4) {
             0 => JsonStyle::Minified,
             1 => JsonStyle::Pretty("\t".into()),
@@ -905,7 +1161,11 @@ pub fn smaller(case: &Case) -> Vec<Case> {
         }
     }
     for list in [0, 1] {
-        let len = if list == 0 { case.mapping.accounts.len() } else { case.mapping.addresses.len() };
+        let len = if list == 0 {
+            case.mapping.accounts.len()
+        } else {
+            case.mapping.addresses.len()
+        };
         for i in 0..len {
             let mut c = case.clone();
             if list == 0 {
@@ -956,7 +1216,12 @@ pub fn smaller(case: &Case) -> Vec<Case> {
                 s.doc_end = false;
             });
         }
-        for comments in [[true; 3], [true, false, false], [false, true, false], [false, false, true]] {
+        for comments in [
+            [true; 3],
+            [true, false, false],
+            [false, true, false],
+            [false, false, true],
+        ] {
             tweak(&|s| s.docs = s.docs.iter().map(|d| d.without(comments, false)).collect());
         }
         tweak(&|s| s.docs = s.docs.iter().map(|d| d.without([false; 3], true)).collect());
@@ -969,34 +1234,64 @@ pub fn smaller(case: &Case) -> Vec<Case> {
 fn variants(g: &G, top: bool) -> Vec<G> {
     let mut out = Vec::new();
     match g {
-        G::Map { entries, flow, props, trailing } => {
+        G::Map {
+            entries,
+            flow,
+            props,
+            trailing,
+        } => {
             for i in 0..entries.len() {
                 if top && entries[i].key == "schema_version" {
                     continue;
                 }
                 let mut e = entries.clone();
                 e.remove(i);
-                out.push(G::Map { entries: e, flow: *flow, props: props.clone(), trailing: trailing.clone() });
+                out.push(G::Map {
+                    entries: e,
+                    flow: *flow,
+                    props: props.clone(),
+                    trailing: trailing.clone(),
+                });
             }
             for i in 0..entries.len() {
                 for v in variants(&entries[i].node, false) {
                     let mut e = entries.clone();
                     e[i].node = v;
-                    out.push(G::Map { entries: e, flow: *flow, props: props.clone(), trailing: trailing.clone() });
+                    out.push(G::Map {
+                        entries: e,
+                        flow: *flow,
+                        props: props.clone(),
+                        trailing: trailing.clone(),
+                    });
                 }
             }
         }
-        G::Seq { items, flow, props, trailing } => {
+        G::Seq {
+            items,
+            flow,
+            props,
+            trailing,
+        } => {
             for i in 0..items.len() {
                 let mut it = items.clone();
                 it.remove(i);
-                out.push(G::Seq { items: it, flow: *flow, props: props.clone(), trailing: trailing.clone() });
+                out.push(G::Seq {
+                    items: it,
+                    flow: *flow,
+                    props: props.clone(),
+                    trailing: trailing.clone(),
+                });
             }
             for i in 0..items.len() {
                 for v in variants(&items[i].node, false) {
                     let mut it = items.clone();
                     it[i].node = v;
-                    out.push(G::Seq { items: it, flow: *flow, props: props.clone(), trailing: trailing.clone() });
+                    out.push(G::Seq {
+                        items: it,
+                        flow: *flow,
+                        props: props.clone(),
+                        trailing: trailing.clone(),
+                    });
                 }
             }
         }

@@ -28,11 +28,28 @@ pub struct Props {
 
 #[derive(Clone, Debug)]
 pub enum G {
-    Scalar { text: String, q: Q, props: Props },
-    Seq { items: Vec<Item>, flow: bool, props: Props, trailing: Vec<String> },
-    Map { entries: Vec<Entry>, flow: bool, props: Props, trailing: Vec<String> },
+    Scalar {
+        text: String,
+        q: Q,
+        props: Props,
+    },
+    Seq {
+        items: Vec<Item>,
+        flow: bool,
+        props: Props,
+        trailing: Vec<String>,
+    },
+    Map {
+        entries: Vec<Entry>,
+        flow: bool,
+        props: Props,
+        trailing: Vec<String>,
+    },
     /// `*name`; `fallback` is the value it stands for.
-    Alias { name: String, fallback: Box<G> },
+    Alias {
+        name: String,
+        fallback: Box<G>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -57,7 +74,11 @@ pub const MERGE: &str = "<<";
 
 impl G {
     pub fn plain(text: &str) -> G {
-        G::Scalar { text: text.to_owned(), q: Q::Plain, props: Props::default() }
+        G::Scalar {
+            text: text.to_owned(),
+            q: Q::Plain,
+            props: Props::default(),
+        }
     }
 
     pub fn props_mut(&mut self) -> Option<&mut Props> {
@@ -79,7 +100,9 @@ impl G {
             p.anchor = None;
         }
         match self {
-            G::Seq { items, trailing, .. } => {
+            G::Seq {
+                items, trailing, ..
+            } => {
                 trailing.clear();
                 for i in items {
                     i.before.clear();
@@ -87,7 +110,9 @@ impl G {
                     i.node.strip();
                 }
             }
-            G::Map { entries, trailing, .. } => {
+            G::Map {
+                entries, trailing, ..
+            } => {
                 trailing.clear();
                 for e in entries {
                     e.before.clear();
@@ -120,7 +145,9 @@ impl G {
         }
         let flags = [before, eol, trail];
         match self {
-            G::Seq { items, trailing, .. } => {
+            G::Seq {
+                items, trailing, ..
+            } => {
                 if trail {
                     trailing.clear();
                 }
@@ -134,7 +161,9 @@ impl G {
                     i.node.remove(flags, tags);
                 }
             }
-            G::Map { entries, trailing, .. } => {
+            G::Map {
+                entries, trailing, ..
+            } => {
                 if trail {
                     trailing.clear();
                 }
@@ -158,7 +187,9 @@ impl G {
 /// as this same string by YAML 1.1 and 1.2 readers alike (the generator's own, conservative
 /// rule; the inputs it writes are thereby YAML 1.1-clean).
 pub fn plain_ok(text: &str) -> bool {
-    let Some(first) = text.chars().next() else { return false };
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
     crate::yaml11::plain_reads_as_string(text)
         && !"-?:,[]{}#&*!|>'\"%@`".contains(first)
         && !first.is_whitespace()
@@ -199,7 +230,11 @@ fn scalar_text(text: &str, q: Q) -> String {
 }
 
 fn key_text(key: &str) -> String {
-    if plain_ok(key) || key == MERGE { key.to_owned() } else { double_quoted(key, false) }
+    if plain_ok(key) || key == MERGE {
+        key.to_owned()
+    } else {
+        double_quoted(key, false)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -223,7 +258,12 @@ pub struct Yaml<'a> {
 
 impl<'a> Yaml<'a> {
     pub fn new(style: &'a YamlStyle) -> Yaml<'a> {
-        Yaml { out: String::new(), style, defined: HashSet::new(), comments: Vec::new() }
+        Yaml {
+            out: String::new(),
+            style,
+            defined: HashSet::new(),
+            comments: Vec::new(),
+        }
     }
 
     pub fn finish(self) -> (String, Vec<String>) {
@@ -237,7 +277,12 @@ impl<'a> Yaml<'a> {
     pub fn document(&mut self, root: &G) {
         self.defined.clear();
         match self.resolve(root) {
-            G::Map { entries, flow: false, trailing, props } if !self.effective(entries).is_empty() && props.anchor.is_none() && !props.tag => {
+            G::Map {
+                entries,
+                flow: false,
+                trailing,
+                props,
+            } if !self.effective(entries).is_empty() && props.anchor.is_none() && !props.tag => {
                 let (entries, trailing) = (entries.clone(), trailing.clone());
                 self.block_entries(&entries, &trailing, 0, None);
             }
@@ -282,7 +327,11 @@ impl<'a> Yaml<'a> {
     /// A mapping's entries with each merge key whose template is not written replaced by
     /// the template's entries that the mapping does not set itself.
     fn effective(&self, entries: &[Entry]) -> Vec<Entry> {
-        let own: HashSet<&str> = entries.iter().filter(|e| e.key != MERGE).map(|e| e.key.as_str()).collect();
+        let own: HashSet<&str> = entries
+            .iter()
+            .filter(|e| e.key != MERGE)
+            .map(|e| e.key.as_str())
+            .collect();
         let mut out = Vec::new();
         for e in entries {
             if e.key == MERGE {
@@ -290,7 +339,9 @@ impl<'a> Yaml<'a> {
                     G::Alias { .. } => out.push(e.clone()),
                     template => {
                         for t in self.effective(template.entries()) {
-                            if !own.contains(t.key.as_str()) && !out.iter().any(|o: &Entry| o.key == t.key) {
+                            if !own.contains(t.key.as_str())
+                                && !out.iter().any(|o: &Entry| o.key == t.key)
+                            {
                                 out.push(t);
                             }
                         }
@@ -326,7 +377,11 @@ impl<'a> Yaml<'a> {
     }
 
     pub fn inline(&mut self, g: &G) -> String {
-        let (open_pad, close_pad) = if self.style.flow_pad { (" ", " ") } else { ("", "") };
+        let (open_pad, close_pad) = if self.style.flow_pad {
+            (" ", " ")
+        } else {
+            ("", "")
+        };
         match self.resolve(g) {
             G::Scalar { text, q, props } => {
                 let tokens = self.props(props, "!!str");
@@ -363,8 +418,14 @@ impl<'a> Yaml<'a> {
     /// Whether a value is written as a block collection here.
     fn is_block(&self, g: &G) -> bool {
         match self.resolve(g) {
-            G::Seq { items, flow: false, .. } => !items.is_empty(),
-            G::Map { entries, flow: false, .. } => !self.effective(entries).is_empty(),
+            G::Seq {
+                items, flow: false, ..
+            } => !items.is_empty(),
+            G::Map {
+                entries,
+                flow: false,
+                ..
+            } => !self.effective(entries).is_empty(),
             _ => false,
         }
     }
@@ -372,7 +433,13 @@ impl<'a> Yaml<'a> {
     /// Entries of a block mapping at `indent`; `lead` starts the first line instead of the
     /// indentation (`- ` of a list item), and then the first entry's comments were written
     /// by the caller.
-    fn block_entries(&mut self, entries: &[Entry], trailing: &[String], indent: usize, mut lead: Option<String>) {
+    fn block_entries(
+        &mut self,
+        entries: &[Entry],
+        trailing: &[String],
+        indent: usize,
+        mut lead: Option<String>,
+    ) {
         for e in self.effective(entries) {
             if lead.is_none() {
                 for c in &e.before {
@@ -396,24 +463,35 @@ impl<'a> Yaml<'a> {
                 G::Map { props, .. } => (self.props(props, "!!map"), false),
                 _ => unreachable!(),
             };
-            let props = if tokens.is_empty() { String::new() } else { format!(" {}", tokens.join(" ")) };
+            let props = if tokens.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", tokens.join(" "))
+            };
             let eol = self.eol(&e.eol);
             self.out.push_str(&format!("{start}{key}:{props}{eol}\n"));
             match node {
-                G::Seq { items, trailing, .. } if items_or_entries => {
-                    let step = if self.style.seq_indented { self.style.indent } else { 0 };
+                G::Seq {
+                    items, trailing, ..
+                } if items_or_entries => {
+                    let step = if self.style.seq_indented {
+                        self.style.indent
+                    } else {
+                        0
+                    };
                     self.seq_items(&items, &trailing, indent + step);
                 }
-                G::Map { entries, trailing, .. } => {
-                    self.block_entries(&entries, &trailing, indent + self.style.indent, None)
-                }
+                G::Map {
+                    entries, trailing, ..
+                } => self.block_entries(&entries, &trailing, indent + self.style.indent, None),
                 _ => unreachable!(),
             }
         } else {
             let value = self.inline(&node);
             let eol = self.eol(&e.eol);
             let sep = self.sep();
-            self.out.push_str(&format!("{start}{key}:{sep}{value}{eol}\n"));
+            self.out
+                .push_str(&format!("{start}{key}:{sep}{value}{eol}\n"));
         }
     }
 
@@ -425,7 +503,12 @@ impl<'a> Yaml<'a> {
             }
             let node = self.resolve(&item.node).clone();
             match &node {
-                G::Map { entries, props, trailing, .. } if self.is_block(&node) => {
+                G::Map {
+                    entries,
+                    props,
+                    trailing,
+                    ..
+                } if self.is_block(&node) => {
                     let tokens = self.props(props, "!!map");
                     if tokens.is_empty() {
                         let effective = self.effective(entries);
@@ -435,13 +518,23 @@ impl<'a> Yaml<'a> {
                         self.block_entries(entries, trailing, indent + 2, Some(format!("{pad}- ")));
                     } else {
                         let eol = self.eol(&item.eol);
-                        self.out.push_str(&format!("{pad}- {}{eol}\n", tokens.join(" ")));
+                        self.out
+                            .push_str(&format!("{pad}- {}{eol}\n", tokens.join(" ")));
                         self.block_entries(entries, trailing, indent + 2, None);
                     }
                 }
-                G::Seq { items, props, trailing, .. } if self.is_block(&node) => {
+                G::Seq {
+                    items,
+                    props,
+                    trailing,
+                    ..
+                } if self.is_block(&node) => {
                     let tokens = self.props(props, "!!seq");
-                    let props = if tokens.is_empty() { String::new() } else { format!(" {}", tokens.join(" ")) };
+                    let props = if tokens.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", tokens.join(" "))
+                    };
                     let eol = self.eol(&item.eol);
                     self.out.push_str(&format!("{pad}-{props}{eol}\n"));
                     self.seq_items(items, trailing, indent + 2);
@@ -492,8 +585,10 @@ pub fn json(g: &G, style: &JsonStyle, depth: usize) -> String {
         }
         G::Seq { items, .. } if items.is_empty() => "[]".to_owned(),
         G::Seq { items, .. } => {
-            let parts: Vec<String> =
-                items.iter().map(|i| format!("{inner}{}", json(&i.node, style, depth + 1))).collect();
+            let parts: Vec<String> = items
+                .iter()
+                .map(|i| format!("{inner}{}", json(&i.node, style, depth + 1)))
+                .collect();
             format!("[{nl}{}{nl}{ind}]", parts.join(&comma))
         }
         G::Map { entries, .. } => {
@@ -503,7 +598,13 @@ pub fn json(g: &G, style: &JsonStyle, depth: usize) -> String {
             }
             let parts: Vec<String> = entries
                 .iter()
-                .map(|e| format!("{inner}{}{colon}{}", double_quoted(&e.key, false), json(&e.node, style, depth + 1)))
+                .map(|e| {
+                    format!(
+                        "{inner}{}{colon}{}",
+                        double_quoted(&e.key, false),
+                        json(&e.node, style, depth + 1)
+                    )
+                })
                 .collect();
             format!("{{{nl}{}{nl}{ind}}}", parts.join(&comma))
         }
@@ -511,7 +612,11 @@ pub fn json(g: &G, style: &JsonStyle, depth: usize) -> String {
 }
 
 fn expand_merges(entries: &[Entry]) -> Vec<Entry> {
-    let own: HashSet<&str> = entries.iter().filter(|e| e.key != MERGE).map(|e| e.key.as_str()).collect();
+    let own: HashSet<&str> = entries
+        .iter()
+        .filter(|e| e.key != MERGE)
+        .map(|e| e.key.as_str())
+        .collect();
     let mut out: Vec<Entry> = Vec::new();
     for e in entries {
         if e.key == MERGE {

@@ -16,7 +16,10 @@ pub struct Mapping {
 
 impl Mapping {
     pub fn account(&self, id: &str) -> Option<&str> {
-        self.accounts.iter().find(|(o, _)| o == id).map(|(_, n)| n.as_str())
+        self.accounts
+            .iter()
+            .find(|(o, _)| o == id)
+            .map(|(_, n)| n.as_str())
     }
 
     pub fn address(&self, address: &str) -> Option<&str> {
@@ -36,7 +39,11 @@ impl Mapping {
 
     /// Every value a mapping writes (accounts and addresses).
     pub fn targets(&self) -> HashSet<&str> {
-        self.accounts.iter().chain(&self.addresses).map(|(_, n)| n.as_str()).collect()
+        self.accounts
+            .iter()
+            .chain(&self.addresses)
+            .map(|(_, n)| n.as_str())
+            .collect()
     }
 
     pub fn to_yaml(&self) -> String {
@@ -108,8 +115,15 @@ pub struct Use {
 
 fn children(node: &Node) -> Vec<(Step, &Node)> {
     match &node.v {
-        V::Seq(items) => items.iter().enumerate().map(|(i, n)| (Step::Index(i), n)).collect(),
-        V::Map(entries) => entries.iter().map(|(k, n)| (Step::Key(k.clone()), n)).collect(),
+        V::Seq(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (Step::Index(i), n))
+            .collect(),
+        V::Map(entries) => entries
+            .iter()
+            .map(|(k, n)| (Step::Key(k.clone()), n))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -131,11 +145,13 @@ fn child_mut<'a>(node: &'a mut Node, step: &Step) -> Option<&'a mut Node> {
 }
 
 pub fn at<'a>(root: &'a Node, path: &[Step]) -> &'a Node {
-    path.iter().fold(root, |n, s| child(n, s).expect("path exists"))
+    path.iter()
+        .fold(root, |n, s| child(n, s).expect("path exists"))
 }
 
 pub fn at_mut<'a>(root: &'a mut Node, path: &[Step]) -> &'a mut Node {
-    path.iter().fold(root, |n, s| child_mut(n, s).expect("path exists"))
+    path.iter()
+        .fold(root, |n, s| child_mut(n, s).expect("path exists"))
 }
 
 fn join(path: &[Step], step: Step) -> Vec<Step> {
@@ -154,7 +170,8 @@ fn with_via(via: &[u32], node: &Node) -> Vec<u32> {
 pub fn uses(root: &Node) -> Vec<Use> {
     let mut out = Vec::new();
     let via = root.via.clone();
-    let push = |out: &mut Vec<Use>, loc, path: Vec<Step>, via: Vec<u32>| out.push(Use { loc, path, via });
+    let push =
+        |out: &mut Vec<Use>, loc, path: Vec<Step>, via: Vec<u32>| out.push(Use { loc, path, via });
     if let Some(rules) = root.get("rules") {
         let rules_path = vec![Step::Key("rules".into())];
         let rules_via = with_via(&via, rules);
@@ -174,9 +191,16 @@ pub fn uses(root: &Node) -> Vec<Use> {
                     if let Some(from) = action.get("from") {
                         let from_path = join(&action_path, Step::Key("from".into()));
                         let from_via = with_via(&action_via, from);
-                        for (key, loc) in [("account", Loc::FromAccount), ("address", Loc::FromAddress)] {
+                        for (key, loc) in
+                            [("account", Loc::FromAccount), ("address", Loc::FromAddress)]
+                        {
                             if let Some(value) = from.get(key) {
-                                push(&mut out, loc, join(&from_path, Step::Key(key.into())), with_via(&from_via, value));
+                                push(
+                                    &mut out,
+                                    loc,
+                                    join(&from_path, Step::Key(key.into())),
+                                    with_via(&from_via, value),
+                                );
                             }
                         }
                     }
@@ -185,7 +209,13 @@ pub fn uses(root: &Node) -> Vec<Use> {
         }
     }
     for (list, fields) in [
-        ("aliases", &[("account", Loc::AliasAccount), ("address", Loc::AliasAddress)][..]),
+        (
+            "aliases",
+            &[
+                ("account", Loc::AliasAccount),
+                ("address", Loc::AliasAddress),
+            ][..],
+        ),
         ("sharing", &[("account", Loc::SharingAccount)][..]),
     ] {
         if let Some(entries) = root.get(list) {
@@ -196,7 +226,12 @@ pub fn uses(root: &Node) -> Vec<Use> {
                 let entry_via = with_via(&list_via, entry);
                 for (key, loc) in fields {
                     if let Some(value) = entry.get(key) {
-                        push(&mut out, *loc, join(&entry_path, Step::Key((*key).into())), with_via(&entry_via, value));
+                        push(
+                            &mut out,
+                            *loc,
+                            join(&entry_path, Step::Key((*key).into())),
+                            with_via(&entry_via, value),
+                        );
                     }
                 }
             }
@@ -218,7 +253,11 @@ fn descend(node: &Node, path: Vec<Step>, via: Vec<u32>, out: &mut Vec<Use>) {
             {
                 let item_via = with_via(&items_via, item);
                 let p = join(&join(&items_path, step), Step::Key("value".into()));
-                out.push(Use { loc: Loc::Condition, path: p, via: with_via(&item_via, value) });
+                out.push(Use {
+                    loc: Loc::Condition,
+                    path: p,
+                    via: with_via(&item_via, value),
+                });
             }
         }
     }
@@ -242,16 +281,20 @@ pub fn findings(root: &Node, mapping: &Mapping) -> Vec<Finding> {
         let kind = u.loc.kind();
         let line_of = |via: &[u32], n: &Node| via.first().copied().unwrap_or(n.line) + 1;
         match &node.v {
-            V::Str(s) if mapping.map(kind, s).is_some() => {
-                out.push(Finding { line: line_of(&u.via, node), value: s.clone() })
-            }
+            V::Str(s) if mapping.map(kind, s).is_some() => out.push(Finding {
+                line: line_of(&u.via, node),
+                value: s.clone(),
+            }),
             V::Seq(items) if u.loc == Loc::Condition => {
                 for item in items {
                     if let Some(s) = item.as_str()
                         && mapping.map(kind, s).is_some()
                     {
                         let via = with_via(&u.via, item);
-                        out.push(Finding { line: line_of(&via, item), value: s.to_owned() });
+                        out.push(Finding {
+                            line: line_of(&via, item),
+                            value: s.to_owned(),
+                        });
                     }
                 }
             }
@@ -321,9 +364,9 @@ pub fn replace(root: &Node, mapping: &Mapping, dropped: &mut Dropped) -> Node {
                 // goes and the duplicate that was already there stays.
                 let mut kept: Vec<(Node, bool)> = Vec::new();
                 for (i, (item, was)) in mapped.into_iter().enumerate() {
-                    let duplicate = kept
-                        .iter()
-                        .any(|(earlier, earlier_was)| (was || *earlier_was) && data_eq(earlier, &item));
+                    let duplicate = kept.iter().any(|(earlier, earlier_was)| {
+                        (was || *earlier_was) && data_eq(earlier, &item)
+                    });
                     if duplicate {
                         own_lines(&items[i], &mut dropped.lines);
                     } else {
@@ -338,11 +381,18 @@ pub fn replace(root: &Node, mapping: &Mapping, dropped: &mut Dropped) -> Node {
             }
         }
     }
-    for (list, identity) in [("aliases", &["account", "address"][..]), ("sharing", &["account"][..])] {
-        let (Some(original), Some(V::Seq(entries))) = (root.get(list), out.get_mut(list).map(|n| &mut n.v)) else {
+    for (list, identity) in [
+        ("aliases", &["account", "address"][..]),
+        ("sharing", &["account"][..]),
+    ] {
+        let (Some(original), Some(V::Seq(entries))) =
+            (root.get(list), out.get_mut(list).map(|n| &mut n.v))
+        else {
             continue;
         };
-        let V::Seq(original) = &original.v else { continue };
+        let V::Seq(original) = &original.v else {
+            continue;
+        };
         let drop = entries_to_drop(original, entries, identity, mapping);
         for &i in drop.iter().rev() {
             own_lines(&original[i], &mut dropped.lines);
@@ -358,13 +408,22 @@ fn identity(entry: &Node, fields: &[&str]) -> Vec<Option<String>> {
     fields
         .iter()
         .map(|f| {
-            entry.get(f).and_then(Node::as_str).map(|s| if *f == "address" { s.to_lowercase() } else { s.to_owned() })
+            entry.get(f).and_then(Node::as_str).map(|s| {
+                if *f == "address" {
+                    s.to_lowercase()
+                } else {
+                    s.to_owned()
+                }
+            })
         })
         .collect()
 }
 
 fn is_old(entry: &Node, mapping: &Mapping) -> bool {
-    entry.get("account").and_then(Node::as_str).is_some_and(|a| mapping.account(a).is_some())
+    entry
+        .get("account")
+        .and_then(Node::as_str)
+        .is_some_and(|a| mapping.account(a).is_some())
 }
 
 /// The copy of an entry for its new account: every reference mapped, `id` removed.
@@ -377,7 +436,12 @@ fn copy_of(mapped: &Node) -> Node {
 }
 
 /// Replace 3: the entries (indexes) dropped from one `aliases` or `sharing` list.
-fn entries_to_drop(original: &[Node], mapped: &[Node], fields: &[&str], mapping: &Mapping) -> Vec<usize> {
+fn entries_to_drop(
+    original: &[Node],
+    mapped: &[Node],
+    fields: &[&str],
+    mapping: &Mapping,
+) -> Vec<usize> {
     let mut drop = Vec::new();
     let mut seen: Vec<Vec<Option<String>>> = Vec::new();
     for entry in mapped {
@@ -387,8 +451,14 @@ fn entries_to_drop(original: &[Node], mapped: &[Node], fields: &[&str], mapping:
         }
     }
     for id in seen {
-        let group: Vec<usize> = (0..mapped.len()).filter(|&i| identity(&mapped[i], fields) == id).collect();
-        let old: Vec<usize> = group.iter().copied().filter(|&i| is_old(&original[i], mapping)).collect();
+        let group: Vec<usize> = (0..mapped.len())
+            .filter(|&i| identity(&mapped[i], fields) == id)
+            .collect();
+        let old: Vec<usize> = group
+            .iter()
+            .copied()
+            .filter(|&i| is_old(&original[i], mapping))
+            .collect();
         if old.is_empty() || group.len() < 2 {
             continue;
         }
@@ -425,7 +495,10 @@ pub fn add(root: &Node, mapping: &Mapping) -> (Node, bool) {
                 let mut present: Vec<Node> = items.clone();
                 let mut result = Vec::new();
                 for item in items.drain(..) {
-                    let new = item.as_str().and_then(|s| mapping.account(s)).map(Node::str);
+                    let new = item
+                        .as_str()
+                        .and_then(|s| mapping.account(s))
+                        .map(Node::str);
                     result.push(item);
                     if let Some(new) = new
                         && !present.iter().any(|p| data_eq(p, &new))
@@ -439,16 +512,30 @@ pub fn add(root: &Node, mapping: &Mapping) -> (Node, bool) {
             _ => {}
         }
     }
-    for (list, fields) in [("aliases", &["account", "address"][..]), ("sharing", &["account"][..])] {
-        let Some(V::Seq(entries)) = out.get_mut(list).map(|n| &mut n.v) else { continue };
-        let mut present: Vec<Vec<Option<String>>> = entries.iter().map(|e| identity(e, fields)).collect();
+    for (list, fields) in [
+        ("aliases", &["account", "address"][..]),
+        ("sharing", &["account"][..]),
+    ] {
+        let Some(V::Seq(entries)) = out.get_mut(list).map(|n| &mut n.v) else {
+            continue;
+        };
+        let mut present: Vec<Vec<Option<String>>> =
+            entries.iter().map(|e| identity(e, fields)).collect();
         let mut result = Vec::new();
         for entry in entries.drain(..) {
             let copy = is_old(&entry, mapping).then(|| {
                 let mut mapped = entry.clone();
                 for f in fields {
                     if let Some(value) = mapped.get_mut(f) {
-                        map_scalar(value, if *f == "address" { RefKind::Address } else { RefKind::Account }, mapping);
+                        map_scalar(
+                            value,
+                            if *f == "address" {
+                                RefKind::Address
+                            } else {
+                                RefKind::Account
+                            },
+                            mapping,
+                        );
                     }
                 }
                 copy_of(&mapped)

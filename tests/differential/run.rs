@@ -44,7 +44,7 @@ struct Expect {
     add: Vec<Vec<Node>>,
     templates: Vec<Vec<BTreeSet<String>>>,
     string_to_list: Vec<bool>,
-    findings: Vec<(String, u32, String)>,
+    findings: Vec<Found>,
     reference_lines: Vec<BTreeSet<u32>>,
     dropped: Vec<BTreeSet<u32>>,
 }
@@ -56,7 +56,11 @@ struct Out {
 }
 
 fn fail(check: &'static str, command: &str, detail: impl Into<String>) -> Failure {
-    Failure { check, command: command.to_owned(), detail: detail.into() }
+    Failure {
+        check,
+        command: command.to_owned(),
+        detail: detail.into(),
+    }
 }
 
 /// The chains to run (all of them, or only what a shrinking step needs).
@@ -69,17 +73,38 @@ pub struct Chains {
 }
 
 impl Chains {
-    pub const ALL: Chains = Chains { check: true, replace: true, add: true, replace_after_add: true };
+    pub const ALL: Chains = Chains {
+        check: true,
+        replace: true,
+        add: true,
+        replace_after_add: true,
+    };
 
     /// The chains a failure class needs.
     pub fn for_check(check: &str) -> Chains {
-        let none = Chains { check: false, replace: false, add: false, replace_after_add: false };
+        let none = Chains {
+            check: false,
+            replace: false,
+            add: false,
+            replace_after_add: false,
+        };
         if check.starts_with("check before") {
-            Chains { check: true, ..none }
+            Chains {
+                check: true,
+                ..none
+            }
         } else if check.starts_with("replace after add") {
-            Chains { replace: true, add: true, replace_after_add: true, ..none }
+            Chains {
+                replace: true,
+                add: true,
+                replace_after_add: true,
+                ..none
+            }
         } else if check.starts_with("replace") || check.starts_with("check after") {
-            Chains { replace: true, ..none }
+            Chains {
+                replace: true,
+                ..none
+            }
         } else if check.starts_with("add") {
             Chains { add: true, ..none }
         } else {
@@ -99,12 +124,24 @@ pub fn run(case: &Case, dir: &Path, env: &Env, chains: Chains) -> Vec<Failure> {
         std::fs::write(&path, &file.bytes).unwrap();
         match read(&file.bytes, file.json) {
             Ok(parsed) => inputs.push(Input { file, parsed }),
-            Err(e) => return vec![fail("oracle: generated input unreadable", "", format!("{}: {e}", file.name))],
+            Err(e) => {
+                return vec![fail(
+                    "oracle: generated input unreadable",
+                    "",
+                    format!("{}: {e}", file.name),
+                )];
+            }
         }
     }
     let expect = expectations(&inputs, &case.mapping);
     let mut failures = Vec::new();
-    let r = Runner { dir, env, inputs: &inputs, expect: &expect, mapping: &case.mapping };
+    let r = Runner {
+        dir,
+        env,
+        inputs: &inputs,
+        expect: &expect,
+        mapping: &case.mapping,
+    };
     if chains.check
         && let Err(f) = r.check_before()
     {
@@ -114,7 +151,8 @@ pub fn run(case: &Case, dir: &Path, env: &Env, chains: Chains) -> Vec<Failure> {
         match r.replace_chain() {
             Ok(()) => true,
             Err(f) => {
-                let ok = f.check.starts_with("replace: second") || f.check.starts_with("check after");
+                let ok =
+                    f.check.starts_with("replace: second") || f.check.starts_with("check after");
                 failures.push(f);
                 ok
             }
@@ -132,10 +170,11 @@ pub fn run(case: &Case, dir: &Path, env: &Env, chains: Chains) -> Vec<Failure> {
                 }
             }
             Err(f) => {
-                if f.check.starts_with("add: second") && chains.replace_after_add {
-                    if let Err(g) = r.replace_after_add(replaced) {
-                        failures.push(g);
-                    }
+                if f.check.starts_with("add: second")
+                    && chains.replace_after_add
+                    && let Err(g) = r.replace_after_add(replaced)
+                {
+                    failures.push(g);
                 }
                 failures.push(f);
             }
@@ -153,7 +192,9 @@ fn read(bytes: &[u8], json: bool) -> Result<Parsed, String> {
             return Err("a JSON file with more than one document".into());
         }
         if let Some(d) = tree::first_difference(&value, &parsed.docs[0].root, "$") {
-            return Err(format!("libyaml and serde_json read this JSON differently: {d}"));
+            return Err(format!(
+                "libyaml and serde_json read this JSON differently: {d}"
+            ));
         }
     }
     Ok(parsed)
@@ -182,7 +223,8 @@ fn expectations(inputs: &[Input], mapping: &Mapping) -> Expect {
             templates.push(t.clone());
             lines.extend(oracle::reference_lines(root));
             for f in oracle::findings(root, mapping) {
-                e.findings.push((format!("{X}/{}", input.file.name), f.line, f.value));
+                e.findings
+                    .push((format!("{X}/{}", input.file.name), f.line, f.value));
             }
         }
         e.replace.push(replace);
@@ -227,11 +269,23 @@ impl Runner<'_> {
 
     /// Runs a command that must succeed on valid input (exit 0, or 1 where `ok1`), never
     /// asking to report a bug.
-    fn expect_ok(&self, check: &'static str, copy: &str, args: &[&str], ok1: bool) -> Result<Out, Failure> {
+    fn expect_ok(
+        &self,
+        check: &'static str,
+        copy: &str,
+        args: &[&str],
+        ok1: bool,
+    ) -> Result<Out, Failure> {
         let out = self.cutover(copy, args);
         let command = format!("cd {copy} && cutover {}", args.join(" "));
-        if out.stderr.to_lowercase().contains("please report") || !(out.code == 0 || ok1 && out.code == 1) {
-            return Err(fail(check, &command, format!("exit {}\nstderr:\n{}", out.code, out.stderr)));
+        if out.stderr.to_lowercase().contains("please report")
+            || !(out.code == 0 || ok1 && out.code == 1)
+        {
+            return Err(fail(
+                check,
+                &command,
+                format!("exit {}\nstderr:\n{}", out.code, out.stderr),
+            ));
         }
         Ok(out)
     }
@@ -247,18 +301,34 @@ impl Runner<'_> {
     }
 
     fn check_before(&self) -> Result<(), Failure> {
-        let args = ["check", "--format", "json", "--mapping", "../mapping.yaml", X];
+        let args = [
+            "check",
+            "--format",
+            "json",
+            "--mapping",
+            "../mapping.yaml",
+            X,
+        ];
         let out = self.expect_ok("check before: exit", "in", &args, true)?;
         let command = format!("cd in && cutover {}", args.join(" "));
-        let (removed, errors) = findings(&out.stdout).map_err(|e| fail("check before: output", &command, e))?;
+        let (removed, errors) =
+            findings(&out.stdout).map_err(|e| fail("check before: output", &command, e))?;
         if out.code != i32::from(errors > 0) {
-            return Err(fail("check before: exit", &command, format!("exit {} with {errors} errors", out.code)));
+            return Err(fail(
+                "check before: exit",
+                &command,
+                format!("exit {} with {errors} errors", out.code),
+            ));
         }
         if removed != self.expect.findings {
             return Err(fail(
                 "check before: findings",
                 &command,
-                format!("expected (file, line, value):\n{}\nactual:\n{}", listing(&self.expect.findings), listing(&removed)),
+                format!(
+                    "expected (file, line, value):\n{}\nactual:\n{}",
+                    listing(&self.expect.findings),
+                    listing(&removed)
+                ),
             ));
         }
         Ok(())
@@ -266,8 +336,18 @@ impl Runner<'_> {
 
     /// `diff` and `apply` in one mode on the copy `from`: the written tree is `to`; the
     /// patch applied by `patch -p1` and by `git apply` must give the same bytes.
-    fn diff_and_apply(&self, mode: Mode, from: &str, to: &str, check: &'static str) -> Result<(), Failure> {
-        let mode_args: &[&str] = if mode == Mode::Add { &["--mode", "add"] } else { &[] };
+    fn diff_and_apply(
+        &self,
+        mode: Mode,
+        from: &str,
+        to: &str,
+        check: &'static str,
+    ) -> Result<(), Failure> {
+        let mode_args: &[&str] = if mode == Mode::Add {
+            &["--mode", "add"]
+        } else {
+            &[]
+        };
         let mut args = vec!["diff"];
         args.extend(mode_args);
         args.extend(["--mapping", "../mapping.yaml", X]);
@@ -279,16 +359,32 @@ impl Runner<'_> {
         self.expect_ok(check, to, &apply, false)?;
         let applied = self.files(to);
         let diff_cmd = format!("cd {from} && cutover {}", args.join(" "));
-        let name = if mode == Mode::Add { "add: patch" } else { "replace: patch" };
+        let name = if mode == Mode::Add {
+            "add: patch"
+        } else {
+            "replace: patch"
+        };
         if diff.stdout.is_empty() {
             if applied != self.files(from) {
-                return Err(fail(name, &diff_cmd, "diff printed nothing but apply changed files"));
+                return Err(fail(
+                    name,
+                    &diff_cmd,
+                    "diff printed nothing but apply changed files",
+                ));
             }
             return Ok(());
         }
         for (tool, enabled, argv) in [
-            ("patch", self.env.patch, &["patch", "-p1", "--quiet", "--no-backup-if-mismatch"][..]),
-            ("git", self.env.git, &["git", "apply", "--whitespace=nowarn", "-"][..]),
+            (
+                "patch",
+                self.env.patch,
+                &["patch", "-p1", "--quiet", "--no-backup-if-mismatch"][..],
+            ),
+            (
+                "git",
+                self.env.git,
+                &["git", "apply", "--whitespace=nowarn", "-"][..],
+            ),
         ] {
             if !enabled {
                 continue;
@@ -297,7 +393,11 @@ impl Runner<'_> {
             self.copy(from, &copy);
             let result = pipe(argv, &self.dir.join(&copy), &diff.stdout);
             if let Err(e) = result {
-                return Err(fail(name, &diff_cmd, format!("{} failed: {e}\npatch:\n{}", argv.join(" "), diff.stdout)));
+                return Err(fail(
+                    name,
+                    &diff_cmd,
+                    format!("{} failed: {e}\npatch:\n{}", argv.join(" "), diff.stdout),
+                ));
             }
             let patched = self.files(&copy);
             if patched != applied {
@@ -305,7 +405,11 @@ impl Runner<'_> {
                 return Err(fail(
                     name,
                     &diff_cmd,
-                    format!("`{}` gives other bytes than `apply` in {which}\npatch:\n{}", argv.join(" "), diff.stdout),
+                    format!(
+                        "`{}` gives other bytes than `apply` in {which}\npatch:\n{}",
+                        argv.join(" "),
+                        diff.stdout
+                    ),
                 ));
             }
         }
@@ -316,8 +420,16 @@ impl Runner<'_> {
     fn result_checks(&self, mode: Mode, copy: &str) -> Result<(), Failure> {
         let files = self.files(copy);
         let (prefix, expected, cmd) = match mode {
-            Mode::Replace => ("replace", &self.expect.replace, "cd in && cutover diff --mapping ../mapping.yaml x"),
-            Mode::Add => ("add", &self.expect.add, "cd in && cutover diff --mode add --mapping ../mapping.yaml x"),
+            Mode::Replace => (
+                "replace",
+                &self.expect.replace,
+                "cd in && cutover diff --mapping ../mapping.yaml x",
+            ),
+            Mode::Add => (
+                "add",
+                &self.expect.add,
+                "cd in && cutover diff --mode add --mapping ../mapping.yaml x",
+            ),
         };
         let name = |what: &str| -> &'static str {
             match (prefix, what) {
@@ -337,28 +449,60 @@ impl Runner<'_> {
         for (f, input) in self.inputs.iter().enumerate() {
             let file = &input.file.name;
             let output = &files[file];
-            let parsed = read(output, input.file.json)
-                .map_err(|e| fail(name("data"), cmd, format!("{file}: the result does not read back: {e}\n{}", lossy(output))))?;
+            let parsed = read(output, input.file.json).map_err(|e| {
+                fail(
+                    name("data"),
+                    cmd,
+                    format!(
+                        "{file}: the result does not read back: {e}\n{}",
+                        lossy(output)
+                    ),
+                )
+            })?;
             if parsed.docs.len() != expected[f].len() {
-                return Err(fail(name("data"), cmd, format!("{file}: {} documents, expected {}", parsed.docs.len(), expected[f].len())));
+                return Err(fail(
+                    name("data"),
+                    cmd,
+                    format!(
+                        "{file}: {} documents, expected {}",
+                        parsed.docs.len(),
+                        expected[f].len()
+                    ),
+                ));
             }
             for (d, doc) in parsed.docs.iter().enumerate() {
-                if let Some(diff) = oracle::compare_doc(&expected[f][d], &doc.root, &self.expect.templates[f][d]) {
+                if let Some(diff) =
+                    oracle::compare_doc(&expected[f][d], &doc.root, &self.expect.templates[f][d])
+                {
                     return Err(fail(
                         data_class(prefix, &diff),
                         cmd,
-                        format!("{file}, document {}: {diff}\nexpected document: {}\nresult:\n{}", d + 1, tree::show(&expected[f][d]), lossy(output)),
+                        format!(
+                            "{file}, document {}: {diff}\nexpected document: {}\nresult:\n{}",
+                            d + 1,
+                            tree::show(&expected[f][d]),
+                            lossy(output)
+                        ),
                     ));
                 }
             }
-            bytes_check(&input.file.bytes, output).map_err(|e| fail(name("bytes"), cmd, format!("{file}: {e}")))?;
+            bytes_check(&input.file.bytes, output)
+                .map_err(|e| fail(name("bytes"), cmd, format!("{file}: {e}")))?;
             let input_lines = split_lines(&input.file.bytes);
             let mut allowed = self.expect.reference_lines[f].clone();
             if mode == Mode::Replace {
-                allowed.extend(with_trailing_comments(&input_lines, &self.expect.dropped[f]));
+                allowed.extend(with_trailing_comments(
+                    &input_lines,
+                    &self.expect.dropped[f],
+                ));
             }
-            kept_lines(&input_lines, &split_lines(output), &allowed)
-                .map_err(|e| fail(name("lines"), cmd, format!("{file}: {e}\nresult:\n{}", lossy(output))))?;
+            kept_lines(&input_lines, &split_lines(output), &allowed).map_err(|e| {
+                fail(
+                    name("lines"),
+                    cmd,
+                    format!("{file}: {e}\nresult:\n{}", lossy(output)),
+                )
+            })?;
             let text = String::from_utf8_lossy(output);
             let dropped = with_trailing_comments(&input_lines, &self.expect.dropped[f]);
             for c in &input.file.comments {
@@ -373,12 +517,17 @@ impl Runner<'_> {
                     return Err(fail(
                         name("comments"),
                         cmd,
-                        format!("{file}: the comment `{c}` (line {}) is there {count} times\nresult:\n{}", line + 1, lossy(output)),
+                        format!(
+                            "{file}: the comment `{c}` (line {}) is there {count} times\nresult:\n{}",
+                            line + 1,
+                            lossy(output)
+                        ),
                     ));
                 }
             }
             for (value, line) in &parsed.plain {
-                if targets.contains(value.as_str()) && !crate::yaml11::plain_reads_as_string(value) {
+                if targets.contains(value.as_str()) && !crate::yaml11::plain_reads_as_string(value)
+                {
                     return Err(fail(
                         name("yaml11"),
                         cmd,
@@ -407,15 +556,28 @@ impl Runner<'_> {
                 format!("exit {}\n{}{}", again.code, again.stdout, again.stderr),
             ));
         }
-        let args = ["check", "--format", "json", "--mapping", "../mapping.yaml", X];
+        let args = [
+            "check",
+            "--format",
+            "json",
+            "--mapping",
+            "../mapping.yaml",
+            X,
+        ];
         let command = format!("cd r && cutover {}", args.join(" "));
         let out = self.expect_ok("check after replace: exit", "r", &args, true)?;
-        let (removed, errors) = findings(&out.stdout).map_err(|e| fail("check after replace: output", &command, e))?;
+        let (removed, errors) =
+            findings(&out.stdout).map_err(|e| fail("check after replace: output", &command, e))?;
         if !removed.is_empty() || errors > 0 || out.code != 0 {
             return Err(fail(
                 "check after replace: findings",
                 &command,
-                format!("exit {}, {errors} errors; removed references left:\n{}\n{}", out.code, listing(&removed), out.stdout),
+                format!(
+                    "exit {}, {errors} errors; removed references left:\n{}\n{}",
+                    out.code,
+                    listing(&removed),
+                    out.stdout
+                ),
             ));
         }
         Ok(())
@@ -424,7 +586,15 @@ impl Runner<'_> {
     fn add_chain(&self) -> Result<(), Failure> {
         self.diff_and_apply(Mode::Add, "in", "a", "add: exit")?;
         self.result_checks(Mode::Add, "a")?;
-        let args = ["diff", "--mode", "add", "--exit-code", "--mapping", "../mapping.yaml", X];
+        let args = [
+            "diff",
+            "--mode",
+            "add",
+            "--exit-code",
+            "--mapping",
+            "../mapping.yaml",
+            X,
+        ];
         let again = self.cutover("a", &args);
         if again.code != 0 || !again.stdout.is_empty() {
             return Err(fail(
@@ -446,16 +616,27 @@ impl Runner<'_> {
         for (f, input) in self.inputs.iter().enumerate() {
             let file = &input.file.name;
             let output = &files[file];
-            let parsed = read(output, input.file.json)
-                .map_err(|e| fail("replace after add: data", command, format!("{file}: does not read back: {e}")))?;
+            let parsed = read(output, input.file.json).map_err(|e| {
+                fail(
+                    "replace after add: data",
+                    command,
+                    format!("{file}: does not read back: {e}"),
+                )
+            })?;
             for (d, doc) in parsed.docs.iter().enumerate() {
                 let expected = oracle::conditions_as_lists(&self.expect.replace[f][d]);
                 let actual = oracle::conditions_as_lists(&doc.root);
-                if let Some(diff) = oracle::compare_doc(&expected, &actual, &self.expect.templates[f][d]) {
+                if let Some(diff) =
+                    oracle::compare_doc(&expected, &actual, &self.expect.templates[f][d])
+                {
                     return Err(fail(
                         data_class("replace after add", &diff),
                         command,
-                        format!("{file}, document {}: {diff}\nresult:\n{}", d + 1, lossy(output)),
+                        format!(
+                            "{file}, document {}: {diff}\nresult:\n{}",
+                            d + 1,
+                            lossy(output)
+                        ),
                     ));
                 }
             }
@@ -481,9 +662,9 @@ impl Runner<'_> {
 /// A data failure's class: the mode and where the first difference is.
 fn data_class(mode: &str, diff: &str) -> &'static str {
     let path = diff.split(':').next().unwrap_or("");
-    let place = if path.contains(".conditions") {
+    let place = if path.starts_with("$.rules") && path.contains(".conditions") {
         "condition value"
-    } else if path.contains(".from") {
+    } else if path.starts_with("$.rules") && path.contains(".from") {
         "action from"
     } else if path.starts_with("$.aliases") || path.starts_with("$.sharing") {
         "aliases and sharing"
@@ -506,12 +687,16 @@ fn data_class(mode: &str, diff: &str) -> &'static str {
     }
 }
 
+/// A `removed` finding: file, line, value.
+type Found = (String, u32, String);
+
 /// `check --format json`: the `removed` findings as (path, line, value), and the count of
 /// errors.
-fn findings(stdout: &str) -> Result<(Vec<(String, u32, String)>, usize), String> {
-    let json: serde_json::Value = serde_json::from_str(stdout).map_err(|e| format!("{e}: {stdout}"))?;
+fn findings(stdout: &str) -> Result<(Vec<Found>, usize), String> {
+    let json: serde_json::Value =
+        serde_json::from_str(stdout).map_err(|e| format!("{e}: {stdout}"))?;
     let list = json["findings"].as_array().ok_or("no findings list")?;
-    let mut removed: Vec<(String, u32, String)> = list
+    let mut removed: Vec<Found> = list
         .iter()
         .filter(|f| f["kind"] == "removed")
         .map(|f| {
@@ -527,8 +712,11 @@ fn findings(stdout: &str) -> Result<(Vec<(String, u32, String)>, usize), String>
     Ok((removed, errors))
 }
 
-fn listing(items: &[(String, u32, String)]) -> String {
-    items.iter().map(|(p, l, v)| format!("  {p}:{l} {v:?}\n")).collect()
+fn listing(items: &[Found]) -> String {
+    items
+        .iter()
+        .map(|(p, l, v)| format!("  {p}:{l} {v:?}\n"))
+        .collect()
 }
 
 fn lossy(bytes: &[u8]) -> String {
@@ -563,7 +751,9 @@ fn with_trailing_comments(lines: &[&[u8]], dropped: &BTreeSet<u32>) -> BTreeSet<
         if d > 0 && dropped.contains(&(d - 1)) {
             continue;
         }
-        let Some(first) = lines.get(d as usize) else { continue };
+        let Some(first) = lines.get(d as usize) else {
+            continue;
+        };
         let column = indent(first.strip_prefix("\u{feff}".as_bytes()).unwrap_or(first));
         let mut k = d as usize;
         while dropped.contains(&(k as u32)) {
@@ -587,7 +777,13 @@ fn with_trailing_comments(lines: &[&[u8]], dropped: &BTreeSet<u32>) -> BTreeSet<
 fn kept_lines(input: &[&[u8]], output: &[&[u8]], allowed: &BTreeSet<u32>) -> Result<(), String> {
     let (n, m) = (input.len(), output.len());
     let big = n as u64 + 1;
-    let weight = |i: usize| if allowed.contains(&(i as u32)) { 1 } else { big };
+    let weight = |i: usize| {
+        if allowed.contains(&(i as u32)) {
+            1
+        } else {
+            big
+        }
+    };
     let mut dp = vec![0u64; (n + 1) * (m + 1)];
     let at = |i: usize, j: usize| i * (m + 1) + j;
     for i in (0..n).rev() {
@@ -620,7 +816,11 @@ fn kept_lines(input: &[&[u8]], output: &[&[u8]], allowed: &BTreeSet<u32>) -> Res
     Err(format!(
         "lines that hold no reference changed or went:\n{}",
         lost.iter()
-            .map(|&i| format!("  line {}: {}\n", i + 1, String::from_utf8_lossy(input[i]).trim_end()))
+            .map(|&i| format!(
+                "  line {}: {}\n",
+                i + 1,
+                String::from_utf8_lossy(input[i]).trim_end()
+            ))
             .collect::<String>()
     ))
 }
@@ -628,14 +828,22 @@ fn kept_lines(input: &[&[u8]], output: &[&[u8]], allowed: &BTreeSet<u32>) -> Res
 /// No final-newline change, line endings and BOM kept, JSON stays JSON.
 fn bytes_check(input: &[u8], output: &[u8]) -> Result<(), String> {
     if input.ends_with(b"\n") != output.ends_with(b"\n") {
-        return Err(format!("final newline: input {}, result {}", input.ends_with(b"\n"), output.ends_with(b"\n")));
+        return Err(format!(
+            "final newline: input {}, result {}",
+            input.ends_with(b"\n"),
+            output.ends_with(b"\n")
+        ));
     }
     let bom = "\u{feff}".as_bytes();
     if input.starts_with(bom) != output.starts_with(bom) {
         return Err("the byte-order mark was not kept".into());
     }
     if input.windows(2).any(|w| w == b"\r\n") {
-        if output.iter().enumerate().any(|(i, &b)| b == b'\n' && (i == 0 || output[i - 1] != b'\r')) {
+        if output
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'\n' && (i == 0 || output[i - 1] != b'\r'))
+        {
             return Err("a CRLF file got a line ending in LF alone".into());
         }
     } else if output.contains(&b'\r') {
@@ -654,7 +862,12 @@ fn pipe(argv: &[&str], dir: &Path, input: &str) -> Result<(), String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| e.to_string())?;
-    child.stdin.take().unwrap().write_all(input.as_bytes()).map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .map_err(|e| e.to_string())?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!("{}{}", lossy(&out.stdout), lossy(&out.stderr)));
@@ -666,7 +879,9 @@ fn first_differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>)
     let keys: HashSet<&String> = a.keys().chain(b.keys()).collect();
     let mut keys: Vec<&&String> = keys.iter().collect();
     keys.sort();
-    keys.into_iter().find(|k| a.get(**k) != b.get(**k)).map_or_else(String::new, |k| k.to_string())
+    keys.into_iter()
+        .find(|k| a.get(**k) != b.get(**k))
+        .map_or_else(String::new, |k| k.to_string())
 }
 
 pub fn copy_tree(from: &Path, to: &Path) {
@@ -684,13 +899,19 @@ pub fn copy_tree(from: &Path, to: &Path) {
 
 pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(base, &path, files);
             } else {
-                let name = path.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                let name = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 files.insert(name, std::fs::read(&path).unwrap());
             }
         }

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use libyaml_safer::{EventData, Parser, ScalarStyle, SequenceStyle, MappingStyle};
+use libyaml_safer::{EventData, MappingStyle, Parser, ScalarStyle, SequenceStyle};
 
 /// One value with where it stands (0-based lines). For a copy reached through an alias the
 /// lines are those of the anchored text, and `via` holds the alias's line (outermost
@@ -36,7 +36,13 @@ pub enum V {
 
 impl Node {
     pub fn new(v: V) -> Node {
-        Node { v, line: 0, end_line: 0, flow: true, via: Vec::new() }
+        Node {
+            v,
+            line: 0,
+            end_line: 0,
+            flow: true,
+            via: Vec::new(),
+        }
     }
 
     pub fn str(s: &str) -> Node {
@@ -100,7 +106,8 @@ pub fn data_eq(a: &Node, b: &Node) -> bool {
         (V::Seq(x), V::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| data_eq(p, q)),
         (V::Map(x), V::Map(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && data_eq(v, v2)))
+                && x.iter()
+                    .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && data_eq(v, v2)))
         }
         _ => false,
     }
@@ -114,7 +121,10 @@ pub fn show(n: &Node) -> String {
         V::Int(i) => i.to_string(),
         V::Float(f) => format!("{f:?}"),
         V::Str(s) => format!("{s:?}"),
-        V::Seq(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        V::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
         V::Map(entries) => format!(
             "{{{}}}",
             entries
@@ -150,7 +160,11 @@ pub fn first_difference(expected: &Node, actual: &Node, path: &str) -> Option<St
                 .map(|(k, v)| format!("{path}.{k}: unexpected {}", show(v)))
         }
         _ if data_eq(expected, actual) => None,
-        _ => Some(format!("{path}: expected {}\n    actual   {}", show(expected), show(actual))),
+        _ => Some(format!(
+            "{path}: expected {}\n    actual   {}",
+            show(expected),
+            show(actual)
+        )),
     }
 }
 
@@ -170,11 +184,28 @@ pub struct Parsed {
 
 /// The top-level keys that hold settings or declarations: never templates.
 const SETTINGS: &[&str] = &["rules", "aliases", "sharing"];
-const NOT_TEMPLATES: &[&str] = &["schema_version", "organization", "accounts", "rules", "aliases", "sharing"];
+const NOT_TEMPLATES: &[&str] = &[
+    "schema_version",
+    "organization",
+    "accounts",
+    "rules",
+    "aliases",
+    "sharing",
+];
 
 enum Frame {
-    Seq { node: Node, anchor: Option<String>, items: Vec<Node> },
-    Map { node: Node, anchor: Option<String>, entries: Vec<(String, Node)>, merges: Vec<Node>, key: Option<(String, bool)> },
+    Seq {
+        node: Node,
+        anchor: Option<String>,
+        items: Vec<Node>,
+    },
+    Map {
+        node: Node,
+        anchor: Option<String>,
+        entries: Vec<(String, Node)>,
+        merges: Vec<Node>,
+        key: Option<(String, bool)>,
+    },
 }
 
 #[derive(Default)]
@@ -228,7 +259,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                         Frame::Seq { anchor, .. } | Frame::Map { anchor, .. } => anchor,
                     };
                     if let Some(a) = a {
-                        state.anchor_holds.entry(a.clone()).or_default().insert(anchor.clone());
+                        state
+                            .anchor_holds
+                            .entry(a.clone())
+                            .or_default()
+                            .insert(anchor.clone());
                     }
                 }
                 state.aliases_in.push((anchor, state.top_key.clone()));
@@ -237,7 +272,13 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                 }
                 done = Some((node, None));
             }
-            EventData::Scalar { anchor, tag, value, style, .. } => {
+            EventData::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+                ..
+            } => {
                 if let Some(a) = &anchor {
                     state.anchor_top.insert(a.clone(), state.top_key.clone());
                 }
@@ -258,10 +299,18 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                 if style == ScalarStyle::Plain && tag.is_none() {
                     plain.push((value.clone(), line));
                 }
-                let node = Node { v, line, end_line, flow: true, via: Vec::new() };
+                let node = Node {
+                    v,
+                    line,
+                    end_line,
+                    flow: true,
+                    via: Vec::new(),
+                };
                 done = Some((node, anchor));
             }
-            EventData::SequenceStart { anchor, tag, style, .. } => {
+            EventData::SequenceStart {
+                anchor, tag, style, ..
+            } => {
                 check_tag(tag.as_deref(), "seq")?;
                 if expecting_key(&stack) {
                     return Err(format!("line {}: a sequence as a key", line + 1));
@@ -270,10 +319,22 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                     state.anchor_top.insert(a.clone(), state.top_key.clone());
                 }
                 let flow = style == SequenceStyle::Flow;
-                let node = Node { v: V::Null, line, end_line: line, flow, via: Vec::new() };
-                stack.push(Frame::Seq { node, anchor, items: Vec::new() });
+                let node = Node {
+                    v: V::Null,
+                    line,
+                    end_line: line,
+                    flow,
+                    via: Vec::new(),
+                };
+                stack.push(Frame::Seq {
+                    node,
+                    anchor,
+                    items: Vec::new(),
+                });
             }
-            EventData::MappingStart { anchor, tag, style, .. } => {
+            EventData::MappingStart {
+                anchor, tag, style, ..
+            } => {
                 check_tag(tag.as_deref(), "map")?;
                 if expecting_key(&stack) {
                     return Err(format!("line {}: a mapping as a key", line + 1));
@@ -282,11 +343,28 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                     state.anchor_top.insert(a.clone(), state.top_key.clone());
                 }
                 let flow = style == MappingStyle::Flow;
-                let node = Node { v: V::Null, line, end_line: line, flow, via: Vec::new() };
-                stack.push(Frame::Map { node, anchor, entries: Vec::new(), merges: Vec::new(), key: None });
+                let node = Node {
+                    v: V::Null,
+                    line,
+                    end_line: line,
+                    flow,
+                    via: Vec::new(),
+                };
+                stack.push(Frame::Map {
+                    node,
+                    anchor,
+                    entries: Vec::new(),
+                    merges: Vec::new(),
+                    key: None,
+                });
             }
             EventData::SequenceEnd => {
-                let Some(Frame::Seq { mut node, anchor, items }) = stack.pop() else {
+                let Some(Frame::Seq {
+                    mut node,
+                    anchor,
+                    items,
+                }) = stack.pop()
+                else {
                     return Err("unbalanced sequence".into());
                 };
                 node.end_line = if node.flow {
@@ -298,7 +376,14 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                 done = Some((node, anchor));
             }
             EventData::MappingEnd => {
-                let Some(Frame::Map { mut node, anchor, entries, merges, .. }) = stack.pop() else {
+                let Some(Frame::Map {
+                    mut node,
+                    anchor,
+                    entries,
+                    merges,
+                    ..
+                }) = stack.pop()
+                else {
                     return Err("unbalanced mapping".into());
                 };
                 node.end_line = if node.flow {
@@ -307,7 +392,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                     entries
                         .iter()
                         .map(|(_, v)| v.end_line)
-                        .chain(merges.iter().map(|m| m.via.first().copied().unwrap_or(m.end_line)))
+                        .chain(
+                            merges
+                                .iter()
+                                .map(|m| m.via.first().copied().unwrap_or(m.end_line)),
+                        )
                         .max()
                         .unwrap_or(node.line)
                 };
@@ -322,7 +411,12 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             match stack.last_mut() {
                 None => root = Some(node),
                 Some(Frame::Seq { items, .. }) => items.push(node),
-                Some(Frame::Map { entries, merges, key, .. }) => {
+                Some(Frame::Map {
+                    entries,
+                    merges,
+                    key,
+                    ..
+                }) => {
                     let (k, is_merge) = key.take().ok_or("a value without a key")?;
                     if is_merge {
                         merges.push(node);
@@ -352,7 +446,10 @@ fn check_tag(tag: Option<&str>, kind: &str) -> Result<(), String> {
 
 /// YAML merge keys: the mapping's own keys win, then earlier merged mappings over later
 /// ones. A merged value remembers the alias it came through.
-fn merge(mut entries: Vec<(String, Node)>, merges: Vec<Node>) -> Result<Vec<(String, Node)>, String> {
+fn merge(
+    mut entries: Vec<(String, Node)>,
+    merges: Vec<Node>,
+) -> Result<Vec<(String, Node)>, String> {
     let mut sources: Vec<(Vec<u32>, Node)> = Vec::new();
     for m in merges {
         match &m.v {
@@ -460,7 +557,8 @@ fn parse_float(text: &str) -> f64 {
 pub fn from_json(bytes: &[u8]) -> Result<Node, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("serde_json: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("serde_json: {e}"))?;
     fn convert(v: serde_json::Value) -> Node {
         Node::new(match v {
             serde_json::Value::Null => V::Null,

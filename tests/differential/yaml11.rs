@@ -39,7 +39,10 @@ pub fn core_type(text: &str) -> Type {
 // The YAML 1.1 type repository (yaml.org/type/*.html), joined with PyYAML's variants of the
 // same regexes where they differ, so that either reading counts.
 static Y11_BOOL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$").unwrap()
+    Regex::new(
+        r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
+    )
+    .unwrap()
 });
 static Y11_INT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -86,12 +89,42 @@ mod tests {
     #[test]
     fn yaml11_readings() {
         for text in [
-            "yes", "No", "on", "OFF", "y", "N", "12:30:00", "2001-12-14", "1_000", "0b101", ".5", "+1", "<<", "=",
-            "~", "null", "1e3", "190:20:30", "0x_1F", "017", "1.2.3", "2001-12-14t21:59:43.10-05:00", "-.inf",
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "N",
+            "12:30:00",
+            "2001-12-14",
+            "1_000",
+            "0b101",
+            ".5",
+            "+1",
+            "<<",
+            "=",
+            "~",
+            "null",
+            "1e3",
+            "190:20:30",
+            "0x_1F",
+            "017",
+            "1.2.3",
+            "2001-12-14t21:59:43.10-05:00",
+            "-.inf",
         ] {
             assert!(!plain_reads_as_string(text), "{text}");
         }
-        for text in ["716be7a6-fd40-45a2", "info@example.com", "a1", "yesno", "0b2", "12:30:x", "acct_7", "ü-id"] {
+        for text in [
+            "716be7a6-fd40-45a2",
+            "info@example.com",
+            "a1",
+            "yesno",
+            "0b2",
+            "12:30:x",
+            "acct_7",
+            "ü-id",
+        ] {
             assert!(plain_reads_as_string(text), "{text}");
         }
         assert_eq!(core_type("1_000"), Type::Str);
