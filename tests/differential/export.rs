@@ -1241,7 +1241,8 @@ fn variants(g: &G, top: bool) -> Vec<G> {
             trailing,
         } => {
             for i in 0..entries.len() {
-                if top && entries[i].key == "schema_version" {
+                // An alias or sharing entry without `account` is not one the rules speak of.
+                if top && entries[i].key == "schema_version" || entries[i].key == "account" {
                     continue;
                 }
                 let mut e = entries.clone();

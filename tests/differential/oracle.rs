@@ -332,6 +332,27 @@ pub fn reference_lines(root: &Node) -> BTreeSet<u32> {
     out
 }
 
+/// The closing-bracket lines of flow `aliases`/`sharing` lists and their entries: a copy
+/// inserted after the last entry, or a last entry dropped, moves a separator there (in a
+/// pretty-printed JSON file, `}` becomes `},` or the reverse).
+pub fn separator_lines(root: &Node) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    for list in ["aliases", "sharing"] {
+        if let Some(entries) = root.get(list)
+            && entries.flow
+            && entries.via.is_empty()
+        {
+            out.insert(entries.end_line);
+            for (_, entry) in children(entries) {
+                if entry.flow && entry.via.is_empty() {
+                    out.insert(entry.end_line);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn map_scalar(node: &mut Node, kind: RefKind, mapping: &Mapping) -> bool {
     if let V::Str(s) = &node.v
         && let Some(new) = mapping.map(kind, s)

@@ -180,6 +180,8 @@ pub struct Parsed {
     pub docs: Vec<Doc>,
     /// Every plain, untagged scalar that is a value (not a key), with its line.
     pub plain: Vec<(String, u32)>,
+    /// Every alias: its line, and the lines of the value it stands for.
+    pub aliases: Vec<(u32, BTreeSet<u32>)>,
 }
 
 /// The top-level keys that hold settings or declarations: never templates.
@@ -226,6 +228,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     parser.set_input(&mut input);
     let mut docs = Vec::new();
     let mut plain = Vec::new();
+    let mut aliases = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut state = DocState::default();
     let mut root: Option<Node> = None;
@@ -266,6 +269,10 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                             .insert(anchor.clone());
                     }
                 }
+                let mut lines = BTreeSet::new();
+                node.text_lines(&mut lines);
+                lines.remove(&line);
+                aliases.push((line, lines));
                 state.aliases_in.push((anchor, state.top_key.clone()));
                 if expecting_key(&stack) {
                     return Err(format!("line {}: an alias as a key", line + 1));
@@ -429,7 +436,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             }
         }
     }
-    Ok(Parsed { docs, plain })
+    Ok(Parsed {
+        docs,
+        plain,
+        aliases,
+    })
 }
 
 fn expecting_key(stack: &[Frame]) -> bool {
