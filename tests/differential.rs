@@ -91,53 +91,19 @@ fn generated_exports_follow_the_rules() {
         .clamp(1, 4) as u64;
     let env = tools();
     let root = work_root().join(format!("seed-{seed}"));
-    let _ = std::fs::remove_dir_all(&root);
-    if let Ok(only) = std::env::var("CUTOVER_DIFFERENTIAL_CASE") {
-        // One case, shown whole: its files, and every failure unshrunk.
-        let index: u64 = only
+    if let Ok(index) = std::env::var("CUTOVER_DIFFERENTIAL_CASE") {
+        let index = index
             .parse()
             .expect("CUTOVER_DIFFERENTIAL_CASE is a case number");
-        let case = export::case(prng::Rng::case_seed(seed, index));
-        let dir = root.join(format!("case-{index}"));
-        let failures = run::run(&case, &dir, &env, Chains::ALL);
-        let mut text = String::new();
-        for f in &failures {
-            text.push_str(&format!(
-                "\n===== {}\n{}\n{}\n",
-                f.check, f.command, f.detail
-            ));
-        }
-        eprintln!(
-            "case {index} of seed {seed} (files in {}):\n{}",
-            dir.display(),
-            show_case(&case)
-        );
-        assert!(failures.is_empty(), "{text}");
-        return;
+        return show_one(seed, index, &root, &env);
     }
 
+    let _ = std::fs::remove_dir_all(&root);
     let started = std::time::Instant::now();
-    let results: Vec<(u64, Vec<Failure>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (env, root) = (&env, &root);
-                s.spawn(move || {
-                    let dir = root.join(format!("work-{t}"));
-                    (t..cases)
-                        .step_by(threads as usize)
-                        .filter_map(|i| {
-                            let case = export::case(prng::Rng::case_seed(seed, i));
-                            let failures = run::run(&case, &dir, env, Chains::ALL);
-                            (!failures.is_empty()).then_some((i, failures))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    let mut results = in_parallel(threads, (0..cases).collect(), |t, i| {
+        let case = export::case(prng::Rng::case_seed(seed, i));
+        let failures = run::run(&case, &root.join(format!("work-{t}")), &env, Chains::ALL);
+        (!failures.is_empty()).then_some((i, failures))
     });
     eprintln!(
         "differential: {cases} cases (seed {seed}) on {threads} threads in {:.1} s",
@@ -147,67 +113,46 @@ fn generated_exports_follow_the_rules() {
         let _ = std::fs::remove_dir_all(&root);
         return;
     }
+    results.sort_by_key(|(i, _)| *i);
 
-    // One class per check; the first case of each is shrunk and written out.
+    // One class per check; every failing case is listed, and the first case of each class
+    // is shrunk and written out.
     let mut classes: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
-    for (i, failures) in &results {
-        for f in failures {
-            classes.entry(f.check).or_default().push(*i);
-        }
-    }
-    let mut report = format!(
-        "{} of {cases} generated cases failed (seed {seed}); failure classes:\n",
-        results.len()
-    );
-    for (check, indexes) in &classes {
-        report.push_str(&format!(
-            "  {check}: {} cases (first: case {})\n",
-            indexes.len(),
-            indexes[0]
-        ));
-    }
-    // Every failing case, one line per failure, for a look across a class.
     let mut all = String::new();
     for (i, failures) in &results {
         for f in failures {
+            classes.entry(f.check).or_default().push(*i);
             let first = f.detail.lines().next().unwrap_or("");
             all.push_str(&format!("case {i}: {}: {first}\n", f.check));
         }
     }
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("all-failures.txt"), all).unwrap();
+    let mut report = format!(
+        "{} of {cases} generated cases failed (seed {seed}); failure classes:\n",
+        results.len()
+    );
+    for (check, indexes) in &classes {
+        let (n, first) = (indexes.len(), indexes[0]);
+        report.push_str(&format!("  {check}: {n} cases (first: case {first})\n"));
+    }
     let failures_dir = root.join("failures");
-    let shrink_attempts =
-        env_number("CUTOVER_DIFFERENTIAL_SHRINK", SHRINK_ATTEMPTS as u64) as usize;
-    // Each class's first case is shrunk, the classes shared among the threads.
+    let budget = env_number("CUTOVER_DIFFERENTIAL_SHRINK", SHRINK_ATTEMPTS as u64) as usize;
     let queue: Vec<(usize, &'static str, u64)> = classes
         .iter()
         .enumerate()
         .map(|(n, (check, indexes))| (n, *check, indexes[0]))
         .collect();
-    let queue = std::sync::Mutex::new(queue);
-    let mut shrunk: Vec<(usize, String)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (queue, env, root, failures_dir) = (&queue, &env, &root, &failures_dir);
-                s.spawn(move || {
-                    let mut done = Vec::new();
-                    while let Some((n, check, index)) = queue.lock().unwrap().pop() {
-                        let case = export::case(prng::Rng::case_seed(seed, index));
-                        let dir = root.join(format!("shrink-{t}"));
-                        let (small, failure) = shrink(case, check, &dir, env, shrink_attempts);
-                        let out = failures_dir.join(format!("{n:02}-{}", slug(check)));
-                        let text = reproducer(&small, &failure, seed, index, &dir, &out);
-                        done.push((n, format!("\n===== {check} (case {index} of seed {seed}, shrunk) =====\n{text}")));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    let mut shrunk = in_parallel(threads, queue, |t, (n, check, index)| {
+        let case = export::case(prng::Rng::case_seed(seed, index));
+        let dir = root.join(format!("shrink-{t}"));
+        let (small, failure) = shrink(case, check, &dir, &env, budget);
+        let out = failures_dir.join(format!("{n:02}-{}", slug(check)));
+        let text = reproducer(&small, &failure, seed, index, &dir, &out);
+        Some((
+            n,
+            format!("\n===== {check} (case {index} of seed {seed}, shrunk) =====\n{text}"),
+        ))
     });
     shrunk.sort();
     for (_, text) in shrunk {
@@ -219,6 +164,51 @@ fn generated_exports_follow_the_rules() {
         root.join("all-failures.txt").display()
     ));
     panic!("{report}");
+}
+
+/// Runs `work` over the items on `threads` threads (each told its number, for a folder of
+/// its own); the results in no particular order.
+fn in_parallel<T: Send, R: Send>(
+    threads: u64,
+    items: Vec<T>,
+    work: impl Fn(u64, T) -> Option<R> + Sync,
+) -> Vec<R> {
+    let queue = std::sync::Mutex::new(items.into_iter().rev().collect::<Vec<T>>());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (queue, work) = (&queue, &work);
+                s.spawn(move || {
+                    let mut done = Vec::new();
+                    while let Some(item) = { queue.lock().unwrap().pop() } {
+                        done.extend(work(t, item));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+/// One case, shown whole: its files, and every failure unshrunk.
+fn show_one(seed: u64, index: u64, root: &Path, env: &Env) {
+    let case = export::case(prng::Rng::case_seed(seed, index));
+    let dir = root.join(format!("case-{index}"));
+    let failures = run::run(&case, &dir, env, Chains::ALL);
+    eprintln!(
+        "case {index} of seed {seed} (files in {}):\n{}",
+        dir.display(),
+        show_case(&case)
+    );
+    let text: String = failures
+        .iter()
+        .map(|f| format!("\n===== {}\n{}\n{}\n", f.check, f.command, f.detail))
+        .collect();
+    assert!(failures.is_empty(), "{text}");
 }
 
 /// Drops parts of a failing case while the same check still fails (a bounded number of
