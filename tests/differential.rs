@@ -1,0 +1,497 @@
+//! The differential test of the rewrite: random exports in every style real ones have,
+//! run through the `cutover` binary, each result checked against an oracle written from
+//! the rules (semantics.md) on independently parsed data.
+//!
+//! - `differential/export.rs` generates a case (files, mapping) from a seed: YAML block and
+//!   flow, plain, single- and double-quoted scalars, comments everywhere, anchors, aliases,
+//!   merge keys and tags across reference kinds, multi-document files, CRLF, BOM, no final
+//!   newline; JSON pretty, tab-indented and minified with `\u` escapes.
+//! - `differential/tree.rs` reads files with libyaml (libyaml-safer) and serde_json, not
+//!   with the crate's loader; `differential/oracle.rs` computes from that data what replace,
+//!   add and `check` must give.
+//! - `differential/run.rs` runs the binary and checks each promise.
+//!
+//! A fixed-seed run of `CUTOVER_DIFFERENTIAL_CASES` cases (default 300) runs in `cargo
+//! test`; `CUTOVER_DIFFERENTIAL_SEED` picks another seed. A failing case is shrunk (files,
+//! documents, settings, entries, styles dropped while the same check still fails), printed,
+//! and written under `<target>/tmp/differential/failures/` to become a regression test.
+
+#[path = "differential/export.rs"]
+mod export;
+#[path = "differential/model.rs"]
+mod model;
+#[path = "differential/oracle.rs"]
+mod oracle;
+#[path = "differential/prng.rs"]
+mod prng;
+#[path = "differential/run.rs"]
+mod run;
+#[path = "differential/tree.rs"]
+mod tree;
+#[path = "differential/yaml11.rs"]
+mod yaml11;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use export::Case;
+use run::{Chains, Env, Failure};
+
+fn env_number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
+        Err(_) => default,
+    }
+}
+
+fn has_program(name: &str) -> bool {
+    std::process::Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok()
+}
+
+fn tools() -> Env {
+    let require = std::env::var("CUTOVER_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    let (patch, git) = (has_program("patch"), has_program("git"));
+    for (tool, present) in [("patch", patch), ("git", git)] {
+        if !present {
+            assert!(
+                !require,
+                "CUTOVER_REQUIRE_TOOLS=1 but `{tool}` is not installed"
+            );
+            eprintln!(
+                "note: `{tool}` is not installed; the differential test skips its patch check"
+            );
+        }
+    }
+    Env {
+        bin: PathBuf::from(env!("CARGO_BIN_EXE_cutover")),
+        patch,
+        git,
+    }
+}
+
+fn work_root() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential")
+}
+
+/// Shrinking effort for each failure class, in runs of the case (deterministic: no clock).
+const SHRINK_ATTEMPTS: usize = 250;
+
+#[test]
+fn generated_exports_follow_the_rules() {
+    let cases = env_number("CUTOVER_DIFFERENTIAL_CASES", 300);
+    let seed = env_number("CUTOVER_DIFFERENTIAL_SEED", 13);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4) as u64;
+    let env = tools();
+    let root = work_root().join(format!("seed-{seed}"));
+    if let Ok(index) = std::env::var("CUTOVER_DIFFERENTIAL_CASE") {
+        let index = index
+            .parse()
+            .expect("CUTOVER_DIFFERENTIAL_CASE is a case number");
+        return show_one(seed, index, &root, &env);
+    }
+
+    let _ = std::fs::remove_dir_all(&root);
+    let started = std::time::Instant::now();
+    let mut results = in_parallel(threads, (0..cases).collect(), |t, i| {
+        let case = export::case(prng::Rng::case_seed(seed, i));
+        let failures = run::run(&case, &root.join(format!("work-{t}")), &env, Chains::ALL);
+        (!failures.is_empty()).then_some((i, failures))
+    });
+    eprintln!(
+        "differential: {cases} cases (seed {seed}) on {threads} threads in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    if results.is_empty() {
+        let _ = std::fs::remove_dir_all(&root);
+        return;
+    }
+    results.sort_by_key(|(i, _)| *i);
+
+    // One class per check; every failing case is listed, and the first case of each class
+    // is shrunk and written out.
+    let mut classes: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
+    let mut all = String::new();
+    for (i, failures) in &results {
+        for f in failures {
+            classes.entry(f.check).or_default().push(*i);
+            let first = f.detail.lines().next().unwrap_or("");
+            all.push_str(&format!("case {i}: {}: {first}\n", f.check));
+        }
+    }
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("all-failures.txt"), all).unwrap();
+    let mut report = format!(
+        "{} of {cases} generated cases failed (seed {seed}); failure classes:\n",
+        results.len()
+    );
+    for (check, indexes) in &classes {
+        let (n, first) = (indexes.len(), indexes[0]);
+        report.push_str(&format!("  {check}: {n} cases (first: case {first})\n"));
+    }
+    let failures_dir = root.join("failures");
+    let budget = env_number("CUTOVER_DIFFERENTIAL_SHRINK", SHRINK_ATTEMPTS as u64) as usize;
+    let queue: Vec<(usize, &'static str, u64)> = classes
+        .iter()
+        .enumerate()
+        .map(|(n, (check, indexes))| (n, *check, indexes[0]))
+        .collect();
+    let mut shrunk = in_parallel(threads, queue, |t, (n, check, index)| {
+        let case = export::case(prng::Rng::case_seed(seed, index));
+        let dir = root.join(format!("shrink-{t}"));
+        let (small, failure) = shrink(case, check, &dir, &env, budget);
+        let out = failures_dir.join(format!("{n:02}-{}", slug(check)));
+        let text = reproducer(&small, &failure, seed, index, &dir, &out);
+        Some((
+            n,
+            format!("\n===== {check} (case {index} of seed {seed}, shrunk) =====\n{text}"),
+        ))
+    });
+    shrunk.sort();
+    for (_, text) in shrunk {
+        report.push_str(&text);
+    }
+    report.push_str(&format!(
+        "\nReproducers: {}\nEvery failing case: {}\n",
+        failures_dir.display(),
+        root.join("all-failures.txt").display()
+    ));
+    panic!("{report}");
+}
+
+/// Runs `work` over the items on `threads` threads (each told its number, for a folder of
+/// its own); the results in no particular order.
+fn in_parallel<T: Send, R: Send>(
+    threads: u64,
+    items: Vec<T>,
+    work: impl Fn(u64, T) -> Option<R> + Sync,
+) -> Vec<R> {
+    let queue = std::sync::Mutex::new(items.into_iter().rev().collect::<Vec<T>>());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (queue, work) = (&queue, &work);
+                s.spawn(move || {
+                    let mut done = Vec::new();
+                    while let Some(item) = { queue.lock().unwrap().pop() } {
+                        done.extend(work(t, item));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+/// One case, shown whole: its files, and every failure unshrunk.
+fn show_one(seed: u64, index: u64, root: &Path, env: &Env) {
+    let case = export::case(prng::Rng::case_seed(seed, index));
+    let dir = root.join(format!("case-{index}"));
+    let failures = run::run(&case, &dir, env, Chains::ALL);
+    eprintln!(
+        "case {index} of seed {seed} (files in {}):\n{}",
+        dir.display(),
+        show_case(&case)
+    );
+    let text: String = failures
+        .iter()
+        .map(|f| format!("\n===== {}\n{}\n{}\n", f.check, f.command, f.detail))
+        .collect();
+    assert!(failures.is_empty(), "{text}");
+}
+
+/// Drops parts of a failing case while the same check still fails (a bounded number of
+/// runs), and returns the smallest case found with its failure.
+fn shrink(case: Case, check: &str, dir: &Path, env: &Env, budget: usize) -> (Case, Failure) {
+    let chains = Chains::for_check(check);
+    let find = |c: &Case| {
+        run::run(c, dir, env, chains)
+            .into_iter()
+            .find(|f| f.check == check)
+    };
+    let mut failure = find(&case).expect("a failing case fails again (the runs are deterministic)");
+    let mut current = case;
+    let mut attempts = 0;
+    // Passes over the candidates; after a success the next candidates are tried from the
+    // same position (the earlier ones did not fail before), and a pass that found
+    // something is followed by another.
+    loop {
+        let mut improved = false;
+        let mut position = 0;
+        'pass: loop {
+            let size = show_case(&current).len();
+            for (i, candidate) in export::smaller(&current)
+                .into_iter()
+                .enumerate()
+                .skip(position)
+            {
+                if attempts >= budget {
+                    break 'pass;
+                }
+                // Only a smaller text is progress (some variants change nothing written).
+                if show_case(&candidate).len() >= size {
+                    continue;
+                }
+                attempts += 1;
+                if let Some(f) = find(&candidate) {
+                    (current, failure, position, improved) = (candidate, f, i, true);
+                    continue 'pass;
+                }
+            }
+            break;
+        }
+        if !improved || attempts >= budget {
+            break;
+        }
+    }
+    // Leave the shrunk case's files in `dir` for the reproducer.
+    let last = run::run(&current, dir, env, chains)
+        .into_iter()
+        .find(|f| f.check == check);
+    (current, last.unwrap_or(failure))
+}
+
+fn slug(check: &str) -> String {
+    let s: String = check
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    s.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Writes a failing case as a folder (input, mapping, command, what was expected and what
+/// happened) and returns the same as text.
+fn reproducer(
+    case: &Case,
+    failure: &Failure,
+    seed: u64,
+    index: u64,
+    dir: &Path,
+    out: &Path,
+) -> String {
+    let _ = std::fs::remove_dir_all(out);
+    run::copy_tree(&dir.join("in"), &out.join("in"));
+    std::fs::copy(dir.join("mapping.yaml"), out.join("mapping.yaml")).unwrap();
+    let mut text = show_case(case);
+    text.push_str(&format!(
+        "--- command (from the case folder)\n{}\n",
+        failure.command
+    ));
+    text.push_str(&format!(
+        "--- {}\n{}\n",
+        failure.check,
+        failure.detail.trim_end()
+    ));
+    let report = format!(
+        "Generated by tests/differential.rs: seed {seed}, case {index}, shrunk.\n\
+         Rerun: CUTOVER_DIFFERENTIAL_SEED={seed} cargo test --test differential\n\n{text}"
+    );
+    std::fs::write(out.join("report.txt"), &report).unwrap();
+    std::fs::write(
+        out.join("cmd.sh"),
+        format!(
+            "#!/bin/sh\n# run from this folder; put cutover on PATH\n{}\n",
+            failure.command.split("  #").next().unwrap()
+        ),
+    )
+    .unwrap();
+    text
+}
+
+fn show_case(case: &Case) -> String {
+    let mut text = String::new();
+    for file in case.render() {
+        text.push_str(&format!(
+            "--- in/x/{}{}\n",
+            file.name,
+            describe_bytes(&file.bytes)
+        ));
+        text.push_str(&String::from_utf8_lossy(&file.bytes));
+        if !file.bytes.ends_with(b"\n") {
+            text.push_str("\n(no final newline)\n");
+        }
+    }
+    text.push_str(&format!("--- mapping.yaml\n{}", case.mapping.to_yaml()));
+    text
+}
+
+fn describe_bytes(bytes: &[u8]) -> String {
+    let mut notes = Vec::new();
+    if bytes.starts_with("\u{feff}".as_bytes()) {
+        notes.push("BOM");
+    }
+    if bytes.windows(2).any(|w| w == b"\r\n") {
+        notes.push("CRLF");
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
+    }
+}
+
+/// The oracle itself, on small documents whose results are known by hand from
+/// semantics.md (so that a change to the oracle that bends a rule fails here).
+mod oracle_examples {
+    use crate::oracle::{self, Mapping};
+    use crate::tree::{self, Node, data_eq, show};
+
+    fn mapping() -> Mapping {
+        Mapping {
+            accounts: vec![("a".into(), "b".into()), ("d".into(), "b".into())],
+            addresses: vec![("Old@X.example".into(), "new@x.example".into())],
+        }
+    }
+
+    fn doc(text: &str) -> Node {
+        tree::parse(text.as_bytes()).unwrap().docs.remove(0).root
+    }
+
+    fn same(actual: &Node, expected: &str) {
+        let expected = doc(expected);
+        assert!(
+            data_eq(actual, &expected),
+            "expected {}\nactual   {}",
+            show(&expected),
+            show(actual)
+        );
+    }
+
+    fn conditions(values: &[&str]) -> String {
+        let items: Vec<String> = values
+            .iter()
+            .map(|v| format!("{{field: account, value: {v}}}"))
+            .collect();
+        format!("rules: [{{conditions: {{items: [{}]}}}}]", items.join(", "))
+    }
+
+    #[test]
+    fn replace_drops_mapped_duplicates_only() {
+        let mut dropped = oracle::Dropped::default();
+        let input = doc(&conditions(&[
+            "[b, a, a, z]",
+            "[a, d, c]",
+            "[b, a, b]",
+            "[c, c, a]",
+            "a",
+            "null",
+        ]));
+        let out = oracle::replace(&input, &mapping(), &mut dropped);
+        same(
+            &out,
+            &conditions(&["[b, z]", "[b, c]", "[b, b]", "[c, c, b]", "b", "null"]),
+        );
+    }
+
+    #[test]
+    fn replace_keeps_the_original_entry_or_the_new_accounts_own() {
+        let mut dropped = oracle::Dropped::default();
+        let m = mapping();
+        let cases = [
+            // An unmodified copy (add mode's) goes; the original stays, rewritten.
+            (
+                "[{id: 1, account: a, address: h@x}, {account: b, address: h@x}]",
+                "[{id: 1, account: b, address: h@x}]",
+            ),
+            // The new account's own alias (it has an id) stays; the old one goes.
+            (
+                "[{account: a, address: h@x}, {id: 2, account: b, address: h@x}]",
+                "[{id: 2, account: b, address: h@x}]",
+            ),
+            // Two old accounts with one new account: the first stays.
+            (
+                "[{account: a, address: H@x}, {account: d, address: h@X}]",
+                "[{account: b, address: H@x}]",
+            ),
+            // Other addresses are other identities.
+            (
+                "[{account: a, address: h@x}, {account: b, address: i@x}]",
+                "[{account: b, address: h@x}, {account: b, address: i@x}]",
+            ),
+            // Addresses are mapped case-insensitively, into the mapping's spelling.
+            (
+                "[{account: c, address: OLD@x.EXAMPLE}]",
+                "[{account: c, address: new@x.example}]",
+            ),
+        ];
+        for (input, expected) in cases {
+            let out = oracle::replace(&doc(&format!("aliases: {input}")), &m, &mut dropped);
+            same(&out, &format!("aliases: {expected}"));
+        }
+        let out = oracle::replace(
+            &doc("sharing: [{account: b, teams: [t]}, {account: a, teams: [t], id: s}]"),
+            &m,
+            &mut dropped,
+        );
+        same(&out, "sharing: [{account: b, teams: [t], id: s}]");
+    }
+
+    #[test]
+    fn add_inserts_after_each_old_value_once() {
+        let input = doc(&conditions(&["a", "[a, d]", "[a, b]", "[c]", "null"]));
+        let (out, turned) = oracle::add(&input, &mapping());
+        same(
+            &out,
+            &conditions(&["[a, b]", "[a, b, d]", "[a, b]", "[c]", "null"]),
+        );
+        assert!(turned);
+        let input = doc(
+            "aliases: [{id: 1, account: a, address: Old@x.example}, {account: d, address: old@X.example}, {account: c}]",
+        );
+        let (out, turned) = oracle::add(&input, &mapping());
+        same(
+            &out,
+            "aliases: [{id: 1, account: a, address: Old@x.example}, {account: b, address: new@x.example}, {account: d, address: old@X.example}, {account: c}]",
+        );
+        assert!(!turned);
+    }
+
+    #[test]
+    fn uses_through_aliases_and_merge_keys() {
+        let input = doc(
+            "x-t: &t {conditions: {items: [{field: account, value: a}]}}\n\
+             rules:\n  - <<: *t\n  - actions: [{from: {account: &x a}}]\n    conditions: {items: [{field: email_account, value: [c, *x]}]}\n\
+             x-other: *x\n",
+        );
+        let findings: Vec<u32> = oracle::findings(&input, &mapping())
+            .iter()
+            .map(|f| f.line)
+            .collect();
+        assert_eq!(findings, vec![3, 4, 5]);
+        let mut dropped = oracle::Dropped::default();
+        let out = oracle::replace(&input, &mapping(), &mut dropped);
+        assert_eq!(
+            tree::show(oracle::at(&out, &[oracle::Step::Key("x-other".into())])),
+            "\"a\""
+        );
+        let templates = tree::parse(b"x-t: &t {a: 1}\nx-u: &u {b: 1}\nrules: [{<<: *t}]\n")
+            .unwrap()
+            .docs
+            .remove(0)
+            .templates;
+        assert_eq!(
+            templates.into_iter().collect::<Vec<_>>(),
+            vec!["x-t".to_owned()]
+        );
+    }
+}
