@@ -252,9 +252,7 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
         let between = |a: Span, b: Span| &source.text[a.end as usize..b.start as usize];
         let neighbours = position.and_then(|i| {
             let next = container.items.get(i + 1).map(|n| between(after, *n));
-            let previous = i
-                .checked_sub(1)
-                .map(|p| between(container.items[p], after));
+            let previous = i.checked_sub(1).map(|p| between(container.items[p], after));
             next.into_iter().chain(previous).find(|sep| {
                 sep.trim_start().starts_with(',')
                     && sep.trim_start()[1..].trim().is_empty()

@@ -384,11 +384,9 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 .sort_unstable_by_key(|r| (r.site, r.span, r.selector));
             located.references.dedup_by_key(|r| (r.site, r.span));
         } else {
-            located
-                .references
-                .sort_unstable_by(|a, b| {
-                    (a.site, a.span, path(a), a.selector).cmp(&(b.site, b.span, path(b), b.selector))
-                });
+            located.references.sort_unstable_by(|a, b| {
+                (a.site, a.span, path(a), a.selector).cmp(&(b.site, b.span, path(b), b.selector))
+            });
             located
                 .references
                 .dedup_by(|a, b| (a.site, a.span, path(a)) == (b.site, b.span, path(b)));

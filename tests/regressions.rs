@@ -1,7 +1,7 @@
 //! The fidelity regressions of issue 13 (`testdata/regressions/fidelity/NN-name/`, copied
 //! from the reproducers the differential test found): each test asserts the result its
 //! `expected.txt` states. Where it allows more than one outcome (a copy or "left for the
-//! cutover"; a documented limit or the rule of semantics.md that lifts it), the data is
+//! cutover"; a documented limit or the rule of docs/rewrite-rules.md that lifts it), the data is
 //! asserted, not the bytes. Data is read with the differential test's own parser
 //! (libyaml), not the crate's loader.
 
@@ -248,7 +248,7 @@ fn r06_an_anchor_before_a_tag_is_an_anchor() {
     }
 
     let out = dir.apply("add", "add.yaml");
-    // Left for the cutover (the README's limit then), or copied as semantics.md says.
+    // Left for the cutover (the README's limit then), or copied as docs/rewrite-rules.md says.
     assert_at(
         &out,
         "sharing",
@@ -266,7 +266,7 @@ fn r06_an_anchor_before_a_tag_is_an_anchor() {
 
     let out = dir.apply("replace", "replace.yaml");
     // The anchored item rewritten (the README's limit then: [b, b] and x-other b), or
-    // semantics.md: the later b dropped and x-other keeping its data.
+    // docs/rewrite-rules.md: the later b dropped and x-other keeping its data.
     let data = root(&out);
     let value = at(&data, "rules.0.conditions.items.0.value");
     let other = at(&data, "x-other");

@@ -342,8 +342,7 @@ impl<'a> Realizer<'_, 'a> {
             let want = |u: &Place| lists.iter().find(|(p, _)| *p == u).map(|(_, ops)| ops);
             let change = |u: &Place| want(u).map(ListOps::change).unwrap_or_default();
             let home = self.home(&uses);
-            let changes: Vec<(&Place, ListChange)> =
-                uses.iter().map(|u| (u, change(u))).collect();
+            let changes: Vec<(&Place, ListChange)> = uses.iter().map(|u| (u, change(u))).collect();
             let want_change = |u: &Place| {
                 changes
                     .iter()
@@ -468,14 +467,16 @@ impl<'a> Realizer<'_, 'a> {
         })?;
         let root = doc.at_positions(&place.path[..depth])?;
         let source = &self.p.file.source;
-        let name = source.text.get(site.start as usize + 1..site.end as usize)?;
-        let anchor = self
-            .p
-            .file
-            .anchors
-            .iter()
-            .rev()
-            .find(|a| a.token.end <= site.start && source.text.get(a.token.start as usize + 1..a.token.end as usize) == Some(name))?;
+        let name = source
+            .text
+            .get(site.start as usize + 1..site.end as usize)?;
+        let anchor = self.p.file.anchors.iter().rev().find(|a| {
+            a.token.end <= site.start
+                && source
+                    .text
+                    .get(a.token.start as usize + 1..a.token.end as usize)
+                    == Some(name)
+        })?;
         let home = self.home_of(anchor.node)?;
         let home_node = self.node(&home)?;
         let mut path = home.path.to_vec();
@@ -517,10 +518,7 @@ impl<'a> Realizer<'_, 'a> {
             return Ok(());
         }
         let Some(at) = self.token_place(place) else {
-            let home = self
-                .home(&self.uses(place))
-                .cloned()
-                .unwrap_or_default();
+            let home = self.home(&self.uses(place)).cloned().unwrap_or_default();
             return Err(self.limit(place, &home));
         };
         if !self.fixes.contains(&at) {

@@ -152,7 +152,9 @@ fn replace(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting])
             .filter(|s| s.old)
             .map(|s| without(holder, &s.mapped).to_json())
             .collect();
-        let is_copy = |s: &Setting| !s.old && copies.contains(&s.node.to_json());
+        // (Compared with its references mapped: a copy whose address is an alias of the
+        // original's old address is still the copy.)
+        let is_copy = |s: &Setting| !s.old && copies.contains(&s.mapped.to_json());
         let own = members.iter().any(|s| !s.old && !is_copy(s));
         let keeper = if own {
             members.iter().find(|s| !s.old && !is_copy(s))

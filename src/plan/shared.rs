@@ -119,10 +119,14 @@ mod tests {
         assert_eq!(uses, [&[0][..], &[1], &[2, 0]]);
         assert!(shared.uses(file.docs[0].field("d").unwrap()).is_none());
         // A block list and its only item share a span: two values, one use each.
-        let block = File::parse(Source::from_text("b.yaml", "a: &x v
+        let block = File::parse(Source::from_text(
+            "b.yaml",
+            "a: &x v
 l:
 - k: *x
-")).unwrap();
+",
+        ))
+        .unwrap();
         let list = block.docs[0].field("l").unwrap();
         assert!(Shared::of(&block).uses(list).is_none());
         assert!(Shared::of(&block).uses(&list.items().unwrap()[0]).is_none());

@@ -1,4 +1,4 @@
-//! The rules of `/work/notes/semantics.md`, on parsed data, written without looking at the
+//! The rules of `docs/rewrite-rules.md`, on parsed data, written without looking at the
 //! planner: where the references are (R1-R6), what replace and add make of them, what
 //! `check` must report, and which lines may change.
 
@@ -317,8 +317,20 @@ fn own_lines(node: &Node, out: &mut BTreeSet<u32>) {
         Some(alias) => {
             out.insert(*alias);
         }
-        None => out.extend(node.line..=node.end_line),
+        None => out.extend(node.line..=last_line(node)),
     }
+}
+
+/// The last line a value's own text takes: a block collection ends with its last item,
+/// which may be an alias (`name: *x`), written where the alias stands.
+fn last_line(node: &Node) -> u32 {
+    children(node)
+        .into_iter()
+        .map(|(_, child)| match child.via.first() {
+            Some(alias) => *alias,
+            None => last_line(child),
+        })
+        .fold(node.end_line, u32::max)
 }
 
 /// The lines that hold a reference use (its text, the aliases and merge keys it is reached
@@ -329,6 +341,22 @@ pub fn reference_lines(root: &Node) -> BTreeSet<u32> {
         out.extend(u.via.iter().copied());
         at(root, &u.path).text_lines(&mut out);
     }
+    out
+}
+
+/// The lines of aliases to text that goes (a dropped item or entry defined the anchor): the
+/// value they stand for is written out there, so those lines may change.
+pub fn aliases_into(root: &Node, gone: &BTreeSet<u32>) -> BTreeSet<u32> {
+    fn walk(node: &Node, gone: &BTreeSet<u32>, out: &mut BTreeSet<u32>) {
+        if !node.via.is_empty() && (node.line..=node.end_line).any(|l| gone.contains(&l)) {
+            out.extend(node.via.iter().copied());
+        }
+        for (_, child) in children(node) {
+            walk(child, gone, out);
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(root, gone, &mut out);
     out
 }
 
@@ -363,7 +391,7 @@ fn map_scalar(node: &mut Node, kind: RefKind, mapping: &Mapping) -> bool {
     false
 }
 
-/// Replace (the cutover), semantics.md "Replace" 1-3, on one document.
+/// Replace (the cutover), docs/rewrite-rules.md "Replace" 1-3, on one document.
 pub fn replace(root: &Node, mapping: &Mapping, dropped: &mut Dropped) -> Node {
     let mut out = root.clone();
     for u in uses(root) {
@@ -490,7 +518,15 @@ fn entries_to_drop(
             drop.extend(old.iter().copied());
             drop.extend(new.iter().copied().filter(|&i| unmodified_copy(i)));
         } else {
-            drop.extend(old[1..].iter().copied());
+            // The first old entry stays; another old entry goes only when it says what the
+            // kept one says, and was not the same setting before the mapping too (a
+            // duplicate that was there before is not the mapping's to merge).
+            let keeper = old[0];
+            let before = identity(&original[keeper], fields);
+            let said = copy_of(&mapped[keeper]);
+            drop.extend(old[1..].iter().copied().filter(|&i| {
+                identity(&original[i], fields) != before && data_eq(&copy_of(&mapped[i]), &said)
+            }));
             drop.extend(new.iter().copied());
         }
     }
@@ -498,7 +534,7 @@ fn entries_to_drop(
     drop
 }
 
-/// Add (the transition), semantics.md "Add" 1-4, on one document. Also says whether a
+/// Add (the transition), docs/rewrite-rules.md "Add" 1-4, on one document. Also says whether a
 /// condition's string value became a list.
 pub fn add(root: &Node, mapping: &Mapping) -> (Node, bool) {
     let mut out = root.clone();

@@ -169,7 +169,7 @@ pub fn first_difference(expected: &Node, actual: &Node, path: &str) -> Option<St
 }
 
 /// One YAML document (or the JSON file): its root and the top-level keys that are
-/// templates (see `semantics.md`, replace 4: a value outside every setting that defines an
+/// templates (see `docs/rewrite-rules.md`, replace 4: a value outside every setting that defines an
 /// anchor the settings use may change as those uses need).
 pub struct Doc {
     pub root: Node,

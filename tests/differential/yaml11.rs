@@ -1,6 +1,6 @@
 //! How YAML 1.2 (core schema) and YAML 1.1 (the type repository PyYAML and many import
 //! scripts follow) type a plain scalar. A new value may be written plain only when both read
-//! it as a string (semantics.md, "Both").
+//! it as a string (docs/rewrite-rules.md, "Both").
 
 use std::sync::LazyLock;
 
