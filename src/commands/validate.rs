@@ -6,28 +6,31 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::cli::{ColorChoice, ValidateArgs};
+use crate::cli::ColorChoice;
 use crate::commands::print;
 use crate::decode::decode;
 use crate::diagnostic::{Diagnostic, Error, collect};
 use crate::export::{Account, Alias, Item, Rule, Sharing};
+use crate::inputs::Paths;
 use crate::load::File;
 use crate::locate::locate;
 use crate::node::{Node, Value};
 use crate::parallel;
 use crate::profile::Profile;
 
-pub fn validate(args: &ValidateArgs, _color: ColorChoice) -> Result<u8, Error> {
+pub fn validate(paths: &Paths, _color: ColorChoice) -> Result<u8, Error> {
     let profile = Profile::resolve("missive")?;
-    let files = crate::inputs::find(&args.paths)?;
+    let files = crate::inputs::find(paths)?;
     let counts = collect(parallel::map(&files, |path| {
         validate_file(&File::read(path)?, &profile)
     }))?;
     let settings: usize = counts.iter().sum();
-    print(&format!(
-        "ok: {} files, {settings} settings valid\n",
-        files.len()
-    ))?;
+    if crate::verbosity::chatty() {
+        print(&format!(
+            "ok: {} files, {settings} settings valid\n",
+            files.len()
+        ))?;
+    }
     Ok(0)
 }
 
