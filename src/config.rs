@@ -56,7 +56,8 @@ pub struct ConfigFile {
     #[schemars(with = "Option<Vec<String>>")]
     pub exclude: Option<Vec<Spanned<String>>>,
     /// `replace` (the cutover) or `add` (the transition), for `diff`, `apply` and `check`.
-    #[schemars(schema_with = "mode_schema")]
+    #[serde(default)]
+    #[schemars(schema_with = "mode_schema", extend("default" = "replace"))]
     pub mode: Option<Spanned<String>>,
     /// Settings of `cutover check`.
     pub check: Option<CheckTable>,
@@ -80,7 +81,8 @@ pub struct CheckTable {
     #[schemars(with = "Option<bool>")]
     pub strict: Option<Spanned<bool>>,
     /// Output format (`--format`): `human`, `json`, `github` or `sarif`.
-    #[schemars(schema_with = "check_format_schema")]
+    #[serde(default)]
+    #[schemars(schema_with = "check_format_schema", extend("default" = "human"))]
     pub format: Option<Spanned<String>>,
 }
 
@@ -158,42 +160,26 @@ impl Config {
                 .map_or(Span::new(0, 0), |r| Span::new(r.start + bom, r.end + bom));
             Diagnostic::at(&source, span, toml_message(&e))
         })?;
-        let config = Config {
+        Ok(Config {
             source,
             dir,
             file,
             found,
             cwd,
-        };
-        config.check()?;
-        Ok(config)
+        })
     }
 
-    /// What can be checked without a command: each enum value, each glob of `[profiles]`.
-    fn check(&self) -> Result<(), Error> {
-        let mut errors = Vec::new();
-        if let Some(mode) = &self.file.mode
-            && let Err(e) = self.choice::<Mode>(mode, "mode")
-        {
-            errors.push(e);
-        }
-        if let Some(format) = self.file.check.as_ref().and_then(|c| c.format.as_ref())
-            && let Err(e) = self.choice::<CheckFormat>(format, "format")
-        {
-            errors.push(e);
-        }
-        if let Some(profiles) = &self.file.profiles {
-            errors.push(self.error(
+    /// `[profiles]` maps globs to profiles, which needs a run to read files with different
+    /// profiles: refused (at its line) until then.
+    pub fn check_profiles(&self) -> Result<(), Diagnostic> {
+        match &self.file.profiles {
+            Some(profiles) => Err(self.error(
                 profiles,
                 "`[profiles]` (a profile per glob) takes effect once a run can read files with \
                  different profiles (Sieve support); until then every file is read with one \
                  profile: write `profile = \"NAME\"` or `profile = \"FILE\"`",
-            ));
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::many(errors))
+            )),
+            None => Ok(()),
         }
     }
 

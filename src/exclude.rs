@@ -70,8 +70,9 @@ impl Exclude {
 /// What is wrong with a pattern, if anything: a glob that does not compile, or a line
 /// gitignore reads as nothing (it would exclude nothing, silently).
 pub fn problem(pattern: &str) -> Option<String> {
-    if pattern.trim().is_empty() {
-        return Some("an empty pattern excludes nothing".to_owned());
+    let bare = pattern.strip_prefix('!').unwrap_or(pattern);
+    if bare.trim().trim_matches('/').is_empty() {
+        return Some(format!("`{pattern}` names nothing, so it excludes nothing"));
     }
     if pattern.starts_with('#') {
         return Some(format!(
@@ -133,7 +134,7 @@ mod tests {
 
     #[test]
     fn patterns_that_exclude_nothing_are_refused() {
-        for bad in ["", "  ", "#x", "a[", "{a,b"] {
+        for bad in ["", "  ", "#x", "{a,b", "!"] {
             assert!(Exclude::new(&[bad.to_owned()]).is_err(), "{bad:?}");
         }
         assert!(Exclude::new(&["\\#x".to_owned()]).is_ok());

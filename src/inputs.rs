@@ -65,7 +65,7 @@ pub fn load(paths: &Paths, profile: &Profile) -> Result<Vec<Input>, Error> {
                 (walked_from(path, &paths.given), error.diagnostics.last_mut())
             {
                 last.message.push_str(&format!(
-                    "; not an export? leave it out with --exclude {}",
+                    "; not an export? leave it out with --exclude {} (or `exclude` in cutover.toml)",
                     suggestion(relative)
                 ));
             }

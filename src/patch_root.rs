@@ -246,7 +246,11 @@ pub fn relative_to(path: &Path, cwd: &Path) -> PathBuf {
         if let Ok(below) = path.strip_prefix(ancestor) {
             // Through `/` only `/etc/x` says more than `../../etc/x`.
             if ancestor != Path::new("/") {
-                return up.join(below);
+                return if below.as_os_str().is_empty() {
+                    up
+                } else {
+                    up.join(below)
+                };
             }
             break;
         }
@@ -281,6 +285,7 @@ mod tests {
         assert_eq!(relative_to(&p("/r/m.yaml"), &p("/r/a/b")), p("../../m.yaml"));
         assert_eq!(relative_to(&p("/r/x/m.yaml"), &p("/r/a")), p("../x/m.yaml"));
         assert_eq!(relative_to(&p("/r/a"), &p("/r/a")), p("."));
+        assert_eq!(relative_to(&p("/r"), &p("/r/a/b")).to_str(), Some("../.."));
         assert_eq!(relative_to(&p("/etc/m.yaml"), &p("/home/u")), p("/etc/m.yaml"));
         assert_eq!(relative_to(&p("/r/m.yaml"), &p("/r/a/b/c")), p("../../../m.yaml"));
     }

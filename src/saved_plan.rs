@@ -281,7 +281,7 @@ impl SavedPlan {
         match moved {
             Some(found) if found.is_dir() => {
                 let note = format!(
-                    "the tree {plan_name} was saved in, {}, is not there any more; it moved with the plan to {}, so the plan applies there",
+                    "{plan_name} was saved in {}, which is not there any more: the tree moved with the plan to {}, so the plan applies there",
                     display_name(&recorded),
                     display_name(&found)
                 );
@@ -290,7 +290,7 @@ impl SavedPlan {
             _ => Err(Diagnostic::file(
                 plan_name,
                 format!(
-                    "the tree this plan was saved in, {}, is not there any more (moved or removed), and the plan was not saved inside it (so it cannot be found from the plan); run `cutover diff --save-plan` again where the files are now",
+                    "the plan was saved in {}, which is not there any more (the tree moved or was removed), and the plan is not where it was in that tree, so the tree cannot be found from it; keep the plan inside the tree when moving it, or run `cutover diff --save-plan` again where the files are now",
                     display_name(&recorded)
                 ),
             )

@@ -97,6 +97,9 @@ impl Settings {
         let file = config.as_ref().map(|c| &c.file);
         let check = file.and_then(|f| f.check.as_ref());
         let from_file = |value: &Spanned<String>| Origin::File(line(&config, value));
+        if let Some(config) = &config {
+            keep(&mut errors, config.check_profiles());
+        }
 
         let mapping = match (flags.mapping, file.and_then(|f| f.mapping.as_ref())) {
             (Some(path), _) => Some(flag(path, "--mapping")),
