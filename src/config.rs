@@ -22,8 +22,8 @@ use toml::Spanned;
 use crate::cli::CheckFormat;
 use crate::diagnostic::{Diagnostic, Error};
 use crate::node::Span;
-use crate::plan::Mode;
 use crate::patch_root::relative_to;
+use crate::plan::Mode;
 use crate::source::{Source, display_name};
 
 /// The file name searched for.
@@ -184,7 +184,11 @@ impl Config {
     }
 
     /// A value of a clap enum (`mode`, `format`), checked against the names the flag takes.
-    pub fn choice<T: ValueEnum>(&self, value: &Spanned<String>, key: &str) -> Result<T, Diagnostic> {
+    pub fn choice<T: ValueEnum>(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<T, Diagnostic> {
         T::from_str(value.get_ref(), false).map_err(|_| {
             let names: Vec<String> = T::value_variants()
                 .iter()
@@ -297,8 +301,18 @@ fn toml_message(e: &toml::de::Error) -> String {
         return format!("invalid {FILE_NAME}: {message}");
     };
     let known = [
-        "mapping", "profile", "profiles", "paths", "exclude", "mode", "check", "removed",
-        "removed-host", "baseline", "strict", "format",
+        "mapping",
+        "profile",
+        "profiles",
+        "paths",
+        "exclude",
+        "mode",
+        "check",
+        "removed",
+        "removed-host",
+        "baseline",
+        "strict",
+        "format",
     ];
     match crate::suggest::closest(unknown, known) {
         Some(close) => format!("invalid {FILE_NAME}: {message}; did you mean `{close}`?"),
@@ -313,7 +327,13 @@ mod tests {
     #[test]
     fn the_schema_lists_the_values_the_flags_take() {
         let schema = serde_json::to_string(&schemars::schema_for!(ConfigFile)).unwrap();
-        for value in ["\"replace\"", "\"add\"", "\"github\"", "\"sarif\"", "\"removed-host\""] {
+        for value in [
+            "\"replace\"",
+            "\"add\"",
+            "\"github\"",
+            "\"sarif\"",
+            "\"removed-host\"",
+        ] {
             assert!(schema.contains(value), "{value} missing from {schema}");
         }
     }

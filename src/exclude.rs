@@ -120,9 +120,21 @@ mod tests {
 
     #[test]
     fn patterns_follow_gitignore() {
-        let e = exclude(&["docker-compose.yml", "/top.yaml", "drafts/", "*.bak.json", "!keep.bak.json"]);
-        assert_eq!(e.excluding(Path::new("docker-compose.yml"), false), Some("docker-compose.yml"));
-        assert!(e.excluding(Path::new("a/b/docker-compose.yml"), false).is_some());
+        let e = exclude(&[
+            "docker-compose.yml",
+            "/top.yaml",
+            "drafts/",
+            "*.bak.json",
+            "!keep.bak.json",
+        ]);
+        assert_eq!(
+            e.excluding(Path::new("docker-compose.yml"), false),
+            Some("docker-compose.yml")
+        );
+        assert!(
+            e.excluding(Path::new("a/b/docker-compose.yml"), false)
+                .is_some()
+        );
         assert!(e.excluding(Path::new("top.yaml"), false).is_some());
         assert!(e.excluding(Path::new("sub/top.yaml"), false).is_none());
         assert!(e.excluding(Path::new("drafts"), true).is_some());
@@ -142,7 +154,14 @@ mod tests {
 
     #[test]
     fn a_suggestion_excludes_exactly_that_file() {
-        for name in ["docker-compose.yml", "sub/x.yaml", "odd [1].json", "!bang.yaml", "it's.json", "#hash.yml"] {
+        for name in [
+            "docker-compose.yml",
+            "sub/x.yaml",
+            "odd [1].json",
+            "!bang.yaml",
+            "it's.json",
+            "#hash.yml",
+        ] {
             let suggested = suggestion(Path::new(name));
             // What the shell hands over.
             let argument = if let Some(quoted) = suggested.strip_prefix('\'') {
@@ -151,9 +170,18 @@ mod tests {
                 suggested.clone()
             };
             let e = exclude(&[&argument]);
-            assert!(e.excluding(Path::new(name), false).is_some(), "{name}: {suggested}");
-            assert!(e.excluding(Path::new("other.json"), false).is_none(), "{name}: {suggested}");
+            assert!(
+                e.excluding(Path::new(name), false).is_some(),
+                "{name}: {suggested}"
+            );
+            assert!(
+                e.excluding(Path::new("other.json"), false).is_none(),
+                "{name}: {suggested}"
+            );
         }
-        assert_eq!(suggestion(Path::new("docker-compose.yml")), "docker-compose.yml");
+        assert_eq!(
+            suggestion(Path::new("docker-compose.yml")),
+            "docker-compose.yml"
+        );
     }
 }

@@ -61,9 +61,10 @@ pub fn load(paths: &Paths, profile: &Profile) -> Result<Vec<Input>, Error> {
     let loaded = collect(parallel::map(&files, |path| {
         let started = Instant::now();
         let hint = |mut error: Error| {
-            if let (Some((_, relative)), Some(last)) =
-                (walked_from(path, &paths.given), error.diagnostics.last_mut())
-            {
+            if let (Some((_, relative)), Some(last)) = (
+                walked_from(path, &paths.given),
+                error.diagnostics.last_mut(),
+            ) {
                 last.message.push_str(&format!(
                     "; not an export? leave it out with --exclude {} (or `exclude` in cutover.toml)",
                     suggestion(relative)

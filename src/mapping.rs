@@ -401,7 +401,10 @@ mod tests {
                 "schema_version: 2\naccounts: {a: b}\n",
                 "m.yaml:1:17: error: unsupported mapping schema_version 2",
             ),
-            ("schema_version: 1\n", "m.yaml:1:18: error: the mapping is empty"),
+            (
+                "schema_version: 1\n",
+                "m.yaml:1:18: error: the mapping is empty",
+            ),
             (
                 "schema_version: 1\naccounts: {}\n",
                 "m.yaml:2:11: error: the mapping is empty",

@@ -191,9 +191,9 @@ pub fn physical(file: &Path) -> Result<PathBuf, Error> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = file.file_name().ok_or_else(|| {
-        Error::from(Diagnostic::file(&display_name(file), "is not a file name"))
-    })?;
+    let name = file
+        .file_name()
+        .ok_or_else(|| Error::from(Diagnostic::file(&display_name(file), "is not a file name")))?;
     let dir = std::fs::canonicalize(parent).map_err(|e| {
         Error::from(Diagnostic::file(
             &display_name(file),
@@ -282,12 +282,21 @@ mod tests {
     fn paths_are_named_from_the_working_directory() {
         let p = PathBuf::from;
         assert_eq!(relative_to(&p("/r/a/m.yaml"), &p("/r/a")), p("m.yaml"));
-        assert_eq!(relative_to(&p("/r/m.yaml"), &p("/r/a/b")), p("../../m.yaml"));
+        assert_eq!(
+            relative_to(&p("/r/m.yaml"), &p("/r/a/b")),
+            p("../../m.yaml")
+        );
         assert_eq!(relative_to(&p("/r/x/m.yaml"), &p("/r/a")), p("../x/m.yaml"));
         assert_eq!(relative_to(&p("/r/a"), &p("/r/a")), p("."));
         assert_eq!(relative_to(&p("/r"), &p("/r/a/b")).to_str(), Some("../.."));
-        assert_eq!(relative_to(&p("/etc/m.yaml"), &p("/home/u")), p("/etc/m.yaml"));
-        assert_eq!(relative_to(&p("/r/m.yaml"), &p("/r/a/b/c")), p("../../../m.yaml"));
+        assert_eq!(
+            relative_to(&p("/etc/m.yaml"), &p("/home/u")),
+            p("/etc/m.yaml")
+        );
+        assert_eq!(
+            relative_to(&p("/r/m.yaml"), &p("/r/a/b/c")),
+            p("../../../m.yaml")
+        );
     }
 
     #[test]

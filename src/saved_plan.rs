@@ -120,8 +120,8 @@ pub fn check_plan_path(path: &Path, root: &Path) -> Result<(), String> {
             "is not a .json, .yaml or .yml file; apply --plan writes only export files".into(),
         );
     }
-    let root = std::fs::canonicalize(root)
-        .map_err(|e| format!("cannot resolve the plan's root: {e}"))?;
+    let root =
+        std::fs::canonicalize(root).map_err(|e| format!("cannot resolve the plan's root: {e}"))?;
     let resolved = std::fs::canonicalize(path).or_else(|_| patch_root::physical(path));
     match resolved {
         Ok(resolved) if resolved.starts_with(&root) => Ok(()),
@@ -132,6 +132,15 @@ pub fn check_plan_path(path: &Path, root: &Path) -> Result<(), String> {
         // A file that is gone is reported as stale by `resolve`.
         Err(_) => Ok(()),
     }
+}
+
+/// The tree a plan at `plan_path` is in, when it stands there as it stood when saved
+/// (`saved_at`, relative to the tree's root).
+fn tree_around(plan_path: &Path, saved_at: &Path) -> Option<PathBuf> {
+    let here = patch_root::physical(plan_path).ok()?;
+    let depth = saved_at.components().count();
+    let tree = here.ancestors().nth(depth)?;
+    (here.strip_prefix(tree).ok()? == saved_at).then(|| tree.to_path_buf())
 }
 
 /// A path as a plan stores it: relative to the root when below it, else absolute.
@@ -169,7 +178,10 @@ impl SavedPlan {
         saved_to: &Path,
     ) -> SavedPlan {
         let (root_text, root_hex) = name::stored(&root.dir);
-        let profile_path = if crate::profile::BUILTIN.iter().any(|(n, _)| *n == profile_spec) {
+        let profile_path = if crate::profile::BUILTIN
+            .iter()
+            .any(|(n, _)| *n == profile_spec)
+        {
             (profile_spec.to_owned(), None)
         } else {
             stored_path(Path::new(profile_spec), &root.dir)
@@ -252,11 +264,15 @@ impl SavedPlan {
         Ok(plan)
     }
 
-    /// The directory the plan's paths start from, and what to tell about it: the recorded
-    /// root; or, when it is gone and the plan was saved inside it, the directory holding
-    /// the plan where it is now (the tree moved with it); or the working directory for a
-    /// plan of an earlier version that records none.
-    pub fn root(&self, plan_path: &Path, plan_name: &str) -> Result<(PathBuf, Option<String>), Error> {
+    /// The directory the plan's paths start from, and what to tell about it. A plan saved
+    /// inside its tree applies to the tree it is in now, when that tree holds its files (a
+    /// copied or moved tree takes its plan along); otherwise the recorded root. A plan of
+    /// an earlier version, which records none, starts from the working directory.
+    pub fn root(
+        &self,
+        plan_path: &Path,
+        plan_name: &str,
+    ) -> Result<(PathBuf, Option<String>), Error> {
         let Some(text) = &self.root else {
             return Ok((patch_root::working_directory()?, None));
         };
@@ -265,29 +281,35 @@ impl SavedPlan {
         if !recorded.is_absolute() {
             return Err(Diagnostic::file(
                 plan_name,
-                format!("its root {} is not absolute; the plan file was altered", name::shown(text)),
+                format!(
+                    "its root {} is not absolute; the plan file was altered",
+                    name::shown(text)
+                ),
             )
             .into());
         }
-        if recorded.is_dir() {
-            return Ok((recorded, None));
-        }
-        let moved = self.saved_at.as_deref().and_then(|saved_at| {
-            let here = patch_root::physical(plan_path).ok()?;
-            let depth = Path::new(saved_at).components().count();
-            let suffix: PathBuf = here.components().skip(here.components().count().checked_sub(depth)?).collect();
-            (suffix == Path::new(saved_at)).then(|| here.ancestors().nth(depth).map(Path::to_path_buf))?
-        });
-        match moved {
-            Some(found) if found.is_dir() => {
+        let around_plan = self
+            .saved_at
+            .as_deref()
+            .and_then(|saved_at| tree_around(plan_path, Path::new(saved_at)))
+            .filter(|tree| *tree == recorded || self.all_files_in(tree));
+        match around_plan {
+            Some(tree) if tree == recorded => Ok((recorded, None)),
+            Some(tree) => {
+                let why = if recorded.is_dir() {
+                    "it is now in a copy of that tree"
+                } else {
+                    "that tree is not there any more: it moved, with the plan"
+                };
                 let note = format!(
-                    "{plan_name} was saved in {}, which is not there any more: the tree moved with the plan to {}, so the plan applies there",
+                    "{plan_name} was saved in {}; {why}, so it applies to the files in {}",
                     display_name(&recorded),
-                    display_name(&found)
+                    display_name(&tree)
                 );
-                Ok((found, Some(note)))
+                Ok((tree, Some(note)))
             }
-            _ => Err(Diagnostic::file(
+            None if recorded.is_dir() => Ok((recorded, None)),
+            None => Err(Diagnostic::file(
                 plan_name,
                 format!(
                     "the plan was saved in {}, which is not there any more (the tree moved or was removed), and the plan is not where it was in that tree, so the tree cannot be found from it; keep the plan inside the tree when moving it, or run `cutover diff --save-plan` again where the files are now",
@@ -296,6 +318,14 @@ impl SavedPlan {
             )
             .into()),
         }
+    }
+
+    /// Whether every file the plan names is under `tree`.
+    fn all_files_in(&self, tree: &Path) -> bool {
+        self.files.iter().all(|file| {
+            name::from_stored(&file.path, file.path_hex.as_deref())
+                .is_ok_and(|path| std::fs::symlink_metadata(tree.join(path)).is_ok())
+        })
     }
 
     /// The files the plan names, each checked to be one `apply --plan` may write; each as
@@ -317,7 +347,9 @@ impl SavedPlan {
                 {
                     errors.push(Diagnostic::file(
                         &display_name(&path),
-                        format!("is not a path below the plan's root; refusing the plan {plan_name}"),
+                        format!(
+                            "is not a path below the plan's root; refusing the plan {plan_name}"
+                        ),
                     ))
                 }
                 Ok(path) => match check_plan_path(&root.join(&path), root) {
@@ -382,7 +414,10 @@ impl SavedPlan {
         }
         match Profile::resolve(&profile_spec) {
             Ok(profile) if sha256(profile.text.as_bytes()) == self.profile.sha256 => {}
-            _ => stale.push(stale_file(&name::shown(&profile_spec), "the profile changed")),
+            _ => stale.push(stale_file(
+                &name::shown(&profile_spec),
+                "the profile changed",
+            )),
         }
         // Each file holds what the plan was made against (pending, when it has edits), or
         // already its result.

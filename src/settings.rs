@@ -103,11 +103,12 @@ impl Settings {
 
         let mapping = match (flags.mapping, file.and_then(|f| f.mapping.as_ref())) {
             (Some(path), _) => Some(flag(path, "--mapping")),
-            (None, Some(value)) => keep(&mut errors, cfg(&config).path(value, "mapping"))
-                .map(|path| Setting {
+            (None, Some(value)) => {
+                keep(&mut errors, cfg(&config).path(value, "mapping")).map(|path| Setting {
                     value: path,
                     origin: from_file(value),
-                }),
+                })
+            }
             (None, None) => None,
         };
         let profile = match (flags.profile, file.and_then(|f| f.profile.as_ref())) {
@@ -165,8 +166,16 @@ impl Settings {
                 errors.push(Diagnostic::plain(format!("--exclude: {problem}")));
             }
         }
-        let exclude = added(file.and_then(|f| f.exclude.as_ref()), flags.exclude, "--exclude");
-        let removed = added(check.and_then(|c| c.removed.as_ref()), flags.removed, "--removed");
+        let exclude = added(
+            file.and_then(|f| f.exclude.as_ref()),
+            flags.exclude,
+            "--exclude",
+        );
+        let removed = added(
+            check.and_then(|c| c.removed.as_ref()),
+            flags.removed,
+            "--removed",
+        );
         let removed_host = added(
             check.and_then(|c| c.removed_host.as_ref()),
             flags.removed_host,
@@ -183,11 +192,12 @@ impl Settings {
         };
         let baseline = match (flags.baseline, check.and_then(|c| c.baseline.as_ref())) {
             (Some(path), _) => Some(flag(path, "--baseline")),
-            (None, Some(value)) => keep(&mut errors, cfg(&config).path(value, "baseline"))
-                .map(|path| Setting {
+            (None, Some(value)) => {
+                keep(&mut errors, cfg(&config).path(value, "baseline")).map(|path| Setting {
                     value: path,
                     origin: from_file(value),
-                }),
+                })
+            }
             (None, None) => None,
         };
         let strict = match (flags.strict, check.and_then(|c| c.strict.as_ref())) {
@@ -201,8 +211,11 @@ impl Settings {
         let format = match (flags.format, check.and_then(|c| c.format.as_ref())) {
             (Some(format), _) => flag(format, "--format"),
             (None, Some(value)) => Setting {
-                value: keep(&mut errors, cfg(&config).choice::<CheckFormat>(value, "format"))
-                    .unwrap_or_default(),
+                value: keep(
+                    &mut errors,
+                    cfg(&config).choice::<CheckFormat>(value, "format"),
+                )
+                .unwrap_or_default(),
                 origin: from_file(value),
             },
             (None, None) => default(CheckFormat::Human),
@@ -234,12 +247,15 @@ impl Settings {
 
     /// The mapping, which this command needs.
     pub fn required_mapping(&self) -> Result<PathBuf, Error> {
-        self.mapping.as_ref().map(|m| m.value.clone()).ok_or_else(|| {
-            Error::plain(format!(
-                "no mapping: pass --mapping FILE, or set `mapping = \"FILE\"` in {}",
-                self.config_named()
-            ))
-        })
+        self.mapping
+            .as_ref()
+            .map(|m| m.value.clone())
+            .ok_or_else(|| {
+                Error::plain(format!(
+                    "no mapping: pass --mapping FILE, or set `mapping = \"FILE\"` in {}",
+                    self.config_named()
+                ))
+            })
     }
 
     /// The PATHs, of which this command needs at least one.
@@ -313,7 +329,11 @@ impl Settings {
             None => out.push_str("# mapping = (not set)\n"),
         }
         match &self.profile {
-            Some(p) => line(&mut out, format!("profile = {}", quoted(&p.value)), &p.origin),
+            Some(p) => line(
+                &mut out,
+                format!("profile = {}", quoted(&p.value)),
+                &p.origin,
+            ),
             None => line(
                 &mut out,
                 format!("profile = {}", quoted(DEFAULT_PROFILE)),

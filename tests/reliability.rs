@@ -13,10 +13,12 @@ fn demo(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// `diff --save-plan plan.json` over the demo tree in `dir`.
+/// `diff --save-plan plan.json` over the demo tree in `dir`, its files named from `dir`
+/// (`--relative`: the scratch directories may lie in a git work tree).
 fn save_plan(dir: &Path) {
     Cutover::new(&[
         "diff",
+        "--relative",
         "--mapping",
         "mapping.yaml",
         "--save-plan",
@@ -149,12 +151,12 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
             .position(|f| f.get("edits").is_some())
             .unwrap()
     };
-    // A path outside the working directory, or that is not an export file.
+    // A path that climbs out of the plan's root, or that is not an export file.
     for (name, target, message) in [
         (
             "outside",
             "../outside.yaml",
-            "outside the working directory",
+            "not a path below the plan's root",
         ),
         ("not-export", "notes.txt", "not a .json, .yaml or .yml file"),
     ] {

@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 
 use crate::accounts::{self, Account};
-use crate::hiargs::Map;
 use crate::commands::print;
 use crate::diagnostic::{Error, collect};
+use crate::hiargs::Map;
 use crate::inputs;
 use crate::load::File;
 use crate::node::Style;
@@ -38,9 +38,7 @@ pub fn map(map: &Map) -> Result<u8, Error> {
             (email(&old_file), email(&new_file), sides, seen)
         }
         (None, None, Some(old_host), Some(new_host)) if !map.paths.given.is_empty() => {
-            let files = collect(parallel::map(&inputs::find(&map.paths)?, |p| {
-                File::read(p)
-            }))?;
+            let files = collect(parallel::map(&inputs::find(&map.paths)?, |p| File::read(p)))?;
             let seen = accounts::declared(&files);
             let side = |this: &str, other: &str| -> Vec<Account> {
                 seen.iter()
