@@ -64,6 +64,11 @@ impl PatchRoot {
                     io_reason(&e)
                 ))
             })?;
+            let named = if dir_physical == cwd {
+                "the working directory".to_owned()
+            } else {
+                display_name(dir)
+            };
             let outside: Vec<Diagnostic> = files
                 .iter()
                 .zip(&physical)
@@ -72,8 +77,7 @@ impl PatchRoot {
                     Diagnostic::file(
                         &display_name(f),
                         format!(
-                            "is outside {} (--relative); a patch path cannot name it without `..`: choose a directory that holds every input",
-                            display_name(dir)
+                            "is outside {named} (--relative); a patch path cannot name it without `..`: choose a directory that holds every input"
                         ),
                     )
                 })

@@ -7,23 +7,47 @@
 
 use std::path::PathBuf;
 
+/// The tools the flows run besides cutover, and the flows that need each: they change
+/// their tree between runs (`cp tomorrow/rules.yaml export/`), make a git repository, run
+/// cutover from a subdirectory (`sh -c 'cd team && cutover ...'`, with cutover on `PATH`),
+/// and compare outputs.
+const TOOLS: &[(&str, &str)] = &[
+    ("cp", "testdata/cases/*.trycmd"),
+    ("sh", "testdata/cases/*.trycmd"),
+    ("cat", "testdata/cases/*.trycmd"),
+    ("cmp", "testdata/cases/*.trycmd"),
+    ("git", "testdata/cases/paths-git.trycmd"),
+    ("bash", "testdata/cases/shell-completions.trycmd"),
+];
+
 #[test]
 fn cli_cases() {
     let cases = trycmd::TestCases::new();
     cases
         .case("testdata/cases/*.toml")
         .case("testdata/cases/*.trycmd");
-    // The flows change their tree between runs of cutover (`cp tomorrow/rules.yaml export/`).
-    match on_path("cp") {
-        Some(cp) => {
-            cases.register_bin("cp", cp);
-        }
-        None if std::env::var_os("CUTOVER_REQUIRE_TOOLS").is_some_and(|v| v == "1") => {
-            panic!("`cp` is not on PATH, and CUTOVER_REQUIRE_TOOLS=1")
-        }
-        None => {
-            eprintln!("note: `cp` is not on PATH: the flows (testdata/cases/*.trycmd) are skipped");
-            cases.skip("testdata/cases/*.trycmd");
+    // `sh -c '... cutover ...'` finds this build first.
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_cutover"));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(
+        std::iter::once(bin.parent().unwrap().to_path_buf()).chain(std::env::split_paths(&path)),
+    )
+    .unwrap();
+    cases.env("PATH", path.to_string_lossy());
+    // No config file of the machine's takes part.
+    cases.env("HOME", "/nonexistent");
+    for (tool, flows) in TOOLS {
+        match on_path(tool) {
+            Some(found) => {
+                cases.register_bin(*tool, found);
+            }
+            None if std::env::var_os("CUTOVER_REQUIRE_TOOLS").is_some_and(|v| v == "1") => {
+                panic!("`{tool}` is not on PATH, and CUTOVER_REQUIRE_TOOLS=1")
+            }
+            None => {
+                eprintln!("note: `{tool}` is not on PATH: {flows} skipped");
+                cases.skip(*flows);
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `cutover completions SHELL` and `cutover man`: both generated from the clap definitions
 //! the program parses with, so they cannot drift from the flags.
 
+use std::io::Write;
+
 use clap::CommandFactory;
 
 use crate::cli::Cli;
@@ -29,11 +31,28 @@ pub fn man() -> Result<u8, Error> {
         page.render_synopsis_section(out)?;
         page.render_description_section(out)?;
         page.render_options_section(out)?;
-        page.render_subcommands_section(out)?;
+        // The subcommands are sections of this page, not pages of their own.
+        let mut list = Vec::new();
+        page.render_subcommands_section(&mut list)?;
+        let mut list = String::from_utf8_lossy(&list).into_owned();
+        for sub in command.get_subcommands() {
+            list = list.replace(
+                &format!("cutover\\-{}(1)", sub.get_name()),
+                &format!("cutover {}", sub.get_name()),
+            );
+        }
+        out.write_all(list.as_bytes())?;
         for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
             subcommand_section(out, sub)?;
         }
-        page.render_extra_section(out)?;
+        // The after-help text is the exit codes.
+        let mut extra = Vec::new();
+        page.render_extra_section(&mut extra)?;
+        out.write_all(
+            String::from_utf8_lossy(&extra)
+                .replace(".SH EXTRA", ".SH \"EXIT STATUS\"")
+                .as_bytes(),
+        )?;
         page.render_version_section(out)
     })?;
     Ok(0)
@@ -42,7 +61,12 @@ pub fn man() -> Result<u8, Error> {
 /// A subcommand as one section of the page, its parts as subsections.
 fn subcommand_section(out: &mut impl std::io::Write, sub: &clap::Command) -> std::io::Result<()> {
     let name = format!("cutover {}", sub.get_name());
-    let man = clap_mangen::Man::new(sub.clone().bin_name(name.clone()));
+    // The global flags are on the page once, under OPTIONS.
+    let sub = sub
+        .clone()
+        .bin_name(name.clone())
+        .mut_args(|a| if a.is_global_set() { a.hide(true) } else { a });
+    let man = clap_mangen::Man::new(sub.clone());
     let mut parts = Vec::new();
     man.render_synopsis_section(&mut parts)?;
     man.render_description_section(&mut parts)?;
