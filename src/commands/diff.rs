@@ -34,8 +34,12 @@ struct Planned {
 }
 
 impl Planned {
-    /// The change summary for stderr; `verb` says what happened to the files.
+    /// The change summary for stderr (empty with `--quiet`); `verb` says what happened to
+    /// the files.
     fn summary(&self, verb: &str) -> String {
+        if !verbosity::chatty() {
+            return String::new();
+        }
         summary::render(
             &self.inputs,
             &self.plans,
@@ -43,7 +47,13 @@ impl Planned {
             &self.profile,
             &self.names,
             verb,
-        ) + &self.warnings
+        )
+    }
+
+    /// The summary, then the warnings (which `--quiet` keeps).
+    fn report(&self, summary: &str) {
+        verbosity::summary(summary);
+        eprint!("{}", self.warnings);
     }
 }
 
@@ -148,7 +158,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
             }
         };
         print(&text)?;
-        verbosity::summary(&planned.summary("would change"));
+        planned.report(&planned.summary("would change"));
         release(planned);
         return Ok(u8::from(args.exit_code && changed));
     }
@@ -164,17 +174,11 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
     };
     // The summary is written on another core while the patches are.
     let summary = std::thread::scope(|scope| {
-        let summary = scope.spawn(|| {
-            if verbosity::chatty() {
-                planned.summary("would change")
-            } else {
-                String::new()
-            }
-        });
+        let summary = scope.spawn(|| planned.summary("would change"));
         print_with(|out| write_patches(out, &planned, &patch_names, &settings, &style))?;
         Ok::<_, Error>(summary.join().expect("the summary does not panic"))
     })?;
-    verbosity::summary(&summary);
+    planned.report(&summary);
     release(planned);
     Ok(u8::from(args.exit_code && changed))
 }
@@ -303,7 +307,7 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
     let report = commit.replace_all(&replacements)?;
     drop(commit);
     print_notes(&report);
-    verbosity::summary(&planned.summary("changed"));
+    planned.report(&planned.summary("changed"));
     release(planned);
     Ok(0)
 }

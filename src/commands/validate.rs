@@ -22,9 +22,21 @@ pub fn validate(paths: &Paths, _color: ColorChoice) -> Result<u8, Error> {
     let profile = Profile::resolve("missive")?;
     let files = crate::inputs::find(paths)?;
     let counts = collect(parallel::map(&files, |path| {
-        validate_file(&File::read(path)?, &profile)
+        let started = std::time::Instant::now();
+        let count = validate_file(&File::read(path)?, &profile)?;
+        Ok((count, started.elapsed()))
     }))?;
-    let settings: usize = counts.iter().sum();
+    for (path, (_, took)) in files.iter().zip(&counts) {
+        crate::verbosity::detail(
+            "timing",
+            &format!(
+                "{}: validated in {}",
+                crate::source::display_name(path),
+                crate::verbosity::millis(*took)
+            ),
+        );
+    }
+    let settings: usize = counts.iter().map(|(count, _)| count).sum();
     if crate::verbosity::chatty() {
         print(&format!(
             "ok: {} files, {settings} settings valid\n",
