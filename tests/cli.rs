@@ -16,6 +16,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("sh", "testdata/cases/*.trycmd"),
     ("cat", "testdata/cases/*.trycmd"),
     ("cmp", "testdata/cases/*.trycmd"),
+    ("grep", "testdata/cases/shell-completions.trycmd"),
     ("git", "testdata/cases/paths-git.trycmd"),
     ("bash", "testdata/cases/shell-completions.trycmd"),
 ];

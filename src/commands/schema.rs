@@ -62,7 +62,7 @@ pub fn schema(args: &SchemaArgs) -> Result<u8, Error> {
     if args.check {
         if !dir.is_dir() {
             eprintln!(
-                "error: {} is missing: there are no schemas to check here (run `cutover schema --check` where the schemas folder is, or give it with --out DIR)",
+                "error: the folder {} is missing, so there are no schemas to check (run `cutover schema --check` where that folder is, or name it with --out DIR)",
                 display_name(dir)
             );
             return Ok(1);
