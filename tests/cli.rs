@@ -53,6 +53,27 @@ fn cli_cases() {
     }
 }
 
+/// Every run reads the `cutover.toml` it finds above its working directory: one above the
+/// test trees or the temporary directories would change what every case does.
+#[test]
+fn no_config_file_above_the_test_trees() {
+    let roots = [
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")),
+        std::env::temp_dir(),
+    ];
+    for root in roots {
+        for dir in root.ancestors() {
+            let stray = dir.join("cutover.toml");
+            assert!(
+                !stray.exists(),
+                "{} would be read by the test cases: move it away",
+                stray.display()
+            );
+        }
+    }
+}
+
 /// The first executable named `name` on `PATH`.
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
@@ -60,25 +81,51 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-/// The flows' input trees hold copies of `testdata/gate`, so that each runs in a sandbox of
-/// its own: the copies must stay the same as the original.
+/// The flows' input trees hold copies of `testdata/gate` and `testdata/demo` (and of their
+/// expected results), so that each runs in a sandbox of its own: the copies must stay the
+/// same as the originals.
 #[test]
-fn flow_inputs_are_copies_of_the_gate_exports() {
+fn flow_inputs_are_copies_of_the_fixture_exports() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata");
-    for flow in ["gate-transition", "gate-baseline"] {
-        for file in [
-            "accounts.yaml",
-            "rules.yaml",
-            "aliases.json",
-            "sharing.yaml",
-        ] {
-            let original = std::fs::read(root.join("gate/export").join(file)).unwrap();
-            let copy = root.join(format!("cases/{flow}.in/export/{file}"));
+    let exports = [
+        "accounts.yaml",
+        "rules.yaml",
+        "aliases.json",
+        "sharing.yaml",
+    ];
+    let copies = [
+        ("gate/export", "cases/gate-transition.in/export"),
+        ("gate/export", "cases/gate-baseline.in/export"),
+        ("demo/export", "cases/paths-git.in/repo/export"),
+        ("demo/export", "cases/config.in/export"),
+        ("demo/export", "cases/exclude.in/export"),
+        ("demo/expected", "cases/paths-git.out/repo/export"),
+        ("demo/expected", "cases/config.out/export"),
+    ];
+    for (original, copy) in copies {
+        for file in exports {
+            let copy = root.join(copy).join(file);
+            let Ok(bytes) = std::fs::read(&copy) else {
+                // (An expected tree holds only the files that change.)
+                assert!(
+                    original.ends_with("expected"),
+                    "{} is missing",
+                    copy.display()
+                );
+                continue;
+            };
             assert!(
-                std::fs::read(&copy).unwrap() == original,
-                "{} differs from testdata/gate/export/{file}",
+                bytes == std::fs::read(root.join(original).join(file)).unwrap(),
+                "{} differs from testdata/{original}/{file}",
                 copy.display()
             );
         }
+    }
+    for mapping in ["paths-git.in/repo", "config.in", "exclude.in"] {
+        assert_eq!(
+            std::fs::read(root.join("cases").join(mapping).join("mapping.yaml")).unwrap(),
+            std::fs::read(root.join("demo/mapping.yaml")).unwrap(),
+            "{mapping}"
+        );
     }
 }
