@@ -56,7 +56,7 @@ pub struct Diff {
 pub enum ApplyFrom {
     /// `--plan FILE`.
     Plan(PathBuf),
-    Selection(Selection),
+    Selection(Box<Selection>),
 }
 
 pub struct Apply {
@@ -130,7 +130,9 @@ impl HiArgs {
                             exclude: args.walk.exclude,
                             ..Flags::default()
                         };
-                        ApplyFrom::Selection(selection(&Settings::resolve(&choice, flags)?)?)
+                        ApplyFrom::Selection(Box::new(selection(&Settings::resolve(
+                            &choice, flags,
+                        )?)?))
                     }
                 };
                 Run::Apply(Apply {

@@ -287,7 +287,7 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
     let commit = write::Commit::begin(&files, options(selection.paths.given.clone()))?;
     let selection = Selection {
         paths: Paths::files(files),
-        ..selection.clone()
+        ..(**selection).clone()
     };
     let planned = plan(&selection)?;
     let changed: Vec<(&Input, String)> = planned
