@@ -17,7 +17,6 @@ use crate::diagnostic::{Diagnostic, Error};
 #[derive(Clone, Debug)]
 pub struct Exclude {
     matcher: Gitignore,
-    patterns: Vec<String>,
 }
 
 impl Default for Exclude {
@@ -47,14 +46,7 @@ impl Exclude {
         let matcher = builder
             .build()
             .map_err(|e| Error::plain(format!("--exclude: {e}")))?;
-        Ok(Exclude {
-            matcher,
-            patterns: patterns.to_vec(),
-        })
-    }
-
-    pub fn patterns(&self) -> &[String] {
-        &self.patterns
+        Ok(Exclude { matcher })
     }
 
     /// The pattern that leaves out the entry at `relative` (its path relative to the walked
