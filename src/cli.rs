@@ -1,4 +1,7 @@
-//! The command line: flags as clap parses them, resolved once into what the commands need.
+//! The command line as clap parses it: the low-level arguments. They say only what was
+//! typed; `hiargs` resolves them once, with `cutover.toml`, into what the commands take.
+//! Every flag a config key can supply is therefore optional here (no clap defaults for
+//! them, no `required`): a missing value is resolved, or refused, in one place.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,6 +32,23 @@ pub struct Cli {
     /// larger file is refused before it is read.
     #[arg(long, global = true, value_name = "SIZE", default_value = "1G", value_parser = crate::source::parse_size)]
     pub max_file_size: u64,
+
+    /// Read settings from FILE instead of the cutover.toml found by walking up from the
+    /// working directory.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no cutover.toml.
+    #[arg(long, global = true)]
+    pub no_config: bool,
+
+    /// Print errors and warnings only: no summary, no notes.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also print how long each file took, and which files a directory walk skipped and why.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,6 +69,37 @@ pub enum Command {
     Checklist(ChecklistArgs),
     /// List the built-in profiles, or print one to start a custom profile from.
     Profiles(ProfilesArgs),
+    /// Print the settings in effect (from the command line, cutover.toml and defaults) and
+    /// where each came from.
+    Config(ConfigArgs),
+    /// Print a shell completion script (see README for where to install it).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `cutover man > ~/.local/share/man/man1/cutover.1`.
+    Man,
+}
+
+/// Entries to leave out of the directories walked, for every command that walks them.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WalkArgs {
+    /// Leave out entries matching GLOB (gitignore syntax: `NAME` at any depth, `/NAME` or
+    /// `dir/NAME` from the PATH, `dir/` a whole directory, `!GLOB` takes one back),
+    /// matched against paths relative to each PATH given (repeatable; adds to `exclude`
+    /// in cutover.toml).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -77,13 +128,16 @@ pub struct MapArgs {
     /// Exports declaring the accounts (with --old-host and --new-host).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct ChecklistArgs {
     /// Mapping file of old to new accounts (see `cutover map`).
     #[arg(long, short = 'm', value_name = "FILE")]
-    pub mapping: PathBuf,
+    pub mapping: Option<PathBuf>,
 
     /// Accounts whose IMAP or SMTP server is HOST or lies under it are removed too, mapped
     /// or not: those the mapping forgot are listed (repeatable).
@@ -94,9 +148,13 @@ pub struct ChecklistArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: ChecklistFormat,
 
-    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
-    #[arg(required = true, value_name = "PATH")]
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files
+    /// (default: `paths` in cutover.toml).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -107,24 +165,30 @@ pub enum ChecklistFormat {
 
 #[derive(Args, Debug, Clone)]
 pub struct Selection {
-    /// Mapping file (YAML or JSON) of old to new account IDs and addresses.
+    /// Mapping file (YAML or JSON) of old to new account IDs and addresses (default:
+    /// `mapping` in cutover.toml).
     #[arg(long, short = 'm', value_name = "FILE")]
-    pub mapping: PathBuf,
+    pub mapping: Option<PathBuf>,
 
-    /// Where references are: a built-in profile name or a profile file, for every input.
-    /// Without it each file gets the built-in profile of its kind: `sieve` for Sieve
-    /// scripts, `missive` for JSON and YAML.
+    /// Where references are: a built-in profile name or a profile file, for every input
+    /// (default: `profile` in cutover.toml). Without either, each file gets the built-in
+    /// profile of its kind: `sieve` for Sieve scripts, `missive` for JSON and YAML.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
 
     /// replace: move every reference to the new account (the cutover); add: cover the old
-    /// and the new account both (the transition, while both are connected).
-    #[arg(long, value_enum, default_value = "replace")]
-    pub mode: crate::plan::Mode,
+    /// and the new account both (the transition, while both are connected). Default:
+    /// `mode` in cutover.toml, else replace.
+    #[arg(long, value_enum)]
+    pub mode: Option<crate::plan::Mode>,
 
-    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
-    #[arg(required = true, value_name = "PATH")]
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files
+    /// (default: `paths` in cutover.toml).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
 }
 
 #[derive(Args, Debug)]
@@ -145,6 +209,19 @@ pub struct DiffArgs {
     /// profile, for `apply --plan`.
     #[arg(long, value_name = "FILE")]
     pub save_plan: Option<PathBuf>,
+
+    /// Name files relative to DIR in the patch, the review and a saved plan (as `git diff
+    /// --relative`); without DIR, the working directory. By default they are relative to
+    /// the git work tree holding the inputs, else the working directory when it holds
+    /// them, else the deepest directory holding them all.
+    #[arg(
+        long,
+        value_name = "DIR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "."
+    )]
+    pub relative: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -157,39 +234,36 @@ pub enum DiffFormat {
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
-    /// Mapping file (YAML or JSON) of old to new account IDs and addresses.
-    #[arg(
-        long,
-        short = 'm',
-        value_name = "FILE",
-        required_unless_present = "plan",
-        conflicts_with = "plan"
-    )]
+    /// Mapping file (YAML or JSON) of old to new account IDs and addresses (default:
+    /// `mapping` in cutover.toml).
+    #[arg(long, short = 'm', value_name = "FILE", conflicts_with = "plan")]
     pub mapping: Option<PathBuf>,
 
-    /// Where references are: a built-in profile name or a profile file, for every input.
-    /// Without it each file gets the built-in profile of its kind: `sieve` for Sieve
-    /// scripts, `missive` for JSON and YAML.
+    /// Where references are: a built-in profile name or a profile file, for every input
+    /// (default: `profile` in cutover.toml). Without either, each file gets the built-in
+    /// profile of its kind: `sieve` for Sieve scripts, `missive` for JSON and YAML.
     #[arg(long, value_name = "NAME|FILE", conflicts_with = "plan")]
     pub profile: Option<String>,
 
     /// replace: move every reference to the new account (the cutover); add: cover the old
-    /// and the new account both (the transition, while both are connected).
-    #[arg(long, value_enum, default_value = "replace", conflicts_with = "plan")]
-    pub mode: crate::plan::Mode,
+    /// and the new account both (the transition, while both are connected). Default:
+    /// `mode` in cutover.toml, else replace.
+    #[arg(long, value_enum, conflicts_with = "plan")]
+    pub mode: Option<crate::plan::Mode>,
 
-    /// Apply exactly the edits of a plan saved by `diff --save-plan`; refused when any
-    /// file, the mapping or the profile changed since.
+    /// Apply exactly the edits of a plan saved by `diff --save-plan` (from any working
+    /// directory: the plan records where its files are); refused when any file, the
+    /// mapping or the profile changed since.
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
 
-    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
-    #[arg(
-        value_name = "PATH",
-        required_unless_present = "plan",
-        conflicts_with = "plan"
-    )]
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files
+    /// (default: `paths` in cutover.toml).
+    #[arg(value_name = "PATH", conflicts_with = "plan")]
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
 
     /// Keep each original file beside it as FILE.orig.
     #[arg(long)]
@@ -207,23 +281,26 @@ pub struct ApplyArgs {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Mapping file: its old accounts count as removed.
+    /// Mapping file: its old accounts count as removed (default: `mapping` in
+    /// cutover.toml).
     #[arg(long, short = 'm', value_name = "FILE")]
     pub mapping: Option<PathBuf>,
 
-    /// An account ID (or address) that is removed (repeatable).
+    /// An account ID (or address) that is removed (repeatable; adds to `removed` in
+    /// cutover.toml).
     #[arg(long, value_name = "ID")]
     pub removed: Vec<String>,
 
     /// Every declared account whose IMAP or SMTP server is HOST or lies under it is
-    /// removed, mapped or not (repeatable).
+    /// removed, mapped or not (repeatable; adds to `removed-host` in cutover.toml).
     #[arg(long, value_name = "HOST")]
     pub removed_host: Vec<String>,
 
     /// replace: no setting may reference a removed account (after the cutover); add: every
-    /// setting of an old account must cover its new one too (the transition).
-    #[arg(long, value_enum, default_value = "replace", requires = "mapping")]
-    pub mode: crate::plan::Mode,
+    /// setting of an old account must cover its new one too (the transition; needs a
+    /// mapping). Default: `mode` in cutover.toml, else replace.
+    #[arg(long, value_enum)]
+    pub mode: Option<crate::plan::Mode>,
 
     /// Report and fail only on findings this baseline (from --write-baseline) does not
     /// hold; warn about its entries that match nothing any more.
@@ -234,27 +311,36 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: CheckFormat,
+    /// Output format (default: `format` in cutover.toml's [check], else human).
+    #[arg(long, value_enum)]
+    pub format: Option<CheckFormat>,
 
     /// Fail on warnings too.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
 
-    /// Where references are: a built-in profile name or a profile file, for every input.
-    /// Without it each file gets the built-in profile of its kind: `sieve` for Sieve
-    /// scripts, `missive` for JSON and YAML.
+    /// Do not fail on warnings (overrides `strict = true` in cutover.toml).
+    #[arg(long, overrides_with = "strict")]
+    pub no_strict: bool,
+
+    /// Where references are: a built-in profile name or a profile file, for every input
+    /// (default: `profile` in cutover.toml). Without either, each file gets the built-in
+    /// profile of its kind: `sieve` for Sieve scripts, `missive` for JSON and YAML.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
 
-    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
-    #[arg(required = true, value_name = "PATH")]
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files
+    /// (default: `paths` in cutover.toml).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
+    #[default]
     Human,
     Json,
     Github,
@@ -263,9 +349,13 @@ pub enum CheckFormat {
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files.
-    #[arg(required = true, value_name = "PATH")]
+    /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files
+    /// (default: `paths` in cutover.toml).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
 }
 
 #[derive(Args, Debug)]

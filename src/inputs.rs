@@ -3,15 +3,18 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use crate::diagnostic::{Error, collect};
-use crate::load::{File, find_inputs};
-use crate::locate::{Located, locate};
+use crate::exclude::{Exclude, suggestion};
+use crate::load::{File, find_inputs, walked_from};
+use crate::locate::{Located, lacks_schema_version, locate};
 use crate::mapping::Mapping;
 use crate::parallel;
 use crate::plan::{FilePlan, Mode, plan};
 use crate::profile::{Kind, Profiles};
 use crate::source::display_name;
+use crate::verbosity;
 
 pub struct Input {
     pub file: File,
@@ -20,13 +23,30 @@ pub struct Input {
     pub profile: usize,
 }
 
+/// What to read: the PATHs given, and what to leave out of the directories among them.
+#[derive(Clone, Debug, Default)]
+pub struct Paths {
+    pub given: Vec<PathBuf>,
+    pub exclude: Exclude,
+}
+
+impl Paths {
+    /// Exactly these files (a saved plan's), nothing excluded.
+    pub fn files(files: Vec<PathBuf>) -> Paths {
+        Paths {
+            given: files,
+            exclude: Exclude::default(),
+        }
+    }
+}
+
 /// The export files under the given paths; none at all is an error, because a command that
 /// looked at nothing must not report success (a CI job pointed at the wrong directory
 /// would stay green).
-pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let files = find_inputs(paths)?;
+pub fn find(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
+    let files = find_inputs(&paths.given, &paths.exclude)?;
     if files.is_empty() {
-        let names: Vec<String> = paths.iter().map(|p| display_name(p)).collect();
+        let names: Vec<String> = paths.given.iter().map(|p| display_name(p)).collect();
         return Err(Error::plain(format!(
             "no export file (.json, .yaml, .yml, .sieve or .siv) found in {}: nothing was read",
             names.join(", ")
@@ -35,19 +55,56 @@ pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-/// Loads and locates every input; reports the problems of all files at once.
-pub fn load(paths: &[PathBuf], profiles: &Profiles) -> Result<Vec<Input>, Error> {
+/// Loads and locates every input; reports the problems of all files at once. A file a
+/// walk found that cannot be read as an export gets a hint at `--exclude` (it stays an
+/// error: skipping it silently could hide a broken export).
+pub fn load(paths: &Paths, profiles: &Profiles) -> Result<Vec<Input>, Error> {
     let files = find(paths)?;
-    collect(parallel::map(&files, |path| {
-        let file = File::read(path)?;
+    let loaded = collect(parallel::map(&files, |path| {
+        let started = Instant::now();
+        let hint = |mut error: Error| {
+            if let (Some((_, relative)), Some(last)) = (
+                walked_from(path, &paths.given),
+                error.diagnostics.last_mut(),
+            ) {
+                last.message.push_str(&format!(
+                    "; not an export? leave it out with --exclude {} (or `exclude` in cutover.toml)",
+                    suggestion(relative)
+                ));
+            }
+            error
+        };
+        let file = File::read(path).map_err(hint)?;
         let profile = profiles.index_for(file.format);
-        let located = locate(&file, profiles.get(profile))?;
-        Ok(Input {
-            file,
-            located,
-            profile,
+        let located = match locate(&file, profiles.get(profile)) {
+            Err(e) if lacks_schema_version(&file, profiles.get(profile)) => {
+                return Err(hint(e));
+            }
+            result => result?,
+        };
+        Ok((
+            Input {
+                file,
+                located,
+                profile,
+            },
+            started.elapsed(),
+        ))
+    }))?;
+    Ok(loaded
+        .into_iter()
+        .map(|(input, took)| {
+            verbosity::detail(
+                "timing",
+                &format!(
+                    "{}: read, parsed and located in {}",
+                    input.file.source.name,
+                    verbosity::millis(took)
+                ),
+            );
+            input
         })
-    }))
+        .collect())
 }
 
 /// Every account ID the inputs declare; `None` when no input declares accounts.
@@ -79,7 +136,24 @@ pub fn check_mapping(inputs: &[Input], mapping: &Mapping) -> Result<(), Error> {
 /// Plans every file, after checking the mapping against what the inputs declare.
 pub fn plan_all(inputs: &[Input], mapping: &Mapping, mode: Mode) -> Result<Vec<FilePlan>, Error> {
     check_mapping(inputs, mapping)?;
-    collect(parallel::map(inputs, |input| {
-        plan(&input.file, &input.located, mapping, mode)
-    }))
+    let planned = collect(parallel::map(inputs, |input| {
+        let started = Instant::now();
+        let plan = plan(&input.file, &input.located, mapping, mode)?;
+        Ok((plan, started.elapsed()))
+    }))?;
+    Ok(inputs
+        .iter()
+        .zip(planned)
+        .map(|(input, (plan, took))| {
+            verbosity::detail(
+                "timing",
+                &format!(
+                    "{}: planned in {}",
+                    input.file.source.name,
+                    verbosity::millis(took)
+                ),
+            );
+            plan
+        })
+        .collect())
 }

@@ -412,6 +412,19 @@ fn node_word(node: &Node) -> &'static str {
     }
 }
 
+/// Whether the file is no export of this profile at all: the profile requires a
+/// `schema_version` and some document has none (a `docker-compose.yml` or a
+/// `package.json` beside the exports), as opposed to an export with a problem.
+pub fn lacks_schema_version(file: &File, profile: &Profile) -> bool {
+    profile.export_schema_version.is_some()
+        && file.docs.iter().any(|doc| {
+            !matches!(doc.value(), Value::Null)
+                && doc
+                    .entries()
+                    .is_none_or(|entries| !entries.iter().any(|e| e.key == "schema_version"))
+        })
+}
+
 fn check_schema_version(
     file: &File,
     doc: &Node,

@@ -1,4 +1,5 @@
-//! The `cutover` binary: parse the command line, run, map the outcome to an exit code.
+//! The `cutover` binary: parse the command line, resolve it, run, map the outcome to an
+//! exit code.
 
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = cutover::cli::Cli::parse();
     let color = cutover::cli::stderr_color(cli.color);
-    match cutover::commands::run(cli) {
+    match cutover::hiargs::HiArgs::from_low(cli).and_then(cutover::commands::run) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             for diagnostic in &error.diagnostics {

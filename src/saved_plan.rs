@@ -3,10 +3,15 @@
 //! `diff --save-plan` writes the exact edits of every file together with a SHA-256 of every
 //! input, of the mapping and of each profile used. `apply --plan` checks every hash before
 //! it touches anything and refuses a stale plan, naming what changed. A plan is a file
-//! anyone can edit, so it is not trusted: it may only name export files below the working
-//! directory, and its edits must be exactly those that its mode, mapping and profiles give
-//! (they are planned again and compared). A plan whose results are already in place is
-//! done, not stale. Names are stored losslessly (bytes in hex when not UTF-8).
+//! anyone can edit, so it is not trusted: it may only name export files below its root, and
+//! its edits must be exactly those that its mode, mapping and profiles give (they are
+//! planned again and compared). A plan whose results are already in place is done, not stale.
+//! Names are stored losslessly (bytes in hex when not UTF-8).
+//!
+//! A plan records its root (the directory its patch is relative to, see `patch_root`) and
+//! names every file relative to it, so it applies from any working directory. When the
+//! root is gone but the plan was saved inside it, the tree is found again from where the
+//! plan is now (the tree moved, with the plan in it), and the run says so.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +26,7 @@ use crate::file_name as name;
 use crate::inputs::{self, Input};
 use crate::load::File;
 use crate::mapping::Mapping;
+use crate::patch_root::{self, PatchRoot};
 use crate::plan::{FilePlan, Mode};
 use crate::profile::{Profile, Profiles};
 use crate::source::{Source, display_name};
@@ -36,9 +42,21 @@ pub struct SavedPlan {
     pub cutover_version: String,
     /// `replace` or `add`.
     pub mode: String,
+    /// The directory every relative path here starts from (absolute): the root the patch
+    /// names files from. Absent in plans of earlier versions: then the working directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+    /// The root's bytes in hex, present when they are not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_hex: Option<String>,
+    /// Where the plan was saved, relative to the root, when inside it: a tree that moved
+    /// with the plan in it is found again from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_at: Option<String>,
+    /// The mapping file (relative to the root, or absolute when outside it).
     pub mapping: Hashed,
-    /// Every profile the inputs were read with, as given (a built-in name such as `missive`,
-    /// or a file), and the hash of its text.
+    /// Every profile the inputs were read with: a built-in name, or a file (relative to
+    /// the root, or absolute), and the hash of its text.
     pub profiles: Vec<Hashed>,
     /// Every input file, changed or not.
     pub files: Vec<PlannedFile>,
@@ -59,7 +77,7 @@ pub struct Hashed {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedFile {
-    /// Relative to the working directory, or absolute below it.
+    /// Relative to the root, as the patch names it (never `..`).
     pub path: String,
     /// The path's bytes in hex, present when they are not UTF-8 (then `path` is only for
     /// reading).
@@ -91,34 +109,41 @@ pub fn sha256(bytes: &[u8]) -> String {
 }
 
 /// What `apply --plan` may write: an export file (`.json`, `.yaml`, `.yml`) below the
-/// working directory, however the path is spelled and wherever links lead. Checked when a
-/// plan is saved and again when it is applied (a plan file can be edited by hand).
-pub fn check_plan_path(path: &Path) -> Result<(), String> {
+/// plan's root, however the path is spelled and wherever links lead. Checked when a plan
+/// is saved and again when it is applied (a plan file can be edited by hand).
+pub fn check_plan_path(path: &Path, root: &Path) -> Result<(), String> {
     if !crate::load::is_export_file(path) {
         return Err(
-            "is not a .json, .yaml, .yml, .sieve or .siv file; apply --plan writes only export files"
-                .into(),
+            "is not a .json, .yaml, .yml, .sieve or .siv file; apply --plan writes only export files".into(),
         );
     }
-    let cwd = std::env::current_dir()
-        .and_then(std::fs::canonicalize)
-        .map_err(|e| format!("cannot resolve the working directory: {e}"))?;
-    let resolved = std::fs::canonicalize(path).or_else(|_| {
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::canonicalize(parent).map(|p| p.join(path.file_name().unwrap_or_default()))
-    });
+    let root =
+        std::fs::canonicalize(root).map_err(|e| format!("cannot resolve the plan's root: {e}"))?;
+    let resolved = std::fs::canonicalize(path).or_else(|_| patch_root::physical(path));
     match resolved {
-        Ok(resolved) if resolved.starts_with(&cwd) => Ok(()),
-        Ok(_) => Err(
-            "is outside the working directory; apply --plan writes only below it (run diff --save-plan from a directory that holds the exports)"
-                .into(),
-        ),
+        Ok(resolved) if resolved.starts_with(&root) => Ok(()),
+        Ok(_) => Err(format!(
+            "is outside {}, the directory the plan's files are named from; apply --plan writes only below it",
+            display_name(&root)
+        )),
         // A file that is gone is reported as stale by `resolve`.
         Err(_) => Ok(()),
     }
+}
+
+/// The tree a plan at `plan_path` is in, when it stands there as it stood when saved
+/// (`saved_at`, relative to the tree's root).
+fn tree_around(plan_path: &Path, saved_at: &Path) -> Option<PathBuf> {
+    let here = patch_root::physical(plan_path).ok()?;
+    let depth = saved_at.components().count();
+    let tree = here.ancestors().nth(depth)?;
+    (here.strip_prefix(tree).ok()? == saved_at).then(|| tree.to_path_buf())
+}
+
+/// A path as a plan stores it: relative to the root when below it, else absolute.
+fn stored_path(path: &Path, root: &Path) -> (String, Option<String>) {
+    let physical = patch_root::physical(path).unwrap_or_else(|_| path.to_path_buf());
+    name::stored(physical.strip_prefix(root).unwrap_or(&physical))
 }
 
 /// What applying a saved plan comes to.
@@ -136,13 +161,26 @@ pub enum Resolution {
 }
 
 impl SavedPlan {
+    /// The plan of these inputs, its paths relative to `root`; `saved_to` is where it will
+    /// be written.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         mode: Mode,
         mapping: &Mapping,
         profiles: &Profiles,
         inputs: &[Input],
         plans: &[FilePlan],
+        root: &PatchRoot,
+        saved_to: &Path,
     ) -> SavedPlan {
+        let (root_text, root_hex) = name::stored(&root.dir);
+        let profile_path = |spec: &str| {
+            if crate::profile::BUILTIN.iter().any(|(n, _)| *n == spec) {
+                (spec.to_owned(), None)
+            } else {
+                stored_path(Path::new(spec), &root.dir)
+            }
+        };
         SavedPlan {
             schema_version: 1,
             cutover_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -151,8 +189,13 @@ impl SavedPlan {
                 Mode::Add => "add",
             }
             .to_owned(),
+            root: Some(root_text),
+            root_hex,
+            saved_at: patch_root::physical(saved_to)
+                .ok()
+                .and_then(|p| p.strip_prefix(&root.dir).ok()?.to_str().map(str::to_owned)),
             mapping: {
-                let (path, path_hex) = name::stored(&mapping.source.path);
+                let (path, path_hex) = stored_path(&mapping.source.path, &root.dir);
                 Hashed {
                     path,
                     path_hex,
@@ -163,18 +206,21 @@ impl SavedPlan {
                 .iter()
                 .enumerate()
                 .filter(|(index, _)| inputs.iter().any(|input| input.profile == *index))
-                .map(|(_, (spec, profile))| Hashed {
-                    path: spec.to_owned(),
-                    path_hex: None,
-                    sha256: sha256(profile.text.as_bytes()),
+                .map(|(_, (spec, profile))| {
+                    let (path, path_hex) = profile_path(spec);
+                    Hashed {
+                        path,
+                        path_hex,
+                        sha256: sha256(profile.text.as_bytes()),
+                    }
                 })
                 .collect(),
             files: inputs
                 .iter()
                 .zip(plans)
                 .map(|(input, plan)| PlannedFile {
-                    path: name::stored(&input.file.source.path).0,
-                    path_hex: name::stored(&input.file.source.path).1,
+                    path: name::stored(&root.name(&input.file.source.path)).0,
+                    path_hex: name::stored(&root.name(&input.file.source.path)).1,
                     sha256: sha256(input.file.source.text.as_bytes()),
                     result_sha256: (!plan.is_empty())
                         .then(|| sha256(plan.new_text(&input.file.source).as_bytes())),
@@ -221,14 +267,96 @@ impl SavedPlan {
         Ok(plan)
     }
 
-    /// The files the plan names, each checked to be one `apply --plan` may write.
-    pub fn file_paths(&self, plan_name: &str) -> Result<Vec<PathBuf>, Error> {
+    /// The directory the plan's paths start from, and what to tell about it. A plan saved
+    /// inside its tree applies to the tree it is in now, when that tree holds its files (a
+    /// copied or moved tree takes its plan along); otherwise the recorded root. A plan of
+    /// an earlier version, which records none, starts from the working directory.
+    pub fn root(
+        &self,
+        plan_path: &Path,
+        plan_name: &str,
+    ) -> Result<(PathBuf, Option<String>), Error> {
+        let Some(text) = &self.root else {
+            return Ok((patch_root::working_directory()?, None));
+        };
+        let recorded = name::from_stored(text, self.root_hex.as_deref())
+            .map_err(|why| Diagnostic::file(plan_name, why))?;
+        if !recorded.is_absolute() {
+            return Err(Diagnostic::file(
+                plan_name,
+                format!(
+                    "its root {} is not absolute; the plan file was altered",
+                    name::shown(text)
+                ),
+            )
+            .into());
+        }
+        let around_plan = self
+            .saved_at
+            .as_deref()
+            .and_then(|saved_at| tree_around(plan_path, Path::new(saved_at)))
+            .filter(|tree| *tree == recorded || self.all_files_in(tree));
+        match around_plan {
+            Some(tree) if tree == recorded => Ok((recorded, None)),
+            Some(tree) => {
+                let why = if recorded.is_dir() {
+                    "it is now in a copy of that tree"
+                } else {
+                    "that tree is not there any more: it moved, with the plan"
+                };
+                let note = format!(
+                    "{plan_name} was saved in {}; {why}, so it applies to the files in {}",
+                    display_name(&recorded),
+                    display_name(&tree)
+                );
+                Ok((tree, Some(note)))
+            }
+            None if recorded.is_dir() => Ok((recorded, None)),
+            None => Err(Diagnostic::file(
+                plan_name,
+                format!(
+                    "the plan was saved in {}, which is not there any more (the tree moved or was removed), and the plan is not where it was in that tree, so the tree cannot be found from it; keep the plan inside the tree when moving it, or run `cutover diff --save-plan` again where the files are now",
+                    display_name(&recorded)
+                ),
+            )
+            .into()),
+        }
+    }
+
+    /// Whether every file the plan names is under `tree`.
+    fn all_files_in(&self, tree: &Path) -> bool {
+        self.files.iter().all(|file| {
+            name::from_stored(&file.path, file.path_hex.as_deref())
+                .is_ok_and(|path| std::fs::symlink_metadata(tree.join(path)).is_ok())
+        })
+    }
+
+    /// The files the plan names, each checked to be one `apply --plan` may write; each as
+    /// a person in the working directory names it.
+    pub fn file_paths(&self, root: &Path, plan_name: &str) -> Result<Vec<PathBuf>, Error> {
+        let cwd = patch_root::working_directory()?;
+        let legacy = self.root.is_none();
         let mut paths = Vec::new();
         let mut errors = Vec::new();
         for file in &self.files {
             match name::from_stored(&file.path, file.path_hex.as_deref()) {
-                Ok(path) => match check_plan_path(&path) {
-                    Ok(()) => paths.push(path),
+                // A root-relative name never climbs or starts over (earlier versions saved
+                // absolute names below the working directory, checked below).
+                Ok(path)
+                    if !legacy
+                        && !path
+                            .components()
+                            .all(|c| matches!(c, std::path::Component::Normal(_))) =>
+                {
+                    errors.push(Diagnostic::file(
+                        &display_name(&path),
+                        format!(
+                            "is not a path below the plan's root; refusing the plan {plan_name}"
+                        ),
+                    ))
+                }
+                Ok(path) => match check_plan_path(&root.join(&path), root) {
+                    Ok(()) => paths.push(patch_root::relative_to(&root.join(&path), &cwd)),
                     Err(why) => errors.push(Diagnostic::file(
                         &display_name(&path),
                         format!("{why}; refusing the plan {plan_name}"),
@@ -245,11 +373,12 @@ impl SavedPlan {
     }
 
     /// Checks every hash against the files as they are now, plans them again from the
-    /// saved mode, mapping and profiles, and returns each file to write with its new text.
+    /// saved mode, mapping and profile, and returns each file to write with its new text.
     /// A stale plan is an error naming everything that changed; an altered one (edits that
     /// are not what the mapping gives, or not the promised result) is refused.
-    pub fn resolve(&self, plan_name: &str) -> Result<Resolution, Error> {
-        let paths = self.file_paths(plan_name)?;
+    pub fn resolve(&self, root: &Path, plan_name: &str) -> Result<Resolution, Error> {
+        let paths = self.file_paths(root, plan_name)?;
+        let cwd = patch_root::working_directory()?;
         let mut stale = Vec::new();
         let stale_file = |path: &str, why: &str| {
             Diagnostic::file(
@@ -266,17 +395,35 @@ impl SavedPlan {
             )
         };
         let mapping_path = name::from_stored(&self.mapping.path, self.mapping.path_hex.as_deref())
+            .map(|p| patch_root::relative_to(&root.join(p), &cwd))
             .map_err(|why| Diagnostic::file(plan_name, why))?;
+        let mut profile_specs = Vec::new();
+        for saved in &self.profiles {
+            profile_specs.push(
+                if crate::profile::BUILTIN
+                    .iter()
+                    .any(|(n, _)| *n == saved.path)
+                {
+                    saved.path.clone()
+                } else {
+                    let stored = name::from_stored(&saved.path, saved.path_hex.as_deref())
+                        .map_err(|why| Diagnostic::file(plan_name, why))?;
+                    patch_root::relative_to(&root.join(stored), &cwd)
+                        .to_string_lossy()
+                        .into_owned()
+                },
+            );
+        }
         let mapping_shown = display_name(&mapping_path);
         match Source::read(&mapping_path) {
             Ok(source) if sha256(source.text.as_bytes()) == self.mapping.sha256 => {}
             Ok(_) => stale.push(stale_file(&mapping_shown, "the mapping changed")),
             Err(_) => stale.push(stale_file(&mapping_shown, "the mapping is gone")),
         }
-        for saved in &self.profiles {
-            match Profile::resolve(&saved.path) {
+        for (spec, saved) in profile_specs.iter().zip(&self.profiles) {
+            match Profile::resolve(spec) {
                 Ok(profile) if sha256(profile.text.as_bytes()) == saved.sha256 => {}
-                _ => stale.push(stale_file(&name::shown(&saved.path), "the profile changed")),
+                _ => stale.push(stale_file(&name::shown(spec), "the profile changed")),
             }
         }
         // Each file holds what the plan was made against (pending, when it has edits), or
@@ -325,13 +472,13 @@ impl SavedPlan {
         };
         // One profile recorded: it read every file (given, or the default of the one kind
         // there was); more: the defaults of each kind.
-        let given = match self.profiles.as_slice() {
-            [one] => Some(one.path.as_str()),
+        let given = match profile_specs.as_slice() {
+            [one] => Some(one.as_str()),
             _ => None,
         };
         let profiles = Profiles::resolve(given)?;
         let mapping = Mapping::read(&mapping_path)?;
-        let inputs = inputs::load(&paths, &profiles)?;
+        let inputs = inputs::load(&inputs::Paths::files(paths.clone()), &profiles)?;
         let plans = inputs::plan_all(&inputs, &mapping, mode)?;
         let mut writes = Vec::new();
         let mut problems = Vec::new();
@@ -359,7 +506,7 @@ impl SavedPlan {
             if !same_edits {
                 problems.push(altered(
                     path,
-                    "the edits are not those its mode, mapping and profile give",
+                    "the edits are not those its mode, mapping and profiles give",
                 ));
                 continue;
             }

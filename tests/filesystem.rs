@@ -388,7 +388,7 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
     let dir = demo("newline-name");
     let odd = dir.join("export/odd\nname.yaml");
     std::fs::rename(dir.join("export/rules.yaml"), &odd).unwrap();
-    let out = Cutover::new(&["diff", "--mapping", "mapping.yaml", "export"])
+    let out = Cutover::new(&["diff", "--relative", "--mapping", "mapping.yaml", "export"])
         .current_dir(&dir)
         .expect(0);
     assert!(
@@ -472,6 +472,7 @@ fn a_name_that_is_not_utf8_survives_a_saved_plan() {
     std::fs::rename(dir.join("export/rules.yaml"), dir.join(&name)).unwrap();
     let out = Cutover::new(&[
         "diff",
+        "--relative",
         "--mapping",
         "mapping.yaml",
         "--save-plan",

@@ -13,10 +13,12 @@ fn demo(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// `diff --save-plan plan.json` over the demo tree in `dir`.
+/// `diff --save-plan plan.json` over the demo tree in `dir`, its files named from `dir`
+/// (`--relative`: the scratch directories may lie in a git work tree).
 fn save_plan(dir: &Path) {
     Cutover::new(&[
         "diff",
+        "--relative",
         "--mapping",
         "mapping.yaml",
         "--save-plan",
@@ -167,7 +169,12 @@ fn a_saved_plan_records_every_profile_it_used() {
     copy_tree(&testdata("profiles/sieve-custom"), &dir);
     let plan = save(&dir, &["--profile", "profile.yaml"]);
     assert_eq!(plan["profiles"].as_array().unwrap().len(), 1);
-    assert_eq!(plan["profiles"][0]["path"], "profile.yaml");
+    // Named relative to the plan's root (the work tree holding the files).
+    let path = plan["profiles"][0]["path"].as_str().unwrap();
+    assert!(
+        path.ends_with("profile.yaml") && !path.starts_with('/'),
+        "{path}"
+    );
     let profile = std::fs::read_to_string(dir.join("profile.yaml")).unwrap();
     std::fs::write(dir.join("profile.yaml"), format!("{profile}# edited\n")).unwrap();
     let out = Cutover::new(&["apply", "--plan", "plan.json"])
@@ -232,12 +239,12 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
             .position(|f| f.get("edits").is_some())
             .unwrap()
     };
-    // A path outside the working directory, or that is not an export file.
+    // A path that climbs out of the plan's root, or that is not an export file.
     for (name, target, message) in [
         (
             "outside",
             "../outside.yaml",
-            "outside the working directory",
+            "not a path below the plan's root",
         ),
         (
             "not-export",
@@ -302,7 +309,7 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
         .expect(2);
     assert!(
         out.stderr
-            .contains("the edits are not those its mode, mapping and profile give"),
+            .contains("the edits are not those its mode, mapping and profiles give"),
         "{}",
         out.stderr
     );

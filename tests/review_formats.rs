@@ -6,10 +6,13 @@ mod common;
 
 use common::{Cutover, copy_tree, scratch, testdata};
 
-/// `cutover diff --format FORMAT` (and `--mode MODE`) on a fixture tree.
+/// `cutover diff --format FORMAT` (and `--mode MODE`) on a fixture tree, naming files from
+/// the fixture's directory as `check` does (`--relative`: the fixtures lie in this
+/// repository's git work tree, which would otherwise be the root).
 fn review(fixture: &str, mode: &str, format: &str) -> String {
     Cutover::new(&[
         "diff",
+        "--relative",
         "--mode",
         mode,
         "--format",

@@ -1,7 +1,8 @@
 //! The core promise, end to end on the fixture trees: `cutover diff` piped to `patch -p1`
 //! (and to `git apply`) gives exactly the bytes `cutover apply` writes, which are exactly
 //! the reviewed expected files; a second run changes nothing; unchanged files are not
-//! touched.
+//! touched. (Patches are made with `--relative`, so that they apply from the tree's own
+//! directory wherever the scratch directories are, even inside a git work tree.)
 
 mod common;
 
@@ -97,7 +98,7 @@ fn patch_and_apply_agree_with_the_reviewed_result() {
         let patched = scratch(&format!("rt-patch-{fixture}"));
         copy_tree(&source, &patched);
         let diff = Cutover::new(&args(
-            &["diff"],
+            &["diff", "--relative"],
             &profile,
             &["--mapping", "mapping.yaml", "export"],
         ))
@@ -132,7 +133,7 @@ fn patch_and_apply_agree_with_the_reviewed_result() {
         // from the original exactly where the patch says (checked above); a second run
         // finds nothing to do.
         let again = Cutover::new(&args(
-            &["diff"],
+            &["diff", "--relative"],
             &profile,
             &["--mapping", "mapping.yaml", "--exit-code", "export"],
         ))
@@ -168,9 +169,16 @@ fn files_without_changes_are_not_rewritten() {
 #[test]
 fn diff_exit_code_reports_changes() {
     let dir = testdata("demo");
-    Cutover::new(&["diff", "--mapping", "mapping.yaml", "--exit-code", "export"])
-        .current_dir(&dir)
-        .expect(1);
+    Cutover::new(&[
+        "diff",
+        "--relative",
+        "--mapping",
+        "mapping.yaml",
+        "--exit-code",
+        "export",
+    ])
+    .current_dir(&dir)
+    .expect(1);
 }
 
 #[cfg(unix)]
@@ -210,6 +218,7 @@ fn add_mode_patch_and_apply_agree_and_a_second_run_is_a_no_op() {
         copy_tree(&source, &patched);
         let diff = Cutover::new(&[
             "diff",
+            "--relative",
             "--mode",
             "add",
             "--mapping",
@@ -249,6 +258,7 @@ fn add_mode_patch_and_apply_agree_and_a_second_run_is_a_no_op() {
         }
         let again = Cutover::new(&[
             "diff",
+            "--relative",
             "--mode",
             "add",
             "--exit-code",

@@ -4,16 +4,17 @@
 //! job never passes by accident.
 
 use crate::check::{self, Removed, Report, baseline};
-use crate::cli::{CheckArgs, CheckFormat, ColorChoice, stdout_color};
+use crate::cli::{CheckFormat, ColorChoice, stdout_color};
 use crate::commands::{both, print, release};
 use crate::diagnostic::Error;
+use crate::hiargs::Check;
 use crate::inputs;
 use crate::mapping::Mapping;
 use crate::plan::{Mode, plan};
 use crate::profile::{Kind, Profiles};
 use crate::source::display_name;
 
-pub fn check(args: &CheckArgs, color: ColorChoice) -> Result<u8, Error> {
+pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     let profiles = Profiles::resolve(args.profile.as_deref())?;
     let mapping = args.mapping.as_deref().map(Mapping::read).transpose();
     let baseline = args
@@ -52,11 +53,11 @@ pub fn check(args: &CheckArgs, color: ColorChoice) -> Result<u8, Error> {
         let written = baseline::write(path, &findings)?;
         let report = Report::new(findings, inputs.len(), dangling_checked, 0);
         print(&render(args.format, &report, color))?;
-        eprintln!(
-            "wrote {written} finding{} to the baseline {}",
+        crate::verbosity::summary(&format!(
+            "wrote {written} finding{} to the baseline {}\n",
             if written == 1 { "" } else { "s" },
             display_name(path)
-        );
+        ));
         release((inputs, report));
         return Ok(0);
     }

@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::check::{self, Removed};
-use crate::cli::{ChecklistArgs, ChecklistFormat};
+use crate::cli::ChecklistFormat;
 use crate::commands::{both, print};
 use crate::diagnostic::Error;
+use crate::hiargs;
 use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
 use crate::names::Names;
@@ -50,7 +51,7 @@ pub enum Status {
     Manual,
 }
 
-pub fn checklist(args: &ChecklistArgs) -> Result<u8, Error> {
+pub fn checklist(args: &hiargs::Checklist) -> Result<u8, Error> {
     let profiles = Profiles::resolve(None)?;
     let (mapping, inputs) = both(
         Mapping::read(&args.mapping),

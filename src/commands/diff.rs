@@ -1,21 +1,24 @@
 //! `cutover diff` and `cutover apply`: the same plan, printed as a patch or written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::cli::{ApplyArgs, ColorChoice, DiffArgs, DiffFormat, Selection, stdout_color};
+use crate::cli::{ColorChoice, DiffFormat, stdout_color};
 use crate::commands::{both, print, print_with, release};
 use crate::diagnostic::{Diagnostic, Error};
-use crate::inputs::{self, Input};
+use crate::hiargs::{Apply, ApplyFrom, Diff, Selection};
+use crate::inputs::{self, Input, Paths};
 use crate::load::find_inputs;
 use crate::mapping::Mapping;
 use crate::names::{Names, SettingsAt};
 use crate::patch;
+use crate::patch_root::PatchRoot;
 use crate::plan::FilePlan;
 use crate::profile::Profiles;
 use crate::review;
 use crate::saved_plan::{Resolution, SavedPlan, check_plan_path};
 use crate::source::{display_name, io_reason};
 use crate::summary;
+use crate::verbosity;
 use crate::write::{self, Replacement};
 
 struct Planned {
@@ -31,8 +34,12 @@ struct Planned {
 }
 
 impl Planned {
-    /// The change summary for stderr; `verb` says what happened to the files.
+    /// The change summary for stderr (empty with `--quiet`); `verb` says what happened to
+    /// the files.
     fn summary(&self, verb: &str) -> String {
+        if !verbosity::chatty() {
+            return String::new();
+        }
         summary::render(
             &self.inputs,
             &self.plans,
@@ -40,7 +47,13 @@ impl Planned {
             &self.profiles,
             &self.names,
             verb,
-        ) + &self.warnings
+        )
+    }
+
+    /// The summary, then the warnings (which `--quiet` keeps).
+    fn report(&self, summary: &str) {
+        verbosity::summary(summary);
+        eprint!("{}", self.warnings);
     }
 }
 
@@ -65,15 +78,26 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
     })
 }
 
-pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
+pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
     let mut planned = plan(&args.selection)?;
+    // One root for the patch, the review and the saved plan (see `patch_root`).
+    let files: Vec<PathBuf> = planned
+        .inputs
+        .iter()
+        .map(|i| i.file.source.path.clone())
+        .collect();
+    let root = PatchRoot::decide(&files, args.relative.as_deref())?;
+    let patch_names: Vec<PathBuf> = files.iter().map(|f| root.name(f)).collect();
+    if let Some(note) = root.note() {
+        verbosity::note(&note);
+    }
     if let Some(path) = &args.save_plan {
         let refused: Vec<Diagnostic> = planned
             .inputs
             .iter()
             .filter_map(|input| {
                 let source = &input.file.source;
-                check_plan_path(&source.path).err().map(|why| {
+                check_plan_path(&source.path, &root.dir).err().map(|why| {
                     Diagnostic::file(&source.name, format!("{why}; the plan was not saved"))
                 })
             })
@@ -87,6 +111,8 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
             &planned.profiles,
             &planned.inputs,
             &planned.plans,
+            &root,
+            path,
         );
         std::fs::write(path, saved.to_json()).map_err(|e| {
             Error::plain(format!(
@@ -101,6 +127,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
     if args.format != DiffFormat::Patch {
         let review = review::build(
             &planned.inputs,
+            &patch_names,
             &planned.plans,
             &planned.mapping,
             &planned.profiles,
@@ -121,6 +148,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
                 write_patches(
                     &mut patches,
                     &planned,
+                    &patch_names,
                     &settings,
                     &patch::Style { color: false },
                 )
@@ -129,7 +157,7 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
             }
         };
         print(&text)?;
-        eprint!("{}", planned.summary("would change"));
+        planned.report(&planned.summary("would change"));
         release(planned);
         return Ok(u8::from(args.exit_code && changed));
     }
@@ -146,10 +174,10 @@ pub fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, Error> {
     // The summary is written on another core while the patches are.
     let summary = std::thread::scope(|scope| {
         let summary = scope.spawn(|| planned.summary("would change"));
-        print_with(|out| write_patches(out, &planned, &settings, &style))?;
+        print_with(|out| write_patches(out, &planned, &patch_names, &settings, &style))?;
         Ok::<_, Error>(summary.join().expect("the summary does not panic"))
     })?;
-    eprint!("{summary}");
+    planned.report(&summary);
     release(planned);
     Ok(u8::from(args.exit_code && changed))
 }
@@ -170,20 +198,27 @@ fn settings_of(planned: &Planned, names: &Names) -> Vec<SettingsAt> {
         .collect()
 }
 
-/// Writes the patch of every file, each hunk headed by the setting it changes.
+/// Writes the patch of every file, each named as `names` says (relative to the patch's
+/// root) and each hunk headed by the setting it changes.
 fn write_patches(
     out: &mut impl std::io::Write,
     planned: &Planned,
+    names: &[PathBuf],
     settings: &[SettingsAt],
     style: &patch::Style,
 ) -> std::io::Result<()> {
-    for ((input, plan), settings) in planned.inputs.iter().zip(&planned.plans).zip(settings) {
-        let source = &input.file.source;
+    for (((input, plan), settings), name) in planned
+        .inputs
+        .iter()
+        .zip(&planned.plans)
+        .zip(settings)
+        .zip(names)
+    {
         patch::write(
             out,
-            source,
+            &input.file.source,
             &plan.edits,
-            patch_name(&source.path),
+            name,
             style,
             &|offset| settings.at(offset),
         )?;
@@ -191,62 +226,67 @@ fn write_patches(
     Ok(())
 }
 
-pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
+pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
     let options = |roots: Vec<PathBuf>| write::Options {
         backup: args.backup,
         follow_symlinks: args.follow_symlinks,
         break_hardlinks: args.break_hardlinks,
         roots,
     };
-    if let Some(plan_path) = &args.plan {
-        let plan_name = display_name(plan_path);
-        let saved = SavedPlan::read(plan_path)?;
-        let paths = saved.file_paths(&plan_name)?;
-        let commit = write::Commit::begin(&paths, options(paths.clone()))?;
-        let (inputs, writes, already) = match saved.resolve(&plan_name)? {
-            Resolution::AlreadyApplied => {
-                eprintln!(
-                    "{plan_name} is already applied: every file holds its planned result; nothing to do"
-                );
-                return Ok(0);
+    let selection = match &args.from {
+        ApplyFrom::Selection(selection) => selection,
+        ApplyFrom::Plan(plan_path) => {
+            let plan_name = display_name(plan_path);
+            let saved = SavedPlan::read(plan_path)?;
+            let (root, moved) = saved.root(plan_path, &plan_name)?;
+            if let Some(moved) = moved {
+                verbosity::note(&moved);
             }
-            Resolution::Apply {
-                inputs,
-                writes,
-                already,
-            } => (inputs, writes, already),
-        };
-        let replacements: Vec<Replacement> = writes
-            .iter()
-            .map(|(index, text)| Replacement {
-                source: &inputs[*index].file.source,
-                text,
-            })
-            .collect();
-        let report = commit.replace_all(&replacements)?;
-        drop(commit);
-        print_notes(&report);
-        let edits: usize = saved.files.iter().map(|f| f.edits.len()).sum();
-        if !already.is_empty() {
-            eprintln!("already applied: {}", already.join(", "));
+            let paths = saved.file_paths(&root, &plan_name)?;
+            let commit = write::Commit::begin(&paths, options(paths.clone()))?;
+            let (inputs, writes, already) = match saved.resolve(&root, &plan_name)? {
+                Resolution::AlreadyApplied => {
+                    verbosity::summary(&format!(
+                        "{plan_name} is already applied: every file holds its planned result; nothing to do\n"
+                    ));
+                    return Ok(0);
+                }
+                Resolution::Apply {
+                    inputs,
+                    writes,
+                    already,
+                } => (inputs, writes, already),
+            };
+            let replacements: Vec<Replacement> = writes
+                .iter()
+                .map(|(index, text)| Replacement {
+                    source: &inputs[*index].file.source,
+                    text,
+                })
+                .collect();
+            let report = commit.replace_all(&replacements)?;
+            drop(commit);
+            print_notes(&report);
+            let edits: usize = saved.files.iter().map(|f| f.edits.len()).sum();
+            if !already.is_empty() {
+                verbosity::summary(&format!("already applied: {}\n", already.join(", ")));
+            }
+            verbosity::summary(&format!(
+                "applied {plan_name}: {edits} edits in {} of {} files\n",
+                writes.len() + already.len(),
+                saved.files.len()
+            ));
+            release(inputs);
+            return Ok(0);
         }
-        eprintln!(
-            "applied {plan_name}: {edits} edits in {} of {} files",
-            writes.len() + already.len(),
-            saved.files.len()
-        );
-        release(inputs);
-        return Ok(0);
-    }
+    };
     // Locked before anything is read, until the last file is replaced; exactly the files
     // locked are read.
-    let files = find_inputs(&args.paths)?;
-    let commit = write::Commit::begin(&files, options(args.paths.clone()))?;
+    let files = find_inputs(&selection.paths.given, &selection.paths.exclude)?;
+    let commit = write::Commit::begin(&files, options(selection.paths.given.clone()))?;
     let selection = Selection {
-        mapping: args.mapping.clone().unwrap_or_default(),
-        profile: args.profile.clone(),
-        mode: args.mode,
-        paths: files,
+        paths: Paths::files(files),
+        ..(**selection).clone()
     };
     let planned = plan(&selection)?;
     let changed: Vec<(&Input, String)> = planned
@@ -266,29 +306,16 @@ pub fn apply(args: &ApplyArgs, _color: ColorChoice) -> Result<u8, Error> {
     let report = commit.replace_all(&replacements)?;
     drop(commit);
     print_notes(&report);
-    eprint!("{}", planned.summary("changed"));
+    planned.report(&planned.summary("changed"));
     release(planned);
     Ok(0)
 }
 
 /// What the commit has to tell besides the summary (broken hard links, an owner that
-/// could not be kept).
+/// could not be kept): said even with `--quiet`, since it is about what became of the
+/// user's files.
 fn print_notes(report: &write::Report) {
     for note in &report.notes {
         eprintln!("note: {note}");
     }
-}
-
-/// The path written after `a/` and `b/`: relative to the working directory, so that
-/// `patch -p1` and `git apply` find the file from there; its bytes as they are (the patch
-/// header quotes them as git does).
-pub fn patch_name(path: &Path) -> PathBuf {
-    let relative = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
-        .unwrap_or_else(|| path.to_path_buf());
-    relative
-        .strip_prefix(".")
-        .map(Path::to_path_buf)
-        .unwrap_or(relative)
 }

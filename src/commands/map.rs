@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 
 use crate::accounts::{self, Account};
-use crate::cli::MapArgs;
 use crate::commands::print;
 use crate::diagnostic::{Error, collect};
+use crate::hiargs::Map;
 use crate::inputs;
 use crate::load::File;
 use crate::node::Style;
@@ -20,7 +20,8 @@ use crate::parallel;
 use crate::scalar;
 use crate::source::{display_name, io_reason};
 
-pub fn map(args: &MapArgs) -> Result<u8, Error> {
+pub fn map(map: &Map) -> Result<u8, Error> {
+    let args = &map.args;
     // (old side, new side, how each is named, every account seen)
     let (old, new, sides, seen) = match (&args.old, &args.new, &args.old_host, &args.new_host) {
         (Some(old_path), Some(new_path), None, None) if args.paths.is_empty() => {
@@ -36,10 +37,8 @@ pub fn map(args: &MapArgs) -> Result<u8, Error> {
             let sides = (display_name(old_path), display_name(new_path));
             (email(&old_file), email(&new_file), sides, seen)
         }
-        (None, None, Some(old_host), Some(new_host)) if !args.paths.is_empty() => {
-            let files = collect(parallel::map(&inputs::find(&args.paths)?, |p| {
-                File::read(p)
-            }))?;
+        (None, None, Some(old_host), Some(new_host)) if !map.paths.given.is_empty() => {
+            let files = collect(parallel::map(&inputs::find(&map.paths)?, |p| File::read(p)))?;
             let seen = accounts::declared(&files);
             let side = |this: &str, other: &str| -> Vec<Account> {
                 seen.iter()
@@ -102,12 +101,12 @@ pub fn map(args: &MapArgs) -> Result<u8, Error> {
                     io_reason(&e)
                 ))
             })?;
-            eprintln!(
-                "wrote {} pair{} to {}",
+            crate::verbosity::summary(&format!(
+                "wrote {} pair{} to {}\n",
                 pairing.pairs.len(),
                 if pairing.pairs.len() == 1 { "" } else { "s" },
                 display_name(path)
-            );
+            ));
         }
         Some(path) => eprintln!(
             "{} was not written: the mapping would be incomplete ({} problem{} above); \

@@ -3,6 +3,7 @@
 mod check;
 mod checklist;
 mod diff;
+mod manual;
 mod map;
 mod profiles;
 mod schema;
@@ -10,22 +11,26 @@ mod validate;
 
 use std::io::Write;
 
-use crate::cli::{Cli, Command};
 use crate::diagnostic::Error;
+use crate::hiargs::{HiArgs, Run};
 
 pub use schema::generate as generate_schemas;
 
-pub fn run(cli: Cli) -> Result<u8, Error> {
-    crate::source::set_max_file_size(cli.max_file_size);
-    match cli.command {
-        Command::Diff(args) => diff::diff(&args, cli.color),
-        Command::Apply(args) => diff::apply(&args, cli.color),
-        Command::Check(args) => check::check(&args, cli.color),
-        Command::Validate(args) => validate::validate(&args, cli.color),
-        Command::Schema(args) => schema::schema(&args),
-        Command::Map(args) => map::map(&args),
-        Command::Checklist(args) => checklist::checklist(&args),
-        Command::Profiles(args) => profiles::profiles(&args),
+/// Runs a resolved command line.
+pub fn run(args: HiArgs) -> Result<u8, Error> {
+    let color = args.color;
+    match args.command {
+        Run::Diff(args) => diff::diff(&args, color),
+        Run::Apply(args) => diff::apply(&args, color),
+        Run::Check(args) => check::check(&args, color),
+        Run::Validate(paths) => validate::validate(&paths, color),
+        Run::Schema(args) => schema::schema(&args),
+        Run::Map(args) => map::map(&args),
+        Run::Checklist(args) => checklist::checklist(&args),
+        Run::Profiles(args) => profiles::profiles(&args),
+        Run::Config(settings) => print(&settings.render()).map(|()| 0),
+        Run::Completions(shell) => manual::completions(shell),
+        Run::Man => manual::man(),
     }
 }
 

@@ -48,12 +48,25 @@ pub fn generate() -> Vec<(&'static str, String)> {
             "journal.schema.json",
             text(schemars::schema_for!(crate::write::journal::JournalFile)),
         ),
+        (
+            "config.schema.json",
+            text(schemars::schema_for!(crate::config::ConfigFile)),
+        ),
     ]
 }
 
+/// Writes every schema, naming each file written; with `--check`, writes nothing and fails
+/// when a file differs (or the folder is missing: that is said, not "out of date").
 pub fn schema(args: &SchemaArgs) -> Result<u8, Error> {
     let dir = &args.out;
     if args.check {
+        if !dir.is_dir() {
+            eprintln!(
+                "error: the folder {} is missing, so there are no schemas to check (run `cutover schema --check` where that folder is, or name it with --out DIR)",
+                display_name(dir)
+            );
+            return Ok(1);
+        }
         let stale: Vec<String> = generate()
             .into_iter()
             .filter(|(name, text)| {
@@ -76,6 +89,7 @@ pub fn schema(args: &SchemaArgs) -> Result<u8, Error> {
     for (name, text) in generate() {
         let path = dir.join(name);
         write(&path, &text)?;
+        crate::verbosity::summary(&format!("wrote {}\n", display_name(&path)));
     }
     Ok(0)
 }

@@ -6,29 +6,44 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::cli::{ColorChoice, ValidateArgs};
+use crate::cli::ColorChoice;
 use crate::commands::print;
 use crate::decode::decode;
 use crate::diagnostic::{Diagnostic, Error, collect};
 use crate::export::{Account, Alias, Item, Rule, Sharing};
+use crate::inputs::Paths;
 use crate::load::File;
 use crate::locate::locate;
 use crate::node::{Node, Value};
 use crate::parallel;
 use crate::profile::{Profile, Profiles};
 
-pub fn validate(args: &ValidateArgs, _color: ColorChoice) -> Result<u8, Error> {
+pub fn validate(paths: &Paths, _color: ColorChoice) -> Result<u8, Error> {
     let profiles = Profiles::resolve(None)?;
-    let files = crate::inputs::find(&args.paths)?;
+    let files = crate::inputs::find(paths)?;
     let counts = collect(parallel::map(&files, |path| {
+        let started = std::time::Instant::now();
         let file = File::read(path)?;
-        validate_file(&file, profiles.get(profiles.index_for(file.format)))
+        let count = validate_file(&file, profiles.get(profiles.index_for(file.format)))?;
+        Ok((count, started.elapsed()))
     }))?;
-    let settings: usize = counts.iter().sum();
-    print(&format!(
-        "ok: {} files, {settings} settings valid\n",
-        files.len()
-    ))?;
+    for (path, (_, took)) in files.iter().zip(&counts) {
+        crate::verbosity::detail(
+            "timing",
+            &format!(
+                "{}: validated in {}",
+                crate::source::display_name(path),
+                crate::verbosity::millis(*took)
+            ),
+        );
+    }
+    let settings: usize = counts.iter().map(|(count, _)| count).sum();
+    if crate::verbosity::chatty() {
+        print(&format!(
+            "ok: {} files, {settings} settings valid\n",
+            files.len()
+        ))?;
+    }
     Ok(0)
 }
 

@@ -12,6 +12,7 @@ pub mod yaml;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Error};
+use crate::exclude::Exclude;
 use crate::node::Node;
 use crate::source::{Source, display_name, io_reason, not_regular};
 
@@ -110,17 +111,18 @@ pub fn is_export_file(path: &Path) -> bool {
 /// command reads either all the old files or all the new ones).
 ///
 /// Files named directly are taken whatever their extension; directories are searched
-/// recursively for export files, skipping hidden entries. Every missing path is reported,
-/// and so is anything that is not a regular file (a FIFO, a device, a socket), named or
-/// found: it is never opened.
-pub fn find_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+/// recursively for export files, skipping hidden entries and what `exclude` leaves out
+/// (matched relative to the directory given). Every missing path is reported, and so is
+/// anything that is not a regular file (a FIFO, a device, a socket), named or found: it is
+/// never opened. With `--verbose`, each entry a walk skips is listed with the reason.
+pub fn find_inputs(paths: &[PathBuf], exclude: &Exclude) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
             Err(e) => errors.push(Diagnostic::file(&display_name(path), io_reason(&e))),
             Ok(meta) if meta.is_dir() => {
-                if let Err(e) = walk(path, &mut files) {
+                if let Err(e) = walk(path, path, exclude, &mut files) {
                     errors.push(e);
                 }
             }
@@ -161,7 +163,25 @@ pub fn find_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(unique)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
+/// Where a walked file was found: the directory given on the command line and the file's
+/// path relative to it (what `--exclude` matches). `None` for a file named directly.
+pub fn walked_from<'a>(file: &'a Path, given: &'a [PathBuf]) -> Option<(&'a Path, &'a Path)> {
+    if given.iter().any(|g| g == file) {
+        return None;
+    }
+    given
+        .iter()
+        .filter_map(|dir| Some((dir.as_path(), file.strip_prefix(dir).ok()?)))
+        .filter(|(_, relative)| !relative.as_os_str().is_empty())
+        .max_by_key(|(dir, _)| dir.components().count())
+}
+
+fn walk(
+    dir: &Path,
+    base: &Path,
+    exclude: &Exclude,
+    files: &mut Vec<PathBuf>,
+) -> Result<(), Diagnostic> {
     let read = std::fs::read_dir(dir).map_err(|e| {
         Diagnostic::file(
             &display_name(dir),
@@ -175,22 +195,34 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with('.'));
+        let skip = |why: &str| {
+            crate::verbosity::detail("skipped", &format!("{}: {why}", display_name(&path)));
+        };
         if hidden {
+            skip("hidden");
             continue;
         }
         // Linked directories are not followed: a link loop must not hang the walk. A linked
         // file is read like any other (and refused when written, unless allowed).
         let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            skip("vanished while the directory was read");
             continue;
         };
+        let relative = path.strip_prefix(base).unwrap_or(&path);
+        if let Some(pattern) = exclude.excluding(relative, meta.is_dir()) {
+            skip(&format!("excluded by `{pattern}`"));
+            continue;
+        }
         if meta.is_dir() {
-            walk(&path, files)?;
-        } else if is_export_file(&path) {
+            walk(&path, base, exclude, files)?;
+        } else if !is_export_file(&path) {
+            skip("not a .json, .yaml or .yml file");
+        } else {
             match std::fs::metadata(&path) {
                 Ok(target) if target.is_file() => files.push(path),
                 // A link to a directory is not followed; a dangling link is no file.
-                Ok(target) if target.is_dir() => {}
-                Err(_) => {}
+                Ok(target) if target.is_dir() => skip("a link to a directory (not followed)"),
+                Err(_) => skip("a link that points nowhere"),
                 Ok(target) => {
                     return Err(Diagnostic::file(
                         &display_name(&path),

@@ -99,7 +99,9 @@ pub enum ChangeAction {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ChangeRecord {
-    /// The file, as given on the command line.
+    /// The file, as the patch names it: relative to the patch's root (the git work tree
+    /// holding the inputs, else the working directory, else their deepest common
+    /// directory; or `--relative`).
     pub path: String,
     /// 1-based line of the reference (of the alias, when reached through one).
     pub line: usize,
@@ -237,8 +239,10 @@ pub struct ReviewSummary {
     pub removable: Vec<String>,
 }
 
+/// The review of these plans; `paths` names each input as the patch does.
 pub fn build(
     inputs: &[Input],
+    paths: &[std::path::PathBuf],
     plans: &[FilePlan],
     mapping: &Mapping,
     profiles: &Profiles,
@@ -261,9 +265,10 @@ pub fn build(
     let mut added: HashMap<EntryId, usize> = HashMap::new();
     let mut left: HashMap<EntryId, usize> = HashMap::new();
     let mut files = 0;
-    for (input, plan) in inputs.iter().zip(plans) {
+    for ((input, plan), path) in inputs.iter().zip(plans).zip(paths) {
         files += usize::from(!plan.is_empty());
         let source = &input.file.source;
+        let path = crate::source::display_name(path);
         let located = &input.located;
         // What the plan does, by reference and where it points.
         let mut done: BTreeMap<(u32, Span), (Action, EntryId)> = BTreeMap::new();
@@ -359,7 +364,7 @@ pub fn build(
                     None => (ChangeAction::Keep, false),
                 };
                 changes.push(ChangeRecord {
-                    path: source.name.clone(),
+                    path: path.clone(),
                     line: location.line,
                     column: location.column,
                     holder: holder.map(|h| names.label(&h.label)),

@@ -357,7 +357,9 @@ impl Runner<'_> {
         } else {
             &[]
         };
-        let mut args = vec!["diff"];
+        // Paths relative to the case folder (the patch is applied from there), though the
+        // folder lies in the repository's work tree.
+        let mut args = vec!["diff", "--relative"];
         args.extend(mode_args);
         args.extend(["--mapping", "../mapping.yaml", X]);
         let diff = self.expect_ok(check, from, &args, false)?;

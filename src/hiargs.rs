@@ -1,0 +1,285 @@
+//! The high-level arguments: what each command takes, resolved once from the command line
+//! (`cli`, the low-level arguments) and `cutover.toml` (`settings`), validated, with every
+//! default applied. The commands never look at clap's structs or the config file.
+
+use std::path::PathBuf;
+
+use crate::cli::{
+    ChecklistFormat, Cli, ColorChoice, Command, DiffFormat, MapArgs, ProfilesArgs, SchemaArgs,
+    Selection as SelectionArgs,
+};
+use crate::diagnostic::Error;
+use crate::exclude::Exclude;
+use crate::inputs::Paths;
+use crate::plan::Mode;
+use crate::settings::{ConfigChoice, Flags, Settings};
+use crate::verbosity::{self, Verbosity};
+
+pub struct HiArgs {
+    pub color: ColorChoice,
+    pub command: Run,
+}
+
+pub enum Run {
+    Diff(Diff),
+    Apply(Apply),
+    Check(Check),
+    Validate(Paths),
+    Schema(SchemaArgs),
+    Map(Map),
+    Checklist(Checklist),
+    Profiles(ProfilesArgs),
+    Config(Box<Settings>),
+    Completions(clap_complete::Shell),
+    Man,
+}
+
+/// What `diff` and `apply` read and how they change it.
+#[derive(Clone, Debug)]
+pub struct Selection {
+    pub mapping: PathBuf,
+    /// A built-in profile name or a profile file, for every input; `None`: the built-in
+    /// profile of each file's kind.
+    pub profile: Option<String>,
+    pub mode: Mode,
+    pub paths: Paths,
+}
+
+pub struct Diff {
+    pub selection: Selection,
+    pub format: DiffFormat,
+    pub exit_code: bool,
+    pub save_plan: Option<PathBuf>,
+    /// `--relative[=DIR]`.
+    pub relative: Option<PathBuf>,
+}
+
+pub enum ApplyFrom {
+    /// `--plan FILE`.
+    Plan(PathBuf),
+    Selection(Box<Selection>),
+}
+
+pub struct Apply {
+    pub from: ApplyFrom,
+    pub backup: bool,
+    pub follow_symlinks: bool,
+    pub break_hardlinks: bool,
+}
+
+pub struct Check {
+    pub mapping: Option<PathBuf>,
+    /// As in [`Selection::profile`].
+    pub profile: Option<String>,
+    pub mode: Mode,
+    pub removed: Vec<String>,
+    pub removed_host: Vec<String>,
+    pub baseline: Option<PathBuf>,
+    pub write_baseline: Option<PathBuf>,
+    pub format: crate::cli::CheckFormat,
+    pub strict: bool,
+    pub paths: Paths,
+}
+
+pub struct Map {
+    pub args: MapArgs,
+    pub paths: Paths,
+}
+
+pub struct Checklist {
+    pub mapping: PathBuf,
+    pub removed_host: Vec<String>,
+    pub format: ChecklistFormat,
+    pub paths: Paths,
+}
+
+impl HiArgs {
+    /// Resolves the command line. Sets the process-wide size limit and verbosity first:
+    /// reading the config file already obeys them.
+    pub fn from_low(cli: Cli) -> Result<HiArgs, Error> {
+        crate::source::set_max_file_size(cli.max_file_size);
+        verbosity::set(match (cli.quiet, cli.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (_, true) => Verbosity::Verbose,
+            _ => Verbosity::Normal,
+        });
+        let choice = match (&cli.config, cli.no_config) {
+            (Some(path), _) => ConfigChoice::File(path.clone()),
+            (None, true) => ConfigChoice::None,
+            (None, false) => ConfigChoice::Discover,
+        };
+        let command = match cli.command {
+            Command::Diff(args) => {
+                let settings = Settings::resolve(&choice, selection_flags(&args.selection))?;
+                Run::Diff(Diff {
+                    selection: selection(&settings)?,
+                    format: args.format,
+                    exit_code: args.exit_code,
+                    save_plan: args.save_plan,
+                    relative: args.relative,
+                })
+            }
+            Command::Apply(args) => {
+                let from = match args.plan {
+                    // A plan carries its own mapping, profile, mode and files.
+                    Some(plan) => ApplyFrom::Plan(plan),
+                    None => {
+                        let flags = Flags {
+                            mapping: args.mapping,
+                            profile: args.profile,
+                            mode: args.mode,
+                            paths: args.paths,
+                            exclude: args.walk.exclude,
+                            ..Flags::default()
+                        };
+                        ApplyFrom::Selection(Box::new(selection(&Settings::resolve(
+                            &choice, flags,
+                        )?)?))
+                    }
+                };
+                Run::Apply(Apply {
+                    from,
+                    backup: args.backup,
+                    follow_symlinks: args.follow_symlinks,
+                    break_hardlinks: args.break_hardlinks,
+                })
+            }
+            Command::Check(args) => {
+                let flags = Flags {
+                    mapping: args.mapping,
+                    profile: args.profile,
+                    mode: args.mode,
+                    paths: args.paths,
+                    exclude: args.walk.exclude,
+                    removed: args.removed,
+                    removed_host: args.removed_host,
+                    // Writing a baseline starts a new one: the configured one is not read.
+                    baseline: args.baseline,
+                    strict: match (args.strict, args.no_strict) {
+                        (true, _) => Some(true),
+                        (_, true) => Some(false),
+                        _ => None,
+                    },
+                    format: args.format,
+                };
+                let settings = Settings::resolve(&choice, flags)?;
+                let mapping = settings.mapping.as_ref().map(|m| m.value.clone());
+                if settings.mode.value == Mode::Add && mapping.is_none() {
+                    return Err(Error::plain(
+                        "check --mode add needs a mapping (its new accounts are what each old \
+                         reference must be covered by): pass --mapping FILE, or set `mapping` \
+                         in cutover.toml",
+                    ));
+                }
+                Run::Check(Check {
+                    mapping,
+                    profile: settings.profile_spec(),
+                    mode: settings.mode.value,
+                    removed: values(&settings.removed),
+                    removed_host: values(&settings.removed_host),
+                    baseline: if args.write_baseline.is_some() {
+                        None
+                    } else {
+                        settings.baseline.as_ref().map(|b| b.value.clone())
+                    },
+                    write_baseline: args.write_baseline,
+                    format: settings.format.value,
+                    strict: settings.strict.value,
+                    paths: paths(&settings)?,
+                })
+            }
+            Command::Validate(args) => {
+                let flags = Flags {
+                    paths: args.paths,
+                    exclude: args.walk.exclude,
+                    ..Flags::default()
+                };
+                Run::Validate(paths(&Settings::resolve(&choice, flags)?)?)
+            }
+            Command::Checklist(args) => {
+                let flags = Flags {
+                    mapping: args.mapping,
+                    paths: args.paths,
+                    exclude: args.walk.exclude,
+                    ..Flags::default()
+                };
+                let settings = Settings::resolve(&choice, flags)?;
+                Run::Checklist(Checklist {
+                    mapping: settings.required_mapping()?,
+                    removed_host: args.removed_host,
+                    format: args.format,
+                    paths: paths(&settings)?,
+                })
+            }
+            Command::Map(mut args) => {
+                // Only the host form reads exports; the file form names its two files.
+                let by_host = args.old.is_none() && args.new.is_none();
+                let flags = Flags {
+                    paths: if by_host {
+                        std::mem::take(&mut args.paths)
+                    } else {
+                        Vec::new()
+                    },
+                    exclude: std::mem::take(&mut args.walk.exclude),
+                    ..Flags::default()
+                };
+                let settings = Settings::resolve(&choice, flags)?;
+                let given = if by_host {
+                    settings.paths.iter().map(|p| p.value.clone()).collect()
+                } else {
+                    Vec::new()
+                };
+                Run::Map(Map {
+                    paths: Paths {
+                        given,
+                        exclude: Exclude::new(&settings.exclude_patterns())?,
+                    },
+                    args,
+                })
+            }
+            Command::Config(args) => Run::Config(Box::new(Settings::resolve(
+                &choice,
+                selection_flags(&args.selection),
+            )?)),
+            Command::Schema(args) => Run::Schema(args),
+            Command::Profiles(args) => Run::Profiles(args),
+            Command::Completions(args) => Run::Completions(args.shell),
+            Command::Man => Run::Man,
+        };
+        Ok(HiArgs {
+            color: cli.color,
+            command,
+        })
+    }
+}
+
+fn selection_flags(args: &SelectionArgs) -> Flags {
+    Flags {
+        mapping: args.mapping.clone(),
+        profile: args.profile.clone(),
+        mode: args.mode,
+        paths: args.paths.clone(),
+        exclude: args.walk.exclude.clone(),
+        ..Flags::default()
+    }
+}
+
+fn selection(settings: &Settings) -> Result<Selection, Error> {
+    Ok(Selection {
+        mapping: settings.required_mapping()?,
+        profile: settings.profile_spec(),
+        mode: settings.mode.value,
+        paths: paths(settings)?,
+    })
+}
+
+fn paths(settings: &Settings) -> Result<Paths, Error> {
+    Ok(Paths {
+        given: settings.required_paths()?,
+        exclude: Exclude::new(&settings.exclude_patterns())?,
+    })
+}
+
+fn values(settings: &[crate::settings::Setting<String>]) -> Vec<String> {
+    settings.iter().map(|s| s.value.clone()).collect()
+}

@@ -1,0 +1,62 @@
+//! How much a run says on stderr besides its errors and warnings: `-q/--quiet` drops the
+//! summary and notes, `-v/--verbose` adds per-file timings and the files a walk skipped
+//! (and why). Errors and warnings are always written.
+//!
+//! Resolved once from the command line, like the size limit, and read where the output is
+//! made: the summary, notes and details are written from deep inside loading and walking,
+//! where threading a flag through every call would only add noise.
+
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+static LEVEL: OnceLock<Verbosity> = OnceLock::new();
+
+/// Sets the level for this process; the first setting stands.
+pub fn set(level: Verbosity) {
+    let _ = LEVEL.set(level);
+}
+
+pub fn level() -> Verbosity {
+    *LEVEL.get().unwrap_or(&Verbosity::Normal)
+}
+
+/// Whether summaries and notes are written.
+pub fn chatty() -> bool {
+    level() >= Verbosity::Normal
+}
+
+pub fn verbose() -> bool {
+    level() == Verbosity::Verbose
+}
+
+/// Writes a summary or other text meant for people (not with `--quiet`).
+pub fn summary(text: &str) {
+    if chatty() {
+        eprint!("{text}");
+    }
+}
+
+/// Writes `note: MESSAGE` (not with `--quiet`).
+pub fn note(message: &str) {
+    if chatty() {
+        eprintln!("note: {}", crate::file_name::shown_text(message));
+    }
+}
+
+/// Writes a detail only `--verbose` asks for, as `KIND: MESSAGE` (`timing`, `skipped`).
+pub fn detail(kind: &str, message: &str) {
+    if verbose() {
+        eprintln!("{kind}: {}", crate::file_name::shown_text(message));
+    }
+}
+
+/// A duration for `--verbose`, in milliseconds.
+pub fn millis(duration: std::time::Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
