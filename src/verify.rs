@@ -168,8 +168,13 @@ impl Expected {
     /// What the data at `place` (whose old value is `node`) should be after the plan (once
     /// sealed): the old value with every planned change at and below it.
     pub fn apply(&self, doc: u32, path: &mut Vec<u32>, node: &Node) -> Node {
-        if let Some(want) = self.get(doc, path) {
-            return want.node();
+        match self.get(doc, path) {
+            // A new string keeps the old one's style (quoting), for whoever writes it out.
+            Some(Want::Str(new)) => {
+                return Node::new(node.span, Value::Str(new.clone(), node.style()));
+            }
+            Some(want) => return want.node(),
+            None => {}
         }
         let value = match node.value() {
             Value::List(items, flow) => {

@@ -52,7 +52,11 @@ fn list_members(p: &mut Planner, _list: usize, members: &[usize]) {
         .filter_map(Node::str)
         .map(|v| comparable(kind, v))
         .collect();
-    for &r in members {
+    // In list order: two old items that map to one new value get it after the first
+    // (references are in the order of their text, which an alias item breaks).
+    let mut members = members.to_vec();
+    members.sort_by_key(|&r| p.reference(r).list().map(|(_, at)| at));
+    for &r in &members {
         let reference = p.reference(r);
         let (Some((entry, new)), Some((_, position))) = (p.target(reference), reference.list())
         else {

@@ -110,9 +110,10 @@ pub(super) fn realize(p: &Planner) -> Result<(Vec<Edit>, Expected), Error> {
             _ => {}
         }
     }
+    // Lists first: the strings must know what text goes.
+    r.lists(lists)?;
     r.strings()?;
     r.widenings()?;
-    r.lists(lists)?;
     r.expected.seal();
     r.anchors_of_removed_text();
     r.write_fixes()?;
@@ -234,7 +235,14 @@ impl<'a> Realizer<'_, 'a> {
                 })
             };
             let home = self.home(&uses);
+            // Text that goes with a dropped item cannot be rewritten: every use that stays
+            // gets its own value instead.
+            let removed = self
+                .removed
+                .iter()
+                .any(|r| r.start <= span.start as usize && span.end as usize <= r.end);
             let chosen: Option<&Text> = match home {
+                _ if removed => None,
                 Some(h) if self.is_gone(h) => None,
                 Some(h) if self.cares(h, &uses) => want(h),
                 _ => self.chosen(&uses, &want),

@@ -543,8 +543,11 @@ impl Runner<'_> {
                 plain.iter().filter(|(v, _)| v == value).count()
             };
             for (value, line) in &parsed.plain {
+                // (A plain value YAML 1.2 reads as something else than a string is not one
+                // cutover wrote: its strings read back as strings.)
                 if !input.file.json
                     && targets.contains(value.as_str())
+                    && crate::yaml11::core_type(value) == crate::yaml11::Type::Str
                     && !crate::yaml11::plain_reads_as_string(value)
                     && count(&parsed.plain, value) > count(&input.parsed.plain, value)
                 {
@@ -795,6 +798,12 @@ fn with_trailing_comments(lines: &[&[u8]], dropped: &BTreeSet<u32>) -> BTreeSet<
 /// Every input line outside `allowed` is still there, in order: a longest common
 /// subsequence in which such a line outweighs all others together.
 fn kept_lines(input: &[&[u8]], output: &[&[u8]], allowed: &BTreeSet<u32>) -> Result<(), String> {
+    // Lines compare without their CR: the line before the end of a file without a final
+    // newline gains or loses its line ending when a line is added or dropped after it (the
+    // bytes check says the file keeps its endings and its missing final newline).
+    let strip = |line: &[u8]| -> Vec<u8> { line.strip_suffix(b"\r").unwrap_or(line).to_vec() };
+    let input: Vec<Vec<u8>> = input.iter().map(|l| strip(l)).collect();
+    let output: Vec<Vec<u8>> = output.iter().map(|l| strip(l)).collect();
     let (n, m) = (input.len(), output.len());
     let big = n as u64 + 1;
     let weight = |i: usize| {
@@ -839,7 +848,7 @@ fn kept_lines(input: &[&[u8]], output: &[&[u8]], allowed: &BTreeSet<u32>) -> Res
             .map(|&i| format!(
                 "  line {}: {}\n",
                 i + 1,
-                String::from_utf8_lossy(input[i]).trim_end()
+                String::from_utf8_lossy(&input[i]).trim_end()
             ))
             .collect::<String>()
     ))

@@ -184,8 +184,6 @@ pub struct Parsed {
     pub aliases: Vec<(u32, BTreeSet<u32>)>,
 }
 
-/// The top-level keys that hold settings or declarations: never templates.
-const SETTINGS: &[&str] = &["rules", "aliases", "sharing"];
 const NOT_TEMPLATES: &[&str] = &[
     "schema_version",
     "organization",
@@ -491,15 +489,11 @@ fn merge(
     Ok(entries)
 }
 
-/// The top-level keys outside the settings that define an anchor the settings use
-/// (directly, or through another anchored value).
+/// The top-level keys outside the settings that define an anchor something uses: a
+/// template exists to be used, and follows its uses (a template that merges another one
+/// changes with it, whoever uses it).
 fn templates(state: &DocState) -> BTreeSet<String> {
-    let mut needed: HashSet<String> = state
-        .aliases_in
-        .iter()
-        .filter(|(_, top)| top.as_deref().is_some_and(|t| SETTINGS.contains(&t)))
-        .map(|(a, _)| a.clone())
-        .collect();
+    let mut needed: HashSet<String> = state.aliases_in.iter().map(|(a, _)| a.clone()).collect();
     loop {
         let more: Vec<String> = needed
             .iter()
