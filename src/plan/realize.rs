@@ -58,13 +58,24 @@ impl ListOps<'_> {
     }
 }
 
+/// Where a use can be given its own value, written out.
+#[derive(Clone, Debug, PartialEq)]
+enum Token {
+    /// At the alias token of the value at this place (the use's own, or that of the value
+    /// around it the alias brought).
+    Own(Place),
+    /// At the merge key's alias (`<<: *name`, the token at `site`) of the mapping at `map`:
+    /// the merged mapping written out, with this mapping's changes.
+    Merge { map: Place, site: Span },
+}
+
 struct Realizer<'p, 'a> {
     p: &'p Planner<'a>,
     shared: Shared,
     edits: Vec<Edit>,
     expected: Expected,
-    /// Uses to be written out at their own alias token.
-    fixes: Vec<Place>,
+    /// Alias tokens where a use gets its own value written out.
+    fixes: Vec<Token>,
     /// Items that go: nothing inside them needs anything.
     gone: Vec<Place>,
     /// The text of items that go.
@@ -474,18 +485,7 @@ impl<'a> Realizer<'_, 'a> {
                 .is_some_and(|n| n.alias_token() == Some(site) || n.alias() != Some(site))
         })?;
         let root = doc.at_positions(&place.path[..depth])?;
-        let source = &self.p.file.source;
-        let name = source
-            .text
-            .get(site.start as usize + 1..site.end as usize)?;
-        let anchor = self.p.file.anchors.iter().rev().find(|a| {
-            a.token.end <= site.start
-                && source
-                    .text
-                    .get(a.token.start as usize + 1..a.token.end as usize)
-                    == Some(name)
-        })?;
-        let home = self.home_of(anchor.node)?;
+        let home = self.home_of(self.anchor_named(site)?.node)?;
         let home_node = self.node(&home)?;
         let mut path = home.path.to_vec();
         let rest = &place.path[depth..];
@@ -503,156 +503,212 @@ impl<'a> Realizer<'_, 'a> {
         Some(Place::new(home.doc as usize, &path))
     }
 
-    /// Where a use can be given its own value: its own alias token, or the token of the
-    /// alias that brought the value around it. `None` when it has none (it comes through a
-    /// merge key, or is where the text is written).
-    fn token_place(&self, place: &Place) -> Option<Place> {
+    /// Where a use can be given its own value: its own alias token, the token of the alias
+    /// that brought the value around it, or the merge key that merged it. `None` when it
+    /// has none (it is where its text is written).
+    fn token(&self, place: &Place) -> Option<Token> {
         let node = self.node(place)?;
         if node.alias_token().is_some() {
-            return Some(place.clone());
+            return Some(Token::Own(place.clone()));
         }
-        node.alias()?;
+        let site = node.alias()?;
+        let doc = &self.p.file.docs[place.doc as usize];
         (0..place.path.len()).rev().find_map(|depth| {
-            let ancestor = Place::new(place.doc as usize, &place.path[..depth]);
-            let token = self.node(&ancestor)?.alias_token()?;
-            (Some(token) == node.alias()).then_some(ancestor)
+            let ancestor = doc.at_positions(&place.path[..depth])?;
+            if ancestor.alias_token() == Some(site) {
+                return Some(Token::Own(Place::new(
+                    place.doc as usize,
+                    &place.path[..depth],
+                )));
+            }
+            // The mapping the value was merged into: outside the alias's reach.
+            (ancestor.alias() != Some(site)).then(|| Token::Merge {
+                map: Place::new(place.doc as usize, &place.path[..depth]),
+                site,
+            })
         })
     }
 
-    /// A use that its written text cannot serve gets its own value at its alias token (see
-    /// [`Realizer::token_place`]).
+    /// A use that its written text cannot serve gets its own value written out (see
+    /// [`Realizer::token`]).
     fn fix(&mut self, place: &Place) -> Result<(), Error> {
         if self.node(place).is_none() {
             return Ok(());
         }
-        let Some(at) = self.token_place(place) else {
+        let Some(token) = self.token(place) else {
             let home = self.home(&self.uses(place)).cloned().unwrap_or_default();
             return Err(self.limit(place, &home));
         };
-        if !self.fixes.contains(&at) {
-            self.fixes.push(at);
+        if !self.fixes.contains(&token) {
+            self.fixes.push(token);
         }
         Ok(())
     }
 
+    /// The anchor an alias token (`*name`) names: the last one of that name before it.
+    fn anchor_named(&self, site: Span) -> Option<&'a crate::load::yaml::Anchor> {
+        let source = &self.p.file.source;
+        let name = source
+            .text
+            .get(site.start as usize + 1..site.end as usize)?;
+        self.p.file.anchors.iter().rev().find(|a| {
+            a.token.end <= site.start
+                && source
+                    .text
+                    .get(a.token.start as usize + 1..a.token.end as usize)
+                    == Some(name)
+        })
+    }
+
     /// What the text of a value used in several places should say, when its home does not
-    /// decide (a template, or gone): what the uses that cannot be given their own value
-    /// want, when they agree; else what every use that cares wants, when they agree.
+    /// decide (a template, or gone): what the uses that are hardest to give their own value
+    /// want, when they agree — those with no alias at all, and those merged in (a merge key
+    /// written out is a lot of text) — else what every use that cares wants.
     fn chosen<'w, W: PartialEq>(
         &self,
         uses: &[Place],
         want: &dyn Fn(&Place) -> Option<&'w W>,
     ) -> Option<&'w W> {
         let caring: Vec<&Place> = uses.iter().filter(|u| self.cares(u, uses)).collect();
-        let fixed_only: Vec<&&Place> = caring
-            .iter()
-            .filter(|u| self.token_place(u).is_none())
-            .collect();
-        if fixed_only.is_empty() {
-            agreed(caring.into_iter().map(want)).flatten()
-        } else {
-            agreed(fixed_only.into_iter().map(|u| want(u))).flatten()
+        let hard = |merged_too: bool| -> Vec<&Place> {
+            caring
+                .iter()
+                .copied()
+                .filter(|u| match self.token(u) {
+                    None => true,
+                    Some(Token::Merge { .. }) => merged_too,
+                    Some(Token::Own(_)) => false,
+                })
+                .collect()
+        };
+        let (hardest, hard) = (hard(false), hard(true));
+        if !hard.is_empty()
+            && let Some(agreed) = agreed(hard.iter().map(|u| want(u)))
+        {
+            return agreed;
         }
+        if !hardest.is_empty() {
+            return agreed(hardest.into_iter().map(want)).flatten();
+        }
+        agreed(caring.into_iter().map(want)).flatten()
     }
 
     /// Anchors defined inside text that goes: every alias of them outside it is written
     /// out, as the value it must read as.
     fn anchors_of_removed_text(&mut self) {
         let p = self.p;
-        let source = &p.file.source;
         let inside = |token: Span, ranges: &[Range<usize>]| {
             ranges
                 .iter()
                 .any(|r| r.start <= token.start as usize && token.end as usize <= r.end)
         };
-        let lost: Vec<&crate::load::yaml::Anchor> = p
+        if !p
             .file
             .anchors
             .iter()
-            .filter(|a| inside(a.token, &self.removed))
-            .collect();
-        if lost.is_empty() {
+            .any(|a| inside(a.token, &self.removed))
+        {
             return;
         }
-        // Every alias token of a lost anchor that stays: `*name` after `&name`.
-        let names: Vec<(&str, &crate::load::yaml::Anchor)> = lost
-            .iter()
-            .map(|a| {
-                (
-                    &source.text[a.token.start as usize + 1..a.token.end as usize],
-                    *a,
-                )
-            })
-            .collect();
-        let mut sites: BTreeMap<Span, (Option<Place>, &crate::load::yaml::Anchor)> =
-            BTreeMap::new();
+        // Every alias token that stays and names an anchor that goes: where the value it
+        // stood for is written out.
+        let mut found: Vec<Token> = Vec::new();
         for (doc, root) in p.file.docs.iter().enumerate() {
             root.walk(&mut Vec::new(), &mut |path, node| {
                 let Some(site) = node.alias() else {
                     return;
                 };
-                let text = &source.text[site.range()];
-                let Some(&(_, anchor)) = names.iter().find(|(name, a)| {
-                    text.strip_prefix('*') == Some(*name) && a.token.end <= site.start
-                }) else {
-                    return;
-                };
-                if inside(site, &self.removed) {
+                let lost = self
+                    .anchor_named(site)
+                    .is_some_and(|a| inside(a.token, &self.removed));
+                if !lost || inside(site, &self.removed) {
                     return;
                 }
-                let own = (node.alias_token() == Some(site)).then(|| Place {
+                let place = Place {
                     doc: doc as u32,
                     path: crate::path::Path::of(path),
-                });
-                let entry = sites.entry(site).or_insert((None, anchor));
-                if own.is_some() {
-                    entry.0 = own;
+                };
+                if let Some(token) = self.token(&place)
+                    && !found.contains(&token)
+                {
+                    found.push(token);
                 }
             });
         }
-        for (site, (own, anchor)) in sites {
-            match own {
-                Some(place) => {
-                    if !self.fixes.contains(&place) {
-                        self.fixes.push(place);
-                    }
-                }
-                // Merged (`<<: *name`): the anchor's value, as it was.
-                None => {
-                    if let Some(home) = self.home_of(anchor.node)
-                        && let Some(node) = self.node(&home)
-                    {
-                        self.edits
-                            .push(Edit::replace(site.range(), scalar::flow(node)));
-                    }
-                }
+        for token in found {
+            if !self.fixes.contains(&token) {
+                self.fixes.push(token);
             }
         }
     }
 
     /// Writes out each fixed use at its alias token, as the plan says it must read.
     fn write_fixes(&mut self) -> Result<(), Error> {
-        for place in std::mem::take(&mut self.fixes) {
-            let Some(node) = self.node(&place) else {
-                continue;
-            };
-            let Some(token) = node.alias_token() else {
-                continue;
-            };
-            if self
-                .removed
+        let inside_removed = |site: Span, removed: &[Range<usize>]| {
+            removed
                 .iter()
-                .any(|r| r.start <= token.start as usize && token.end as usize <= r.end)
-            {
+                .any(|r| r.start <= site.start as usize && site.end as usize <= r.end)
+        };
+        for token in std::mem::take(&mut self.fixes) {
+            let (site, value) = match &token {
+                Token::Own(place) => {
+                    let Some(node) = self.node(place) else {
+                        continue;
+                    };
+                    let Some(site) = node.alias_token() else {
+                        continue;
+                    };
+                    let value = self
+                        .expected
+                        .apply(place.doc, &mut place.path.to_vec(), node);
+                    (site, value)
+                }
+                Token::Merge { map, site } => {
+                    let Some(value) = self.merged(map, *site) else {
+                        continue;
+                    };
+                    (*site, value)
+                }
+            };
+            if inside_removed(site, &self.removed) {
                 continue;
             }
-            let value = self
-                .expected
-                .apply(place.doc, &mut place.path.to_vec(), node);
             self.edits
-                .push(Edit::replace(token.range(), scalar::flow(&value)));
+                .push(Edit::replace(site.range(), scalar::flow(&value)));
         }
         Ok(())
+    }
+
+    /// What the merge key's alias at `site` in the mapping at `map` must stand for: the
+    /// merged mapping, each entry this mapping took from it as the plan says it must read,
+    /// the others (this mapping has its own) as they are.
+    fn merged(&self, map: &Place, site: Span) -> Option<Node> {
+        let anchor = self.anchor_named(site)?;
+        let home = self.node(&self.home_of(anchor.node)?)?;
+        let merging = self.node(map)?.entries()?;
+        let entries: Vec<crate::node::Entry> = home
+            .entries()?
+            .iter()
+            .map(|e| {
+                let taken = merging
+                    .iter()
+                    .position(|m| m.key == e.key && m.value.alias() == Some(site));
+                let value = match taken {
+                    Some(i) => {
+                        let mut path = map.path.to_vec();
+                        path.push(i as u32);
+                        self.expected.apply(map.doc, &mut path, &merging[i].value)
+                    }
+                    None => e.value.clone(),
+                };
+                crate::node::Entry {
+                    key: e.key.clone(),
+                    key_span: e.key_span,
+                    value,
+                }
+            })
+            .collect();
+        Some(Node::new(home.span, Value::Map(entries.into())))
     }
 
     /// The error for a use that needs another change than the text it comes from gives,
