@@ -40,7 +40,7 @@ pub fn flow(node: &Node) -> String {
         Value::Float(f) if f.is_nan() => ".nan".into(),
         Value::Float(f) if f.is_infinite() => if *f > 0.0 { ".inf" } else { "-.inf" }.into(),
         Value::Float(f) => format!("{f:?}"),
-        Value::Str(s, _) => write(s, Style::Plain),
+        Value::Str(s, style) => flow_string(s, *style),
         Value::List(items, _) => {
             let items: Vec<String> = items.iter().map(flow).collect();
             format!("[{}]", items.join(", "))
@@ -48,11 +48,22 @@ pub fn flow(node: &Node) -> String {
         Value::Map(entries) => {
             let entries: Vec<String> = entries
                 .iter()
-                .map(|e| format!("{}: {}", write(&e.key, Style::Plain), flow(&e.value)))
+                .map(|e| format!("{}: {}", flow_string(&e.key, Style::Plain), flow(&e.value)))
                 .collect();
             format!("{{{}}}", entries.join(", "))
         }
     }
+}
+
+/// A string inside a flow collection, in its own style where that can be written there: a
+/// plain scalar must not hold the flow indicators, and a block scalar cannot stand there.
+fn flow_string(value: &str, style: Style) -> String {
+    let style = match style {
+        Style::Plain if value.contains([',', '[', ']', '{', '}']) => Style::SingleQuoted,
+        Style::Plain | Style::SingleQuoted | Style::DoubleQuoted => style,
+        _ => Style::DoubleQuoted,
+    };
+    write(value, style)
 }
 
 /// A Sieve quoted string: only `"` and `\\` are escaped (a line break is written as it is).

@@ -209,8 +209,28 @@ impl Expected {
     }
 }
 
-/// Returns the old offset near which the first difference was found, and what it was.
-pub fn verify(old: &File, edits: &[Edit], mut expected: Expected) -> Result<(), (usize, String)> {
+/// The first difference between the edited text and the plan.
+#[derive(Debug, PartialEq)]
+pub struct Mismatch {
+    /// The old offset near which it was found.
+    pub at: usize,
+    pub why: String,
+    /// The place where it was found, when it is one (not a parse error).
+    pub place: Option<Place>,
+}
+
+impl Mismatch {
+    fn new(at: usize, why: String) -> Mismatch {
+        Mismatch {
+            at,
+            why,
+            place: None,
+        }
+    }
+}
+
+/// Proves the edits, or says where the edited text first differs from the plan.
+pub fn verify(old: &File, edits: &[Edit], mut expected: Expected) -> Result<(), Mismatch> {
     expected.seal();
     if token_swaps(old, edits, &expected) {
         // Debug builds (every test) prove the shortcut against the whole re-parse too.
@@ -220,7 +240,7 @@ pub fn verify(old: &File, edits: &[Edit], mut expected: Expected) -> Result<(), 
     reparse(old, edits, &expected)
 }
 
-fn reparse(old: &File, edits: &[Edit], expected: &Expected) -> Result<(), (usize, String)> {
+fn reparse(old: &File, edits: &[Edit], expected: &Expected) -> Result<(), Mismatch> {
     let new_text = edit::apply(&old.source.text, edits);
     let source = Source::new(old.source.path.clone(), old.source.name.clone(), new_text);
     compare(old, &source, expected)
@@ -285,15 +305,15 @@ fn has_alias(node: &Node) -> bool {
         }
 }
 
-fn compare(old: &File, source: &Source, expected: &Expected) -> Result<(), (usize, String)> {
+fn compare(old: &File, source: &Source, expected: &Expected) -> Result<(), Mismatch> {
     let new_docs = parse_text(source, old.format).map_err(|e| {
-        (
+        Mismatch::new(
             0,
             format!("the result does not parse: {}", e.diagnostics[0].message),
         )
     })?;
     if new_docs.len() != old.docs.len() {
-        return Err((0, "the number of documents changed".into()));
+        return Err(Mismatch::new(0, "the number of documents changed".into()));
     }
     for (doc, (a, b)) in old.docs.iter().zip(&new_docs).enumerate() {
         same(a, b, doc as u32, &mut Vec::new(), expected)?;
@@ -307,13 +327,15 @@ fn same(
     doc: u32,
     path: &mut Vec<u32>,
     expected: &Expected,
-) -> Result<(), (usize, String)> {
+) -> Result<(), Mismatch> {
     let at = old.site().start as usize;
     if let Some(want) = expected.get(doc, path) {
         return if want.matches(new) {
             Ok(())
         } else {
-            Err((
+            Err(mismatch(
+                doc,
+                path,
                 at,
                 format!("expected {}, found {}", want.describe(), describe(new)),
             ))
@@ -325,7 +347,9 @@ fn same(
             let change = expected.list_change(doc, path).unwrap_or(&none);
             let wanted = change.items(a);
             if wanted.len() != b.len() {
-                return Err((
+                return Err(mismatch(
+                    doc,
+                    path,
                     at,
                     format!("expected {} list items, found {}", wanted.len(), b.len()),
                 ));
@@ -340,7 +364,9 @@ fn same(
                     }
                     Item::New(x) if x == y => {}
                     Item::New(x) => {
-                        return Err((
+                        return Err(mismatch(
+                            doc,
+                            path,
                             at,
                             format!(
                                 "an added item differs: expected {}, found {}",
@@ -355,11 +381,18 @@ fn same(
         }
         (Value::Map(a), Value::Map(b)) => {
             if a.len() != b.len() {
-                return Err((at, format!("expected {} keys, found {}", a.len(), b.len())));
+                return Err(mismatch(
+                    doc,
+                    path,
+                    at,
+                    format!("expected {} keys, found {}", a.len(), b.len()),
+                ));
             }
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 if x.key != y.key {
-                    return Err((
+                    return Err(mismatch(
+                        doc,
+                        path,
                         x.key_span.start as usize,
                         format!("key {:?} became {:?}", x.key, y.key),
                     ));
@@ -372,7 +405,21 @@ fn same(
             Ok(())
         }
         _ if old == new => Ok(()),
-        _ => Err((at, format!("{} became {}", describe(old), describe(new)))),
+        _ => Err(mismatch(
+            doc,
+            path,
+            at,
+            format!("{} became {}", describe(old), describe(new)),
+        )),
+    }
+}
+
+/// A difference found at the place `doc`, `path`.
+fn mismatch(doc: u32, path: &[u32], at: usize, why: String) -> Mismatch {
+    Mismatch {
+        at,
+        why,
+        place: Some(Place::new(doc as usize, path)),
     }
 }
 

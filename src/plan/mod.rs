@@ -35,6 +35,7 @@ use crate::path::Place;
 use crate::profile::Kind;
 use crate::source::Source;
 use crate::text::{Interner, Text};
+use crate::verify::Mismatch;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
@@ -385,16 +386,37 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Realizes the plan and proves it. Where the proof finds a use whose value differs from
+    /// the plan (a shape of shared text the realization did not foresee), that use gets its
+    /// own value written out and the plan is realized again: the result is always proven,
+    /// and the text stays shared wherever that serves every use.
     fn finish(self) -> Result<FilePlan, Error> {
-        let (edits, expected) = realize::realize(&self)?;
+        /// More repairs than any file needs: past this, the plan is refused.
+        const MOST_REPAIRS: usize = 64;
         let source = self.source();
-        let edits = edit::normalize(edits).map_err(|(a, b)| {
-            internal(
-                source,
-                a.range.start,
-                format!("two edits overlap ({:?} and {:?})", a.range, b.range),
-            )
-        })?;
+        let mut repairs: Vec<Place> = Vec::new();
+        let edits = loop {
+            let (edits, expected) = realize::realize(&self, &repairs)?;
+            let edits = edit::normalize(edits).map_err(|(a, b)| {
+                internal(
+                    source,
+                    a.range.start,
+                    format!("two edits overlap ({:?} and {:?})", a.range, b.range),
+                )
+            })?;
+            if edits.is_empty() {
+                break edits;
+            }
+            match crate::verify::verify(self.file, &edits, expected) {
+                Ok(()) => break edits,
+                Err(Mismatch {
+                    place: Some(place), ..
+                }) if !repairs.contains(&place) && repairs.len() < MOST_REPAIRS => {
+                    repairs.push(place)
+                }
+                Err(m) => return Err(internal(source, m.at, m.why)),
+            }
+        };
         let mut changes = self.changes;
         // Keys looked up once, not at every comparison (each is a read far into memory).
         changes.sort_by_cached_key(|c| {
@@ -403,10 +425,6 @@ impl<'a> Planner<'a> {
                 c.reference,
             )
         });
-        if !edits.is_empty() {
-            crate::verify::verify(self.file, &edits, expected)
-                .map_err(|(at, why)| internal(source, at, why))?;
-        }
         Ok(FilePlan { edits, changes })
     }
 }

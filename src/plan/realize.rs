@@ -86,7 +86,10 @@ struct Realizer<'p, 'a> {
     templates: Vec<Place>,
 }
 
-pub(super) fn realize(p: &Planner) -> Result<(Vec<Edit>, Expected), Error> {
+/// The edits and what they must give. `repairs`: places where an earlier attempt's result
+/// differed from the plan (see [`super::Planner::finish`]); each gets its value written out
+/// at its alias token.
+pub(super) fn realize(p: &Planner, repairs: &[Place]) -> Result<(Vec<Edit>, Expected), Error> {
     let shared = Shared::of(p.file);
     let references = if shared.is_empty() {
         FastSet::default()
@@ -127,6 +130,13 @@ pub(super) fn realize(p: &Planner) -> Result<(Vec<Edit>, Expected), Error> {
     r.widenings()?;
     r.expected.seal();
     r.anchors_of_removed_text();
+    for place in repairs {
+        if let Some(token) = r.token(place)
+            && !r.fixes.contains(&token)
+        {
+            r.fixes.push(token);
+        }
+    }
     r.write_fixes()?;
     Ok((r.edits, r.expected))
 }
@@ -670,7 +680,10 @@ impl<'a> Realizer<'_, 'a> {
                     (*site, value)
                 }
             };
-            if inside_removed(site, &self.removed) {
+            // Two tokens can name one alias (its own, and as a merge key).
+            if inside_removed(site, &self.removed)
+                || self.edits.iter().any(|e| e.range == site.range())
+            {
                 continue;
             }
             self.edits
