@@ -59,8 +59,8 @@ pub fn declared<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Account> {
     let mut accounts: Vec<Account> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for file in files {
-        for doc in &file.docs {
-            let Some(items) = doc.field("accounts").and_then(Node::items) else {
+        for doc in 0..file.doc_count() {
+            let Some(items) = file.field(doc, "accounts").and_then(Node::items) else {
                 continue;
             };
             for item in items {

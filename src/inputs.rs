@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use crate::diagnostic::{Error, collect};
 use crate::exclude::{Exclude, suggestion};
-use crate::load::{File, find_inputs, walked_from};
-use crate::locate::{Located, lacks_schema_version, locate};
+use crate::load::{File, Format, find_inputs, walked_from};
+use crate::locate::{Located, in_parts, lacks_schema_version, locate};
 use crate::mapping::Mapping;
 use crate::parallel;
 use crate::plan::{FilePlan, Mode, plan};
 use crate::profile::{Kind, Profiles};
+use crate::source::Source;
 use crate::source::display_name;
 use crate::verbosity;
 
@@ -74,8 +75,28 @@ pub fn load(paths: &Paths, profiles: &Profiles) -> Result<Vec<Input>, Error> {
             }
             error
         };
-        let file = File::read(path).map_err(hint)?;
-        let profile = profiles.index_for(file.format);
+        let source = Source::read(path).map_err(hint)?;
+        let format = Format::of(&source.path, &source.text);
+        let profile = profiles.index_for(format);
+        // A JSON export is located in parts when the profile allows it; otherwise, and
+        // on any error (which the whole parse words), from its whole tree.
+        let source = match format {
+            Format::Json => match in_parts(source, profiles.get(profile)) {
+                Ok((file, located)) => {
+                    return Ok((
+                        Input {
+                            file,
+                            located,
+                            profile,
+                        },
+                        started.elapsed(),
+                    ));
+                }
+                Err(source) => *source,
+            },
+            _ => source,
+        };
+        let file = File::parse(source).map_err(hint)?;
         let located = match locate(&file, profiles.get(profile)) {
             Err(e) if lacks_schema_version(&file, profiles.get(profile)) => {
                 return Err(hint(e));

@@ -325,7 +325,7 @@ mod tests {
 
     fn list_of(text: &str) -> (File, Container) {
         let file = File::parse(Source::from_text("t.yaml", text)).unwrap();
-        let node = file.docs[0].field("l").unwrap().clone();
+        let node = file.docs()[0].field("l").unwrap().clone();
         let container = Container::of_list(&file, &node);
         (file, container)
     }
@@ -355,7 +355,7 @@ mod tests {
     /// The text of the first item of the list `l`, as `extent` sees it.
     fn first_item_text(text: &str) -> String {
         let file = File::parse(Source::from_text("t.yaml", text)).unwrap();
-        let item = &file.docs[0].field("l").unwrap().items().unwrap()[0];
+        let item = &file.docs()[0].field("l").unwrap().items().unwrap()[0];
         file.source.text[extent(&file, item).range()].to_owned()
     }
 
@@ -395,7 +395,7 @@ mod tests {
             "- id: 1\n  account: a\n- {id: 2, account: b}\n",
         ))
         .unwrap();
-        let items = file.docs[0].items().unwrap();
+        let items = file.docs()[0].items().unwrap();
         for (item, expected) in [
             (&items[0], "- account: a\n- {id: 2, account: b}\n"),
             (&items[1], "- id: 1\n  account: a\n- {account: b}\n"),

@@ -109,6 +109,9 @@ pub struct Holder {
     group: Arc<Group>,
     /// The setting's name for people, e.g. `rule "01. Support triage"`.
     pub label: Box<str>,
+    /// Its text, when written where it stands (not reached through a YAML alias): what
+    /// a patch hunk inside it is named by.
+    pub extent: Option<Span>,
 }
 
 /// A group of settings as the profile describes it.
@@ -202,19 +205,12 @@ impl Located {
 const PARALLEL_FROM: usize = 1 << 20;
 
 pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
-    let mut located = Located::default();
-    // Lists by document, span and alias site (`u32`s: one entry per list of a large
-    // export): one list written once and used in several places through YAML aliases is
-    // a list per use.
-    let mut lists: FastMap<(u32, Span, Option<Span>, u64), u32> = FastMap::default();
-    let mut values: FastMap<&str, Arc<str>> = FastMap::default();
-    let mut errors = Vec::new();
-    let diag = |span: Span, message: String| Diagnostic::at(&file.source, span, message);
-    for (doc_index, doc) in file.docs.iter().enumerate() {
+    let mut assembly = Assembly::default();
+    for (doc_index, doc) in file.docs().iter().enumerate() {
         if let Some(version) = profile.export_schema_version
             && let Err(d) = check_schema_version(file, doc, version, &profile.name)
         {
-            errors.push(d);
+            assembly.errors.push(d);
             continue;
         }
         // Every selector of the profile, run at once: on a large document, on every core.
@@ -234,9 +230,6 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         // Room for every holder and reference at once: growing the vectors as they fill
         // would copy them over and over on a large export.
         let (holders, rest) = results.split_at(profile.holders.len().min(results.len()));
-        located
-            .holders
-            .reserve(holders.iter().map(Selection::len).sum());
         let (count, steps) = rest
             .iter()
             .take(profile.references.len())
@@ -246,127 +239,525 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 (items, items * (path.len() + 1))
             })
             .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
-        located.references.reserve(count);
-        located.positions.reserve(steps);
+        assembly.reserve(holders.iter().map(Selection::len).sum(), count, steps);
         let mut results = results.into_iter();
         for holder in &profile.holders {
-            let group = Arc::new(Group {
-                name: holder.name.clone(),
-                identity: holder.identity.clone(),
-                copy_without: holder.copy_without.clone(),
-            });
+            let group = Group::of(holder);
             for (path, node) in results.next().unwrap_or_default().iter() {
-                let path = Path::from(path);
-                if located.holder_index.len() <= doc_index {
-                    located
-                        .holder_index
-                        .resize_with(doc_index + 1, FastMap::default);
-                }
-                located.holder_index[doc_index].insert(path.clone(), located.holders.len());
-                located.holder_depth = located.holder_depth.max(path.len());
-                located.holders.push(Holder {
-                    doc: doc_index,
-                    label: fill_label(&holder.label, node, &file.source).into(),
-                    group: group.clone(),
+                assembly.holder(
+                    doc_index,
+                    &group,
                     path,
-                });
+                    fill_label(&holder.label, node, &file.source).into(),
+                    setting_extent(file, node),
+                );
             }
         }
+        let describe = |path: &[u32]| doc.path_text(path);
         for (selector_index, selector) in profile.references.iter().enumerate() {
-            let selection = results.next().unwrap_or_default();
-            for (selected_path, node) in selection.iter() {
-                // A list holds one reference per item; the list itself is their parent.
-                let (elements, parent) = match node.value() {
-                    Value::Null => continue,
-                    Value::List(items, _) => (&**items, Some(node)),
-                    _ => (std::slice::from_ref(node), None),
+            for (path, node) in results.next().unwrap_or_default().iter() {
+                // A list's items are references, the list their parent; a single value's
+                // parent is found from the root (when it is a list, the value is an item).
+                let parent = match node.value() {
+                    Value::List(..) => None,
+                    _ => path
+                        .split_last()
+                        .and_then(|(_, parent)| doc.at_positions(parent))
+                        .and_then(ListInfo::of),
                 };
-                for (i, node) in elements.iter().enumerate() {
-                    // The reference's path, kept with all the others in `positions`.
-                    let start = located.positions.len();
-                    located.positions.extend_from_slice(selected_path);
-                    if parent.is_some() {
-                        located.positions.push(i as u32);
-                    }
-                    let path = &located.positions[start..];
-                    let Some(value) = node.str() else {
-                        errors.push(diag(
-                            node.site(),
-                            format!(
-                                "{} at {} holds {} references, so it must be a string, not {} \
-                                 (profile selector {})",
-                                node_word(node),
-                                doc.path_text(path),
-                                selector.kind.as_str(),
-                                node.type_name(),
-                                selector.path,
-                            ),
-                        ));
-                        continue;
-                    };
-                    if node.style() == Style::Block {
-                        errors.push(diag(
-                            node.site(),
-                            format!(
-                                "the reference at {} is a block scalar (| or >), which cutover \
-                                 does not rewrite; write it as a quoted or plain string",
-                                doc.path_text(path)
-                            ),
-                        ));
-                        continue;
-                    }
-                    if node.style() == Style::SieveName {
-                        errors.push(diag(
-                            node.site(),
-                            format!(
-                                "the value at {} is a name in the Sieve script (of a command, \
-                                 test or tag, or a rule's name), not a string: cutover rewrites \
-                                 strings only (profile selector {})",
-                                doc.path_text(path),
-                                selector.path,
-                            ),
-                        ));
-                        continue;
-                    }
-                    let list = parent_list(
-                        (doc, doc_index),
-                        parent,
-                        path,
-                        &mut lists,
-                        &mut located.lists,
-                    );
-                    let holder = located.holder_around(doc_index, path);
-                    let path = (start as u32, (located.positions.len() - start) as u32);
-                    // (Every count fits in `u32`: files over 4 GiB are refused.)
-                    located.references.push(Reference {
-                        doc: doc_index as u32,
-                        kind: selector.kind,
-                        value: values.entry(value).or_insert_with(|| value.into()).clone(),
-                        span: node.span,
-                        site: node.site(),
-                        style: node.style(),
-                        list: list.map(|(list, at)| (list as u32, at as u32)),
-                        holder: holder.map(|h| h as u32),
-                        selector: selector_index as u32,
-                        add: selector.add,
-                        path,
-                    });
-                }
+                assembly.reference(
+                    &file.source,
+                    (doc_index, selector_index, selector),
+                    path,
+                    node,
+                    parent,
+                    &describe,
+                );
             }
         }
         for (_, kind) in &profile.declarations {
             for (_, node) in results.next().unwrap_or_default().iter() {
-                if let Some(value) = node.str() {
-                    located.declarations.push(Declaration {
-                        kind: *kind,
-                        value: value.to_owned(),
-                        span: node.site(),
-                    });
-                }
+                assembly.declaration(*kind, node);
             }
         }
     }
-    if errors.is_empty() {
+    assembly.finish(!file.anchors.is_empty())
+}
+
+/// The root keys whose lists a JSON export can be located in, item by item, with this
+/// profile: every selector starts with a single name (and reads no root in its filters),
+/// and every selector into such a key's list takes each of its items (`$.rules[*]...`)
+/// and goes below them when it selects references. A key whose list a plan reads whole is
+/// never one: declarations (`accounts`) and settings moved as a whole (`add: copy`).
+fn streamed_keys(profile: &Profile) -> Vec<&str> {
+    use jsonpath_rust::parser::model::{Segment, Selector as Sel};
+    let first = first_name;
+    let each_item = |query: &JpQuery| {
+        matches!(
+            query.segments.get(1),
+            Some(Segment::Selector(Sel::Wildcard))
+        )
+    };
+    let all = profile
+        .holders
+        .iter()
+        .map(|h| &h.query)
+        .chain(profile.references.iter().map(|r| &r.query))
+        .chain(profile.declarations.iter().map(|(q, _)| q));
+    if all
+        .clone()
+        .any(|q| first(q).is_none() || crate::select::reads_root(&q.segments))
+    {
+        return Vec::new();
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for query in all.clone() {
+        if let Some(name) = first(query)
+            && !keys.contains(&name)
+        {
+            keys.push(name);
+        }
+    }
+    keys.retain(|&key| {
+        let on = |q: &&JpQuery| first(q) == Some(key);
+        all.clone().filter(on).all(each_item)
+            && !profile.declarations.iter().map(|(q, _)| q).any(|q| on(&q))
+            && !profile
+                .references
+                .iter()
+                .any(|r| on(&&r.query) && (r.add == AddRule::Copy || r.query.segments.len() < 3))
+    });
+    keys
+}
+
+/// The name a query starts with (`rules` of `$.rules[*]`), when it starts with one.
+fn first_name(query: &JpQuery) -> Option<&str> {
+    use jsonpath_rust::parser::model::{Segment, Selector};
+    match query.segments.first() {
+        Some(Segment::Selector(Selector::Name(name))) => Some(name.as_str()),
+        _ => None,
+    }
+}
+
+/// What a selector found inside a streamed list: where, and what the assembly needs of it.
+struct Hit {
+    path: Box<[u32]>,
+    /// A reference selector's find (a string or a list of them), kept for the plan.
+    node: Option<Node>,
+    /// The list around a single value, when it is one.
+    parent: Option<ListInfo>,
+    /// A holder's label and extent.
+    label: Box<str>,
+    extent: Option<Span>,
+}
+
+/// Locates a JSON export without building its whole tree, when the profile allows it (see
+/// `streamed_keys`): the large lists are parsed an item at a time, each item's tree
+/// dropped once the selectors ran on it, and only the values they found are kept (with
+/// the rest of the root) for the plan; [`File::docs`] builds the whole tree if a step asks.
+/// Gives the source back, for the whole parse, when the profile does not allow it and on
+/// any error (that path words it).
+pub fn in_parts(
+    source: crate::source::Source,
+    profile: &Profile,
+) -> Result<(File, Located), Box<crate::source::Source>> {
+    let streamed = streamed_keys(profile);
+    if streamed.is_empty() {
+        return Err(Box::new(source));
+    }
+    let mut file = File::unbuilt(source);
+    match locate_parts(&file, profile, &streamed) {
+        Some((parts, located)) => {
+            file.set_parts(parts);
+            Ok((file, located))
+        }
+        None => Err(Box::new(file.into_source())),
+    }
+}
+
+fn locate_parts(
+    file: &File,
+    profile: &Profile,
+    streamed: &[&str],
+) -> Option<(crate::load::Parts, Located)> {
+    let source = &file.source;
+    let queries: Vec<&JpQuery> = profile
+        .holders
+        .iter()
+        .map(|h| &h.query)
+        .chain(profile.references.iter().map(|r| &r.query))
+        .chain(profile.declarations.iter().map(|(q, _)| q))
+        .collect();
+    let holders = profile.holders.len();
+    fn first(query: &JpQuery) -> &str {
+        first_name(query).unwrap_or_default()
+    }
+    let on_streamed: Vec<bool> = queries
+        .iter()
+        .map(|q| streamed.contains(&first(q)))
+        .collect();
+    let mut hits: Vec<Vec<Hit>> = queries.iter().map(|_| Vec::new()).collect();
+    let mut lost = false;
+    let parted = crate::load::json::parse_in_parts(
+        source,
+        &|key| streamed.contains(&key),
+        &mut |entry, key, index, item| {
+            for (q, query) in queries.iter().enumerate() {
+                if !on_streamed[q] || first(query) != key {
+                    continue;
+                }
+                crate::select::select_segments_each(
+                    &query.segments[2..],
+                    &item,
+                    &mut |path, node| {
+                        let mut full = vec![entry, index];
+                        full.extend(crate::path::positions(path));
+                        let mut hit = Hit {
+                            path: full.into(),
+                            node: None,
+                            parent: None,
+                            label: Box::default(),
+                            extent: None,
+                        };
+                        if q < holders {
+                            hit.label = fill_label(&profile.holders[q].label, node, source).into();
+                            hit.extent = setting_extent(file, node);
+                        } else if q < holders + profile.references.len() {
+                            if !matches!(node.value(), Value::List(..)) {
+                                match path.split_last() {
+                                    // The list itself is the parent: not known until its end.
+                                    None => lost = true,
+                                    Some((_, parent)) => {
+                                        let parent: Vec<u32> =
+                                            crate::path::positions(parent).collect();
+                                        hit.parent =
+                                            item.at_positions(&parent).and_then(ListInfo::of);
+                                    }
+                                }
+                            }
+                            hit.node = Some(node.clone());
+                        }
+                        hits[q].push(hit);
+                    },
+                );
+            }
+        },
+    )
+    .ok()?;
+    if lost {
+        return None;
+    }
+    let root = &parted.root;
+    if let Some(version) = profile.export_schema_version {
+        check_schema_version(file, root, version, &profile.name).ok()?;
+    }
+    // The selectors outside the streamed lists run on the rest of the root.
+    let results: Vec<Selection> = queries
+        .iter()
+        .zip(&on_streamed)
+        .map(|(query, &on)| {
+            if on {
+                Selection::default()
+            } else {
+                crate::select::select(query, root)
+            }
+        })
+        .collect();
+    let mut assembly = Assembly::default();
+    let (count, steps) = hits[holders..holders + profile.references.len()]
+        .iter()
+        .flatten()
+        .map(|hit| {
+            let items = hit
+                .node
+                .as_ref()
+                .and_then(Node::items)
+                .map_or(1, <[Node]>::len);
+            (items, items * (hit.path.len() + 1))
+        })
+        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+    assembly.reserve(
+        hits[..holders].iter().map(Vec::len).sum::<usize>()
+            + results[..holders].iter().map(Selection::len).sum::<usize>(),
+        count,
+        steps,
+    );
+    for (q, holder) in profile.holders.iter().enumerate() {
+        let group = Group::of(holder);
+        for hit in &hits[q] {
+            assembly.holder(0, &group, &hit.path, hit.label.clone(), hit.extent);
+        }
+        for (path, node) in results[q].iter() {
+            assembly.holder(
+                0,
+                &group,
+                path,
+                fill_label(&holder.label, node, source).into(),
+                setting_extent(file, node),
+            );
+        }
+    }
+    // (Errors are worded by the whole parse: no path is described here.)
+    let describe = |_: &[u32]| String::new();
+    for (selector_index, selector) in profile.references.iter().enumerate() {
+        let q = holders + selector_index;
+        for hit in &hits[q] {
+            let node = hit.node.as_ref()?;
+            assembly.reference(
+                source,
+                (0, selector_index, selector),
+                &hit.path,
+                node,
+                hit.parent,
+                &describe,
+            );
+        }
+        for (path, node) in results[q].iter() {
+            let parent = match node.value() {
+                Value::List(..) => None,
+                _ => path
+                    .split_last()
+                    .and_then(|(_, parent)| root.at_positions(parent))
+                    .and_then(ListInfo::of),
+            };
+            assembly.reference(
+                source,
+                (0, selector_index, selector),
+                path,
+                node,
+                parent,
+                &describe,
+            );
+        }
+    }
+    for (d, (_, kind)) in profile.declarations.iter().enumerate() {
+        for (_, node) in results[holders + profile.references.len() + d].iter() {
+            assembly.declaration(*kind, node);
+        }
+    }
+    let located = assembly.finish(false).ok()?;
+    drop(results);
+    let found = hits
+        .into_iter()
+        .flatten()
+        .filter_map(|hit| Some((Path::from(&hit.path[..]), hit.node?)))
+        .collect();
+    Some((crate::load::Parts { parted, found }, located))
+}
+
+/// The text of a setting written where it stands (a patch hunk names it); `None` for one
+/// reached through a YAML alias, which is written elsewhere.
+fn setting_extent(file: &File, node: &Node) -> Option<Span> {
+    match node.alias() {
+        Some(_) => None,
+        None => Some(crate::layout::extent(file, node)),
+    }
+}
+
+/// What the list around a reference is known by: its span, the alias that brings it, and
+/// how many items it has.
+#[derive(Clone, Copy, Debug)]
+struct ListInfo {
+    span: Span,
+    alias: Option<Span>,
+    len: usize,
+}
+
+impl ListInfo {
+    fn of(node: &Node) -> Option<ListInfo> {
+        Some(ListInfo {
+            span: node.span,
+            alias: node.alias(),
+            len: node.items()?.len(),
+        })
+    }
+}
+
+impl Group {
+    fn of(holder: &crate::profile::Holder) -> Arc<Group> {
+        Arc::new(Group {
+            name: holder.name.clone(),
+            identity: holder.identity.clone(),
+            copy_without: holder.copy_without.clone(),
+        })
+    }
+}
+
+/// Builds a [`Located`] from what the selectors found, in the profile's order (holders,
+/// references, declarations; each selector's finds in RFC 9535 order), whether they ran on
+/// the whole tree or on its parts (see [`in_parts`]): both give the same result.
+#[derive(Default)]
+struct Assembly {
+    located: Located,
+    /// Lists by document, span and alias site (`u32`s: one entry per list of a large
+    /// export): one list written once and used in several places through YAML aliases is
+    /// a list per use.
+    lists: FastMap<(u32, Span, Option<Span>, u64), u32>,
+    /// One shared copy of each value.
+    values: crate::fast_hash::FastSet<Arc<str>>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Assembly {
+    fn reserve(&mut self, holders: usize, references: usize, steps: usize) {
+        self.located.holders.reserve(holders);
+        self.located.references.reserve(references);
+        self.located.positions.reserve(steps);
+    }
+
+    fn holder(
+        &mut self,
+        doc_index: usize,
+        group: &Arc<Group>,
+        path: &[u32],
+        label: Box<str>,
+        extent: Option<Span>,
+    ) {
+        let located = &mut self.located;
+        let path = Path::from(path);
+        if located.holder_index.len() <= doc_index {
+            located
+                .holder_index
+                .resize_with(doc_index + 1, FastMap::default);
+        }
+        located.holder_index[doc_index].insert(path.clone(), located.holders.len());
+        located.holder_depth = located.holder_depth.max(path.len());
+        located.holders.push(Holder {
+            doc: doc_index,
+            label,
+            group: group.clone(),
+            path,
+            extent,
+        });
+    }
+
+    /// The references a selector found at `selected_path`: the string there, or each item
+    /// of the list there. `parent` is the list around a single value, when it is one.
+    fn reference(
+        &mut self,
+        source: &crate::source::Source,
+        (doc_index, selector_index, selector): (usize, usize, &crate::profile::Selector),
+        selected_path: &[u32],
+        node: &Node,
+        parent: Option<ListInfo>,
+        describe: &dyn Fn(&[u32]) -> String,
+    ) {
+        let diag = |span: Span, message: String| Diagnostic::at(source, span, message);
+        // A list holds one reference per item; the list itself is their parent.
+        let (elements, parent, parent_path) = match node.value() {
+            Value::Null => return,
+            Value::List(items, _) => (&**items, ListInfo::of(node), selected_path),
+            _ => (
+                std::slice::from_ref(node),
+                parent,
+                selected_path.split_last().map_or(&[][..], |(_, p)| p),
+            ),
+        };
+        let in_list = matches!(node.value(), Value::List(..));
+        for (i, node) in elements.iter().enumerate() {
+            let located = &mut self.located;
+            // The reference's path, kept with all the others in `positions`.
+            let start = located.positions.len();
+            located.positions.extend_from_slice(selected_path);
+            if in_list {
+                located.positions.push(i as u32);
+            }
+            let path = &located.positions[start..];
+            let Some(value) = node.str() else {
+                self.errors.push(diag(
+                    node.site(),
+                    format!(
+                        "{} at {} holds {} references, so it must be a string, not {} \
+                         (profile selector {})",
+                        node_word(node),
+                        describe(path),
+                        selector.kind.as_str(),
+                        node.type_name(),
+                        selector.path,
+                    ),
+                ));
+                continue;
+            };
+            if node.style() == Style::Block {
+                self.errors.push(diag(
+                    node.site(),
+                    format!(
+                        "the reference at {} is a block scalar (| or >), which cutover \
+                         does not rewrite; write it as a quoted or plain string",
+                        describe(path)
+                    ),
+                ));
+                continue;
+            }
+            if node.style() == Style::SieveName {
+                self.errors.push(diag(
+                    node.site(),
+                    format!(
+                        "the value at {} is a name in the Sieve script (of a command, \
+                         test or tag, or a rule's name), not a string: cutover rewrites \
+                         strings only (profile selector {})",
+                        describe(path),
+                        selector.path,
+                    ),
+                ));
+                continue;
+            }
+            let position = path.last().copied();
+            let list = match (parent, position) {
+                (Some(list), Some(position)) => Some((
+                    register_list(
+                        doc_index,
+                        list,
+                        parent_path,
+                        &mut self.lists,
+                        &mut located.lists,
+                    ),
+                    position as usize,
+                )),
+                _ => None,
+            };
+            let holder = located.holder_around(doc_index, path);
+            let path = (start as u32, (located.positions.len() - start) as u32);
+            let value = match self.values.get(value) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let shared: Arc<str> = value.into();
+                    self.values.insert(shared.clone());
+                    shared
+                }
+            };
+            // (Every count fits in `u32`: files over 4 GiB are refused.)
+            located.references.push(Reference {
+                doc: doc_index as u32,
+                kind: selector.kind,
+                value,
+                span: node.span,
+                site: node.site(),
+                style: node.style(),
+                list: list.map(|(list, at)| (list as u32, at as u32)),
+                holder: holder.map(|h| h as u32),
+                selector: selector_index as u32,
+                add: selector.add,
+                path,
+            });
+        }
+    }
+
+    fn declaration(&mut self, kind: Kind, node: &Node) {
+        if let Some(value) = node.str() {
+            self.located.declarations.push(Declaration {
+                kind,
+                value: value.to_owned(),
+                span: node.site(),
+            });
+        }
+    }
+
+    fn finish(self, anchored: bool) -> Result<Located, Error> {
+        if !self.errors.is_empty() {
+            return Err(Error::many(self.errors));
+        }
+        let mut located = self.located;
         // Document order, so that edits and findings read top to bottom; a value two
         // selectors find is one reference, the first selector's. In place: a stable sort
         // would merge the selectors' runs faster, but takes a copy of half the references
@@ -378,7 +769,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             let (start, len) = r.path;
             &positions[start as usize..(start + len) as usize]
         };
-        if file.anchors.is_empty() {
+        if !anchored {
             located
                 .references
                 .sort_unstable_by_key(|r| (r.site, r.span, r.selector));
@@ -399,8 +790,6 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             }
         }
         Ok(located)
-    } else {
-        Err(Error::many(errors))
     }
 }
 
@@ -417,7 +806,7 @@ fn node_word(node: &Node) -> &'static str {
 /// `package.json` beside the exports), as opposed to an export with a problem.
 pub fn lacks_schema_version(file: &File, profile: &Profile) -> bool {
     profile.export_schema_version.is_some()
-        && file.docs.iter().any(|doc| {
+        && file.docs().iter().any(|doc| {
             !matches!(doc.value(), Value::Null)
                 && doc
                     .entries()
@@ -472,42 +861,34 @@ fn check_schema_version(
     }
 }
 
-/// Registers the list a reference stands in, when its parent is a list (`parent`, when the
-/// caller has it at hand, or else found from the document root).
-fn parent_list(
-    (doc, doc_index): (&Node, usize),
-    parent: Option<&Node>,
-    path: &[u32],
+/// The list a reference stands in, registered once per document, span and place.
+fn register_list(
+    doc_index: usize,
+    list: ListInfo,
+    parent_path: &[u32],
     index: &mut FastMap<(u32, Span, Option<Span>, u64), u32>,
     lists: &mut Vec<List>,
-) -> Option<(usize, usize)> {
-    let (&position, parent_path) = path.split_last()?;
-    let parent = match parent {
-        Some(parent) => parent,
-        None => doc.at_positions(parent_path)?,
-    };
-    let len = parent.items()?.len();
+) -> usize {
     // A list reached through an alias is a list per place: the path tells two places of one
     // alias apart (a template merged twice into one rule).
-    let place = match parent.alias() {
+    let place = match list.alias {
         Some(_) => {
             use std::hash::{BuildHasher, BuildHasherDefault};
             BuildHasherDefault::<crate::fast_hash::FastHasher>::default().hash_one(parent_path)
         }
         None => 0,
     };
-    let key = (doc_index as u32, parent.span, parent.alias(), place);
-    let position = position as usize;
+    let key = (doc_index as u32, list.span, list.alias, place);
     if let Some(&list) = index.get(&key) {
-        return Some((list as usize, position));
+        return list as usize;
     }
     lists.push(List {
         doc: doc_index,
-        len,
+        len: list.len,
         member: usize::MAX,
     });
     index.insert(key, (lists.len() - 1) as u32);
-    Some((lists.len() - 1, position))
+    lists.len() - 1
 }
 
 /// Fills `{field}` and `{a|b}` placeholders from a holder node's fields, and `{@line}` with
@@ -581,7 +962,7 @@ accounts:
     fn finds_exactly_the_profile_locations() {
         let file = parse("e.yaml", EXPORT);
         let located = locate(&file, &Profile::resolve("missive").unwrap()).unwrap();
-        let doc = &file.docs[0];
+        let doc = &file.docs()[0];
         let found: Vec<(String, &str, &str)> = located
             .references
             .iter()

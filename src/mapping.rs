@@ -85,9 +85,8 @@ impl Mapping {
     }
 
     pub fn from_source(source: Source) -> Result<Mapping, Error> {
-        let file = File::parse(source)?;
-        let source = file.source;
-        let [doc] = file.docs.as_slice() else {
+        let (source, docs) = File::parse(source)?.into_parts();
+        let [doc] = docs.as_slice() else {
             return Err(Diagnostic::file(
                 &source.name,
                 "a mapping file holds exactly one document",

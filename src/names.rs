@@ -118,12 +118,8 @@ impl SettingsAt {
             .holders
             .iter()
             .filter_map(|holder| {
-                let node = file.docs.get(holder.doc)?.at_positions(&holder.path)?;
-                // A setting reached through an alias is written elsewhere.
-                if node.alias().is_some() {
-                    return None;
-                }
-                let span = crate::layout::extent(file, node);
+                // A setting reached through an alias is written elsewhere: it has none.
+                let span = holder.extent?;
                 let source = &file.source;
                 let reach = source.line_range(source.line_index(span.end as usize)).end;
                 Some((

@@ -256,7 +256,7 @@ impl Profile {
     pub fn from_source(source: Source) -> Result<Profile, Error> {
         let file = File::parse(source)?;
         let source = &file.source;
-        let [doc] = file.docs.as_slice() else {
+        let [doc] = file.docs() else {
             return Err(Diagnostic::file(
                 &source.name,
                 "a profile file holds exactly one document",

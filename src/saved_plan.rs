@@ -246,7 +246,7 @@ impl SavedPlan {
 
     pub fn read(path: &Path) -> Result<SavedPlan, Error> {
         let file = File::read(path)?;
-        let [doc] = file.docs.as_slice() else {
+        let [doc] = file.docs() else {
             return Err(Diagnostic::file(
                 &file.source.name,
                 "a plan file holds exactly one document",

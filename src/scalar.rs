@@ -177,7 +177,7 @@ mod tests {
             "a: {k: [b, 'yes', 1, 2.5, null, true], 'x y': {}}\n",
         ))
         .unwrap();
-        let node = file.docs[0].field("a").unwrap();
+        let node = file.docs()[0].field("a").unwrap();
         let text = flow(node);
         assert_eq!(text, "{k: [b, 'yes', 1, 2.5, null, true], x y: {}}");
         let again = crate::load::File::parse(crate::source::Source::from_text(
@@ -185,7 +185,7 @@ mod tests {
             &format!("a: {text}\n"),
         ))
         .unwrap();
-        assert_eq!(again.docs[0].field("a").unwrap(), node);
+        assert_eq!(again.docs()[0].field("a").unwrap(), node);
     }
 
     #[test]

@@ -28,6 +28,21 @@ pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Selection<'a> {
     selection
 }
 
+/// Calls `visit` with every node `segments` select from `node` (a part of a document, whose
+/// root the segments must not read: see [`reads_root`]), with its path from `node`.
+pub fn select_segments_each<'a>(
+    segments: &[Segment],
+    node: &'a Node,
+    visit: &mut dyn FnMut(&[StepRef<'a>], &'a Node),
+) {
+    let eval = Eval::new(node);
+    let mut path = Vec::new();
+    let _ = eval.segments(segments, node, &mut path, &mut |path, node| {
+        visit(path, node);
+        ControlFlow::Continue(())
+    });
+}
+
 /// The nodes a query selected and their paths, the paths' positions (see [`Path`]) kept in
 /// one vector: a selector over a large export finds hundreds of thousands of nodes, and a
 /// vector each would be as many allocations.
@@ -627,6 +642,70 @@ fn translate_regex(pattern: &str, anchored: bool) -> String {
         format!("^(?:{out})$")
     } else {
         out
+    }
+}
+
+/// Whether any filter of these segments reads the document's root (`$` inside a filter):
+/// such a query cannot run on a part of the document (see `locate::in_parts`).
+pub fn reads_root(segments: &[Segment]) -> bool {
+    segments.iter().any(segment_reads_root)
+}
+
+fn segment_reads_root(segment: &Segment) -> bool {
+    let selector = |s: &Selector| matches!(s, Selector::Filter(f) if filter_reads_root(f));
+    match segment {
+        Segment::Descendant(inner) => segment_reads_root(inner),
+        Segment::Selector(s) => selector(s),
+        Segment::Selectors(all) => all.iter().any(selector),
+    }
+}
+
+fn filter_reads_root(filter: &Filter) -> bool {
+    match filter {
+        Filter::Or(all) | Filter::And(all) => all.iter().any(filter_reads_root),
+        Filter::Atom(FilterAtom::Filter { expr, .. }) => filter_reads_root(expr),
+        Filter::Atom(FilterAtom::Test { expr, .. }) => test_reads_root(expr),
+        Filter::Atom(FilterAtom::Comparison(comparison)) => {
+            let (a, b) = match &**comparison {
+                Comparison::Eq(a, b)
+                | Comparison::Ne(a, b)
+                | Comparison::Gt(a, b)
+                | Comparison::Gte(a, b)
+                | Comparison::Lt(a, b)
+                | Comparison::Lte(a, b) => (a, b),
+            };
+            comparable_reads_root(a) || comparable_reads_root(b)
+        }
+    }
+}
+
+fn test_reads_root(test: &Test) -> bool {
+    match test {
+        Test::AbsQuery(_) => true,
+        Test::RelQuery(segments) => reads_root(segments),
+        Test::Function(function) => function_reads_root(function),
+    }
+}
+
+fn comparable_reads_root(comparable: &Comparable) -> bool {
+    match comparable {
+        Comparable::Literal(_) => false,
+        Comparable::Function(function) => function_reads_root(function),
+        Comparable::SingularQuery(query) => matches!(query, SingularQuery::Root(_)),
+    }
+}
+
+fn function_reads_root(function: &TestFunction) -> bool {
+    let arg = |arg: &FnArg| match arg {
+        FnArg::Literal(_) => false,
+        FnArg::Test(test) => test_reads_root(test),
+        FnArg::Filter(filter) => filter_reads_root(filter),
+    };
+    match function {
+        TestFunction::Custom(_, args) => args.iter().any(arg),
+        TestFunction::Length(a) => arg(a),
+        TestFunction::Value(a) | TestFunction::Count(a) => arg(a),
+        TestFunction::Search(a, b) | TestFunction::Match(a, b) => arg(a) || arg(b),
     }
 }
 

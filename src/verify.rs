@@ -254,7 +254,7 @@ fn token_swaps(old: &File, edits: &[Edit], expected: &Expected) -> bool {
     if !expected.lists.is_empty()
         || expected.values.len() != edits.len()
         || !old.anchors.is_empty()
-        || (format == Format::Yaml && old.docs.iter().any(has_alias))
+        || (format == Format::Yaml && old.docs().iter().any(has_alias))
     {
         return false;
     }
@@ -312,10 +312,10 @@ fn compare(old: &File, source: &Source, expected: &Expected) -> Result<(), Misma
             format!("the result does not parse: {}", e.diagnostics[0].message),
         )
     })?;
-    if new_docs.len() != old.docs.len() {
+    if new_docs.len() != old.docs().len() {
         return Err(Mismatch::new(0, "the number of documents changed".into()));
     }
-    for (doc, (a, b)) in old.docs.iter().zip(&new_docs).enumerate() {
+    for (doc, (a, b)) in old.docs().iter().zip(&new_docs).enumerate() {
         same(a, b, doc as u32, &mut Vec::new(), expected)?;
     }
     Ok(())
@@ -445,7 +445,7 @@ mod tests {
     #[test]
     fn catches_a_change_outside_the_plan() {
         let old = file("a.yaml", "a: x\nb: [y, z]\n");
-        let y = old.docs[0].field("b").unwrap().items().unwrap()[0].span;
+        let y = old.docs()[0].field("b").unwrap().items().unwrap()[0].span;
         let mut expected = Expected::default();
         expected.value(place(&[1, 0]), y, Want::Str("Y".into()));
         expected.seal();
@@ -467,7 +467,7 @@ mod tests {
     fn places_tell_the_uses_of_one_anchor_apart() {
         // One text, two uses: only the alias becomes a list.
         let old = file("a.yaml", "a: &x v\nb: *x\n");
-        let span = old.docs[0].field("a").unwrap().span;
+        let span = old.docs()[0].field("a").unwrap().span;
         let mut expected = Expected::default();
         let both = Node::new(
             span,
@@ -480,7 +480,7 @@ mod tests {
         assert!(check("a: [&x v, w]\nb: [*x, w]\n").is_err());
         assert_eq!(
             expected
-                .apply(0, &mut vec![], &old.docs[0])
+                .apply(0, &mut vec![], &old.docs()[0])
                 .to_json()
                 .to_string(),
             r#"{"a":"v","b":["v","w"]}"#
@@ -489,7 +489,7 @@ mod tests {
 
     /// The swap of the value at `key` for `token`, planned as the string `want`.
     fn swap(old: &File, key: &str, token: &str, want: &str) -> (Vec<Edit>, Expected) {
-        let doc = &old.docs[0];
+        let doc = &old.docs()[0];
         let position = doc
             .entries()
             .unwrap()
@@ -544,7 +544,7 @@ mod tests {
             }
         }
         // The comma inside a flow list: the whole re-parse catches it.
-        let span = old.docs[0].field("b").unwrap().items().unwrap()[0].span;
+        let span = old.docs()[0].field("b").unwrap().items().unwrap()[0].span;
         let mut expected = Expected::default();
         expected.value(place(&[1, 0]), span, Want::Str("a,b".into()));
         let edits = [Edit::replace(span.range(), "a,b")];
@@ -568,7 +568,7 @@ mod tests {
     #[test]
     fn a_sieve_script_is_proved_by_the_whole_reparse() {
         let old = file("s.sieve", "redirect \"a@old.example\"; # note\nkeep;\n");
-        let redirect = &old.docs[0].items().unwrap()[0];
+        let redirect = &old.docs()[0].items().unwrap()[0];
         let position = redirect
             .entries()
             .unwrap()
@@ -597,7 +597,7 @@ mod tests {
     fn a_file_with_aliases_reparses() {
         let old = file("a.yaml", "a: &x old\nb: *x\n");
         let (edits, mut expected) = swap(&old, "a", "new", "new");
-        let span = old.docs[0].field("a").unwrap().span;
+        let span = old.docs()[0].field("a").unwrap().span;
         expected.value(place(&[1]), span, Want::Str("new".into()));
         let (edits2, expected2) = swap(&old, "a", "new", "new");
         assert!(!swaps(&old, &edits2, expected2));

@@ -505,3 +505,125 @@ mod oracle_examples {
         );
     }
 }
+
+/// Locating a JSON export in parts (its large lists an item at a time, never its whole
+/// tree: `locate::in_parts`) gives exactly what locating its whole tree gives, and so do
+/// the plans made from each, in both modes: on the generated exports and on every JSON
+/// fixture.
+mod in_parts {
+    use std::path::Path;
+
+    use cutover::load::File;
+    use cutover::locate::{in_parts, locate};
+    use cutover::mapping::Mapping;
+    use cutover::plan::{FilePlan, Mode, plan};
+    use cutover::profile::Profile;
+    use cutover::source::Source;
+
+    /// Compares both ways on one file; whether it was located in parts (not every profile
+    /// or file allows it: then the whole tree serves, as it must).
+    fn same(name: &str, text: &str, profile: &Profile, mapping: Option<&Mapping>) -> bool {
+        let whole = File::parse(Source::from_text(name, text));
+        let (parted, parted_located) = match (
+            whole.as_ref(),
+            in_parts(Source::from_text(name, text), profile),
+        ) {
+            (_, Err(source)) => {
+                assert_eq!(source.text, text, "{name}: the source comes back whole");
+                return false;
+            }
+            (Err(e), Ok(_)) => {
+                panic!("{name}: located in parts, but the whole parse refuses it: {e:?}")
+            }
+            (Ok(_), Ok(parted)) => parted,
+        };
+        let whole = whole.unwrap();
+        let expected = locate(&whole, profile).unwrap_or_else(|e| {
+            panic!("{name}: located in parts, but the whole tree gives errors: {e:?}")
+        });
+        assert_eq!(
+            format!("{parted_located:?}"),
+            format!("{expected:?}"),
+            "{name}: located differently in parts"
+        );
+        let show = |p: Result<FilePlan, cutover::diagnostic::Error>| match p {
+            Ok(plan) => format!("{plan:?}"),
+            Err(e) => format!("error: {:?}", e.diagnostics),
+        };
+        if let Some(mapping) = mapping {
+            for mode in [Mode::Replace, Mode::Add] {
+                assert_eq!(
+                    show(plan(&parted, &parted_located, mapping, mode)),
+                    show(plan(&whole, &expected, mapping, mode)),
+                    "{name}: planned differently in parts ({mode:?})"
+                );
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn generated_exports() {
+        let profile = Profile::resolve("missive").unwrap();
+        let cases = crate::env_number("CUTOVER_DIFFERENTIAL_CASES", 300);
+        let seed = crate::env_number("CUTOVER_DIFFERENTIAL_SEED", 13);
+        let (mut json, mut parted) = (0, 0);
+        for i in 0..cases {
+            let case = crate::export::case(crate::prng::Rng::case_seed(seed, i));
+            let mapping =
+                Mapping::from_source(Source::from_text("mapping.yaml", &case.mapping.to_yaml()))
+                    .ok();
+            for file in case.render().iter().filter(|f| f.json) {
+                let Ok(text) = std::str::from_utf8(&file.bytes) else {
+                    continue;
+                };
+                json += 1;
+                let name = format!("case {i} {}", file.name);
+                parted += usize::from(same(&name, text, &profile, mapping.as_ref()));
+            }
+        }
+        eprintln!("in parts: {parted} of {json} generated JSON exports");
+        // Most generated JSON exports are located in parts: the comparison is not empty.
+        assert!(parted * 2 > json, "{parted} of {json} located in parts");
+    }
+
+    #[test]
+    fn fixtures() {
+        let mut files = Vec::new();
+        let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        let profiles: Vec<Profile> = ["missive", "gmail", "graph"]
+            .iter()
+            .map(|name| Profile::resolve(name).unwrap())
+            .collect();
+        let mut parted = 0;
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            // The mapping beside the export, when there is one.
+            let mapping = ["mapping.yaml", "mapping.json"]
+                .iter()
+                .flat_map(|m| path.ancestors().skip(1).take(2).map(move |d| d.join(m)))
+                .find(|m| m.is_file() && m != path)
+                .and_then(|m| Mapping::read(&m).ok());
+            for profile in &profiles {
+                let name = format!("{} ({})", path.display(), profile.name);
+                parted += usize::from(same(&name, &text, profile, mapping.as_ref()));
+            }
+        }
+        eprintln!(
+            "in parts: {parted} of {} fixtures and profiles",
+            files.len() * profiles.len()
+        );
+        assert!(parted > 5, "only {parted} fixtures located in parts");
+    }
+}

@@ -259,7 +259,7 @@ fn settings(name: &str, text: &str) -> serde_json::Value {
         }
     }
     let file = File::parse(Source::from_text(name, text)).unwrap();
-    let mut value = file.docs[0].to_json();
+    let mut value = file.docs()[0].to_json();
     normalize(&mut value, "");
     value
 }

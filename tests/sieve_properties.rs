@@ -314,7 +314,7 @@ fn data(text: &str) -> serde_json::Value {
     normalize(
         &File::parse(Source::from_text("s.sieve", text))
             .unwrap()
-            .docs[0],
+            .docs()[0],
     )
 }
 

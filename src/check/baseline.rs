@@ -132,9 +132,8 @@ pub struct Applied {
 
 impl Baseline {
     pub fn read(path: &Path) -> Result<Baseline, Error> {
-        let file = File::parse(Source::read(path)?)?;
-        let source = file.source;
-        let [doc] = file.docs.as_slice() else {
+        let (source, docs) = File::parse(Source::read(path)?)?.into_parts();
+        let [doc] = docs.as_slice() else {
             return Err(
                 Diagnostic::file(&source.name, "a baseline holds exactly one document").into(),
             );

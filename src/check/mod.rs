@@ -430,7 +430,7 @@ struct Key {
 /// How a setting is named in a baseline: its group and `id`, or its identity fields, or
 /// its label. Names that survive editing the setting's other fields and moving it.
 fn setting_name(input: &Input, holder: &Holder) -> String {
-    let node = input.file.docs[holder.doc].at_positions(&holder.path);
+    let node = input.file.docs()[holder.doc].at_positions(&holder.path);
     let field = |key: &str| -> Option<String> {
         match node?.field(key)?.value() {
             Value::Str(s, _) => Some(s.to_string()),
@@ -455,7 +455,7 @@ fn setting_name(input: &Input, holder: &Holder) -> String {
 /// The setting around the value at `path` of document `doc`, and the value's place in it.
 fn site_key(input: &Input, doc: usize, path: &[u32]) -> (Option<String>, String) {
     let located = &input.located;
-    let root = &input.file.docs[doc];
+    let root = &input.file.docs()[doc];
     match located.holder_around(doc, path) {
         Some(h) => {
             let holder = &located.holders[h];
@@ -578,7 +578,7 @@ fn file_findings(
             ));
         }
     }
-    for (index, doc) in input.file.docs.iter().enumerate() {
+    for (index, doc) in input.file.docs().iter().enumerate() {
         doc.walk(&mut Vec::new(), &mut |path, node| {
             mentions(
                 input,
@@ -605,7 +605,7 @@ fn owner(
     match located.holder(reference) {
         Some(h) => names.label(&h.label),
         None => {
-            let doc = &input.file.docs[reference.doc()];
+            let doc = &input.file.docs()[reference.doc()];
             format!("the setting at {}", doc.path_text(located.path(reference)))
         }
     }

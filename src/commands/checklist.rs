@@ -99,7 +99,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
     let names = Names::of(inputs);
     let find = |id: &str| names.declared(id);
     let name = |id: &str| names.account(id);
-    let organization = inputs.iter().flat_map(|i| &i.file.docs).find_map(|d| {
+    let organization = inputs.iter().flat_map(|i| i.file.docs()).find_map(|d| {
         d.field("organization")
             .and_then(Node::str)
             .map(str::to_owned)
@@ -148,7 +148,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         let mut found = Vec::new();
         for input in inputs {
             for holder in input.located.holders.iter().filter(|h| h.group() == group) {
-                if let Some(node) = input.file.docs[holder.doc].at_positions(&holder.path) {
+                if let Some(node) = input.file.docs()[holder.doc].at_positions(&holder.path) {
                     let in_app = holder.copy_without().is_empty()
                         || holder
                             .copy_without()

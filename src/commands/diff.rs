@@ -166,7 +166,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
     // peak (on a large export the tree is twice the size of its text).
     let settings = settings_of(&planned, names);
     for input in &mut planned.inputs {
-        input.file.docs = Vec::new();
+        input.file.release_docs();
     }
     let style = patch::Style {
         color: stdout_color(color),

@@ -54,7 +54,7 @@ pub fn validate_file(file: &File, profile: &Profile) -> Result<usize, Error> {
         errors.extend(e.diagnostics);
     }
     let mut settings = 0;
-    for doc in &file.docs {
+    for doc in file.docs() {
         let Some(entries) = doc.entries() else {
             continue;
         };

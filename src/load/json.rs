@@ -34,6 +34,40 @@ pub fn parse(source: &Source) -> Result<Node, Error> {
     })
 }
 
+/// A JSON document whose root mapping was parsed in parts (see [`parse_in_parts`]).
+#[derive(Debug)]
+pub struct Parted {
+    /// The root, where the value of each streamed entry is an empty list at its span.
+    pub root: Node,
+    /// The positions of the root's entries whose lists were streamed, in order.
+    pub streamed: Vec<u32>,
+}
+
+/// Parses a document whose root is a mapping, handing each item of the lists under the
+/// keys `streamed` accepts to `item` (with the entry's position and key, and the item's
+/// index)
+/// instead of keeping it: the tree of a large export's main list never exists whole.
+/// Every byte goes through the same parser as [`parse`], so a text is accepted here exactly
+/// when it is accepted there; any other document (a list at the root), and any error, is
+/// an `Err` (the caller parses the whole text then, which words the error).
+pub fn parse_in_parts(
+    source: &Source,
+    streamed: &dyn Fn(&str) -> bool,
+    item: &mut dyn FnMut(u32, &str, u32, Node),
+) -> Result<Parted, Error> {
+    let mut parser = Parser::new(source);
+    if source.text.starts_with('\u{feff}') {
+        parser.pos = 3;
+    }
+    parser.skip_ws();
+    let parted = parser.root_in_parts(streamed, item)?;
+    parser.skip_ws();
+    if parser.pos < parser.bytes.len() {
+        return Err(parser.error("unexpected text after the JSON value"));
+    }
+    Ok(parted)
+}
+
 /// The second thread's part: the second half of the list the scan chose.
 fn parse_tail(source: &Source, split: &Split) -> Tail {
     let (list, from, depth) = split::find(source.text.as_bytes())?;
@@ -355,6 +389,109 @@ impl<'a> Parser<'a> {
                         self.found()
                     )));
                 }
+            }
+        }
+    }
+
+    /// The root mapping, as [`Parser::object`] parses it at depth 0, but with the lists of
+    /// streamed keys handed over item by item (as [`Parser::array`] parses them at depth 1).
+    fn root_in_parts(
+        &mut self,
+        streamed: &dyn Fn(&str) -> bool,
+        item: &mut dyn FnMut(u32, &str, u32, Node),
+    ) -> Result<Parted, Error> {
+        let start = self.pos;
+        if self.bytes.get(self.pos) != Some(&b'{') {
+            return Err(self.error("the root is not a mapping"));
+        }
+        self.pos += 1;
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut parted_entries = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(Parted {
+                root: Node::new(Span::new(start, self.pos), Value::Map(Box::default())),
+                streamed: parted_entries,
+            });
+        }
+        let mut keys = KeySet::default();
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(self.error("expected a quoted key"));
+            }
+            let key_start = self.pos;
+            let key = self.string()?;
+            let key_span = Span::new(key_start, self.pos);
+            if !keys.insert(&entries, &key) {
+                return Err(Diagnostic::at(self.source, key_span, "duplicate key").into());
+            }
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.error("expected ':' after a key"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let position = entries.len() as u32;
+            let value = if self.bytes.get(self.pos) == Some(&b'[') && streamed(&key) {
+                parted_entries.push(position);
+                self.list_in_parts(&mut |index, node| item(position, &key, index, node))?
+            } else {
+                self.value(1)?
+            };
+            entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Parted {
+                        root: Node::new(Span::new(start, self.pos), Value::Map(entries.into())),
+                        streamed: parted_entries,
+                    });
+                }
+                _ => return Err(self.error("expected ',' or '}' in an object")),
+            }
+        }
+    }
+
+    /// A list at depth 1 whose items go to `item` one by one; gives an empty list at its
+    /// span.
+    fn list_in_parts(&mut self, item: &mut dyn FnMut(u32, Node)) -> Result<Node, Error> {
+        let start = self.pos;
+        self.pos += 1;
+        self.skip_ws();
+        let empty = |parser: &Self| {
+            Node::new(
+                Span::new(start, parser.pos),
+                Value::List(Box::default(), true),
+            )
+        };
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(empty(self));
+        }
+        let mut index = 0;
+        loop {
+            self.skip_ws();
+            item(index, self.value(2)?);
+            index += 1;
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(empty(self));
+                }
+                _ => return Err(self.error("expected ',' or ']' in a list")),
             }
         }
     }

@@ -10,6 +10,7 @@ mod split;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::exclude::Exclude;
@@ -52,15 +53,118 @@ impl Format {
 pub struct File {
     pub source: Source,
     pub format: Format,
-    /// One root per document (YAML files may hold several).
-    pub docs: Vec<Node>,
+    /// One root per document (YAML files may hold several), read with [`File::docs`]: a
+    /// large JSON export located in parts builds it only when a step needs it whole.
+    docs: OnceLock<Vec<Node>>,
     /// YAML anchor definitions, in text order (none in JSON).
     pub anchors: Vec<yaml::Anchor>,
+    /// A JSON file located in parts: what was kept of its tree, until it is built whole.
+    parts: Option<Parts>,
+}
+
+/// What a JSON export located in parts keeps of its tree (see `locate::in_parts`): the
+/// root with every entry but the streamed lists, and the values the selectors found inside
+/// those lists. [`File::node`] answers from here; anything else builds the whole tree.
+#[derive(Debug)]
+pub struct Parts {
+    pub parted: json::Parted,
+    pub found: crate::fast_hash::FastMap<crate::path::Path, Node>,
 }
 
 impl File {
     pub fn read(path: &Path) -> Result<File, Error> {
         File::parse(Source::read(path)?)
+    }
+
+    /// The documents' trees. A JSON file whose text was already proven to parse (see
+    /// [`File::unbuilt`]) is parsed here, the first time a step asks.
+    pub fn docs(&self) -> &[Node] {
+        self.docs.get_or_init(|| {
+            // The text parsed once already, in parts, with this same parser: it cannot
+            // fail now (`unbuilt`'s callers prove it), and nothing can be reported here.
+            json::parse(&self.source)
+                .map(|node| vec![node])
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "a JSON text that parsed in parts does not parse whole: {:?}",
+                        e.diagnostics
+                    )
+                })
+        })
+    }
+
+    /// A JSON file whose whole text has been parsed and found valid, without its tree: the
+    /// tree is built when [`File::docs`] is first called.
+    pub fn unbuilt(source: Source) -> File {
+        File {
+            format: Format::Json,
+            source,
+            docs: OnceLock::new(),
+            anchors: Vec::new(),
+            parts: None,
+        }
+    }
+
+    /// The source, without the trees.
+    pub fn into_source(self) -> Source {
+        self.source
+    }
+
+    /// Keeps what was found while the file was located in parts.
+    pub fn set_parts(&mut self, parts: Parts) {
+        self.parts = Some(parts);
+    }
+
+    /// How many documents the file holds.
+    pub fn doc_count(&self) -> usize {
+        match (&self.parts, self.docs.get()) {
+            (_, Some(docs)) => docs.len(),
+            (Some(_), None) => 1,
+            (None, None) => self.docs().len(),
+        }
+    }
+
+    /// The node at `path` of document `doc`: from what a file located in parts kept when
+    /// it is there, else from the whole tree.
+    pub fn node(&self, doc: usize, path: &[u32]) -> Option<&Node> {
+        if let (Some(parts), None, 0) = (&self.parts, self.docs.get(), doc) {
+            match path.first() {
+                Some(first) if parts.parted.streamed.contains(first) => {
+                    if let Some(node) = parts.found.get(path) {
+                        return Some(node);
+                    }
+                }
+                // (Not the root itself: its streamed lists are empty there.)
+                Some(_) => return parts.parted.root.at_positions(path),
+                None => {}
+            }
+        }
+        self.docs().get(doc)?.at_positions(path)
+    }
+
+    /// The value of the top-level `key` of document `doc` (see [`File::node`]).
+    pub fn field(&self, doc: usize, key: &str) -> Option<&Node> {
+        if let (Some(parts), None, 0) = (&self.parts, self.docs.get(), doc) {
+            let entries = parts.parted.root.entries()?;
+            let position = entries.iter().position(|e| e.key == key)?;
+            if !parts.parted.streamed.contains(&(position as u32)) {
+                return Some(&entries[position].value);
+            }
+        }
+        self.docs().get(doc)?.field(key)
+    }
+
+    /// The source and the trees, for a caller that keeps both.
+    pub fn into_parts(self) -> (Source, Vec<Node>) {
+        self.docs();
+        let docs = self.docs.into_inner().unwrap_or_default();
+        (self.source, docs)
+    }
+
+    /// Frees the trees (a later [`File::docs`] parses a JSON file again).
+    pub fn release_docs(&mut self) {
+        self.docs = OnceLock::new();
+        self.parts = None;
     }
 
     /// The anchor defined on the node written at `span`, if any.
@@ -83,8 +187,9 @@ impl File {
         Ok(File {
             source,
             format,
-            docs,
+            docs: OnceLock::from(docs),
             anchors,
+            parts: None,
         })
     }
 }

@@ -197,10 +197,7 @@ impl<'a> Planner<'a> {
     }
 
     fn node(&self, place: &Place) -> Option<&'a Node> {
-        self.file
-            .docs
-            .get(place.doc as usize)?
-            .at_positions(&place.path)
+        self.file.node(place.doc as usize, &place.path)
     }
 
     /// Plans every reference not dealt with yet: `each` sees them in turn and returns

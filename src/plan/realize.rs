@@ -158,7 +158,7 @@ impl<'a> Realizer<'_, 'a> {
     /// The place where the value written at `span` stands in its own right.
     fn home_of(&self, span: Span) -> Option<Place> {
         // Found from the root (anchored values are few).
-        for (doc, root) in self.p.file.docs.iter().enumerate() {
+        for (doc, root) in self.p.file.docs().iter().enumerate() {
             let mut found = None;
             root.walk(&mut Vec::new(), &mut |path, node| {
                 if found.is_none() && node.span == span && node.alias().is_none() {
@@ -489,7 +489,7 @@ impl<'a> Realizer<'_, 'a> {
         }
         // The value the alias brought: the nearest one around with that alias as its own,
         // or (a merge key) the mapping it was merged into.
-        let doc = &self.p.file.docs[place.doc as usize];
+        let doc = &self.p.file.docs()[place.doc as usize];
         let depth = (0..place.path.len()).rev().find(|&depth| {
             doc.at_positions(&place.path[..depth])
                 .is_some_and(|n| n.alias_token() == Some(site) || n.alias() != Some(site))
@@ -522,7 +522,7 @@ impl<'a> Realizer<'_, 'a> {
             return Some(Token::Own(place.clone()));
         }
         let site = node.alias()?;
-        let doc = &self.p.file.docs[place.doc as usize];
+        let doc = &self.p.file.docs()[place.doc as usize];
         (0..place.path.len()).rev().find_map(|depth| {
             let ancestor = doc.at_positions(&place.path[..depth])?;
             if ancestor.alias_token() == Some(site) {
@@ -623,7 +623,7 @@ impl<'a> Realizer<'_, 'a> {
         // Every alias token that stays and names an anchor that goes: where the value it
         // stood for is written out.
         let mut found: Vec<Token> = Vec::new();
-        for (doc, root) in p.file.docs.iter().enumerate() {
+        for (doc, root) in p.file.docs().iter().enumerate() {
             root.walk(&mut Vec::new(), &mut |path, node| {
                 let Some(site) = node.alias() else {
                     return;
@@ -729,7 +729,7 @@ impl<'a> Realizer<'_, 'a> {
     fn limit(&self, place: &Place, other: &Place) -> Error {
         let p = self.p;
         let node = self.node(place);
-        let doc = &p.file.docs[place.doc as usize];
+        let doc = &p.file.docs()[place.doc as usize];
         let site = node.map_or(Span::default(), Node::site);
         Diagnostic::at(
             &p.file.source,
@@ -739,7 +739,7 @@ impl<'a> Realizer<'_, 'a> {
                  different changes, such as {}, and this place has no alias of its own to \
                  change instead; give it its own value (or its own `*alias`), then run again",
                 doc.path_text(&place.path),
-                p.file.docs[other.doc as usize].path_text(&other.path),
+                p.file.docs()[other.doc as usize].path_text(&other.path),
             ),
         )
         .into()

@@ -38,13 +38,13 @@ impl Shared {
             return Shared::default();
         }
         let mut counts: FastMap<Key, u32> = FastMap::default();
-        for doc in &file.docs {
+        for doc in file.docs() {
             visit(doc, &mut Vec::new(), &mut |_, node| {
                 *counts.entry(key(node)).or_default() += 1;
             });
         }
         let mut uses: FastMap<Key, Vec<Place>> = FastMap::default();
-        for (index, doc) in file.docs.iter().enumerate() {
+        for (index, doc) in file.docs().iter().enumerate() {
             visit(doc, &mut Vec::new(), &mut |path, node| {
                 if counts.get(&key(node)).is_some_and(|&n| n > 1) {
                     uses.entry(key(node))
@@ -114,10 +114,10 @@ mod tests {
         ))
         .unwrap();
         let shared = Shared::of(&file);
-        let x = file.docs[0].field("a").unwrap();
+        let x = &file.docs()[0].field("a").unwrap();
         let uses: Vec<&[u32]> = shared.uses(x).unwrap().iter().map(|p| &*p.path).collect();
         assert_eq!(uses, [&[0][..], &[1], &[2, 0]]);
-        assert!(shared.uses(file.docs[0].field("d").unwrap()).is_none());
+        assert!(shared.uses(file.docs()[0].field("d").unwrap()).is_none());
         // A block list and its only item share a span: two values, one use each.
         let block = File::parse(Source::from_text(
             "b.yaml",
@@ -127,7 +127,7 @@ l:
 ",
         ))
         .unwrap();
-        let list = block.docs[0].field("l").unwrap();
+        let list = &block.docs()[0].field("l").unwrap();
         assert!(Shared::of(&block).uses(list).is_none());
         assert!(Shared::of(&block).uses(&list.items().unwrap()[0]).is_none());
         let plain = File::parse(Source::from_text("p.yaml", "a: v\n")).unwrap();

@@ -342,7 +342,7 @@ pub fn build(
                 let location = source.location(site.start as usize);
                 let holder = located.holder(reference);
                 let setting = holder.and_then(|h| {
-                    let doc = input.file.docs.get(h.doc)?;
+                    let doc = input.file.docs().get(h.doc)?;
                     let node = doc.at_positions(&h.path)?;
                     Some((
                         doc.path_text(&h.path),
@@ -441,7 +441,7 @@ pub fn build(
         remaining,
         removable,
     };
-    let organization = inputs.iter().flat_map(|i| &i.file.docs).find_map(|d| {
+    let organization = inputs.iter().flat_map(|i| i.file.docs()).find_map(|d| {
         d.field("organization")
             .and_then(Node::str)
             .map(str::to_owned)
@@ -470,7 +470,7 @@ fn place_label(input: &Input, profile: &Profile, index: usize) -> String {
         return template.clone();
     }
     let path = input.located.path(reference);
-    let Some(doc) = input.file.docs.get(reference.doc()) else {
+    let Some(doc) = input.file.docs().get(reference.doc()) else {
         return template.clone();
     };
     // The nearest mapping around the value (a list item's list is in between).
