@@ -351,6 +351,83 @@ struct Hit {
     extent: Option<Span>,
 }
 
+/// What every streamed list's selectors share.
+struct ListFinds<'a> {
+    queries: &'a [&'a JpQuery],
+    file: &'a File,
+    profile: &'a Profile,
+}
+
+/// The finds of the selectors on one streamed list (or the part of it one thread parsed).
+struct Finds<'a> {
+    of: &'a ListFinds<'a>,
+    /// The root entry the list is the value of.
+    entry: u32,
+    /// The selectors that go into this list (indexes into `queries`).
+    on: Vec<usize>,
+    hits: Vec<Vec<Hit>>,
+    /// Set when a find cannot be assembled in parts (a single value whose parent is the
+    /// streamed list itself: its length is known only at its end).
+    lost: bool,
+}
+
+impl crate::load::json::Items for Finds<'_> {
+    fn item(&mut self, index: u32, item: Node) {
+        let ListFinds {
+            queries,
+            file,
+            profile,
+            ..
+        } = *self.of;
+        let holders = profile.holders.len();
+        for &q in &self.on {
+            let (hits, lost) = (&mut self.hits[q], &mut self.lost);
+            crate::select::select_segments_each(
+                &queries[q].segments[2..],
+                &item,
+                &mut |path, node| {
+                    let mut full = vec![self.entry, index];
+                    full.extend(crate::path::positions(path));
+                    let mut hit = Hit {
+                        path: full.into(),
+                        node: None,
+                        parent: None,
+                        label: Box::default(),
+                        extent: None,
+                    };
+                    if q < holders {
+                        hit.label =
+                            fill_label(&profile.holders[q].label, node, &file.source).into();
+                        hit.extent = setting_extent(file, node);
+                    } else if q < holders + profile.references.len() {
+                        if !matches!(node.value(), Value::List(..)) {
+                            match path.split_last() {
+                                None => *lost = true,
+                                Some((_, parent)) => {
+                                    let parent: Vec<u32> = crate::path::positions(parent).collect();
+                                    hit.parent = item.at_positions(&parent).and_then(ListInfo::of);
+                                }
+                            }
+                        }
+                        hit.node = Some(node.clone());
+                    }
+                    hits.push(hit);
+                },
+            );
+        }
+    }
+
+    fn append(&mut self, other: Self, from: u32) {
+        self.lost |= other.lost;
+        for (all, found) in self.hits.iter_mut().zip(other.hits) {
+            all.extend(found.into_iter().map(|mut hit| {
+                hit.path[1] += from;
+                hit
+            }));
+        }
+    }
+}
+
 /// Locates a JSON export without building its whole tree, when the profile allows it (see
 /// `streamed_keys`): the large lists are parsed an item at a time, each item's tree
 /// dropped once the selectors ran on it, and only the values they found are kept (with
@@ -396,56 +473,37 @@ fn locate_parts(
         .iter()
         .map(|q| streamed.contains(&first(q)))
         .collect();
-    let mut hits: Vec<Vec<Hit>> = queries.iter().map(|_| Vec::new()).collect();
-    let mut lost = false;
-    let parted = crate::load::json::parse_in_parts(
-        source,
-        &|key| streamed.contains(&key),
-        &mut |entry, key, index, item| {
-            for (q, query) in queries.iter().enumerate() {
-                if !on_streamed[q] || first(query) != key {
-                    continue;
-                }
-                crate::select::select_segments_each(
-                    &query.segments[2..],
-                    &item,
-                    &mut |path, node| {
-                        let mut full = vec![entry, index];
-                        full.extend(crate::path::positions(path));
-                        let mut hit = Hit {
-                            path: full.into(),
-                            node: None,
-                            parent: None,
-                            label: Box::default(),
-                            extent: None,
-                        };
-                        if q < holders {
-                            hit.label = fill_label(&profile.holders[q].label, node, source).into();
-                            hit.extent = setting_extent(file, node);
-                        } else if q < holders + profile.references.len() {
-                            if !matches!(node.value(), Value::List(..)) {
-                                match path.split_last() {
-                                    // The list itself is the parent: not known until its end.
-                                    None => lost = true,
-                                    Some((_, parent)) => {
-                                        let parent: Vec<u32> =
-                                            crate::path::positions(parent).collect();
-                                        hit.parent =
-                                            item.at_positions(&parent).and_then(ListInfo::of);
-                                    }
-                                }
-                            }
-                            hit.node = Some(node.clone());
-                        }
-                        hits[q].push(hit);
-                    },
-                );
+    let found = ListFinds {
+        queries: &queries,
+        file,
+        profile,
+    };
+    let (parted, lists) =
+        crate::load::json::parse_in_parts(source, &|key| streamed.contains(&key), &|entry, key| {
+            Finds {
+                of: &found,
+                entry,
+                on: queries
+                    .iter()
+                    .enumerate()
+                    .filter(|&(q, query)| on_streamed[q] && first(query) == key)
+                    .map(|(q, _)| q)
+                    .collect(),
+                hits: queries.iter().map(|_| Vec::new()).collect(),
+                lost: false,
             }
-        },
-    )
-    .ok()?;
-    if lost {
-        return None;
+        })
+        .ok()?;
+    // Each selector's finds, list after list (a selector's lists are those of its key, in
+    // document order).
+    let mut hits: Vec<Vec<Hit>> = queries.iter().map(|_| Vec::new()).collect();
+    for list in lists {
+        if list.lost {
+            return None;
+        }
+        for (all, found) in hits.iter_mut().zip(list.hits) {
+            all.extend(found);
+        }
     }
     let root = &parted.root;
     if let Some(version) = profile.export_schema_version {

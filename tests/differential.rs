@@ -587,6 +587,69 @@ mod in_parts {
         assert!(parted * 2 > json, "{parted} of {json} located in parts");
     }
 
+    /// An export over a megabyte, whose main list is parsed on two cores (see
+    /// `load::split`), with `bad` written into rule `at`.
+    fn large(at: usize, bad: &str) -> String {
+        let rules: Vec<String> = (0..6000)
+            .map(|i| {
+                let extra = if i == at { bad } else { "" };
+                let account = |k: usize| format!("acc-{}", (i + k) % 7);
+                format!(
+                    "{{\"id\": \"r{i}\", \"description\": \"rule {i}, \\\"q\\\"\"{extra}, \"conditions\": \
+                     {{\"match\": \"all\", \"items\": [{{\"field\": \"email_account\", \"op\": \"is\", \
+                     \"value\": [\"{}\", \"{}\"]}}, {{\"field\": \"subject\", \"value\": \"acc-1\"}}, \
+                     {{\"match\": \"any\", \"items\": [{{\"field\": \"account\", \"value\": \"{}\"}}]}}]}}, \
+                     \"actions\": [{{\"type\": \"send_response\", \"from\": {{\"account\": \"{}\", \
+                     \"address\": \"Info-{}@old.example\"}}}}, {{\"type\": \"label\"}}]}}",
+                    account(0),
+                    account(3),
+                    account(1),
+                    account(2),
+                    i % 5
+                )
+            })
+            .collect();
+        let text = format!(
+            "{{\"schema_version\": 1, \"accounts\": [{{\"id\": \"acc-0\"}}, {{\"id\": \"n-0\"}}], \
+             \"rules\": [\n  {}\n], \"aliases\": [{{\"account\": \"acc-0\", \"address\": \
+             \"info-0@old.example\"}}, {{\"account\": \"n-0\", \"address\": \"info-0@new.example\"}}], \
+             \"sharing\": [{{\"account\": \"acc-1\"}}]}}\n",
+            rules.join(",\n  ")
+        );
+        assert!(text.len() > 1 << 20);
+        text
+    }
+
+    #[test]
+    fn a_large_export_on_two_cores() {
+        let profile = Profile::resolve("missive").unwrap();
+        let mapping = Mapping::from_source(Source::from_text(
+            "mapping.yaml",
+            "schema_version: 1\naccounts:\n  acc-0: n-0\n  acc-3: n-3\naddresses:\n  info-0@old.example: info-0@new.example\n  INFO-3@old.example: info-3@new.example\n",
+        ))
+        .unwrap();
+        assert!(same(
+            "large.json",
+            &large(usize::MAX, ""),
+            &profile,
+            Some(&mapping)
+        ));
+        // An error in either half, or a second half the scan cannot use, leaves the file to
+        // the whole parse, which refuses it the same way.
+        for (at, bad) in [(5000, ", \"id\": 1"), (10, ", \"x\": ]"), (4000, "\u{1}")] {
+            let text = large(at, bad);
+            assert!(!same("bad.json", &text, &profile, None), "rule {at}: {bad}");
+            assert!(File::parse(Source::from_text("bad.json", &text)).is_err());
+        }
+        // A reference that is no string, in the second half: the whole tree words it.
+        let mut text = large(usize::MAX, "");
+        let rule = text.find("\"r5500\"").unwrap();
+        let from = rule + text[rule..].find("\"from\": {\"account\": ").unwrap() + 20;
+        text.insert_str(from, "7, \"was\": ");
+        assert!(File::parse(Source::from_text("nonstring.json", &text)).is_ok());
+        assert!(!same("nonstring.json", &text, &profile, None));
+    }
+
     #[test]
     fn fixtures() {
         let mut files = Vec::new();

@@ -43,29 +43,74 @@ pub struct Parted {
     pub streamed: Vec<u32>,
 }
 
+/// What receives the items of a list parsed in parts (see [`parse_in_parts`]).
+pub trait Items: Send + Sized {
+    /// One item, with its index in the list.
+    fn item(&mut self, index: u32, node: Node);
+    /// Takes over what another thread received for the items from index `from` on (it
+    /// counted them from 0).
+    fn append(&mut self, other: Self, from: u32);
+}
+
 /// Parses a document whose root is a mapping, handing each item of the lists under the
-/// keys `streamed` accepts to `item` (with the entry's position and key, and the item's
-/// index)
-/// instead of keeping it: the tree of a large export's main list never exists whole.
-/// Every byte goes through the same parser as [`parse`], so a text is accepted here exactly
-/// when it is accepted there; any other document (a list at the root), and any error, is
-/// an `Err` (the caller parses the whole text then, which words the error).
-pub fn parse_in_parts(
+/// keys `streamed` accepts to an [`Items`] made for that list (`items` gets the entry's
+/// position and key) instead of keeping it: the tree of a large export's main list never
+/// exists whole. On a large file, a second thread takes the second half of the list that
+/// spans the middle of the text (as [`parse`] does, see `split`). Every byte goes through
+/// the same parser as [`parse`], so a text is accepted here exactly when it is accepted
+/// there; any other document (a list at the root), and any error, is an `Err` (the caller
+/// parses the whole text then, which words the error).
+pub fn parse_in_parts<I: Items>(
     source: &Source,
-    streamed: &dyn Fn(&str) -> bool,
-    item: &mut dyn FnMut(u32, &str, u32, Node),
-) -> Result<Parted, Error> {
+    streamed: &(dyn Fn(&str) -> bool + Sync),
+    items: &(dyn Fn(u32, &str) -> I + Sync),
+) -> Result<(Parted, Vec<I>), Error> {
     let mut parser = Parser::new(source);
     if source.text.starts_with('\u{feff}') {
         parser.pos = 3;
     }
     parser.skip_ws();
-    let parted = parser.root_in_parts(streamed, item)?;
+    let parted = parser.root_in_parts(streamed, items)?;
     parser.skip_ws();
     if parser.pos < parser.bytes.len() {
         return Err(parser.error("unexpected text after the JSON value"));
     }
     Ok(parted)
+}
+
+/// The second thread's part of a list parsed in parts: from the item the scan chose to
+/// the list's end, when that list is the one starting at `list`. Gives what it received
+/// and the offset after the `]`.
+fn tail_in_parts<I: Items>(
+    source: &Source,
+    split: &Split,
+    list: usize,
+    mut items: I,
+) -> Option<(I, usize)> {
+    let (found, from, depth) = split::find(source.text.as_bytes())?;
+    if found != list || depth != 2 || !split.propose(list, from) {
+        return None;
+    }
+    let mut parser = Parser::new(source);
+    parser.pos = from;
+    let mut index = 0;
+    loop {
+        if split.is_abandoned() {
+            return None;
+        }
+        let node = parser.value(2).ok()?;
+        items.item(index, node);
+        index += 1;
+        parser.skip_ws();
+        match parser.bytes.get(parser.pos) {
+            Some(b',') => {
+                parser.pos += 1;
+                parser.skip_ws();
+            }
+            Some(b']') => return Some((items, parser.pos + 1)),
+            _ => return None,
+        }
+    }
 }
 
 /// The second thread's part: the second half of the list the scan chose.
@@ -108,6 +153,9 @@ struct Parser<'a> {
     /// list, and how to collect its result.
     split: Option<(&'a Split, CollectTail<'a>)>,
 }
+
+/// The thread parsing the second half of a list in parts.
+type TailThread<'s, I> = std::thread::ScopedJoinHandle<'s, Option<(I, usize)>>;
 
 /// Waits for the second thread and gives its result.
 type CollectTail<'a> = Box<dyn FnOnce() -> Tail + 'a>;
@@ -395,25 +443,30 @@ impl<'a> Parser<'a> {
 
     /// The root mapping, as [`Parser::object`] parses it at depth 0, but with the lists of
     /// streamed keys handed over item by item (as [`Parser::array`] parses them at depth 1).
-    fn root_in_parts(
+    fn root_in_parts<I: Items>(
         &mut self,
-        streamed: &dyn Fn(&str) -> bool,
-        item: &mut dyn FnMut(u32, &str, u32, Node),
-    ) -> Result<Parted, Error> {
+        streamed: &(dyn Fn(&str) -> bool + Sync),
+        items: &(dyn Fn(u32, &str) -> I + Sync),
+    ) -> Result<(Parted, Vec<I>), Error> {
         let start = self.pos;
         if self.bytes.get(self.pos) != Some(&b'{') {
             return Err(self.error("the root is not a mapping"));
         }
         self.pos += 1;
         let mut entries: Vec<Entry> = Vec::new();
-        let mut parted_entries = Vec::new();
+        let mut positions = Vec::new();
+        let mut received = Vec::new();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(Parted {
-                root: Node::new(Span::new(start, self.pos), Value::Map(Box::default())),
-                streamed: parted_entries,
-            });
+            let root = Node::new(Span::new(start, self.pos), Value::Map(Box::default()));
+            return Ok((
+                Parted {
+                    root,
+                    streamed: positions,
+                },
+                received,
+            ));
         }
         let mut keys = KeySet::default();
         loop {
@@ -435,8 +488,10 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             let position = entries.len() as u32;
             let value = if self.bytes.get(self.pos) == Some(&b'[') && streamed(&key) {
-                parted_entries.push(position);
-                self.list_in_parts(&mut |index, node| item(position, &key, index, node))?
+                positions.push(position);
+                let (stub, got) = self.list_in_parts(&|| items(position, &key))?;
+                received.push(got);
+                stub
             } else {
                 self.value(1)?
             };
@@ -450,23 +505,54 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Parted {
-                        root: Node::new(Span::new(start, self.pos), Value::Map(entries.into())),
-                        streamed: parted_entries,
-                    });
+                    let root = Node::new(Span::new(start, self.pos), Value::Map(entries.into()));
+                    return Ok((
+                        Parted {
+                            root,
+                            streamed: positions,
+                        },
+                        received,
+                    ));
                 }
                 _ => return Err(self.error("expected ',' or '}' in an object")),
             }
         }
     }
 
-    /// A list at depth 1 whose items go to `item` one by one; gives an empty list at its
-    /// span.
-    fn list_in_parts(&mut self, item: &mut dyn FnMut(u32, Node)) -> Result<Node, Error> {
+    /// A list at depth 1 whose items go to an [`Items`] one by one (on a large file, its
+    /// second half on another thread); gives an empty list at its span, and the items.
+    fn list_in_parts<I: Items>(
+        &mut self,
+        items: &(dyn Fn() -> I + Sync),
+    ) -> Result<(Node, I), Error> {
+        let large = self.bytes.len() >= PARALLEL_FROM
+            && self.pos < self.bytes.len() / 2
+            && std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
+        if !large {
+            return self.list_items(items(), None);
+        }
+        let split = Split::default();
+        let source = self.source;
+        let list = self.pos;
+        std::thread::scope(|scope| {
+            let tail = scope.spawn(|| tail_in_parts(source, &split, list, items()));
+            let result = self.list_items(items(), Some((&split, tail)));
+            split.abandon();
+            result
+        })
+    }
+
+    /// The items of the list at `pos`, to `received`; with a split, the second half from
+    /// the other thread when it parsed it cleanly.
+    fn list_items<I: Items>(
+        &mut self,
+        mut received: I,
+        mut split: Option<(&Split, TailThread<'_, I>)>,
+    ) -> Result<(Node, I), Error> {
         let start = self.pos;
         self.pos += 1;
         self.skip_ws();
-        let empty = |parser: &Self| {
+        let stub = |parser: &Self| {
             Node::new(
                 Span::new(start, parser.pos),
                 Value::List(Box::default(), true),
@@ -474,22 +560,32 @@ impl<'a> Parser<'a> {
         };
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
-            return Ok(empty(self));
+            return Ok((stub(self), received));
         }
         let mut index = 0;
         loop {
             self.skip_ws();
-            item(index, self.value(2)?);
+            received.item(index, self.value(2)?);
             index += 1;
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => {
                     self.pos += 1;
                     self.skip_ws();
+                    if split
+                        .as_ref()
+                        .is_some_and(|(split, _)| split.is_point(start, self.pos))
+                        && let Some((_, tail)) = split.take()
+                        && let Ok(Some((rest, end))) = tail.join()
+                    {
+                        received.append(rest, index);
+                        self.pos = end;
+                        return Ok((stub(self), received));
+                    }
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(empty(self));
+                    return Ok((stub(self), received));
                 }
                 _ => return Err(self.error("expected ',' or ']' in a list")),
             }
