@@ -10,6 +10,7 @@ use crate::fast_hash::FastMap;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
+use crate::load::json::Mask;
 use crate::mapping::Mapping;
 use crate::node::{Node, Span, Style, Value};
 use crate::path::Path;
@@ -339,6 +340,41 @@ fn first_name(query: &JpQuery) -> Option<&str> {
     }
 }
 
+/// What of a value the segments read, ending with `selected` for what they select: a name
+/// reads that entry, a wildcard or an index every entry or item; any other segment (a
+/// filter, a descendant, a slice, several selectors) reads the whole value.
+fn mask_of(segments: &[jsonpath_rust::parser::model::Segment], selected: Mask) -> Mask {
+    use jsonpath_rust::parser::model::{Segment, Selector};
+    match segments.split_first() {
+        None => selected,
+        Some((Segment::Selector(Selector::Name(name)), rest)) => {
+            Mask::key(name, mask_of(rest, selected))
+        }
+        Some((Segment::Selector(Selector::Wildcard | Selector::Index(_)), rest)) => {
+            Mask::any(mask_of(rest, selected))
+        }
+        Some(_) => Mask::all(),
+    }
+}
+
+/// The fields a holder's label reads (`{description|id}`), as `fill_label` finds them.
+fn label_fields(template: &str) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        fields.extend(
+            rest[open + 1..open + close]
+                .split('|')
+                .filter(|f| *f != "@line"),
+        );
+        rest = &rest[open + close + 1..];
+    }
+    fields
+}
+
 /// What a selector found inside a streamed list: where, and what the assembly needs of it.
 struct Hit {
     path: Box<[u32]>,
@@ -365,6 +401,8 @@ struct Finds<'a> {
     entry: u32,
     /// The selectors that go into this list (indexes into `queries`).
     on: Vec<usize>,
+    /// What of each item they read.
+    mask: &'a Mask,
     hits: Vec<Vec<Hit>>,
     /// Set when a find cannot be assembled in parts (a single value whose parent is the
     /// streamed list itself: its length is known only at its end).
@@ -372,6 +410,10 @@ struct Finds<'a> {
 }
 
 impl crate::load::json::Items for Finds<'_> {
+    fn mask(&self) -> &Mask {
+        self.mask
+    }
+
     fn item(&mut self, index: u32, item: Node) {
         let ListFinds {
             queries,
@@ -478,11 +520,35 @@ fn locate_parts(
         file,
         profile,
     };
+    // What each streamed list's items must be built of: what the selectors into it read.
+    let masks: Vec<Mask> = streamed
+        .iter()
+        .map(|&key| {
+            queries
+                .iter()
+                .enumerate()
+                .filter(|(_, query)| first(query) == key)
+                .map(|(q, query)| {
+                    // A holder is read for its label only (and its span).
+                    let selected = match profile.holders.get(q) {
+                        Some(holder) => label_fields(&holder.label)
+                            .into_iter()
+                            .fold(Mask::default(), |mask, field| {
+                                mask.union(&Mask::key(field, Mask::all()))
+                            }),
+                        None => Mask::all(),
+                    };
+                    mask_of(&query.segments[2..], selected)
+                })
+                .fold(Mask::default(), |all, mask| all.union(&mask))
+        })
+        .collect();
     let (parted, lists) =
         crate::load::json::parse_in_parts(source, &|key| streamed.contains(&key), &|entry, key| {
             Finds {
                 of: &found,
                 entry,
+                mask: &masks[streamed.iter().position(|&k| k == key).unwrap_or_default()],
                 on: queries
                     .iter()
                     .enumerate()

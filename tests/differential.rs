@@ -665,10 +665,19 @@ mod in_parts {
             }
         }
         files.sort();
+        // The built-in profiles for JSON, and every profile of the fixtures.
         let profiles: Vec<Profile> = ["missive", "gmail", "graph"]
             .iter()
             .map(|name| Profile::resolve(name).unwrap())
+            .chain(
+                std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/profiles"))
+                    .unwrap()
+                    .filter_map(|dir| {
+                        Profile::resolve(dir.ok()?.path().join("profile.yaml").to_str()?).ok()
+                    }),
+            )
             .collect();
+        assert!(profiles.len() > 4);
         let mut parted = 0;
         for path in &files {
             let text = std::fs::read_to_string(path).unwrap();

@@ -43,8 +43,83 @@ pub struct Parted {
     pub streamed: Vec<u32>,
 }
 
+/// Which parts of a value to build when it is parsed in parts: the rest is only checked
+/// (parsed as strictly, nothing kept) and stands in the tree as a null at its span, so
+/// that every other value keeps its position. Whoever asks for a mask must never read
+/// what it leaves out (see `locate::in_parts`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mask {
+    /// The whole value.
+    pub all: bool,
+    /// In a mapping: the entries to build, by key, each with its own mask.
+    pub keys: Vec<(String, Mask)>,
+    /// Every entry of a mapping not in `keys`, and every item of a list.
+    pub any: Option<Box<Mask>>,
+}
+
+impl Mask {
+    pub fn all() -> Mask {
+        Mask {
+            all: true,
+            ..Mask::default()
+        }
+    }
+
+    pub fn key(key: &str, mask: Mask) -> Mask {
+        Mask {
+            keys: vec![(key.to_owned(), mask)],
+            ..Mask::default()
+        }
+    }
+
+    pub fn any(mask: Mask) -> Mask {
+        Mask {
+            any: Some(Box::new(mask)),
+            ..Mask::default()
+        }
+    }
+
+    /// What to build of the entry `key` of a mapping.
+    fn child(&self, key: &str) -> Option<&Mask> {
+        match self.keys.iter().find(|(k, _)| k == key) {
+            Some((_, mask)) => Some(mask),
+            None => self.any.as_deref(),
+        }
+    }
+
+    /// Everything either mask builds.
+    pub fn union(&self, other: &Mask) -> Mask {
+        if self.all || other.all {
+            return Mask::all();
+        }
+        let any = match (&self.any, &other.any) {
+            (Some(a), Some(b)) => Some(Box::new(a.union(b))),
+            (a, b) => a.clone().or_else(|| b.clone()),
+        };
+        let mut keys: Vec<(String, Mask)> = Vec::new();
+        for (key, _) in self.keys.iter().chain(&other.keys) {
+            if keys.iter().any(|(k, _)| k == key) {
+                continue;
+            }
+            let mask = match (self.child(key), other.child(key)) {
+                (Some(a), Some(b)) => a.union(b),
+                (Some(m), None) | (None, Some(m)) => m.clone(),
+                (None, None) => continue,
+            };
+            keys.push((key.clone(), mask));
+        }
+        Mask {
+            all: false,
+            keys,
+            any,
+        }
+    }
+}
+
 /// What receives the items of a list parsed in parts (see [`parse_in_parts`]).
 pub trait Items: Send + Sized {
+    /// What to build of each item.
+    fn mask(&self) -> &Mask;
     /// One item, with its index in the list.
     fn item(&mut self, index: u32, node: Node);
     /// Takes over what another thread received for the items from index `from` on (it
@@ -98,7 +173,7 @@ fn tail_in_parts<I: Items>(
         if split.is_abandoned() {
             return None;
         }
-        let node = parser.value(2).ok()?;
+        let node = parser.value_masked(2, items.mask()).ok()?;
         items.item(index, node);
         index += 1;
         parser.skip_ws();
@@ -565,7 +640,8 @@ impl<'a> Parser<'a> {
         let mut index = 0;
         loop {
             self.skip_ws();
-            received.item(index, self.value(2)?);
+            let item = self.value_masked(2, received.mask())?;
+            received.item(index, item);
             index += 1;
             self.skip_ws();
             match self.bytes.get(self.pos) {
@@ -588,6 +664,253 @@ impl<'a> Parser<'a> {
                     return Ok((stub(self), received));
                 }
                 _ => return Err(self.error("expected ',' or ']' in a list")),
+            }
+        }
+    }
+
+    /// A value as [`Parser::value`] parses it, building only what `mask` asks for.
+    fn value_masked(&mut self, depth: usize, mask: &Mask) -> Result<Node, Error> {
+        if mask.all {
+            return self.value(depth);
+        }
+        if depth >= MAX_DEPTH {
+            return Err(self.error(&format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'{') => self.object_masked(depth, mask),
+            Some(b'[') => self.array_masked(depth, mask),
+            _ => self.value(depth),
+        }
+    }
+
+    /// What a mask leaves out: checked as it would be parsed, and a null at its span.
+    fn left_out(&mut self, depth: usize) -> Result<Node, Error> {
+        let start = self.pos;
+        self.skip_value(depth)?;
+        Ok(Node::new(Span::new(start, self.pos), Value::Null))
+    }
+
+    fn object_masked(&mut self, depth: usize, mask: &Mask) -> Result<Node, Error> {
+        let start = self.pos;
+        self.pos += 1;
+        let base = self.entries.len();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(Node::new(
+                Span::new(start, self.pos),
+                Value::Map(Box::default()),
+            ));
+        }
+        let mut keys = KeySet::default();
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(self.error("expected a quoted key"));
+            }
+            let key_start = self.pos;
+            let key = self.string()?;
+            let key_span = Span::new(key_start, self.pos);
+            if !keys.insert(&self.entries[base..], &key) {
+                return Err(Diagnostic::at(self.source, key_span, "duplicate key").into());
+            }
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.error("expected ':' after a key"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let value = match mask.child(&key) {
+                Some(mask) => self.value_masked(depth + 1, mask)?,
+                None => self.left_out(depth + 1)?,
+            };
+            self.entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    let entries = self.entries.split_off(base);
+                    return Ok(Node::new(
+                        Span::new(start, self.pos),
+                        Value::Map(entries.into()),
+                    ));
+                }
+                _ => return Err(self.error("expected ',' or '}' in an object")),
+            }
+        }
+    }
+
+    fn array_masked(&mut self, depth: usize, mask: &Mask) -> Result<Node, Error> {
+        let start = self.pos;
+        self.pos += 1;
+        let base = self.items.len();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(Node::new(
+                Span::new(start, self.pos),
+                Value::List(Box::default(), true),
+            ));
+        }
+        loop {
+            self.skip_ws();
+            let item = match mask.any.as_deref() {
+                Some(mask) => self.value_masked(depth + 1, mask)?,
+                None => self.left_out(depth + 1)?,
+            };
+            self.items.push(item);
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    let items = self.items.split_off(base);
+                    return Ok(Node::new(
+                        Span::new(start, self.pos),
+                        Value::List(items.into(), true),
+                    ));
+                }
+                _ => return Err(self.error("expected ',' or ']' in a list")),
+            }
+        }
+    }
+
+    /// Parses a value as [`Parser::value`] does, with every check (duplicate keys, escapes,
+    /// numbers, nesting), keeping nothing.
+    fn skip_value(&mut self, depth: usize) -> Result<(), Error> {
+        if depth >= MAX_DEPTH {
+            return Err(self.error(&format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'{') => self.skip_object(depth),
+            Some(b'[') => self.skip_array(depth),
+            Some(b'"') => self.skip_string().map(drop),
+            // Numbers and literals: nothing to allocate.
+            _ => self.value(depth).map(drop),
+        }
+    }
+
+    fn skip_array(&mut self, depth: usize) -> Result<(), Error> {
+        self.pos += 1;
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            self.skip_value(depth + 1)?;
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error("expected ',' or ']' in a list")),
+            }
+        }
+    }
+
+    fn skip_object(&mut self, depth: usize) -> Result<(), Error> {
+        /// As `KeySet`: a scan while the mapping is small, a hash set once it is large.
+        const SCAN: usize = 24;
+        self.pos += 1;
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut keys: Vec<std::borrow::Cow<'a, str>> = Vec::new();
+        let mut large: Option<std::collections::HashSet<std::borrow::Cow<'a, str>>> = None;
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(self.error("expected a quoted key"));
+            }
+            let key = self.skip_string()?;
+            let new = match &mut large {
+                Some(set) => set.insert(key),
+                None if keys.contains(&key) => false,
+                None => {
+                    keys.push(key);
+                    if keys.len() > SCAN {
+                        large = Some(keys.drain(..).collect());
+                    }
+                    true
+                }
+            };
+            if !new {
+                return Err(self.error("duplicate key"));
+            }
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.error("expected ':' after a key"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            self.skip_value(depth + 1)?;
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error("expected ',' or '}' in an object")),
+            }
+        }
+    }
+
+    /// A string as [`Parser::string`] reads it, not kept: its text when it has no escapes,
+    /// else decoded.
+    fn skip_string(&mut self) -> Result<std::borrow::Cow<'a, str>, Error> {
+        let open = self.pos;
+        self.pos += 1;
+        let mut out: Option<String> = None;
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            let source: &'a Source = self.source;
+            let run = &source.text[run_start..self.pos];
+            match self.bytes.get(self.pos) {
+                None => return Err(self.error_at(open, "string is not closed")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(match out {
+                        None => std::borrow::Cow::Borrowed(run),
+                        Some(mut owned) => {
+                            owned.push_str(run);
+                            std::borrow::Cow::Owned(owned)
+                        }
+                    });
+                }
+                Some(b'\\') => {
+                    let mut owned = out.take().unwrap_or_default();
+                    owned.push_str(run);
+                    self.pos += 1;
+                    self.escape(&mut owned)?;
+                    out = Some(owned);
+                }
+                Some(_) => {
+                    return Err(self.error("control character in a string (escape it)"));
+                }
             }
         }
     }
@@ -739,6 +1062,112 @@ mod tests {
                     .unwrap_err(),
             );
         }
+    }
+
+    /// Receives the items of a list parsed in parts.
+    struct Collect {
+        mask: Mask,
+        items: Vec<Node>,
+    }
+
+    impl Items for Collect {
+        fn mask(&self) -> &Mask {
+            &self.mask
+        }
+        fn item(&mut self, _: u32, node: Node) {
+            self.items.push(node);
+        }
+        fn append(&mut self, other: Self, _: u32) {
+            self.items.extend(other.items);
+        }
+    }
+
+    fn in_parts(text: &str, mask: &Mask) -> Result<Vec<Node>, Error> {
+        let source = Source::from_text("t.json", text);
+        let make = |_: u32, _: &str| Collect {
+            mask: mask.clone(),
+            items: Vec::new(),
+        };
+        parse_in_parts(&source, &|key| key == "list", &make)
+            .map(|(_, mut lists)| lists.pop().map(|c| c.items).unwrap_or_default())
+    }
+
+    #[test]
+    fn what_a_mask_leaves_out_is_checked_as_strictly() {
+        let mask = Mask::key("keep", Mask::all());
+        let many_keys: Vec<String> = (0..30).map(|i| format!("\"k{i}\": {i}")).collect();
+        let many = format!("{{{}}}", many_keys.join(", "));
+        let many_twice = format!("{{{}, \"k29\": 0}}", many_keys.join(", "));
+        let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        let good = [
+            r#"{"a": 1, "b": [1, {"c": "\u00e9\n"}], "d": null}"#,
+            r#""\ud800""#,
+            r#""\ud83d\ude00""#,
+            "-0.5e+3",
+            "[]",
+            "{}",
+            "true",
+            many.as_str(),
+        ];
+        let bad = [
+            r#"{"a": 1, "a": 2}"#,
+            r#"{"a": 1, "\u0061": 2}"#,
+            many_twice.as_str(),
+            "[01]",
+            r#""\x""#,
+            "\"a\u{1}\"",
+            "[1,]",
+            r#"{"a" 1}"#,
+            r#"{"a": 1,}"#,
+            r#""\ud800\u0041""#,
+            r#""\u12""#,
+            "tru",
+            "1.",
+            "\"open",
+            deep.as_str(),
+        ];
+        for (snippet, ok) in good
+            .iter()
+            .map(|s| (s, true))
+            .chain(bad.iter().map(|s| (s, false)))
+        {
+            let text =
+                format!(r#"{{"list": [{{"keep": [1, "x"], "skip": {snippet}}}, 2], "b": 1}}"#);
+            let whole = parse(&Source::from_text("t.json", &text));
+            assert_eq!(whole.is_ok(), ok, "{snippet}");
+            assert_eq!(in_parts(&text, &mask).is_ok(), ok, "{snippet}");
+        }
+        // What it keeps is as the whole parse gives it; what it leaves out is a null at the
+        // value's span, in its place.
+        let text = r#"{"list": [{"skip": {"a": [1]}, "keep": ["x", {"y": 2}], "s": "t"}]}"#;
+        let whole = parse(&Source::from_text("t.json", text)).unwrap();
+        let item = &in_parts(text, &mask).unwrap()[0];
+        let full = &whole.field("list").unwrap().items().unwrap()[0];
+        assert_eq!(item.span, full.span);
+        for (kept, entry) in item.entries().unwrap().iter().zip(full.entries().unwrap()) {
+            assert_eq!((&kept.key, kept.key_span), (&entry.key, entry.key_span));
+            assert_eq!(kept.value.span, entry.value.span);
+            if kept.key == "keep" {
+                assert_eq!(format!("{:?}", kept.value), format!("{:?}", entry.value));
+            } else {
+                assert!(matches!(kept.value.value(), Value::Null), "{}", kept.key);
+            }
+        }
+    }
+
+    #[test]
+    fn masks_unite() {
+        let a = Mask::key("a", Mask::key("x", Mask::all()));
+        let b = Mask::any(Mask::key("y", Mask::all()));
+        let both = a.union(&b);
+        // `a` is read by both: as `a` reads it and as every entry is.
+        assert_eq!(
+            both.child("a"),
+            Some(&Mask::key("x", Mask::all()).union(&Mask::key("y", Mask::all())))
+        );
+        assert_eq!(both.child("z"), Some(&Mask::key("y", Mask::all())));
+        assert_eq!(a.child("z"), None);
+        assert!(a.union(&Mask::all()).all);
     }
 
     #[test]
