@@ -56,10 +56,19 @@ pub fn find(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
+/// Whether a command reads each file's whole tree (`check` looks at every string, the
+/// review formats at whole settings): then it is built while loading, once. Otherwise a
+/// JSON export is located in parts and its tree is built only if a step asks for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trees {
+    Whole,
+    AsNeeded,
+}
+
 /// Loads and locates every input; reports the problems of all files at once. A file a
 /// walk found that cannot be read as an export gets a hint at `--exclude` (it stays an
 /// error: skipping it silently could hide a broken export).
-pub fn load(paths: &Paths, profiles: &Profiles) -> Result<Vec<Input>, Error> {
+pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Input>, Error> {
     let files = find(paths)?;
     let loaded = collect(parallel::map(&files, |path| {
         let started = Instant::now();
@@ -80,8 +89,8 @@ pub fn load(paths: &Paths, profiles: &Profiles) -> Result<Vec<Input>, Error> {
         let profile = profiles.index_for(format);
         // A JSON export is located in parts when the profile allows it; otherwise, and
         // on any error (which the whole parse words), from its whole tree.
-        let source = match format {
-            Format::Json => match in_parts(source, profiles.get(profile)) {
+        let source = match (format, trees) {
+            (Format::Json, Trees::AsNeeded) => match in_parts(source, profiles.get(profile)) {
                 Ok((file, located)) => {
                     return Ok((
                         Input {

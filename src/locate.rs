@@ -404,9 +404,29 @@ struct Finds<'a> {
     /// What of each item they read.
     mask: &'a Mask,
     hits: Vec<Vec<Hit>>,
+    /// What another thread found in the rest of the list (not moved into `hits`: that
+    /// would hold both copies at once).
+    rest: Option<Box<Finds<'a>>>,
     /// Set when a find cannot be assembled in parts (a single value whose parent is the
     /// streamed list itself: its length is known only at its end).
     lost: bool,
+}
+
+impl<'a> Finds<'a> {
+    fn lost(&self) -> bool {
+        self.lost || self.rest.as_ref().is_some_and(|rest| rest.lost())
+    }
+
+    /// Selector `q`'s finds, in document order.
+    fn hits(&self, q: usize) -> Box<dyn Iterator<Item = &Hit> + '_> {
+        let rest = self.rest.iter().flat_map(move |rest| rest.hits(q));
+        Box::new(self.hits[q].iter().chain(rest))
+    }
+
+    fn into_hits(self) -> Box<dyn Iterator<Item = Hit> + 'a> {
+        let rest = self.rest.into_iter().flat_map(|rest| rest.into_hits());
+        Box::new(self.hits.into_iter().flatten().chain(rest))
+    }
 }
 
 impl crate::load::json::Items for Finds<'_> {
@@ -459,14 +479,11 @@ impl crate::load::json::Items for Finds<'_> {
         }
     }
 
-    fn append(&mut self, other: Self, from: u32) {
-        self.lost |= other.lost;
-        for (all, found) in self.hits.iter_mut().zip(other.hits) {
-            all.extend(found.into_iter().map(|mut hit| {
-                hit.path[1] += from;
-                hit
-            }));
+    fn append(&mut self, mut other: Self, from: u32) {
+        for hit in other.hits.iter_mut().flatten() {
+            hit.path[1] += from;
         }
+        self.rest = Some(Box::new(other));
     }
 }
 
@@ -556,21 +573,17 @@ fn locate_parts(
                     .map(|(q, _)| q)
                     .collect(),
                 hits: queries.iter().map(|_| Vec::new()).collect(),
+                rest: None,
                 lost: false,
             }
         })
         .ok()?;
-    // Each selector's finds, list after list (a selector's lists are those of its key, in
-    // document order).
-    let mut hits: Vec<Vec<Hit>> = queries.iter().map(|_| Vec::new()).collect();
-    for list in lists {
-        if list.lost {
-            return None;
-        }
-        for (all, found) in hits.iter_mut().zip(list.hits) {
-            all.extend(found);
-        }
+    if lists.iter().any(Finds::lost) {
+        return None;
     }
+    // Each selector's finds, list after list (a selector's lists are those of its key, in
+    // document order); not gathered into one vector (the finds are most of the memory).
+    let hits_of = |q: usize| lists.iter().flat_map(move |list| list.hits(q));
     let root = &parted.root;
     if let Some(version) = profile.export_schema_version {
         check_schema_version(file, root, version, &profile.name).ok()?;
@@ -588,9 +601,8 @@ fn locate_parts(
         })
         .collect();
     let mut assembly = Assembly::default();
-    let (count, steps) = hits[holders..holders + profile.references.len()]
-        .iter()
-        .flatten()
+    let (count, steps) = (holders..holders + profile.references.len())
+        .flat_map(hits_of)
         .map(|hit| {
             let items = hit
                 .node
@@ -601,14 +613,14 @@ fn locate_parts(
         })
         .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
     assembly.reserve(
-        hits[..holders].iter().map(Vec::len).sum::<usize>()
+        (0..holders).flat_map(hits_of).count()
             + results[..holders].iter().map(Selection::len).sum::<usize>(),
         count,
         steps,
     );
     for (q, holder) in profile.holders.iter().enumerate() {
         let group = Group::of(holder);
-        for hit in &hits[q] {
+        for hit in hits_of(q) {
             assembly.holder(0, &group, &hit.path, hit.label.clone(), hit.extent);
         }
         for (path, node) in results[q].iter() {
@@ -625,7 +637,7 @@ fn locate_parts(
     let describe = |_: &[u32]| String::new();
     for (selector_index, selector) in profile.references.iter().enumerate() {
         let q = holders + selector_index;
-        for hit in &hits[q] {
+        for hit in hits_of(q) {
             let node = hit.node.as_ref()?;
             assembly.reference(
                 source,
@@ -661,10 +673,10 @@ fn locate_parts(
     }
     let located = assembly.finish(false).ok()?;
     drop(results);
-    let found = hits
+    let found = lists
         .into_iter()
-        .flatten()
-        .filter_map(|hit| Some((Path::from(&hit.path[..]), hit.node?)))
+        .flat_map(Finds::into_hits)
+        .filter_map(|hit| Some((Path::from(hit.path), hit.node?)))
         .collect();
     Some((crate::load::Parts { parted, found }, located))
 }
@@ -707,6 +719,10 @@ impl Group {
     }
 }
 
+/// A holder looked up: the document, the holder depth then, the path's first steps (as
+/// many as the depth), and the holder around them.
+type HolderAt = (usize, usize, Box<[u32]>, Option<usize>);
+
 /// Builds a [`Located`] from what the selectors found, in the profile's order (holders,
 /// references, declarations; each selector's finds in RFC 9535 order), whether they ran on
 /// the whole tree or on its parts (see [`in_parts`]): both give the same result.
@@ -719,6 +735,8 @@ struct Assembly {
     lists: FastMap<(u32, Span, Option<Span>, u64), u32>,
     /// One shared copy of each value.
     values: crate::fast_hash::FastSet<Arc<str>>,
+    /// The last holder looked up (see `HolderAt`).
+    last_holder: Option<HolderAt>,
     errors: Vec<Diagnostic>,
 }
 
@@ -840,7 +858,21 @@ impl Assembly {
                 )),
                 _ => None,
             };
-            let holder = located.holder_around(doc_index, path);
+            // The holder depends only on the path's first steps (no holder stands deeper):
+            // the references of one setting, which come together, look it up once.
+            let key = &path[..path.len().min(located.holder_depth)];
+            let holder = match &self.last_holder {
+                Some((doc, depth, last, holder))
+                    if (*doc, *depth) == (doc_index, located.holder_depth) && **last == *key =>
+                {
+                    *holder
+                }
+                _ => {
+                    let holder = located.holder_around(doc_index, path);
+                    self.last_holder = Some((doc_index, located.holder_depth, key.into(), holder));
+                    holder
+                }
+            };
             let path = (start as u32, (located.positions.len() - start) as u32);
             let value = match self.values.get(value) {
                 Some(shared) => shared.clone(),

@@ -67,6 +67,12 @@ impl Place {
     }
 }
 
+impl From<Box<[u32]>> for Path {
+    fn from(positions: Box<[u32]>) -> Path {
+        Path(positions)
+    }
+}
+
 impl From<&[u32]> for Path {
     fn from(positions: &[u32]) -> Path {
         Path(positions.into())

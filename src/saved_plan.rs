@@ -478,7 +478,11 @@ impl SavedPlan {
         };
         let profiles = Profiles::resolve(given)?;
         let mapping = Mapping::read(&mapping_path)?;
-        let inputs = inputs::load(&inputs::Paths::files(paths.clone()), &profiles)?;
+        let inputs = inputs::load(
+            &inputs::Paths::files(paths.clone()),
+            &profiles,
+            inputs::Trees::AsNeeded,
+        )?;
         let plans = inputs::plan_all(&inputs, &mapping, mode)?;
         let mut writes = Vec::new();
         let mut problems = Vec::new();

@@ -634,6 +634,19 @@ mod in_parts {
             &profile,
             Some(&mapping)
         ));
+        // Locating, and naming the accounts and settings, need no whole tree; nor does the
+        // plan of a rewrite that only swaps strings (debug builds, this test's, prove every
+        // such plan again by a re-parse, which reads the tree).
+        let text = large(usize::MAX, "").replace("\"info-0@new.example\"", "\"x@y.example\"");
+        let (file, located) = in_parts(Source::from_text("large.json", &text), &profile).unwrap();
+        assert_eq!(cutover::accounts::declared([&file]).len(), 2);
+        let plan = plan(&file, &located, &mapping, Mode::Replace).unwrap();
+        assert!(!plan.edits.is_empty());
+        assert_eq!(
+            file.is_built(),
+            cfg!(debug_assertions),
+            "the replace plan built the whole tree"
+        );
         // An error in either half, or a second half the scan cannot use, leaves the file to
         // the whole parse, which refuses it the same way.
         for (at, bad) in [(5000, ", \"id\": 1"), (10, ", \"x\": ]"), (4000, "\u{1}")] {

@@ -24,7 +24,7 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         .transpose();
     let ((mapping, baseline), inputs) = both(
         both(mapping, baseline),
-        inputs::load(&args.paths, &profiles),
+        inputs::load(&args.paths, &profiles, inputs::Trees::Whole),
     )?;
     if let Some(mapping) = &mapping {
         inputs::check_mapping(&inputs, mapping)?;

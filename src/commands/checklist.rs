@@ -55,7 +55,7 @@ pub fn checklist(args: &hiargs::Checklist) -> Result<u8, Error> {
     let profiles = Profiles::resolve(None)?;
     let (mapping, inputs) = both(
         Mapping::read(&args.mapping),
-        inputs::load(&args.paths, &profiles),
+        inputs::load(&args.paths, &profiles, inputs::Trees::Whole),
     )?;
     inputs::check_mapping(&inputs, &mapping)?;
     let removed = Removed::resolve(&inputs, Some(&mapping), &[], &args.removed_host)?;

@@ -6,7 +6,7 @@ use crate::cli::{ColorChoice, DiffFormat, stdout_color};
 use crate::commands::{both, print, print_with, release};
 use crate::diagnostic::{Diagnostic, Error};
 use crate::hiargs::{Apply, ApplyFrom, Diff, Selection};
-use crate::inputs::{self, Input, Paths};
+use crate::inputs::{self, Input, Paths, Trees};
 use crate::load::find_inputs;
 use crate::mapping::Mapping;
 use crate::names::{Names, SettingsAt};
@@ -57,11 +57,11 @@ impl Planned {
     }
 }
 
-fn plan(selection: &Selection) -> Result<Planned, Error> {
+fn plan(selection: &Selection, trees: Trees) -> Result<Planned, Error> {
     let profiles = Profiles::resolve(selection.profile.as_deref())?;
     let (mapping, inputs) = both(
         Mapping::read(&selection.mapping),
-        inputs::load(&selection.paths, &profiles),
+        inputs::load(&selection.paths, &profiles, trees),
     )?;
     // (The patch's line index is built when the patch needs it, not on another core during
     // the plan: the plan's scratch memory is free by then, and the peak stays lower.)
@@ -79,7 +79,12 @@ fn plan(selection: &Selection) -> Result<Planned, Error> {
 }
 
 pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
-    let mut planned = plan(&args.selection)?;
+    // The review formats read whole settings: their trees are built while loading.
+    let trees = match args.format {
+        DiffFormat::Patch => Trees::AsNeeded,
+        _ => Trees::Whole,
+    };
+    let mut planned = plan(&args.selection, trees)?;
     // One root for the patch, the review and the saved plan (see `patch_root`).
     let files: Vec<PathBuf> = planned
         .inputs
@@ -288,7 +293,7 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
         paths: Paths::files(files),
         ..(**selection).clone()
     };
-    let planned = plan(&selection)?;
+    let planned = plan(&selection, Trees::AsNeeded)?;
     let changed: Vec<(&Input, String)> = planned
         .inputs
         .iter()

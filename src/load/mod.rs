@@ -93,6 +93,12 @@ impl File {
         })
     }
 
+    /// Whether the whole tree has been built (a file located in parts has none until a step
+    /// asks for it).
+    pub fn is_built(&self) -> bool {
+        self.docs.get().is_some()
+    }
+
     /// A JSON file whose whole text has been parsed and found valid, without its tree: the
     /// tree is built when [`File::docs`] is first called.
     pub fn unbuilt(source: Source) -> File {
