@@ -678,7 +678,7 @@ fn locate_parts(
         .flat_map(Finds::into_hits)
         .filter_map(|hit| Some((Path::from(hit.path), hit.node?)))
         .collect();
-    Some((crate::load::Parts { parted, found }, located))
+    Some((crate::load::Parts::new(parted, found), located))
 }
 
 /// The text of a setting written where it stands (a patch hunk names it); `None` for one
@@ -796,6 +796,7 @@ impl Assembly {
             ),
         };
         let in_list = matches!(node.value(), Value::List(..));
+        let mut registered = None;
         for (i, node) in elements.iter().enumerate() {
             let located = &mut self.located;
             // The reference's path, kept with all the others in `positions`.
@@ -845,15 +846,18 @@ impl Assembly {
                 continue;
             }
             let position = path.last().copied();
+            // (Registered at the first item that is a reference; the others are in it too.)
             let list = match (parent, position) {
                 (Some(list), Some(position)) => Some((
-                    register_list(
-                        doc_index,
-                        list,
-                        parent_path,
-                        &mut self.lists,
-                        &mut located.lists,
-                    ),
+                    *registered.get_or_insert_with(|| {
+                        register_list(
+                            doc_index,
+                            list,
+                            parent_path,
+                            &mut self.lists,
+                            &mut located.lists,
+                        )
+                    }),
                     position as usize,
                 )),
                 _ => None,
@@ -874,7 +878,13 @@ impl Assembly {
                 }
             };
             let path = (start as u32, (located.positions.len() - start) as u32);
-            let value = match self.values.get(value) {
+            // The loader shares the strings a file repeats already; a short one, stored
+            // inline, is shared here.
+            let shared = match node.value() {
+                Value::Str(text, _) => text.shared(),
+                _ => None,
+            };
+            let value = match shared.or_else(|| self.values.get(value)) {
                 Some(shared) => shared.clone(),
                 None => {
                     let shared: Arc<str> = value.into();

@@ -50,6 +50,14 @@ impl Text {
         }
     }
 
+    /// The shared string behind a long text (`None` for one stored inline).
+    pub fn shared(&self) -> Option<&Arc<str>> {
+        match &self.0 {
+            Repr::Inline(_) => None,
+            Repr::Shared(s) => Some(s),
+        }
+    }
+
     /// A text that is not shared with others (built outside a loader).
     fn new(s: &str) -> Text {
         Text::inline(s).unwrap_or_else(|| Text(Repr::Shared(s.into())))

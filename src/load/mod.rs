@@ -67,8 +67,39 @@ pub struct File {
 /// those lists. [`File::node`] answers from here; anything else builds the whole tree.
 #[derive(Debug)]
 pub struct Parts {
-    pub parted: json::Parted,
-    pub found: crate::fast_hash::FastMap<crate::path::Path, Node>,
+    parted: json::Parted,
+    /// By path (document order), each once.
+    found: Vec<(crate::path::Path, Node)>,
+    /// Where the last value asked for stands in `found`: a plan asks for them in document
+    /// order, so the next one is usually right after it (a search through a large export's
+    /// values, each a read far into memory, is the slow way).
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Parts {
+    pub fn new(parted: json::Parted, mut found: Vec<(crate::path::Path, Node)>) -> Parts {
+        found.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        found.dedup_by(|(a, _), (b, _)| a == b);
+        Parts {
+            parted,
+            found,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn found(&self, path: &[u32]) -> Option<&Node> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let next = self.next.load(Relaxed);
+        let at = match self.found.get(next) {
+            Some((p, _)) if p.positions() == path => next,
+            _ => self
+                .found
+                .binary_search_by(|(p, _)| p.positions().cmp(path))
+                .ok()?,
+        };
+        self.next.store(at + 1, Relaxed);
+        Some(&self.found[at].1)
+    }
 }
 
 impl File {
@@ -136,7 +167,7 @@ impl File {
         if let (Some(parts), None, 0) = (&self.parts, self.docs.get(), doc) {
             match path.first() {
                 Some(first) if parts.parted.streamed.contains(first) => {
-                    if let Some(node) = parts.found.get(path) {
+                    if let Some(node) = parts.found(path) {
                         return Some(node);
                     }
                 }

@@ -60,9 +60,18 @@ pub fn find(bytes: &[u8]) -> Option<(usize, usize, usize)> {
     while i < bytes.len() {
         match bytes[i] {
             b'"' => {
+                // To the closing quote, jumping over the text between escapes (vector
+                // search: strings are a good part of an export).
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                loop {
+                    let rest = bytes.get(i..).unwrap_or_default();
+                    // A string never closed: no split.
+                    let at = memchr::memchr2(b'"', b'\\', rest)?;
+                    i += at;
+                    if bytes[i] == b'"' {
+                        break;
+                    }
+                    i += 2;
                 }
             }
             open @ (b'{' | b'[') => {
@@ -134,5 +143,16 @@ mod tests {
         );
         assert_eq!(find(br#"{"a": [1, {"b": "the last item is long"}]}"#), None);
         assert_eq!(find(b"]]]]"), None);
+        assert_eq!(find(br#"{"a": [1, 2, "never closed \" ]]]]]]]]]]]]"#), None);
+    }
+
+    #[test]
+    fn escaped_quotes_stay_inside_their_string() {
+        // `"\"[\\"` and `"\"]\\\""`: a quote and a backslash escaped, then the string ends.
+        let text = r#"{"a": "\"[\\", "rules": [{"x": "\"]\\\""}, {"x": 2}, {"x": 3}, {"x": 4}, {"x": 5}]}"#;
+        let (list, from, items) = find(text.as_bytes()).unwrap();
+        assert_eq!(list, text.find("[{").unwrap());
+        assert_eq!(items, 2);
+        assert!(text[from..].starts_with("{\"x\": "), "{}", &text[from..]);
     }
 }
