@@ -89,10 +89,18 @@ impl Parts {
 
     fn found(&self, path: &[u32]) -> Option<&Node> {
         use std::sync::atomic::Ordering::Relaxed;
+        /// How far ahead of the last one to look before searching (other selectors' values
+        /// of the same setting stand between two that one step reads).
+        const AHEAD: usize = 8;
         let next = self.next.load(Relaxed);
-        let at = match self.found.get(next) {
-            Some((p, _)) if p.positions() == path => next,
-            _ => self
+        let ahead = self.found.get(next..).unwrap_or_default();
+        let at = match ahead
+            .iter()
+            .take(AHEAD)
+            .position(|(p, _)| p.positions() == path)
+        {
+            Some(i) => next + i,
+            None => self
                 .found
                 .binary_search_by(|(p, _)| p.positions().cmp(path))
                 .ok()?,
