@@ -231,16 +231,13 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         // Room for every holder and reference at once: growing the vectors as they fill
         // would copy them over and over on a large export.
         let (holders, rest) = results.split_at(profile.holders.len().min(results.len()));
-        let (count, steps) = rest
+        let room = rest
             .iter()
             .take(profile.references.len())
             .flat_map(Selection::iter)
-            .map(|(path, node)| {
-                let items = node.items().map_or(1, <[Node]>::len);
-                (items, items * (path.len() + 1))
-            })
-            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
-        assembly.reserve(holders.iter().map(Selection::len).sum(), count, steps);
+            .map(|(path, node)| Room::of(path, node))
+            .fold(Room::default(), Room::add);
+        assembly.reserve(holders.iter().map(Selection::len).sum(), room);
         let mut results = results.into_iter();
         for holder in &profile.holders {
             let group = Group::of(holder);
@@ -601,22 +598,14 @@ fn locate_parts(
         })
         .collect();
     let mut assembly = Assembly::default();
-    let (count, steps) = (holders..holders + profile.references.len())
+    let room = (holders..holders + profile.references.len())
         .flat_map(hits_of)
-        .map(|hit| {
-            let items = hit
-                .node
-                .as_ref()
-                .and_then(Node::items)
-                .map_or(1, <[Node]>::len);
-            (items, items * (hit.path.len() + 1))
-        })
-        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+        .filter_map(|hit| Some(Room::of(&hit.path, hit.node.as_ref()?)))
+        .fold(Room::default(), Room::add);
     assembly.reserve(
         (0..holders).flat_map(hits_of).count()
             + results[..holders].iter().map(Selection::len).sum::<usize>(),
-        count,
-        steps,
+        room,
     );
     for (q, holder) in profile.holders.iter().enumerate() {
         let group = Group::of(holder);
@@ -723,6 +712,34 @@ impl Group {
 /// many as the depth), and the holder around them.
 type HolderAt = (usize, usize, Box<[u32]>, Option<usize>);
 
+/// What the references of a selection take room for: themselves, their paths' steps, and
+/// the lists they stand in (a selected list's items are references).
+#[derive(Clone, Copy, Default)]
+struct Room {
+    references: usize,
+    steps: usize,
+    lists: usize,
+}
+
+impl Room {
+    fn of(path: &[u32], node: &Node) -> Room {
+        let items = node.items().map_or(1, <[Node]>::len);
+        Room {
+            references: items,
+            steps: items * (path.len() + 1),
+            lists: usize::from(node.items().is_some()),
+        }
+    }
+
+    fn add(self, other: Room) -> Room {
+        Room {
+            references: self.references + other.references,
+            steps: self.steps + other.steps,
+            lists: self.lists + other.lists,
+        }
+    }
+}
+
 /// Builds a [`Located`] from what the selectors found, in the profile's order (holders,
 /// references, declarations; each selector's finds in RFC 9535 order), whether they ran on
 /// the whole tree or on its parts (see [`in_parts`]): both give the same result.
@@ -741,10 +758,12 @@ struct Assembly {
 }
 
 impl Assembly {
-    fn reserve(&mut self, holders: usize, references: usize, steps: usize) {
+    fn reserve(&mut self, holders: usize, room: Room) {
         self.located.holders.reserve(holders);
-        self.located.references.reserve(references);
-        self.located.positions.reserve(steps);
+        self.located.references.reserve(room.references);
+        self.located.positions.reserve(room.steps);
+        self.located.lists.reserve(room.lists);
+        self.lists.reserve(room.lists);
     }
 
     fn holder(

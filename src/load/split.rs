@@ -50,7 +50,12 @@ impl Split {
 /// or a member of the root), the start of its first item after the middle, and the depth
 /// of its items. `None` when there is no such list.
 pub fn find(bytes: &[u8]) -> Option<(usize, usize, usize)> {
-    let middle = bytes.len() / 2;
+    find_after(bytes, bytes.len() / 2)
+}
+
+/// As [`find`], with the split at the first item after `middle` (a second thread that
+/// does more than parse its half, such as locating in it, takes a smaller one).
+pub fn find_after(bytes: &[u8], middle: usize) -> Option<(usize, usize, usize)> {
     // The bracket and offset of the open containers at depths 0 and 1.
     let mut outer = [(0u8, 0usize); 2];
     let mut depth = 0usize;
