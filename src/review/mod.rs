@@ -17,6 +17,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::address;
+use crate::fast_hash::FastMap;
 use crate::inputs::Input;
 use crate::locate::fill_label;
 use crate::mapping::{EntryId, Mapping};
@@ -170,30 +171,35 @@ impl Review {
     /// The changes grouped by file and setting, in file order.
     pub fn settings(&self) -> Vec<SettingChanges<'_>> {
         let mut settings: Vec<SettingChanges> = Vec::new();
+        // The last setting of each (file, holder, line): a change joins it.
+        let mut index: FastMap<(&str, Option<&str>, usize), usize> = FastMap::default();
         for change in &self.changes {
-            let found = settings.iter_mut().rev().find(|s| {
-                s.path == change.path
-                    && s.holder == change.holder.as_deref()
-                    && change.setting_line.is_some_and(|l| l == s.line)
-            });
+            let holder = change.holder.as_deref();
+            let found = change
+                .setting_line
+                .and_then(|l| index.get(&(change.path.as_str(), holder, l)));
             match found {
-                Some(setting) => setting.changes.push(change),
-                None => settings.push(SettingChanges {
-                    path: &change.path,
-                    line: change.setting_line.unwrap_or(change.line),
-                    holder: change.holder.as_deref(),
-                    what: SettingChange::Kept,
-                    changes: vec![change],
-                }),
+                Some(&i) => settings[i].changes.push(change),
+                None => {
+                    let line = change.setting_line.unwrap_or(change.line);
+                    index.insert((change.path.as_str(), holder, line), settings.len());
+                    settings.push(SettingChanges {
+                        path: &change.path,
+                        line,
+                        holder,
+                        what: SettingChange::Kept,
+                        changes: vec![change],
+                    });
+                }
             }
         }
         // Files in the order given, settings in file order.
-        let order: Vec<&str> = {
-            let mut paths: Vec<&str> = self.changes.iter().map(|c| c.path.as_str()).collect();
-            paths.dedup();
-            paths
-        };
-        settings.sort_by_key(|s| (order.iter().position(|p| *p == s.path), s.line));
+        let mut order: FastMap<&str, usize> = FastMap::default();
+        for change in &self.changes {
+            let next = order.len();
+            order.entry(change.path.as_str()).or_insert(next);
+        }
+        settings.sort_by_key(|s| (order[s.path], s.line));
         for setting in &mut settings {
             let all = |f: &dyn Fn(&ChangeRecord) -> bool| setting.changes.iter().all(|c| f(c));
             setting.what = if setting
