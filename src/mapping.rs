@@ -95,18 +95,7 @@ impl Mapping {
             .into());
         };
         let spec: MappingFile = decode(&source, doc, "invalid mapping")?;
-        if spec.schema_version != 1 {
-            let at = doc.field("schema_version").map_or(doc.span, |n| n.span);
-            return Err(Diagnostic::at(
-                &source,
-                at,
-                format!(
-                    "unsupported mapping schema_version {} (expected 1)",
-                    spec.schema_version
-                ),
-            )
-            .into());
-        }
+        crate::decode::schema_version(&source, doc, spec.schema_version, "mapping")?;
         let accounts = pairs(doc.field("accounts"));
         let addresses = pairs(doc.field("addresses"));
         if accounts.is_empty() && addresses.is_empty() {

@@ -264,18 +264,7 @@ impl Profile {
             .into());
         };
         let spec: ProfileFile = decode(source, doc, "invalid profile")?;
-        if spec.schema_version != 1 {
-            let at = doc.field("schema_version").map_or(doc.span, |n| n.span);
-            return Err(Diagnostic::at(
-                source,
-                at,
-                format!(
-                    "unsupported profile schema_version {} (expected 1)",
-                    spec.schema_version
-                ),
-            )
-            .into());
-        }
+        crate::decode::schema_version(source, doc, spec.schema_version, "profile")?;
         let path_node = |list: &str, i: usize| {
             doc.field(list)
                 .and_then(|l| l.items()?.get(i))
