@@ -15,8 +15,10 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
     let bytes = text.as_bytes();
     let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b".-".contains(&b);
-    let glued =
-        |b: Option<&u8>| b.is_some_and(|&b| b == b'@' || b.is_ascii_alphanumeric() || b == b'_');
+    // A letter or digit of any script next to it makes it part of a longer (international)
+    // address or word; ASCII punctuation that addresses may hold but text uses around them
+    // (quotes, brackets, `=`, `/`) does not.
+    let glued = |c: Option<char>| c.is_some_and(|c| c == '@' || c == '_' || c.is_alphanumeric());
     let mut found: Vec<(Range<usize>, EntryId, &str)> = Vec::new();
     for (at, _) in text.match_indices('@') {
         let mut start = at;
@@ -32,8 +34,8 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
         }
         let whole = start < at
             && end > at + 1
-            && !glued(start.checked_sub(1).and_then(|p| bytes.get(p)))
-            && !glued(bytes.get(end));
+            && !glued(text[..start].chars().next_back())
+            && !glued(text[end..].chars().next());
         if !whole || found.last().is_some_and(|(r, ..)| r.end > start) {
             continue;
         }
@@ -102,6 +104,11 @@ mod tests {
                 "{info@new.example b@c.example}",
             ),
             ("a@@info@old.example", "a@@info@old.example"),
+            // International addresses: a letter of any script glues.
+            (
+                "éinfo@old.example info@old.exampleé «info@old.example»",
+                "éinfo@old.example info@old.exampleé «info@new.example»",
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(replace(text, &mapping), expected);
