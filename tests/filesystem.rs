@@ -385,17 +385,10 @@ fn extended_attributes_are_kept() {
 /// both write exactly what `apply` writes.
 #[test]
 fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
-    let dir = demo("newline-name");
-    let odd = dir.join("export/odd\nname.yaml");
-    std::fs::rename(dir.join("export/rules.yaml"), &odd).unwrap();
-    let out = Cutover::new(&["diff", "--relative", "--mapping", "mapping.yaml", "export"])
-        .current_dir(&dir)
-        .expect(0);
-    assert!(
-        out.stdout
-            .contains("--- \"a/export/odd\\nname.yaml\"\n+++ \"b/export/odd\\nname.yaml\"\n"),
-        "{}",
-        out.stdout
+    let out = odd_name(
+        "newline-name",
+        "odd\nname.yaml",
+        "--- \"a/export/odd\\nname.yaml\"\n+++ \"b/export/odd\\nname.yaml\"\n",
     );
     // Terminal output escapes it.
     assert!(
@@ -403,10 +396,32 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
         "{}",
         out.stderr
     );
-    let applied = demo("newline-name-applied");
+}
+
+/// A space in a file name: the header ends with a tab, as git writes it, or `patch` would
+/// take what follows the space for a timestamp and not find the file.
+#[test]
+fn a_space_in_a_file_name_gives_a_patch_patch_accepts() {
+    odd_name(
+        "space-name",
+        "team rules.yaml",
+        "--- a/export/team rules.yaml\t\n+++ b/export/team rules.yaml\t\n",
+    );
+}
+
+/// The demo with its rules under the name `odd`: the patch has `headers`, and `git apply`
+/// and `patch -p1` both write exactly what `apply` writes.
+fn odd_name(case: &str, odd: &str, headers: &str) -> common::Output {
+    let dir = demo(case);
+    std::fs::rename(dir.join("export/rules.yaml"), dir.join("export").join(odd)).unwrap();
+    let out = Cutover::new(&["diff", "--relative", "--mapping", "mapping.yaml", "export"])
+        .current_dir(&dir)
+        .expect(0);
+    assert!(out.stdout.contains(headers), "{}", out.stdout);
+    let applied = demo(&format!("{case}-applied"));
     std::fs::rename(
         applied.join("export/rules.yaml"),
-        applied.join("export/odd\nname.yaml"),
+        applied.join("export").join(odd),
     )
     .unwrap();
     Cutover::new(APPLY).current_dir(&applied).expect(0);
@@ -414,7 +429,7 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
         if !require_tool(tool) {
             continue;
         }
-        let copy = scratch(&format!("newline-name-{tool}"));
+        let copy = scratch(&format!("{case}-{tool}"));
         copy_tree(&dir, &copy);
         let args: &[&str] = if tool == "git" {
             &["apply", "-"]
@@ -441,6 +456,7 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
             "{tool}"
         );
     }
+    out
 }
 
 /// An ESC in a file name is shown escaped, never sent to the terminal.
