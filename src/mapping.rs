@@ -371,11 +371,11 @@ fn validate(
     }
 }
 
-/// A character no ID or address holds: a control character (a line break) or an invisible
-/// formatting one (a zero-width space, a bidirectional override).
+/// A character no ID or address holds: a control character or another line break, or an
+/// invisible formatting one (a zero-width space, a bidirectional override).
 fn invisible(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 #[cfg(test)]

@@ -257,12 +257,7 @@ fn header(out: &mut String, review: &Review, title: &str) {
         let _ = writeln!(out, "<p>No old account can be removed yet.</p>");
     } else {
         let _ = writeln!(out, "<p>Then these old accounts can be removed:</p>\n<ul>");
-        for id in &s.removable {
-            let declared = review
-                .accounts
-                .iter()
-                .find(|m| m.from == *id)
-                .and_then(|m| m.from_account.as_ref());
+        for (id, declared) in review.removable() {
             let _ = writeln!(
                 out,
                 "<li>{}</li>",

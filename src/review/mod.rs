@@ -40,6 +40,11 @@ pub struct Review {
     /// it; and every item or setting the change drops.
     pub changes: Vec<ChangeRecord>,
     pub summary: ReviewSummary,
+    /// The declaration of each of `summary.removable`, when an input declares it (for the
+    /// renderers; the JSON names them in `accounts`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub removable_declared: Vec<Option<Declared>>,
 }
 
 /// One mapping entry.
@@ -153,19 +158,13 @@ pub enum SettingChange {
 }
 
 impl Review {
-    /// The old accounts that can be removed after the change, as the review shows them.
-    pub fn removable(&self) -> Vec<&str> {
+    /// The old accounts that can be removed after the change, each with its declaration.
+    pub fn removable(&self) -> impl Iterator<Item = (&str, Option<&Declared>)> {
         self.summary
             .removable
             .iter()
-            .map(|id| {
-                self.accounts
-                    .iter()
-                    .find(|m| m.from == *id)
-                    .and_then(|m| m.from_account.as_ref())
-                    .map_or(id.as_str(), |a| a.display.as_str())
-            })
-            .collect()
+            .zip(&self.removable_declared)
+            .map(|(id, declared)| (id.as_str(), declared.as_ref()))
     }
 
     /// The changes grouped by file and setting, in file order.
@@ -425,7 +424,7 @@ pub fn build(
         seen.len()
     };
     let remaining = left.values().sum();
-    let removable = mapping
+    let removable: Vec<String> = mapping
         .accounts
         .iter()
         .enumerate()
@@ -437,6 +436,10 @@ pub fn build(
             !left.contains_key(&entry)
         })
         .map(|(_, pair)| pair.old.clone())
+        .collect();
+    let removable_declared = removable
+        .iter()
+        .map(|id| declared(Kind::Account, id))
         .collect();
     let summary = ReviewSummary {
         files,
@@ -461,6 +464,7 @@ pub fn build(
         accounts,
         changes,
         summary,
+        removable_declared,
     }
 }
 
@@ -485,7 +489,9 @@ fn place_label(input: &Input, profile: &Profile, index: usize) -> String {
         .filter_map(|depth| doc.at_positions(&path[..depth]))
         .find(|n| matches!(n.value(), Value::Map(_)));
     match around {
-        Some(map) => fill_label(template, map, &input.file.source),
+        Some(map) => {
+            crate::file_name::shown(&fill_label(template, map, &input.file.source)).into_owned()
+        }
         None => template.clone(),
     }
 }

@@ -89,15 +89,18 @@ pub fn render(review: &Review, color: bool) -> String {
         counted(s.references, "reference", "references"),
         counted(s.files, "file", "files"),
     );
-    let removable = review.removable();
     let gate = gate(review);
     let _ = writeln!(out, "{} {gate}.", paint.on("1", "Gate:"));
-    if removable.is_empty() {
+    if s.removable.is_empty() {
         let _ = writeln!(out, "      No old account can be removed yet.");
     } else {
         let _ = writeln!(out, "      Then these old accounts can be removed:");
-        for account in removable {
-            let _ = writeln!(out, "        {account}");
+        for (id, declared) in review.removable() {
+            let _ = writeln!(
+                out,
+                "        {}",
+                declared.map_or(id, |d| d.display.as_str())
+            );
         }
     }
     out
