@@ -12,6 +12,14 @@ use crate::profile::Kind;
 
 /// Each mapped whole address in `text`: its byte range, mapping entry and new address.
 pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId, &'m str)> {
+    find_with(text, |address| mapping.lookup(Kind::AddressInText, address))
+        .into_iter()
+        .map(|(range, (entry, new))| (range, entry, new))
+        .collect()
+}
+
+/// Each whole address in `text` that `lookup` knows: its byte range and what `lookup` says.
+pub fn find_with<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Vec<(Range<usize>, T)> {
     let bytes = text.as_bytes();
     let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b".-".contains(&b);
@@ -19,7 +27,7 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
     // address or word; ASCII punctuation that addresses may hold but text uses around them
     // (quotes, brackets, `=`, `/`) does not.
     let glued = |c: Option<char>| c.is_some_and(|c| c == '@' || c == '_' || c.is_alphanumeric());
-    let mut found: Vec<(Range<usize>, EntryId, &str)> = Vec::new();
+    let mut found: Vec<(Range<usize>, T)> = Vec::new();
     for (at, _) in text.match_indices('@') {
         let mut start = at;
         while start > 0 && local(bytes[start - 1]) {
@@ -36,11 +44,11 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
             && end > at + 1
             && !glued(text[..start].chars().next_back())
             && !glued(text[end..].chars().next());
-        if !whole || found.last().is_some_and(|(r, ..)| r.end > start) {
+        if !whole || found.last().is_some_and(|(r, _)| r.end > start) {
             continue;
         }
-        if let Some((entry, new)) = mapping.lookup(Kind::AddressInText, &text[start..end]) {
-            found.push((start..end, entry, new));
+        if let Some(known) = lookup(&text[start..end]) {
+            found.push((start..end, known));
         }
     }
     found

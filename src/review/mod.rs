@@ -40,6 +40,10 @@ pub struct Review {
     /// it; and every item or setting the change drops.
     pub changes: Vec<ChangeRecord>,
     pub summary: ReviewSummary,
+    /// References to old accounts or addresses that this change does not move, as `check`
+    /// reports them: an address of an old account the mapping's `addresses` lacks, an old
+    /// value inside a longer one. Nothing covers them; the gate fails until they are fixed.
+    pub unmoved: Vec<Unmoved>,
     /// The declaration of each of `summary.removable`, when an input declares it (for the
     /// renderers; the JSON names them in `accounts`).
     #[serde(skip)]
@@ -226,6 +230,23 @@ impl ChangeRecord {
     }
 }
 
+/// A reference the change does not move (see [`Review::unmoved`]).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Unmoved {
+    /// The file, as the patch names it.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The setting that holds it, named as `check` names it.
+    pub holder: Option<String>,
+    /// The old account or address.
+    pub value: String,
+    /// What `check` says about it.
+    pub message: String,
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ReviewSummary {
     /// Files that change.
@@ -240,6 +261,8 @@ pub struct ReviewSummary {
     pub references: usize,
     /// References to a mapping's old values that remain after the change.
     pub remaining: usize,
+    /// References to old values that the change does not move (`unmoved`).
+    pub unmoved: usize,
     /// Old accounts (IDs) that nothing references after the change: they can be removed.
     pub removable: Vec<String>,
 }
@@ -441,6 +464,7 @@ pub fn build(
         .iter()
         .map(|id| declared(Kind::Account, id))
         .collect();
+    let unmoved = crate::check::unmoved(inputs, mapping);
     let summary = ReviewSummary {
         files,
         settings: settings_of(&|c| c.changes()),
@@ -448,8 +472,26 @@ pub fn build(
         dropped: settings_of(&|c| c.action == ChangeAction::Drop && c.whole_setting),
         references: changes.iter().filter(|c| c.changes()).count(),
         remaining,
+        unmoved: unmoved.len(),
         removable,
     };
+    // Findings name files as given; the review, as the patch does.
+    let patch_name: HashMap<&str, String> = inputs
+        .iter()
+        .zip(paths)
+        .map(|(i, p)| (i.file.source.name.as_str(), crate::source::display_name(p)))
+        .collect();
+    let unmoved = unmoved
+        .into_iter()
+        .map(|f| Unmoved {
+            path: patch_name.get(f.path.as_str()).cloned().unwrap_or(f.path),
+            line: f.line,
+            column: f.column,
+            holder: f.holder,
+            value: f.account,
+            message: f.message,
+        })
+        .collect();
     let organization = inputs.iter().flat_map(|i| &i.file.docs).find_map(|d| {
         d.field("organization")
             .and_then(Node::str)
@@ -464,6 +506,7 @@ pub fn build(
         accounts,
         changes,
         summary,
+        unmoved,
         removable_declared,
     }
 }
