@@ -342,10 +342,12 @@ impl<'a> Realizer<'_, 'a> {
             // A Sieve `text:` string ends its line: the list then closes on a line of its
             // own, so that what followed the string still starts a line.
             let old_text = &source.text[slot.clone()];
-            let close = match old_text.rfind('\n') {
-                Some(_) if old_text.ends_with("\r\n") => "]\r\n",
-                Some(at) if at == old_text.len() - 1 => "]\n",
-                _ => "]",
+            let close = if old_text.ends_with("\r\n") {
+                "]\r\n"
+            } else if old_text.ends_with('\n') {
+                "]\n"
+            } else {
+                "]"
             };
             let list = format!("[{old_text}, {}{close}", scalar::write(add, *style));
             self.edits.push(Edit::replace(slot, list));
