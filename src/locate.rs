@@ -337,13 +337,22 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                     );
                     let holder = located.holder_around(doc_index, path);
                     let path = (start as u32, (located.positions.len() - start) as u32);
+                    // A Sieve string at an address position: the address it holds, inside
+                    // white space or a display name, pointed at where it is written.
+                    let (value, site) = match selector.kind {
+                        Kind::Address => {
+                            crate::load::sieve::address_within(node, value, &file.source.text)
+                        }
+                        _ => None,
+                    }
+                    .unwrap_or((value, node.site()));
                     // (Every count fits in `u32`: files over 4 GiB are refused.)
                     located.references.push(Reference {
                         doc: doc_index as u32,
                         kind: selector.kind,
                         value: values.entry(value).or_insert_with(|| value.into()).clone(),
                         span: node.span,
-                        site: node.site(),
+                        site,
                         style: node.style(),
                         list: list.map(|(list, at)| (list as u32, at as u32)),
                         holder: holder.map(|h| h as u32),

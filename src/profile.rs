@@ -68,7 +68,8 @@ pub enum AddRule {
     #[default]
     Keep,
     /// The location holds a value or a list: the new value is added right after the old
-    /// one (a single value becomes a list of both).
+    /// one (a single value becomes a list of both). For `address-in-text`, the new value is
+    /// the text with its mapped addresses replaced (a Sieve `:contains` key).
     List,
     /// The setting holding the reference is copied right after itself for the new value
     /// (the holder's `copy_without` fields left out).

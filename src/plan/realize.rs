@@ -339,11 +339,17 @@ impl<'a> Realizer<'_, 'a> {
                     kept.push(other.clone());
                 }
             }
-            let list = format!(
-                "[{}, {}]",
-                &source.text[slot.clone()],
-                scalar::write(add, *style)
-            );
+            // A Sieve `text:` string ends its line: the list then closes on a line of its
+            // own, so that what followed the string still starts a line.
+            let old_text = &source.text[slot.clone()];
+            let close = if old_text.ends_with("\r\n") {
+                "]\r\n"
+            } else if old_text.ends_with('\n') {
+                "]\n"
+            } else {
+                "]"
+            };
+            let list = format!("[{old_text}, {}{close}", scalar::write(add, *style));
             self.edits.push(Edit::replace(slot, list));
             let old = node.str().unwrap_or_default();
             let both = Node::new(
@@ -823,7 +829,8 @@ fn copy_text(
             }
             _ => {
                 if let Some((_, new)) = p.target(reference) {
-                    edits.push(Edit::replace(at.range(), scalar::write(new, node.style())));
+                    let new = p.whole(r, new);
+                    edits.push(Edit::replace(at.range(), scalar::write(&new, node.style())));
                 }
             }
         }
