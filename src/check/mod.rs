@@ -563,10 +563,10 @@ fn file_findings(
     let has_mapping = removed.mapping.is_some();
     // Strings whose whole value is checked above (and declarations): a mention inside one
     // is still reported unless its whole value was.
-    let mut reference_spans: HashMap<Span, Option<Kind>> = located
+    let mut reference_spans: HashMap<Span, Option<(Kind, &str)>> = located
         .references
         .iter()
-        .map(|r| (r.span, Some(r.kind)))
+        .map(|r| (r.span, Some((r.kind, &*r.value))))
         .collect();
     reference_spans.extend(located.declarations.iter().map(|d| (d.span, None)));
     for reference in &located.references {
@@ -800,7 +800,7 @@ fn mentions(
     doc: usize,
     path: &[crate::node::StepRef],
     node: &Node,
-    references: &HashMap<Span, Option<Kind>>,
+    references: &HashMap<Span, Option<(Kind, &str)>>,
     removed: &Removed,
     names: &Names,
     findings: &mut Vec<Finding>,
@@ -824,11 +824,13 @@ fn mentions(
     // A reference holding an old value inside it: nothing rewrites it, so it is an error.
     let mut in_reference = false;
     if let Value::Str(s, _) = node.value() {
+        // A reference's value is what it names (a Sieve address string's value is the
+        // address without its display name or line break).
         let scanned = match references.get(&node.span) {
             None => true,
-            Some(Some(kind @ (Kind::Account | Kind::Address))) => {
+            Some(Some((kind @ (Kind::Account | Kind::Address), value))) => {
                 in_reference = true;
-                removed.lookup(*kind, s).is_none()
+                removed.lookup(*kind, value).is_none()
             }
             Some(_) => false,
         };
