@@ -543,7 +543,7 @@ fn clean_leftovers(dirs: &[PathBuf], protected: &HashSet<PathBuf>) {
         eprintln!(
             "cutover: removed {} temporary files of interrupted runs: {}",
             removed.len(),
-            removed.join(", ")
+            crate::verbosity::some_of(&removed)
         );
     }
 }
