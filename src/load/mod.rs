@@ -86,10 +86,16 @@ impl File {
     /// An input file's text parsed, as [`File::read`] reads it.
     pub fn input(source: Source) -> Result<File, Error> {
         let file = File::parse(source)?;
-        if file.format == Format::Yaml {
-            yaml::refuse_empty_documents(&file.source, &file.docs)?;
-        }
+        file.check_input()?;
         Ok(file)
+    }
+
+    /// What an input must hold besides valid syntax: an export in every YAML document.
+    pub fn check_input(&self) -> Result<(), Error> {
+        match self.format {
+            Format::Yaml => yaml::refuse_empty_documents(&self.source, &self.docs),
+            Format::Json | Format::Sieve => Ok(()),
+        }
     }
 
     /// The anchor defined on the node written at `span`, if any.
