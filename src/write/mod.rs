@@ -168,7 +168,9 @@ impl Commit {
                 drop(theirs);
                 continue;
             }
-            clean_leftovers(&file_dirs, &protected);
+            // The journal's directory too: a run killed while writing its journal leaves the
+            // journal's temporary there, which may hold none of the files.
+            clean_leftovers(&lock_dirs, &protected);
             return Ok(Commit {
                 options,
                 dir,
