@@ -61,14 +61,21 @@ fn upper_case_extensions_are_read_and_migrated() {
     )
     .unwrap();
     std::fs::write(dir.join("export/README.md"), "notes\n").unwrap();
-    let out = run(&dir, &["check", "-v", "--mapping", "mapping.yaml", "export"], 1);
+    let out = run(
+        &dir,
+        &["check", "-v", "--mapping", "mapping.yaml", "export"],
+        1,
+    );
     assert!(out.stdout.contains("export/RULES.YAML:"), "{}", out.stdout);
-    assert!(out.stdout.contains("export/aliases.JSON:"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("export/aliases.JSON:"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("in 4 files"), "{}", out.stdout);
     assert!(
-        out.stderr.contains(
-            "skipped: export/README.md: not a .json, .yaml, .yml, .sieve or .siv file"
-        ),
+        out.stderr
+            .contains("skipped: export/README.md: not a .json, .yaml, .yml, .sieve or .siv file"),
         "{}",
         out.stderr
     );
@@ -86,7 +93,10 @@ fn an_empty_yaml_file_is_no_export() {
         ("", "export/rules.yaml: error: is empty: no export in it"),
         ("  \n\n", "export/rules.yaml: error: is empty"),
         ("# exported by the nightly job\n", "holds only comments"),
-        ("null\n", "export/rules.yaml:1:1: error: the file's only document is `null`"),
+        (
+            "null\n",
+            "export/rules.yaml:1:1: error: the file's only document is `null`",
+        ),
         ("~\n", "the file's only document is `~`"),
         ("---\n", "the file's only document is empty"),
     ] {
@@ -141,15 +151,18 @@ fn a_linked_directory_in_a_search_is_an_error_with_the_way_out() {
         "{}",
         out.stderr
     );
-    assert!(
-        out.stderr.contains("--exclude team"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("--exclude team"), "{}", out.stderr);
     // Named as a PATH of its own, it is read (and its old references found).
     let out = run(
         &dir,
-        &["check", "--strict", "--mapping", "mapping.yaml", "export", "export/team"],
+        &[
+            "check",
+            "--strict",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+            "export/team",
+        ],
         1,
     );
     assert!(
@@ -160,7 +173,15 @@ fn a_linked_directory_in_a_search_is_an_error_with_the_way_out() {
     // Left out, the rest passes.
     run(
         &dir,
-        &["check", "--strict", "--mapping", "mapping.yaml", "--exclude", "team", "export"],
+        &[
+            "check",
+            "--strict",
+            "--mapping",
+            "mapping.yaml",
+            "--exclude",
+            "team",
+            "export",
+        ],
         0,
     );
     // A link to a directory the search covers anyway is no error.
@@ -231,7 +252,8 @@ fn utf16_is_named_and_the_exclude_hint_is_only_for_non_exports() {
         std::fs::write(dir.join("export/sharing.yaml"), bytes).unwrap();
         let out = run(&dir, CHECK, 2);
         assert!(
-            out.stderr.contains(&format!("export/sharing.yaml: error: {says}")),
+            out.stderr
+                .contains(&format!("export/sharing.yaml: error: {says}")),
             "{}",
             out.stderr
         );
@@ -251,7 +273,11 @@ fn utf16_is_named_and_the_exclude_hint_is_only_for_non_exports() {
     .unwrap();
     std::fs::write(dir.join("export/noversion.yaml"), "rules: []\n").unwrap();
     // Files that are no export at all: the hint.
-    std::fs::write(dir.join("export/docker-compose.yml"), "services:\n  web: [a\n").unwrap();
+    std::fs::write(
+        dir.join("export/docker-compose.yml"),
+        "services:\n  web: [a\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("export/compose.yml"), "version: 3\n").unwrap();
     std::fs::write(dir.join("export/logo.json"), b"\x89PNG\r\n\x1a\n\0").unwrap();
     for args in [CHECK, &["validate", "export"]] {
@@ -268,7 +294,9 @@ fn utf16_is_named_and_the_exclude_hint_is_only_for_non_exports() {
         }
         for name in ["docker-compose.yml", "compose.yml", "logo.json"] {
             assert!(
-                line(name).contains(&format!("not an export? leave it out with --exclude {name}")),
+                line(name).contains(&format!(
+                    "not an export? leave it out with --exclude {name}"
+                )),
                 "{}",
                 line(name)
             );
@@ -282,7 +310,14 @@ fn the_runs_own_files_beside_the_exports_are_not_read_as_exports() {
     std::fs::rename(dir.join("mapping.yaml"), dir.join("export/mapping.yaml")).unwrap();
     let out = run(
         &dir,
-        &["check", "--strict", "-v", "--mapping", "export/mapping.yaml", "export"],
+        &[
+            "check",
+            "--strict",
+            "-v",
+            "--mapping",
+            "export/mapping.yaml",
+            "export",
+        ],
         0,
     );
     assert!(
@@ -347,7 +382,11 @@ fn one_file_reached_twice_is_read_once() {
     std::fs::hard_link(dir.join("export/rules.yaml"), dir.join("hard.yaml")).unwrap();
     let once = run(&dir, &["diff", "--mapping", "mapping.yaml", "export"], 0);
     for extra in ["hard.yaml", "export/rules.yaml", "export"] {
-        let out = run(&dir, &["diff", "--mapping", "mapping.yaml", "export", extra], 0);
+        let out = run(
+            &dir,
+            &["diff", "--mapping", "mapping.yaml", "export", extra],
+            0,
+        );
         assert_eq!(out.stdout, once.stdout, "export {extra}");
         assert_eq!(
             out.stdout.matches("+++ b/export/rules.yaml").count(),
@@ -356,7 +395,11 @@ fn one_file_reached_twice_is_read_once() {
             out.stdout
         );
     }
-    let out = run(&dir, &["diff", "--mapping", "mapping.yaml", "export", "hard.yaml"], 0);
+    let out = run(
+        &dir,
+        &["diff", "--mapping", "mapping.yaml", "export", "hard.yaml"],
+        0,
+    );
     assert!(
         out.stderr.contains(
             "note: hard.yaml and export/rules.yaml are one file (hard links): read once, as export/rules.yaml"
@@ -366,7 +409,14 @@ fn one_file_reached_twice_is_read_once() {
     );
     // check: the same findings, not twice as many.
     let json = |extra: &[&str]| {
-        let mut args = vec!["check", "--format", "json", "--mapping", "mapping.yaml", "export"];
+        let mut args = vec![
+            "check",
+            "--format",
+            "json",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ];
         args.extend_from_slice(extra);
         let out = run(&dir, &args, 1);
         let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -381,7 +431,14 @@ fn a_plan_over_directories_refuses_a_file_that_appeared_since() {
     let dir = demo("plan-new-file");
     run(
         &dir,
-        &["diff", "--mapping", "mapping.yaml", "--save-plan", "plan.json", "export"],
+        &[
+            "diff",
+            "--mapping",
+            "mapping.yaml",
+            "--save-plan",
+            "plan.json",
+            "export",
+        ],
         0,
     );
     let before = read_tree(&dir.join("export"));
@@ -401,17 +458,15 @@ fn a_plan_over_directories_refuses_a_file_that_appeared_since() {
         out.stderr
     );
     let mut expected = before.clone();
-    expected.insert(
-        "team/sharing.yaml".into(),
-        before["sharing.yaml"].clone(),
-    );
+    expected.insert("team/sharing.yaml".into(), before["sharing.yaml"].clone());
     assert_eq!(read_tree(&dir.join("export")), expected, "nothing written");
     // A file the plan covers that is gone.
     std::fs::remove_dir_all(dir.join("export/team")).unwrap();
     std::fs::rename(dir.join("export/sharing.yaml"), dir.join("sharing.yaml")).unwrap();
     let out = run(&dir, &["apply", "--plan", "plan.json"], 2);
     assert!(
-        out.stderr.contains("export/sharing.yaml: error: stale plan: the file is gone"),
+        out.stderr
+            .contains("export/sharing.yaml: error: stale plan: the file is gone"),
         "{}",
         out.stderr
     );
@@ -451,8 +506,11 @@ fn a_lock_file_no_run_holds_is_removed_by_a_command_that_only_reads() {
         CHECK,
         &["diff", "--mapping", "mapping.yaml", "export"],
     ] {
-        std::fs::write(&lock, "4242 1700000000 cutover apply --mapping mapping.yaml export\n")
-            .unwrap();
+        std::fs::write(
+            &lock,
+            "4242 1700000000 cutover apply --mapping mapping.yaml export\n",
+        )
+        .unwrap();
         let out = run(&dir, args, 0);
         assert!(!lock.exists(), "{args:?} left the lock file");
         assert!(

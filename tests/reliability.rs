@@ -407,9 +407,16 @@ fn a_directory_link_loop_does_not_hang_the_search() {
         "{}",
         out.stderr
     );
-    Cutover::new(&["diff", "--mapping", "mapping.yaml", "--exclude", "loop", "export"])
-        .current_dir(&dir)
-        .expect(0);
+    Cutover::new(&[
+        "diff",
+        "--mapping",
+        "mapping.yaml",
+        "--exclude",
+        "loop",
+        "export",
+    ])
+    .current_dir(&dir)
+    .expect(0);
 }
 
 /// Each hostile input: a clear error naming the file (exit 2), every file untouched.

@@ -244,8 +244,16 @@ impl Identity {
     }
 
     fn is(&self, path: &Path, meta: &std::fs::Metadata) -> bool {
-        self.inode == Some((meta.dev(), meta.ino()))
-            || self.path.is_some() && std::fs::canonicalize(path).ok() == self.path
+        match (self.inode, &self.path) {
+            (Some(inode), _) => inode == (meta.dev(), meta.ino()),
+            // Not there when the run began, but there now (the plan just saved): by path,
+            // resolved only for a file of the same name.
+            (None, Some(own)) => {
+                own.file_name() == path.file_name()
+                    && std::fs::canonicalize(path).is_ok_and(|p| p == *own)
+            }
+            (None, None) => false,
+        }
     }
 }
 
