@@ -235,7 +235,7 @@ impl HiArgs {
                     paths: Paths {
                         given,
                         exclude: Exclude::new(&settings.exclude_patterns())?,
-                        own: Vec::new(),
+                        ..Paths::default()
                     }
                     .own("mapping file it writes", args.output.as_deref())
                     .with_own_files(&settings),
@@ -282,7 +282,7 @@ fn paths(settings: &Settings) -> Result<Paths, Error> {
     Ok(Paths {
         given: settings.required_paths()?,
         exclude: Exclude::new(&settings.exclude_patterns())?,
-        own: Vec::new(),
+        ..Paths::default()
     }
     .with_own_files(settings))
 }

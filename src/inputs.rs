@@ -31,6 +31,9 @@ pub struct Paths {
     pub given: Vec<PathBuf>,
     pub exclude: Exclude,
     pub own: Vec<OwnFile>,
+    /// When `given` is the files an earlier search found: the PATHs it searched, so a
+    /// message can still say how to leave a found file out.
+    pub found_in: Vec<PathBuf>,
 }
 
 /// A file the run itself was given in another role — its mapping, profile file, baseline,
@@ -48,6 +51,15 @@ impl Paths {
     pub fn files(files: Vec<PathBuf>) -> Paths {
         Paths {
             given: files,
+            ..Paths::default()
+        }
+    }
+
+    /// Exactly the files a search of `searched` found (locked before they are read).
+    pub fn found(files: Vec<PathBuf>, searched: &Paths) -> Paths {
+        Paths {
+            given: files,
+            found_in: searched.given.clone(),
             ..Paths::default()
         }
     }
@@ -158,10 +170,13 @@ pub fn hint_if_no_export(
 
 /// Adds to the last diagnostic how to leave the file out, when a search found it.
 fn exclude_hint(mut error: Error, path: &Path, paths: &Paths) -> Error {
-    if let (Some((_, relative)), Some(last)) = (
-        walked_from(path, &paths.given),
-        error.diagnostics.last_mut(),
-    ) {
+    let searched = match paths.found_in.is_empty() {
+        true => &paths.given,
+        false => &paths.found_in,
+    };
+    if let (Some((_, relative)), Some(last)) =
+        (walked_from(path, searched), error.diagnostics.last_mut())
+    {
         last.message.push_str(&format!(
             "; not an export? leave it out with --exclude {} (or `exclude` in cutover.toml)",
             suggestion(relative)

@@ -480,6 +480,7 @@ impl SavedPlan {
                 )
             })?,
             own: own.own,
+            found_in: Vec::new(),
         };
         let covered: std::collections::HashSet<PathBuf> = planned
             .iter()

@@ -243,11 +243,7 @@ fn a_crash_during_recovery_is_recovered_by_the_next_command() {
             .filter(|(name, _)| !name.contains(".orig"))
             .collect();
         assert_same(&files, &expected, &format!("{first}/{second}"));
-        assert_eq!(
-            leftovers(&dir),
-            Vec::<String>::new(),
-            "{first}/{second}"
-        );
+        assert_eq!(leftovers(&dir), Vec::<String>::new(), "{first}/{second}");
     }
 }
 

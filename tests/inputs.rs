@@ -280,7 +280,11 @@ fn utf16_is_named_and_the_exclude_hint_is_only_for_non_exports() {
     .unwrap();
     std::fs::write(dir.join("export/compose.yml"), "version: 3\n").unwrap();
     std::fs::write(dir.join("export/logo.json"), b"\x89PNG\r\n\x1a\n\0").unwrap();
-    for args in [CHECK, &["validate", "export"]] {
+    for args in [
+        CHECK,
+        &["validate", "export"],
+        &["apply", "--mapping", "mapping.yaml", "export"],
+    ] {
         let out = run(&dir, args, 2);
         let line = |name: &str| {
             out.stderr

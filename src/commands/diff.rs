@@ -286,7 +286,7 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
     let files = find_inputs(&selection.paths)?;
     let commit = write::Commit::begin(&files, options(selection.paths.given.clone()))?;
     let selection = Selection {
-        paths: Paths::files(files),
+        paths: Paths::found(files, &selection.paths),
         ..(**selection).clone()
     };
     let planned = plan(&selection)?;
