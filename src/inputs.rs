@@ -142,11 +142,12 @@ pub fn read(path: &Path, paths: &Paths, profiles: &Profiles) -> Result<(File, us
     // export names `schema_version` first.
     let foreign = profiles.get(profile).export_schema_version.is_some()
         && !Export::mentioned_in(&source.text);
+    // An empty file is a failed export, not a stranger: no hint to leave it out.
+    File::check_not_blank(&source)?;
     let file = File::parse(source).map_err(|e| match foreign {
         true => exclude_hint(e, path, paths),
         false => e,
     })?;
-    // An empty file is a failed export, not a stranger: no hint to leave it out.
     file.check_input()?;
     Ok((file, profile))
 }

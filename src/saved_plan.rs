@@ -308,7 +308,8 @@ impl SavedPlan {
     }
 
     pub fn read(path: &Path) -> Result<SavedPlan, Error> {
-        let file = File::read(path)?;
+        // Parsed, not read as an input: a plan says what is wrong with it in its own terms.
+        let file = File::parse(Source::read(path)?)?;
         let [doc] = file.docs.as_slice() else {
             return Err(Diagnostic::file(
                 &file.source.name,

@@ -108,6 +108,30 @@ fn an_empty_yaml_file_is_no_export() {
             assert!(!out.stderr.contains("--exclude"), "{}", out.stderr);
         }
     }
+    // JSON alike.
+    std::fs::copy(
+        testdata("demo/expected/rules.yaml"),
+        dir.join("export/rules.yaml"),
+    )
+    .unwrap();
+    for (text, says) in [
+        ("", "export/aliases.json: error: is empty: no export in it"),
+        ("\n", "export/aliases.json: error: is empty"),
+        (
+            "null\n",
+            "export/aliases.json:1:1: error: the file's only document is `null`",
+        ),
+    ] {
+        std::fs::write(dir.join("export/aliases.json"), text).unwrap();
+        let out = run(&dir, CHECK, 2);
+        assert!(out.stderr.contains(says), "{text:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("--exclude"), "{}", out.stderr);
+    }
+    std::fs::copy(
+        testdata("demo/expected/aliases.json"),
+        dir.join("export/aliases.json"),
+    )
+    .unwrap();
     // One empty document among exports, in a stream of several.
     std::fs::write(
         dir.join("export/rules.yaml"),

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, Error};
 use crate::exclude::Exclude;
 use crate::inputs::Paths;
-use crate::node::Node;
+use crate::node::{Node, Span, Value};
 use crate::source::{Source, display_name, io_reason, not_regular};
 
 /// Deepest nesting accepted, in every format: deeper input is refused, never a stack overflow.
@@ -76,25 +76,34 @@ pub struct File {
 }
 
 impl File {
-    /// Reads an input file: an export, a script, a saved plan. A YAML file among them must
-    /// hold an export in every document (see [`yaml::refuse_empty_documents`]); an empty
-    /// Sieve script is a valid script and stays accepted.
+    /// Reads an input file: an export, a script, a saved plan. A JSON or YAML file among
+    /// them must hold an export in every document (see [`refuse_blank`]); an empty Sieve
+    /// script is a valid script and stays accepted.
     pub fn read(path: &Path) -> Result<File, Error> {
         File::input(Source::read(path)?)
     }
 
     /// An input file's text parsed, as [`File::read`] reads it.
     pub fn input(source: Source) -> Result<File, Error> {
+        File::check_not_blank(&source)?;
         let file = File::parse(source)?;
         file.check_input()?;
         Ok(file)
     }
 
-    /// What an input must hold besides valid syntax: an export in every YAML document.
+    /// An input's text, before it is parsed: not empty (see [`refuse_blank`]).
+    pub fn check_not_blank(source: &Source) -> Result<(), Error> {
+        refuse_blank(source, Format::of(&source.path, &source.text))
+    }
+
+    /// What a parsed input must hold besides valid syntax: an export in every document
+    /// (see [`refuse_blank`]).
     pub fn check_input(&self) -> Result<(), Error> {
         match self.format {
-            Format::Yaml => yaml::refuse_empty_documents(&self.source, &self.docs),
-            Format::Json | Format::Sieve => Ok(()),
+            Format::Yaml | Format::Json => {
+                refuse_documents_without_export(&self.source, &self.docs)
+            }
+            Format::Sieve => Ok(()),
         }
     }
 
@@ -121,6 +130,61 @@ impl File {
             docs,
             anchors,
         })
+    }
+}
+
+/// Refuses an input that holds no export: an empty file (or only whitespace), a YAML file
+/// with only comments, or a document that is empty or `null`. Such a file is what a failed
+/// export job leaves (0 bytes), and read as "nothing to check" it would keep a gate green.
+/// A Sieve script may be empty (it then does nothing), and is read. Only inputs are held
+/// to this: a mapping, a profile or a plan says what is missing from it in its own terms.
+fn refuse_blank(source: &Source, format: Format) -> Result<(), Error> {
+    if format != Format::Sieve && source.text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(Diagnostic::file(&source.name, format!("is empty: {NO_EXPORT}")).into());
+    }
+    Ok(())
+}
+
+/// What [`refuse_blank`] and [`File::check_input`] say after what they found.
+const NO_EXPORT: &str =
+    "no export in it (a failed export can leave such a file); export it again, or delete it";
+
+fn refuse_documents_without_export(source: &Source, docs: &[Node]) -> Result<(), Error> {
+    if docs.is_empty() {
+        return Err(
+            Diagnostic::file(&source.name, format!("holds only comments: {NO_EXPORT}")).into(),
+        );
+    }
+    let errors: Vec<Diagnostic> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, doc)| matches!(doc.value(), Value::Null))
+        .map(|(index, doc)| {
+            let written = source.text[doc.span.range()].trim();
+            // An empty document stands right after its `---`: point at that.
+            let (what, span) = if written.is_empty() {
+                let start = doc.span.start as usize;
+                let line_start = source.text[..start].rfind('\n').map_or(0, |at| at + 1);
+                ("empty".to_owned(), Span::new(line_start, start))
+            } else {
+                (format!("`{written}`"), doc.span)
+            };
+            let message = if docs.len() == 1 {
+                format!("the file's only document is {what}: {NO_EXPORT}")
+            } else {
+                format!(
+                    "document {} of {} is {what}, not an export; remove it (and its `---`)",
+                    index + 1,
+                    docs.len()
+                )
+            };
+            Diagnostic::at(source, span, message)
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::many(errors))
     }
 }
 
@@ -419,6 +483,47 @@ pub fn walked_from<'a>(file: &'a Path, given: &'a [PathBuf]) -> Option<(&'a Path
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_without_an_export_document_is_refused() {
+        let refused = |name: &str, text: &str| {
+            File::input(Source::from_text(name, text))
+                .err()
+                .map(|e| e.diagnostics[0].to_string())
+        };
+        for (text, says) in [
+            ("", "e.yaml: error: is empty"),
+            (" \n\n", "e.yaml: error: is empty"),
+            ("# nothing\n", "e.yaml: error: holds only comments"),
+            (
+                "null\n",
+                "e.yaml:1:1: error: the file's only document is `null`",
+            ),
+            ("~\n", "the file's only document is `~`"),
+            ("---\n", "the file's only document is empty"),
+            (
+                "schema_version: 1\n---\n---\nschema_version: 1\n",
+                "e.yaml:2:1: error: document 2 of 3 is empty",
+            ),
+        ] {
+            let message = refused("e.yaml", text).unwrap_or_else(|| panic!("{text:?} accepted"));
+            assert!(message.contains(says), "{text:?}: {message}");
+        }
+        assert_eq!(refused("e.yaml", "schema_version: 1\n"), None);
+        assert_eq!(refused("e.yaml", "---\nschema_version: 1\n...\n"), None);
+        // JSON alike; an empty Sieve script is a script.
+        assert!(
+            refused("e.json", " \n")
+                .unwrap()
+                .contains("e.json: error: is empty")
+        );
+        assert!(
+            refused("e.json", "null")
+                .unwrap()
+                .contains("only document is `null`")
+        );
+        assert_eq!(refused("e.sieve", ""), None);
+    }
 
     #[test]
     fn format_by_extension_then_content() {

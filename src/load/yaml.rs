@@ -73,63 +73,6 @@ pub fn parse_with_anchors(source: &Source) -> Result<(Vec<Node>, Vec<Anchor>), E
     Ok((builder.docs, anchors))
 }
 
-/// Refuses an export file that holds no export: no document at all (an empty file, or only
-/// whitespace or comments), or a document that is empty or `null`. Such a file is what a
-/// failed export job leaves (0 bytes), and read as "nothing to check" it would keep a gate
-/// green; a JSON file with nothing in it is already a syntax error. Only exports are held
-/// to this: a mapping, a profile or a plan says what is missing from it in its own terms.
-pub fn refuse_empty_documents(source: &Source, docs: &[Node]) -> Result<(), Error> {
-    if docs.is_empty() {
-        let what = if source.text.trim_start_matches('\u{feff}').trim().is_empty() {
-            "is empty"
-        } else {
-            "holds only comments"
-        };
-        return Err(Diagnostic::file(
-            &source.name,
-            format!(
-                "{what}: no export in it (a failed export can leave such a file); export it \
-                 again, or delete it"
-            ),
-        )
-        .into());
-    }
-    let errors: Vec<Diagnostic> = docs
-        .iter()
-        .enumerate()
-        .filter(|(_, doc)| matches!(doc.value(), Value::Null))
-        .map(|(index, doc)| {
-            let written = source.text[doc.span.range()].trim();
-            // An empty document stands right after its `---`: point at that.
-            let (what, span) = if written.is_empty() {
-                let start = doc.span.start as usize;
-                let line_start = source.text[..start].rfind('\n').map_or(0, |at| at + 1);
-                ("empty".to_owned(), Span::new(line_start, start))
-            } else {
-                (format!("`{written}`"), doc.span)
-            };
-            let message = if docs.len() == 1 {
-                format!(
-                    "the file's only document is {what}: no export in it (a failed export can \
-                     leave such a file); export it again, or delete it"
-                )
-            } else {
-                format!(
-                    "document {} of {} is {what}, not an export; remove it (and its `---`)",
-                    index + 1,
-                    docs.len()
-                )
-            };
-            Diagnostic::at(source, span, message)
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::many(errors))
-    }
-}
-
 struct Builder<'a> {
     source: &'a Source,
     stack: Vec<Frame>,
@@ -520,37 +463,6 @@ mod tests {
 
     fn load(text: &str) -> Result<Vec<Node>, String> {
         parse(&Source::from_text("t.yaml", text)).map_err(|e| e.diagnostics[0].to_string())
-    }
-
-    #[test]
-    fn a_file_without_an_export_document_is_refused() {
-        let refused = |text: &str| {
-            let source = Source::from_text("e.yaml", text);
-            let docs = parse(&source).unwrap();
-            refuse_empty_documents(&source, &docs)
-                .err()
-                .map(|e| e.diagnostics[0].to_string())
-        };
-        for (text, says) in [
-            ("", "e.yaml: error: is empty"),
-            (" \n\n", "e.yaml: error: is empty"),
-            ("# nothing\n", "e.yaml: error: holds only comments"),
-            (
-                "null\n",
-                "e.yaml:1:1: error: the file's only document is `null`",
-            ),
-            ("~\n", "the file's only document is `~`"),
-            ("---\n", "the file's only document is empty"),
-            (
-                "schema_version: 1\n---\n---\nschema_version: 1\n",
-                "e.yaml:2:1: error: document 2 of 3 is empty",
-            ),
-        ] {
-            let message = refused(text).unwrap_or_else(|| panic!("{text:?} accepted"));
-            assert!(message.contains(says), "{text:?}: {message}");
-        }
-        assert_eq!(refused("schema_version: 1\n"), None);
-        assert_eq!(refused("---\nschema_version: 1\n...\n"), None);
     }
 
     #[test]
