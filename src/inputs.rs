@@ -93,9 +93,9 @@ pub fn find(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
 
 /// Loads and locates every input; reports the problems of all files at once. A file a
 /// walk found that does not look like an export at all gets a hint at `--exclude`: one
-/// that is not text, or that the profile would read as an export (it requires
-/// `schema_version`) and that has none of the export's keys, whether it parses (a
-/// `docker-compose.yml`) or not. It stays an error: skipping it silently could hide a
+/// that is not text and names none of the export's keys, or that the profile would read
+/// as an export (it requires `schema_version`) and that has none of the export's keys,
+/// whether it parses (a `docker-compose.yml`) or not. It stays an error: skipping it silently could hide a
 /// broken export. An export with an error in it gets no such hint, which would only push
 /// towards leaving out a file that needs fixing.
 pub fn load(paths: &Paths, profiles: &Profiles) -> Result<Vec<Input>, Error> {
@@ -133,9 +133,11 @@ pub fn load(paths: &Paths, profiles: &Profiles) -> Result<Vec<Input>, Error> {
 /// Reads and parses one input found in `paths`, with the index of the profile it is to be
 /// read with; a file that does not look like an export gets the hint (see [`load`]).
 pub fn read(path: &Path, paths: &Paths, profiles: &Profiles) -> Result<(File, usize), Error> {
+    // A file that is not text gets the hint unless it names the export's keys (an export
+    // saved in Latin-1, say).
     let source = Source::read_text(path).map_err(|failure| match failure.not_text {
-        true => exclude_hint(failure.error, path, paths),
-        false => failure.error,
+        Some(text) if !Export::mentioned_in(&text) => exclude_hint(failure.error, path, paths),
+        _ => failure.error,
     })?;
     let profile = profiles.index_for(Format::of(path, &source.text));
     // Looked for before parsing, as the text is gone with a parse error; cheap, as an

@@ -211,9 +211,11 @@ pub struct Source {
 /// Why [`Source::read_text`] refused a file.
 pub struct ReadFailure {
     pub error: Error,
-    /// Not text at all (bytes that are not UTF-8, or a NUL byte), as opposed to a file that
-    /// cannot be read, or text in another encoding.
-    pub not_text: bool,
+    /// When the file is not text at all (bytes that are not UTF-8, or a NUL byte), as
+    /// opposed to a file that cannot be read or text in another encoding: its bytes read
+    /// as text as far as they can be (invalid bytes as U+FFFD), to tell an export with a
+    /// bad byte from a file that is no export.
+    pub not_text: Option<String>,
 }
 
 /// The Unicode encoding other than UTF-8 that `bytes` are in, when they say so with a
@@ -257,7 +259,7 @@ impl Source {
         let name = display_name(path);
         let (bytes, stamp) = read_regular(path, max_file_size()).map_err(|e| ReadFailure {
             error: Diagnostic::file(&name, e.message()).into(),
-            not_text: false,
+            not_text: None,
         })?;
         if let Some(encoding) = utf16_or_32(&bytes) {
             // Text, but not in UTF-8: PowerShell's `>` and `Out-File` write UTF-16 by default.
@@ -271,7 +273,7 @@ impl Source {
                     ),
                 )
                 .into(),
-                not_text: false,
+                not_text: None,
             });
         }
         let text = match String::from_utf8(bytes) {
@@ -293,7 +295,7 @@ impl Source {
                 };
                 return Err(ReadFailure {
                     error: error.into(),
-                    not_text: true,
+                    not_text: Some(String::from_utf8_lossy(&bytes).into_owned()),
                 });
             }
         };
@@ -307,7 +309,7 @@ impl Source {
                     "file contains a NUL byte; it is not a text export",
                 )
                 .into(),
-                not_text: true,
+                not_text: Some(std::mem::take(&mut source.text)),
             });
         }
         Ok(source)

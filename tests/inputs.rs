@@ -296,6 +296,11 @@ fn utf16_is_named_and_the_exclude_hint_is_only_for_non_exports() {
     )
     .unwrap();
     std::fs::write(dir.join("export/noversion.yaml"), "rules: []\n").unwrap();
+    std::fs::write(
+        dir.join("export/latin1.yaml"),
+        b"schema_version: 1\nrules: []\n# caf\xe9\n",
+    )
+    .unwrap();
     // Files that are no export at all: the hint.
     std::fs::write(
         dir.join("export/docker-compose.yml"),
@@ -317,7 +322,7 @@ fn utf16_is_named_and_the_exclude_hint_is_only_for_non_exports() {
                 .unwrap_or_else(|| panic!("{name} not reported: {}", out.stderr))
                 .to_owned()
         };
-        for name in ["broken.yaml", "dup.json", "noversion.yaml"] {
+        for name in ["broken.yaml", "dup.json", "noversion.yaml", "latin1.yaml"] {
             assert!(!line(name).contains("--exclude"), "{}", line(name));
         }
         for name in ["docker-compose.yml", "compose.yml", "logo.json"] {
