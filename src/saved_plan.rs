@@ -60,8 +60,8 @@ pub struct SavedPlan {
     pub profiles: Vec<Hashed>,
     /// Every input file, changed or not.
     pub files: Vec<PlannedFile>,
-    /// The directories among the PATHs (relative to the root, or absolute when outside
-    /// it): `apply --plan` searches them again and refuses the plan when an export file
+    /// The directories among the PATHs (relative to the root; the root itself for one
+    /// above it): `apply --plan` searches them again and refuses the plan when an export file
     /// appeared there that it does not cover. Absent when only files were given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub searched: Vec<StoredPath>,
@@ -94,11 +94,29 @@ impl StoredPath {
         }
     }
 
-    /// Where it is now: below `root`, or absolute.
+    /// Where it is now: below `root`. A plan is not trusted: a name that climbs out of the
+    /// root or starts over (`..`, `/`) is refused, so an edited plan cannot make `apply`
+    /// search the whole disk.
     fn resolve(&self, root: &Path, plan_name: &str) -> Result<PathBuf, Error> {
-        name::from_stored(&self.path, self.path_hex.as_deref())
-            .map(|p| root.join(p))
-            .map_err(|why| Diagnostic::file(plan_name, why).into())
+        let path = name::from_stored(&self.path, self.path_hex.as_deref())
+            .map_err(|why| Diagnostic::file(plan_name, why))?;
+        let below = path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+        if !below {
+            return Err(Diagnostic::file(
+                plan_name,
+                format!(
+                    "{} is not a path below the plan's root; the plan file was altered",
+                    name::shown(&self.path)
+                ),
+            )
+            .into());
+        }
+        Ok(root.join(path))
     }
 }
 
@@ -282,8 +300,18 @@ impl SavedPlan {
                         .collect(),
                 })
                 .collect(),
+            // (A directory outside the root holds none of the files (or `--relative=DIR`
+            // chose a root below it): only what is below the root can be planned, so the
+            // root stands for it, or, apart from it, nothing.)
             searched: searched
                 .iter()
+                .filter_map(|dir| {
+                    if dir.starts_with(&root.dir) {
+                        Some(dir)
+                    } else {
+                        root.dir.starts_with(dir).then_some(&root.dir)
+                    }
+                })
                 .map(|dir| StoredPath::new(dir, &root.dir))
                 .collect(),
             exclude: if searched.is_empty() {
@@ -295,6 +323,7 @@ impl SavedPlan {
                 .own
                 .iter()
                 .filter_map(|own| patch_root::physical(&own.path).ok())
+                .filter(|own| own.starts_with(&root.dir))
                 .filter(|own| searched.iter().any(|dir| own.starts_with(dir)))
                 .map(|own| StoredPath::new(&own, &root.dir))
                 .collect(),

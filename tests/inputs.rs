@@ -523,6 +523,23 @@ fn a_plan_over_directories_refuses_a_file_that_appeared_since() {
     std::fs::create_dir(dir.join("export/drafts")).unwrap();
     std::fs::write(dir.join("export/drafts/idea.yaml"), "- later\n").unwrap();
     std::fs::write(dir.join("export/NOTES.md"), "notes\n").unwrap();
+    // An edited plan cannot make apply search outside its root.
+    let plan = std::fs::read_to_string(dir.join("plan.json")).unwrap();
+    for outside in ["..", "/", "export/../.."] {
+        let edited = plan.replace(
+            "\"searched\": [\n    {\n      \"path\": \"export\"",
+            &format!("\"searched\": [\n    {{\n      \"path\": \"{outside}\""),
+        );
+        assert_ne!(edited, plan);
+        std::fs::write(dir.join("edited.json"), edited).unwrap();
+        let out = run(&dir, &["apply", "--plan", "edited.json"], 2);
+        assert!(
+            out.stderr.contains("is not a path below the plan's root; the plan file was altered"),
+            "{}",
+            out.stderr
+        );
+    }
+    std::fs::remove_file(dir.join("edited.json")).unwrap();
     run(&dir, &["apply", "--plan", "plan.json"], 0);
     assert_eq!(
         read_tree(&dir.join("export"))["rules.yaml"],
