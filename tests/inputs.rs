@@ -534,7 +534,8 @@ fn a_plan_over_directories_refuses_a_file_that_appeared_since() {
         std::fs::write(dir.join("edited.json"), edited).unwrap();
         let out = run(&dir, &["apply", "--plan", "edited.json"], 2);
         assert!(
-            out.stderr.contains("is not a path below the plan's root; the plan file was altered"),
+            out.stderr
+                .contains("is not a path below the plan's root; the plan file was altered"),
             "{}",
             out.stderr
         );
