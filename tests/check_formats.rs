@@ -3,15 +3,14 @@
 
 mod common;
 
-use common::{Cutover, copy_tree, scratch, testdata};
+use common::{Cutover, copy_tree, own_work_tree, scratch, testdata};
 
 /// A copy of `testdata/check` as the top of a git work tree of its own (a `.git` holding
 /// `HEAD` is what marks one), so that paths from the repository root are known.
 fn repository(name: &str) -> std::path::PathBuf {
     let dir = scratch(name);
     copy_tree(&testdata("check"), &dir);
-    std::fs::create_dir_all(dir.join(".git")).unwrap();
-    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    own_work_tree(&dir);
     dir
 }
 
@@ -381,8 +380,7 @@ fn sieve_findings_point_at_the_addresses() {
     let dir = scratch("check-sieve");
     copy_tree(&testdata("sieve"), &dir);
     // The top of a work tree, as in a repository of exports.
-    std::fs::create_dir_all(dir.join(".git")).unwrap();
-    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    own_work_tree(&dir);
     std::fs::write(
         dir.join("export/twice.sieve"),
         "require \"vacation\";\nvacation :addresses \"info@acme-old.example\" text:\nWrite to sales@acme-old.example,\nnot info@acme.example: sales@acme-old.example reads it.\n.\n;\n",

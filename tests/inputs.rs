@@ -7,12 +7,14 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Cutover, copy_tree, read_tree, scratch, testdata};
+use common::{Cutover, copy_tree, own_work_tree, read_tree, scratch, testdata};
 
-/// The demo: `export/` with old references, `mapping.yaml` beside it.
+/// The demo: `export/` with old references, `mapping.yaml` beside it, at the top of a work
+/// tree (patch paths start there).
 fn demo(name: &str) -> PathBuf {
     let dir = scratch(name);
     copy_tree(&testdata("demo"), &dir);
+    own_work_tree(&dir);
     dir
 }
 
