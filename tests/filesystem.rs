@@ -314,8 +314,13 @@ fn another_users_file_as_an_ordinary_user() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
+    // Under the system's temporary directory, not the target directory: every directory
+    // above the tree must let that user through, and a clone may lie in a private one
+    // (`mktemp -d` makes them 0700).
     let prepare = |name: &str, dir_mode: u32| -> PathBuf {
-        let dir = demo(name);
+        let dir = std::env::temp_dir().join(format!("cutover-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_tree(&testdata("demo"), &dir);
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         for entry in std::fs::read_dir(dir.join("export")).unwrap() {
             let path = entry.unwrap().path();
@@ -329,7 +334,8 @@ fn another_users_file_as_an_ordinary_user() {
         .unwrap();
         dir
     };
-    let dir = prepare("sticky", 0o1777);
+    let sticky = prepare("sticky", 0o1777);
+    let dir = sticky.clone();
     let before = read_tree(&dir);
     let (code, stderr) = as_nobody(&dir);
     assert_eq!(code, 2, "{stderr}");
@@ -356,6 +362,9 @@ fn another_users_file_as_an_ordinary_user() {
         65534
     );
     assert_eq!(leftovers(&dir), Vec::<String>::new());
+    for dir in [sticky, dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 #[test]
