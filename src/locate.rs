@@ -231,6 +231,29 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         } else {
             queries.iter().map(run).collect()
         };
+        // A single entry where the profile expects a list of them: the selectors find
+        // nothing in it, and every reference it holds would go unseen.
+        let mut misshapen: Vec<_> = results.iter().flat_map(|s| &s.misshapen).collect();
+        misshapen.sort_by_key(|(_, node)| node.span);
+        misshapen.dedup_by_key(|(_, node)| node.span);
+        for (path, node) in misshapen {
+            let place = match path.is_empty() {
+                true => "the document".to_owned(),
+                false => format!("`{}`", doc.path_text(path)),
+            };
+            let how = match file.format {
+                crate::load::Format::Yaml => "`- ` before its first key",
+                _ => "inside `[ ]`",
+            };
+            errors.push(diag(
+                Span::new(node.span.start as usize, node.span.start as usize),
+                format!(
+                    "{place} is a single mapping where the profile `{}` expects a list of \
+                     entries, so nothing in it would be found; write it as a list ({how})",
+                    profile.name
+                ),
+            ));
+        }
         // Room for every holder and reference at once: growing the vectors as they fill
         // would copy them over and over on a large export.
         let (holders, rest) = results.split_at(profile.holders.len().min(results.len()));
