@@ -23,15 +23,33 @@ pub struct Account {
 
 /// Whether `host` is `pattern` or lies under it (`imap.oldmail.example` is under
 /// `oldmail.example`). Hosts compare without regard to case or a final dot, as DNS names
-/// do; this is the one host test of every command.
+/// do, and by name only: a port, a scheme or brackets around it (`imaps://imap.oldmail
+/// .example:993`, `[2001:db8::1]:993`) are not part of it. This is the one host test of
+/// every command.
 pub fn host_matches(host: &str, pattern: &str) -> bool {
-    let normal = |h: &str| h.trim().trim_end_matches('.').to_ascii_lowercase();
+    let normal = |h: &str| host_name(h).trim_end_matches('.').to_ascii_lowercase();
     let (host, pattern) = (normal(host), normal(pattern.trim_start_matches('.')));
     !pattern.is_empty()
         && (host == pattern
             || host
                 .strip_suffix(&pattern)
                 .is_some_and(|rest| rest.ends_with('.')))
+}
+
+/// The name in a server setting as exports write it: without a scheme, a path, a port, or
+/// the brackets of an IPv6 address.
+fn host_name(text: &str) -> &str {
+    let text = text.trim();
+    let text = text.split_once("://").map_or(text, |(_, rest)| rest);
+    let text = text.split('/').next().unwrap_or(text);
+    if let Some(bracketed) = text.strip_prefix('[') {
+        return bracketed.split(']').next().unwrap_or(bracketed);
+    }
+    match text.split_once(':') {
+        // One colon: a port. More: an IPv6 address without brackets.
+        Some((name, port)) if !port.contains(':') => name,
+        _ => text,
+    }
 }
 
 impl Account {
@@ -136,5 +154,14 @@ mod tests {
         assert!(!host_matches("oldmail.example.net", "oldmail.example"));
         assert!(!host_matches("oldmail.example", "imap.oldmail.example"));
         assert!(!host_matches("oldmail.example", ""));
+        // A port, a scheme, brackets are not part of the name.
+        assert!(host_matches("imap.oldmail.example:993", "oldmail.example"));
+        assert!(host_matches(
+            "imaps://IMAP.oldmail.example:993/",
+            "oldmail.example:143"
+        ));
+        assert!(host_matches("[2001:db8::1]:993", "2001:db8::1"));
+        assert!(host_matches("2001:db8::1", "[2001:db8::1]"));
+        assert!(!host_matches("imap.oldmail.example:993", "993"));
     }
 }

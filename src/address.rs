@@ -12,12 +12,22 @@ use crate::profile::Kind;
 
 /// Each mapped whole address in `text`: its byte range, mapping entry and new address.
 pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId, &'m str)> {
+    find_with(text, |address| mapping.lookup(Kind::AddressInText, address))
+        .into_iter()
+        .map(|(range, (entry, new))| (range, entry, new))
+        .collect()
+}
+
+/// Each whole address in `text` that `lookup` knows: its byte range and what `lookup` says.
+pub fn find_with<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Vec<(Range<usize>, T)> {
     let bytes = text.as_bytes();
     let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b".-".contains(&b);
-    let glued =
-        |b: Option<&u8>| b.is_some_and(|&b| b == b'@' || b.is_ascii_alphanumeric() || b == b'_');
-    let mut found: Vec<(Range<usize>, EntryId, &str)> = Vec::new();
+    // A letter or digit of any script next to it makes it part of a longer (international)
+    // address or word; ASCII punctuation that addresses may hold but text uses around them
+    // (quotes, brackets, `=`, `/`) does not.
+    let glued = |c: Option<char>| c.is_some_and(|c| c == '@' || c == '_' || c.is_alphanumeric());
+    let mut found: Vec<(Range<usize>, T)> = Vec::new();
     for (at, _) in text.match_indices('@') {
         let mut start = at;
         while start > 0 && local(bytes[start - 1]) {
@@ -32,13 +42,13 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
         }
         let whole = start < at
             && end > at + 1
-            && !glued(start.checked_sub(1).and_then(|p| bytes.get(p)))
-            && !glued(bytes.get(end));
-        if !whole || found.last().is_some_and(|(r, ..)| r.end > start) {
+            && !glued(text[..start].chars().next_back())
+            && !glued(text[end..].chars().next());
+        if !whole || found.last().is_some_and(|(r, _)| r.end > start) {
             continue;
         }
-        if let Some((entry, new)) = mapping.lookup(Kind::AddressInText, &text[start..end]) {
-            found.push((start..end, entry, new));
+        if let Some(known) = lookup(&text[start..end]) {
+            found.push((start..end, known));
         }
     }
     found
@@ -102,6 +112,11 @@ mod tests {
                 "{info@new.example b@c.example}",
             ),
             ("a@@info@old.example", "a@@info@old.example"),
+            // International addresses: a letter of any script glues.
+            (
+                "éinfo@old.example info@old.exampleé «info@old.example»",
+                "éinfo@old.example info@old.exampleé «info@new.example»",
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(replace(text, &mapping), expected);

@@ -169,15 +169,16 @@ impl Config {
         })
     }
 
-    /// `[profiles]` maps globs to profiles, which needs a run to read files with different
-    /// profiles: refused (at its line) until then.
+    /// `[profiles]` (a profile per glob) is not supported: refused at its line rather than
+    /// ignored, since ignoring it would read files with a profile the user did not mean.
     pub fn check_profiles(&self) -> Result<(), Diagnostic> {
         match &self.file.profiles {
             Some(profiles) => Err(self.error(
                 profiles,
-                "`[profiles]` (a profile per glob) takes effect once a run can read files with \
-                 different profiles (Sieve support); until then every file is read with one \
-                 profile: write `profile = \"NAME\"` or `profile = \"FILE\"`",
+                "`[profiles]` (a profile per glob) is not supported yet: without `profile`, \
+                 each file is read with the built-in profile of its kind (`sieve` for Sieve \
+                 scripts, `missive` for JSON and YAML); with `profile = \"NAME\"` or \
+                 `profile = \"FILE\"`, every file is read with that one",
             )),
             None => Ok(()),
         }

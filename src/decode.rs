@@ -10,6 +10,20 @@ use crate::diagnostic::{Diagnostic, Error};
 use crate::node::{Node, Step};
 use crate::source::Source;
 
+/// Refuses a file of a `schema_version` this build does not know, at that value.
+pub fn schema_version(source: &Source, doc: &Node, version: u32, what: &str) -> Result<(), Error> {
+    if version == 1 {
+        return Ok(());
+    }
+    let at = doc.field("schema_version").map_or(doc.span, |n| n.span);
+    Err(Diagnostic::at(
+        source,
+        at,
+        format!("unsupported {what} schema_version {version} (expected 1)"),
+    )
+    .into())
+}
+
 pub fn decode<T: DeserializeOwned>(source: &Source, node: &Node, what: &str) -> Result<T, Error> {
     serde_path_to_error::deserialize(node.to_json()).map_err(|e| {
         let mut steps = Vec::new();

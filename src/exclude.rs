@@ -17,6 +17,8 @@ use crate::diagnostic::{Diagnostic, Error};
 #[derive(Clone, Debug)]
 pub struct Exclude {
     matcher: Gitignore,
+    /// The patterns as given, in order (a saved plan records them to search again).
+    patterns: Vec<String>,
 }
 
 impl Default for Exclude {
@@ -46,7 +48,15 @@ impl Exclude {
         let matcher = builder
             .build()
             .map_err(|e| Error::plain(format!("--exclude: {e}")))?;
-        Ok(Exclude { matcher })
+        Ok(Exclude {
+            matcher,
+            patterns: patterns.to_vec(),
+        })
+    }
+
+    /// The patterns as given, in order.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
     }
 
     /// The pattern that leaves out the entry at `relative` (its path relative to the walked

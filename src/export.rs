@@ -23,6 +23,40 @@ pub struct Export {
     pub rules: Option<Vec<Rule>>,
 }
 
+impl Export {
+    /// The top-level keys of an export: a file with none of them is no export at all (a
+    /// `docker-compose.yml` beside the exports), as opposed to an export with an error.
+    pub const KEYS: [&str; 6] = [
+        "schema_version",
+        "organization",
+        "accounts",
+        "aliases",
+        "sharing",
+        "rules",
+    ];
+
+    /// Whether `text` names one of [`Export::KEYS`] as a key where an export has them: at
+    /// the start of a line (a YAML export's top level) or as a quoted JSON key. For text
+    /// that does not parse, where there is no tree to look at.
+    pub fn mentioned_in(text: &str) -> bool {
+        Export::KEYS.iter().any(|key| {
+            text.match_indices(key).any(|(at, _)| {
+                let before = &text[..at];
+                let after = &text[at + key.len()..];
+                let yaml_top = (before.is_empty() || before.ends_with('\n'))
+                    && after.trim_start_matches(' ').starts_with(':');
+                let quoted = |q: char| {
+                    before.ends_with(q)
+                        && after
+                            .strip_prefix(q)
+                            .is_some_and(|a| a.trim_start().starts_with(':'))
+                };
+                yaml_top || quoted('"') || quoted('\'')
+            })
+        })
+    }
+}
+
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Account {
     /// An opaque ID; it often looks like a UUID but need not be one.
@@ -179,4 +213,38 @@ pub struct From {
     pub account: Option<String>,
     /// Address reference.
     pub address: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keys_are_those_of_the_schema() {
+        let schema = serde_json::to_value(schemars::schema_for!(Export)).unwrap();
+        let mut properties: Vec<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        properties.sort_unstable();
+        let mut keys = Export::KEYS.to_vec();
+        keys.sort_unstable();
+        assert_eq!(properties, keys);
+    }
+
+    #[test]
+    fn keys_are_found_where_an_export_has_them() {
+        assert!(Export::mentioned_in("schema_version: 1\nrules: [oops\n"));
+        assert!(Export::mentioned_in("# x\nrules:\n  - {"));
+        assert!(Export::mentioned_in("{\n  \"accounts\" : [1,,]"));
+        // A docker-compose.yml that does not parse: `aliases` nested, not at the top.
+        assert!(!Export::mentioned_in(
+            "services:\n  web:\n    networks:\n      default:\n        aliases: [a\n"
+        ));
+        assert!(!Export::mentioned_in(
+            "description: the rules: all of them\n"
+        ));
+    }
 }

@@ -14,15 +14,19 @@ use std::borrow::Cow;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-/// `text` with every control character (C0, DEL, C1) escaped the way C and git write them
-/// (`\n`, `\t`, `\033`, ...), for output to a terminal. Other text is unchanged.
+/// `text` with every control character (C0, DEL, C1) and every bidirectional formatting
+/// character escaped the way C and git write bytes (`\n`, `\t`, `\033`, `\342\200\256`),
+/// for output to a terminal or a page: a name can neither break a line, drive the
+/// terminal, nor show its characters in another order than they are. Other text is
+/// unchanged.
 pub fn shown(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_control) {
+    let hidden = |c: char| is_control(c) || is_bidi(c);
+    if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if is_control(c) {
+        if hidden(c) {
             let mut utf8 = [0; 4];
             for &byte in c.encode_utf8(&mut utf8).as_bytes() {
                 push_escape(&mut out, byte);
@@ -54,6 +58,11 @@ pub fn shown_text(text: &str) -> Cow<'_, str> {
 
 fn is_control(c: char) -> bool {
     c.is_control()
+}
+
+/// The characters that reorder text when shown (embeddings, overrides, isolates, marks).
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// The C escape of one byte, as git writes it.

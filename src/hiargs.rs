@@ -111,8 +111,10 @@ impl HiArgs {
         let command = match cli.command {
             Command::Diff(args) => {
                 let settings = Settings::resolve(&choice, selection_flags(&args.selection))?;
+                let mut selection = selection(&settings)?;
+                selection.paths = selection.paths.own("plan", args.save_plan.as_deref());
                 Run::Diff(Diff {
-                    selection: selection(&settings)?,
+                    selection,
                     format: args.format,
                     exit_code: args.exit_code,
                     save_plan: args.save_plan,
@@ -182,10 +184,10 @@ impl HiArgs {
                     } else {
                         settings.baseline.as_ref().map(|b| b.value.clone())
                     },
-                    write_baseline: args.write_baseline,
+                    write_baseline: args.write_baseline.clone(),
                     format: settings.format.value,
                     strict: settings.strict.value,
-                    paths: paths(&settings)?,
+                    paths: paths(&settings)?.own("baseline", args.write_baseline.as_deref()),
                 })
             }
             Command::Validate(args) => {
@@ -233,7 +235,10 @@ impl HiArgs {
                     paths: Paths {
                         given,
                         exclude: Exclude::new(&settings.exclude_patterns())?,
-                    },
+                        ..Paths::default()
+                    }
+                    .own("mapping file it writes", args.output.as_deref())
+                    .with_own_files(&settings),
                     args,
                 })
             }
@@ -277,7 +282,33 @@ fn paths(settings: &Settings) -> Result<Paths, Error> {
     Ok(Paths {
         given: settings.required_paths()?,
         exclude: Exclude::new(&settings.exclude_patterns())?,
-    })
+        ..Paths::default()
+    }
+    .with_own_files(settings))
+}
+
+impl Paths {
+    /// Adds the files the settings name in another role than export: the mapping, a
+    /// profile file, the baseline and the config file itself (see [`crate::inputs::OwnFile`]).
+    fn with_own_files(self, settings: &Settings) -> Paths {
+        let profile_file = settings
+            .profile_spec()
+            .filter(|spec| !crate::profile::BUILTIN.iter().any(|(name, _)| name == spec))
+            .map(PathBuf::from);
+        self.own(
+            "mapping",
+            settings.mapping.as_ref().map(|m| m.value.as_path()),
+        )
+        .own("profile", profile_file.as_deref())
+        .own(
+            "baseline",
+            settings.baseline.as_ref().map(|b| b.value.as_path()),
+        )
+        .own(
+            "config file",
+            settings.config.as_ref().map(|c| c.source.path.as_path()),
+        )
+    }
 }
 
 fn values(settings: &[crate::settings::Setting<String>]) -> Vec<String> {

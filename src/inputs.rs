@@ -2,19 +2,19 @@
 //! with the profile for its kind, and the checks of a mapping against what they declare.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::diagnostic::{Error, collect};
 use crate::exclude::{Exclude, suggestion};
-use crate::load::{File, Format, find_inputs, walked_from};
+use crate::export::Export;
+use crate::load::{EXPORT_EXTENSIONS, File, Format, find_inputs, walked_from};
 use crate::locate::{Located, in_parts, lacks_schema_version, locate};
 use crate::mapping::Mapping;
 use crate::parallel;
 use crate::plan::{FilePlan, Mode, plan};
-use crate::profile::{Kind, Profiles};
-use crate::source::Source;
-use crate::source::display_name;
+use crate::profile::{Kind, Profile, Profiles};
+use crate::source::{Source, display_name};
 use crate::verbosity;
 
 pub struct Input {
@@ -24,11 +24,26 @@ pub struct Input {
     pub profile: usize,
 }
 
-/// What to read: the PATHs given, and what to leave out of the directories among them.
+/// What to read: the PATHs given, what to leave out of the directories among them, and
+/// the files the run was given in another role, which a search never reads as exports.
 #[derive(Clone, Debug, Default)]
 pub struct Paths {
     pub given: Vec<PathBuf>,
     pub exclude: Exclude,
+    pub own: Vec<OwnFile>,
+    /// When `given` is the files an earlier search found: the PATHs it searched, so a
+    /// message can still say how to leave a found file out.
+    pub found_in: Vec<PathBuf>,
+}
+
+/// A file the run itself was given in another role — its mapping, profile file, baseline,
+/// saved plan or config file — kept, as teams do, beside the exports: a search that meets
+/// it leaves it out (and `-v` says so) instead of failing on it as a broken export.
+#[derive(Clone, Debug)]
+pub struct OwnFile {
+    pub path: PathBuf,
+    /// What it is to the run, for `-v`: `mapping`, `profile`, ...
+    pub role: &'static str,
 }
 
 impl Paths {
@@ -36,8 +51,28 @@ impl Paths {
     pub fn files(files: Vec<PathBuf>) -> Paths {
         Paths {
             given: files,
-            exclude: Exclude::default(),
+            ..Paths::default()
         }
+    }
+
+    /// Exactly the files a search of `searched` found (locked before they are read).
+    pub fn found(files: Vec<PathBuf>, searched: &Paths) -> Paths {
+        Paths {
+            given: files,
+            found_in: searched.given.clone(),
+            ..Paths::default()
+        }
+    }
+
+    /// Adds a file the run was given in another role (see [`OwnFile`]).
+    pub fn own(mut self, role: &'static str, path: Option<&Path>) -> Paths {
+        if let Some(path) = path {
+            self.own.push(OwnFile {
+                path: path.to_path_buf(),
+                role,
+            });
+        }
+        self
     }
 }
 
@@ -45,11 +80,11 @@ impl Paths {
 /// looked at nothing must not report success (a CI job pointed at the wrong directory
 /// would stay green).
 pub fn find(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
-    let files = find_inputs(&paths.given, &paths.exclude)?;
+    let files = find_inputs(paths)?;
     if files.is_empty() {
         let names: Vec<String> = paths.given.iter().map(|p| display_name(p)).collect();
         return Err(Error::plain(format!(
-            "no export file (.json, .yaml, .yml, .sieve or .siv) found in {}: nothing was read",
+            "no export file ({EXPORT_EXTENSIONS}) found in {}: nothing was read",
             names.join(", ")
         )));
     }
@@ -66,30 +101,20 @@ pub enum Trees {
 }
 
 /// Loads and locates every input; reports the problems of all files at once. A file a
-/// walk found that cannot be read as an export gets a hint at `--exclude` (it stays an
-/// error: skipping it silently could hide a broken export).
+/// walk found that does not look like an export at all gets a hint at `--exclude`: one
+/// that is not text and names none of the export's keys, or that the profile would read
+/// as an export (it requires `schema_version`) and that has none of the export's keys,
+/// whether it parses (a `docker-compose.yml`) or not. It stays an error: skipping it silently could hide a
+/// broken export. An export with an error in it gets no such hint, which would only push
+/// towards leaving out a file that needs fixing.
 pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Input>, Error> {
     let files = find(paths)?;
     let loaded = collect(parallel::map(&files, |path| {
         let started = Instant::now();
-        let hint = |mut error: Error| {
-            if let (Some((_, relative)), Some(last)) = (
-                walked_from(path, &paths.given),
-                error.diagnostics.last_mut(),
-            ) {
-                last.message.push_str(&format!(
-                    "; not an export? leave it out with --exclude {} (or `exclude` in cutover.toml)",
-                    suggestion(relative)
-                ));
-            }
-            error
-        };
-        let source = Source::read(path).map_err(hint)?;
-        let format = Format::of(&source.path, &source.text);
-        let profile = profiles.index_for(format);
+        let (source, profile) = read_source(path, paths, profiles)?;
         // A JSON export is located in parts when the profile allows it; otherwise, and
         // on any error (which the whole parse words), from its whole tree.
-        let source = match (format, trees) {
+        let source = match (Format::of(path, &source.text), trees) {
             (Format::Json, Trees::AsNeeded) => match in_parts(source, profiles.get(profile)) {
                 Ok((file, located)) => {
                     return Ok((
@@ -105,13 +130,9 @@ pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Inpu
             },
             _ => source,
         };
-        let file = File::parse(source).map_err(hint)?;
-        let located = match locate(&file, profiles.get(profile)) {
-            Err(e) if lacks_schema_version(&file, profiles.get(profile)) => {
-                return Err(hint(e));
-            }
-            result => result?,
-        };
+        let file = parse(source, path, paths, profiles.get(profile))?;
+        let located = locate(&file, profiles.get(profile))
+            .map_err(|e| hint_if_no_export(e, path, paths, &file, profiles.get(profile)))?;
         Ok((
             Input {
                 file,
@@ -135,6 +156,86 @@ pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Inpu
             input
         })
         .collect())
+}
+
+/// Reads and parses one input found in `paths`, with the index of the profile it is to be
+/// read with; a file that does not look like an export gets the hint (see [`load`]).
+pub fn read(path: &Path, paths: &Paths, profiles: &Profiles) -> Result<(File, usize), Error> {
+    let (source, profile) = read_source(path, paths, profiles)?;
+    Ok((parse(source, path, paths, profiles.get(profile))?, profile))
+}
+
+/// Reads one input's text (not empty), with the index of the profile it is to be read
+/// with.
+fn read_source(path: &Path, paths: &Paths, profiles: &Profiles) -> Result<(Source, usize), Error> {
+    // A file that is not text gets the hint unless it names the export's keys (an export
+    // saved in Latin-1, say).
+    let source = Source::read_text(path).map_err(|failure| match failure.not_text {
+        Some(text) if !Export::mentioned_in(&text) => exclude_hint(failure.error, path, paths),
+        _ => failure.error,
+    })?;
+    let profile = profiles.index_for(Format::of(path, &source.text));
+    // An empty file is a failed export, not a stranger: no hint to leave it out.
+    File::check_not_blank(&source)?;
+    Ok((source, profile))
+}
+
+/// Parses an input's text (see [`read`]).
+fn parse(source: Source, path: &Path, paths: &Paths, profile: &Profile) -> Result<File, Error> {
+    // Looked for before parsing, as the text is gone with a parse error; cheap, as an
+    // export names `schema_version` first.
+    let foreign = profile.export_schema_version.is_some() && !Export::mentioned_in(&source.text);
+    let file = File::parse(source).map_err(|e| match foreign {
+        true => exclude_hint(e, path, paths),
+        false => e,
+    })?;
+    file.check_input()?;
+    Ok(file)
+}
+
+/// A parsed file's error, with the hint when the file is no export at all: the profile
+/// requires `schema_version`, some document lacks it, and no document has any of the
+/// export's keys (a `docker-compose.yml`).
+pub fn hint_if_no_export(
+    error: Error,
+    path: &Path,
+    paths: &Paths,
+    file: &File,
+    profile: &Profile,
+) -> Error {
+    if lacks_schema_version(file, profile) && !has_export_keys(file) {
+        exclude_hint(error, path, paths)
+    } else {
+        error
+    }
+}
+
+/// Adds to the last diagnostic how to leave the file out, when a search found it.
+fn exclude_hint(mut error: Error, path: &Path, paths: &Paths) -> Error {
+    let searched = match paths.found_in.is_empty() {
+        true => &paths.given,
+        false => &paths.found_in,
+    };
+    if let (Some((_, relative)), Some(last)) =
+        (walked_from(path, searched), error.diagnostics.last_mut())
+    {
+        last.message.push_str(&format!(
+            "; not an export? leave it out with --exclude {} (or `exclude` in cutover.toml)",
+            suggestion(relative)
+        ));
+    }
+    error
+}
+
+/// Whether some document of a parsed file has one of the export's top-level keys.
+fn has_export_keys(file: &File) -> bool {
+    file.docs().iter().any(|doc| {
+        doc.entries().is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|e| Export::KEYS.contains(&e.key.as_str()))
+        })
+    })
 }
 
 /// Every account ID the inputs declare; `None` when no input declares accounts.

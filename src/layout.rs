@@ -183,9 +183,18 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
                     && (!container.flow || separator_ends_line(source, items[k].end as usize))
             });
         if on_own_lines {
+            let mut lines: Vec<std::ops::Range<usize>> = Vec::new();
             for item in &items[i..=j] {
-                edits.push(Edit::delete(whole_lines(source, *item)));
+                let range = whole_lines(source, *item);
+                match lines.last_mut() {
+                    Some(last) if range.start == last.end => last.end = range.end,
+                    _ => lines.push(range),
+                }
             }
+            if let Some(last) = lines.last_mut() {
+                *last = without_adding_final_newline(source, last.clone());
+            }
+            edits.extend(lines.into_iter().map(Edit::delete));
         } else if let Some(next) = next {
             edits.push(Edit::delete(items[i].start as usize..next.start as usize));
         } else if i > 0 {
@@ -198,20 +207,26 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
     edits
 }
 
-/// The whole lines an item stands on, with their line ending; for the last line of a file
-/// without a final newline, the line ending before it instead, so that none is added.
+/// The whole lines an item stands on, with their line ending.
 fn whole_lines(source: &Source, item: Span) -> std::ops::Range<usize> {
     let first = source.line_index(item.start as usize);
     let last = source.line_index(item.end as usize);
-    let start = source.line_range(first).start;
-    let end = source.line_range(last).end;
+    source.line_range(first).start..source.line_range(last).end
+}
+
+/// Whole lines to delete; when they are the last of a file without a final newline, the
+/// line ending before them goes instead of theirs, so that none is added.
+fn without_adding_final_newline(
+    source: &Source,
+    lines: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
     let text = &source.text;
-    if end == text.len() && !text.ends_with('\n') && start > 0 {
-        let before = &text[..start];
+    if lines.end == text.len() && !text.ends_with('\n') && lines.start > 0 {
+        let before = &text[..lines.start];
         let ending = if before.ends_with("\r\n") { 2 } else { 1 };
-        return start - ending..end;
+        return lines.start - ending..lines.end;
     }
-    start..end
+    lines
 }
 
 /// Whether, after an item of a flow list ending at `offset`, its line holds nothing but
@@ -430,6 +445,10 @@ mod tests {
         // No final newline is added.
         assert_eq!(drop("l:\n  - b\n  - a", &[false, true]), "l:\n  - b");
         assert_eq!(drop("l:\r\n  - b\r\n  - a", &[false, true]), "l:\r\n  - b");
+        assert_eq!(
+            drop("l:\n  - b\n  - a\n  - a", &[false, true, true]),
+            "l:\n  - b"
+        );
         // A flow list on lines of its own.
         assert_eq!(
             drop("l: [\n  a,\n  b\n]\n", &[true, false]),

@@ -228,6 +228,30 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         } else {
             queries.iter().map(run).collect()
         };
+        // A single entry where the profile expects a list of them: the selectors find
+        // nothing in it, and every reference it holds would go unseen.
+        let mut misshapen: Vec<_> = results.iter().flat_map(|s| &s.misshapen).collect();
+        misshapen.sort_by_key(|(_, node)| node.span);
+        misshapen.dedup_by_key(|(_, node)| node.span);
+        for (path, node) in misshapen {
+            let place = match path.is_empty() {
+                true => "the document".to_owned(),
+                false => format!("`{}`", doc.path_text(path)),
+            };
+            let how = match file.format {
+                crate::load::Format::Yaml => "`- ` before its first key",
+                _ => "inside `[ ]`",
+            };
+            assembly.errors.push(Diagnostic::at(
+                &file.source,
+                Span::new(node.span.start as usize, node.span.start as usize),
+                format!(
+                    "{place} is a single mapping where the profile `{}` expects a list of \
+                     entries, so nothing in it would be found; write it as a list ({how})",
+                    profile.name
+                ),
+            ));
+        }
         // Room for every holder and reference at once: growing the vectors as they fill
         // would copy them over and over on a large export.
         let (holders, rest) = results.split_at(profile.holders.len().min(results.len()));
@@ -405,7 +429,8 @@ struct Finds<'a> {
     /// would hold both copies at once).
     rest: Option<Box<Finds<'a>>>,
     /// Set when a find cannot be assembled in parts (a single value whose parent is the
-    /// streamed list itself: its length is known only at its end).
+    /// streamed list itself: its length is known only at its end), or when a mapping
+    /// stands where a selector expects a list (see `Selection::misshapen`).
     lost: bool,
 }
 
@@ -441,7 +466,7 @@ impl crate::load::json::Items for Finds<'_> {
         let holders = profile.holders.len();
         for &q in &self.on {
             let (hits, lost) = (&mut self.hits[q], &mut self.lost);
-            crate::select::select_segments_each(
+            let misshapen = crate::select::select_segments_each(
                 &queries[q].segments[2..],
                 &item,
                 &mut |path, node| {
@@ -473,6 +498,8 @@ impl crate::load::json::Items for Finds<'_> {
                     hits.push(hit);
                 },
             );
+            // A mapping where a list is expected: the whole parse words the error.
+            self.lost |= misshapen;
         }
     }
 
@@ -585,6 +612,18 @@ fn locate_parts(
     if let Some(version) = profile.export_schema_version {
         check_schema_version(file, root, version, &profile.name).ok()?;
     }
+    // A streamed key whose value is not a list stands whole in the root, where the
+    // selectors into it do not run here: the whole tree serves that export.
+    let entries = root.entries()?;
+    let unstreamed = |key: &str| {
+        entries
+            .iter()
+            .enumerate()
+            .any(|(at, e)| e.key == key && !parted.streamed.contains(&(at as u32)))
+    };
+    if streamed.iter().any(|&key| unstreamed(key)) {
+        return None;
+    }
     // The selectors outside the streamed lists run on the rest of the root.
     let results: Vec<Selection> = queries
         .iter()
@@ -597,6 +636,10 @@ fn locate_parts(
             }
         })
         .collect();
+    // A mapping where a selector expects a list: the whole parse words the error.
+    if results.iter().any(|s| !s.misshapen.is_empty()) {
+        return None;
+    }
     let mut assembly = Assembly::default();
     let room = (holders..holders + profile.references.len())
         .flat_map(hits_of)
@@ -897,10 +940,17 @@ impl Assembly {
                 }
             };
             let path = (start as u32, (located.positions.len() - start) as u32);
+            // A Sieve string at an address position: the address it holds, inside white
+            // space or a display name, pointed at where it is written.
+            let within = match selector.kind {
+                Kind::Address => crate::load::sieve::address_within(node, value, &source.text),
+                _ => None,
+            };
+            let (value, site) = within.unwrap_or((value, node.site()));
             // The loader shares the strings a file repeats already; a short one, stored
-            // inline, is shared here.
-            let shared = match node.value() {
-                Value::Str(text, _) => text.shared(),
+            // inline, is shared here (not when the value is an address within the string).
+            let shared = match (node.value(), within) {
+                (Value::Str(text, _), None) => text.shared(),
                 _ => None,
             };
             let value = match shared.or_else(|| self.values.get(value)) {
@@ -917,7 +967,7 @@ impl Assembly {
                 kind: selector.kind,
                 value,
                 span: node.span,
-                site: node.site(),
+                site,
                 style: node.style(),
                 list: list.map(|(list, at)| (list as u32, at as u32)),
                 holder: holder.map(|h| h as u32),

@@ -94,18 +94,7 @@ impl Mapping {
             .into());
         };
         let spec: MappingFile = decode(&source, doc, "invalid mapping")?;
-        if spec.schema_version != 1 {
-            let at = doc.field("schema_version").map_or(doc.span, |n| n.span);
-            return Err(Diagnostic::at(
-                &source,
-                at,
-                format!(
-                    "unsupported mapping schema_version {} (expected 1)",
-                    spec.schema_version
-                ),
-            )
-            .into());
-        }
+        crate::decode::schema_version(&source, doc, spec.schema_version, "mapping")?;
         let accounts = pairs(doc.field("accounts"));
         let addresses = pairs(doc.field("addresses"));
         if accounts.is_empty() && addresses.is_empty() {
@@ -346,6 +335,19 @@ fn validate(
             Some(format!("empty old {what}"))
         } else if pair.new.trim().is_empty() {
             Some(format!("{what} {} is mapped to an empty value", pair.old))
+        } else if let Some(value) = [&pair.old, &pair.new]
+            .into_iter()
+            .find(|v| v.chars().any(invisible) || v.trim() != v.as_str())
+        {
+            Some(format!(
+                "{what} {value:?} has {}: no ID or address does, so it would never match, or \
+                 would be written into the exports as it is",
+                if value.chars().any(invisible) {
+                    "a line break or another invisible character"
+                } else {
+                    "a space at its start or end"
+                }
+            ))
         } else if old == new {
             Some(format!("{what} {} is mapped to itself", pair.old))
         } else if !seen.insert(old.clone()) {
@@ -366,6 +368,13 @@ fn validate(
             errors.push(Diagnostic::at(source, pair.span, message));
         }
     }
+}
+
+/// A character no ID or address holds: a control character or another line break, or an
+/// invisible formatting one (a zero-width space, a bidirectional override).
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 #[cfg(test)]
@@ -417,6 +426,18 @@ mod tests {
                 "m.yaml:3:3: error: account a is mapped to an empty value",
             ),
             ("schema_version: 1\naccounts:\n  a: a\n", "mapped to itself"),
+            (
+                "schema_version: 1\naccounts:\n  a: ' b'\n",
+                "m.yaml:3:3: error: account \" b\" has a space at its start or end",
+            ),
+            (
+                "schema_version: 1\naddresses:\n  a@x.example: \"b@x.example\\n\"\n",
+                "address \"b@x.example\\n\" has a line break or another invisible character",
+            ),
+            (
+                "schema_version: 1\naccounts:\n  \"a\\u200b\": b\n",
+                "account \"a\\u{200b}\" has a line break",
+            ),
             (
                 "schema_version: 1\naccounts:\n  a: b\n  b: c\n",
                 "m.yaml:3:3: error: account a is mapped to b, which is itself mapped (to c)",

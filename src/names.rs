@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use crate::accounts::{self, Account};
+use crate::file_name::shown;
 use crate::inputs::Input;
 use crate::profile::Kind;
 
@@ -55,7 +56,7 @@ impl Names {
             parts.push(format!("[{host}]"));
         }
         parts.push(short_id(id).to_owned());
-        parts.join(" ")
+        shown(&parts.join(" ")).into_owned()
     }
 
     /// An account in short, for inside a sentence: its address (or name) and the start of
@@ -63,7 +64,7 @@ impl Names {
     pub fn short(&self, id: &str) -> String {
         match self.declared(id) {
             Some(account) if account.address.is_some() || account.name.is_some() => {
-                format!("{} ({})", account.label(), short_id(id))
+                shown(&format!("{} ({})", account.label(), short_id(id))).into_owned()
             }
             _ => id.to_owned(),
         }
@@ -77,10 +78,11 @@ impl Names {
         }
     }
 
-    /// A setting's label with every declared account ID in it named in short.
+    /// A setting's label with every declared account ID in it named in short, on one line
+    /// and safe to show (see [`shown`]): it is made of the export's own text.
     pub fn label(&self, label: &str) -> String {
         if self.accounts.is_empty() {
-            return label.to_owned();
+            return shown(label).into_owned();
         }
         let mut out = String::with_capacity(label.len());
         let mut rest = label;
@@ -97,7 +99,7 @@ impl Names {
             rest = &rest[start + word_len..];
         }
         out.push_str(rest);
-        out
+        shown(&out).into_owned()
     }
 }
 
@@ -191,5 +193,10 @@ mod tests {
             "sharing of info@acme-old.example (716be7a6), or x"
         );
         assert_eq!(names.value(Kind::Address, "a@b.example"), "a@b.example");
+        // A label is the export's own text: shown on one line, in its order, inert.
+        assert_eq!(
+            names.label("rule \"evil\u{202e}\x1b[31mred\nline\""),
+            "rule \"evil\\342\\200\\256\\033[31mred\\nline\""
+        );
     }
 }

@@ -64,16 +64,14 @@ pub fn write(
     };
     let mut out = String::new();
     let name = name.as_ref();
-    out.push_str(&paint(
-        "1",
-        &format!("--- {}", crate::file_name::git_quoted("a/", name)),
-    ));
-    out.push('\n');
-    out.push_str(&paint(
-        "1",
-        &format!("+++ {}", crate::file_name::git_quoted("b/", name)),
-    ));
-    out.push('\n');
+    for (marker, prefix) in [("---", "a/"), ("+++", "b/")] {
+        let header = crate::file_name::git_quoted(prefix, name);
+        // As git writes it: a name with a space ends with a tab, or `patch` would take
+        // what follows the space for a timestamp.
+        let tab = if header.contains(' ') { "\t" } else { "" };
+        out.push_str(&paint("1", &format!("{marker} {header}{tab}")));
+        out.push('\n');
+    }
 
     let line_count = if source.text.is_empty() {
         0

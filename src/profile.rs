@@ -68,7 +68,8 @@ pub enum AddRule {
     #[default]
     Keep,
     /// The location holds a value or a list: the new value is added right after the old
-    /// one (a single value becomes a list of both).
+    /// one (a single value becomes a list of both). For `address-in-text`, the new value is
+    /// the text with its mapped addresses replaced (a Sieve `:contains` key).
     List,
     /// The setting holding the reference is copied right after itself for the new value
     /// (the holder's `copy_without` fields left out).
@@ -264,18 +265,7 @@ impl Profile {
             .into());
         };
         let spec: ProfileFile = decode(source, doc, "invalid profile")?;
-        if spec.schema_version != 1 {
-            let at = doc.field("schema_version").map_or(doc.span, |n| n.span);
-            return Err(Diagnostic::at(
-                source,
-                at,
-                format!(
-                    "unsupported profile schema_version {} (expected 1)",
-                    spec.schema_version
-                ),
-            )
-            .into());
-        }
+        crate::decode::schema_version(source, doc, spec.schema_version, "profile")?;
         let path_node = |list: &str, i: usize| {
             doc.field(list)
                 .and_then(|l| l.items()?.get(i))

@@ -60,6 +60,64 @@ pub struct SavedPlan {
     pub profiles: Vec<Hashed>,
     /// Every input file, changed or not.
     pub files: Vec<PlannedFile>,
+    /// The directories among the PATHs (relative to the root; the root itself for one
+    /// above it): `apply --plan` searches them again and refuses the plan when an export file
+    /// appeared there that it does not cover. Absent when only files were given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub searched: Vec<StoredPath>,
+    /// The `--exclude` patterns those searches used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Files in those directories that the run was given in another role (the mapping,
+    /// a profile file, a baseline): the search leaves them out again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<StoredPath>,
+}
+
+/// A path as a plan stores it (see [`Hashed::path`]).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StoredPath {
+    pub path: String,
+    /// The path's bytes in hex, present when they are not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_hex: Option<String>,
+}
+
+impl StoredPath {
+    /// `resolved` (a physical path), relative to the root when below it.
+    fn new(resolved: &Path, root: &Path) -> StoredPath {
+        let (path, path_hex) = name::stored(resolved.strip_prefix(root).unwrap_or(resolved));
+        StoredPath {
+            path: if path.is_empty() { ".".into() } else { path },
+            path_hex,
+        }
+    }
+
+    /// Where it is now: below `root`. A plan is not trusted: a name that climbs out of the
+    /// root or starts over (`..`, `/`) is refused, so an edited plan cannot make `apply`
+    /// search the whole disk.
+    fn resolve(&self, root: &Path, plan_name: &str) -> Result<PathBuf, Error> {
+        let path = name::from_stored(&self.path, self.path_hex.as_deref())
+            .map_err(|why| Diagnostic::file(plan_name, why))?;
+        let below = path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+        if !below {
+            return Err(Diagnostic::file(
+                plan_name,
+                format!(
+                    "{} is not a path below the plan's root; the plan file was altered",
+                    name::shown(&self.path)
+                ),
+            )
+            .into());
+        }
+        Ok(root.join(path))
+    }
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -161,18 +219,25 @@ pub enum Resolution {
 }
 
 impl SavedPlan {
-    /// The plan of these inputs, its paths relative to `root`; `saved_to` is where it will
-    /// be written.
+    /// The plan of these inputs, found in `paths`, its paths relative to `root`;
+    /// `saved_to` is where it will be written.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         mode: Mode,
         mapping: &Mapping,
         profiles: &Profiles,
+        paths: &inputs::Paths,
         inputs: &[Input],
         plans: &[FilePlan],
         root: &PatchRoot,
         saved_to: &Path,
     ) -> SavedPlan {
+        let searched: Vec<PathBuf> = paths
+            .given
+            .iter()
+            .filter(|p| p.is_dir())
+            .filter_map(|dir| std::fs::canonicalize(dir).ok())
+            .collect();
         let (root_text, root_hex) = name::stored(&root.dir);
         let profile_path = |spec: &str| {
             if crate::profile::BUILTIN.iter().any(|(n, _)| *n == spec) {
@@ -235,6 +300,33 @@ impl SavedPlan {
                         .collect(),
                 })
                 .collect(),
+            // (A directory outside the root holds none of the files (or `--relative=DIR`
+            // chose a root below it): only what is below the root can be planned, so the
+            // root stands for it, or, apart from it, nothing.)
+            searched: searched
+                .iter()
+                .filter_map(|dir| {
+                    if dir.starts_with(&root.dir) {
+                        Some(dir)
+                    } else {
+                        root.dir.starts_with(dir).then_some(&root.dir)
+                    }
+                })
+                .map(|dir| StoredPath::new(dir, &root.dir))
+                .collect(),
+            exclude: if searched.is_empty() {
+                Vec::new()
+            } else {
+                paths.exclude.patterns().to_vec()
+            },
+            left_out: paths
+                .own
+                .iter()
+                .filter_map(|own| patch_root::physical(&own.path).ok())
+                .filter(|own| own.starts_with(&root.dir))
+                .filter(|own| searched.iter().any(|dir| own.starts_with(dir)))
+                .map(|own| StoredPath::new(&own, &root.dir))
+                .collect(),
         }
     }
 
@@ -245,7 +337,8 @@ impl SavedPlan {
     }
 
     pub fn read(path: &Path) -> Result<SavedPlan, Error> {
-        let file = File::read(path)?;
+        // Parsed, not read as an input: a plan says what is wrong with it in its own terms.
+        let file = File::parse(Source::read(path)?)?;
         let [doc] = file.docs() else {
             return Err(Diagnostic::file(
                 &file.source.name,
@@ -372,11 +465,75 @@ impl SavedPlan {
         }
     }
 
+    /// The export files a search of the plan's directories finds now that the plan does not
+    /// cover (a file added after it was saved, which applying it would leave unmigrated).
+    /// `own` names the files the search leaves out besides those the plan recorded.
+    fn appeared(
+        &self,
+        root: &Path,
+        plan_name: &str,
+        planned: &[PathBuf],
+        mut own: inputs::Paths,
+    ) -> Result<Vec<PathBuf>, Error> {
+        if self.searched.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cwd = patch_root::working_directory()?;
+        for left_out in &self.left_out {
+            own = own.own(
+                "file it was given in another role when the plan was saved",
+                Some(&left_out.resolve(root, plan_name)?),
+            );
+        }
+        let search = inputs::Paths {
+            given: self
+                .searched
+                .iter()
+                .map(|dir| {
+                    Ok(patch_root::relative_to(
+                        &dir.resolve(root, plan_name)?,
+                        &cwd,
+                    ))
+                })
+                .collect::<Result<_, Error>>()?,
+            exclude: crate::exclude::Exclude::new(&self.exclude).map_err(|e| {
+                Error::many(
+                    e.diagnostics
+                        .into_iter()
+                        .map(|d| {
+                            Diagnostic::file(
+                                plan_name,
+                                format!("{}; the plan file was altered", d.message),
+                            )
+                        })
+                        .collect(),
+                )
+            })?,
+            own: own.own,
+            found_in: Vec::new(),
+        };
+        let covered: std::collections::HashSet<PathBuf> = planned
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        Ok(crate::load::find_inputs(&search)?
+            .into_iter()
+            .filter(|found| {
+                std::fs::canonicalize(found).map_or(true, |resolved| !covered.contains(&resolved))
+            })
+            .collect())
+    }
+
     /// Checks every hash against the files as they are now, plans them again from the
     /// saved mode, mapping and profile, and returns each file to write with its new text.
     /// A stale plan is an error naming everything that changed; an altered one (edits that
     /// are not what the mapping gives, or not the promised result) is refused.
-    pub fn resolve(&self, root: &Path, plan_name: &str) -> Result<Resolution, Error> {
+    pub fn resolve(
+        &self,
+        root: &Path,
+        plan_path: &Path,
+        plan_name: &str,
+    ) -> Result<Resolution, Error> {
         let paths = self.file_paths(root, plan_name)?;
         let cwd = patch_root::working_directory()?;
         let mut stale = Vec::new();
@@ -425,6 +582,20 @@ impl SavedPlan {
                 Ok(profile) if sha256(profile.text.as_bytes()) == saved.sha256 => {}
                 _ => stale.push(stale_file(&name::shown(spec), "the profile changed")),
             }
+        }
+        let mut own = inputs::Paths::default()
+            .own("plan", Some(plan_path))
+            .own("mapping", Some(&mapping_path));
+        for spec in &profile_specs {
+            if !crate::profile::BUILTIN.iter().any(|(n, _)| n == spec) {
+                own = own.own("profile", Some(Path::new(spec)));
+            }
+        }
+        for appeared in self.appeared(root, plan_name, &paths, own)? {
+            stale.push(stale_file(
+                &display_name(&appeared),
+                "this export file appeared in a directory the plan searched",
+            ));
         }
         // Each file holds what the plan was made against (pending, when it has edits), or
         // already its result.

@@ -13,9 +13,7 @@ pub fn write(value: &str, style: Style) -> String {
     match style {
         Style::Json => json_string(value),
         Style::Plain if plain_safe(value) => value.to_owned(),
-        Style::Plain | Style::SingleQuoted
-            if !value.chars().any(|c| c.is_control() || c == '\u{feff}') =>
-        {
+        Style::Plain | Style::SingleQuoted if !value.chars().any(yaml_escaped) => {
             format!("'{}'", value.replace('\'', "''"))
         }
         Style::SieveText { encoded } if value.is_empty() || value.ends_with('\n') => {
@@ -140,20 +138,34 @@ pub fn json_string(value: &str) -> String {
 }
 
 fn yaml_double_quoted(value: &str) -> String {
-    // JSON's escapes are all valid in YAML double-quoted scalars; other control characters
-    // (which YAML also forbids raw) are escaped the same way.
-    let mut out = json_string(value);
-    if value.chars().any(|c| c.is_control() && (c as u32) >= 0x7f) {
-        out = value
-            .chars()
-            .map(|c| match c {
-                c if c.is_control() && (c as u32) >= 0x7f => format!("\\u{:04x}", c as u32),
-                c => json_string(&c.to_string()).trim_matches('"').to_owned(),
-            })
-            .collect();
-        out = format!("\"{out}\"");
+    // JSON's escapes are all valid in YAML double-quoted scalars; the other characters a
+    // YAML reader would not take raw are escaped the same way (`\uXXXX`).
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if yaml_escaped(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
     }
+    out.push('"');
     out
+}
+
+/// Characters a YAML scalar cannot hold raw without changing its value for some reader:
+/// control characters; the byte-order mark; U+2028 and U+2029, which YAML 1.1 readers
+/// (PyYAML) take as line breaks; and U+FFFE, U+FFFF, which YAML does not allow.
+pub fn yaml_escaped(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'
+        )
 }
 
 #[cfg(test)]
@@ -167,6 +179,14 @@ mod tests {
         assert_eq!(write("new-id", Style::DoubleQuoted), "\"new-id\"");
         assert_eq!(write("new-id", Style::Json), "\"new-id\"");
         assert_eq!(write("it's", Style::SingleQuoted), "'it''s'");
+        // YAML 1.1 readers take U+2028 for a line break: escaped, in any style.
+        for style in [Style::Plain, Style::SingleQuoted, Style::DoubleQuoted] {
+            assert_eq!(write("a\u{2028}b", style), "\"a\\u2028b\"");
+        }
+        assert_eq!(
+            write("a\"b\\c\u{1}\u{85}", Style::DoubleQuoted),
+            "\"a\\\"b\\\\c\\u0001\\u0085\""
+        );
         assert_eq!(write("a\"b\\c\u{1}", Style::Json), "\"a\\\"b\\\\c\\u0001\"");
     }
 

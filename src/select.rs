@@ -21,26 +21,35 @@ use regex::Regex;
 
 use crate::node::{Entry, Node, StepRef, Value};
 
-/// Every node the query selects, in RFC 9535 nodelist order, each with its path.
+/// Every node the query selects, in RFC 9535 nodelist order, each with its path; and the
+/// mappings that stand where the query expects a list of entries (see [`Selection::misshapen`]).
 pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Selection<'a> {
     let mut selection = Selection::default();
-    select_each(query, root, &mut |path, node| selection.push(path, node));
+    let eval = Eval::new(root);
+    let mut path = Vec::new();
+    let _ = eval.segments(&query.segments, root, &mut path, true, &mut |path, node| {
+        selection.push(path, node);
+        ControlFlow::Continue(())
+    });
+    selection.misshapen = eval.misshapen.into_inner();
     selection
 }
 
 /// Calls `visit` with every node `segments` select from `node` (a part of a document, whose
-/// root the segments must not read: see [`reads_root`]), with its path from `node`.
+/// root the segments must not read: see [`reads_root`]), with its path from `node`. Gives
+/// whether a mapping stood where the segments expect a list (see [`Selection::misshapen`]).
 pub fn select_segments_each<'a>(
     segments: &[Segment],
     node: &'a Node,
     visit: &mut dyn FnMut(&[StepRef<'a>], &'a Node),
-) {
+) -> bool {
     let eval = Eval::new(node);
     let mut path = Vec::new();
-    let _ = eval.segments(segments, node, &mut path, &mut |path, node| {
+    let _ = eval.segments(segments, node, &mut path, true, &mut |path, node| {
         visit(path, node);
         ControlFlow::Continue(())
     });
+    !eval.misshapen.into_inner().is_empty()
 }
 
 /// The nodes a query selected and their paths, the paths' positions (see [`Path`]) kept in
@@ -51,6 +60,13 @@ pub struct Selection<'a> {
     positions: Vec<u32>,
     /// Each node, and where its path stands in `positions`.
     found: Vec<(u32, u32, &'a Node)>,
+    /// Mappings (with their paths) that a wildcard or filter step met where the query
+    /// expects a list of entries, and that read as one such entry themselves: the next name
+    /// step is one of their own keys (or the filter holds for the mapping itself), and for
+    /// none of their values. `sharing: {account: …}` for `$.sharing[*].account` is a
+    /// missing `- `; by RFC 9535 the query selects nothing there, which would let every
+    /// reference in it go unseen.
+    pub misshapen: Vec<(Vec<u32>, &'a Node)>,
 }
 
 impl<'a> Selection<'a> {
@@ -78,21 +94,6 @@ impl<'a> Selection<'a> {
     }
 }
 
-/// Calls `visit` with every node the query selects, in RFC 9535 nodelist order, and its
-/// path (borrowed: `Path::of` or `to_path` makes an owned one when it is needed).
-pub fn select_each<'a>(
-    query: &JpQuery,
-    root: &'a Node,
-    visit: &mut dyn FnMut(&[StepRef<'a>], &'a Node),
-) {
-    let eval = Eval::new(root);
-    let mut path = Vec::new();
-    let _ = eval.segments(&query.segments, root, &mut path, &mut |path, node| {
-        visit(path, node);
-        ControlFlow::Continue(())
-    });
-}
-
 /// Whether to go on producing nodes: a filter's existence test stops at the first.
 type Flow = ControlFlow<()>;
 
@@ -101,6 +102,9 @@ type Emit<'e, 'a> = dyn FnMut(&mut Vec<StepRef<'a>>, &'a Node) -> Flow + 'e;
 
 struct Eval<'a> {
     root: &'a Node,
+    /// See [`Selection::misshapen`]; filled by the query's own steps, not by the queries
+    /// inside its filters.
+    misshapen: RefCell<Vec<(Vec<u32>, &'a Node)>>,
     /// Compiled `match`/`search` patterns (pattern, anchored, regex or `None` when the
     /// pattern does not compile): a filter runs once per candidate node.
     regexes: RefCell<Vec<(String, bool, Option<Regex>)>>,
@@ -336,26 +340,54 @@ impl<'a> Eval<'a> {
     fn new(root: &'a Node) -> Eval<'a> {
         Eval {
             root,
+            misshapen: RefCell::new(Vec::new()),
             regexes: RefCell::new(Vec::new()),
         }
     }
 
     /// Applies `segments` in turn from `node`; each node of the final nodelist goes to
     /// `emit`. Depth first, which gives the RFC order: a segment's output is the
-    /// concatenation, over its input nodes in order, of what each node yields.
+    /// concatenation, over its input nodes in order, of what each node yields. For the
+    /// query itself (`own`, not a query inside a filter) it also notes the mappings that
+    /// stand where it expects a list (see [`Selection::misshapen`]).
     fn segments(
         &self,
         segments: &[Segment],
         node: &'a Node,
         path: &mut Vec<StepRef<'a>>,
+        own: bool,
         emit: &mut Emit<'_, 'a>,
     ) -> Flow {
         let Some((first, rest)) = segments.split_first() else {
             return emit(path, node);
         };
+        if own && self.reads_as_entry(first, rest, node) {
+            let positions = crate::path::positions(path).collect();
+            self.misshapen.borrow_mut().push((positions, node));
+        }
         self.segment(first, node, path, &mut |path, child| {
-            self.segments(rest, child, path, emit)
+            self.segments(rest, child, path, own, emit)
         })
+    }
+
+    /// Whether `node` is a mapping that a wildcard or filter `step` would take apart, but
+    /// that reads as one of the entries the step looks for: what follows the step applies
+    /// to the mapping itself and to none of its values.
+    fn reads_as_entry(&self, step: &Segment, rest: &[Segment], node: &'a Node) -> bool {
+        let Some(entries) = node.entries() else {
+            return false;
+        };
+        let fits: Box<dyn Fn(&'a Node) -> bool + '_> = match (step, rest.first()) {
+            (
+                Segment::Selector(Selector::Wildcard),
+                Some(Segment::Selector(Selector::Name(name))),
+            ) => Box::new(move |n: &'a Node| n.field(name).is_some()),
+            (Segment::Selector(Selector::Filter(filter)), _) => {
+                Box::new(move |n: &'a Node| self.filter(filter, n))
+            }
+            _ => return false,
+        };
+        fits(node) && !entries.iter().any(|e| fits(&e.value))
     }
 
     fn segment(
@@ -481,7 +513,9 @@ impl<'a> Eval<'a> {
                 None => ControlFlow::Continue(()),
             };
         }
-        self.segments(segments, start, &mut Vec::new(), &mut |_, node| visit(node))
+        self.segments(segments, start, &mut Vec::new(), false, &mut |_, node| {
+            visit(node)
+        })
     }
 
     /// A query's nodelist as a value: its one node, or Nothing.
@@ -765,6 +799,64 @@ mod tests {
             .iter()
             .map(|(_, node)| node.to_json().to_string())
             .collect()
+    }
+
+    /// The paths of the mappings a query found standing where it expects a list.
+    fn misshapen(json: &str, query: &str) -> Vec<String> {
+        let root = tree(json);
+        let selection = select(&parse_json_path(query).unwrap(), &root);
+        let mut out: Vec<String> = selection
+            .misshapen
+            .iter()
+            .map(|(positions, _)| normalized(&root.steps(positions)))
+            .collect();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn a_single_entry_where_a_list_is_expected_is_misshapen() {
+        // A wildcard over one entry whose key the next step names.
+        let one = r#"{"sharing": {"account": "a", "users": ["x"]}}"#;
+        assert_eq!(misshapen(one, "$.sharing[*].account"), ["$['sharing']"]);
+        assert!(paths(one, "$.sharing[*].account").is_empty());
+        // A filter that holds for the mapping itself and for none of its values.
+        let items = r#"{"items": {"field": "account", "value": "a"}}"#;
+        assert_eq!(
+            misshapen(items, "$.items[?@.field == 'account'].value"),
+            ["$['items']"]
+        );
+        // At the root.
+        assert_eq!(misshapen(r#"{"actions": {}}"#, "$[*].actions"), ["$"]);
+        // A list, or a mapping keyed by name whose values are the entries, is as expected.
+        for (json, query) in [
+            (r#"{"sharing": [{"account": "a"}]}"#, "$.sharing[*].account"),
+            (
+                r#"{"sharing": {"s": {"account": "a"}}}"#,
+                "$.sharing[*].account",
+            ),
+            (
+                r#"{"sharing": {"account": {"account": "a"}}}"#,
+                "$.sharing[*].account",
+            ),
+            (
+                r#"{"items": {"a": {"field": "account"}}}"#,
+                "$.items[?@.field]",
+            ),
+            // A wildcard that ends the query, or is followed by no name, says nothing.
+            (r#"{"sharing": {"account": "a"}}"#, "$.sharing[*]"),
+            (r#"{"sharing": {"account": "a"}}"#, "$.sharing[*][0]"),
+            // Descendant segments visit mappings by design.
+            (r#"{"a": {"field": "account"}}"#, "$..[?@.field]"),
+            // The queries inside a filter are not the query's own steps.
+            (r#"{"r": [{"h": {"x": {"y": 1}}}]}"#, "$.r[?@.h[*].x].h"),
+        ] {
+            assert_eq!(
+                misshapen(json, query),
+                Vec::<String>::new(),
+                "{json} {query}"
+            );
+        }
     }
 
     #[test]

@@ -208,6 +208,35 @@ pub struct Source {
     line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
+/// Why [`Source::read_text`] refused a file.
+pub struct ReadFailure {
+    pub error: Error,
+    /// When the file is not text at all (bytes that are not UTF-8, or a NUL byte), as
+    /// opposed to a file that cannot be read or text in another encoding: its bytes read
+    /// as text as far as they can be (invalid bytes as U+FFFD), to tell an export with a
+    /// bad byte from a file that is no export.
+    pub not_text: Option<String>,
+}
+
+/// The Unicode encoding other than UTF-8 that `bytes` are in, when they say so with a
+/// byte-order mark, or when their first character is ASCII written in two bytes (UTF-16
+/// without a mark: `{` as `7B 00`). UTF-32 is told apart from UTF-16 by its longer mark.
+fn utf16_or_32(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32 (little-endian, byte-order mark FF FE 00 00)"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32 (big-endian, byte-order mark 00 00 FE FF)"),
+        [0xFF, 0xFE, ..] => Some("UTF-16 (little-endian, byte-order mark FF FE)"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 (big-endian, byte-order mark FE FF)"),
+        [a, 0, b, 0, ..] if a.is_ascii_graphic() && (b.is_ascii_graphic() || *b == b'\n') => {
+            Some("UTF-16 (little-endian, without a byte-order mark)")
+        }
+        [0, a, 0, b, ..] if a.is_ascii_graphic() && (b.is_ascii_graphic() || *b == b'\n') => {
+            Some("UTF-16 (big-endian, without a byte-order mark)")
+        }
+        _ => None,
+    }
+}
+
 /// A human position in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
@@ -221,9 +250,32 @@ impl Source {
     /// Reads a file, refusing what is not a regular file, a file over the size limit, and
     /// what is not text: invalid UTF-8 and NUL bytes.
     pub fn read(path: &Path) -> Result<Source, Error> {
+        Source::read_text(path).map_err(|failure| failure.error)
+    }
+
+    /// [`Source::read`], saying whether a refusal was because the file is not UTF-8 text
+    /// (then it may be no export at all: a binary file beside the exports).
+    pub fn read_text(path: &Path) -> Result<Source, ReadFailure> {
         let name = display_name(path);
-        let (bytes, stamp) = read_regular(path, max_file_size())
-            .map_err(|e| Diagnostic::file(&name, e.message()))?;
+        let (bytes, stamp) = read_regular(path, max_file_size()).map_err(|e| ReadFailure {
+            error: Diagnostic::file(&name, e.message()).into(),
+            not_text: None,
+        })?;
+        if let Some(encoding) = utf16_or_32(&bytes) {
+            // Text, but not in UTF-8: PowerShell's `>` and `Out-File` write UTF-16 by default.
+            return Err(ReadFailure {
+                error: Diagnostic::file(
+                    &name,
+                    format!(
+                        "the file is {encoding}, not UTF-8; save it as UTF-8 (in PowerShell: \
+                         `Out-File -Encoding utf8`; or `iconv -f {} -t UTF-8`)",
+                        encoding.split(' ').next().unwrap_or("UTF-16")
+                    ),
+                )
+                .into(),
+                not_text: None,
+            });
+        }
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => {
@@ -231,23 +283,34 @@ impl Source {
                 let bytes = e.into_bytes();
                 let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
                 let source = Source::new(path.to_path_buf(), name, prefix);
-                return Err(Diagnostic::at(
-                    &source,
-                    Span::new(valid, valid),
-                    "file is not valid UTF-8",
-                )
-                .into());
+                let message = format!(
+                    "file is not valid UTF-8 (byte 0x{:02X}); cutover reads UTF-8 text",
+                    bytes[valid]
+                );
+                // At the very start there is no line to show.
+                let error = if valid == 0 {
+                    Diagnostic::file(&source.name, message)
+                } else {
+                    Diagnostic::at(&source, Span::new(valid, valid), message)
+                };
+                return Err(ReadFailure {
+                    error: error.into(),
+                    not_text: Some(String::from_utf8_lossy(&bytes).into_owned()),
+                });
             }
         };
         let mut source = Source::new(path.to_path_buf(), name, text);
         source.stamp = Some(stamp);
         if let Some(nul) = source.text.find('\0') {
-            return Err(Diagnostic::at(
-                &source,
-                Span::new(nul, nul + 1),
-                "file contains a NUL byte; it is not a text export",
-            )
-            .into());
+            return Err(ReadFailure {
+                error: Diagnostic::at(
+                    &source,
+                    Span::new(nul, nul + 1),
+                    "file contains a NUL byte; it is not a text export",
+                )
+                .into(),
+                not_text: Some(std::mem::take(&mut source.text)),
+            });
         }
         Ok(source)
     }
@@ -394,6 +457,33 @@ mod tests {
         );
         let err = read_regular(Path::new("/"), 100).err().unwrap();
         assert!(err.message().contains("directory"));
+    }
+
+    #[test]
+    fn utf16_and_utf32_are_recognised() {
+        let utf16le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a: 1".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert!(
+            utf16_or_32(&utf16le)
+                .unwrap()
+                .starts_with("UTF-16 (little-endian")
+        );
+        let utf16be: Vec<u8> = "{}".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert!(
+            utf16_or_32(&utf16be)
+                .unwrap()
+                .contains("big-endian, without")
+        );
+        assert!(
+            utf16_or_32(&[0xFF, 0xFE, 0, 0, b'a', 0, 0, 0])
+                .unwrap()
+                .starts_with("UTF-32")
+        );
+        for text in ["a: 1\n", "{\"a\": 1}", "", "\u{feff}x: 1", "é"] {
+            assert_eq!(utf16_or_32(text.as_bytes()), None, "{text:?}");
+        }
     }
 
     #[test]

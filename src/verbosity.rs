@@ -56,7 +56,48 @@ pub fn detail(kind: &str, message: &str) {
     }
 }
 
+/// How many names a list on stderr shows without `--verbose`.
+const LISTED: usize = 5;
+
+/// Names for one line on stderr: all of them with `--verbose`; otherwise the first few and
+/// how many more, so that a note about 800 files stays one readable line.
+pub fn some_of(names: &[String]) -> String {
+    if names.len() <= LISTED || verbose() {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more (-v lists them all)",
+        names[..LISTED].join(", "),
+        names.len() - LISTED
+    )
+}
+
+/// `N files: NAMES` (as [`some_of`] shows them), or the name alone when there is one.
+pub fn count_of_files(names: &[String]) -> String {
+    match names {
+        [one] => one.clone(),
+        _ => format!("{} files: {}", names.len(), some_of(names)),
+    }
+}
+
 /// A duration for `--verbose`, in milliseconds.
 pub fn millis(duration: std::time::Duration) -> String {
     format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_are_cut_to_a_few_names() {
+        let names: Vec<String> = (1..=800).map(|i| format!("f{i}.yaml")).collect();
+        let line = count_of_files(&names);
+        assert_eq!(
+            line,
+            "800 files: f1.yaml, f2.yaml, f3.yaml, f4.yaml, f5.yaml and 795 more (-v lists them all)"
+        );
+        assert_eq!(count_of_files(&names[..2]), "2 files: f1.yaml, f2.yaml");
+        assert_eq!(count_of_files(&names[..1]), "f1.yaml");
+    }
 }

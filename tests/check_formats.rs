@@ -3,20 +3,76 @@
 
 mod common;
 
-use common::{Cutover, copy_tree, scratch, testdata};
+use common::{Cutover, copy_tree, own_work_tree, scratch, testdata};
 
-fn check(format: &str) -> String {
+/// A copy of `testdata/check` as the top of a git work tree of its own (a `.git` holding
+/// `HEAD` is what marks one), so that paths from the repository root are known.
+fn repository(name: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    copy_tree(&testdata("check"), &dir);
+    own_work_tree(&dir);
+    dir
+}
+
+fn check_in(dir: &std::path::Path, format: &str, export: &str) -> String {
     Cutover::new(&[
         "check",
         "--mapping",
         "mapping.yaml",
         "--format",
         format,
-        "export",
+        export,
     ])
-    .current_dir(&testdata("check"))
+    .current_dir(dir)
     .expect(1)
     .stdout
+}
+
+fn check(format: &str) -> String {
+    check_in(&repository(&format!("check-{format}")), format, "export")
+}
+
+/// GitHub places annotations (and code scanning SARIF results) by the path from the
+/// repository's root, wherever the job ran: from a subdirectory, the paths still start
+/// there. The human and JSON formats keep the paths as given.
+#[test]
+fn annotations_name_files_from_the_repository_root() {
+    let dir = repository("check-from-subdirectory");
+    let mapping = dir.join("mapping.yaml");
+    let run = |format: &str| {
+        Cutover::new(&[
+            "check",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--format",
+            format,
+            ".",
+        ])
+        .current_dir(&dir.join("export"))
+        .expect(1)
+        .stdout
+    };
+    let github = run("github");
+    assert_eq!(github.lines().count(), 7);
+    assert!(
+        github
+            .lines()
+            .all(|l| l.contains(" file=export/") && !l.contains("file=./")),
+        "{github}"
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    for result in sarif["runs"][0]["results"].as_array().unwrap() {
+        let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert!(uri.as_str().unwrap().starts_with("export/"), "{uri}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["path"].as_str().unwrap().starts_with("export/"))
+    );
 }
 
 #[test]
@@ -323,6 +379,8 @@ fn a_written_baseline_matches_its_schema_and_is_read_back() {
 fn sieve_findings_point_at_the_addresses() {
     let dir = scratch("check-sieve");
     copy_tree(&testdata("sieve"), &dir);
+    // The top of a work tree, as in a repository of exports.
+    own_work_tree(&dir);
     std::fs::write(
         dir.join("export/twice.sieve"),
         "require \"vacation\";\nvacation :addresses \"info@acme-old.example\" text:\nWrite to sales@acme-old.example,\nnot info@acme.example: sales@acme-old.example reads it.\n.\n;\n",

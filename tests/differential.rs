@@ -663,6 +663,37 @@ mod in_parts {
         assert!(!same("nonstring.json", &text, &profile, None));
     }
 
+    /// Shapes the parts cannot serve go to the whole tree, which reads them as main does: a
+    /// single mapping where a list of entries is expected (an error there), in the second
+    /// half of a large list; and a streamed key that holds a mapping of entries by name (a
+    /// wildcard takes its values, and the references in them count).
+    #[test]
+    fn shapes_left_to_the_whole_tree() {
+        let profile = Profile::resolve("missive").unwrap();
+        let mut text = large(usize::MAX, "");
+        let rule = text.find("\"r5500\"").unwrap();
+        let items = rule + text[rule..].find("\"items\": [").unwrap();
+        // (The list ends after its last item's own list: `...}]}]`.)
+        let end = items + text[items..].find("}]}]").unwrap() + 3;
+        let one = "\"items\": {\"field\": \"email_account\", \"value\": \"acc-0\"}";
+        text.replace_range(items..end + 1, one);
+        let whole = File::parse(Source::from_text("misshapen.json", &text)).unwrap();
+        let error = locate(&whole, &profile).unwrap_err();
+        assert!(
+            format!("{:?}", error.diagnostics).contains("is a single mapping where"),
+            "{:?}",
+            error.diagnostics
+        );
+        assert!(!same("misshapen.json", &text, &profile, None));
+
+        let keyed = "{\"schema_version\": 1, \"rules\": {\"r1\": {\"id\": \"r1\", \"conditions\": \
+                     {\"match\": \"all\", \"items\": [{\"field\": \"email_account\", \"value\": \
+                     [\"acc-0\"]}]}}}}\n";
+        let whole = File::parse(Source::from_text("keyed.json", keyed)).unwrap();
+        assert!(!locate(&whole, &profile).unwrap().references.is_empty());
+        assert!(!same("keyed.json", keyed, &profile, None));
+    }
+
     #[test]
     fn fixtures() {
         let mut files = Vec::new();

@@ -314,8 +314,13 @@ fn another_users_file_as_an_ordinary_user() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
+    // Under the system's temporary directory, not the target directory: every directory
+    // above the tree must let that user through, and a clone may lie in a private one
+    // (`mktemp -d` makes them 0700).
     let prepare = |name: &str, dir_mode: u32| -> PathBuf {
-        let dir = demo(name);
+        let dir = std::env::temp_dir().join(format!("cutover-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_tree(&testdata("demo"), &dir);
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         for entry in std::fs::read_dir(dir.join("export")).unwrap() {
             let path = entry.unwrap().path();
@@ -329,7 +334,8 @@ fn another_users_file_as_an_ordinary_user() {
         .unwrap();
         dir
     };
-    let dir = prepare("sticky", 0o1777);
+    let sticky = prepare("sticky", 0o1777);
+    let dir = sticky.clone();
     let before = read_tree(&dir);
     let (code, stderr) = as_nobody(&dir);
     assert_eq!(code, 2, "{stderr}");
@@ -356,6 +362,9 @@ fn another_users_file_as_an_ordinary_user() {
         65534
     );
     assert_eq!(leftovers(&dir), Vec::<String>::new());
+    for dir in [sticky, dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 #[test]
@@ -385,17 +394,10 @@ fn extended_attributes_are_kept() {
 /// both write exactly what `apply` writes.
 #[test]
 fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
-    let dir = demo("newline-name");
-    let odd = dir.join("export/odd\nname.yaml");
-    std::fs::rename(dir.join("export/rules.yaml"), &odd).unwrap();
-    let out = Cutover::new(&["diff", "--relative", "--mapping", "mapping.yaml", "export"])
-        .current_dir(&dir)
-        .expect(0);
-    assert!(
-        out.stdout
-            .contains("--- \"a/export/odd\\nname.yaml\"\n+++ \"b/export/odd\\nname.yaml\"\n"),
-        "{}",
-        out.stdout
+    let out = odd_name(
+        "newline-name",
+        "odd\nname.yaml",
+        "--- \"a/export/odd\\nname.yaml\"\n+++ \"b/export/odd\\nname.yaml\"\n",
     );
     // Terminal output escapes it.
     assert!(
@@ -403,10 +405,32 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
         "{}",
         out.stderr
     );
-    let applied = demo("newline-name-applied");
+}
+
+/// A space in a file name: the header ends with a tab, as git writes it, or `patch` would
+/// take what follows the space for a timestamp and not find the file.
+#[test]
+fn a_space_in_a_file_name_gives_a_patch_patch_accepts() {
+    odd_name(
+        "space-name",
+        "team rules.yaml",
+        "--- a/export/team rules.yaml\t\n+++ b/export/team rules.yaml\t\n",
+    );
+}
+
+/// The demo with its rules under the name `odd`: the patch has `headers`, and `git apply`
+/// and `patch -p1` both write exactly what `apply` writes.
+fn odd_name(case: &str, odd: &str, headers: &str) -> common::Output {
+    let dir = demo(case);
+    std::fs::rename(dir.join("export/rules.yaml"), dir.join("export").join(odd)).unwrap();
+    let out = Cutover::new(&["diff", "--relative", "--mapping", "mapping.yaml", "export"])
+        .current_dir(&dir)
+        .expect(0);
+    assert!(out.stdout.contains(headers), "{}", out.stdout);
+    let applied = demo(&format!("{case}-applied"));
     std::fs::rename(
         applied.join("export/rules.yaml"),
-        applied.join("export/odd\nname.yaml"),
+        applied.join("export").join(odd),
     )
     .unwrap();
     Cutover::new(APPLY).current_dir(&applied).expect(0);
@@ -414,7 +438,7 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
         if !require_tool(tool) {
             continue;
         }
-        let copy = scratch(&format!("newline-name-{tool}"));
+        let copy = scratch(&format!("{case}-{tool}"));
         copy_tree(&dir, &copy);
         let args: &[&str] = if tool == "git" {
             &["apply", "-"]
@@ -441,6 +465,7 @@ fn a_newline_in_a_file_name_gives_a_patch_git_apply_accepts() {
             "{tool}"
         );
     }
+    out
 }
 
 /// An ESC in a file name is shown escaped, never sent to the terminal.

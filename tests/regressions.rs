@@ -372,3 +372,11 @@ fn r13_dropping_the_last_line_keeps_the_missing_final_newline() {
     assert_eq!(out, "schema_version: 1\nsharing:\n  - account: b");
     dir.settled();
 }
+
+#[test]
+fn r14_dropping_the_last_two_lines_keeps_the_missing_final_newline() {
+    let mut dir = folder("14-replace-drop-two-last-lines-overlap");
+    let out = dir.apply("replace", "export.yaml");
+    assert_eq!(out, "schema_version: 1\nsharing:\n  - {account: b}");
+    dir.settled();
+}

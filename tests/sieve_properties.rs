@@ -2,7 +2,9 @@
 //! write them: nested `if`/`elsif`/`else`, `anyof`/`allof`/`not`, address, header and
 //! envelope tests with `:is`, `:contains` and `:matches`, header names in any case, single
 //! strings and string lists (on one line or several), `text:` keys and vacation replies
-//! with dot-stuffed lines, escapes, comments of both kinds, LF or CRLF.
+//! with dot-stuffed lines, escapes, comments of both kinds, LF or CRLF; addresses written
+//! the ways Sieve reads them (`text:` with its line break, a display name, white space) in
+//! `:is` keys, `redirect` and `vacation :addresses`.
 //!
 //! - a mapping that matches nothing leaves the bytes identical;
 //! - replace with a mapping, then with its inverse, restores the original bytes;
@@ -21,7 +23,7 @@ use cutover::load::File;
 use cutover::locate::locate;
 use cutover::mapping::Mapping;
 use cutover::node::{Node, Value};
-use cutover::plan::{Mode, plan};
+use cutover::plan::{Action as PlanAction, Mode, plan};
 use cutover::profile::{Kind, Profile};
 use cutover::source::Source;
 use proptest::prelude::*;
@@ -39,8 +41,8 @@ fn new(i: usize) -> String {
 #[derive(Clone, Debug)]
 enum Test {
     /// `address`/`envelope`/`header` (0, 1, 2) on address headers, `:is` (keys are whole
-    /// addresses, one string or a list, maybe on several lines).
-    Is(u8, Vec<usize>, bool, bool),
+    /// addresses, one string or a list, maybe on several lines), each key in a [`Form`].
+    Is(u8, Vec<usize>, bool, bool, Form),
     /// The same with `:contains` (0) or `:matches` (1): text around an address; `text:`
     /// when the flag says so.
     Within(u8, u8, usize, bool),
@@ -51,9 +53,38 @@ enum Test {
     AllOf(Vec<Test>),
 }
 
+/// How a string that stands for an address is written: quoted, `text:`, with a display
+/// name, with white space around.
+#[derive(Clone, Copy, Debug)]
+enum Form {
+    Quoted,
+    Text,
+    Named,
+    Spaced,
+}
+
+fn form() -> impl Strategy<Value = Form> {
+    prop_oneof![
+        Just(Form::Quoted),
+        Just(Form::Text),
+        Just(Form::Named),
+        Just(Form::Spaced)
+    ]
+}
+
+/// `address` written in `form`.
+fn written(address: &str, form: Form) -> String {
+    match form {
+        Form::Quoted => format!("\"{address}\""),
+        Form::Text => format!("text: # {address}\n{address}\n.\n"),
+        Form::Named => format!("\"\\\"Team\\\" <{address}>\""),
+        Form::Spaced => format!("\" {address}\t\""),
+    }
+}
+
 #[derive(Clone, Debug)]
 enum Action {
-    Redirect(usize, bool),
+    Redirect(usize, bool, Form),
     FileInto(u8),
     Keep,
     Stop,
@@ -72,8 +103,10 @@ struct Rule {
 #[derive(Clone, Debug)]
 struct Script {
     rules: Vec<Rule>,
-    /// The addresses a vacation reply is sent for, and its `:from`; no reply when empty.
+    /// The addresses a vacation reply is sent for (in a form), and its `:from`; no reply
+    /// when empty.
     vacation: Vec<usize>,
+    vacation_form: Form,
     from: usize,
     /// Header names written in upper case rather than capitalised.
     shout: bool,
@@ -86,9 +119,10 @@ fn test() -> impl Strategy<Value = Test> {
             0u8..3,
             proptest::sample::subsequence((0..ADDRESSES).collect::<Vec<_>>(), 1..4),
             any::<bool>(),
-            any::<bool>()
+            any::<bool>(),
+            form()
         )
-            .prop_map(|(kind, keys, list, lines)| Test::Is(kind, keys, list, lines)),
+            .prop_map(|(kind, keys, list, lines, form)| Test::Is(kind, keys, list, lines, form)),
         (0u8..3, 0u8..2, 0..ADDRESSES, any::<bool>())
             .prop_map(|(kind, how, key, text)| Test::Within(kind, how, key, text)),
         (0..ADDRESSES).prop_map(Test::Subject),
@@ -105,7 +139,8 @@ fn test() -> impl Strategy<Value = Test> {
 fn actions() -> impl Strategy<Value = Vec<Action>> {
     proptest::collection::vec(
         prop_oneof![
-            (0..ADDRESSES, any::<bool>()).prop_map(|(a, copy)| Action::Redirect(a, copy)),
+            (0..ADDRESSES, any::<bool>(), form())
+                .prop_map(|(a, copy, form)| Action::Redirect(a, copy, form)),
             (0u8..3).prop_map(Action::FileInto),
             Just(Action::Keep),
             Just(Action::Stop),
@@ -135,17 +170,21 @@ fn script() -> impl Strategy<Value = Script> {
     (
         proptest::collection::vec(rule(), 1..5),
         proptest::sample::subsequence((0..ADDRESSES).collect::<Vec<_>>(), 0..3),
+        form(),
         0..ADDRESSES,
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(rules, vacation, from, shout, crlf)| Script {
-            rules,
-            vacation,
-            from,
-            shout,
-            crlf,
-        })
+        .prop_map(
+            |(rules, vacation, vacation_form, from, shout, crlf)| Script {
+                rules,
+                vacation,
+                vacation_form,
+                from,
+                shout,
+                crlf,
+            },
+        )
 }
 
 /// Writes the test at `indent` (its continuation lines indented further).
@@ -163,8 +202,8 @@ fn write_test(t: &Test, s: &Script, indent: &str, out: &mut String) {
         _ => format!("[\"{}\", \"{}\"]", header("To"), header("Reply-To")),
     };
     match t {
-        Test::Is(kind, keys, list, lines) => {
-            let keys: Vec<String> = keys.iter().map(|&k| format!("\"{}\"", old(k))).collect();
+        Test::Is(kind, keys, list, lines, form) => {
+            let keys: Vec<String> = keys.iter().map(|&k| written(&old(k), *form)).collect();
             let keys = if keys.len() == 1 && !list {
                 keys[0].clone()
             } else if *lines {
@@ -220,8 +259,12 @@ fn write_actions(actions: &[Action], indent: &str, out: &mut String) {
     for action in actions {
         out.push_str(indent);
         match action {
-            Action::Redirect(a, true) => out.push_str(&format!("redirect :copy \"{}\";", old(*a))),
-            Action::Redirect(a, false) => out.push_str(&format!("redirect \"{}\";", old(*a))),
+            Action::Redirect(a, true, form) => {
+                out.push_str(&format!("redirect :copy {};", written(&old(*a), *form)))
+            }
+            Action::Redirect(a, false, form) => {
+                out.push_str(&format!("redirect {};", written(&old(*a), *form)))
+            }
             Action::FileInto(f) => out.push_str(&format!("fileinto \"INBOX.F{f}\";")),
             Action::Keep => out.push_str("keep;"),
             Action::Stop => out.push_str("stop;"),
@@ -259,7 +302,7 @@ fn render(s: &Script) -> String {
         let addresses: Vec<String> = s
             .vacation
             .iter()
-            .map(|&a| format!("\"{}\"", old(a)))
+            .map(|&a| written(&old(a), s.vacation_form))
             .collect();
         out.push_str(&format!(
             "vacation :days 3 :from \"Desk <{}>\" :addresses [{}] text:\nAway.\n..Write to {} instead.\n.\n;\n",
@@ -370,12 +413,20 @@ proptest! {
                 kind => prop_assert!(m.lookup(kind, &r.value).is_none(), "{}", r.value),
             }
         }
-        // Subject keys and comments are not references: they keep their old addresses.
+        // Subject keys, comments and the reply's text are not references: they keep their
+        // old addresses. Nothing else does, however the address was written.
         let subject = if s.shout { "SUBJECT" } else { "Subject" };
+        let mut rest = once.clone();
         for i in 0..ADDRESSES {
             for kept in [format!("\"{subject}\" \"{}\"", old(i)), format!("mentions {} in passing", old(i))] {
                 prop_assert_eq!(text.matches(&kept).count(), once.matches(&kept).count(), "{}", kept);
             }
+            for kept in [format!("\"{subject}\" \"{}\"", old(i)), format!("mentions {} in passing", old(i)), format!("text: # {}", old(i)), format!("Write to {} instead", old(i))] {
+                rest = rest.replace(&kept, "");
+            }
+        }
+        for &i in &mapped {
+            prop_assert!(!rest.contains(&old(i)), "{} stays in\n{}", old(i), once);
         }
     }
 
@@ -386,6 +437,20 @@ proptest! {
         let m = mapping(&pairs);
         let added = run(&text, &m, Mode::Add);
         prop_assert_eq!(run(&added, &m, Mode::Add), added.clone());
+        // What stays old-only for the cutover holds one value (`redirect`, `:from`): every
+        // key list, `:contains` and `:matches` keys too, matches the new address as well.
+        let file = File::parse(Source::from_text("s.sieve", &added)).unwrap();
+        let located = locate(&file, &profile()).unwrap();
+        let again = plan(&file, &located, &m, Mode::Add).unwrap();
+        for change in &again.changes {
+            let reference = &located.references[change.reference as usize];
+            let before = added[..reference.span.start as usize].trim_end();
+            prop_assert_eq!(change.action, PlanAction::Kept);
+            prop_assert!(
+                ["redirect", ":copy", ":from"].iter().any(|w| before.ends_with(w)),
+                "{} left old-only in\n{}", reference.value, added
+            );
+        }
         prop_assert_eq!(data(&run(&added, &m, Mode::Replace)), data(&run(&text, &m, Mode::Replace)));
     }
 
@@ -421,6 +486,34 @@ proptest! {
         let after_add = run(&added, &m, Mode::Replace);
         for (what, script) in [("generated", &text), ("replaced", &replaced), ("added", &added), ("replaced after add", &after_add)] {
             prop_assert!(sievec(script, "sieve-prop").is_ok(), "{what}: {}", sievec(script, "sieve-prop").unwrap_err());
+        }
+    }
+}
+
+/// A new address with `*` or `?` (valid in an address) is written into a `:matches` key
+/// escaped, so that the key matches that address only; elsewhere it is written as it is.
+#[test]
+fn a_new_address_goes_into_a_matches_key_as_a_literal() {
+    let m = mapping(&[(old(0), "a*b?c@new.example".into())]);
+    let text = "require \"fileinto\";\n\
+        if header :matches \"To\" \"*<u0@old.example>*\" { stop; }\n\
+        if header :matches \"To\" text:\n*u0@old.example\n.\n{ stop; }\n\
+        if header :contains \"To\" \"u0@old.example\" { stop; }\n";
+    let replaced = run(text, &m, Mode::Replace);
+    assert_eq!(
+        replaced,
+        "require \"fileinto\";\n\
+        if header :matches \"To\" \"*<a\\\\*b\\\\?c@new.example>*\" { stop; }\n\
+        if header :matches \"To\" text:\n*a\\*b\\?c@new.example\n.\n{ stop; }\n\
+        if header :contains \"To\" \"a*b?c@new.example\" { stop; }\n"
+    );
+    let added = run(text, &m, Mode::Add);
+    assert!(added.contains(r#"["*<u0@old.example>*", "*<a\\*b\\?c@new.example>*"]"#));
+    assert_eq!(run(&added, &m, Mode::Add), added);
+    assert_eq!(data(&run(&added, &m, Mode::Replace)), data(&replaced));
+    if common::require_tool("sievec") {
+        for script in [&replaced, &added] {
+            sievec(script, "sieve-literal").unwrap();
         }
     }
 }

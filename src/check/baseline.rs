@@ -139,18 +139,7 @@ impl Baseline {
             );
         };
         let spec: BaselineFile = decode(&source, doc, "invalid baseline")?;
-        if spec.schema_version != 1 {
-            let at = doc.field("schema_version").map_or(doc.span, |n| n.span);
-            return Err(Diagnostic::at(
-                &source,
-                at,
-                format!(
-                    "unsupported baseline schema_version {} (expected 1)",
-                    spec.schema_version
-                ),
-            )
-            .into());
-        }
+        crate::decode::schema_version(&source, doc, spec.schema_version, "baseline")?;
         let spans = doc
             .field("findings")
             .and_then(Node::items)

@@ -178,6 +178,13 @@ pub enum Why {
         host: String,
         address: Option<String>,
     },
+    /// An address only removed accounts declare (with the mapping's new account's address,
+    /// when it has one): it goes with them, and the mapping's `addresses` has no entry for
+    /// it, so nothing rewrites it.
+    AddressOf {
+        account: String,
+        new: Option<String>,
+    },
 }
 
 /// What counts as removed: the mapping's old values, the `--removed` IDs and addresses,
@@ -261,10 +268,60 @@ impl<'a> Removed<'a> {
             }
         }
         if errors.is_empty() {
+            removed.addresses_of_removed_accounts(inputs);
             Ok(removed)
         } else {
             Err(Error::many(errors))
         }
+    }
+
+    /// The declared addresses of removed accounts that no account staying declares: a
+    /// reference to one outlives the account (an auto-reply sent from `info@old.example`
+    /// after old.example is gone) unless the mapping's `addresses` moves it too.
+    fn addresses_of_removed_accounts(&mut self, inputs: &[Input]) {
+        let declared = accounts::declared(inputs.iter().map(|i| &i.file));
+        let is_removed = |id: &str| {
+            self.accounts.contains_key(id)
+                || self
+                    .mapping
+                    .is_some_and(|m| m.lookup(Kind::Account, id).is_some())
+        };
+        let staying: HashSet<String> = declared
+            .iter()
+            .filter(|a| !is_removed(&a.id))
+            .filter_map(|a| Some(a.address.as_deref()?.to_lowercase()))
+            .collect();
+        let address_of = |id: &str| {
+            declared
+                .iter()
+                .find(|a| a.id == id)
+                .and_then(|a| a.address.clone())
+        };
+        let mut found = Vec::new();
+        for account in declared.iter().filter(|a| is_removed(&a.id)) {
+            let Some(address) = &account.address else {
+                continue;
+            };
+            let key = address.to_lowercase();
+            let mapped = self
+                .mapping
+                .is_some_and(|m| m.lookup(Kind::Address, address).is_some());
+            if staying.contains(&key) || mapped || self.addresses.contains_key(&key) {
+                continue;
+            }
+            let new = self
+                .mapping
+                .and_then(|m| m.lookup(Kind::Account, &account.id))
+                .and_then(|(_, new)| address_of(new));
+            found.push((
+                key,
+                Why::AddressOf {
+                    account: account.id.clone(),
+                    new,
+                },
+            ));
+        }
+        self.addresses.extend(found);
     }
 
     /// Whether there is anything to check references against.
@@ -322,6 +379,16 @@ fn removed_text(
             let address = address.as_ref().map_or(String::new(), |a| format!("{a}, "));
             format!("{what} {value} ({address}on {host}{unmapped})")
         }
+        (None, Some(Why::AddressOf { account, new })) => {
+            let to = new.as_ref().map_or(String::new(), |n| {
+                format!(" (to {n}, the new account's address?)")
+            });
+            format!(
+                "{what} {value}, the address of removed account {}; no account staying \
+                 declares it and the mapping's `addresses` has no entry for it: map it there{to}",
+                names.short(account)
+            )
+        }
         (None, _) if has_mapping => format!("{what} {value} (the mapping has no entry for it)"),
         (None, _) => format!("{what} {value}"),
     }
@@ -354,6 +421,20 @@ pub fn findings(
         }
     }
     findings
+}
+
+/// The references to old accounts or addresses that `check` reports and this mapping does
+/// not move (see [`Removed`]): what fails the gate whatever is applied.
+pub fn unmoved(inputs: &[Input], mapping: &Mapping) -> Vec<Finding> {
+    let mut removed = Removed {
+        mapping: Some(mapping),
+        ..Removed::default()
+    };
+    removed.addresses_of_removed_accounts(inputs);
+    findings(inputs, &removed, None)
+        .into_iter()
+        .filter(|f| f.kind == FindingKind::Removed && f.replacement.is_none())
+        .collect()
 }
 
 /// Old accounts mapped to one new account whose addresses differ: warnings at the mapping
@@ -480,8 +561,14 @@ fn file_findings(
     let source = &input.file.source;
     let located = &input.located;
     let has_mapping = removed.mapping.is_some();
-    let mut reference_spans: HashSet<Span> = located.references.iter().map(|r| r.span).collect();
-    reference_spans.extend(located.declarations.iter().map(|d| d.span));
+    // Strings whose whole value is checked above (and declarations): a mention inside one
+    // is still reported unless its whole value was.
+    let mut reference_spans: HashMap<Span, Option<(Kind, &str)>> = located
+        .references
+        .iter()
+        .map(|r| (r.span, Some((r.kind, &*r.value))))
+        .collect();
+    reference_spans.extend(located.declarations.iter().map(|d| (d.span, None)));
     for reference in &located.references {
         let holder = || located.holder(reference).map(|h| names.label(&h.label));
         let owner = || owner(input, located, reference, names);
@@ -499,29 +586,26 @@ fn file_findings(
         let raw = &source.text[reference.span.range()];
         match reference.kind {
             Kind::AddressInText => {
-                if let Some(mapping) = removed.mapping {
-                    // Each address is pointed at where it is written; one spelled with
-                    // escapes or encoded characters (found in the value only), at its string.
-                    let (start, written_text) = reference.written(source);
-                    let mut written = address::find(written_text, mapping);
-                    for (range, entry, new) in address::find(&reference.value, mapping) {
-                        let hit = Hit {
-                            replacement: Some(new.to_owned()),
-                            why: None,
-                        };
-                        let at = written.iter().position(|(_, e, _)| *e == entry);
-                        hits.push(match at.map(|i| written.remove(i).0) {
-                            Some(range) => {
-                                let site = if reference.site == reference.span {
-                                    Span::new(start + range.start, start + range.end)
-                                } else {
-                                    reference.site
-                                };
-                                (written_text[range].to_owned(), hit, site, false)
-                            }
-                            None => (reference.value[range].to_owned(), hit, reference.site, true),
-                        });
-                    }
+                // Each address is pointed at where it is written; one spelled with escapes
+                // or encoded characters (found in the value only), at its string.
+                let lookup = |a: &str| removed.lookup(Kind::Address, a);
+                let (start, written_text) = reference.written(source);
+                let mut written =
+                    address::find_with(written_text, |a| lookup(a).map(|_| a.to_lowercase()));
+                for (range, hit) in address::find_with(&reference.value, lookup) {
+                    let key = reference.value[range.clone()].to_lowercase();
+                    let at = written.iter().position(|(_, k)| *k == key);
+                    hits.push(match at.map(|i| written.remove(i).0) {
+                        Some(range) => {
+                            let site = if reference.site == reference.span {
+                                Span::new(start + range.start, start + range.end)
+                            } else {
+                                reference.site
+                            };
+                            (written_text[range].to_owned(), hit, site, false)
+                        }
+                        None => (reference.value[range].to_owned(), hit, reference.site, true),
+                    });
                 }
             }
             kind => {
@@ -716,7 +800,7 @@ fn mentions(
     doc: usize,
     path: &[crate::node::StepRef],
     node: &Node,
-    references: &HashSet<Span>,
+    references: &HashMap<Span, Option<(Kind, &str)>>,
     removed: &Removed,
     names: &Names,
     findings: &mut Vec<Finding>,
@@ -725,7 +809,9 @@ fn mentions(
         return; // reported at the anchor
     }
     let source = &input.file.source;
-    // (text, span, key position): only strings that are not references.
+    // (text, span, key position): keys, strings that are not references, and references
+    // that hold an old value without being one (`Info <info@old.example>` in an address
+    // field). Declarations and addresses inside text are reported above.
     let mut texts: Vec<(&str, Span, Option<u32>)> = Vec::new();
     if let Value::Map(entries) = node.value() {
         texts.extend(
@@ -735,12 +821,25 @@ fn mentions(
                 .map(|(i, e)| (e.key.as_str(), e.key_span, Some(i as u32))),
         );
     }
-    if let Value::Str(s, _) = node.value()
-        && !references.contains(&node.span)
-    {
-        texts.push((s, node.span, None));
+    // A reference holding an old value inside it: nothing rewrites it, so it is an error.
+    let mut in_reference = false;
+    if let Value::Str(s, _) = node.value() {
+        // A reference's value is what it names (a Sieve address string's value is the
+        // address without its display name or line break).
+        let scanned = match references.get(&node.span) {
+            None => true,
+            Some(Some((kind @ (Kind::Account | Kind::Address), value))) => {
+                in_reference = true;
+                removed.lookup(*kind, value).is_none()
+            }
+            Some(_) => false,
+        };
+        if scanned {
+            texts.push((s, node.span, None));
+        }
     }
     for (text, span, key) in texts {
+        let in_reference = in_reference && key.is_none();
         // Old account IDs as words, and old addresses as whole addresses.
         let mut hits: Vec<(&str, Option<String>, &str)> = id_tokens(text)
             .filter_map(|token| {
@@ -748,10 +847,8 @@ fn mentions(
                 Some((token, hit.replacement, "account"))
             })
             .collect();
-        if let Some(mapping) = removed.mapping {
-            for (range, _, new) in address::find(text, mapping) {
-                hits.push((&text[range], Some(new.to_owned()), "address"));
-            }
+        for (range, hit) in address::find_with(text, |a| removed.lookup(Kind::Address, a)) {
+            hits.push((&text[range], hit.replacement, "address"));
         }
         if hits.is_empty() {
             continue;
@@ -792,13 +889,34 @@ fn mentions(
                 }
                 None => span,
             };
-            let message = format!(
-                "{shown}{within} mentions removed {what} {token}; if it is a reference the profile does not know, change it by hand"
-            );
+            let (kind, message, replacement) = if in_reference {
+                let to = replacement
+                    .as_ref()
+                    .map_or(String::new(), |new| format!(" (with {new})"));
+                (
+                    FindingKind::Removed,
+                    format!(
+                        "{}{within} holds removed {what} {token} inside a longer value ({:?}); \
+                         only whole values are rewritten: replace it by hand{to}",
+                        shown.replacen("the text of", "the reference", 1),
+                        text
+                    ),
+                    // Nothing covers it, in the transition either.
+                    None,
+                )
+            } else {
+                (
+                    FindingKind::Mention,
+                    format!(
+                        "{shown}{within} mentions removed {what} {token}; if it is a reference the profile does not know, change it by hand"
+                    ),
+                    replacement,
+                )
+            };
             findings.push(finding(
                 source,
                 span,
-                FindingKind::Mention,
+                kind,
                 Key {
                     account: token.to_owned(),
                     setting: setting.clone(),

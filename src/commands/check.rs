@@ -3,13 +3,15 @@
 //! check could not run — including when there was nothing to check, so that a misconfigured
 //! job never passes by accident.
 
-use crate::check::{self, Removed, Report, baseline};
+use crate::check::{self, Finding, Removed, Report, baseline};
 use crate::cli::{CheckFormat, ColorChoice, stdout_color};
 use crate::commands::{both, print, release};
 use crate::diagnostic::Error;
+use crate::fast_hash::FastMap;
 use crate::hiargs::Check;
-use crate::inputs;
+use crate::inputs::{self, Input};
 use crate::mapping::Mapping;
+use crate::patch_root;
 use crate::plan::{Mode, plan};
 use crate::profile::{Kind, Profiles};
 use crate::source::display_name;
@@ -68,6 +70,10 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         }
         None => (findings, 0),
     };
+    let mut findings = findings;
+    if matches!(args.format, CheckFormat::Github | CheckFormat::Sarif) {
+        from_repository_root(&inputs, &mut findings);
+    }
     let report = Report::new(findings, inputs.len(), dangling_checked, baselined);
     print(&render(args.format, &report, color))?;
     let code = report.exit_code(args.strict);
@@ -81,5 +87,26 @@ fn render(format: CheckFormat, report: &Report, color: ColorChoice) -> String {
         CheckFormat::Json => report.render_json(),
         CheckFormat::Github => check::render_github(report),
         CheckFormat::Sarif => check::render_sarif(report),
+    }
+}
+
+/// GitHub places an annotation, and code scanning a SARIF result, by the path from the
+/// repository's root, whatever directory the job ran `check` in: a file in a git work tree
+/// is named from its root; any other keeps the name it was given.
+fn from_repository_root(inputs: &[Input], findings: &mut [Finding]) {
+    let names: FastMap<&str, String> = inputs
+        .iter()
+        .filter_map(|input| {
+            let source = &input.file.source;
+            let physical = patch_root::physical(&source.path).ok()?;
+            let root = physical.parent().and_then(patch_root::git_work_tree)?;
+            let name = physical.strip_prefix(&root).ok()?;
+            Some((source.name.as_str(), display_name(name)))
+        })
+        .collect();
+    for finding in findings {
+        if let Some(name) = names.get(finding.path.as_str()) {
+            finding.path = name.clone();
+        }
     }
 }

@@ -288,7 +288,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
     for (id, why) in forgotten {
         let host = match why {
             check::Why::Host { host, .. } => format!(" is on {host} but"),
-            check::Why::Flag => String::new(),
+            check::Why::Flag | check::Why::AddressOf { .. } => String::new(),
         };
         let text = if referenced(id) {
             format!(

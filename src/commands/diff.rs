@@ -114,6 +114,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
             args.selection.mode,
             &planned.mapping,
             &planned.profiles,
+            &args.selection.paths,
             &planned.inputs,
             &planned.plans,
             &root,
@@ -249,7 +250,7 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
             }
             let paths = saved.file_paths(&root, &plan_name)?;
             let commit = write::Commit::begin(&paths, options(paths.clone()))?;
-            let (inputs, writes, already) = match saved.resolve(&root, &plan_name)? {
+            let (inputs, writes, already) = match saved.resolve(&root, plan_path, &plan_name)? {
                 Resolution::AlreadyApplied => {
                     verbosity::summary(&format!(
                         "{plan_name} is already applied: every file holds its planned result; nothing to do\n"
@@ -287,10 +288,10 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
     };
     // Locked before anything is read, until the last file is replaced; exactly the files
     // locked are read.
-    let files = find_inputs(&selection.paths.given, &selection.paths.exclude)?;
+    let files = find_inputs(&selection.paths)?;
     let commit = write::Commit::begin(&files, options(selection.paths.given.clone()))?;
     let selection = Selection {
-        paths: Paths::files(files),
+        paths: Paths::found(files, &selection.paths),
         ..(**selection).clone()
     };
     let planned = plan(&selection, Trees::AsNeeded)?;

@@ -23,8 +23,10 @@ pub fn validate(paths: &Paths, _color: ColorChoice) -> Result<u8, Error> {
     let files = crate::inputs::find(paths)?;
     let counts = collect(parallel::map(&files, |path| {
         let started = std::time::Instant::now();
-        let file = File::read(path)?;
-        let count = validate_file(&file, profiles.get(profiles.index_for(file.format)))?;
+        let (file, profile) = crate::inputs::read(path, paths, &profiles)?;
+        let profile = profiles.get(profile);
+        let count = validate_file(&file, profile)
+            .map_err(|e| crate::inputs::hint_if_no_export(e, path, paths, &file, profile))?;
         Ok((count, started.elapsed()))
     }))?;
     for (path, (_, took)) in files.iter().zip(&counts) {

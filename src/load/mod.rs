@@ -9,12 +9,15 @@ pub mod sieve;
 mod split;
 pub mod yaml;
 
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::exclude::Exclude;
-use crate::node::Node;
+use crate::inputs::Paths;
+use crate::node::{Node, Span, Value};
 use crate::source::{Source, display_name, io_reason, not_regular};
 
 /// Deepest nesting accepted, in every format: deeper input is refused, never a stack overflow.
@@ -29,13 +32,12 @@ pub enum Format {
 }
 
 impl Format {
-    /// By extension; a file of another name is taken as JSON when it starts like JSON.
+    /// By extension (in any case: `RULES.YAML` is YAML); a file of another name is taken
+    /// as JSON when it starts like JSON.
     pub fn of(path: &Path, text: &str) -> Format {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("json") => Format::Json,
-            Some("yaml" | "yml") => Format::Yaml,
-            Some("sieve" | "siv") => Format::Sieve,
-            _ => match text
+        match Format::by_extension(path) {
+            Some(format) => format,
+            None => match text
                 .trim_start_matches('\u{feff}')
                 .trim_start()
                 .chars()
@@ -46,7 +48,22 @@ impl Format {
             },
         }
     }
+
+    /// The format an export file's extension names, compared without regard to case
+    /// (exports saved on Windows or by hand are often `RULES.YAML`); `None` for any other.
+    pub fn by_extension(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "json" => Some(Format::Json),
+            "yaml" | "yml" => Some(Format::Yaml),
+            "sieve" | "siv" => Some(Format::Sieve),
+            _ => None,
+        }
+    }
 }
+
+/// The extensions of the files a directory search reads, for messages.
+pub const EXPORT_EXTENSIONS: &str = ".json, .yaml, .yml, .sieve or .siv";
 
 /// One parsed input file.
 #[derive(Debug)]
@@ -111,8 +128,35 @@ impl Parts {
 }
 
 impl File {
+    /// Reads an input file: an export, a script, a saved plan. A JSON or YAML file among
+    /// them must hold an export in every document (see [`refuse_blank`]); an empty Sieve
+    /// script is a valid script and stays accepted.
     pub fn read(path: &Path) -> Result<File, Error> {
-        File::parse(Source::read(path)?)
+        File::input(Source::read(path)?)
+    }
+
+    /// An input file's text parsed, as [`File::read`] reads it.
+    pub fn input(source: Source) -> Result<File, Error> {
+        File::check_not_blank(&source)?;
+        let file = File::parse(source)?;
+        file.check_input()?;
+        Ok(file)
+    }
+
+    /// An input's text, before it is parsed: not empty (see [`refuse_blank`]).
+    pub fn check_not_blank(source: &Source) -> Result<(), Error> {
+        refuse_blank(source, Format::of(&source.path, &source.text))
+    }
+
+    /// What a parsed input must hold besides valid syntax: an export in every document
+    /// (see [`refuse_blank`]).
+    pub fn check_input(&self) -> Result<(), Error> {
+        match self.format {
+            Format::Yaml | Format::Json => {
+                refuse_documents_without_export(&self.source, self.docs())
+            }
+            Format::Sieve => Ok(()),
+        }
     }
 
     /// The documents' trees. A JSON file whose text was already proven to parse (see
@@ -239,6 +283,61 @@ impl File {
     }
 }
 
+/// Refuses an input that holds no export: an empty file (or only whitespace), a YAML file
+/// with only comments, or a document that is empty or `null`. Such a file is what a failed
+/// export job leaves (0 bytes), and read as "nothing to check" it would keep a gate green.
+/// A Sieve script may be empty (it then does nothing), and is read. Only inputs are held
+/// to this: a mapping, a profile or a plan says what is missing from it in its own terms.
+fn refuse_blank(source: &Source, format: Format) -> Result<(), Error> {
+    if format != Format::Sieve && source.text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(Diagnostic::file(&source.name, format!("is empty: {NO_EXPORT}")).into());
+    }
+    Ok(())
+}
+
+/// What [`refuse_blank`] and [`File::check_input`] say after what they found.
+const NO_EXPORT: &str =
+    "no export in it (a failed export can leave such a file); export it again, or delete it";
+
+fn refuse_documents_without_export(source: &Source, docs: &[Node]) -> Result<(), Error> {
+    if docs.is_empty() {
+        return Err(
+            Diagnostic::file(&source.name, format!("holds only comments: {NO_EXPORT}")).into(),
+        );
+    }
+    let errors: Vec<Diagnostic> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, doc)| matches!(doc.value(), Value::Null))
+        .map(|(index, doc)| {
+            let written = source.text[doc.span.range()].trim();
+            // An empty document stands right after its `---`: point at that.
+            let (what, span) = if written.is_empty() {
+                let start = doc.span.start as usize;
+                let line_start = source.text[..start].rfind('\n').map_or(0, |at| at + 1);
+                ("empty".to_owned(), Span::new(line_start, start))
+            } else {
+                (format!("`{written}`"), doc.span)
+            };
+            let message = if docs.len() == 1 {
+                format!("the file's only document is {what}: {NO_EXPORT}")
+            } else {
+                format!(
+                    "document {} of {} is {what}, not an export; remove it (and its `---`)",
+                    index + 1,
+                    docs.len()
+                )
+            };
+            Diagnostic::at(source, span, message)
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::many(errors))
+    }
+}
+
 /// Parses text in the given format; a JSON file and a Sieve script are one document each.
 pub fn parse_text(source: &Source, format: Format) -> Result<Vec<Node>, Error> {
     match format {
@@ -248,12 +347,10 @@ pub fn parse_text(source: &Source, format: Format) -> Result<Vec<Node>, Error> {
     }
 }
 
-/// Whether a file's name says it is an export or a script cutover reads.
+/// Whether a file's name says it is an export or a script cutover reads (see
+/// [`Format::by_extension`]).
 pub fn is_export_file(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("json" | "yaml" | "yml" | "sieve" | "siv")
-    )
+    Format::by_extension(path).is_some()
 }
 
 /// Expands the given paths into the list of files to read, in a stable order, after
@@ -261,56 +358,263 @@ pub fn is_export_file(path: &Path) -> bool {
 /// command reads either all the old files or all the new ones).
 ///
 /// Files named directly are taken whatever their extension; directories are searched
-/// recursively for export files, skipping hidden entries and what `exclude` leaves out
-/// (matched relative to the directory given). Every missing path is reported, and so is
+/// recursively for export files (see [`walk`]). Every missing path is reported, and so is
 /// anything that is not a regular file (a FIFO, a device, a socket), named or found: it is
-/// never opened. With `--verbose`, each entry a walk skips is listed with the reason.
-pub fn find_inputs(paths: &[PathBuf], exclude: &Exclude) -> Result<Vec<PathBuf>, Error> {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
+/// never opened. One file reached twice — the same path given twice, overlapping PATHs, a
+/// link, or a hard link — is read once: two readings would print its patch twice (the
+/// second copy would not apply) and report its findings twice.
+pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
+    let mut walk = Walk {
+        exclude: &paths.exclude,
+        own: paths
+            .own
+            .iter()
+            .map(|own| (Identity::of(&own.path), own.role))
+            .collect(),
+        roots: paths
+            .given
+            .iter()
+            .filter(|p| p.is_dir())
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect(),
+        files: Vec::new(),
+        errors: Vec::new(),
+    };
+    for path in &paths.given {
         match std::fs::metadata(path) {
-            Err(e) => errors.push(Diagnostic::file(&display_name(path), io_reason(&e))),
-            Ok(meta) if meta.is_dir() => {
-                if let Err(e) = walk(path, path, exclude, &mut files) {
-                    errors.push(e);
-                }
-            }
-            Ok(meta) if meta.is_file() => files.push(path.clone()),
-            Ok(meta) => errors.push(Diagnostic::file(
+            Err(e) => walk
+                .errors
+                .push(Diagnostic::file(&display_name(path), io_reason(&e))),
+            Ok(meta) if meta.is_dir() => walk.dir(path, path),
+            Ok(meta) if meta.is_file() => walk.files.push(path.clone()),
+            Ok(meta) => walk.errors.push(Diagnostic::file(
                 &display_name(path),
                 not_regular(meta.file_type()),
             )),
         }
     }
-    if !errors.is_empty() {
-        return Err(Error::many(errors));
+    if !walk.errors.is_empty() {
+        return Err(Error::many(walk.errors));
     }
-    // One file given twice (directly and inside a directory, or through a link) is read
-    // once, by the path that is not a link when there is one.
     let mut unique: Vec<PathBuf> = Vec::new();
-    let mut index: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
-    for file in files {
-        let key = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
-        match index.get(&key) {
+    let mut resolved: Vec<PathBuf> = Vec::new();
+    let mut index: HashMap<(u64, u64), usize> = HashMap::new();
+    for file in walk.files {
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue; // vanished since the search: reading it says so
+        };
+        let canonical = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+        match index.get(&(meta.dev(), meta.ino())) {
             Some(&i) => {
                 let is_link = |p: &Path| {
                     std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
                 };
-                if is_link(&unique[i]) && !is_link(&file) {
-                    unique[i] = file;
+                let kept = if is_link(&unique[i]) && !is_link(&file) {
+                    std::mem::replace(&mut unique[i], file)
+                } else {
+                    file
+                };
+                let (read, other) = (display_name(&unique[i]), display_name(&kept));
+                if resolved[i] == canonical {
+                    crate::verbosity::detail("skipped", &format!("{other}: read once, as {read}"));
+                } else {
+                    // Two names of one file: say so, as the patch names only one of them.
+                    crate::verbosity::note(&format!(
+                        "{other} and {read} are one file (hard links): read once, as {read}"
+                    ));
                 }
             }
             None => {
-                index.insert(key, unique.len());
+                index.insert((meta.dev(), meta.ino()), unique.len());
                 unique.push(file);
+                resolved.push(canonical);
             }
         }
     }
     // The resolved paths, to find the journals of interrupted commits covering them.
-    let resolved: Vec<PathBuf> = index.into_keys().filter(|k| k.is_absolute()).collect();
+    resolved.retain(|r| r.is_absolute());
     crate::write::recover_for(&resolved)?;
     Ok(unique)
+}
+
+/// What identifies a file the run was given for another role: its device and inode when
+/// it exists, and its resolved path (a plan about to be saved does not exist yet).
+struct Identity {
+    inode: Option<(u64, u64)>,
+    path: Option<PathBuf>,
+}
+
+impl Identity {
+    fn of(path: &Path) -> Identity {
+        let inode = std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+        let path = std::fs::canonicalize(path).ok().or_else(|| {
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+        });
+        Identity { inode, path }
+    }
+
+    fn is(&self, path: &Path, meta: &std::fs::Metadata) -> bool {
+        match (self.inode, &self.path) {
+            (Some(inode), _) => inode == (meta.dev(), meta.ino()),
+            // Not there when the run began, but there now (the plan just saved): by path,
+            // resolved only for a file of the same name.
+            (None, Some(own)) => {
+                own.file_name() == path.file_name()
+                    && std::fs::canonicalize(path).is_ok_and(|p| p == *own)
+            }
+            (None, None) => false,
+        }
+    }
+}
+
+/// One search of the given directories.
+struct Walk<'a> {
+    exclude: &'a Exclude,
+    /// The files the run was given as mapping, profile, baseline, plan or config.
+    own: Vec<(Identity, &'static str)>,
+    /// The directories given, resolved: a link to a directory inside one is searched anyway.
+    roots: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Walk<'_> {
+    /// Searches `dir` (below `base`, the PATH given) for export files: those named
+    /// `.json`, `.yaml`, `.yml`, `.sieve` or `.siv` in any case, skipping hidden entries,
+    /// what `exclude` leaves out (matched relative to `base`) and the files the run itself
+    /// was given in another role (a mapping kept beside the exports). A link to a file is
+    /// read like the file; a link to a directory is not followed (a loop must not hang the
+    /// search) and is an error unless a given PATH covers what it points to, since
+    /// skipping it could hide an export. With `--verbose`, each skipped entry is listed
+    /// with the reason.
+    fn dir(&mut self, dir: &Path, base: &Path) {
+        let read = match std::fs::read_dir(dir) {
+            Ok(read) => read,
+            Err(e) => {
+                self.errors.push(Diagnostic::file(
+                    &display_name(dir),
+                    format!("cannot read directory: {}", io_reason(&e)),
+                ));
+                return;
+            }
+        };
+        let mut entries: Vec<_> = read.filter_map(Result::ok).map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            let skip = |why: &str| {
+                crate::verbosity::detail("skipped", &format!("{}: {why}", display_name(&path)));
+            };
+            let hidden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                skip("hidden");
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                skip("vanished while the directory was read");
+                continue;
+            };
+            let relative = path.strip_prefix(base).unwrap_or(&path);
+            if let Some(pattern) = self.exclude.excluding(relative, meta.is_dir()) {
+                skip(&format!("excluded by `{pattern}`"));
+                continue;
+            }
+            let leave_out = || {
+                format!(
+                    "leave it out with --exclude {} (or `exclude` in cutover.toml)",
+                    crate::exclude::suggestion(relative)
+                )
+            };
+            if meta.is_dir() {
+                self.dir(&path, base);
+                continue;
+            }
+            let target = std::fs::metadata(&path);
+            if meta.file_type().is_symlink() {
+                let points_to = std::fs::read_link(&path)
+                    .map(|t| display_name(&t))
+                    .unwrap_or_default();
+                match &target {
+                    Err(_) if is_export_file(&path) => {
+                        self.errors.push(Diagnostic::file(
+                            &display_name(&path),
+                            format!(
+                                "is a symbolic link to {points_to}, which does not exist; \
+                                 restore the export it stood for, or {}",
+                                leave_out()
+                            ),
+                        ));
+                        continue;
+                    }
+                    Err(_) => {
+                        skip("a link that points nowhere, not named as an export file");
+                        continue;
+                    }
+                    Ok(target) if target.is_dir() => {
+                        let covered = std::fs::canonicalize(&path)
+                            .is_ok_and(|t| self.roots.iter().any(|root| t.starts_with(root)));
+                        if covered {
+                            skip("a link to a directory that is searched anyway");
+                        } else {
+                            self.errors.push(Diagnostic::file(
+                                &display_name(&path),
+                                format!(
+                                    "is a symbolic link to a directory ({points_to}), which a \
+                                     search does not follow; to read it, name it as a PATH of \
+                                     its own ({}), or {}",
+                                    display_name(&path),
+                                    leave_out()
+                                ),
+                            ));
+                        }
+                        continue;
+                    }
+                    Ok(target)
+                        if target.is_file()
+                            && !is_export_file(&path)
+                            && std::fs::canonicalize(&path).is_ok_and(|t| is_export_file(&t)) =>
+                    {
+                        self.errors.push(Diagnostic::file(
+                            &display_name(&path),
+                            format!(
+                                "is a symbolic link to an export file ({points_to}) under a \
+                                 name that is not one's ({EXPORT_EXTENSIONS}); to read it, \
+                                 name it as a PATH of its own, or {}",
+                                leave_out()
+                            ),
+                        ));
+                        continue;
+                    }
+                    Ok(_) => {}
+                }
+            }
+            if !is_export_file(&path) {
+                skip(&format!("not a {EXPORT_EXTENSIONS} file"));
+                continue;
+            }
+            match target {
+                Ok(target) if target.is_file() => {
+                    match self.own.iter().find(|(own, _)| own.is(&path, &target)) {
+                        Some((_, role)) => skip(&format!("the {role} of this run, not an export")),
+                        None => self.files.push(path),
+                    }
+                }
+                Ok(target) => self.errors.push(Diagnostic::file(
+                    &display_name(&path),
+                    not_regular(target.file_type()),
+                )),
+                Err(e) => self
+                    .errors
+                    .push(Diagnostic::file(&display_name(&path), io_reason(&e))),
+            }
+        }
+    }
 }
 
 /// Where a walked file was found: the directory given on the command line and the file's
@@ -326,68 +630,50 @@ pub fn walked_from<'a>(file: &'a Path, given: &'a [PathBuf]) -> Option<(&'a Path
         .max_by_key(|(dir, _)| dir.components().count())
 }
 
-fn walk(
-    dir: &Path,
-    base: &Path,
-    exclude: &Exclude,
-    files: &mut Vec<PathBuf>,
-) -> Result<(), Diagnostic> {
-    let read = std::fs::read_dir(dir).map_err(|e| {
-        Diagnostic::file(
-            &display_name(dir),
-            format!("cannot read directory: {}", io_reason(&e)),
-        )
-    })?;
-    let mut entries: Vec<_> = read.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        let skip = |why: &str| {
-            crate::verbosity::detail("skipped", &format!("{}: {why}", display_name(&path)));
-        };
-        if hidden {
-            skip("hidden");
-            continue;
-        }
-        // Linked directories are not followed: a link loop must not hang the walk. A linked
-        // file is read like any other (and refused when written, unless allowed).
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            skip("vanished while the directory was read");
-            continue;
-        };
-        let relative = path.strip_prefix(base).unwrap_or(&path);
-        if let Some(pattern) = exclude.excluding(relative, meta.is_dir()) {
-            skip(&format!("excluded by `{pattern}`"));
-            continue;
-        }
-        if meta.is_dir() {
-            walk(&path, base, exclude, files)?;
-        } else if !is_export_file(&path) {
-            skip("not a .json, .yaml or .yml file");
-        } else {
-            match std::fs::metadata(&path) {
-                Ok(target) if target.is_file() => files.push(path),
-                // A link to a directory is not followed; a dangling link is no file.
-                Ok(target) if target.is_dir() => skip("a link to a directory (not followed)"),
-                Err(_) => skip("a link that points nowhere"),
-                Ok(target) => {
-                    return Err(Diagnostic::file(
-                        &display_name(&path),
-                        not_regular(target.file_type()),
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_without_an_export_document_is_refused() {
+        let refused = |name: &str, text: &str| {
+            File::input(Source::from_text(name, text))
+                .err()
+                .map(|e| e.diagnostics[0].to_string())
+        };
+        for (text, says) in [
+            ("", "e.yaml: error: is empty"),
+            (" \n\n", "e.yaml: error: is empty"),
+            ("# nothing\n", "e.yaml: error: holds only comments"),
+            (
+                "null\n",
+                "e.yaml:1:1: error: the file's only document is `null`",
+            ),
+            ("~\n", "the file's only document is `~`"),
+            ("---\n", "the file's only document is empty"),
+            (
+                "schema_version: 1\n---\n---\nschema_version: 1\n",
+                "e.yaml:2:1: error: document 2 of 3 is empty",
+            ),
+        ] {
+            let message = refused("e.yaml", text).unwrap_or_else(|| panic!("{text:?} accepted"));
+            assert!(message.contains(says), "{text:?}: {message}");
+        }
+        assert_eq!(refused("e.yaml", "schema_version: 1\n"), None);
+        assert_eq!(refused("e.yaml", "---\nschema_version: 1\n...\n"), None);
+        // JSON alike; an empty Sieve script is a script.
+        assert!(
+            refused("e.json", " \n")
+                .unwrap()
+                .contains("e.json: error: is empty")
+        );
+        assert!(
+            refused("e.json", "null")
+                .unwrap()
+                .contains("only document is `null`")
+        );
+        assert_eq!(refused("e.sieve", ""), None);
+    }
 
     #[test]
     fn format_by_extension_then_content() {
@@ -397,5 +683,11 @@ mod tests {
         assert_eq!(Format::of(Path::new("mapping"), "accounts:"), Format::Yaml);
         assert_eq!(Format::of(Path::new("a.sieve"), "{"), Format::Sieve);
         assert_eq!(Format::of(Path::new("a.siv"), "keep;"), Format::Sieve);
+        // In any case: exports saved on Windows are often upper-case.
+        assert_eq!(Format::of(Path::new("RULES.YAML"), "{}"), Format::Yaml);
+        assert_eq!(Format::of(Path::new("aliases.JSON"), "x: 1"), Format::Json);
+        assert_eq!(Format::of(Path::new("Main.Sieve"), "{"), Format::Sieve);
+        assert!(is_export_file(Path::new("a/B.YmL")));
+        assert!(!is_export_file(Path::new("a/README.md")));
     }
 }

@@ -187,6 +187,109 @@ pub fn value_range(raw: &str, style: Style) -> std::ops::Range<usize> {
     }
 }
 
+/// Where the address is in the value of a Sieve string that stands for one (`redirect`,
+/// `vacation :from` and `:addresses`, the `:is` keys of address tests): Sieve reads such a
+/// string as an RFC 5322 mailbox, so the white space around it — among it the line break
+/// that ends a `text:` string's last line — and a display name (`Info <info@example.com>`)
+/// are not part of the address. The whole value when it is nothing but the address.
+pub fn address_range(value: &str) -> std::ops::Range<usize> {
+    let space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let trimmed = |range: std::ops::Range<usize>| {
+        let text = &value[range.clone()];
+        let start = range.start + (text.len() - text.trim_start_matches(space).len());
+        start..start + text.trim_matches(space).len()
+    };
+    let mailbox = trimmed(0..value.len());
+    let text = &value[mailbox.clone()];
+    match (text.strip_suffix('>'), text.rfind('<')) {
+        (Some(_), Some(open)) => {
+            let inner = trimmed(mailbox.start + open + 1..mailbox.end - 1);
+            if inner.is_empty() { mailbox } else { inner }
+        }
+        _ => mailbox,
+    }
+}
+
+/// The address a Sieve string at an address position holds and where it is written, when
+/// that is not the whole string (see [`address_range`]): `redirect text:` and its line
+/// break, `"Info <info@old.example>"`. Where is the address itself when it is written as
+/// it reads (no escape or encoded character inside it), else the whole string. `None` for
+/// a string that is only the address or only white space, and for any string not in a
+/// Sieve script.
+pub fn address_within<'v>(node: &Node, value: &'v str, text: &str) -> Option<(&'v str, Span)> {
+    let style = node.style();
+    if !matches!(style, Style::SieveQuoted { .. } | Style::SieveText { .. }) {
+        return None;
+    }
+    let range = address_range(value);
+    if range.is_empty() || range.len() == value.len() {
+        return None;
+    }
+    let address = &value[range.clone()];
+    let raw = &text[node.span.range()];
+    let written = match style {
+        Style::SieveText { .. } => value_range(raw, style),
+        // A quoted string's inside (the loader gives it both quotes).
+        _ => 1..raw.len().max(2) - 1,
+    };
+    let start = node.span.start as usize + written.start;
+    let site = if raw[written.clone()] == *value {
+        Span::new(start + range.start, start + range.end)
+    } else {
+        // Escapes or dot-stuffing elsewhere in the string: the address is the last place
+        // it is written (a display name comes before it).
+        match raw[written].rfind(address) {
+            Some(at) => Span::new(start + at, start + at + address.len()),
+            None => node.span,
+        }
+    };
+    Some((address, site))
+}
+
+/// Whether `piece`, written into a Sieve string of this style in place of other text,
+/// reads back as itself: no quote or backslash in a quoted string, no line break (nor a
+/// `.` that could start a line) in a `text:` string, no `${` where encoded characters are
+/// decoded, no control character anywhere.
+pub fn writes_as_is(piece: &str, style: Style) -> bool {
+    let plain = !piece.chars().any(char::is_control);
+    match style {
+        Style::SieveQuoted { encoded } => {
+            plain && !piece.contains(['"', '\\']) && !(encoded && piece.contains("${"))
+        }
+        Style::SieveText { encoded } => {
+            plain && !piece.starts_with('.') && !(encoded && piece.contains("${"))
+        }
+        _ => true,
+    }
+}
+
+/// `address` as it must be written inside a `:matches` key to match only itself: its
+/// wildcards (`*`, `?`) and `\` escaped with a `\`.
+pub fn matches_literal(address: &str) -> Cow<'_, str> {
+    if !address.contains(['*', '?', '\\']) {
+        return Cow::Borrowed(address);
+    }
+    let mut out = String::with_capacity(address.len() + 4);
+    for c in address.chars() {
+        if matches!(c, '*' | '?' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Whether the string at `path` in a script is a key of a test with `:matches`, whose
+/// `*`, `?` and `\` are wildcards and escapes rather than characters.
+pub fn in_matches_test(doc: &Node, path: &[u32]) -> bool {
+    // The test is the nearest mapping above the string that names one.
+    (0..path.len())
+        .rev()
+        .filter_map(|len| doc.at_positions(&path[..len]))
+        .find(|node| node.field("test").is_some())
+        .is_some_and(|test| test.field("match").and_then(Node::str) == Some("matches"))
+}
+
 /// Whether a Sieve string as written (`raw`, quotes or `text:` included) spells some of its
 /// characters with `encoded-character` (`${hex:40}` for `@`): such a string, when cutover
 /// changes it, is written in plain text.
@@ -1098,6 +1201,89 @@ if anyof (address :all :comparator "i;octet" :is ["From", "Sender"] "boss@old.ex
         assert_eq!(redirect.field("command").unwrap().str(), Some("redirect"));
         assert_eq!(redirect.field("command").unwrap().style(), Style::SieveName);
         assert!(redirect.field("tags").unwrap().field("copy").is_some());
+    }
+
+    #[test]
+    fn an_address_string_is_the_mailbox_sieve_reads_in_it() {
+        fn address(value: &str) -> &str {
+            &value[address_range(value)]
+        }
+        assert_eq!(address("info@old.example"), "info@old.example");
+        assert_eq!(address("info@old.example\r\n"), "info@old.example");
+        assert_eq!(address(" info@old.example\t"), "info@old.example");
+        assert_eq!(address("\"Info\" <info@old.example>"), "info@old.example");
+        assert_eq!(address("< info@old.example >"), "info@old.example");
+        assert_eq!(address("<>"), "<>");
+        assert_eq!(
+            address("a@b.example\nc@d.example\n"),
+            "a@b.example\nc@d.example"
+        );
+
+        // Where it is written: the address itself, past escapes and the `text:` line.
+        let text = "redirect text: # x\ninfo@old.example\n.\n;\n\
+                    redirect \"\\\"Info\\\" <info@old.example>\";\n\
+                    redirect \"info@old.example\";\n";
+        let script = load(text);
+        let strings: Vec<&Node> = script
+            .items()
+            .unwrap()
+            .iter()
+            .map(|c| c.field("address").unwrap())
+            .collect();
+        fn within<'a>(node: &'a Node, text: &'a str) -> Option<(&'a str, &'a str, u32)> {
+            address_within(node, node.str().unwrap(), text)
+                .map(|(value, site)| (value, &text[site.range()], site.start))
+        }
+        assert_eq!(
+            within(strings[0], text),
+            Some(("info@old.example", "info@old.example", 19))
+        );
+        let (value, written, _) = within(strings[1], text).unwrap();
+        assert_eq!((value, written), ("info@old.example", "info@old.example"));
+        assert_eq!(within(strings[2], text), None);
+
+        assert!(writes_as_is(
+            "a@b.example",
+            Style::SieveQuoted { encoded: false }
+        ));
+        assert!(!writes_as_is(
+            "a\\*@b.example",
+            Style::SieveQuoted { encoded: false }
+        ));
+        assert!(writes_as_is(
+            "a\\*@b.example",
+            Style::SieveText { encoded: false }
+        ));
+        assert!(!writes_as_is(
+            ".a@b.example",
+            Style::SieveText { encoded: false }
+        ));
+        assert!(!writes_as_is(
+            "${x}@b.example",
+            Style::SieveQuoted { encoded: true }
+        ));
+        assert_eq!(
+            matches_literal("a*b?c\\d@e.example"),
+            "a\\*b\\?c\\\\d@e.example"
+        );
+        assert_eq!(matches_literal("info@new.example"), "info@new.example");
+    }
+
+    #[test]
+    fn keys_of_matches_tests_are_patterns() {
+        let script = load(
+            "if anyof (header :matches \"to\" [\"*a@b.example\"], \
+             header :contains \"to\" \"a@b.example\") { redirect \"a@b.example\"; }",
+        );
+        // commands[0].tests[i].keys[...]: find the paths by walking the model.
+        let mut paths = Vec::new();
+        script.walk(&mut Vec::new(), &mut |path, node| {
+            if node.str() == Some("*a@b.example") || node.str() == Some("a@b.example") {
+                paths.push(crate::path::positions(path).collect::<Vec<u32>>());
+            }
+        });
+        let pattern: Vec<bool> = paths.iter().map(|p| in_matches_test(&script, p)).collect();
+        assert_eq!(pattern, [true, false, false]);
     }
 
     #[test]

@@ -418,7 +418,7 @@ pub fn plain_safe(text: &str) -> bool {
         return false;
     }
     // Flow indicators would end the scalar inside `[...]` or `{...}`.
-    if text.contains([',', '[', ']', '{', '}']) || text.chars().any(char::is_control) {
+    if text.contains([',', '[', ']', '{', '}']) || text.chars().any(crate::scalar::yaml_escaped) {
         return false;
     }
     plain_non_string(text).is_none() && !yaml_1_1_non_string(text)

@@ -2,34 +2,41 @@
 //! list reference gets the new value right after the old one (once); a single value that
 //! may be a list becomes a list of both, at that use only; a single value that cannot hold
 //! both (an action's `from.account`) stays as it is and is reported as left for the
-//! cutover. Settings copied as a whole are planned in `settings`.
+//! cutover. The new value of an address inside a text (a Sieve `:contains` key) is that
+//! text with its addresses replaced. Settings copied as a whole are planned in `settings`.
 
-use super::Planner;
-use crate::address;
+use std::borrow::Cow;
+
+use super::{Action, Planner};
 use crate::fast_hash::FastSet;
 use crate::mapping::comparable;
 use crate::node::Node;
-use crate::profile::{AddRule, Kind};
+use crate::profile::AddRule;
 
 pub(super) fn plan(p: &mut Planner) {
     p.each_reference(
         |p, index| {
             let reference = p.reference(index);
-            if reference.kind == Kind::AddressInText {
-                let (start, written) = reference.written(p.source());
-                let from = start - reference.span.start as usize;
-                for (range, entry, _) in address::find(written, p.mapping) {
-                    p.keep(index, entry, Some(from + range.start..from + range.end));
+            if reference.add == AddRule::List {
+                // A list (or a single value that may be one) gets the new value beside the
+                // old: the string with its mapped values replaced (an address inside a
+                // text, such as a Sieve `:contains` key, gets the key with it replaced).
+                match (reference.list(), p.replacement(index)) {
+                    (_, None) => {}
+                    (Some(_), Some(_)) => return true,
+                    (None, Some(replacement)) => p.widen(index, &replacement),
                 }
                 return false;
             }
-            let Some((entry, new)) = p.target(reference) else {
-                return false;
-            };
-            match (reference.add, reference.list()) {
-                (AddRule::List, Some(_)) => return true,
-                (AddRule::List, None) => p.widen(index, new, entry),
-                _ => p.keep(index, entry, None),
+            // One value only: each mapped value in it stays for the cutover (an address
+            // spelled with encoded characters too, reported at its string).
+            match p.target(reference) {
+                Some((entry, _)) => p.change(index, entry, Action::Kept),
+                None => {
+                    if let Some(replacement) = p.replacement(index) {
+                        p.changes_at(index, Action::Kept, &replacement.changes);
+                    }
+                }
             }
             false
         },
@@ -47,7 +54,7 @@ fn list_members(p: &mut Planner, _list: usize, members: &[usize]) {
         return;
     };
     let items = node.items().unwrap_or_default();
-    let mut present: FastSet<std::borrow::Cow<str>> = items
+    let mut present: FastSet<Cow<str>> = items
         .iter()
         .filter_map(Node::str)
         .map(|v| comparable(kind, v))
@@ -58,17 +65,18 @@ fn list_members(p: &mut Planner, _list: usize, members: &[usize]) {
     members.sort_by_key(|&r| p.reference(r).list().map(|(_, at)| at));
     for &r in &members {
         let reference = p.reference(r);
-        let (Some((entry, new)), Some((_, position))) = (p.target(reference), reference.list())
-        else {
+        let (Some(replacement), Some((_, position))) = (p.replacement(r), reference.list()) else {
             continue;
         };
-        if present.insert(comparable(kind, new)) {
+        if present.insert(Cow::Owned(
+            comparable(kind, &replacement.value).into_owned(),
+        )) {
             p.insert_item(
                 list_place.clone(),
                 position,
-                new,
                 reference.style,
-                (r, entry),
+                r,
+                &replacement,
             );
         }
     }

@@ -23,11 +23,13 @@ mod replace;
 mod settings;
 mod shared;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
+use crate::address;
 use crate::diagnostic::{Diagnostic, Error};
 use crate::edit::{self, Edit};
-use crate::load::File;
+use crate::load::{File, Format, sieve};
 use crate::locate::{Located, Reference};
 use crate::mapping::{EntryId, Mapping};
 use crate::node::{Node, Span, Style};
@@ -239,100 +241,188 @@ impl<'a> Planner<'a> {
         });
     }
 
+    /// Changes to one reference, each pointed at its own place (an address inside a text).
+    fn changes_at(&mut self, index: usize, action: Action, changes: &[(EntryId, Span)]) {
+        for &(entry, site) in changes {
+            self.change(index, entry, action);
+            self.changes.last_mut().expect("just pushed").site = site;
+        }
+    }
+
+    /// The string a whole-value reference's string becomes with `new`: `new`, but for a
+    /// Sieve string that holds an address inside white space or a display name (`text:`
+    /// and its line break, `Info <info@old.example>`), that string with its address
+    /// replaced.
+    fn whole<'n>(&self, index: usize, new: &'n str) -> Cow<'n, str> {
+        let reference = self.reference(index);
+        if reference.kind == Kind::Address
+            && is_sieve(reference.style)
+            && let Some(old) = self.node(&self.place(index)).and_then(Node::str)
+        {
+            let range = sieve::address_range(old);
+            if range.len() != old.len() {
+                return Cow::Owned(format!("{}{new}{}", &old[..range.start], &old[range.end..]));
+            }
+        }
+        Cow::Borrowed(new)
+    }
+
+    /// Whether the reference is a key of a Sieve `:matches` test, where an address written
+    /// in must have its wildcards escaped.
+    fn in_pattern(&self, index: usize) -> bool {
+        let reference = self.reference(index);
+        self.file.format == Format::Sieve
+            && self
+                .file
+                .docs()
+                .get(reference.doc())
+                .is_some_and(|doc| sieve::in_matches_test(doc, self.located.path(reference)))
+    }
+
+    /// What the string at a reference becomes with its mapped values replaced, and where
+    /// each of them is; `None` when it holds none.
+    fn replacement(&self, index: usize) -> Option<Replacement<'a>> {
+        let reference = self.reference(index);
+        if let Some((entry, new)) = self.target(reference) {
+            return Some(Replacement {
+                value: self.whole(index, new),
+                changes: Found::One([(entry, reference.site)]),
+            });
+        }
+        if reference.kind != Kind::AddressInText {
+            return None;
+        }
+        let found = address::find(&reference.value, self.mapping);
+        if found.is_empty() {
+            return None;
+        }
+        let pattern = self.in_pattern(index);
+        let edits: Vec<Edit> = found
+            .iter()
+            .map(|(range, _, new)| Edit::replace(range.clone(), &*literal(new, pattern)))
+            .collect();
+        // Each address is pointed at where it is written; one spelled with escapes or
+        // encoded characters (found in the value only), at its string.
+        let (start, written) = reference.written(self.source());
+        let from = start - reference.span.start as usize;
+        let mut spelled = address::find(written, self.mapping);
+        let changes = found
+            .iter()
+            .map(|&(_, entry, _)| {
+                let at = spelled.iter().position(|(_, e, _)| *e == entry);
+                let site = match at.map(|i| spelled.remove(i).0) {
+                    Some(range) => within(reference, from + range.start..from + range.end),
+                    None => reference.site,
+                };
+                (entry, site)
+            })
+            .collect();
+        Some(Replacement {
+            value: Cow::Owned(edit::apply(&reference.value, &edits)),
+            changes: Found::Many(changes),
+        })
+    }
+
     // The operations: every change a mode plans goes through one of these.
 
-    /// The string at a reference becomes `new`.
+    /// The string at a reference becomes `new`: all of it, or, for a Sieve string that holds
+    /// an address inside white space or a display name, that address (only it is written
+    /// anew, where it stands, when it is written as it reads).
     fn rewrite(&mut self, index: usize, new: &str, entry: EntryId) {
         let reference = self.reference(index);
-        let new = self.texts.text(new);
+        let whole = self.whole(index, new);
+        let parts = (reference.site != reference.span
+            && is_sieve(reference.style)
+            && sieve::writes_as_is(new, reference.style))
+        .then(|| {
+            let start = reference.span.start;
+            vec![(
+                (reference.site.start - start) as usize..(reference.site.end - start) as usize,
+                self.texts.text(new),
+            )]
+        });
+        let new = self.texts.text(&whole);
         self.ops.push(Op::Set {
             at: self.place(index),
             span: reference.span,
             style: reference.style,
             new,
-            parts: None,
+            parts,
         });
         self.change(index, entry, Action::Rewritten);
     }
 
-    /// The mapped addresses inside the string at a reference are replaced where they
-    /// stand: `found` gives each one's range in the text written from `start` (the string's
-    /// value as written: inside its quotes, or the lines of a Sieve `text:`), entry and new
-    /// address.
-    fn rewrite_in_text(
-        &mut self,
-        index: usize,
-        start: usize,
-        found: Vec<(Range<usize>, EntryId, &str)>,
-    ) {
+    /// The mapped addresses inside the string at a reference are replaced: where they
+    /// stand when each is written as it reads and its new address can be written there as
+    /// it reads; else (escapes, Sieve's encoded characters, a new address a Sieve string
+    /// must escape) the whole string is written anew, in its style.
+    fn rewrite_in_text(&mut self, index: usize) {
+        let Some(replacement) = self.replacement(index) else {
+            return;
+        };
         let reference = self.reference(index);
-        let new = crate::address::replace(&reference.value, self.mapping);
-        // The parts, by where they stand from the string's own start.
+        let (start, written) = reference.written(self.source());
         let from = start - reference.span.start as usize;
-        let mut parts = Vec::with_capacity(found.len());
-        for (range, entry, address) in found {
-            let range = from + range.start..from + range.end;
-            self.change(index, entry, Action::Rewritten);
-            self.changes.last_mut().expect("just pushed").site = within(reference, range.clone());
-            parts.push((range, self.texts.text(address)));
+        let pattern = self.in_pattern(index);
+        let mut parts = Vec::new();
+        let mut as_is = address::verbatim(written, &reference.value, self.mapping);
+        for (range, _, address) in address::find(written, self.mapping).into_iter() {
+            let piece = literal(address, pattern);
+            as_is &= !is_sieve(reference.style) || sieve::writes_as_is(&piece, reference.style);
+            parts.push((
+                from + range.start..from + range.end,
+                self.texts.text(&piece),
+            ));
         }
         self.ops.push(Op::Set {
             at: self.place(index),
             span: reference.span,
             style: reference.style,
-            new: new.into(),
-            parts: Some(parts),
+            new: self.texts.text(&replacement.value),
+            parts: as_is.then_some(parts),
         });
+        self.changes_at(index, Action::Rewritten, &replacement.changes);
     }
 
-    /// The mapped addresses inside the string at a reference, when one of them is spelled
-    /// otherwise than it reads (escapes, Sieve's encoded characters): the whole string is
-    /// written anew, in its style.
-    fn rewrite_text_anew(&mut self, index: usize) {
-        let reference = self.reference(index);
-        let new = crate::address::replace(&reference.value, self.mapping);
-        self.ops.push(Op::Set {
-            at: self.place(index),
-            span: reference.span,
-            style: reference.style,
-            new: new.into(),
-            parts: None,
-        });
-        for (_, entry, _) in crate::address::find(&reference.value, self.mapping) {
-            self.change(index, entry, Action::Rewritten);
+    /// Rewrites the mapped values of the string at a reference, whatever its kind.
+    fn rewrite_reference(&mut self, index: usize) {
+        match self.target(self.reference(index)) {
+            Some((entry, new)) => self.rewrite(index, new, entry),
+            None => self.rewrite_in_text(index),
         }
     }
 
-    /// The single string at a reference becomes the list of itself and `new`.
-    fn widen(&mut self, index: usize, new: &str, entry: EntryId) {
+    /// The single string at a reference becomes the list of itself and what it becomes
+    /// with its mapped values replaced.
+    fn widen(&mut self, index: usize, replacement: &Replacement) {
         let reference = self.reference(index);
-        let add = self.texts.text(new);
+        let add = self.texts.text(&replacement.value);
         self.ops.push(Op::Widen {
             at: self.place(index),
             span: reference.span,
             style: reference.style,
             add,
         });
-        self.change(index, entry, Action::Added);
+        self.changes_at(index, Action::Added, &replacement.changes);
     }
 
-    /// `new` goes right after item `after` of the list at `list`, written in `style`; the
-    /// change is recorded for the reference `index`.
+    /// What the string at reference `index` becomes goes right after item `after` of the
+    /// list at `list`, written in `style`.
     fn insert_item(
         &mut self,
         list: Place,
         after: usize,
-        new: &str,
         style: Style,
-        (index, entry): (usize, EntryId),
+        index: usize,
+        replacement: &Replacement,
     ) {
         self.ops.push(Op::Insert {
             list,
             after,
-            value: Node::from(new),
+            value: Node::from(replacement.value.as_ref()),
             text: Insertion::Scalar(style),
         });
-        self.change(index, entry, Action::Added);
+        self.changes_at(index, Action::Added, &replacement.changes);
     }
 
     /// Item `item` of the list at `list` goes; the changes (`action`: the item dropped, or
@@ -370,16 +460,6 @@ impl<'a> Planner<'a> {
         });
         for &(index, entry) in changes {
             self.change(index, entry, Action::Copied);
-        }
-    }
-
-    /// A reference that stays as it is for now (add mode: left for the cutover); `at`, the
-    /// range of an address inside its text.
-    fn keep(&mut self, index: usize, entry: EntryId, at: Option<Range<usize>>) {
-        self.change(index, entry, Action::Kept);
-        if let Some(range) = at {
-            self.changes.last_mut().expect("just pushed").site =
-                within(self.reference(index), range);
         }
     }
 
@@ -423,6 +503,45 @@ impl<'a> Planner<'a> {
             )
         });
         Ok(FilePlan { edits, changes })
+    }
+}
+
+/// What a reference's string becomes with its mapped values replaced.
+struct Replacement<'a> {
+    value: Cow<'a, str>,
+    /// Each mapped value's entry, and where a report about it points.
+    changes: Found,
+}
+
+/// The mapped values of one string: one for a whole value, without an allocation (a large
+/// export has hundreds of thousands), or those inside a text.
+enum Found {
+    One([(EntryId, Span); 1]),
+    Many(Vec<(EntryId, Span)>),
+}
+
+impl std::ops::Deref for Found {
+    type Target = [(EntryId, Span)];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Found::One(one) => one,
+            Found::Many(many) => many,
+        }
+    }
+}
+
+fn is_sieve(style: Style) -> bool {
+    matches!(style, Style::SieveQuoted { .. } | Style::SieveText { .. })
+}
+
+/// A new address as written into a string: inside a Sieve `:matches` key, with its
+/// wildcards escaped so that it matches only itself.
+fn literal(address: &str, pattern: bool) -> Cow<'_, str> {
+    if pattern {
+        sieve::matches_literal(address)
+    } else {
+        Cow::Borrowed(address)
     }
 }
 

@@ -339,11 +339,17 @@ impl<'a> Realizer<'_, 'a> {
                     kept.push(other.clone());
                 }
             }
-            let list = format!(
-                "[{}, {}]",
-                &source.text[slot.clone()],
-                scalar::write(add, *style)
-            );
+            // A Sieve `text:` string ends its line: the list then closes on a line of its
+            // own, so that what followed the string still starts a line.
+            let old_text = &source.text[slot.clone()];
+            let close = if old_text.ends_with("\r\n") {
+                "]\r\n"
+            } else if old_text.ends_with('\n') {
+                "]\n"
+            } else {
+                "]"
+            };
+            let list = format!("[{old_text}, {}{close}", scalar::write(add, *style));
             self.edits.push(Edit::replace(slot, list));
             let old = node.str().unwrap_or_default();
             let both = Node::new(
@@ -693,8 +699,8 @@ impl<'a> Realizer<'_, 'a> {
     }
 
     /// What the merge key's alias at `site` in the mapping at `map` must stand for: the
-    /// merged mapping, each entry this mapping took from it as the plan says it must read,
-    /// the others (this mapping has its own) as they are.
+    /// entries this mapping takes from the merged one, each as the plan says it must read.
+    /// (The entries this mapping has its own of would be overridden: they are left out.)
     fn merged(&self, map: &Place, site: Span) -> Option<Node> {
         let anchor = self.anchor_named(site)?;
         let home = self.node(&self.home_of(anchor.node)?)?;
@@ -702,23 +708,19 @@ impl<'a> Realizer<'_, 'a> {
         let entries: Vec<crate::node::Entry> = home
             .entries()?
             .iter()
-            .map(|e| {
+            .filter_map(|e| {
                 let taken = merging
                     .iter()
-                    .position(|m| m.key == e.key && m.value.alias() == Some(site));
-                let value = match taken {
-                    Some(i) => {
-                        let mut path = map.path.to_vec();
-                        path.push(i as u32);
-                        self.expected.apply(map.doc, &mut path, &merging[i].value)
-                    }
-                    None => e.value.clone(),
-                };
-                crate::node::Entry {
+                    .position(|m| m.key == e.key && m.value.alias() == Some(site))?;
+                let mut path = map.path.to_vec();
+                path.push(taken as u32);
+                Some(crate::node::Entry {
                     key: e.key.clone(),
                     key_span: e.key_span,
-                    value,
-                }
+                    value: self
+                        .expected
+                        .apply(map.doc, &mut path, &merging[taken].value),
+                })
             })
             .collect();
         Some(Node::new(home.span, Value::Map(entries.into())))
@@ -823,7 +825,8 @@ fn copy_text(
             }
             _ => {
                 if let Some((_, new)) = p.target(reference) {
-                    edits.push(Edit::replace(at.range(), scalar::write(new, node.style())));
+                    let new = p.whole(r, new);
+                    edits.push(Edit::replace(at.range(), scalar::write(&new, node.style())));
                 }
             }
         }

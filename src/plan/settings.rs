@@ -235,7 +235,7 @@ fn mapped(p: &Planner, item: &Node, place: &Place, inside: &[usize]) -> Node {
         let new = match reference.kind {
             Kind::AddressInText => address::replace(&reference.value, p.mapping),
             _ => match p.target(reference) {
-                Some((_, new)) => new.to_owned(),
+                Some((_, new)) => p.whole(r, new).into_owned(),
                 None => continue,
             },
         };

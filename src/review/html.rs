@@ -231,7 +231,15 @@ fn header(out: &mut String, review: &Review, title: &str) {
         );
     }
     let _ = writeln!(out, "</dl>");
-    let (class, verdict) = if s.remaining == 0 {
+    let (class, verdict) = if s.unmoved > 0 {
+        (
+            "fail",
+            format!(
+                "Gate: does not pass, the mapping does not move {}",
+                counted(s.unmoved, "reference", "references")
+            ),
+        )
+    } else if s.remaining == 0 {
         ("pass", "Gate: passes".to_owned())
     } else if add {
         (
@@ -253,16 +261,33 @@ fn header(out: &mut String, review: &Review, title: &str) {
          <h2 id=\"gate-title\">{verdict}</h2>\n<p>{}.</p>",
         esc(&capitalised(&super::text::gate(review)))
     );
+    if !review.unmoved.is_empty() {
+        let _ = writeln!(out, "<p>Fix these first:</p>\n<ul class=\"unmoved\">");
+        for u in &review.unmoved {
+            let _ = writeln!(
+                out,
+                "<li><code>{}:{}:{}</code> {}</li>",
+                esc(&u.path),
+                u.line,
+                u.column,
+                esc(&u.message)
+            );
+        }
+        let _ = writeln!(out, "</ul>");
+    }
     if s.removable.is_empty() {
         let _ = writeln!(out, "<p>No old account can be removed yet.</p>");
     } else {
-        let _ = writeln!(out, "<p>Then these old accounts can be removed:</p>\n<ul>");
-        for id in &s.removable {
-            let declared = review
-                .accounts
-                .iter()
-                .find(|m| m.from == *id)
-                .and_then(|m| m.from_account.as_ref());
+        let _ = writeln!(
+            out,
+            "<p>{} these old accounts can be removed:</p>\n<ul>",
+            if review.unmoved.is_empty() {
+                "Then"
+            } else {
+                "Once those are fixed,"
+            }
+        );
+        for (id, declared) in review.removable() {
             let _ = writeln!(
                 out,
                 "<li>{}</li>",

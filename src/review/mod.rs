@@ -17,6 +17,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::address;
+use crate::fast_hash::FastMap;
 use crate::inputs::Input;
 use crate::locate::fill_label;
 use crate::mapping::{EntryId, Mapping};
@@ -39,6 +40,15 @@ pub struct Review {
     /// it; and every item or setting the change drops.
     pub changes: Vec<ChangeRecord>,
     pub summary: ReviewSummary,
+    /// References to old accounts or addresses that this change does not move, as `check`
+    /// reports them: an address of an old account the mapping's `addresses` lacks, an old
+    /// value inside a longer one. Nothing covers them; the gate fails until they are fixed.
+    pub unmoved: Vec<Unmoved>,
+    /// The declaration of each of `summary.removable`, when an input declares it (for the
+    /// renderers; the JSON names them in `accounts`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub removable_declared: Vec<Option<Declared>>,
 }
 
 /// One mapping entry.
@@ -152,48 +162,47 @@ pub enum SettingChange {
 }
 
 impl Review {
-    /// The old accounts that can be removed after the change, as the review shows them.
-    pub fn removable(&self) -> Vec<&str> {
+    /// The old accounts that can be removed after the change, each with its declaration.
+    pub fn removable(&self) -> impl Iterator<Item = (&str, Option<&Declared>)> {
         self.summary
             .removable
             .iter()
-            .map(|id| {
-                self.accounts
-                    .iter()
-                    .find(|m| m.from == *id)
-                    .and_then(|m| m.from_account.as_ref())
-                    .map_or(id.as_str(), |a| a.display.as_str())
-            })
-            .collect()
+            .zip(&self.removable_declared)
+            .map(|(id, declared)| (id.as_str(), declared.as_ref()))
     }
 
     /// The changes grouped by file and setting, in file order.
     pub fn settings(&self) -> Vec<SettingChanges<'_>> {
         let mut settings: Vec<SettingChanges> = Vec::new();
+        // The last setting of each (file, holder, line): a change joins it.
+        let mut index: FastMap<(&str, Option<&str>, usize), usize> = FastMap::default();
         for change in &self.changes {
-            let found = settings.iter_mut().rev().find(|s| {
-                s.path == change.path
-                    && s.holder == change.holder.as_deref()
-                    && change.setting_line.is_some_and(|l| l == s.line)
-            });
+            let holder = change.holder.as_deref();
+            let found = change
+                .setting_line
+                .and_then(|l| index.get(&(change.path.as_str(), holder, l)));
             match found {
-                Some(setting) => setting.changes.push(change),
-                None => settings.push(SettingChanges {
-                    path: &change.path,
-                    line: change.setting_line.unwrap_or(change.line),
-                    holder: change.holder.as_deref(),
-                    what: SettingChange::Kept,
-                    changes: vec![change],
-                }),
+                Some(&i) => settings[i].changes.push(change),
+                None => {
+                    let line = change.setting_line.unwrap_or(change.line);
+                    index.insert((change.path.as_str(), holder, line), settings.len());
+                    settings.push(SettingChanges {
+                        path: &change.path,
+                        line,
+                        holder,
+                        what: SettingChange::Kept,
+                        changes: vec![change],
+                    });
+                }
             }
         }
         // Files in the order given, settings in file order.
-        let order: Vec<&str> = {
-            let mut paths: Vec<&str> = self.changes.iter().map(|c| c.path.as_str()).collect();
-            paths.dedup();
-            paths
-        };
-        settings.sort_by_key(|s| (order.iter().position(|p| *p == s.path), s.line));
+        let mut order: FastMap<&str, usize> = FastMap::default();
+        for change in &self.changes {
+            let next = order.len();
+            order.entry(change.path.as_str()).or_insert(next);
+        }
+        settings.sort_by_key(|s| (order[s.path], s.line));
         for setting in &mut settings {
             let all = |f: &dyn Fn(&ChangeRecord) -> bool| setting.changes.iter().all(|c| f(c));
             setting.what = if setting
@@ -221,6 +230,23 @@ impl ChangeRecord {
     }
 }
 
+/// A reference the change does not move (see [`Review::unmoved`]).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Unmoved {
+    /// The file, as the patch names it.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The setting that holds it, named as `check` names it.
+    pub holder: Option<String>,
+    /// The old account or address.
+    pub value: String,
+    /// What `check` says about it.
+    pub message: String,
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ReviewSummary {
     /// Files that change.
@@ -235,6 +261,8 @@ pub struct ReviewSummary {
     pub references: usize,
     /// References to a mapping's old values that remain after the change.
     pub remaining: usize,
+    /// References to old values that the change does not move (`unmoved`).
+    pub unmoved: usize,
     /// Old accounts (IDs) that nothing references after the change: they can be removed.
     pub removable: Vec<String>,
 }
@@ -419,7 +447,7 @@ pub fn build(
         seen.len()
     };
     let remaining = left.values().sum();
-    let removable = mapping
+    let removable: Vec<String> = mapping
         .accounts
         .iter()
         .enumerate()
@@ -432,6 +460,11 @@ pub fn build(
         })
         .map(|(_, pair)| pair.old.clone())
         .collect();
+    let removable_declared = removable
+        .iter()
+        .map(|id| declared(Kind::Account, id))
+        .collect();
+    let unmoved = crate::check::unmoved(inputs, mapping);
     let summary = ReviewSummary {
         files,
         settings: settings_of(&|c| c.changes()),
@@ -439,8 +472,26 @@ pub fn build(
         dropped: settings_of(&|c| c.action == ChangeAction::Drop && c.whole_setting),
         references: changes.iter().filter(|c| c.changes()).count(),
         remaining,
+        unmoved: unmoved.len(),
         removable,
     };
+    // Findings name files as given; the review, as the patch does.
+    let patch_name: HashMap<&str, String> = inputs
+        .iter()
+        .zip(paths)
+        .map(|(i, p)| (i.file.source.name.as_str(), crate::source::display_name(p)))
+        .collect();
+    let unmoved = unmoved
+        .into_iter()
+        .map(|f| Unmoved {
+            path: patch_name.get(f.path.as_str()).cloned().unwrap_or(f.path),
+            line: f.line,
+            column: f.column,
+            holder: f.holder,
+            value: f.account,
+            message: f.message,
+        })
+        .collect();
     let organization = inputs.iter().flat_map(|i| i.file.docs()).find_map(|d| {
         d.field("organization")
             .and_then(Node::str)
@@ -455,6 +506,8 @@ pub fn build(
         accounts,
         changes,
         summary,
+        unmoved,
+        removable_declared,
     }
 }
 
@@ -479,7 +532,9 @@ fn place_label(input: &Input, profile: &Profile, index: usize) -> String {
         .filter_map(|depth| doc.at_positions(&path[..depth]))
         .find(|n| matches!(n.value(), Value::Map(_)));
     match around {
-        Some(map) => fill_label(template, map, &input.file.source),
+        Some(map) => {
+            crate::file_name::shown(&fill_label(template, map, &input.file.source)).into_owned()
+        }
         None => template.clone(),
     }
 }

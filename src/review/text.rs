@@ -89,15 +89,42 @@ pub fn render(review: &Review, color: bool) -> String {
         counted(s.references, "reference", "references"),
         counted(s.files, "file", "files"),
     );
-    let removable = review.removable();
     let gate = gate(review);
     let _ = writeln!(out, "{} {gate}.", paint.on("1", "Gate:"));
-    if removable.is_empty() {
+    if !review.unmoved.is_empty() {
+        let _ = writeln!(
+            out,
+            "      The mapping does not move {}; fix {} first:",
+            counted(review.unmoved.len(), "reference", "references"),
+            if review.unmoved.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        );
+        for u in &review.unmoved {
+            let at = format!("{}:{}:{}", u.path, u.line, u.column);
+            let _ = writeln!(out, "        {}  {}", paint.on("2", &at), u.message);
+        }
+    }
+    if s.removable.is_empty() {
         let _ = writeln!(out, "      No old account can be removed yet.");
     } else {
-        let _ = writeln!(out, "      Then these old accounts can be removed:");
-        for account in removable {
-            let _ = writeln!(out, "        {account}");
+        let _ = writeln!(
+            out,
+            "      {} these old accounts can be removed:",
+            if review.unmoved.is_empty() {
+                "Then"
+            } else {
+                "Once those are fixed,"
+            }
+        );
+        for (id, declared) in review.removable() {
+            let _ = writeln!(
+                out,
+                "        {}",
+                declared.map_or(id, |d| d.display.as_str())
+            );
         }
     }
     out
@@ -159,6 +186,21 @@ pub(super) fn gate(review: &Review) -> String {
         .iter()
         .filter(|c| c.action == ChangeAction::Keep)
         .count();
+    if s.unmoved > 0 {
+        let others = if s.remaining == 0 {
+            String::new()
+        } else {
+            format!(
+                ", besides {} it moves",
+                counted(s.remaining, "other", "others")
+            )
+        };
+        return format!(
+            "after this change {} to old accounts or addresses remain that the mapping does \
+             not move{others}",
+            counted(s.unmoved, "reference", "references")
+        );
+    }
     if s.remaining == 0 {
         "after this change no reference to an old account or address remains".to_owned()
     } else if review.mode == "add" {

@@ -269,7 +269,8 @@ pub fn find(dirs: &[PathBuf]) -> Result<Vec<Journal>, Error> {
 }
 
 /// Completes every interrupted commit that covers one of `files` (canonical paths),
-/// taking its locks for the time it takes. For commands that only read.
+/// taking its locks for the time it takes; then removes the lock files of killed runs
+/// there (see [`super::lock::remove_stale`]). For commands that only read.
 pub fn recover_for(files: &[PathBuf]) -> Result<(), Error> {
     let dirs = super::parent_dirs(files);
     let covered: HashSet<&PathBuf> = files.iter().collect();
@@ -292,6 +293,7 @@ pub fn recover_for(files: &[PathBuf]) -> Result<(), Error> {
             recover(&journal.dir)?;
         }
     }
+    super::lock::remove_stale(&dirs);
     Ok(())
 }
 
@@ -438,7 +440,7 @@ pub fn recover(dir: &Path) -> Result<(), Error> {
         } else {
             eprintln!(
                 "cutover: finished an interrupted commit ({shown}): replaced {}",
-                replaced.join(", ")
+                crate::verbosity::count_of_files(&replaced)
             );
         }
         Ok(())
@@ -469,8 +471,8 @@ pub fn recover(dir: &Path) -> Result<(), Error> {
         );
         if !kept.is_empty() {
             eprintln!(
-                "cutover: kept {}: named as its backup, but not a copy of the original",
-                kept.join(", ")
+                "cutover: kept {}: named as backups, but not copies of the originals",
+                crate::verbosity::count_of_files(&kept)
             );
         }
         Ok(())

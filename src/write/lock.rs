@@ -11,6 +11,13 @@
 //! safe because it is removed while still locked, and whoever then obtains a lock checks
 //! that the file it locked is still the one the name points to (else it locked a removed
 //! file, and tries again).
+//!
+//! A run killed outright (SIGKILL, the OOM killer) cannot remove its lock file, and a
+//! stray `.cutover-lock` in an exports folder gets committed. So every command, also one
+//! that only reads, removes the lock files it finds that no process holds
+//! ([`remove_stale`]), by the same rule: locked first, then removed only if the name still
+//! points to the file locked. A run holding the lock is never disturbed (the lock is not
+//! obtained), and a run about to take it finds the file gone and takes a new one.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -196,25 +203,88 @@ fn write_holder(mut file: &File) {
 }
 
 /// The holder as a waiting run names it: "pid 12, `cutover apply ...`, for 3 s".
-fn holder(mut file: File) -> String {
-    let mut text = String::new();
-    let _ = file.read_to_string(&mut text);
-    let mut parts = text.trim_end().splitn(3, ' ');
-    match (
-        parts.next(),
-        parts.next().and_then(|s| s.parse::<u64>().ok()),
-        parts.next(),
-    ) {
-        (Some(pid), Some(since), Some(command)) => {
+fn holder(file: File) -> String {
+    match holder_parts(file) {
+        Some((pid, since, command)) => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
             format!(
                 "pid {pid}, `{}`, for {} s",
-                crate::file_name::shown(command),
+                crate::file_name::shown(&command),
                 now.saturating_sub(since)
             )
         }
-        _ => "its holder did not say who it is".to_owned(),
+        None => "its holder did not say who it is".to_owned(),
     }
+}
+
+/// What a lock file says of its holder: process ID, start time (seconds since the epoch)
+/// and command.
+fn holder_parts(mut file: File) -> Option<(String, u64, String)> {
+    let mut text = String::new();
+    file.rewind().ok()?;
+    file.read_to_string(&mut text).ok()?;
+    let mut parts = text.trim_end().splitn(3, ' ');
+    Some((
+        parts.next()?.to_owned(),
+        parts.next()?.parse().ok()?,
+        parts.next()?.to_owned(),
+    ))
+}
+
+/// Removes the lock files in `dirs` and the directories above them that no process holds:
+/// left by runs that were killed (see the module's notes). Says which on stderr; a lock
+/// file that cannot be removed (another user's directory) is left alone.
+pub fn remove_stale(dirs: &[PathBuf]) {
+    let mut seen = std::collections::HashSet::new();
+    for dir in dirs {
+        for ancestor in dir.ancestors() {
+            if !seen.insert(ancestor.to_path_buf()) {
+                break;
+            }
+            let path = ancestor.join(LOCK);
+            if std::fs::symlink_metadata(&path).is_err()
+                || HELD
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains(&path)
+            {
+                continue;
+            }
+            if let Some(holder) = remove_if_unheld(&path) {
+                crate::verbosity::note(&format!(
+                    "removed {}, left by a cutover run that did not end normally ({holder})",
+                    display_name(&super::relative_to_cwd(&path))
+                ));
+            }
+        }
+    }
+}
+
+/// Removes the lock file at `path` if no process holds its lock, and says whose it was.
+fn remove_if_unheld(path: &Path) -> Option<String> {
+    let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+    // Never created here: only a file that is there is removed.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(nofollow)
+        .open(path)
+        .ok()?;
+    file.try_lock().ok()?;
+    let locked = file.metadata().ok()?;
+    let current = std::fs::symlink_metadata(path).ok()?;
+    if (current.dev(), current.ino()) != (locked.dev(), locked.ino()) || !locked.is_file() {
+        return None;
+    }
+    let holder = match holder_parts(file.try_clone().ok()?) {
+        Some((pid, _, command)) => {
+            format!("pid {pid}, `{}`", crate::file_name::shown(&command))
+        }
+        None => "it did not say which".to_owned(),
+    };
+    // Removed while locked, as a releasing run removes its own.
+    std::fs::remove_file(path).ok()?;
+    drop(file);
+    Some(holder)
 }

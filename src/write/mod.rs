@@ -168,7 +168,9 @@ impl Commit {
                 drop(theirs);
                 continue;
             }
-            clean_leftovers(&file_dirs, &protected);
+            // The journal's directory too: a run killed while writing its journal leaves the
+            // journal's temporary there, which may hold none of the files.
+            clean_leftovers(&lock_dirs, &protected);
             return Ok(Commit {
                 options,
                 dir,
@@ -543,7 +545,7 @@ fn clean_leftovers(dirs: &[PathBuf], protected: &HashSet<PathBuf>) {
         eprintln!(
             "cutover: removed {} temporary files of interrupted runs: {}",
             removed.len(),
-            removed.join(", ")
+            crate::verbosity::some_of(&removed)
         );
     }
 }

@@ -73,6 +73,15 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Makes `dir` the top of a git work tree of its own (a `.git` holding `HEAD` is what marks
+/// one), as a repository of exports is: patch paths and annotations then start at `dir`
+/// whatever repository the scratch directory lies in (this one's `target/`, in a clone).
+#[allow(dead_code)]
+pub fn own_work_tree(dir: &Path) {
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+}
+
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

@@ -1,0 +1,39 @@
+# Filters for the Acme front desk, kept by hand. Some addresses are written as
+# multi-line `text:` strings, as the old rules editor exported them.
+require ["fileinto", "envelope", "copy", "vacation"];
+
+# Everything to the old info address is copied to the desk's own mailbox.
+if address :is "to" text: # written by the old editor
+info@acme-old.example
+.
+{
+    redirect :copy text:
+desk@acme-old.example
+.
+;
+}
+
+# Replies the shop sends on our behalf: its Reply-To names the desk.
+if header :is "Reply-To" "Info Desk <info@acme-old.example>" {
+    fileinto "INBOX.Shop";
+    stop;
+}
+
+# Mail that arrived through the old sales alias, whatever the To header says.
+if anyof (header :contains "X-Original-To" "sales@acme-old.example",
+          header :matches "To" ["*<sales@acme-old.example>*", "*sales@acme-old.example"]) {
+    fileinto "INBOX.Sales";
+    redirect "\"Sales Team\" <sales-team@acme-old.example>";
+}
+
+# The desk is away over the holidays.
+vacation :days 5 :addresses text:
+info@acme-old.example
+.
+  :from text:
+Acme Front Desk <info@acme-old.example>
+.
+  text:
+We are away until 4 January. Urgent orders: call the shop.
+.
+;
