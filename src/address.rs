@@ -32,6 +32,11 @@ pub fn find_with<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Vec<(Rang
         let mut start = at;
         while start > 0 && local(bytes[start - 1]) {
             start -= 1;
+            // An apostrophe between letters or digits is part of the address (o'brien@);
+            // one before it is a quote around it.
+            if start > 1 && bytes[start - 1] == b'\'' && bytes[start - 2].is_ascii_alphanumeric() {
+                start -= 1;
+            }
         }
         let mut end = at + 1;
         while end < bytes.len() && domain(bytes[end]) {
@@ -95,7 +100,8 @@ mod tests {
     fn only_whole_addresses_are_replaced() {
         let mapping = Mapping::from_source(Source::from_text(
             "m.yaml",
-            "schema_version: 1\naddresses: {info@old.example: info@new.example}\n",
+            "schema_version: 1\naddresses: {info@old.example: info@new.example, \
+             \"o'brien@old.example\": obrien@new.example}\n",
         ))
         .unwrap();
         let cases = [
@@ -112,12 +118,21 @@ mod tests {
                 "{info@new.example b@c.example}",
             ),
             ("a@@info@old.example", "a@@info@old.example"),
+            // An apostrophe inside the local part makes a longer address; quotes do not.
+            (
+                "from:o'info@old.example 'info@old.example' x'@old.example",
+                "from:o'info@old.example 'info@new.example' x'@old.example",
+            ),
             // International addresses: a letter of any script glues.
             (
                 "éinfo@old.example info@old.exampleé «info@old.example»",
                 "éinfo@old.example info@old.exampleé «info@new.example»",
             ),
         ];
+        let cases = cases.into_iter().chain([(
+            "to:(o'brien@old.example OR 'o'brien@old.example')",
+            "to:(obrien@new.example OR 'obrien@new.example')",
+        )]);
         for (text, expected) in cases {
             assert_eq!(replace(text, &mapping), expected);
         }

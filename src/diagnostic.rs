@@ -76,13 +76,17 @@ impl Diagnostic {
     pub fn at(source: &Source, span: Span, message: impl Into<String>) -> Diagnostic {
         let start = span.start as usize;
         let location = source.location(start);
-        // Control characters (a NUL, say) would garble the terminal: show their symbols.
+        // Control characters (a NUL, say) would garble the terminal, and bidirectional
+        // overrides would show the line in another order than it is read: show a symbol
+        // in their place, one character for one so that the caret stays under its spot.
         let line: String = source
             .line_text(location.line - 1)
             .chars()
             .map(|c| match c {
                 '\t' => c,
                 c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+                '\u{7f}' => '\u{2421}',
+                c if c.is_control() || crate::file_name::is_bidi(c) => '\u{fffd}',
                 c => c,
             })
             .collect();
@@ -276,6 +280,22 @@ mod tests {
         let source = Source::from_text("cr.json", &text);
         let d = Diagnostic::at(&source, Span::new(text.len(), text.len()), "end");
         assert!(d.render(false).contains('^'));
+    }
+
+    #[test]
+    fn snippets_show_controls_and_bidi_overrides_as_symbols_in_place() {
+        // A right-to-left override would show `"b"` before `# a` on the terminal.
+        let source = Source::from_text("a.yaml", "k: v # \u{202e}x\u{2066}\u{7f}\u{85} end\n");
+        let d = Diagnostic::at(
+            &source,
+            Span::new(source.text.len() - 4, source.text.len() - 1),
+            "m",
+        );
+        let rendered = d.render(false);
+        assert_eq!(
+            rendered,
+            "a.yaml:1:14: error: m\n  |\n1 | k: v # \u{fffd}x\u{fffd}\u{2421}\u{fffd} end\n  |              ^^^\n"
+        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn is_control(c: char) -> bool {
 }
 
 /// The characters that reorder text when shown (embeddings, overrides, isolates, marks).
-fn is_bidi(c: char) -> bool {
+pub fn is_bidi(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

@@ -5,12 +5,13 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::diagnostic::{Error, collect};
+use crate::diagnostic::{Diagnostic, Error, collect};
 use crate::exclude::{Exclude, suggestion};
 use crate::export::Export;
 use crate::load::{EXPORT_EXTENSIONS, File, Format, find_inputs, walked_from};
 use crate::locate::{Located, in_parts, lacks_schema_version, locate};
 use crate::mapping::Mapping;
+use crate::node::Span;
 use crate::parallel;
 use crate::plan::{FilePlan, Mode, plan};
 use crate::profile::{Kind, Profile, Profiles};
@@ -117,6 +118,7 @@ pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Inpu
         let source = match (Format::of(path, &source.text), trees) {
             (Format::Json, Trees::AsNeeded) => match in_parts(source, profiles.get(profile)) {
                 Ok((file, located)) => {
+                    refuse_mapping_file(&file, path, paths, profiles.get(profile))?;
                     return Ok((
                         Input {
                             file,
@@ -190,7 +192,57 @@ fn parse(source: Source, path: &Path, paths: &Paths, profile: &Profile) -> Resul
         false => e,
     })?;
     file.check_input()?;
+    refuse_mapping_file(&file, path, paths, profile)?;
     Ok(file)
+}
+
+/// Refuses a mapping file that a walk took for an export, naming it as one (read as an
+/// export, it would declare nothing and change nothing).
+fn refuse_mapping_file(
+    file: &File,
+    path: &Path,
+    paths: &Paths,
+    profile: &Profile,
+) -> Result<(), Error> {
+    if profile.export_schema_version.is_some()
+        && let Some(at) = mapping_file_at(file)
+    {
+        let leave_out = exclude_flag(path, paths).map_or(String::new(), |flag| {
+            format!(", or leave it out with {flag}")
+        });
+        return Err(Error::from(Diagnostic::at(
+            &file.source,
+            at,
+            format!(
+                "this is a mapping file (`accounts` and `addresses` map old to new), not an \
+                 export: give it with --mapping{leave_out}"
+            ),
+        )));
+    }
+    Ok(())
+}
+
+/// Where a mapping file that a walk took for an export says so: a document whose
+/// `accounts` or `addresses` is a mapping of strings to strings, beside nothing but
+/// `schema_version`. (In an export, `accounts` is a list of declarations.)
+fn mapping_file_at(file: &File) -> Option<Span> {
+    file.top_levels().iter().find_map(|doc| {
+        let entries = doc.entries()?;
+        let pairs = |node: &crate::node::Node| {
+            node.entries().is_some_and(|pairs| {
+                !pairs.is_empty() && pairs.iter().all(|p| p.value.str().is_some())
+            })
+        };
+        let mut found = None;
+        for e in entries {
+            match e.key.as_str() {
+                "schema_version" => {}
+                "accounts" | "addresses" if pairs(&e.value) => found = found.or(Some(e.key_span)),
+                _ => return None,
+            }
+        }
+        found
+    })
 }
 
 /// A parsed file's error, with the hint when the file is no export at all: the profile
@@ -212,19 +264,22 @@ pub fn hint_if_no_export(
 
 /// Adds to the last diagnostic how to leave the file out, when a search found it.
 fn exclude_hint(mut error: Error, path: &Path, paths: &Paths) -> Error {
+    if let (Some(flag), Some(last)) = (exclude_flag(path, paths), error.diagnostics.last_mut()) {
+        last.message.push_str(&format!(
+            "; not an export? leave it out with {flag} (or `exclude` in cutover.toml)"
+        ));
+    }
+    error
+}
+
+/// `--exclude PATTERN` that leaves out a file a search found; `None` for a file given
+/// by name.
+fn exclude_flag(path: &Path, paths: &Paths) -> Option<String> {
     let searched = match paths.found_in.is_empty() {
         true => &paths.given,
         false => &paths.found_in,
     };
-    if let (Some((_, relative)), Some(last)) =
-        (walked_from(path, searched), error.diagnostics.last_mut())
-    {
-        last.message.push_str(&format!(
-            "; not an export? leave it out with --exclude {} (or `exclude` in cutover.toml)",
-            suggestion(relative)
-        ));
-    }
-    error
+    walked_from(path, searched).map(|(_, relative)| format!("--exclude {}", suggestion(relative)))
 }
 
 /// Whether some document of a parsed file has one of the export's top-level keys.

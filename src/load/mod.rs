@@ -176,6 +176,16 @@ impl File {
         })
     }
 
+    /// The documents as far as their top-level entries: the whole trees, or for a file
+    /// located in parts its root, where each streamed list stands empty at its span (a
+    /// caller reads there which keys the document has, and the values of the others).
+    pub fn top_levels(&self) -> &[Node] {
+        match (&self.parts, self.docs.get()) {
+            (Some(parts), None) => std::slice::from_ref(&parts.parted.root),
+            _ => self.docs(),
+        }
+    }
+
     /// Whether the whole tree has been built (a file located in parts has none until a step
     /// asks for it).
     pub fn is_built(&self) -> bool {
