@@ -224,6 +224,31 @@ impl<'a> Removed<'a> {
         let declared_ids = inputs::declared(inputs, Kind::Account);
         let declared_addresses = inputs::declared(inputs, Kind::Address).unwrap_or_default();
         for id in ids {
+            // Without declarations nothing else would catch a mangled value: it would
+            // match nothing, and the gate would pass.
+            let mangled = if id.trim().is_empty() {
+                Some("is empty")
+            } else if id.chars().any(crate::mapping::invisible) {
+                Some("has a line break or another invisible character")
+            } else if id.trim() != id.as_str() {
+                Some("has a space at its start or end")
+            } else if id.contains(',') {
+                Some("holds a comma")
+            } else {
+                None
+            };
+            if let Some(problem) = mangled {
+                errors.push(Diagnostic::plain(format!(
+                    "--removed {id:?} {problem}: no account ID or address does, so it would \
+                     match nothing and the check would pass{}",
+                    if id.contains(',') {
+                        " (pass --removed once for each account)"
+                    } else {
+                        ""
+                    }
+                )));
+                continue;
+            }
             if let Some(declared) = &declared_ids
                 && !declared.contains(id)
                 && !declared_addresses.contains(&id.to_lowercase())
