@@ -33,7 +33,10 @@ fn migrated(name: &str) -> PathBuf {
             "value: \"716be7a6-fd40-45a2-bfcb-43b9ed38d1f0\"",
             "value: \"support\"",
         )
-        .replace("(old account 716be7a6-fd40-45a2-bfcb-43b9ed38d1f0)", "(old account)");
+        .replace(
+            "(old account 716be7a6-fd40-45a2-bfcb-43b9ed38d1f0)",
+            "(old account)",
+        );
     std::fs::write(&rules, text).unwrap();
     dir
 }
