@@ -372,7 +372,7 @@ fn validate(
 
 /// A character no ID or address holds: a control character or another line break, or an
 /// invisible formatting one (a zero-width space, a bidirectional override).
-fn invisible(c: char) -> bool {
+pub fn invisible(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }

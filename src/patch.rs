@@ -18,7 +18,7 @@ use crate::source::Source;
 pub const CONTEXT: usize = 3;
 
 /// One run of changed lines: old lines `old` (0-based, half-open) become `new_text`; `at`
-/// is where its first edit stands.
+/// is where its first edit stands (the last byte it removes, or where it inserts).
 struct Block {
     old: Range<usize>,
     new_text: String,
@@ -225,7 +225,15 @@ fn blocks<'a>(source: &'a Source, edits: &'a [Edit]) -> impl Iterator<Item = Blo
         } else {
             source.line_range(lines.end - 1).end
         };
-        let at = edits[members.start].range.start;
+        // An edit is named by where it ends: a dropped setting's text starts before the
+        // setting itself (its `- ` or the separator after the one before), which would
+        // name the setting before it, unchanged.
+        let first = &edits[members.start].range;
+        let at = if first.is_empty() {
+            first.start
+        } else {
+            first.end - 1
+        };
         minimal(
             source,
             lines,
@@ -356,11 +364,32 @@ mod tests {
             &[Edit::replace(6..9, "new")],
             "f.yaml",
             &Style { color: false },
-            &|offset| (offset == 6).then(|| "rule \"01\"".to_owned()),
+            &|offset| (6..9).contains(&offset).then(|| "rule \"01\"".to_owned()),
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("@@ -1,4 +1,4 @@ rule \"01\"\n"), "{text}");
+    }
+
+    #[test]
+    fn a_dropped_setting_names_itself_not_the_one_before() {
+        // As `SettingsAt` sees it: each setting from its own text (after `- `) through
+        // the end of its line.
+        let text = "list:\n  - {id: a0}\n  - {id: a1}\n";
+        let source = Source::from_text("f", text);
+        let a1 = text.find("{id: a1}").unwrap();
+        let mut out = Vec::new();
+        write(
+            &mut out,
+            &source,
+            &[Edit::replace(a1 - 4..text.len(), "")],
+            "f.yaml",
+            &Style { color: false },
+            &|offset| Some(if offset >= a1 { "alias a1" } else { "alias a0" }.to_owned()),
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("@@ -1,3 +1,2 @@ alias a1\n"), "{text}");
     }
 
     #[test]

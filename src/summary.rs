@@ -18,7 +18,7 @@ const ACTIONS: [(Action, &str); 6] = [
     (Action::Removed, "dropped (the new value was already there)"),
     (
         Action::Superseded,
-        "dropped with their setting (the new account's stays)",
+        "dropped with their setting (another for the new account stays)",
     ),
     (Action::Added, "added beside the old value"),
     (Action::Copied, "copied for the new account"),

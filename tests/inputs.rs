@@ -24,13 +24,19 @@ fn migrated(name: &str) -> PathBuf {
     let dir = scratch(name);
     copy_tree(&testdata("demo/expected"), &dir.join("export"));
     std::fs::copy(testdata("demo/mapping.yaml"), dir.join("mapping.yaml")).unwrap();
-    // The demo's one `mention` warning (an old ID in a subject condition) would fail
-    // --strict: keep it out of the way.
+    // The demo's `mention` warnings (an old ID in a subject condition and in a comment)
+    // would fail --strict: keep them out of the way.
     let rules = dir.join("export/rules.yaml");
-    let text = std::fs::read_to_string(&rules).unwrap().replace(
-        "value: \"716be7a6-fd40-45a2-bfcb-43b9ed38d1f0\"",
-        "value: \"support\"",
-    );
+    let text = std::fs::read_to_string(&rules)
+        .unwrap()
+        .replace(
+            "value: \"716be7a6-fd40-45a2-bfcb-43b9ed38d1f0\"",
+            "value: \"support\"",
+        )
+        .replace(
+            "(old account 716be7a6-fd40-45a2-bfcb-43b9ed38d1f0)",
+            "(old account)",
+        );
     std::fs::write(&rules, text).unwrap();
     dir
 }

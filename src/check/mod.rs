@@ -18,7 +18,7 @@ use crate::accounts;
 use crate::address;
 use crate::diagnostic::{Diagnostic, Error, Severity};
 use crate::inputs::{self, Input};
-use crate::load::sieve;
+use crate::load::{Format, sieve};
 use crate::locate::{Holder, Located};
 use crate::mapping::Mapping;
 use crate::names::Names;
@@ -224,6 +224,31 @@ impl<'a> Removed<'a> {
         let declared_ids = inputs::declared(inputs, Kind::Account);
         let declared_addresses = inputs::declared(inputs, Kind::Address).unwrap_or_default();
         for id in ids {
+            // Without declarations nothing else would catch a mangled value: it would
+            // match nothing, and the gate would pass.
+            let mangled = if id.trim().is_empty() {
+                Some("is empty")
+            } else if id.chars().any(crate::mapping::invisible) {
+                Some("has a line break or another invisible character")
+            } else if id.trim() != id.as_str() {
+                Some("has a space at its start or end")
+            } else if id.contains(',') {
+                Some("holds a comma")
+            } else {
+                None
+            };
+            if let Some(problem) = mangled {
+                errors.push(Diagnostic::plain(format!(
+                    "--removed {id:?} {problem}: no account ID or address does, so it would \
+                     match nothing and the check would pass{}",
+                    if id.contains(',') {
+                        " (pass --removed once for each account)"
+                    } else {
+                        ""
+                    }
+                )));
+                continue;
+            }
             if let Some(declared) = &declared_ids
                 && !declared.contains(id)
                 && !declared_addresses.contains(&id.to_lowercase())
@@ -676,7 +701,126 @@ fn file_findings(
             );
         });
     }
+    comment_mentions(input, removed, names, &mut findings);
     findings
+}
+
+/// Warns about removed IDs and addresses in comments (YAML `#`, Sieve `#` and `/* */`):
+/// a note an old account is named in, or a rule disabled by commenting it out, which
+/// comes back with its old references when it is enabled again. Comments are the text
+/// outside every key and scalar, so they are found by skipping those.
+fn comment_mentions(input: &Input, removed: &Removed, names: &Names, findings: &mut Vec<Finding>) {
+    let file = &input.file;
+    if file.format == Format::Json {
+        return; // JSON has no comments
+    }
+    // What every key and scalar covers, with the path of the innermost node around it
+    // (for the setting a comment lies in); containers only for that.
+    let mut written: Vec<Span> = Vec::new();
+    let mut containers: Vec<(Span, usize, Vec<u32>)> = Vec::new();
+    for (index, doc) in file.docs().iter().enumerate() {
+        doc.walk(&mut Vec::new(), &mut |path, node| match node.value() {
+            Value::Map(entries) => {
+                written.extend(entries.iter().map(|e| e.key_span));
+                containers.push((node.span, index, crate::path::positions(path).collect()));
+            }
+            Value::List(..) => {
+                containers.push((node.span, index, crate::path::positions(path).collect()));
+            }
+            _ => written.push(node.span),
+        });
+    }
+    written.retain(|s| s.start < s.end);
+    written.sort_by_key(|s| (s.start, s.end));
+    let text = &file.source.text;
+    let bytes = text.as_bytes();
+    let sieve = file.format == Format::Sieve;
+    let mut next = 0; // the first span of `written` that may lie at or after `at`
+    let mut at = 0;
+    while at < bytes.len() {
+        while next < written.len() && (written[next].end as usize) <= at {
+            next += 1;
+        }
+        if let Some(span) = written.get(next).filter(|s| (s.start as usize) <= at) {
+            at = span.end as usize;
+            continue;
+        }
+        // In YAML `#` starts a comment only after white space; in Sieve anywhere.
+        let hash = bytes[at] == b'#' && (sieve || at == 0 || bytes[at - 1].is_ascii_whitespace());
+        let block = sieve && bytes[at..].starts_with(b"/*");
+        if !hash && !block {
+            at += 1;
+            continue;
+        }
+        let end = if hash {
+            text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i)
+        } else {
+            text[at + 2..]
+                .find("*/")
+                .map_or(text.len(), |i| at + 2 + i + 2)
+        };
+        let comment = &text[at..end];
+        let mut hits: Vec<(std::ops::Range<usize>, Option<String>, &str)> = Vec::new();
+        let mut offset = 0;
+        for token in id_tokens(comment) {
+            let start = offset + comment[offset..].find(token).unwrap_or(0);
+            offset = start + token.len();
+            if let Some(hit) = removed.lookup(Kind::Account, token) {
+                hits.push((start..offset, hit.replacement, "account"));
+            }
+        }
+        for (range, hit) in address::find_with(comment, |a| removed.lookup(Kind::Address, a)) {
+            hits.push((range, hit.replacement, "address"));
+        }
+        hits.sort_by_key(|(range, ..)| range.start);
+        for (range, replacement, what) in hits {
+            let span = Span::new(at + range.start, at + range.end);
+            // A Sieve rule name in a comment is a value of its own, reported above.
+            if written
+                .iter()
+                .any(|w| w.start < span.end && span.start < w.end)
+            {
+                continue;
+            }
+            let token = &comment[range];
+            let around = containers
+                .iter()
+                .filter(|(s, ..)| s.start <= span.start && span.end <= s.end)
+                .min_by_key(|(s, ..)| s.end - s.start);
+            let (setting, holder) = match around {
+                Some((_, doc, path)) => {
+                    let holder = input.located.holder_around(*doc, path).map(|h| {
+                        let holder = &input.located.holders[h];
+                        (setting_name(input, holder), names.label(&holder.label))
+                    });
+                    (holder.clone().map(|h| h.0), holder.map(|h| h.1))
+                }
+                None => (None, None),
+            };
+            let within = holder
+                .as_ref()
+                .map_or(String::new(), |h| format!(" (in {h})"));
+            let message = format!(
+                "a comment{within} mentions removed {what} {token}; if it is a reference \
+                 (a rule commented out comes back with it), change it by hand"
+            );
+            let place = format!("comment {:?}", comment.trim());
+            findings.push(finding(
+                &file.source,
+                span,
+                FindingKind::Mention,
+                Key {
+                    account: token.to_owned(),
+                    setting,
+                    place,
+                },
+                replacement,
+                holder,
+                message,
+            ));
+        }
+        at = end;
+    }
 }
 
 /// The setting holding a reference, as a message names it.

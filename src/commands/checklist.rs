@@ -259,10 +259,14 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         })
         .collect();
 
+    // By its ID, or by its declared address (an auto-reply still sent from it): the gate
+    // fails on either, so the account cannot go yet.
     let referenced = |id: &str| {
-        findings
-            .iter()
-            .any(|f| f.account == id && f.kind == check::FindingKind::Removed)
+        let address = find(id).and_then(|a| a.address.as_deref());
+        findings.iter().any(|f| {
+            f.kind == check::FindingKind::Removed
+                && (f.account == id || address.is_some_and(|a| f.account.eq_ignore_ascii_case(a)))
+        })
     };
     let mut remove: Vec<Item> = mapping
         .accounts
