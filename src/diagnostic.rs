@@ -48,18 +48,65 @@ pub struct Snippet {
 /// Longest source line shown whole; longer ones (minified JSON) are cut around the spot.
 const MAX_SHOWN: usize = 160;
 
-/// Cuts a long line to a window around `column`, marking the cuts with `…`.
-fn window(line: String, column: usize, width: usize) -> (String, usize, usize) {
-    let count = line.chars().count();
+/// The part of line `index` shown under a diagnostic, the caret's column in it and the
+/// caret's width: the whole line, or a window of [`MAX_SHOWN`] characters around the spot
+/// marked with `…` where cut (minified JSON). Only the window is read, so that a finding on
+/// a line of megabytes costs what a short line does. `column` is the spot's 1-based column
+/// and `spot` its byte offset.
+fn shown_line(
+    source: &Source,
+    index: usize,
+    spot: usize,
+    column: usize,
+    width: usize,
+) -> (String, usize, usize) {
+    let line_start = source.line_range(index).start;
+    let text = source.line_text(index);
+    let count = source.chars_between(line_start, line_start + text.len());
+    // The caret stands at most just past the shown line (a trailing CR is not shown).
+    let caret = column.min(count + 1);
+    let (from, to) = match count <= MAX_SHOWN {
+        true => (0, count),
+        false => {
+            let from = caret.saturating_sub(MAX_SHOWN / 2).min(count - MAX_SHOWN);
+            (from, from + MAX_SHOWN)
+        }
+    };
+    // Byte offsets of the window's ends, walked from the spot (character `caret - 1`).
+    let at = spot.clamp(line_start, line_start + text.len()) - line_start;
+    let at = (0..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let from_byte = match (caret - 1).checked_sub(from + 1) {
+        None => at,
+        Some(back) => text[..at]
+            .char_indices()
+            .rev()
+            .nth(back)
+            .map_or(0, |(i, _)| i),
+    };
+    let to_byte = text[at..]
+        .char_indices()
+        .nth(to.saturating_sub(caret - 1))
+        .map_or(text.len(), |(i, _)| at + i);
+    // Control characters (a NUL, say) would garble the terminal, and bidirectional
+    // overrides would show the line in another order than it is read: show a symbol
+    // in their place, one character for one so that the caret stays under its spot.
+    let mut shown: String = text[from_byte..to_byte]
+        .chars()
+        .map(|c| match c {
+            '\t' => c,
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+            '\u{7f}' => '\u{2421}',
+            c if c.is_control() || crate::file_name::is_bidi(c) => '\u{fffd}',
+            c => c,
+        })
+        .collect();
     if count <= MAX_SHOWN {
-        return (line, column, width);
+        return (shown, caret, width);
     }
-    let from = column
-        .saturating_sub(MAX_SHOWN / 2)
-        .min(count.saturating_sub(MAX_SHOWN));
-    let to = (from + MAX_SHOWN).min(count);
-    let mut shown: String = line.chars().skip(from).take(to - from).collect();
-    let mut column = column - from;
+    let mut column = caret - from;
     if from > 0 {
         shown.insert(0, '…');
         column += 1;
@@ -76,31 +123,16 @@ impl Diagnostic {
     pub fn at(source: &Source, span: Span, message: impl Into<String>) -> Diagnostic {
         let start = span.start as usize;
         let location = source.location(start);
-        // Control characters (a NUL, say) would garble the terminal, and bidirectional
-        // overrides would show the line in another order than it is read: show a symbol
-        // in their place, one character for one so that the caret stays under its spot.
-        let line: String = source
-            .line_text(location.line - 1)
-            .chars()
-            .map(|c| match c {
-                '\t' => c,
-                c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
-                '\u{7f}' => '\u{2421}',
-                c if c.is_control() || crate::file_name::is_bidi(c) => '\u{fffd}',
-                c => c,
-            })
-            .collect();
-        let line_end =
-            source.line_range(location.line - 1).start + source.line_text(location.line - 1).len();
+        let line = source.line_range(location.line - 1);
+        let line_end = line.start + source.line_text(location.line - 1).len();
+        let start = start.min(source.text.len());
         let end = (span.end as usize).clamp(start, line_end.max(start));
-        let width = source
-            .text
-            .get(start..end)
-            .map_or(1, |t| t.chars().count())
-            .max(1);
-        // The caret stands at most just past the shown line (a trailing CR is not shown).
-        let caret = location.column.min(line.chars().count() + 1);
-        let (line, location_column, width) = window(line, caret, width);
+        let width = match source.text.is_char_boundary(start) && source.text.is_char_boundary(end) {
+            true => source.chars_between(start, end).max(1),
+            false => 1,
+        };
+        let (line, location_column, width) =
+            shown_line(source, location.line - 1, start, location.column, width);
         Diagnostic {
             severity: Severity::Error,
             file: Some(source.name.clone()),
@@ -272,6 +304,62 @@ mod tests {
             lines[2].chars().nth(lines[3][..caret].chars().count()),
             Some('X')
         );
+    }
+
+    /// The window as the whole line's characters give it: what `shown_line` must show
+    /// while reading only the window.
+    fn naive_window(chars: &[char], column: usize) -> (String, usize) {
+        let caret = column.min(chars.len() + 1);
+        if chars.len() <= MAX_SHOWN {
+            return (chars.iter().collect(), caret);
+        }
+        let from = caret
+            .saturating_sub(MAX_SHOWN / 2)
+            .min(chars.len() - MAX_SHOWN);
+        let to = from + MAX_SHOWN;
+        let mut shown: String = chars[from..to].iter().collect();
+        let mut column = caret - from;
+        if from > 0 {
+            shown.insert(0, '…');
+            column += 1;
+        }
+        if to < chars.len() {
+            shown.push('…');
+        }
+        (shown, column)
+    }
+
+    #[test]
+    fn long_lines_are_windowed_as_their_characters_say() {
+        // Several megabytes of one line with characters of every UTF-8 length.
+        let unit = "{\"a\":\"é€😀x\"},";
+        let line = unit.repeat(200_000);
+        let text = format!("x\n{line}\r\nlast");
+        let source = Source::from_text("m.json", &text);
+        let chars: Vec<char> = line.chars().collect();
+        let line_start = 2;
+        for (i, (at, _)) in line.char_indices().enumerate() {
+            // The start, the end, and a spread of spots between.
+            if !(i < 200 || i % 99_991 == 0 || line.len() - at < 400) {
+                continue;
+            }
+            let d = Diagnostic::at(&source, Span::new(line_start + at, line_start + at), "m");
+            let column = d.location.as_ref().unwrap().column;
+            assert_eq!(column, i + 1);
+            let snippet = d.snippet.unwrap();
+            let (shown, caret) = naive_window(&chars, column);
+            assert_eq!(
+                (snippet.line_text, snippet.column),
+                (shown, caret),
+                "at {at}"
+            );
+        }
+        // Past the end (in the CR): the caret just past the shown line.
+        let end = line_start + line.len();
+        let d = Diagnostic::at(&source, Span::new(end + 1, end + 1), "m");
+        let (shown, caret) = naive_window(&chars, chars.len() + 2);
+        let snippet = d.snippet.unwrap();
+        assert_eq!((snippet.line_text, snippet.column), (shown, caret));
     }
 
     #[test]

@@ -206,6 +206,19 @@ pub struct Source {
     /// Where each line starts; built on first use (a file that loads cleanly and needs no
     /// patch never needs it). `u32`, like spans: half the memory of `usize` on a large file.
     line_starts: std::sync::OnceLock<Vec<u32>>,
+    /// How many characters stand before each [`CHAR_BLOCK`]-byte block; built on first use
+    /// on a long line (minified JSON), where counting from the line's start for every
+    /// finding would take time in the square of its length.
+    char_blocks: std::sync::OnceLock<Vec<u32>>,
+}
+
+/// Bytes per entry of [`Source`]'s character index.
+const CHAR_BLOCK: usize = 4096;
+
+/// Characters in `bytes` (UTF-8 text): the bytes that start one. Additive over any split,
+/// char boundary or not.
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 /// Why [`Source::read_text`] refused a file.
@@ -322,6 +335,7 @@ impl Source {
             text,
             stamp: None,
             line_starts: std::sync::OnceLock::new(),
+            char_blocks: std::sync::OnceLock::new(),
         }
     }
 
@@ -330,6 +344,7 @@ impl Source {
         self.text.clear();
         self.text.push_str(text);
         self.line_starts = std::sync::OnceLock::new();
+        self.char_blocks = std::sync::OnceLock::new();
     }
 
     /// A source with no file behind it (built-in profiles, tests).
@@ -383,8 +398,31 @@ impl Source {
         let start = self.line_starts()[index] as usize;
         Location {
             line: index + 1,
-            column: self.text[start..offset].chars().count() + 1,
+            column: self.chars_between(start, offset) + 1,
         }
+    }
+
+    /// How many characters the text holds from byte `from` to byte `to`.
+    pub fn chars_between(&self, from: usize, to: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        if to - from <= 2 * CHAR_BLOCK {
+            return chars_in(&bytes[from..to]);
+        }
+        let blocks = self.char_blocks.get_or_init(|| {
+            let mut before = 0;
+            let mut blocks = Vec::with_capacity(bytes.len() / CHAR_BLOCK + 1);
+            for block in bytes.chunks(CHAR_BLOCK) {
+                blocks.push(before as u32);
+                before += chars_in(block);
+            }
+            blocks.push(before as u32);
+            blocks
+        });
+        let before = |at: usize| {
+            let block = at / CHAR_BLOCK;
+            blocks[block] as usize + chars_in(&bytes[block * CHAR_BLOCK..at])
+        };
+        before(to) - before(from)
     }
 }
 
@@ -421,6 +459,21 @@ pub fn io_reason(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_between_offsets_are_counted_through_the_index_as_directly() {
+        let text = "aé€😀\n".repeat(5000);
+        let s = Source::from_text("x", &text);
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .step_by(37)
+            .collect();
+        for &from in boundaries.iter().step_by(11) {
+            for &to in boundaries.iter().filter(|&&to| to >= from).step_by(13) {
+                assert_eq!(s.chars_between(from, to), text[from..to].chars().count());
+            }
+        }
+    }
 
     #[test]
     fn locations_count_characters_and_lines() {
