@@ -229,7 +229,7 @@ fuzz_target!(|data: &[u8]| {
         ),
     };
     assert_eq!(again.format, file.format);
-    assert_eq!(again.docs.len(), file.docs.len(), "the number of documents changed");
+    assert_eq!(again.docs().len(), file.docs().len(), "the number of documents changed");
 
     // ...and a second run changes nothing.
     let located_again = match locate(&again, profile(&again)) {
