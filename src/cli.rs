@@ -253,8 +253,9 @@ pub struct ApplyArgs {
 
     /// Apply exactly the edits of a plan saved by `diff --save-plan` (from any working
     /// directory: the plan records where its files are); refused when any file, the
-    /// mapping or the profile changed since.
-    #[arg(long, value_name = "FILE")]
+    /// mapping or the profile changed since. The plan holds its own excludes, so
+    /// `--exclude` is refused beside it rather than ignored.
+    #[arg(long, value_name = "FILE", conflicts_with = "exclude")]
     pub plan: Option<PathBuf>,
 
     /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files

@@ -90,6 +90,9 @@ pub fn problem(pattern: &str) -> Option<String> {
 /// The `--exclude` argument that leaves out exactly the file at `relative` (relative to
 /// the walked PATH), ready to type into a shell: gitignore's special characters escaped, a
 /// nested file anchored by its directories, quoted when the shell would split or expand it.
+/// A name with a control character (a newline, a tab, an ESC) is written in ANSI-C quotes
+/// (`$'nl\nx.yml'`, which bash, zsh and ksh read), so the hint stays on one line, cannot
+/// drive the terminal, and hands the shell the name's exact characters.
 pub fn suggestion(relative: &Path) -> String {
     let text = relative.to_string_lossy();
     let mut pattern = String::with_capacity(text.len() + 2);
@@ -107,6 +110,24 @@ pub fn suggestion(relative: &Path) -> String {
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | ','));
     if plain {
         pattern
+    } else if pattern.chars().any(char::is_control) {
+        let mut quoted = String::from("$'");
+        for c in pattern.chars() {
+            match c {
+                '\\' | '\'' => quoted.extend(['\\', c]),
+                '\n' => quoted.push_str("\\n"),
+                '\t' => quoted.push_str("\\t"),
+                c if c.is_control() => {
+                    let mut utf8 = [0; 4];
+                    for byte in c.encode_utf8(&mut utf8).bytes() {
+                        quoted.push_str(&format!("\\x{byte:02x}"));
+                    }
+                }
+                c => quoted.push(c),
+            }
+        }
+        quoted.push('\'');
+        quoted
     } else {
         format!("'{}'", pattern.replace('\'', "'\\''"))
     }
@@ -154,6 +175,27 @@ mod tests {
         assert!(Exclude::new(&["\\#x".to_owned()]).is_ok());
     }
 
+    /// What bash makes of `$'...'` (the escapes `suggestion` writes).
+    fn unquote_ansi_c(quoted: &str) -> String {
+        let mut out = Vec::new();
+        let mut chars = quoted.chars();
+        while let Some(c) = chars.next() {
+            match (c, c == '\\') {
+                (_, true) => match chars.next().unwrap() {
+                    'n' => out.push(b'\n'),
+                    't' => out.push(b'\t'),
+                    'x' => {
+                        let hex: String = chars.by_ref().take(2).collect();
+                        out.push(u8::from_str_radix(&hex, 16).unwrap());
+                    }
+                    other => out.extend(other.to_string().bytes()),
+                },
+                (c, false) => out.extend(c.to_string().bytes()),
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn a_suggestion_excludes_exactly_that_file() {
         for name in [
@@ -163,10 +205,20 @@ mod tests {
             "!bang.yaml",
             "it's.json",
             "#hash.yml",
+            "nl\nx.yml",
+            "tab\t.yml",
+            "esc\u{1b}[31m.yml",
+            "it's\n*.json",
         ] {
             let suggested = suggestion(Path::new(name));
+            assert!(
+                !suggested.chars().any(char::is_control),
+                "{name:?}: {suggested}"
+            );
             // What the shell hands over.
-            let argument = if let Some(quoted) = suggested.strip_prefix('\'') {
+            let argument = if let Some(quoted) = suggested.strip_prefix("$'") {
+                unquote_ansi_c(quoted.strip_suffix('\'').unwrap())
+            } else if let Some(quoted) = suggested.strip_prefix('\'') {
                 quoted.trim_end_matches('\'').replace("'\\''", "'")
             } else {
                 suggested.clone()

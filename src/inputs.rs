@@ -225,7 +225,7 @@ fn refuse_mapping_file(
 /// Where a mapping file that a walk took for an export says so: a document whose
 /// `accounts` or `addresses` is a mapping of strings to strings, beside nothing but
 /// `schema_version`. (In an export, `accounts` is a list of declarations.)
-fn mapping_file_at(file: &File) -> Option<Span> {
+pub(crate) fn mapping_file_at(file: &File) -> Option<Span> {
     file.top_levels().iter().find_map(|doc| {
         let entries = doc.entries()?;
         let pairs = |node: &crate::node::Node| {

@@ -27,6 +27,7 @@ pub mod locate;
 pub mod mapping;
 pub mod names;
 pub mod node;
+pub mod output;
 pub mod parallel;
 pub mod patch;
 pub mod patch_root;

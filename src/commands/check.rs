@@ -17,6 +17,9 @@ use crate::profile::{Kind, Profiles};
 use crate::source::display_name;
 
 pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
+    if let Some(path) = &args.write_baseline {
+        crate::output::may_replace(path, crate::output::Output::Baseline)?;
+    }
     let profiles = Profiles::resolve(args.profile.as_deref())?;
     let mapping = args.mapping.as_deref().map(Mapping::read).transpose();
     let baseline = args

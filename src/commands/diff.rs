@@ -79,6 +79,9 @@ fn plan(selection: &Selection, trees: Trees) -> Result<Planned, Error> {
 }
 
 pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
+    if let Some(path) = &args.save_plan {
+        crate::output::may_replace(path, crate::output::Output::Plan)?;
+    }
     // The review formats read whole settings: their trees are built while loading.
     let trees = match args.format {
         DiffFormat::Patch => Trees::AsNeeded,

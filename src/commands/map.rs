@@ -22,6 +22,9 @@ use crate::source::{display_name, io_reason};
 
 pub fn map(map: &Map) -> Result<u8, Error> {
     let args = &map.args;
+    if let Some(path) = &args.output {
+        crate::output::may_replace(path, crate::output::Output::Mapping)?;
+    }
     // (old side, new side, how each is named, every account seen)
     let (old, new, sides, seen) = match (&args.old, &args.new, &args.old_host, &args.new_host) {
         (Some(old_path), Some(new_path), None, None) if args.paths.is_empty() => {

@@ -1,0 +1,136 @@
+//! The files a run writes besides the exports `apply` rewrites — a saved plan
+//! (`diff --save-plan`), a baseline (`check --write-baseline`), a mapping (`map -o`) — may
+//! replace only a file of their own kind.
+//!
+//! Such a file is named by hand, often beside the exports, and a search leaves it out as
+//! the run's own file. Named after an export, the mapping or `cutover.toml` by a slip
+//! (`--save-plan export/rules.yaml`), it would be silently skipped and then overwritten:
+//! the command that promises to write nothing else would destroy an input and exit 0. So
+//! an existing file is replaced only when it is empty or already holds what the run
+//! writes (an earlier plan, baseline or mapping); anything else is exit 2, nothing written.
+
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Error};
+use crate::load::{File, Format};
+use crate::node::Node;
+use crate::source::{Source, display_name};
+
+/// What a run writes, and how an earlier one is recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// `diff --save-plan`: top-level `cutover_version` and `files`.
+    Plan,
+    /// `check --write-baseline`: top-level `findings`.
+    Baseline,
+    /// `map -o`: `accounts` or `addresses` mapping old to new.
+    Mapping,
+}
+
+impl Output {
+    fn noun(self) -> &'static str {
+        match self {
+            Output::Plan => "a saved plan",
+            Output::Baseline => "a baseline",
+            Output::Mapping => "a mapping file",
+        }
+    }
+
+    fn holds(self, file: &File) -> bool {
+        let docs = file.top_levels();
+        match self {
+            Output::Plan => docs.len() == 1 && has_keys(&docs[0], &["cutover_version", "files"]),
+            Output::Baseline => docs.len() == 1 && has_keys(&docs[0], &["findings"]),
+            Output::Mapping => crate::inputs::mapping_file_at(file).is_some(),
+        }
+    }
+}
+
+fn has_keys(doc: &Node, keys: &[&str]) -> bool {
+    doc.entries()
+        .is_some_and(|entries| keys.iter().all(|k| entries.iter().any(|e| e.key == *k)))
+}
+
+/// Refuses to write `output` at `path` when a file is there that is neither empty nor an
+/// earlier file of the same kind (see the module docs). A path where nothing is may be
+/// written; a link is judged by the file it leads to, which is what would be replaced.
+pub fn may_replace(path: &Path, output: Output) -> Result<(), Error> {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(());
+    }
+    let refuse = |what: &str| {
+        let noun = output.noun();
+        Error::from(Diagnostic::file(
+            &display_name(path),
+            format!(
+                "{what}, not {noun}: refusing to replace it with {noun} (nothing was written); name a new file, or remove this one first"
+            ),
+        ))
+    };
+    // A directory, a FIFO, an unreadable or too large file: `Source::read` says which.
+    let source = Source::read(path)?;
+    if source.text.trim().is_empty() {
+        return Ok(());
+    }
+    if Format::by_extension(path) == Some(Format::Sieve) {
+        return Err(refuse("is a Sieve script"));
+    }
+    match File::parse(source) {
+        Ok(file) if output.holds(&file) => Ok(()),
+        _ => Err(refuse(
+            "holds something else (an export? the mapping? a config?)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("cutover-output-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn an_output_replaces_only_its_own_kind() {
+        let export = "schema_version: 1\nrules: []\n";
+        let mapping = "schema_version: 1\naccounts:\n  a: b\n";
+        let plan = "{\"schema_version\": 1, \"cutover_version\": \"0.1.0\", \"files\": []}";
+        let baseline = "{\"schema_version\": 1, \"findings\": []}";
+        let cases = [
+            ("rules.yaml", export, Output::Plan, false),
+            ("rules.yaml", export, Output::Baseline, false),
+            ("rules.yaml", export, Output::Mapping, false),
+            ("mapping.yaml", mapping, Output::Plan, false),
+            ("mapping.yaml", mapping, Output::Mapping, true),
+            (
+                "cutover.toml",
+                "mapping = \"m.yaml\"\n",
+                Output::Plan,
+                false,
+            ),
+            ("main.sieve", "keep;\n", Output::Baseline, false),
+            ("plan.json", plan, Output::Plan, true),
+            ("plan.json", plan, Output::Baseline, false),
+            ("base.json", baseline, Output::Baseline, true),
+            ("empty.json", "", Output::Plan, true),
+            ("blank.yaml", "\n  \n", Output::Mapping, true),
+        ];
+        let dir = scratch();
+        for (name, text, output, allowed) in cases {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(
+                may_replace(&path, output).is_ok(),
+                allowed,
+                "{name} as {output:?}"
+            );
+        }
+        assert!(may_replace(&dir.join("new.json"), Output::Plan).is_ok());
+        assert!(may_replace(&dir, Output::Plan).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
