@@ -108,6 +108,11 @@ impl HiArgs {
             (None, true) => ConfigChoice::None,
             (None, false) => ConfigChoice::Discover,
         };
+        // A file named with --config is read whatever the command (`apply --plan` reads
+        // no settings), so that one that is missing or broken is an error, never ignored.
+        if let ConfigChoice::File(_) = &choice {
+            choice.load()?;
+        }
         let command = match cli.command {
             Command::Diff(args) => {
                 let settings = Settings::resolve(&choice, selection_flags(&args.selection))?;
