@@ -348,6 +348,14 @@ fn validate(
                     "a space at its start or end"
                 }
             ))
+        } else if let Some(value) = [&pair.old, &pair.new]
+            .into_iter()
+            .find(|v| what == "address" && !address_shaped(v))
+        {
+            Some(format!(
+                "address {value:?} is not an address (a local part, `@`, a domain, no spaces): \
+                 it would never match one, or would be written into the exports as it is"
+            ))
         } else if old == new {
             Some(format!("{what} {} is mapped to itself", pair.old))
         } else if !seen.insert(old.clone()) {
@@ -368,6 +376,14 @@ fn validate(
             errors.push(Diagnostic::at(source, pair.span, message));
         }
     }
+}
+
+/// Whether `value` reads as one address: text, `@`, a domain, and no white space.
+fn address_shaped(value: &str) -> bool {
+    value
+        .rsplit_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && !value.chars().any(char::is_whitespace)
 }
 
 /// A character no ID or address holds: a control character or another line break, or an
@@ -433,6 +449,18 @@ mod tests {
             (
                 "schema_version: 1\naddresses:\n  a@x.example: \"b@x.example\\n\"\n",
                 "address \"b@x.example\\n\" has a line break or another invisible character",
+            ),
+            (
+                "schema_version: 1\naddresses:\n  a@x.example: c@d e\n",
+                "m.yaml:3:3: error: address \"c@d e\" is not an address",
+            ),
+            (
+                "schema_version: 1\naddresses:\n  info: info@x.example\n",
+                "address \"info\" is not an address",
+            ),
+            (
+                "schema_version: 1\naddresses:\n  a@x.example: \"@x.example\"\n",
+                "address \"@x.example\" is not an address",
             ),
             (
                 "schema_version: 1\naccounts:\n  \"a\\u200b\": b\n",
