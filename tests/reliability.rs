@@ -219,6 +219,12 @@ fn a_plan_applied_twice_is_a_no_op_the_second_time() {
         "{}",
         out.stderr
     );
+    // The count says which files this run wrote.
+    assert!(
+        out.stderr.contains("already held their result)"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(read_tree(&dir), applied);
 }
 

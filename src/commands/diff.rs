@@ -280,8 +280,15 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
             if !already.is_empty() {
                 verbosity::summary(&format!("already applied: {}\n", already.join(", ")));
             }
+            let written_now = match already.len() {
+                0 => String::new(),
+                n => format!(
+                    " ({} written now, {n} already held their result)",
+                    writes.len()
+                ),
+            };
             verbosity::summary(&format!(
-                "applied {plan_name}: {edits} edits in {} of {} files\n",
+                "applied {plan_name}: {edits} edits in {} of {} files{written_now}\n",
                 writes.len() + already.len(),
                 saved.files.len()
             ));
