@@ -12,6 +12,7 @@ use crate::load::{EXPORT_EXTENSIONS, File, Format, find_inputs, walked_from};
 use crate::locate::{Located, in_parts, lacks_schema_version, locate};
 use crate::mapping::Mapping;
 use crate::node::Span;
+use crate::output::Output;
 use crate::parallel;
 use crate::plan::{FilePlan, Mode, plan};
 use crate::profile::{Kind, Profile, Profiles};
@@ -83,13 +84,18 @@ impl Paths {
 pub fn find(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
     let files = find_inputs(paths)?;
     if files.is_empty() {
-        let names: Vec<String> = paths.given.iter().map(|p| display_name(p)).collect();
-        return Err(Error::plain(format!(
-            "no export file ({EXPORT_EXTENSIONS}) found in {}: nothing was read",
-            names.join(", ")
-        )));
+        return Err(nothing_found(paths));
     }
     Ok(files)
+}
+
+/// The error of a run that found no export to read.
+pub fn nothing_found(paths: &Paths) -> Error {
+    let names: Vec<String> = paths.given.iter().map(|p| display_name(p)).collect();
+    Error::plain(format!(
+        "no export file ({EXPORT_EXTENSIONS}) found in {}: nothing was read",
+        names.join(", ")
+    ))
 }
 
 /// Whether a command reads each file's whole tree (`check` looks at every string, the
@@ -119,31 +125,41 @@ pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Inpu
             (Format::Json, Trees::AsNeeded) => match in_parts(source, profiles.get(profile)) {
                 Ok((file, located)) => {
                     refuse_mapping_file(&file, path, paths, profiles.get(profile))?;
-                    return Ok((
+                    if skipped_as_own(&file, profiles.get(profile)) {
+                        return Ok(None);
+                    }
+                    return Ok(Some((
                         Input {
                             file,
                             located,
                             profile,
                         },
                         started.elapsed(),
-                    ));
+                    )));
                 }
                 Err(source) => *source,
             },
             _ => source,
         };
         let file = parse(source, path, paths, profiles.get(profile))?;
+        if skipped_as_own(&file, profiles.get(profile)) {
+            return Ok(None);
+        }
         let located = locate(&file, profiles.get(profile))
             .map_err(|e| hint_if_no_export(e, path, paths, &file, profiles.get(profile)))?;
-        Ok((
+        Ok(Some((
             Input {
                 file,
                 located,
                 profile,
             },
             started.elapsed(),
-        ))
+        )))
     }))?;
+    let loaded: Vec<(Input, std::time::Duration)> = loaded.into_iter().flatten().collect();
+    if loaded.is_empty() {
+        return Err(nothing_found(paths));
+    }
     Ok(loaded
         .into_iter()
         .map(|(input, took)| {
@@ -220,6 +236,39 @@ fn refuse_mapping_file(
         )));
     }
     Ok(())
+}
+
+/// Whether `file` is a saved plan or a baseline that cutover wrote, kept among the exports
+/// (a search found it): it is left out, with a note under `-v`.
+pub fn skipped_as_own(file: &File, profile: &Profile) -> bool {
+    let Some(output) = profile.export_schema_version.and_then(|_| own_output(file)) else {
+        return false;
+    };
+    verbosity::detail(
+        "skipped",
+        &format!(
+            "{}: {} that cutover wrote, not an export",
+            file.source.name,
+            output.noun()
+        ),
+    );
+    true
+}
+
+/// What a file is when it is a saved plan or a baseline: recognised by its own top-level
+/// keys and none of an export's beside `schema_version`, so that an export is never taken
+/// for one (an export allows unknown keys).
+pub fn own_output(file: &File) -> Option<Output> {
+    let no_export_keys = file.top_levels().iter().all(|doc| {
+        doc.entries().is_some_and(|entries| {
+            entries
+                .iter()
+                .all(|e| e.key == "schema_version" || !Export::KEYS.contains(&e.key.as_str()))
+        })
+    });
+    [Output::Plan, Output::Baseline]
+        .into_iter()
+        .find(|output| no_export_keys && output.holds(file))
 }
 
 /// Where a mapping file that a walk took for an export says so: a document whose

@@ -28,7 +28,7 @@ pub enum Output {
 }
 
 impl Output {
-    fn noun(self) -> &'static str {
+    pub fn noun(self) -> &'static str {
         match self {
             Output::Plan => "a saved plan",
             Output::Baseline => "a baseline",
@@ -36,7 +36,8 @@ impl Output {
         }
     }
 
-    fn holds(self, file: &File) -> bool {
+    /// Whether `file` is one that a run of this kind wrote.
+    pub fn holds(self, file: &File) -> bool {
         let docs = file.top_levels();
         match self {
             Output::Plan => docs.len() == 1 && has_keys(&docs[0], &["cutover_version", "files"]),

@@ -516,10 +516,18 @@ impl SavedPlan {
             .iter()
             .filter_map(|p| std::fs::canonicalize(p).ok())
             .collect();
+        // A saved plan or a baseline kept there is left out as the plan's run left it out.
+        let own_output = |path: &Path| {
+            Source::read(path)
+                .ok()
+                .and_then(|source| crate::load::File::parse(source).ok())
+                .is_some_and(|file| inputs::own_output(&file).is_some())
+        };
         Ok(crate::load::find_inputs(&search)?
             .into_iter()
             .filter(|found| {
                 std::fs::canonicalize(found).map_or(true, |resolved| !covered.contains(&resolved))
+                    && !own_output(found)
             })
             .collect())
     }

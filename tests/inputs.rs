@@ -645,3 +645,52 @@ fn the_note_after_finishing_a_large_interrupted_commit_stays_short() {
     assert!(note.contains("export/s29.yaml"), "{note}");
     assert!(!note.contains("more"), "{note}");
 }
+
+/// A baseline and a saved plan kept in the exports folder are cutover's own files: every
+/// command leaves them out (a note under -v), and a plan saved beside an older baseline
+/// applies (the baseline is not a file that appeared since).
+#[test]
+fn a_plan_and_a_baseline_kept_among_the_exports_are_left_out() {
+    let dir = demo("own-outputs");
+    let expected = read_tree(&demo("own-outputs-expected").join("expected"));
+    run(
+        &dir,
+        &[
+            "check",
+            "--mapping",
+            "mapping.yaml",
+            "--write-baseline",
+            "export/accepted.json",
+            "export",
+        ],
+        0,
+    );
+    run(
+        &dir,
+        &[
+            "diff",
+            "--mapping",
+            "mapping.yaml",
+            "--save-plan",
+            "export/plan.json",
+            "export",
+        ],
+        0,
+    );
+    let out = run(&dir, &["validate", "-v", "export"], 0);
+    for name in ["accepted.json: a baseline", "plan.json: a saved plan"] {
+        assert!(out.stderr.contains(name), "{}", out.stderr);
+    }
+    run(&dir, &["apply", "--plan", "export/plan.json"], 0);
+    let mut after = read_tree(&dir.join("export"));
+    for own in ["accepted.json", "plan.json"] {
+        assert!(after.remove(own).is_some(), "{own}");
+    }
+    assert_eq!(after, expected);
+    // A folder holding only such files holds no export.
+    let only = dir.join("only");
+    std::fs::create_dir(&only).unwrap();
+    std::fs::rename(dir.join("export/plan.json"), only.join("plan.json")).unwrap();
+    let out = run(&dir, &["check", "--removed", "x", "only"], 2);
+    assert!(out.stderr.contains("no export file"), "{}", out.stderr);
+}

@@ -25,10 +25,17 @@ pub fn validate(paths: &Paths, _color: ColorChoice) -> Result<u8, Error> {
         let started = std::time::Instant::now();
         let (file, profile) = crate::inputs::read(path, paths, &profiles)?;
         let profile = profiles.get(profile);
+        if crate::inputs::skipped_as_own(&file, profile) {
+            return Ok((None, started.elapsed()));
+        }
         let count = validate_file(&file, profile)
             .map_err(|e| crate::inputs::hint_if_no_export(e, path, paths, &file, profile))?;
-        Ok((count, started.elapsed()))
+        Ok((Some(count), started.elapsed()))
     }))?;
+    let read = counts.iter().filter(|(count, _)| count.is_some()).count();
+    if read == 0 {
+        return Err(crate::inputs::nothing_found(paths));
+    }
     for (path, (_, took)) in files.iter().zip(&counts) {
         crate::verbosity::detail(
             "timing",
@@ -39,12 +46,9 @@ pub fn validate(paths: &Paths, _color: ColorChoice) -> Result<u8, Error> {
             ),
         );
     }
-    let settings: usize = counts.iter().map(|(count, _)| count).sum();
+    let settings: usize = counts.iter().filter_map(|(count, _)| *count).sum();
     if crate::verbosity::chatty() {
-        print(&format!(
-            "ok: {} files, {settings} settings valid\n",
-            files.len()
-        ))?;
+        print(&format!("ok: {read} files, {settings} settings valid\n"))?;
     }
     Ok(0)
 }
