@@ -172,7 +172,18 @@ impl PatchRoot {
     /// The root as a person in the working directory names it (`..`, `../exports`, or
     /// absolute).
     pub fn shown(&self) -> String {
-        display_name(&relative_to(&self.dir, &self.cwd))
+        let relative = relative_to(&self.dir, &self.cwd);
+        // A shell resolves `..` from its own working directory ($PWD); reached through a
+        // link, that is not the physical one, and `cd ..` would go elsewhere: then a root
+        // above is named absolutely.
+        let logical_elsewhere = std::env::var_os("PWD").is_some_and(|pwd| {
+            Path::new(&pwd) != self.cwd
+                && std::fs::canonicalize(&pwd).is_ok_and(|resolved| resolved == self.cwd)
+        });
+        if logical_elsewhere && relative.starts_with("..") {
+            return display_name(&self.dir);
+        }
+        display_name(&relative)
     }
 }
 

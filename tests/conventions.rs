@@ -195,6 +195,51 @@ fn inputs_in_no_repository_are_named_from_their_deepest_common_directory() {
 }
 
 /// `diff --save-plan` from a subdirectory; the plan inside the tree.
+/// From a directory reached through a link (the shell's $PWD is the link), `..` would
+/// lead a person's `cd ..` elsewhere: a root above is then named absolutely.
+#[test]
+fn a_root_above_a_directory_reached_through_a_link_is_named_absolutely() {
+    let base = scratch("root-through-link");
+    copy_tree(&testdata("demo/export"), &base.join("sites/north"));
+    std::fs::create_dir_all(base.join("sites/elsewhere")).unwrap();
+    std::fs::copy(testdata("demo/mapping.yaml"), base.join("mapping.yaml")).unwrap();
+    std::fs::write(base.join(".git"), "not a git directory\n").unwrap();
+    let link = base.join("link");
+    std::os::unix::fs::symlink(base.join("sites/elsewhere"), &link).unwrap();
+    let args = ["diff", "--mapping", "../../mapping.yaml", "../north"];
+    let physical = std::fs::canonicalize(base.join("sites/elsewhere")).unwrap();
+    let note = |pwd: &Path| {
+        let out = Cutover::new(&args)
+            .current_dir(&physical)
+            .env("PWD", pwd.to_str().unwrap())
+            .expect(0);
+        out.stderr
+            .lines()
+            .find(|l| l.contains("patch paths are relative to"))
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    // A $PWD that is the physical directory itself, or that is stale (another
+    // directory): named relatively.
+    assert!(
+        note(&physical).contains("relative to ../north "),
+        "{}",
+        note(&physical)
+    );
+    assert!(
+        note(&base).contains("relative to ../north "),
+        "{}",
+        note(&base)
+    );
+    // Through the link: absolutely.
+    let through = note(&link);
+    let absolute = std::fs::canonicalize(base.join("sites/north")).unwrap();
+    assert!(
+        through.contains(&format!("relative to {} ", absolute.display())),
+        "{through}"
+    );
+}
+
 fn saved_plan(name: &str) -> std::path::PathBuf {
     let base = scratch(name);
     let tree = base.join("tree");
