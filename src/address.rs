@@ -48,7 +48,9 @@ pub fn find_with<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Vec<(Rang
         let whole = start < at
             && end > at + 1
             && !glued(text[..start].chars().next_back())
-            && !glued(text[end..].chars().next());
+            && !glued(text[end..].chars().next())
+            // A `+` or `%` after the domain joins it to more address (`…example+x@…`).
+            && !matches!(bytes.get(end), Some(b'+' | b'%'));
         if !whole || found.last().is_some_and(|(r, _)| r.end > start) {
             continue;
         }
@@ -118,6 +120,10 @@ mod tests {
                 "{info@new.example b@c.example}",
             ),
             ("a@@info@old.example", "a@@info@old.example"),
+            (
+                "info@old.example+x@old.example info@old.example%x",
+                "info@old.example+x@old.example info@old.example%x",
+            ),
             // An apostrophe inside the local part makes a longer address; quotes do not.
             (
                 "from:o'info@old.example 'info@old.example' x'@old.example",
