@@ -471,6 +471,16 @@ impl<'a> Parser<'a> {
     }
 
     fn array(&mut self, depth: usize) -> Result<Node, Error> {
+        self.array_with(true, |parser| parser.value(depth + 1))
+    }
+
+    /// A list whose items `item` parses; with `adopt`, a second core's part of it is taken
+    /// over where it starts (see [`Parser::adopt`]).
+    fn array_with(
+        &mut self,
+        adopt: bool,
+        mut item: impl FnMut(&mut Self) -> Result<Node, Error>,
+    ) -> Result<Node, Error> {
         let start = self.pos;
         self.pos += 1;
         let base = self.items.len();
@@ -484,14 +494,14 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.skip_ws();
-            let item = self.value(depth + 1)?;
+            let item = item(self)?;
             self.items.push(item);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => {
                     self.pos += 1;
                     self.skip_ws();
-                    if let Some((rest, end)) = self.adopt(start) {
+                    if let Some((rest, end)) = adopt.then(|| self.adopt(start)).flatten() {
                         self.pos = end;
                         let mut items = self.items.split_off(base);
                         items.extend(rest);
@@ -694,96 +704,18 @@ impl<'a> Parser<'a> {
     }
 
     fn object_masked(&mut self, depth: usize, mask: &Mask) -> Result<Node, Error> {
-        let start = self.pos;
-        self.pos += 1;
-        let base = self.entries.len();
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b'}') {
-            self.pos += 1;
-            return Ok(Node::new(
-                Span::new(start, self.pos),
-                Value::Map(Box::default()),
-            ));
-        }
-        let mut keys = KeySet::default();
-        loop {
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.error("expected a quoted key"));
-            }
-            let key_start = self.pos;
-            let key = self.string()?;
-            let key_span = Span::new(key_start, self.pos);
-            if !keys.insert(&self.entries[base..], &key) {
-                return Err(Diagnostic::at(self.source, key_span, "duplicate key").into());
-            }
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b':') {
-                return Err(self.error("expected ':' after a key"));
-            }
-            self.pos += 1;
-            self.skip_ws();
-            let value = match mask.child(&key) {
-                Some(mask) => self.value_masked(depth + 1, mask)?,
-                None => self.left_out(depth + 1)?,
-            };
-            self.entries.push(Entry {
-                key,
-                key_span,
-                value,
-            });
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    let entries = self.entries.split_off(base);
-                    return Ok(Node::new(
-                        Span::new(start, self.pos),
-                        Value::Map(entries.into()),
-                    ));
-                }
-                _ => return Err(self.error("expected ',' or '}' in an object")),
-            }
-        }
+        self.object_with(|parser, key| match mask.child(key) {
+            Some(mask) => parser.value_masked(depth + 1, mask),
+            None => parser.left_out(depth + 1),
+        })
     }
 
     fn array_masked(&mut self, depth: usize, mask: &Mask) -> Result<Node, Error> {
-        let start = self.pos;
-        self.pos += 1;
-        let base = self.items.len();
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b']') {
-            self.pos += 1;
-            return Ok(Node::new(
-                Span::new(start, self.pos),
-                Value::List(Box::default(), true),
-            ));
-        }
-        loop {
-            self.skip_ws();
-            let item = match mask.any.as_deref() {
-                Some(mask) => self.value_masked(depth + 1, mask)?,
-                None => self.left_out(depth + 1)?,
-            };
-            self.items.push(item);
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    let items = self.items.split_off(base);
-                    return Ok(Node::new(
-                        Span::new(start, self.pos),
-                        Value::List(items.into(), true),
-                    ));
-                }
-                _ => return Err(self.error("expected ',' or ']' in a list")),
-            }
-        }
+        // (No other core parses a part of a masked list: nothing to adopt.)
+        self.array_with(false, |parser| match mask.any.as_deref() {
+            Some(mask) => parser.value_masked(depth + 1, mask),
+            None => parser.left_out(depth + 1),
+        })
     }
 
     /// Parses a value as [`Parser::value`] does, with every check (duplicate keys, escapes,
@@ -919,6 +851,15 @@ impl<'a> Parser<'a> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Node, Error> {
+        self.object_with(|parser, _| parser.value(depth + 1))
+    }
+
+    /// An object whose values `value` parses, given each key (all of each value, or as a
+    /// mask says).
+    fn object_with(
+        &mut self,
+        mut value: impl FnMut(&mut Self, &str) -> Result<Node, Error>,
+    ) -> Result<Node, Error> {
         let start = self.pos;
         self.pos += 1;
         let base = self.entries.len();
@@ -955,7 +896,7 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws();
-            let value = self.value(depth + 1)?;
+            let value = value(self, &key)?;
             self.entries.push(Entry {
                 key,
                 key_span,
