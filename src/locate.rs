@@ -280,13 +280,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             for (path, node) in results.next().unwrap_or_default().iter() {
                 // A list's items are references, the list their parent; a single value's
                 // parent is found from the root (when it is a list, the value is an item).
-                let parent = match node.value() {
-                    Value::List(..) => None,
-                    _ => path
-                        .split_last()
-                        .and_then(|(_, parent)| doc.at_positions(parent))
-                        .and_then(ListInfo::of),
-                };
+                let parent = ListInfo::around(doc, path, node);
                 assembly.reference(
                     &file.source,
                     (doc_index, selector_index, selector),
@@ -681,13 +675,7 @@ fn locate_parts(
             );
         }
         for (path, node) in results[q].iter() {
-            let parent = match node.value() {
-                Value::List(..) => None,
-                _ => path
-                    .split_last()
-                    .and_then(|(_, parent)| root.at_positions(parent))
-                    .and_then(ListInfo::of),
-            };
+            let parent = ListInfo::around(root, path, node);
             assembly.reference(
                 source,
                 (0, selector_index, selector),
@@ -738,6 +726,18 @@ impl ListInfo {
             alias: node.alias(),
             len: node.items()?.len(),
         })
+    }
+
+    /// The list a single value selected at `path` under `root` is an item of (a list's
+    /// own items are references, the list their parent, so none for a list).
+    fn around(root: &Node, path: &[u32], node: &Node) -> Option<ListInfo> {
+        match node.value() {
+            Value::List(..) => None,
+            _ => path
+                .split_last()
+                .and_then(|(_, parent)| root.at_positions(parent))
+                .and_then(ListInfo::of),
+        }
     }
 }
 

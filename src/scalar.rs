@@ -117,29 +117,19 @@ fn sieve_encode(value: &str, encoded: bool) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn json_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // A byte-order mark inside a value is kept, but never raw: readers drop it.
-            c if (c as u32) < 0x20 || c == '\u{feff}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    // A byte-order mark inside a value is kept, but never raw: readers drop it.
+    double_quoted(value, |c| (c as u32) < 0x20 || c == '\u{feff}')
 }
 
 fn yaml_double_quoted(value: &str) -> String {
     // JSON's escapes are all valid in YAML double-quoted scalars; the other characters a
     // YAML reader would not take raw are escaped the same way (`\uXXXX`).
+    double_quoted(value, yaml_escaped)
+}
+
+/// `value` in double quotes with JSON's escapes, and `\uXXXX` for the other characters
+/// `escaped` says may not stand raw.
+fn double_quoted(value: &str, escaped: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {
@@ -149,7 +139,7 @@ fn yaml_double_quoted(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if yaml_escaped(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if escaped(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }

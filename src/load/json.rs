@@ -383,44 +383,8 @@ impl<'a> Parser<'a> {
     }
 
     fn string(&mut self) -> Result<Text, Error> {
-        let open = self.pos;
-        self.pos += 1;
-        let mut out: Option<String> = None;
-        loop {
-            let run_start = self.pos;
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            let run = &self.source.text[run_start..self.pos];
-            match self.bytes.get(self.pos) {
-                None => return Err(self.error_at(open, "string is not closed")),
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(match out {
-                        // No escapes: straight from the text.
-                        None => self.texts.text(run),
-                        Some(mut owned) => {
-                            owned.push_str(run);
-                            self.texts.text(&owned)
-                        }
-                    });
-                }
-                Some(b'\\') => {
-                    let owned = out.get_or_insert_with(String::new);
-                    owned.push_str(run);
-                    self.pos += 1;
-                    let mut escaped = std::mem::take(owned);
-                    self.escape(&mut escaped)?;
-                    out = Some(escaped);
-                }
-                Some(_) => {
-                    return Err(self.error("control character in a string (escape it)"));
-                }
-            }
-        }
+        let decoded = self.decoded_string()?;
+        Ok(self.texts.text(&decoded))
     }
 
     fn escape(&mut self, out: &mut String) -> Result<(), Error> {
@@ -727,7 +691,7 @@ impl<'a> Parser<'a> {
         match self.bytes.get(self.pos) {
             Some(b'{') => self.skip_object(depth),
             Some(b'[') => self.skip_array(depth),
-            Some(b'"') => self.skip_string().map(drop),
+            Some(b'"') => self.decoded_string().map(drop),
             // Numbers and literals: nothing to allocate.
             _ => self.value(depth).map(drop),
         }
@@ -774,7 +738,7 @@ impl<'a> Parser<'a> {
             if self.bytes.get(self.pos) != Some(&b'"') {
                 return Err(self.error("expected a quoted key"));
             }
-            let key = self.skip_string()?;
+            let key = self.decoded_string()?;
             let new = match &mut large {
                 Some(set) => set.insert(key),
                 None if keys.contains(&key) => false,
@@ -808,9 +772,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A string as [`Parser::string`] reads it, not kept: its text when it has no escapes,
-    /// else decoded.
-    fn skip_string(&mut self) -> Result<std::borrow::Cow<'a, str>, Error> {
+    /// A string's value: its text when it has no escapes (straight from the source), else
+    /// decoded.
+    fn decoded_string(&mut self) -> Result<std::borrow::Cow<'a, str>, Error> {
         let open = self.pos;
         self.pos += 1;
         let mut out: Option<String> = None;

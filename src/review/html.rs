@@ -281,11 +281,7 @@ fn header(out: &mut String, review: &Review, title: &str) {
         let _ = writeln!(
             out,
             "<p>{} these old accounts can be removed:</p>\n<ul>",
-            if review.unmoved.is_empty() {
-                "Then"
-            } else {
-                "Once those are fixed,"
-            }
+            review.removable_lead()
         );
         for (id, declared) in review.removable() {
             let _ = writeln!(

@@ -162,6 +162,16 @@ pub enum SettingChange {
 }
 
 impl Review {
+    /// How the list of removable accounts is introduced: at once, or once the references
+    /// the change leaves (`unmoved`) are fixed.
+    pub fn removable_lead(&self) -> &'static str {
+        if self.unmoved.is_empty() {
+            "Then"
+        } else {
+            "Once those are fixed,"
+        }
+    }
+
     /// The old accounts that can be removed after the change, each with its declaration.
     pub fn removable(&self) -> impl Iterator<Item = (&str, Option<&Declared>)> {
         self.summary

@@ -113,11 +113,7 @@ pub fn render(review: &Review, color: bool) -> String {
         let _ = writeln!(
             out,
             "      {} these old accounts can be removed:",
-            if review.unmoved.is_empty() {
-                "Then"
-            } else {
-                "Once those are fixed,"
-            }
+            review.removable_lead()
         );
         for (id, declared) in review.removable() {
             let _ = writeln!(
