@@ -215,13 +215,7 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             continue;
         }
         // Every selector of the profile, run at once: on a large document, on every core.
-        let queries: Vec<&JpQuery> = profile
-            .holders
-            .iter()
-            .map(|h| &h.query)
-            .chain(profile.references.iter().map(|r| &r.query))
-            .chain(profile.declarations.iter().map(|(q, _)| q))
-            .collect();
+        let queries = profile.queries();
         let run = |query: &&JpQuery| crate::select::select(query, doc);
         let results: Vec<_> = if file.source.text.len() > PARALLEL_FROM {
             crate::parallel::map(&queries, run)
@@ -535,13 +529,7 @@ fn locate_parts(
     streamed: &[&str],
 ) -> Option<(crate::load::Parts, Located)> {
     let source = &file.source;
-    let queries: Vec<&JpQuery> = profile
-        .holders
-        .iter()
-        .map(|h| &h.query)
-        .chain(profile.references.iter().map(|r| &r.query))
-        .chain(profile.declarations.iter().map(|(q, _)| q))
-        .collect();
+    let queries = profile.queries();
     let holders = profile.holders.len();
     fn first(query: &JpQuery) -> &str {
         first_name(query).unwrap_or_default()

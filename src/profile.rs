@@ -233,6 +233,17 @@ impl Profiles {
 }
 
 impl Profile {
+    /// Every selector: the holders', then the references', then the declarations' (the
+    /// order in which their results are read back).
+    pub fn queries(&self) -> Vec<&JpQuery> {
+        self.holders
+            .iter()
+            .map(|h| &h.query)
+            .chain(self.references.iter().map(|r| &r.query))
+            .chain(self.declarations.iter().map(|(q, _)| q))
+            .collect()
+    }
+
     /// A built-in profile by name, or a profile file by path.
     pub fn resolve(spec: &str) -> Result<Profile, Error> {
         match BUILTIN.iter().find(|(name, _)| *name == spec) {

@@ -500,75 +500,31 @@ impl<'a> Parser<'a> {
         streamed: &(dyn Fn(&str) -> bool + Sync),
         items: &(dyn Fn(u32, &str) -> I + Sync),
     ) -> Result<(Parted, Vec<I>), Error> {
-        let start = self.pos;
         if self.bytes.get(self.pos) != Some(&b'{') {
             return Err(self.error("the root is not a mapping"));
         }
-        self.pos += 1;
-        let mut entries: Vec<Entry> = Vec::new();
+        let mut position = 0;
         let mut positions = Vec::new();
         let mut received = Vec::new();
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b'}') {
-            self.pos += 1;
-            let root = Node::new(Span::new(start, self.pos), Value::Map(Box::default()));
-            return Ok((
-                Parted {
-                    root,
-                    streamed: positions,
-                },
-                received,
-            ));
-        }
-        let mut keys = KeySet::default();
-        loop {
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.error("expected a quoted key"));
-            }
-            let key_start = self.pos;
-            let key = self.string()?;
-            let key_span = Span::new(key_start, self.pos);
-            if !keys.insert(&entries, &key) {
-                return Err(Diagnostic::at(self.source, key_span, "duplicate key").into());
-            }
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b':') {
-                return Err(self.error("expected ':' after a key"));
-            }
-            self.pos += 1;
-            self.skip_ws();
-            let position = entries.len() as u32;
-            let value = if self.bytes.get(self.pos) == Some(&b'[') && streamed(&key) {
-                positions.push(position);
-                let (stub, got) = self.list_in_parts(&|| items(position, &key))?;
+        let root = self.object_with(|parser, key| {
+            let at = position;
+            position += 1;
+            if parser.bytes.get(parser.pos) == Some(&b'[') && streamed(key) {
+                positions.push(at);
+                let (stub, got) = parser.list_in_parts(&|| items(at, key))?;
                 received.push(got);
-                stub
+                Ok(stub)
             } else {
-                self.value(1)?
-            };
-            entries.push(Entry {
-                key,
-                key_span,
-                value,
-            });
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    let root = Node::new(Span::new(start, self.pos), Value::Map(entries.into()));
-                    return Ok((
-                        Parted {
-                            root,
-                            streamed: positions,
-                        },
-                        received,
-                    ));
-                }
-                _ => return Err(self.error("expected ',' or '}' in an object")),
+                parser.value(1)
             }
-        }
+        })?;
+        Ok((
+            Parted {
+                root,
+                streamed: positions,
+            },
+            received,
+        ))
     }
 
     /// A list at depth 1 whose items go to an [`Items`] one by one (on a large file, its
