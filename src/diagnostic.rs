@@ -173,15 +173,6 @@ impl Diagnostic {
         self
     }
 
-    /// `PATH:LINE:COL` (or as much of it as is known).
-    pub fn position(&self) -> Option<String> {
-        let file = self.file.as_deref()?;
-        Some(match &self.location {
-            Some(l) => format!("{file}:{}:{}", l.line, l.column),
-            None => file.to_owned(),
-        })
-    }
-
     /// Renders the diagnostic; `color` wraps the severity and caret in ANSI colours.
     pub fn render(&self, color: bool) -> String {
         self.render_coded(color, None)
@@ -190,42 +181,51 @@ impl Diagnostic {
     /// Renders it with a short name of its kind, `error[code]`, as rustc shows its error
     /// codes (`check` names each finding's kind this way).
     pub fn render_coded(&self, color: bool, code: Option<&str>) -> String {
+        let mut out = String::new();
+        self.write_coded(&mut out, color, code);
+        out
+    }
+
+    /// [`Diagnostic::render_coded`] onto the end of `out`: `check` writes tens of
+    /// thousands of findings into one text.
+    pub fn write_coded(&self, out: &mut String, color: bool, code: Option<&str>) {
+        use std::fmt::Write as _;
         let (on, bold, off) = match (color, self.severity) {
             (false, _) => ("", "", ""),
             (true, Severity::Error) => ("\x1b[1;31m", "\x1b[1m", "\x1b[0m"),
             (true, Severity::Warning) => ("\x1b[1;33m", "\x1b[1m", "\x1b[0m"),
         };
-        let mut out = String::new();
         // Control characters never reach the terminal, whatever a message quotes.
-        if let Some(position) = self.position() {
-            out.push_str(&format!(
-                "{bold}{}:{off} ",
-                crate::file_name::shown(&position)
-            ));
+        if let Some(file) = self.file.as_deref() {
+            let file = crate::file_name::shown(file);
+            let _ = match &self.location {
+                Some(l) => write!(out, "{bold}{file}:{}:{}:{off} ", l.line, l.column),
+                None => write!(out, "{bold}{file}:{off} "),
+            };
         }
-        let code = code.map_or(String::new(), |c| format!("[{c}]"));
-        out.push_str(&format!(
-            "{on}{}{code}{off}: {bold}{}{off}\n",
-            self.severity.as_str(),
+        let _ = write!(out, "{on}{}", self.severity.as_str());
+        if let Some(code) = code {
+            let _ = write!(out, "[{code}]");
+        }
+        let _ = writeln!(
+            out,
+            "{off}: {bold}{}{off}",
             crate::file_name::shown_text(&self.message)
-        ));
+        );
         if let (Some(location), Some(snippet)) = (&self.location, &self.snippet) {
-            let number = location.line.to_string();
-            let pad = " ".repeat(number.len());
-            let before: String = snippet
-                .line_text
-                .chars()
-                .take(snippet.column - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            out.push_str(&format!("{pad} |\n"));
-            out.push_str(&format!("{number} | {}\n", snippet.line_text));
-            out.push_str(&format!(
-                "{pad} | {before}{on}{}{off}\n",
-                "^".repeat(snippet.width)
-            ));
+            let number = location.line;
+            let pad = " ".repeat(number.to_string().len());
+            let _ = writeln!(out, "{pad} |\n{number} | {}", snippet.line_text);
+            let _ = write!(out, "{pad} | ");
+            out.extend(
+                snippet
+                    .line_text
+                    .chars()
+                    .take(snippet.column - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' }),
+            );
+            let _ = writeln!(out, "{on}{}{off}", "^".repeat(snippet.width));
         }
-        out
     }
 }
 

@@ -341,11 +341,26 @@ impl fmt::Display for Step {
 
 /// Writes a path the way a reader of the export would: `rules[3].conditions.items[0]`.
 pub fn path_text(path: &[Step]) -> String {
+    steps_text(path.iter().map(|step| match step {
+        Step::Key(k) => StepRef::Key(k, 0),
+        Step::Index(i) => StepRef::Index(*i),
+    }))
+}
+
+/// [`path_text`] of borrowed steps (the position of a key does not show).
+pub fn steps_text<'a>(steps: impl IntoIterator<Item = StepRef<'a>>) -> String {
+    use fmt::Write as _;
     let mut out = String::new();
-    for step in path {
+    for step in steps {
         match step {
-            Step::Key(k) if out.is_empty() => out.push_str(k),
-            step => out.push_str(&step.to_string()),
+            StepRef::Key(k, _) if out.is_empty() => out.push_str(k),
+            StepRef::Key(k, _) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            StepRef::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
         }
     }
     if out.is_empty() { "$".into() } else { out }

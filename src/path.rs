@@ -129,29 +129,35 @@ impl Node {
     /// The names of the steps to `positions` below this one (keys and indexes), as far as
     /// the tree goes.
     pub fn steps(&self, positions: &[u32]) -> Vec<Step> {
-        let mut steps = Vec::with_capacity(positions.len());
-        let mut node = self;
-        for &position in positions {
+        self.step_refs(positions)
+            .map(|step| match step {
+                StepRef::Key(k, _) => Step::Key(k.into()),
+                StepRef::Index(i) => Step::Index(i),
+            })
+            .collect()
+    }
+
+    /// [`Node::steps`], borrowed from the tree.
+    fn step_refs<'a>(&'a self, positions: &'a [u32]) -> impl Iterator<Item = StepRef<'a>> {
+        let mut node = Some(self);
+        positions.iter().map_while(move |&position| {
             let i = position as usize;
-            node = match node.value() {
-                Value::List(items, _) if i < items.len() => {
-                    steps.push(Step::Index(i));
-                    &items[i]
-                }
+            let (step, child) = match node?.value() {
+                Value::List(items, _) if i < items.len() => (StepRef::Index(i), &items[i]),
                 Value::Map(entries) if i < entries.len() => {
-                    steps.push(Step::Key(entries[i].key.clone()));
-                    &entries[i].value
+                    (StepRef::Key(entries[i].key.as_str(), i), &entries[i].value)
                 }
-                _ => break,
+                _ => return None,
             };
-        }
-        steps
+            node = Some(child);
+            Some(step)
+        })
     }
 
     /// A path below this node written the way a reader of the export would:
     /// `rules[3].conditions.items[0]`.
     pub fn path_text(&self, positions: &[u32]) -> String {
-        crate::node::path_text(&self.steps(positions))
+        crate::node::steps_text(self.step_refs(positions))
     }
 }
 

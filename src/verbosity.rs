@@ -80,6 +80,24 @@ pub fn count_of_files(names: &[String]) -> String {
     }
 }
 
+/// Times the steps of a command for `--verbose`: each `step` reports how long it took
+/// since the last one, so a slow run says where its time went.
+pub struct Steps(std::time::Instant);
+
+impl Steps {
+    pub fn start() -> Steps {
+        Steps(std::time::Instant::now())
+    }
+
+    /// Reports `WHAT in N ms` (a `timing` detail) and starts timing the next step.
+    pub fn step(&mut self, what: &str) {
+        if verbose() {
+            detail("timing", &format!("{what} in {}", millis(self.0.elapsed())));
+            self.0 = std::time::Instant::now();
+        }
+    }
+}
+
 /// A duration for `--verbose`, in milliseconds.
 pub fn millis(duration: std::time::Duration) -> String {
     format!("{:.2} ms", duration.as_secs_f64() * 1000.0)

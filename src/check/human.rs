@@ -3,16 +3,23 @@
 
 use super::Report;
 
+/// Findings rendered by one worker at a time: tens of thousands of them are written on
+/// every core, in order.
+const CHUNK: usize = 1024;
+
 pub fn render(report: &Report, color: bool) -> String {
-    let mut out = String::new();
-    for finding in &report.findings {
-        out.push_str(
-            &finding
-                .diagnostic
-                .render_coded(color, Some(finding.kind.as_str())),
-        );
-        out.push('\n');
-    }
+    let chunks: Vec<_> = report.findings.chunks(CHUNK).collect();
+    let parts = crate::parallel::map(&chunks, |chunk| {
+        let mut out = String::with_capacity(chunk.len() * 320);
+        for finding in *chunk {
+            let code = Some(finding.kind.as_str());
+            finding.diagnostic.write_coded(&mut out, color, code);
+            out.push('\n');
+        }
+        out
+    });
+    let mut out = String::with_capacity(parts.iter().map(String::len).sum::<usize>() + 256);
+    out.extend(parts);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let s = &report.summary;
     let baselined = if s.baselined > 0 {

@@ -9,6 +9,7 @@ mod github;
 mod human;
 mod sarif;
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use schemars::JsonSchema;
@@ -19,7 +20,7 @@ use crate::address;
 use crate::diagnostic::{Diagnostic, Error, Severity};
 use crate::inputs::{self, Input};
 use crate::load::{Format, sieve};
-use crate::locate::{Holder, Located};
+use crate::locate::Holder;
 use crate::mapping::Mapping;
 use crate::names::Names;
 use crate::node::{Node, Span, Value};
@@ -196,6 +197,36 @@ pub struct Removed<'a> {
     pub accounts: HashMap<String, Why>,
     /// Addresses beyond the mapping's, lower-cased.
     pub addresses: HashMap<String, Why>,
+    /// The byte lengths of the removed account IDs, found at the first search of a text.
+    id_lengths: std::sync::OnceLock<IdLengths>,
+}
+
+/// A set of byte lengths: most words of a text are not IDs, and a word of a length no
+/// removed ID has is passed over without a lookup.
+struct IdLengths {
+    /// Bit `n` for length `n` below 256.
+    short: [u64; 4],
+    /// Whether an ID is 256 bytes or longer.
+    long: bool,
+    /// The shortest: a shorter text holds none.
+    min: usize,
+}
+
+impl IdLengths {
+    fn insert(&mut self, len: usize) {
+        self.min = self.min.min(len);
+        match len {
+            0..256 => self.short[len / 64] |= 1 << (len % 64),
+            _ => self.long = true,
+        }
+    }
+
+    fn contains(&self, len: usize) -> bool {
+        match len {
+            0..256 => self.short[len / 64] & (1 << (len % 64)) != 0,
+            _ => self.long,
+        }
+    }
 }
 
 /// A removed value a reference holds.
@@ -354,6 +385,35 @@ impl<'a> Removed<'a> {
         self.mapping.is_none() && self.accounts.is_empty() && self.addresses.is_empty()
     }
 
+    fn id_lengths(&self) -> &IdLengths {
+        self.id_lengths.get_or_init(|| {
+            let mut lengths = IdLengths {
+                short: [0; 4],
+                long: false,
+                min: usize::MAX,
+            };
+            let mapped = self.mapping.iter().flat_map(|m| &m.accounts);
+            for id in mapped.map(|pair| &pair.old).chain(self.accounts.keys()) {
+                lengths.insert(id.len());
+            }
+            lengths
+        })
+    }
+
+    /// Whether a text may mention a removed account ID or address: one shorter than every
+    /// ID, and without an `@`, cannot (most keys and short values are passed over).
+    fn may_mention(&self, text: &str) -> bool {
+        text.len() >= self.id_lengths().min || memchr::memchr(b'@', text.as_bytes()).is_some()
+    }
+
+    /// Why, and with what replacement, a word of a text is a removed account ID.
+    fn lookup_word(&self, word: &str) -> Option<Hit<'_>> {
+        if !self.id_lengths().contains(word.len()) {
+            return None;
+        }
+        self.lookup(Kind::Account, word)
+    }
+
     /// Why, and with what replacement, a whole value of this kind is removed.
     fn lookup(&self, kind: Kind, value: &str) -> Option<Hit<'_>> {
         if let Some((_, new)) = self.mapping.and_then(|m| m.lookup(kind, value)) {
@@ -430,9 +490,12 @@ pub fn findings(
     let declared = inputs::declared(inputs, Kind::Account);
     let names = Names::of(inputs);
     let per_file = crate::parallel::map(inputs, |input| {
-        file_findings(input, declared.as_ref(), removed, &names)
+        file_findings(&Named::new(input, &names), declared.as_ref(), removed)
     });
-    let mut findings: Vec<Finding> = per_file.into_iter().flatten().collect();
+    let mut findings = Vec::with_capacity(per_file.iter().map(Vec::len).sum());
+    for file in per_file {
+        findings.extend(file);
+    }
     if let Some(plans) = transition {
         let mapping = removed
             .mapping
@@ -442,7 +505,7 @@ pub fn findings(
         // for stays an error: nothing can cover it.
         findings.retain(|f| f.kind != FindingKind::Removed || f.replacement.is_none());
         for (input, plan) in inputs.iter().zip(plans) {
-            transition_findings(input, plan, mapping, &names, &mut findings);
+            transition_findings(&Named::new(input, &names), plan, mapping, &mut findings);
         }
     }
     findings
@@ -558,30 +621,74 @@ fn setting_name(input: &Input, holder: &Holder) -> String {
     }
 }
 
-/// The setting around the value at `path` of document `doc`, and the value's place in it.
-fn site_key(input: &Input, doc: usize, path: &[u32]) -> (Option<String>, String) {
-    let located = &input.located;
-    let root = &input.file.docs()[doc];
-    match located.holder_around(doc, path) {
-        Some(h) => {
-            let holder = &located.holders[h];
-            let within = &path[holder.path.len().min(path.len())..];
-            let place = root
-                .at_positions(&holder.path)
-                .map_or_else(|| root.path_text(path), |node| node.path_text(within));
-            (Some(setting_name(input, holder)), place)
+/// One file's settings as its findings name them, each named once (a rule with ten
+/// findings would be named ten times), and the account names of all inputs.
+struct Named<'a> {
+    input: &'a Input,
+    names: &'a Names,
+    labels: Vec<OnceCell<String>>,
+    settings: Vec<OnceCell<String>>,
+}
+
+impl<'a> Named<'a> {
+    fn new(input: &'a Input, names: &'a Names) -> Named<'a> {
+        let holders = input.located.holders.len();
+        Named {
+            input,
+            names,
+            labels: vec![OnceCell::new(); holders],
+            settings: vec![OnceCell::new(); holders],
         }
-        None => (None, root.path_text(path)),
+    }
+
+    /// Holder `h`'s label, as a message names the setting.
+    fn label(&self, h: usize) -> &str {
+        self.labels[h].get_or_init(|| self.names.label(&self.input.located.holders[h].label))
+    }
+
+    /// Holder `h` as a baseline names it (see [`setting_name`]).
+    fn setting(&self, h: usize) -> &str {
+        self.settings[h].get_or_init(|| setting_name(self.input, &self.input.located.holders[h]))
+    }
+
+    /// The setting holding a reference, as a message names it.
+    fn owner(&self, reference: &crate::locate::Reference) -> String {
+        match reference.holder() {
+            Some(h) => self.label(h).to_owned(),
+            None => {
+                let doc = &self.input.file.docs()[reference.doc()];
+                let path = self.input.located.path(reference);
+                format!("the setting at {}", doc.path_text(path))
+            }
+        }
+    }
+
+    /// The setting around the value at `path` of document `doc`, and the value's place
+    /// in it.
+    fn site(&self, doc: usize, path: &[u32]) -> (Option<String>, String) {
+        let located = &self.input.located;
+        let root = &self.input.file.docs()[doc];
+        match located.holder_around(doc, path) {
+            Some(h) => {
+                let holder = &located.holders[h];
+                let within = &path[holder.path.len().min(path.len())..];
+                let place = root
+                    .at_positions(&holder.path)
+                    .map_or_else(|| root.path_text(path), |node| node.path_text(within));
+                (Some(self.setting(h).to_owned()), place)
+            }
+            None => (None, root.path_text(path)),
+        }
     }
 }
 
 /// The findings of one file, given the accounts all inputs declare.
 fn file_findings(
-    input: &Input,
+    named: &Named,
     declared: Option<&HashSet<String>>,
     removed: &Removed,
-    names: &Names,
 ) -> Vec<Finding> {
+    let (input, names) = (named.input, named.names);
     let mut findings = Vec::new();
     let source = &input.file.source;
     let located = &input.located;
@@ -595,10 +702,10 @@ fn file_findings(
         .collect();
     reference_spans.extend(located.declarations.iter().map(|d| (d.span, None)));
     for reference in &located.references {
-        let holder = || located.holder(reference).map(|h| names.label(&h.label));
-        let owner = || owner(input, located, reference, names);
+        let holder = || reference.holder().map(|h| named.label(h).to_owned());
+        let owner = || named.owner(reference);
         let key = |account: String| {
-            let (setting, place) = site_key(input, reference.doc(), located.path(reference));
+            let (setting, place) = named.site(reference.doc(), located.path(reference));
             Key {
                 account,
                 setting,
@@ -690,18 +797,17 @@ fn file_findings(
     for (index, doc) in input.file.docs().iter().enumerate() {
         doc.walk(&mut Vec::new(), &mut |path, node| {
             mentions(
-                input,
+                named,
                 index,
                 path,
                 node,
                 &reference_spans,
                 removed,
-                names,
                 &mut findings,
             );
         });
     }
-    comment_mentions(input, removed, names, &mut findings);
+    comment_mentions(named, removed, &mut findings);
     findings
 }
 
@@ -709,7 +815,8 @@ fn file_findings(
 /// a note an old account is named in, or a rule disabled by commenting it out, which
 /// comes back with its old references when it is enabled again. Comments are the text
 /// outside every key and scalar, so they are found by skipping those.
-fn comment_mentions(input: &Input, removed: &Removed, names: &Names, findings: &mut Vec<Finding>) {
+fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding>) {
+    let input = named.input;
     let file = &input.file;
     if file.format == Format::Json {
         return; // JSON has no comments
@@ -765,7 +872,7 @@ fn comment_mentions(input: &Input, removed: &Removed, names: &Names, findings: &
         for token in id_tokens(comment) {
             let start = offset + comment[offset..].find(token).unwrap_or(0);
             offset = start + token.len();
-            if let Some(hit) = removed.lookup(Kind::Account, token) {
+            if let Some(hit) = removed.lookup_word(token) {
                 hits.push((start..offset, hit.replacement, "account"));
             }
         }
@@ -789,10 +896,10 @@ fn comment_mentions(input: &Input, removed: &Removed, names: &Names, findings: &
                 .min_by_key(|(s, ..)| s.end - s.start);
             let (setting, holder) = match around {
                 Some((_, doc, path)) => {
-                    let holder = input.located.holder_around(*doc, path).map(|h| {
-                        let holder = &input.located.holders[h];
-                        (setting_name(input, holder), names.label(&holder.label))
-                    });
+                    let holder = input
+                        .located
+                        .holder_around(*doc, path)
+                        .map(|h| (named.setting(h).to_owned(), named.label(h).to_owned()));
                     (holder.clone().map(|h| h.0), holder.map(|h| h.1))
                 }
                 None => (None, None),
@@ -823,31 +930,15 @@ fn comment_mentions(input: &Input, removed: &Removed, names: &Names, findings: &
     }
 }
 
-/// The setting holding a reference, as a message names it.
-fn owner(
-    input: &Input,
-    located: &Located,
-    reference: &crate::locate::Reference,
-    names: &Names,
-) -> String {
-    match located.holder(reference) {
-        Some(h) => names.label(&h.label),
-        None => {
-            let doc = &input.file.docs()[reference.doc()];
-            format!("the setting at {}", doc.path_text(located.path(reference)))
-        }
-    }
-}
-
 /// The transition's findings for one file, from its add-mode plan: what add mode would
 /// still add or copy is `uncovered` (an error), what it leaves for the cutover a warning.
 fn transition_findings(
-    input: &Input,
+    named: &Named,
     plan: &FilePlan,
     mapping: &Mapping,
-    names: &Names,
     findings: &mut Vec<Finding>,
 ) {
+    let (input, names) = (named.input, named.names);
     let source = &input.file.source;
     let located = &input.located;
     // Settings copied whole: one finding per setting, at its first changed reference.
@@ -855,14 +946,14 @@ fn transition_findings(
     for change in &plan.changes {
         let reference = &located.references[change.reference as usize];
         let mut pair = mapping.entry(change.entry);
-        let owner = owner(input, located, reference, names);
-        let holder = located.holder(reference).map(|h| names.label(&h.label));
+        let owner = named.owner(reference);
+        let holder = reference.holder().map(|h| named.label(h).to_owned());
         let what = if change.entry.addresses {
             "address"
         } else {
             "account"
         };
-        let named = |entry: crate::mapping::EntryId, value: &str| {
+        let value_named = |entry: crate::mapping::EntryId, value: &str| {
             if entry.addresses {
                 value.to_owned()
             } else {
@@ -875,8 +966,8 @@ fn transition_findings(
                 format!(
                     "{owner} covers old {what} {} but not its new {what} {} \
                      (`apply --mode add` adds it beside the old one)",
-                    named(change.entry, &pair.old),
-                    named(change.entry, &pair.new)
+                    value_named(change.entry, &pair.old),
+                    value_named(change.entry, &pair.new)
                 ),
             ),
             Action::Copied => {
@@ -904,7 +995,7 @@ fn transition_findings(
                     FindingKind::Uncovered,
                     format!(
                         "{owner} has no copy for new {what} {} (`apply --mode add` copies it)",
-                        named(entry, &pair.new)
+                        value_named(entry, &pair.new)
                     ),
                 )
             }
@@ -913,13 +1004,13 @@ fn transition_findings(
                 format!(
                     "{owner} holds one value only: old {what} {} stays until the cutover \
                      (then {})",
-                    named(change.entry, &pair.old),
-                    named(change.entry, &pair.new)
+                    value_named(change.entry, &pair.old),
+                    value_named(change.entry, &pair.new)
                 ),
             ),
             Action::Rewritten | Action::Removed | Action::Superseded => continue,
         };
-        let (setting, place) = site_key(input, reference.doc(), located.path(reference));
+        let (setting, place) = named.site(reference.doc(), located.path(reference));
         let key = Key {
             account: pair.old.clone(),
             setting,
@@ -940,15 +1031,15 @@ fn transition_findings(
 /// Warns about removed IDs in keys and in strings that are not references.
 #[allow(clippy::too_many_arguments)]
 fn mentions(
-    input: &Input,
+    named: &Named,
     doc: usize,
     path: &[crate::node::StepRef],
     node: &Node,
     references: &HashMap<Span, Option<(Kind, &str)>>,
     removed: &Removed,
-    names: &Names,
     findings: &mut Vec<Finding>,
 ) {
+    let input = named.input;
     if node.alias().is_some() {
         return; // reported at the anchor
     }
@@ -956,18 +1047,20 @@ fn mentions(
     // (text, span, key position): keys, strings that are not references, and references
     // that hold an old value without being one (`Info <info@old.example>` in an address
     // field). Declarations and addresses inside text are reported above.
-    let mut texts: Vec<(&str, Span, Option<u32>)> = Vec::new();
-    if let Value::Map(entries) = node.value() {
-        texts.extend(
-            entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.key.as_str(), e.key_span, Some(i as u32))),
-        );
-    }
+    let keys = match node.value() {
+        Value::Map(entries) => &entries[..],
+        _ => &[],
+    };
+    let keys = keys
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.key.as_str(), e.key_span, Some(i as u32)));
     // A reference holding an old value inside it: nothing rewrites it, so it is an error.
     let mut in_reference = false;
-    if let Value::Str(s, _) = node.value() {
+    let mut string = None;
+    if let Value::Str(s, _) = node.value()
+        && removed.may_mention(s)
+    {
         // A reference's value is what it names (a Sieve address string's value is the
         // address without its display name or line break).
         let scanned = match references.get(&node.span) {
@@ -979,15 +1072,18 @@ fn mentions(
             Some(_) => false,
         };
         if scanned {
-            texts.push((s, node.span, None));
+            string = Some((&**s, node.span, None));
         }
     }
-    for (text, span, key) in texts {
+    for (text, span, key) in keys.chain(string) {
+        if !removed.may_mention(text) {
+            continue;
+        }
         let in_reference = in_reference && key.is_none();
         // Old account IDs as words, and old addresses as whole addresses.
         let mut hits: Vec<(&str, Option<String>, &str)> = id_tokens(text)
             .filter_map(|token| {
-                let hit = removed.lookup(Kind::Account, token)?;
+                let hit = removed.lookup_word(token)?;
                 Some((token, hit.replacement, "account"))
             })
             .collect();
@@ -999,8 +1095,8 @@ fn mentions(
         }
         let mut positions: Vec<u32> = crate::path::positions(path).collect();
         positions.extend(key);
-        let (setting, place) = site_key(input, doc, &positions);
-        let shown = crate::node::path_text(&crate::node::to_path(path));
+        let (setting, place) = named.site(doc, &positions);
+        let shown = crate::node::steps_text(path.iter().copied());
         let (shown, place) = match key {
             Some(_) => (format!("a key of {shown}"), format!("{place} (key)")),
             None => (format!("the text of {shown}"), place),
@@ -1008,7 +1104,7 @@ fn mentions(
         let holder = input
             .located
             .holder_around(doc, &positions)
-            .map(|h| names.label(&input.located.holders[h].label));
+            .map(|h| named.label(h).to_owned());
         let within = holder
             .as_ref()
             .map_or(String::new(), |h| format!(" (in {h})"));

@@ -20,6 +20,7 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     if let Some(path) = &args.write_baseline {
         crate::output::may_replace(path, crate::output::Output::Baseline)?;
     }
+    let mut steps = crate::verbosity::Steps::start();
     let profiles = Profiles::resolve(args.profile.as_deref())?;
     let mapping = args.mapping.as_deref().map(Mapping::read).transpose();
     let baseline = args
@@ -31,6 +32,7 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         both(mapping, baseline),
         inputs::load(&args.paths, &profiles, inputs::Trees::Whole),
     )?;
+    steps.step("all files read, parsed and located");
     if let Some(mapping) = &mapping {
         inputs::check_mapping(&inputs, mapping)?;
     }
@@ -54,6 +56,7 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     if let Some(mapping) = &mapping {
         findings.extend(check::many_to_one(mapping, &inputs));
     }
+    steps.step("checked");
     if let Some(path) = &args.write_baseline {
         let written = baseline::write(path, &findings)?;
         let report = Report::new(findings, inputs.len(), dangling_checked, 0);
@@ -78,7 +81,10 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         from_repository_root(&inputs, &mut findings);
     }
     let report = Report::new(findings, inputs.len(), dangling_checked, baselined);
-    print(&render(args.format, &report, color))?;
+    let text = render(args.format, &report, color);
+    steps.step("findings sorted and rendered");
+    print(&text)?;
+    steps.step("findings written");
     let code = report.exit_code(args.strict);
     release((inputs, report, transition));
     Ok(code)
