@@ -8,16 +8,18 @@
 //! with any account ID in it named the same way. The patch's hunk headers, the summary,
 //! `check`, `checklist` and the review all name things through here.
 
-use std::collections::HashMap;
-
 use crate::accounts::{self, Account};
+use crate::fast_hash::FastMap;
 use crate::file_name::shown;
 use crate::inputs::Input;
 use crate::profile::Kind;
 
 #[derive(Debug, Default)]
 pub struct Names {
-    accounts: HashMap<String, Account>,
+    accounts: FastMap<String, Account>,
+    /// The byte length of the shortest declared ID: a shorter word of a label is none
+    /// (labels are named for every setting, and most of their words are not IDs).
+    shortest_id: usize,
 }
 
 /// How many characters of an ID a name shows.
@@ -29,8 +31,10 @@ impl Names {
     }
 
     pub fn from_accounts(declared: Vec<Account>) -> Names {
+        let shortest_id = declared.iter().map(|a| a.id.len()).min().unwrap_or(0);
         Names {
             accounts: declared.into_iter().map(|a| (a.id.clone(), a)).collect(),
+            shortest_id,
         }
     }
 
@@ -92,7 +96,10 @@ impl Names {
                 .find(|c| !is_id_char(c))
                 .unwrap_or(rest.len() - start);
             let word = &rest[start..start + word_len];
-            match self.declared(word) {
+            let declared = (word.len() >= self.shortest_id)
+                .then(|| self.declared(word))
+                .flatten();
+            match declared {
                 Some(_) => out.push_str(&self.short(word)),
                 None => out.push_str(word),
             }

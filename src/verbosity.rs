@@ -89,13 +89,26 @@ impl Steps {
         Steps(std::time::Instant::now())
     }
 
-    /// Reports `WHAT in N ms` (a `timing` detail) and starts timing the next step.
+    /// Reports `WHAT in N ms` (a `timing` detail, with the memory resident then where the
+    /// system says) and starts timing the next step.
     pub fn step(&mut self, what: &str) {
         if verbose() {
-            detail("timing", &format!("{what} in {}", millis(self.0.elapsed())));
+            let resident =
+                resident_bytes().map_or(String::new(), |b| format!(", {} MB resident", b >> 20));
+            detail(
+                "timing",
+                &format!("{what} in {}{resident}", millis(self.0.elapsed())),
+            );
             self.0 = std::time::Instant::now();
         }
     }
+}
+
+/// The process's resident memory, where `/proc` tells it (Linux).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 /// A duration for `--verbose`, in milliseconds.

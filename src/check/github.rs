@@ -17,7 +17,7 @@ pub fn render(report: &Report) -> String {
             f.line,
             f.column,
             f.kind.as_str(),
-            data(&f.message)
+            data(f.message())
         ));
     }
     out

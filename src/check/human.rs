@@ -7,7 +7,9 @@ use super::Report;
 /// every core, in order.
 const CHUNK: usize = 1024;
 
-pub fn render(report: &Report, color: bool) -> String {
+/// The report in parts, to be written in order (one text of them all would be another
+/// copy of a large report).
+pub fn render(report: &Report, color: bool) -> Vec<String> {
     let chunks: Vec<_> = report.findings.chunks(CHUNK).collect();
     let parts = crate::parallel::map(&chunks, |chunk| {
         let mut out = String::with_capacity(chunk.len() * 320);
@@ -18,8 +20,8 @@ pub fn render(report: &Report, color: bool) -> String {
         }
         out
     });
-    let mut out = String::with_capacity(parts.iter().map(String::len).sum::<usize>() + 256);
-    out.extend(parts);
+    let mut parts = parts;
+    let mut out = String::new();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let s = &report.summary;
     let baselined = if s.baselined > 0 {
@@ -39,5 +41,6 @@ pub fn render(report: &Report, color: bool) -> String {
     if !s.dangling_checked {
         out.push_str("note: no input declares `accounts`, so references to undeclared accounts were not checked\n");
     }
-    out
+    parts.push(out);
+    parts
 }

@@ -63,10 +63,21 @@ pub struct Finding {
     /// Where the value stands within the setting (within the document, outside any), e.g.
     /// `conditions.items[0].value[1]`.
     pub place: String,
-    pub message: String,
-    /// The rendered source line and caret, for the human format.
-    #[serde(skip)]
+    // Written as its `message` (kept once: the source line and caret go with it, for the
+    // human format).
+    #[serde(rename = "message", serialize_with = "message_only")]
+    #[schemars(with = "String")]
     pub diagnostic: Diagnostic,
+}
+
+impl Finding {
+    pub fn message(&self) -> &str {
+        &self.diagnostic.message
+    }
+}
+
+fn message_only<S: serde::Serializer>(diagnostic: &Diagnostic, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&diagnostic.message)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
@@ -1186,7 +1197,7 @@ fn finding(
     message: String,
 ) -> Finding {
     let severity = kind.severity();
-    let mut diagnostic = Diagnostic::at(source, span, message.clone());
+    let mut diagnostic = Diagnostic::at(source, span, message);
     diagnostic.severity = severity.into();
     let location = diagnostic
         .location
@@ -1203,7 +1214,6 @@ fn finding(
         holder,
         setting: key.setting,
         place: key.place,
-        message,
         diagnostic,
     }
 }

@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> String {
                 "ruleId": f.kind.as_str(),
                 "ruleIndex": FindingKind::ALL.iter().position(|k| *k == f.kind),
                 "level": level(f.severity),
-                "message": { "text": f.message },
+                "message": { "text": f.message() },
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri(&f.path) },

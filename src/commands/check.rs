@@ -5,7 +5,7 @@
 
 use crate::check::{self, Finding, Removed, Report, baseline};
 use crate::cli::{CheckFormat, ColorChoice, stdout_color};
-use crate::commands::{both, print, release};
+use crate::commands::{both, print_with, release};
 use crate::diagnostic::Error;
 use crate::fast_hash::FastMap;
 use crate::hiargs::Check;
@@ -60,7 +60,7 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     if let Some(path) = &args.write_baseline {
         let written = baseline::write(path, &findings)?;
         let report = Report::new(findings, inputs.len(), dangling_checked, 0);
-        print(&render(args.format, &report, color))?;
+        print_parts(&render(args.format, &report, color))?;
         crate::verbosity::summary(&format!(
             "wrote {written} finding{} to the baseline {}\n",
             if written == 1 { "" } else { "s" },
@@ -83,20 +83,29 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     let report = Report::new(findings, inputs.len(), dangling_checked, baselined);
     let text = render(args.format, &report, color);
     steps.step("findings sorted and rendered");
-    print(&text)?;
+    print_parts(&text)?;
     steps.step("findings written");
     let code = report.exit_code(args.strict);
     release((inputs, report, transition));
     Ok(code)
 }
 
-fn render(format: CheckFormat, report: &Report, color: ColorChoice) -> String {
+/// The report in parts, written in order.
+fn render(format: CheckFormat, report: &Report, color: ColorChoice) -> Vec<String> {
     match format {
         CheckFormat::Human => check::render_human(report, stdout_color(color)),
-        CheckFormat::Json => report.render_json(),
-        CheckFormat::Github => check::render_github(report),
-        CheckFormat::Sarif => check::render_sarif(report),
+        CheckFormat::Json => vec![report.render_json()],
+        CheckFormat::Github => vec![check::render_github(report)],
+        CheckFormat::Sarif => vec![check::render_sarif(report)],
     }
+}
+
+fn print_parts(parts: &[String]) -> Result<(), Error> {
+    print_with(|out| {
+        parts
+            .iter()
+            .try_for_each(|part| std::io::Write::write_all(out, part.as_bytes()))
+    })
 }
 
 /// GitHub places an annotation, and code scanning a SARIF result, by the path from the

@@ -58,16 +58,20 @@ impl Planned {
 }
 
 fn plan(selection: &Selection, trees: Trees) -> Result<Planned, Error> {
+    let mut steps = verbosity::Steps::start();
     let profiles = Profiles::resolve(selection.profile.as_deref())?;
     let (mapping, inputs) = both(
         Mapping::read(&selection.mapping),
         inputs::load(&selection.paths, &profiles, trees),
     )?;
+    steps.step("all files read, parsed and located");
     // (The patch's line index is built when the patch needs it, not on another core during
     // the plan: the plan's scratch memory is free by then, and the peak stays lower.)
     let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
+    steps.step("all files planned");
     let names = Names::of(&inputs);
     let warnings = summary::many_to_one(&inputs, &mapping);
+    steps.step("accounts named");
     Ok(Planned {
         profiles,
         mapping,
@@ -173,10 +177,12 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
     // The settings each hunk names are found while the trees are there; then the trees are
     // freed, so that the patch's line index takes their memory instead of adding to the
     // peak (on a large export the tree is twice the size of its text).
+    let mut steps = verbosity::Steps::start();
     let settings = settings_of(&planned, names);
     for input in &mut planned.inputs {
         input.file.release_docs();
     }
+    steps.step("settings named for the hunk headers");
     let style = patch::Style {
         color: stdout_color(color),
     };
@@ -186,6 +192,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
         print_with(|out| write_patches(out, &planned, &patch_names, &settings, &style))?;
         Ok::<_, Error>(summary.join().expect("the summary does not panic"))
     })?;
+    steps.step("patch and summary written");
     planned.report(&summary);
     release(planned);
     Ok(u8::from(args.exit_code && changed))

@@ -499,7 +499,7 @@ pub fn build(
             column: f.column,
             holder: f.holder,
             value: f.account,
-            message: f.message,
+            message: f.diagnostic.message,
         })
         .collect();
     let organization = inputs.iter().flat_map(|i| i.file.docs()).find_map(|d| {
