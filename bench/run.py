@@ -396,7 +396,12 @@ def main(argv=None):
             sets["min"]["params"]["rules"], sets["min"]["total_bytes"] / 1e6))
         cm = cutover_diff("min", "cutover-json-min")
         jqm = jq_diff("min", "jq-json-min", compact=True)
-        alternate([cm, jqm], a.runs)
+        # check on one line: every finding's column and snippet come from a line of
+        # megabytes (this once took a time quadratic in the findings).
+        ckm = Contender("cutover-check-min", [
+            binary, "--color", "never", "check", "--mapping", mapping("min"), path("min")],
+            out("check-min.txt"), ok_codes=(1,), budget=a.budget, timeout=a.timeout)
+        alternate([cm, jqm, ckm], a.runs)
 
     # ---------------------------------------------------------------- correctness
     log("\n== correctness")
@@ -435,14 +440,21 @@ def main(argv=None):
             base.name, n, sets[key]["planted"],
             "" if n == sets[key]["planted"] else " (GNU diff need not find the minimal diff "
             "on large files; the byte comparison above is the check)"))
-    with open(ck.stdout, errors="replace") as f:
-        text = f.read()
-    m = re.search(r"^(\d+) errors?, (\d+) warnings? in (\d+) files?$", text, re.M)
-    found = (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-    check("check: errors == planted, exit 1", found == (many["planted"], 0, len(many["files"]))
-          and set(ck.codes) == {1},
-          "%s; %d planted; exit %s" % (m.group(0) if m else "no summary line", many["planted"],
-                                       "/".join(map(str, sorted(set(ck.codes))))))
+    check_runs = [(ck, many, "check")] + ([(ckm, sets["min"], "check minified")]
+                                          if "min" in sets else [])
+    for c, data, what in check_runs:
+        if not c.times:
+            check("%s: errors == planted, exit 1" % what, None, "not checked: no run completed")
+            continue
+        with open(c.stdout, errors="replace") as f:
+            text = f.read()
+        m = re.search(r"^(\d+) errors?, (\d+) warnings? in (\d+) files?$", text, re.M)
+        found = (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+        check("%s: errors == planted, exit 1" % what,
+              found == (data["planted"], 0, len(data["files"])) and set(c.codes) == {1},
+              "%s; %d planted; exit %s" % (m.group(0) if m else "no summary line",
+                                           data["planted"],
+                                           "/".join(map(str, sorted(set(c.codes))))))
 
     # ---------------------------------------------------------------- table
     rows = results["rows"]
@@ -495,7 +507,7 @@ def main(argv=None):
     # Peak memory against the input, including the input: a target for the JSON diff at 1x
     # and at 4x, information for the others (against their total input).
     mem = [(c, sets[k]) for c, k in [(c1, "json"), (c4, "json4"), (cy, "yaml"), (ck, "many")]
-           + ([(cm, "min")] if "min" in sets else []) if c.rss]
+           + ([(cm, "min"), (ckm, "min")] if "min" in sets else []) if c.rss]
     for c, m in mem:
         if c in (c1, c4):
             r = c.peak / m["largest_file_bytes"]
@@ -510,6 +522,9 @@ def main(argv=None):
         ratio_row("(info) minified JSON diff vs jq -c+diff", cm, jqm, 10)
         rows[-1]["ok"] = None
         rows[-1]["goal"] = "(info)"
+        if ckm.times:
+            row("(info) check minified JSON, %d rules" % sets["min"]["params"]["rules"],
+                "cutover check, median", "%.3f s" % ckm.median, None, "(info)")
     for ch in checks:
         row("correctness: " + ch["check"], ch["detail"], "", ch["ok"], "exact")
         if ch["ok"] is None:
@@ -518,7 +533,7 @@ def main(argv=None):
     results["contenders"] = {c.name: {"times": c.times, "peak_rss": c.peak,
                                       "timed_out": c.timed_out}
                              for c in [c1, jq1, c4, cy, ry, ck, cat1, cat4, caty, catm] + (
-                                 [cm, jqm] if "min" in sets else [])}
+                                 [cm, jqm, ckm] if "min" in sets else [])}
     results["load average after"] = "%.2f %.2f %.2f" % os.getloadavg()
     results["seconds"] = time.perf_counter() - started
     with open(os.path.join(WORK, "results.json"), "w") as f:
@@ -542,7 +557,7 @@ def main(argv=None):
                                             r["goal"], verdict))
     print()
     for c in [c1, jq1, c4, cy, ry, ck, cat1, cat4, caty, catm] + (
-            [cm, jqm] if "min" in sets else []):
+            [cm, jqm, ckm] if "min" in sets else []):
         print("  %-22s %s" % (c.name, c.spread()))
     print("\ntotal time %.0f s; results in %s" % (results["seconds"],
                                                   os.path.relpath(os.path.join(WORK,
