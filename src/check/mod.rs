@@ -9,8 +9,8 @@ mod github;
 mod human;
 mod sarif;
 
-use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -209,7 +209,7 @@ pub struct Removed<'a> {
     /// Addresses beyond the mapping's, lower-cased.
     pub addresses: HashMap<String, Why>,
     /// The byte lengths of the removed account IDs, found at the first search of a text.
-    id_lengths: std::sync::OnceLock<IdLengths>,
+    id_lengths: OnceLock<IdLengths>,
 }
 
 /// A set of byte lengths: most words of a text are not IDs, and a word of a length no
@@ -498,10 +498,30 @@ pub fn findings(
     removed: &Removed,
     transition: Option<&[FilePlan]>,
 ) -> Vec<Finding> {
+    findings_in_chunks(inputs, removed, transition, CHUNK)
+}
+
+/// References checked by one worker at a time in a large file; a file with no more is
+/// checked on one core (a thread costs more than a small file's findings).
+const CHUNK: usize = 8192;
+
+/// [`findings`], a file's references checked `chunk` at a time (the tests make small files
+/// take the large files' way).
+fn findings_in_chunks(
+    inputs: &[Input],
+    removed: &Removed,
+    transition: Option<&[FilePlan]>,
+    chunk: usize,
+) -> Vec<Finding> {
     let declared = inputs::declared(inputs, Kind::Account);
     let names = Names::of(inputs);
     let per_file = crate::parallel::map(inputs, |input| {
-        file_findings(&Named::new(input, &names), declared.as_ref(), removed)
+        file_findings(
+            &Named::new(input, &names),
+            declared.as_ref(),
+            removed,
+            chunk,
+        )
     });
     let mut findings = Vec::with_capacity(per_file.iter().map(Vec::len).sum());
     for file in per_file {
@@ -637,8 +657,8 @@ fn setting_name(input: &Input, holder: &Holder) -> String {
 struct Named<'a> {
     input: &'a Input,
     names: &'a Names,
-    labels: Vec<OnceCell<String>>,
-    settings: Vec<OnceCell<String>>,
+    labels: Vec<OnceLock<String>>,
+    settings: Vec<OnceLock<String>>,
 }
 
 impl<'a> Named<'a> {
@@ -647,8 +667,8 @@ impl<'a> Named<'a> {
         Named {
             input,
             names,
-            labels: vec![OnceCell::new(); holders],
-            settings: vec![OnceCell::new(); holders],
+            labels: vec![OnceLock::new(); holders],
+            settings: vec![OnceLock::new(); holders],
         }
     }
 
@@ -698,21 +718,46 @@ fn file_findings(
     named: &Named,
     declared: Option<&HashSet<String>>,
     removed: &Removed,
+    chunk: usize,
+) -> Vec<Finding> {
+    enum Part<'r> {
+        References(&'r [crate::locate::Reference]),
+        /// Every other string, key and comment, for mentions.
+        Text,
+    }
+    let references = &named.input.located.references;
+    let parts: Vec<Part> = references
+        .chunks(chunk)
+        .map(Part::References)
+        .chain([Part::Text])
+        .collect();
+    let findings_of = |part: &Part| match part {
+        Part::References(references) => reference_findings(named, references, declared, removed),
+        Part::Text => text_findings(named, removed),
+    };
+    if references.len() > chunk {
+        crate::parallel::map(&parts, findings_of)
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        parts.iter().flat_map(findings_of).collect()
+    }
+}
+
+/// The findings of some references of one file.
+fn reference_findings(
+    named: &Named,
+    references: &[crate::locate::Reference],
+    declared: Option<&HashSet<String>>,
+    removed: &Removed,
 ) -> Vec<Finding> {
     let (input, names) = (named.input, named.names);
     let mut findings = Vec::new();
     let source = &input.file.source;
     let located = &input.located;
     let has_mapping = removed.mapping.is_some();
-    // Strings whose whole value is checked above (and declarations): a mention inside one
-    // is still reported unless its whole value was.
-    let mut reference_spans: HashMap<Span, Option<(Kind, &str)>> = located
-        .references
-        .iter()
-        .map(|r| (r.span, Some((r.kind, &*r.value))))
-        .collect();
-    reference_spans.extend(located.declarations.iter().map(|d| (d.span, None)));
-    for reference in &located.references {
+    for reference in references {
         let holder = || reference.holder().map(|h| named.label(h).to_owned());
         let owner = || named.owner(reference);
         let key = |account: String| {
@@ -805,6 +850,22 @@ fn file_findings(
             ));
         }
     }
+    findings
+}
+
+/// The mentions of removed accounts in one file's text outside its references.
+fn text_findings(named: &Named, removed: &Removed) -> Vec<Finding> {
+    let input = named.input;
+    let located = &input.located;
+    let mut findings = Vec::new();
+    // Strings whose whole value is checked as a reference (and declarations): a mention
+    // inside one is still reported unless its whole value was.
+    let mut reference_spans: HashMap<Span, Option<(Kind, &str)>> = located
+        .references
+        .iter()
+        .map(|r| (r.span, Some((r.kind, &*r.value))))
+        .collect();
+    reference_spans.extend(located.declarations.iter().map(|d| (d.span, None)));
     for (index, doc) in input.file.docs().iter().enumerate() {
         doc.walk(&mut Vec::new(), &mut |path, node| {
             mentions(
@@ -1223,6 +1284,48 @@ impl From<FindingSeverity> for Severity {
         match s {
             FindingSeverity::Error => Severity::Error,
             FindingSeverity::Warning => Severity::Warning,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::{Paths, Trees};
+    use crate::profile::Profiles;
+
+    /// A large file's references are checked in chunks on every core: the findings are
+    /// exactly those of checking them in one go, in the same order.
+    #[test]
+    fn chunks_find_what_one_pass_finds() {
+        for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            let profiles = Profiles::resolve(None).expect("the built-in profiles");
+            let paths = Paths {
+                given: vec![root.join("export")],
+                ..Paths::default()
+            };
+            let inputs = inputs::load(&paths, &profiles, Trees::Whole).expect("loads");
+            let mapping = Mapping::read(&root.join("mapping.yaml")).expect("a mapping");
+            let removed = Removed::resolve(&inputs, Some(&mapping), &[], &[]).expect("resolves");
+            let shown = |findings: Vec<Finding>| -> Vec<(String, String)> {
+                findings
+                    .iter()
+                    .map(|f| {
+                        let json = serde_json::to_string(f).expect("serializes");
+                        (
+                            json,
+                            f.diagnostic.render_coded(false, Some(f.kind.as_str())),
+                        )
+                    })
+                    .collect()
+            };
+            let whole = shown(findings_in_chunks(&inputs, &removed, None, usize::MAX));
+            assert!(!whole.is_empty(), "{dir}: the fixture has findings");
+            for chunk in [1, 2, 5] {
+                let chunked = shown(findings_in_chunks(&inputs, &removed, None, chunk));
+                assert_eq!(chunked, whole, "{dir}: chunks of {chunk}");
+            }
         }
     }
 }
