@@ -33,6 +33,41 @@ pub fn parse(source: &Source) -> Result<Vec<Node>, Error> {
 /// The documents, and every anchor definition in text order (for edits that must keep,
 /// move or leave out an anchor: see `plan`).
 pub fn parse_with_anchors(source: &Source) -> Result<(Vec<Node>, Vec<Anchor>), Error> {
+    if source.text.len() >= SPLIT_FROM
+        && let Some(docs) = super::yaml_split::parse(source)
+    {
+        // Every test run proves the two halves give exactly the one-core tree.
+        #[cfg(debug_assertions)]
+        {
+            let whole = parse_text(source, &source.text, 0)
+                .expect("a YAML text that parses in two halves parses whole");
+            assert_eq!(format!("{:?}", whole.docs), format!("{docs:?}"));
+            assert!(whole.anchors.is_empty());
+        }
+        return Ok((docs, Vec::new()));
+    }
+    let parsed = parse_text(source, &source.text, 0)?;
+    Ok((parsed.docs, parsed.anchors))
+}
+
+/// Texts at least this long are parsed on two cores when they can be (see `yaml_split`);
+/// in debug builds every text that can be is, and checked against the one-core parse.
+const SPLIT_FROM: usize = if cfg!(debug_assertions) { 1 } else { 1 << 17 };
+
+/// What parsing a text (or a part of one) gives.
+pub(super) struct Parsed {
+    pub docs: Vec<Node>,
+    /// Every anchor definition, in text order.
+    pub anchors: Vec<Anchor>,
+    /// Whether it defines an anchor or uses an alias.
+    pub uses_anchors: bool,
+    /// The most collections open at once while it was built.
+    pub deepest: usize,
+}
+
+/// Parses `text`, which stands at `offset` in `source` (the whole of it, or a part that
+/// is YAML of its own): spans are `source`'s.
+pub(super) fn parse_text(source: &Source, text: &str, offset: usize) -> Result<Parsed, Error> {
     let options = granit_parser::options! { emit_comments: false, emit_anchor_events: true };
     let mut builder = Builder {
         source,
@@ -42,12 +77,14 @@ pub fn parse_with_anchors(source: &Source) -> Result<(Vec<Node>, Vec<Anchor>), E
         anchors: HashMap::new(),
         anchor_tokens: HashMap::new(),
         alias_nodes: 0,
+        uses_anchors: false,
+        deepest: 0,
         docs: Vec::new(),
-        texts: Interner::for_len(source.text.len()),
+        texts: Interner::for_len(text.len()),
     };
-    for event in Parser::new_from_str_with_options(&source.text, options) {
+    for event in Parser::new_from_str_with_options(text, options) {
         let (event, span) = event.map_err(|e| {
-            let at = e.marker().byte_offset().unwrap_or(source.text.len());
+            let at = offset + e.marker().byte_offset().unwrap_or(text.len());
             Diagnostic::at(
                 source,
                 Span::new(at, at + 1),
@@ -55,7 +92,7 @@ pub fn parse_with_anchors(source: &Source) -> Result<(Vec<Node>, Vec<Anchor>), E
             )
         })?;
         let range = span.byte_range().unwrap_or(0..0);
-        builder.event(event, Span::new(range.start, range.end))?;
+        builder.event(event, Span::new(offset + range.start, offset + range.end))?;
     }
     // Every anchor's node and token, joined by the parser's anchor ID (unique in a stream).
     let mut anchors: Vec<Anchor> = builder
@@ -70,7 +107,12 @@ pub fn parse_with_anchors(source: &Source) -> Result<(Vec<Node>, Vec<Anchor>), E
         })
         .collect();
     anchors.sort_by_key(|a| a.token);
-    Ok((builder.docs, anchors))
+    Ok(Parsed {
+        docs: builder.docs,
+        anchors,
+        uses_anchors: builder.uses_anchors,
+        deepest: builder.deepest,
+    })
 }
 
 struct Builder<'a> {
@@ -84,6 +126,8 @@ struct Builder<'a> {
     /// Where each anchor's `&name` token stands, by anchor ID.
     anchor_tokens: HashMap<usize, Span>,
     alias_nodes: usize,
+    uses_anchors: bool,
+    deepest: usize,
     docs: Vec<Node>,
     /// One shared copy of each long key and string.
     texts: Interner,
@@ -110,6 +154,7 @@ impl Builder<'_> {
         match event {
             Event::DocumentStart(..) => {}
             Event::Anchor(id, _) => {
+                self.uses_anchors = true;
                 self.anchor_tokens.insert(id, span);
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -169,6 +214,7 @@ impl Builder<'_> {
                 self.finish(node, anchor)?;
             }
             Event::Alias(id) => {
+                self.uses_anchors = true;
                 let (target, size) = self.anchors.get(&id).cloned().ok_or_else(|| {
                     Diagnostic::at(self.source, span, "alias to an unknown anchor")
                 })?;
@@ -226,7 +272,8 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn open(&self) -> Result<(), Error> {
+    fn open(&mut self) -> Result<(), Error> {
+        self.deepest = self.deepest.max(self.stack.len() + 1);
         if self.stack.len() >= MAX_DEPTH {
             let at = match self.stack.last() {
                 Some(Frame::List { start, .. } | Frame::Map { start, .. }) => *start,
