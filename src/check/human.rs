@@ -11,7 +11,7 @@ const CHUNK: usize = 1024;
 /// copy of a large report).
 pub fn render(report: &Report, color: bool) -> Vec<String> {
     let chunks: Vec<_> = report.findings.chunks(CHUNK).collect();
-    let parts = crate::parallel::map(&chunks, |chunk| {
+    let mut parts = crate::parallel::map(&chunks, |chunk| {
         let mut out = String::with_capacity(chunk.len() * 320);
         for finding in *chunk {
             let code = Some(finding.kind.as_str());
@@ -20,7 +20,6 @@ pub fn render(report: &Report, color: bool) -> Vec<String> {
         }
         out
     });
-    let mut parts = parts;
     let mut out = String::new();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let s = &report.summary;
