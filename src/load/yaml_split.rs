@@ -15,8 +15,9 @@
 //! * both parts parse, and neither defines an anchor or uses an alias (an alias could
 //!   point across the cut);
 //! * the second part is one document, one block list whose first item is the one at `S`;
-//! * in the main tree, the deepest block list that the text before `S` ends in has its
-//!   items at `S`'s indentation, and what its last item ends in are block collections only
+//! * in the main tree, the deepest block list open at `S` has its own `-` at `S`'s
+//!   indentation (a list at its key's indentation, `key:\n- a`, starts at its first
+//!   item, not at the `-`), and what its last item ends in are block collections only
 //!   (a scalar reaching past `S`, such as a block scalar kept with `|+`, would read the
 //!   blanked lines into its value);
 //! * the depth limit holds for the second half's items where they end up;
@@ -208,9 +209,20 @@ fn list_before<'d>(
     indent: usize,
     text: &str,
 ) -> Option<(&'d mut Node, usize)> {
-    let column = |at: u32| {
-        let at = at as usize;
-        at - text[..at].rfind('\n').map_or(0, |i| i + 1)
+    let bytes = text.as_bytes();
+    let column = |at: usize| at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let is_dash = |at: usize| {
+        bytes.get(at) == Some(&b'-')
+            && matches!(bytes.get(at + 1), None | Some(b' ' | b'\n' | b'\r'))
+    };
+    // A block list's own first `-`: where the list starts, or (a list at its key's
+    // indentation, `key:\n- a`, starts at its first item) right before that item.
+    let own_dash = |start: usize| {
+        if is_dash(start) {
+            return Some(start);
+        }
+        let before = text[..start].trim_end_matches(' ').len();
+        (before > 0 && is_dash(before - 1)).then(|| before - 1)
     };
     // The path down: at each node, the last child that starts before the cut.
     let mut path: Vec<usize> = Vec::new();
@@ -218,8 +230,10 @@ fn list_before<'d>(
     let doc = docs.iter().rposition(|d| (d.span.start as usize) < cut)?;
     let mut node = &docs[doc];
     loop {
+        // Open at the cut (a list that ended before it is not the cut's).
         if let Value::List(_, false) = node.value()
-            && column(node.span.start) == indent
+            && node.span.end as usize > cut
+            && own_dash(node.span.start as usize).is_some_and(|dash| column(dash) == indent)
         {
             found = Some(path.len());
         }
@@ -344,6 +358,14 @@ mod tests {
             (format!("rules:\n  - &a {{x: 1}}\n{body}  - *a\n"), false),
             // A list inside a block scalar: not the list it looks like.
             (format!("notes: |\n{body}other: 1\n"), false),
+            // A list at its key's indentation starts at its first item, not at its `-`
+            // (found by the differential test: the cut's list was taken for it).
+            (
+                "schema_version: 1\nrules:\n- conditions: {}\n  actions:\n  - {}\n".to_owned(),
+                false,
+            ),
+            // Lists at their keys' indentation all through.
+            (format!("rules:\n{}", (0..40).map(|i| format!("- id: r{i}\n  conditions:\n  - a: [x, y]\n    b: {{c: d}}\n  name: \"n {i}\"\n")).collect::<String>()), true),
             // A directive: one parse only.
             (format!("%YAML 1.2\n---\nrules:\n{body}"), false),
             // CRLF.
