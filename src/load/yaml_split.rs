@@ -21,7 +21,14 @@
 //!   (a scalar reaching past `S`, such as a block scalar kept with `|+`, would read the
 //!   blanked lines into its value);
 //! * the depth limit holds for the second half's items where they end up;
-//! * the text has no directive (`%TAG` would hold for the second part too).
+//! * the text has no directive (`%TAG` would hold for the second part too), and no CR
+//!   that breaks a line by itself (the cut reads lines by LF);
+//! * every item of the list in the main tree stands before the cut.
+//!
+//! `tests/yaml_split.rs` generates texts aimed at the cut (lists at every indentation, at
+//! their key's, compact; block, flow, quoted and multi-line scalars; comments, CRLF, tabs,
+//! several documents; broken texts) and sweeps the middle across them; four bugs it found
+//! are tests there.
 //!
 //! One parse ends a block collection where the next token begins: the last item before `S`
 //! at the `-` of `S`'s line, the last item of the second part at the first token of line
@@ -58,16 +65,18 @@ pub fn parse(source: &Source) -> Option<Vec<Node>> {
         return None;
     };
     let mut docs = main.docs;
-    let (list, depth) = list_before(&mut docs, cut.start, cut.indent, text)?;
+    let (list, depth) = list_before(&mut docs, cut.start, cut.end, cut.indent, text)?;
     if depth + tail.deepest > MAX_DEPTH {
         return None;
     }
     let Value::List(items, false) = list.value_mut() else {
         return None;
     };
-    // The last item before the cut ends where the `-` at `S` begins.
+    // The last item before the cut ends where the `-` at `S` begins; every item of the
+    // list stands before the cut (one after the blanked lines would be a line the cut
+    // took for the list's end).
     let last = items.last_mut()?;
-    if !end_at(last, cut.start, cut.start + cut.indent) {
+    if last.span.start as usize >= cut.start || !end_at(last, cut.start, cut.start + cut.indent) {
         return None;
     }
     let mut joined = std::mem::take(items).into_vec();
@@ -102,6 +111,10 @@ impl Cut {
         // A directive (`%YAML`, `%TAG`) holds for the document the second part comes
         // from, which the part would not know: not cut.
         if bytes.first() == Some(&b'%') || memchr::memmem::find(bytes, b"\n%").is_some() {
+            return None;
+        }
+        // A CR alone breaks a line too, which the cut's lines (ended by LF) would not see.
+        if memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n')) {
             return None;
         }
         let mut at = middle.min(bytes.len());
@@ -160,6 +173,11 @@ impl Cut {
     }
 }
 
+/// Whether what follows a `-` makes it a list item's: white space, a line break or the end.
+fn separates(next: Option<&u8>) -> bool {
+    matches!(next, None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+}
+
 /// One line, as far as the cut reads it.
 struct Line {
     /// Spaces before its content.
@@ -188,9 +206,7 @@ impl Line {
             .count();
         let content = &line[lead..];
         let blank = matches!(content.first(), None | Some(b'\n' | b'\r' | b'#'));
-        let item = lead == indent
-            && content.first() == Some(&b'-')
-            && matches!(content.get(1), None | Some(b' ' | b'\n' | b'\r'));
+        let item = lead == indent && content.first() == Some(&b'-') && separates(content.get(1));
         Some(Line {
             indent,
             blank,
@@ -206,22 +222,23 @@ impl Line {
 fn list_before<'d>(
     docs: &'d mut [Node],
     cut: usize,
+    end: usize,
     indent: usize,
     text: &str,
 ) -> Option<(&'d mut Node, usize)> {
     let bytes = text.as_bytes();
     let column = |at: usize| at - text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let is_dash = |at: usize| {
-        bytes.get(at) == Some(&b'-')
-            && matches!(bytes.get(at + 1), None | Some(b' ' | b'\n' | b'\r'))
-    };
-    // A block list's own first `-`: where the list starts, or (a list at its key's
-    // indentation, `key:\n- a`, starts at its first item) right before that item.
-    let own_dash = |start: usize| {
-        if is_dash(start) {
-            return Some(start);
+    let is_dash = |at: usize| bytes.get(at) == Some(&b'-') && separates(bytes.get(at + 1));
+    // A block list's own first `-`: where the list starts; but a list at its key's
+    // indentation (`key:\n- a`) starts at its first item, and then its `-` is right
+    // before that item (whose own start may be a `-` too: `key:\n- - a`).
+    let own_dash = |list: &Node| {
+        let start = list.span.start as usize;
+        let first = list.items()?.first()?.span.start as usize;
+        if first != start {
+            return is_dash(start).then_some(start);
         }
-        let before = text[..start].trim_end_matches(' ').len();
+        let before = text[..start].trim_end_matches([' ', '\t']).len();
         (before > 0 && is_dash(before - 1)).then(|| before - 1)
     };
     // The path down: at each node, the last child that starts before the cut.
@@ -230,10 +247,10 @@ fn list_before<'d>(
     let doc = docs.iter().rposition(|d| (d.span.start as usize) < cut)?;
     let mut node = &docs[doc];
     loop {
-        // Open at the cut (a list that ended before it is not the cut's).
+        // Open across the cut (a list that ended before it is not the cut's).
         if let Value::List(_, false) = node.value()
-            && node.span.end as usize > cut
-            && own_dash(node.span.start as usize).is_some_and(|dash| column(dash) == indent)
+            && node.span.end as usize >= end
+            && own_dash(node).is_some_and(|dash| column(dash) == indent)
         {
             found = Some(path.len());
         }
