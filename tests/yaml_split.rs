@@ -19,9 +19,18 @@
 //! parsed with padding before or after it, so that the middle, where the split cuts,
 //! sweeps across it.
 //!
-//! `CUTOVER_YAML_SPLIT_CASES` sets how many texts are generated (default 300, about 15 s
-//! in a debug build on a busy 2-core machine), `CUTOVER_YAML_SPLIT_SEED` the seed (fixed
-//! by default). The texts at the end are failures it found
+//! A second property (`snippet_lists_give_the_one_core_tree`) writes lists of hand-made
+//! item snippets (`SNIPPETS`: item-like, comment-like and marker-like lines inside quoted
+//! scalars and flow collections, `: ` and ` #` in quotes, explicit keys that are lists or
+//! block scalars, block scalars with indentation indicators, anchors and aliases, merge
+//! keys, BOMs, non-ASCII and long lines) at columns 0 to 8, after many prefixes (`---`,
+//! `--- `, a BOM, keys, compact lists, explicit keys, merge keys) and before many ends
+//! (`...`, `--- - z`, a BOM, a comment, a less indented key), with LF, CRLF or both, and
+//! puts the middle on every kind of line, not only items.
+//!
+//! `CUTOVER_YAML_SPLIT_CASES` sets how many texts each property generates (default 300 and
+//! 200, about 15 s and 2 s in a debug build on a busy 2-core machine),
+//! `CUTOVER_YAML_SPLIT_SEED` the seed (fixed by default). The texts at the end are failures it found
 //! in the split, shrunk (fixed: each stays a test).
 
 use cutover::load::yaml::parse;
@@ -714,9 +723,17 @@ fn with_middle_at(text: &str, middle: usize) -> Option<String> {
 /// that starts with `-` (where the split may cut), at most `most` of them spread over
 /// the text.
 fn with_middle_swept(text: &str, most: usize) -> Vec<String> {
+    with_middle_on_lines(text, most, |line| {
+        line.trim_start_matches(' ').starts_with('-')
+    })
+}
+
+/// The text as it is, and with the middle at the start of (or right before) each line
+/// that `pick` takes, at most `most` of them spread over the text.
+fn with_middle_on_lines(text: &str, most: usize, pick: impl Fn(&str) -> bool) -> Vec<String> {
     let mut starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .filter(|&i| text[i..].trim_start_matches(' ').starts_with('-'))
+        .filter(|&i| pick(&text[i..]))
         .collect();
     if starts.len() > most {
         let step = starts.len() as f64 / most as f64;
@@ -860,5 +877,287 @@ fn an_item_with_a_tab_after_its_dash_after_the_cut() {
         "k:\n- aaaaaaaa\n- b\n-\t{}\nj: 1\n",
     ] {
         parses_as_one_core(text).unwrap();
+    }
+}
+
+/// Hand-made item snippets for `snippet_texts`, written for a list whose `-` stands at
+/// column 0 (each line is shifted to the list's column; a line starting with `^` stands at
+/// column 0 whatever the list's column). They aim at what the tree generator above does not
+/// write: lines that look like items, comments or markers inside quoted scalars and flow
+/// collections spanning lines; `: ` and ` #` inside quotes; explicit keys whose key is a
+/// list or a block scalar, with and without a value; block scalars with indentation
+/// indicators whose lines look like items, with space-only lines; aliases and anchors;
+/// a `-` with trailing white space; a BOM, non-ASCII text and a long line.
+const SNIPPETS: &[&str] = &[
+    "- \"a\n- b\n  - c\"",
+    "- 'a\n- b\n- c'",
+    "- \"a\n\n- b\"",
+    "- \"a\n^- b\"",
+    "- 'a''\n  - b'",
+    "- \"a\\\n  - b\"",
+    "- [a,\n- b]",
+    "- [a,\n  - b]",
+    "- {k: v,\n- x}",
+    "- {k: v,\n  - x: y}",
+    "- [\n  ]",
+    "- {\n  }",
+    "# - x",
+    "#---",
+    "^# ---",
+    "^#- x",
+    "- \"k: v #c\": 'x: y #z'",
+    "- 'a: b' # c: d",
+    "- \"a #b\"",
+    "- ? - a\n  - b\n  : v",
+    "- ? - a\n  - b",
+    "- ? a\n  : b",
+    "- ? a",
+    "- ? |\n    a",
+    "- ? |+\n    a\n",
+    "- ? >-\n    a\n  : b",
+    "- ? [a,\n  - b]\n  : c",
+    "- ? a\n  : - x\n    - y",
+    "- |1\n  - x\n - y",
+    "- |2\n  - x\n   - y",
+    "- |1+\n - x\n",
+    "- >2-\n   - x\n  - y",
+    "- |\n  a\n      \n  b\n     ",
+    "- |+\n  a\n\n  ",
+    "- >\n  a\n^# not\n  b",
+    "- &a x",
+    "- *a",
+    "- &a\n  - x",
+    "- !!seq\n  - a",
+    "-   ",
+    "-",
+    "- \t",
+    "- - - a\n    - b\n  - c",
+    "- a\n  b\n  - c",
+    "- a #c\n  # - d\n- e",
+    "- k: v\n  j:\n  - x\n  - y",
+    "- \u{feff}a",
+    "^\u{feff}- a",
+    "- é€😀 ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé",
+    "- a\n\n   \n",
+    "- --- a",
+    "- ... a",
+    "- \"---\n^--- a\"",
+    "- <<: {a: 1}\n  b: 2",
+    "- {a: 1}",
+];
+
+/// Snippets that are not YAML (or not what `cutover` takes: a collection as a key, an
+/// alias to no anchor, a BOM inside a document).
+const BROKEN_SNIPPETS: &[usize] = &[6, 7, 8, 9, 19, 20, 26, 34, 36, 46, 47, 52];
+
+/// What follows the list: nothing, a key, document markers (with content on their line),
+/// a BOM, comments, a value indicator.
+const TRAILERS: &[&str] = &[
+    "",
+    "j: 1",
+    "---",
+    "--- - z",
+    "--- |\n  z",
+    "...",
+    "... # c",
+    "...\n- z",
+    "\u{feff}j: 1",
+    "\u{feff}---\n- z",
+    "# end",
+    "  # end",
+    ": v",
+    "- z",
+    "]",
+    "  j: 1",
+    // Empty documents.
+    "---\n---",
+    "...\n...\n---",
+];
+
+/// How the list is entered: what comes before it, its column, and whether its first item
+/// follows the prefix on the same line.
+const WRAPPERS: &[(&str, usize, bool)] = &[
+    ("", 0, false),
+    ("---\n", 0, false),
+    ("--- ", 4, true),
+    ("--- ", 0, true),
+    ("\u{feff}", 0, false),
+    ("\u{feff}---\n", 0, false),
+    ("k:\n", 0, false),
+    ("k:\n", 1, false),
+    ("k:\n", 2, false),
+    ("k:\n", 3, false),
+    ("k:\n", 5, false),
+    ("k:\n", 8, false),
+    ("- x\n- ", 2, true),
+    ("- k:\n", 2, false),
+    ("- k:\n", 4, false),
+    ("? ", 2, true),
+    ("- ? ", 4, true),
+    ("a:\n   b:\n", 3, false),
+    ("a:\n   b:\n", 5, false),
+    // Merge keys: a list of mappings merged, a mapping holding the list merged.
+    ("<<:\n", 0, false),
+    ("x: 1\n<<:\n  k:\n", 2, false),
+    ("<<:\n  k:\n", 4, false),
+];
+
+/// A text made of lists of snippets and plain items, one after the other.
+#[derive(Clone, Debug)]
+struct Soup {
+    /// (wrapper, items (snippet or plain), trailer).
+    lists: Vec<(usize, Vec<Option<usize>>, usize)>,
+    /// Line breaks: 0 LF, 1 CRLF, 2 mixed (by `dice`).
+    eol: u8,
+    dice: u64,
+    final_newline: bool,
+}
+
+fn soup() -> impl Strategy<Value = Soup> {
+    // Most snippets are valid YAML; the few that are not (and the odd wrappers and
+    // trailers) come now and then, so that most texts parse and the split is tried.
+    let snippet = prop_oneof![
+        12 => (0..SNIPPETS.len()).prop_filter("valid", |s| !BROKEN_SNIPPETS.contains(s)),
+        1 => proptest::sample::select(BROKEN_SNIPPETS),
+    ];
+    let item = prop::option::weighted(0.25, snippet);
+    let wrapper = prop_oneof![
+        8 => proptest::sample::select(&[0usize, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 18, 19, 20, 21][..]),
+        1 => 0..WRAPPERS.len(),
+    ];
+    let trailer = prop_oneof![
+        8 => proptest::sample::select(&[0usize, 1, 2, 4, 5, 6, 7, 9, 10, 11, 15, 16, 17][..]),
+        1 => 0..TRAILERS.len(),
+    ];
+    let list = (wrapper, vec(item, 1..24), trailer);
+    (
+        vec(list, 1..3),
+        0u8..3,
+        any::<u64>(),
+        prop::bool::weighted(0.8),
+    )
+        .prop_map(|(lists, eol, dice, final_newline)| Soup {
+            lists,
+            eol,
+            dice,
+            final_newline,
+        })
+}
+
+fn render_soup(soup: &Soup) -> String {
+    let mut out = String::new();
+    for (n, (wrapper, items, trailer)) in soup.lists.iter().enumerate() {
+        let (prefix, col, inline) = WRAPPERS[*wrapper];
+        out.push_str(prefix);
+        for (i, item) in items.iter().enumerate() {
+            let plain = format!("- item{n}x{i}");
+            let snippet = item.map_or(plain.as_str(), |s| SNIPPETS[s]);
+            for (j, line) in snippet.split('\n').enumerate() {
+                match line.strip_prefix('^') {
+                    Some(line) => out.push_str(line),
+                    None => {
+                        if !(inline && i == 0 && j == 0) {
+                            pad(&mut out, col);
+                        }
+                        out.push_str(line);
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        out.push_str(TRAILERS[*trailer]);
+        if !TRAILERS[*trailer].is_empty() {
+            out.push('\n');
+        }
+    }
+    if !soup.final_newline {
+        out.truncate(out.trim_end_matches('\n').len());
+    }
+    match soup.eol {
+        0 => out,
+        1 => out.replace('\n', "\r\n"),
+        _ => out
+            .split('\n')
+            .enumerate()
+            .map(|(i, line)| {
+                let crlf = soup.dice >> (i % 64) & 1 == 1;
+                format!("{line}{}", if crlf { "\r" } else { "" })
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn soup_cases() -> u32 {
+    std::env::var("CUTOVER_YAML_SPLIT_CASES").map_or(200, |_| cases())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: soup_cases(),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed()),
+        ..ProptestConfig::default()
+    })]
+
+    /// Lists of hand-made snippets, at many columns and after many prefixes, with the
+    /// middle swept across them: two cores give one core's tree, or decline.
+    #[test]
+    fn snippet_lists_give_the_one_core_tree(soup in soup()) {
+        let text = render_soup(&soup);
+        // The middle on every kind of line: items, the list's end, comments, markers.
+        for text in with_middle_on_lines(&text, 24, |_| true) {
+            parses_as_one_core(&text).map_err(TestCaseError::fail)?;
+        }
+    }
+}
+
+/// Hand-made texts around the cut, with the middle at each of their bytes: merge keys
+/// (a merged list of mappings dissolves into its mapping in the main part; a merged
+/// mapping holding the cut's list), tags before a root list or a list at its key's
+/// indentation, a list as an explicit key, an explicit key that is a block scalar with no
+/// value before the cut (the blanked lines would be read into it), a kept block scalar with
+/// an indentation indicator whose line looks like an item, a BOM before the first item,
+/// document end markers with a comment or a list after them, a comment less indented than
+/// the list before its end.
+#[test]
+fn hand_made_texts_around_the_cut() {
+    let long = "a".repeat(40);
+    for text in [
+        format!("k: 1\n<<:\n- {{a: {long}}}\n- {{b: 2}}\n- {{c: 3}}\n"),
+        format!("<<:\n  k:\n  - {long}\n  - b\n  - c\n"),
+        format!("x: 1\n<<:\n  - {long}:\n    - z\n  - b: 1\n  - c: 2\n"),
+        format!("<<:\n- k:\n  - {long}\n- b: 1\n- c: 2\n"),
+        format!("- <<: {{a: 1}}\n  b: 2\n- {long}\n- <<: {{a: 1}}\n  b: 2\n"),
+        format!("!!seq\n- {long}\n- b\n- c\n"),
+        format!("--- !!seq\n- {long}\n- b\n- c\n"),
+        format!("k: !!seq\n- {long}\n- b\n- c\n"),
+        format!("k: !!seq\n  - {long}\n  - b\n  - c\n"),
+        format!("- !!seq\n  - {long}\n  - b\n  - c\n"),
+        format!("? - {long}\n  - b\n  - c\n: v\n"),
+        format!("?\n- {long}\n- b\n- c\n: v\n"),
+        format!("k: # c\n- {long}\n- b\n- c\n"),
+        format!("- {long}\n- ? |\n    a\n- b\n- {long}\n"),
+        format!("- {long}\n- ? |+\n    a\n\n- b\n- {long}\n"),
+        format!("- {long}\n- ? a\n- b\n"),
+        format!("k:\n- {long}\n- |1+\n - x\n\n- b\n"),
+        format!("\u{feff}- {long}\n- b\n- c\n"),
+        format!("- {long}\n- b\n...\n- z\n"),
+        format!("- {long}\n- b\n... # c\n"),
+        format!("k:\n  - {long}\n  - b\n  - c\n # c\nj: 1\n"),
+        format!("k:\n- {long}\n- b\n- c\nj: |+\n  x\n\n"),
+        // Quoted and flow keys whose lines look like items, with no value or one.
+        format!("x:\n  - {long}\n  - ? \"k\n  - b\n c\"\n"),
+        format!("x:\n  - {long}\n  - ? \"k\n  - b\n c\"\n    : v\n"),
+        format!("x:\n  - {long}\n  - j: 1\n    ? \"k\n  - b\n c\"\n"),
+        format!("- {long}\n- ? \"k\n- b\n- c\"\n"),
+        format!("- {long}\n- ? 'k\n  - b\n  - c'\n- d\n"),
+        format!("x:\n  - {long}\n  - ? [k,\n    - b,\n   c]\n"),
+        format!("- {long}\n- ? {{k: v,\n  - b}}\n- d\n"),
+    ] {
+        for middle in 0..=text.len() {
+            if let Some(text) = with_middle_at(&text, middle) {
+                parses_as_one_core(&text).unwrap();
+            }
+        }
     }
 }
