@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Paired runs of two (or more) cutover builds on the same command: each build once per
+round, the order alternating, so that the machine's drift falls on all of them alike.
+
+    python3 bench/pair.py OLD_BIN,NEW_BIN [--rounds N] -- diff --mapping M export/
+
+Prints each build's median and fastest wall time and its largest peak memory (GNU
+`time -f %M`, as bench/run.py measures it).
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("bins", help="comma-separated cutover binaries")
+    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the cutover command, after --")
+    a = p.parse_args(argv)
+    args = a.args[1:] if a.args[:1] == ["--"] else a.args
+    bins = a.bins.split(",")
+    times = {b: [] for b in bins}
+    peaks = {b: [] for b in bins}
+    with tempfile.NamedTemporaryFile() as rss:
+        for r in range(a.rounds):
+            for b in bins if r % 2 == 0 else bins[::-1]:
+                start = time.perf_counter()
+                subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, b] + args,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[b].append(time.perf_counter() - start)
+                with open(rss.name) as f:
+                    peaks[b].append(int(f.read().split()[-1]))
+    for b in bins:
+        print("%-45s median %.3f s  min %.3f s  peak %d MB" % (
+            b, statistics.median(times[b]), min(times[b]), max(peaks[b]) // 1024))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
