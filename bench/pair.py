@@ -17,12 +17,15 @@ import time
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                usage="pair.py BINS [--rounds N] -- CUTOVER_ARGS...")
     p.add_argument("bins", help="comma-separated cutover binaries")
     p.add_argument("--rounds", type=int, default=9)
-    p.add_argument("args", nargs=argparse.REMAINDER, help="the cutover command, after --")
-    a = p.parse_args(argv)
-    args = a.args[1:] if a.args[:1] == ["--"] else a.args
+    if "--" not in argv:
+        p.error("the cutover command goes after --")
+    split = argv.index("--")
+    a = p.parse_args(argv[:split])
+    args = argv[split + 1:]
     bins = a.bins.split(",")
     times = {b: [] for b in bins}
     peaks = {b: [] for b in bins}
