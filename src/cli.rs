@@ -46,7 +46,8 @@ pub struct Cli {
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Also print how long each file took, and which files a directory walk skipped and why.
+    /// Also print how long each file and each step took (with the memory resident after it),
+    /// and which files a directory walk skipped and why.
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
 }

@@ -6,7 +6,7 @@
 //! one allocation, where a path of names (`Vec<Step>`) takes 24 bytes a step. The names a
 //! reader wants (`rules[3].conditions`) are looked up in the tree when a message needs them.
 
-use crate::node::{Node, Step, StepRef, Value};
+use crate::node::{Node, StepRef, Value};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Path(Box<[u32]>);
@@ -128,11 +128,12 @@ impl Node {
 
     /// The names of the steps to `positions` below this one (keys and indexes), as far as
     /// the tree goes.
-    pub fn steps(&self, positions: &[u32]) -> Vec<Step> {
+    #[cfg(test)]
+    pub fn steps(&self, positions: &[u32]) -> Vec<crate::node::Step> {
         self.step_refs(positions)
             .map(|step| match step {
-                StepRef::Key(k, _) => Step::Key(k.into()),
-                StepRef::Index(i) => Step::Index(i),
+                StepRef::Key(k, _) => crate::node::Step::Key(k.into()),
+                StepRef::Index(i) => crate::node::Step::Index(i),
             })
             .collect()
     }

@@ -819,7 +819,7 @@ fn nesting_near_the_depth_limit() {
 // Texts the split gets wrong today (found by the property above, shrunk by hand). Each
 // panics in a debug build: the two-core tree differs from the one-core tree.
 
-/// FAILS: a list at its key's indentation starts at its first item; when that item is a
+/// Found failing, fixed: a list at its key's indentation starts at its first item; when that item is a
 /// compact list (`- - a`), the list's span starts at the inner list's `-`, two columns
 /// right of its own. The split's `own_dash` takes that `-` for the list's own, so the
 /// outer list passes for a list at the cut's indentation. When the cut falls on the first
@@ -838,7 +838,7 @@ fn a_list_at_its_keys_indentation_whose_first_item_is_a_compact_list() {
     }
 }
 
-/// FAILS: a lone CR is a line break in YAML, but the cut reads lines by LF only. Here the
+/// Found failing, fixed: a lone CR is a line break in YAML, but the cut reads lines by LF only. Here the
 /// "line" at the cut, `- b\r...\r\n`, holds a document end marker: the second part is
 /// `- b` then `...` (one document, so it is taken), the main part with it blanked is one
 /// document, `k` and `j` in one mapping, while one parse gives two documents (`{k: [a, b]}`
@@ -853,7 +853,7 @@ fn a_document_end_marker_after_a_lone_cr() {
     }
 }
 
-/// FAILS: YAML allows a tab after an item's `-`, the cut reads only `- ` as an item. A list
+/// Found failing, fixed: YAML allows a tab after an item's `-`, the cut reads only `- ` as an item. A list
 /// whose own `-` is followed by a tab is not seen to start at its `-`, so `own_dash` looks
 /// left of it, as for a list at its key's indentation, and finds its parent's `-`: in
 /// `- -\ta`, the inner list passes for the outer one, and the second part's items (`- b`)
@@ -865,7 +865,7 @@ fn a_compact_list_with_a_tab_after_its_dash() {
     }
 }
 
-/// FAILS: an item written `-\t{}` after the cut's items is not read as an item, so the cut
+/// Found failing, fixed: an item written `-\t{}` after the cut's items is not read as an item, so the cut
 /// ends there; in the main part the list goes on past the blanked lines with that item,
 /// which is then taken for the last item before the cut (an empty mapping passes
 /// `end_at`): the second part's items land after it and its span ends before it starts.
