@@ -623,9 +623,19 @@ fn locate_parts(
         return None;
     }
     let mut assembly = Assembly::default();
-    let room = (holders..holders + profile.references.len())
+    // (What the rest of the root holds counts too: a vector reserved for the lists alone
+    // would double at the first of them, for a few hundred more.)
+    let references = holders..holders + profile.references.len();
+    let room = references
+        .clone()
         .flat_map(hits_of)
         .filter_map(|hit| Some(Room::of(&hit.path, hit.node.as_ref()?)))
+        .chain(
+            results[references]
+                .iter()
+                .flat_map(Selection::iter)
+                .map(|(path, node)| Room::of(path, node)),
+        )
         .fold(Room::default(), Room::add);
     assembly.reserve(
         (0..holders).flat_map(hits_of).count()

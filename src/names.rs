@@ -129,8 +129,7 @@ impl SettingsAt {
             .filter_map(|holder| {
                 // A setting reached through an alias is written elsewhere: it has none.
                 let span = holder.extent?;
-                let source = &file.source;
-                let reach = source.line_range(source.line_index(span.end as usize)).end;
+                let reach = file.source.line_end(span.end as usize);
                 Some((
                     crate::node::Span::new(span.start as usize, reach),
                     names.label(&holder.label),

@@ -9,6 +9,7 @@
 //! `git diff` names the enclosing function (git and patch ignore that text). Line endings
 //! are kept byte for byte, so a CRLF file gives a CRLF patch.
 
+use std::cell::Cell;
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -17,10 +18,12 @@ use crate::source::Source;
 
 pub const CONTEXT: usize = 3;
 
-/// One run of changed lines: old lines `old` (0-based, half-open) become `new_text`; `at`
-/// is where its first edit stands (the last byte it removes, or where it inserts).
+/// One run of changed lines: old lines `old` (0-based, half-open), the first starting at
+/// byte `from`, become `new_text`; `at` is where its first edit stands (the last byte it
+/// removes, or where it inserts).
 struct Block {
     old: Range<usize>,
+    from: usize,
     new_text: String,
     at: usize,
 }
@@ -54,7 +57,9 @@ pub fn write(
     if edits.is_empty() {
         return Ok(());
     }
-    let mut blocks = blocks(source, edits).peekable();
+    // Two cursors: the blocks are made a block ahead of the hunk being written.
+    let (ahead, lines) = (Lines::new(&source.text), Lines::new(&source.text));
+    let mut blocks = blocks(&ahead, edits).peekable();
     let paint = |code: &str, line: &str| {
         if style.color {
             format!("\x1b[{code}m{line}\x1b[0m")
@@ -73,11 +78,6 @@ pub fn write(
         out.push('\n');
     }
 
-    let line_count = if source.text.is_empty() {
-        0
-    } else {
-        source.line_count() - usize::from(source.text.ends_with('\n'))
-    };
     let mut delta: isize = 0;
     let mut body = String::new();
     // Blocks are made as the hunks need them: on a large export, all of them at once would
@@ -93,18 +93,18 @@ pub fn write(
             hunk.push(next);
         }
         let start = hunk[0].old.start.saturating_sub(CONTEXT);
-        let end = (hunk[hunk.len() - 1].old.end + CONTEXT).min(line_count);
+        lines.seek(hunk[0].old.start, hunk[0].from);
         body.clear();
         let (mut old_len, mut new_len) = (0, 0);
         let mut line = start;
         for block in &hunk {
             for l in line..block.old.start {
-                push_line(&mut body, ' ', line_of(source, l), style.color, "");
+                push_line(&mut body, ' ', lines.line(l), style.color, "");
                 old_len += 1;
                 new_len += 1;
             }
             for l in block.old.clone() {
-                push_line(&mut body, '-', line_of(source, l), style.color, "31");
+                push_line(&mut body, '-', lines.line(l), style.color, "31");
                 old_len += 1;
             }
             for new_line in block.new_text.split_inclusive('\n') {
@@ -113,8 +113,13 @@ pub fn write(
             }
             line = block.old.end;
         }
-        for l in line..end {
-            push_line(&mut body, ' ', line_of(source, l), style.color, "");
+        // Context after, as far as the text goes (not the empty line after a final break).
+        for l in line..hunk[hunk.len() - 1].old.end + CONTEXT {
+            match lines.start_of(l) {
+                Some(start) if start < source.text.len() => {}
+                _ => break,
+            }
+            push_line(&mut body, ' ', lines.line(l), style.color, "");
             old_len += 1;
             new_len += 1;
         }
@@ -155,8 +160,95 @@ fn range_text(start: usize, len: usize) -> String {
     }
 }
 
-fn line_of(source: &Source, index: usize) -> &str {
-    &source.text[source.line_range(index)]
+/// The lines of the text a patch is written of, found by scanning from the last line asked
+/// about rather than through the source's line index: a patch asks in file order (a few
+/// lines back at most, for context), and the index of a large export takes megabytes and
+/// milliseconds to build. Lines are as the index counts them: a line break ends a line
+/// (CRs stay in it), and a text that ends with one has an empty last line.
+struct Lines<'a> {
+    text: &'a str,
+    /// The line asked about last, where it starts, and where it ends when known (a patch
+    /// reads lines one after another: the next starts there).
+    line: Cell<usize>,
+    start: Cell<usize>,
+    end: Cell<Option<usize>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        Lines {
+            text,
+            line: Cell::new(0),
+            start: Cell::new(0),
+            end: Cell::new(None),
+        }
+    }
+
+    /// Line `index` starts at `start`: the cursor goes there (a patch's writer jumps from
+    /// hunk to hunk; finding each line break on the way would take longer than the rest).
+    fn seek(&self, index: usize, start: usize) {
+        self.line.set(index);
+        self.start.set(start);
+        self.end.set(None);
+    }
+
+    /// 0-based index of the line holding `offset`.
+    fn index(&self, offset: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let (line, start) = (self.line.get(), self.start.get());
+        let line = if offset >= start {
+            line + memchr::memchr_iter(b'\n', &bytes[start..offset]).count()
+        } else {
+            line - memchr::memchr_iter(b'\n', &bytes[offset..start]).count()
+        };
+        self.line.set(line);
+        self.start
+            .set(memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |at| at + 1));
+        self.end.set(None);
+        line
+    }
+
+    /// Where line `index` starts, when the text has that line.
+    fn start_of(&self, index: usize) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let (line, start) = (self.line.get(), self.start.get());
+        let start = if index >= line {
+            match (index - line, self.end.get()) {
+                (0, _) => return Some(start),
+                // (The line read last ends with a line break: the next one starts there.)
+                (1, Some(end)) if end > start && bytes[end - 1] == b'\n' => end,
+                (ahead, _) => {
+                    start + memchr::memchr_iter(b'\n', &bytes[start..]).nth(ahead - 1)? + 1
+                }
+            }
+        } else {
+            memchr::memrchr_iter(b'\n', &bytes[..start])
+                .nth(line - index)
+                .map_or(0, |at| at + 1)
+        };
+        self.line.set(index);
+        self.start.set(start);
+        self.end.set(None);
+        Some(start)
+    }
+
+    /// The byte range of line `index`, its line break included (the text has that line).
+    fn range(&self, index: usize) -> Range<usize> {
+        let start = self.start_of(index).unwrap_or(self.text.len());
+        let end = match self.end.get() {
+            Some(end) if self.line.get() == index => end,
+            _ => memchr::memchr(b'\n', &self.text.as_bytes()[start..])
+                .map_or(self.text.len(), |at| start + at + 1),
+        };
+        if self.line.get() == index {
+            self.end.set(Some(end));
+        }
+        start..end
+    }
+
+    fn line(&self, index: usize) -> &'a str {
+        &self.text[self.range(index)]
+    }
 }
 
 /// Writes one patch line; `code` is its colour (SGR) when `color` is on.
@@ -183,21 +275,21 @@ fn push_line(out: &mut String, sign: char, line: &str, color: bool, code: &str) 
 }
 
 /// Groups edits into runs of whole changed lines, in order, one run at a time.
-fn blocks<'a>(source: &'a Source, edits: &'a [Edit]) -> impl Iterator<Item = Block> + 'a {
-    let text = &source.text;
+fn blocks<'a>(lines: &'a Lines<'a>, edits: &'a [Edit]) -> impl Iterator<Item = Block> + 'a {
+    let text = lines.text;
     // Line range and the edits (as a range of indexes) of each block.
     let mut next = 0;
     let runs = std::iter::from_fn(move || {
         let mut run: Option<(Range<usize>, Range<usize>)> = None;
         while let Some(e) = edits.get(next) {
-            let first = source.line_index(e.range.start);
-            let at_line_start = source.line_range(first).start == e.range.start;
+            let first = lines.index(e.range.start);
+            let at_line_start = lines.range(first).start == e.range.start;
             let lines = if e.range.is_empty() && at_line_start && e.content.ends_with('\n') {
                 first..first
             } else if e.range.is_empty() {
                 first..first + 1
             } else {
-                first..source.line_index(e.range.end - 1) + 1
+                first..lines.index(e.range.end - 1) + 1
             };
             match &mut run {
                 None => run = Some((lines, next..next + 1)),
@@ -214,16 +306,12 @@ fn blocks<'a>(source: &'a Source, edits: &'a [Edit]) -> impl Iterator<Item = Blo
         }
         run
     });
-    runs.flat_map(move |(lines, members)| {
-        let from = if lines.start < source.line_count() {
-            source.line_range(lines.start).start
-        } else {
-            text.len()
-        };
-        let to = if lines.is_empty() {
+    runs.flat_map(move |(changed, members)| {
+        let from = lines.start_of(changed.start).unwrap_or(text.len());
+        let to = if changed.is_empty() {
             from
         } else {
-            source.line_range(lines.end - 1).end
+            lines.range(changed.end - 1).end
         };
         // An edit is named by where it ends: a dropped setting's text starts before the
         // setting itself (its `- ` or the separator after the one before), which would
@@ -235,36 +323,47 @@ fn blocks<'a>(source: &'a Source, edits: &'a [Edit]) -> impl Iterator<Item = Blo
             first.end - 1
         };
         minimal(
-            source,
             lines,
+            (changed, from),
             edit::apply_in(text, from..to, &edits[members]),
             at,
         )
     })
 }
 
-/// The changed lines of a run of old lines `old` that become `new_text`: only the lines
-/// that differ, as a line diff finds them, so that an insertion shows as added lines only
-/// and an unchanged line is never shown as removed and added again.
-fn minimal(source: &Source, old: Range<usize>, new_text: String, at: usize) -> Vec<Block> {
+/// The changed lines of a run of old lines `old` (the first at byte `from`) that become
+/// `new_text`: only the lines that differ, as a line diff finds them, so that an insertion
+/// shows as added lines only and an unchanged line is never shown as removed and added
+/// again.
+fn minimal(
+    lines: &Lines,
+    (old, from): (Range<usize>, usize),
+    new_text: String,
+    at: usize,
+) -> Vec<Block> {
     let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
     // One line that changes (most edits): nothing to find.
     if old.len() <= 1 && new_lines.len() <= 1 {
-        let unchanged = old.len() == new_lines.len()
-            && old.len() == 1
-            && line_of(source, old.start) == new_lines[0];
+        let unchanged =
+            old.len() == new_lines.len() && old.len() == 1 && lines.line(old.start) == new_lines[0];
         if unchanged || (old.is_empty() && new_lines.is_empty()) {
             return Vec::new();
         }
-        return vec![Block { old, new_text, at }];
+        return vec![Block {
+            from,
+            old,
+            new_text,
+            at,
+        }];
     }
-    let old_lines: Vec<&str> = old.clone().map(|l| line_of(source, l)).collect();
+    let old_lines: Vec<&str> = old.clone().map(|l| lines.line(l)).collect();
     similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines)
         .into_iter()
         .filter_map(|op| {
             let (tag, a, b) = op.as_tag_tuple();
             (tag != similar::DiffTag::Equal).then(|| Block {
                 old: old.start + a.start..old.start + a.end,
+                from: from + old_lines[..a.start].iter().map(|l| l.len()).sum::<usize>(),
                 new_text: new_lines[b].concat(),
                 at,
             })
@@ -396,5 +495,41 @@ mod tests {
     fn crlf_lines_stay_crlf() {
         let d = diff("a: old\r\nb: c\r\n", vec![Edit::replace(3..6, "new")]);
         assert!(d.contains("-a: old\r\n+a: new\r\n b: c\r\n"), "{d:?}");
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The scanning `Lines` answers as the source's line index does, whatever order
+        /// it is asked in (forward, back, the same line again, after a jump).
+        #[test]
+        fn lines_answer_as_the_line_index(
+            pieces in prop::collection::vec(prop::sample::select(vec!["a", "bc", "\n", "\r\n", "\r", "é"]), 0..40),
+            asks in prop::collection::vec((0u8..3, 0usize..64), 0..40),
+        ) {
+            let text: String = pieces.concat();
+            let source = Source::from_text("f", &text);
+            let lines = Lines::new(&text);
+            let count = source.line_count();
+            for (what, at) in asks {
+                match what {
+                    0 => {
+                        let offset = at.min(text.len());
+                        prop_assert_eq!(lines.index(offset), source.line_index(offset));
+                    }
+                    1 if at < count => {
+                        prop_assert_eq!(lines.range(at), source.line_range(at));
+                        prop_assert_eq!(lines.start_of(at), Some(source.line_range(at).start));
+                    }
+                    1 => prop_assert_eq!(lines.start_of(at), None),
+                    _ if at < count => lines.seek(at, source.line_range(at).start),
+                    _ => {}
+                }
+            }
+        }
     }
 }

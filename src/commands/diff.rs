@@ -29,6 +29,10 @@ struct Planned {
     /// How accounts and settings are named (read from the inputs while their trees are
     /// there).
     names: Names,
+    /// The settings each file's patch hunks name, when the patch is asked for: found on
+    /// another core while the files are planned, for the files that may change (see
+    /// [`settings_of`]).
+    settings: Vec<Option<SettingsAt>>,
     /// Warnings about the mapping, for the end of the summary.
     warnings: String,
 }
@@ -57,7 +61,10 @@ impl Planned {
     }
 }
 
-fn plan(selection: &Selection, trees: Trees) -> Result<Planned, Error> {
+/// Loads and plans the selection; with `name_settings`, the settings the patch's hunks
+/// name are found on another core while the plan is made (a large export is planned on
+/// one).
+fn plan(selection: &Selection, trees: Trees, name_settings: bool) -> Result<Planned, Error> {
     let mut steps = verbosity::Steps::start();
     let profiles = Profiles::resolve(selection.profile.as_deref())?;
     let (mapping, inputs) = both(
@@ -65,11 +72,26 @@ fn plan(selection: &Selection, trees: Trees) -> Result<Planned, Error> {
         inputs::load(&selection.paths, &profiles, trees),
     )?;
     steps.step("all files read, parsed and located");
-    // (The patch's line index is built when the patch needs it, not on another core during
-    // the plan: the plan's scratch memory is free by then, and the peak stays lower.)
-    let plans = inputs::plan_all(&inputs, &mapping, selection.mode)?;
-    steps.step("all files planned");
     let names = Names::of(&inputs);
+    let (plans, settings) = std::thread::scope(|scope| {
+        let settings = name_settings.then(|| {
+            scope.spawn(|| {
+                inputs
+                    .iter()
+                    .map(|input| may_change(input, &mapping).then(|| SettingsAt::of(input, &names)))
+                    .collect()
+            })
+        });
+        let plans = inputs::plan_all(&inputs, &mapping, selection.mode);
+        let settings = settings.map(|s| s.join().expect("naming settings does not panic"));
+        (plans, settings.unwrap_or_default())
+    });
+    let plans = plans?;
+    steps.step(if name_settings {
+        "all files planned, and the settings the patch names found"
+    } else {
+        "all files planned"
+    });
     let warnings = summary::many_to_one(&inputs, &mapping);
     steps.step("accounts named");
     Ok(Planned {
@@ -78,7 +100,17 @@ fn plan(selection: &Selection, trees: Trees) -> Result<Planned, Error> {
         inputs,
         plans,
         names,
+        settings,
         warnings,
+    })
+}
+
+/// Whether a file's plan may change it: some reference holds a mapped value, or is text
+/// that may hold a mapped address. Only a guess at which files to name the settings of
+/// ahead (see [`settings_of`]): cheap, and never wrong in a way that matters.
+fn may_change(input: &Input, mapping: &Mapping) -> bool {
+    input.located.references.iter().any(|r| {
+        r.kind == crate::profile::Kind::AddressInText || mapping.lookup(r.kind, &r.value).is_some()
     })
 }
 
@@ -91,7 +123,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
         DiffFormat::Patch => Trees::AsNeeded,
         _ => Trees::Whole,
     };
-    let mut planned = plan(&args.selection, trees)?;
+    let mut planned = plan(&args.selection, trees, args.format == DiffFormat::Patch)?;
     // One root for the patch, the review and the saved plan (see `patch_root`).
     let files: Vec<PathBuf> = planned
         .inputs
@@ -157,7 +189,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
             }
             _ => {
                 let mut patches = Vec::new();
-                let settings = settings_of(&planned, names);
+                let settings = settings_of(&mut planned);
                 write_patches(
                     &mut patches,
                     &planned,
@@ -174,15 +206,13 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
         release(planned);
         return Ok(u8::from(args.exit_code && changed));
     }
-    // The settings each hunk names are found while the trees are there; then the trees are
-    // freed, so that the patch's line index takes their memory instead of adding to the
-    // peak (on a large export the tree is twice the size of its text).
+    // The settings each hunk names are found while the trees are there (most of them
+    // while planning); then the trees are freed before the patch is written.
     let mut steps = verbosity::Steps::start();
-    let settings = settings_of(&planned, names);
+    let settings = settings_of(&mut planned);
     for input in &mut planned.inputs {
         input.file.release_docs();
     }
-    steps.step("settings named for the hunk headers");
     let style = patch::Style {
         color: stdout_color(color),
     };
@@ -199,17 +229,21 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
 }
 
 /// Where each changed file's settings stand, to name them in the hunk headers.
-fn settings_of(planned: &Planned, names: &Names) -> Vec<SettingsAt> {
+/// The settings each file's patch hunks name: those found while planning, else (a file
+/// that changes though [`may_change`] guessed not, or settings not asked for then) found
+/// now; none for a file that does not change.
+fn settings_of(planned: &mut Planned) -> Vec<SettingsAt> {
+    let mut found = std::mem::take(&mut planned.settings);
+    found.resize_with(planned.inputs.len(), || None);
     planned
         .inputs
         .iter()
         .zip(&planned.plans)
-        .map(|(input, plan)| {
-            if plan.is_empty() {
-                SettingsAt::default()
-            } else {
-                SettingsAt::of(input, names)
-            }
+        .zip(found)
+        .map(|((input, plan), found)| match found {
+            _ if plan.is_empty() => SettingsAt::default(),
+            Some(settings) => settings,
+            None => SettingsAt::of(input, &planned.names),
         })
         .collect()
 }
@@ -311,7 +345,7 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
         paths: Paths::found(files, &selection.paths),
         ..(**selection).clone()
     };
-    let planned = plan(&selection, Trees::AsNeeded)?;
+    let planned = plan(&selection, Trees::AsNeeded, false)?;
     let changed: Vec<(&Input, String)> = planned
         .inputs
         .iter()
