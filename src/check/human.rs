@@ -7,19 +7,34 @@ use super::Report;
 /// every core, in order.
 const CHUNK: usize = 1024;
 
-/// The report in parts, to be written in order (one text of them all would be another
-/// copy of a large report).
-pub fn render(report: &Report, color: bool) -> Vec<String> {
+/// Chunks rendered before they are written: a wave of a few per core keeps every core busy
+/// while the memory for the text stays a few hundred kilobytes a core (all of a large
+/// report at once was tens of megabytes, every page of it newly faulted in).
+const WAVE: usize = 4;
+
+/// Writes the report, the findings rendered on every core a wave of chunks at a time.
+pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let chunks: Vec<_> = report.findings.chunks(CHUNK).collect();
-    let mut parts = crate::parallel::map(&chunks, |chunk| {
-        let mut out = String::with_capacity(chunk.len() * 320);
-        for finding in *chunk {
-            let code = Some(finding.kind.as_str());
-            finding.diagnostic.write_coded(&mut out, color, code);
-            out.push('\n');
+    for wave in chunks.chunks(WAVE * crate::parallel::workers()) {
+        for part in crate::parallel::map(wave, |chunk| render_chunk(chunk, color)) {
+            out.write_all(part.as_bytes())?;
         }
-        out
-    });
+    }
+    out.write_all(summary(report).as_bytes())
+}
+
+fn render_chunk(findings: &[super::Finding], color: bool) -> String {
+    let mut out = String::with_capacity(findings.len() * 320);
+    for finding in findings {
+        let code = Some(finding.kind.as_str());
+        finding.diagnostic.write_coded(&mut out, color, code);
+        out.push('\n');
+    }
+    out
+}
+
+/// The last line: how many errors and warnings in how many files.
+fn summary(report: &Report) -> String {
     let mut out = String::new();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let s = &report.summary;
@@ -40,6 +55,5 @@ pub fn render(report: &Report, color: bool) -> Vec<String> {
     if !s.dangling_checked {
         out.push_str("note: no input declares `accounts`, so references to undeclared accounts were not checked\n");
     }
-    parts.push(out);
-    parts
+    out
 }

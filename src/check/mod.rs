@@ -29,7 +29,7 @@ use crate::profile::Kind;
 use crate::source::Source;
 
 pub use github::render as render_github;
-pub use human::render as render_human;
+pub use human::write as write_human;
 pub use sarif::render as render_sarif;
 
 /// What `cutover check --format json` prints.
@@ -56,6 +56,8 @@ pub struct Finding {
     pub replacement: Option<String>,
     /// The setting that holds the reference, e.g. `rule "01. Support triage"`.
     pub holder: Option<String>,
+    // (`setting` and `place` are left out, none and empty, when the run asks for no
+    // `Keys`: only the JSON report, which always asks, shows them.)
     /// What identifies the setting in a baseline: its group and `id`
     /// (`rules[id=45408b30]`), or its identity fields (`sharing[account=716be7a6]`), or
     /// its label; none outside any setting.
@@ -497,8 +499,19 @@ pub fn findings(
     inputs: &[Input],
     removed: &Removed,
     transition: Option<&[FilePlan]>,
+    keys: Keys,
 ) -> Vec<Finding> {
-    findings_in_chunks(inputs, removed, transition, CHUNK)
+    findings_in_chunks(inputs, removed, transition, keys, CHUNK)
+}
+
+/// Whether findings carry what identifies them in a baseline, their `setting` and `place`:
+/// the JSON report shows them and a baseline matches by them; the human, GitHub and SARIF
+/// reports show neither, and naming each place (walking the tree from its root) is a fifth
+/// of the work of checking a large export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    Named,
+    Left,
 }
 
 /// References checked by one worker at a time in a large file; a file with no more is
@@ -511,13 +524,14 @@ fn findings_in_chunks(
     inputs: &[Input],
     removed: &Removed,
     transition: Option<&[FilePlan]>,
+    keys: Keys,
     chunk: usize,
 ) -> Vec<Finding> {
     let declared = inputs::declared(inputs, Kind::Account);
     let names = Names::of(inputs);
     let per_file = crate::parallel::map(inputs, |input| {
         file_findings(
-            &Named::new(input, &names),
+            &Named::new(input, &names, keys),
             declared.as_ref(),
             removed,
             chunk,
@@ -536,7 +550,12 @@ fn findings_in_chunks(
         // for stays an error: nothing can cover it.
         findings.retain(|f| f.kind != FindingKind::Removed || f.replacement.is_none());
         for (input, plan) in inputs.iter().zip(plans) {
-            transition_findings(&Named::new(input, &names), plan, mapping, &mut findings);
+            transition_findings(
+                &Named::new(input, &names, keys),
+                plan,
+                mapping,
+                &mut findings,
+            );
         }
     }
     findings
@@ -550,7 +569,7 @@ pub fn unmoved(inputs: &[Input], mapping: &Mapping) -> Vec<Finding> {
         ..Removed::default()
     };
     removed.addresses_of_removed_accounts(inputs);
-    findings(inputs, &removed, None)
+    findings(inputs, &removed, None, Keys::Named)
         .into_iter()
         .filter(|f| f.kind == FindingKind::Removed && f.replacement.is_none())
         .collect()
@@ -657,16 +676,18 @@ fn setting_name(input: &Input, holder: &Holder) -> String {
 struct Named<'a> {
     input: &'a Input,
     names: &'a Names,
+    keys: Keys,
     labels: Vec<OnceLock<String>>,
     settings: Vec<OnceLock<String>>,
 }
 
 impl<'a> Named<'a> {
-    fn new(input: &'a Input, names: &'a Names) -> Named<'a> {
+    fn new(input: &'a Input, names: &'a Names, keys: Keys) -> Named<'a> {
         let holders = input.located.holders.len();
         Named {
             input,
             names,
+            keys,
             labels: vec![OnceLock::new(); holders],
             settings: vec![OnceLock::new(); holders],
         }
@@ -695,8 +716,11 @@ impl<'a> Named<'a> {
     }
 
     /// The setting around the value at `path` of document `doc`, and the value's place
-    /// in it.
+    /// in it (neither when the run asked for no [`Keys`]).
     fn site(&self, doc: usize, path: &[u32]) -> (Option<String>, String) {
+        if self.keys == Keys::Left {
+            return (None, String::new());
+        }
         let located = &self.input.located;
         let root = &self.input.file.docs()[doc];
         match located.holder_around(doc, path) {
@@ -1297,7 +1321,7 @@ mod tests {
     /// A large file's references are checked in chunks on every core: the findings are
     /// exactly those of checking them in one go, in the same order.
     #[test]
-    fn chunks_find_what_one_pass_finds() {
+    fn chunks_and_keys_leave_the_findings_as_one_pass_finds_them() {
         for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
             let profiles = Profiles::resolve(None).expect("the built-in profiles");
@@ -1320,12 +1344,48 @@ mod tests {
                     })
                     .collect()
             };
-            let whole = shown(findings_in_chunks(&inputs, &removed, None, usize::MAX));
+            let whole = shown(findings_in_chunks(
+                &inputs,
+                &removed,
+                None,
+                Keys::Named,
+                usize::MAX,
+            ));
             assert!(!whole.is_empty(), "{dir}: the fixture has findings");
             for chunk in [1, 2, 5] {
-                let chunked = shown(findings_in_chunks(&inputs, &removed, None, chunk));
+                let chunked = shown(findings_in_chunks(
+                    &inputs,
+                    &removed,
+                    None,
+                    Keys::Named,
+                    chunk,
+                ));
                 assert_eq!(chunked, whole, "{dir}: chunks of {chunk}");
             }
+            // Without keys: the same findings, only their setting and place left out.
+            let keyed = findings_in_chunks(&inputs, &removed, None, Keys::Named, 2);
+            assert!(
+                keyed.iter().any(|f| !f.place.is_empty()),
+                "{dir}: places are named"
+            );
+            let unkeyed = findings_in_chunks(&inputs, &removed, None, Keys::Left, 2);
+            let without_keys = |findings: Vec<Finding>| {
+                shown(
+                    findings
+                        .into_iter()
+                        .map(|f| Finding {
+                            setting: None,
+                            place: String::new(),
+                            ..f
+                        })
+                        .collect(),
+                )
+            };
+            assert_eq!(
+                without_keys(unkeyed),
+                without_keys(keyed),
+                "{dir}: without keys"
+            );
         }
     }
 }

@@ -52,7 +52,12 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         ))?),
         _ => None,
     };
-    let mut findings = check::findings(&inputs, &removed, transition.as_deref());
+    let keys = match args.format {
+        _ if args.baseline.is_some() || args.write_baseline.is_some() => check::Keys::Named,
+        CheckFormat::Json => check::Keys::Named,
+        CheckFormat::Human | CheckFormat::Github | CheckFormat::Sarif => check::Keys::Left,
+    };
+    let mut findings = check::findings(&inputs, &removed, transition.as_deref(), keys);
     if let Some(mapping) = &mapping {
         findings.extend(check::many_to_one(mapping, &inputs));
     }
@@ -60,7 +65,7 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     if let Some(path) = &args.write_baseline {
         let written = baseline::write(path, &findings)?;
         let report = Report::new(findings, inputs.len(), dangling_checked, 0);
-        print_parts(&render(args.format, &report, color))?;
+        print_report(args.format, &report, color)?;
         crate::verbosity::summary(&format!(
             "wrote {written} finding{} to the baseline {}\n",
             if written == 1 { "" } else { "s" },
@@ -81,31 +86,24 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         from_repository_root(&inputs, &mut findings);
     }
     let report = Report::new(findings, inputs.len(), dangling_checked, baselined);
-    let text = render(args.format, &report, color);
-    steps.step("findings sorted and rendered");
-    print_parts(&text)?;
-    steps.step("findings written");
+    print_report(args.format, &report, color)?;
+    steps.step("findings sorted, rendered and written");
     let code = report.exit_code(args.strict);
     release((inputs, report, transition));
     Ok(code)
 }
 
-/// The report in parts, written in order.
-fn render(format: CheckFormat, report: &Report, color: ColorChoice) -> Vec<String> {
-    match format {
-        CheckFormat::Human => check::render_human(report, stdout_color(color)),
-        CheckFormat::Json => vec![report.render_json()],
-        CheckFormat::Github => vec![check::render_github(report)],
-        CheckFormat::Sarif => vec![check::render_sarif(report)],
-    }
-}
-
-fn print_parts(parts: &[String]) -> Result<(), Error> {
-    print_with(|out| {
-        parts
-            .iter()
-            .try_for_each(|part| std::io::Write::write_all(out, part.as_bytes()))
-    })
+/// Writes the report to standard output (the human one as it is rendered, in parts).
+fn print_report(format: CheckFormat, report: &Report, color: ColorChoice) -> Result<(), Error> {
+    let text = match format {
+        CheckFormat::Human => {
+            return print_with(|out| check::write_human(report, stdout_color(color), out));
+        }
+        CheckFormat::Json => report.render_json(),
+        CheckFormat::Github => check::render_github(report),
+        CheckFormat::Sarif => check::render_sarif(report),
+    };
+    print_with(|out| std::io::Write::write_all(out, text.as_bytes()))
 }
 
 /// GitHub places an annotation, and code scanning a SARIF result, by the path from the

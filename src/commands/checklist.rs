@@ -230,7 +230,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         })
         .collect();
 
-    let findings = check::findings(inputs, removed, None);
+    let findings = check::findings(inputs, removed, None, check::Keys::Left);
     let mut rules: Vec<(String, usize)> = Vec::new();
     for finding in findings
         .iter()
