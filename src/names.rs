@@ -121,21 +121,14 @@ pub struct SettingsAt {
 
 impl SettingsAt {
     pub fn of(input: &Input, names: &Names) -> SettingsAt {
-        let file = &input.file;
         let mut spans: Vec<(crate::node::Span, String)> = input
             .located
             .holders
             .iter()
-            .filter_map(|holder| {
-                // A setting reached through an alias is written elsewhere: it has none.
-                let span = holder.extent?;
-                let reach = file.source.line_end(span.end as usize);
-                Some((
-                    crate::node::Span::new(span.start as usize, reach),
-                    names.label(&holder.label),
-                ))
-            })
+            // A setting reached through an alias is written elsewhere: it has none.
+            .filter_map(|holder| Some((holder.extent?, names.label(&holder.label))))
             .collect();
+        through_line_ends(&input.file.source.text, &mut spans);
         spans.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
         SettingsAt { spans }
     }
@@ -150,6 +143,25 @@ impl SettingsAt {
             .rev()
             .find(|(span, _)| offset <= span.end as usize)
             .map(|(_, name)| name.clone())
+    }
+}
+
+/// Extends each span through the end of its last line, its line break included: the end
+/// of the source's `line_range` of that line. Found in the order the spans end, each search
+/// for a line break going on from the last: on a minified export, one line, a search from
+/// each setting's end would cross the rest of the file every time.
+fn through_line_ends<T>(text: &str, spans: &mut [(crate::node::Span, T)]) {
+    spans.sort_by_key(|(span, _)| span.end);
+    let text = text.as_bytes();
+    // The first line break at or after the last end looked at (`None`: there is none).
+    let mut found = memchr::memchr(b'\n', text);
+    for (span, _) in spans {
+        let end = span.end as usize;
+        if found.is_some_and(|at| at < end) {
+            found = memchr::memchr(b'\n', &text[end..]).map(|at| end + at);
+        }
+        let reach = found.map_or(text.len(), |at| at + 1);
+        *span = crate::node::Span::new(span.start as usize, reach);
     }
 }
 
@@ -180,6 +192,39 @@ mod tests {
             file: "a.yaml".into(),
             span: Span::default(),
         }])
+    }
+
+    #[test]
+    fn settings_reach_the_end_of_their_last_line_as_the_line_index_says() {
+        for text in [
+            "",
+            "x",
+            "{\"a\": [1, 2, 3]}",
+            "a\nbc\r\n\nd",
+            "ab\n",
+            "\n\n",
+        ] {
+            let source = crate::source::Source::from_text("f", text);
+            let mut spans: Vec<(Span, usize)> = Vec::new();
+            for start in 0..=text.len() {
+                for end in start..=text.len() {
+                    spans.push((Span::new(start, end), spans.len()));
+                }
+            }
+            let want: Vec<Span> = spans
+                .iter()
+                .map(|(span, _)| {
+                    let line = source.line_index(span.end as usize);
+                    Span::new(span.start as usize, source.line_range(line).end)
+                })
+                .collect();
+            // In an order other than by end, as holders come.
+            spans.reverse();
+            through_line_ends(text, &mut spans);
+            for (span, i) in spans {
+                assert_eq!(span, want[i], "{text:?}");
+            }
+        }
     }
 
     #[test]

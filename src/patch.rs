@@ -172,6 +172,9 @@ struct Lines<'a> {
     line: Cell<usize>,
     start: Cell<usize>,
     end: Cell<Option<usize>>,
+    /// How far the line is known to go on without a line break (a one-line minified
+    /// export is asked about at every edit, further on each time).
+    clear: Cell<usize>,
 }
 
 impl<'a> Lines<'a> {
@@ -181,30 +184,49 @@ impl<'a> Lines<'a> {
             line: Cell::new(0),
             start: Cell::new(0),
             end: Cell::new(None),
+            clear: Cell::new(0),
         }
     }
 
     /// Line `index` starts at `start`: the cursor goes there (a patch's writer jumps from
     /// hunk to hunk; finding each line break on the way would take longer than the rest).
     fn seek(&self, index: usize, start: usize) {
-        self.line.set(index);
-        self.start.set(start);
-        self.end.set(None);
+        if (index, start) != (self.line.get(), self.start.get()) {
+            self.line.set(index);
+            self.start.set(start);
+            self.end.set(None);
+            self.clear.set(start);
+        }
     }
 
-    /// 0-based index of the line holding `offset`.
+    /// 0-based index of the line holding `offset`. Every scan is of the text between the
+    /// cursor and `offset`, or of the lines it lands on: never from the start of a line
+    /// to an offset far into it, which on a minified export (one line) would make the
+    /// patch take time in the square of its size.
     fn index(&self, offset: usize) -> usize {
         let bytes = self.text.as_bytes();
         let (line, start) = (self.line.get(), self.start.get());
-        let line = if offset >= start {
-            line + memchr::memchr_iter(b'\n', &bytes[start..offset]).count()
+        let (line, start) = if offset >= start {
+            let from = self.clear.get().max(start);
+            let gap = &bytes[from.min(offset)..offset];
+            match memchr::memrchr(b'\n', gap) {
+                None => {
+                    // The same line: the cursor stays.
+                    self.clear.set(from.max(offset));
+                    return line;
+                }
+                Some(last) => (
+                    line + memchr::memchr_iter(b'\n', gap).count(),
+                    from + last + 1,
+                ),
+            }
         } else {
-            line - memchr::memchr_iter(b'\n', &bytes[offset..start]).count()
+            (
+                line - memchr::memchr_iter(b'\n', &bytes[offset..start]).count(),
+                memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |at| at + 1),
+            )
         };
-        self.line.set(line);
-        self.start
-            .set(memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |at| at + 1));
-        self.end.set(None);
+        self.seek(line, start);
         line
     }
 
@@ -226,9 +248,7 @@ impl<'a> Lines<'a> {
                 .nth(line - index)
                 .map_or(0, |at| at + 1)
         };
-        self.line.set(index);
-        self.start.set(start);
-        self.end.set(None);
+        self.seek(index, start);
         Some(start)
     }
 

@@ -386,14 +386,6 @@ impl Source {
         start..end
     }
 
-    /// Where the line holding `offset` ends, its line break included: the end of
-    /// [`Source::line_range`] of its line, found without building the line index.
-    pub fn line_end(&self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
-        memchr::memchr(b'\n', &self.text.as_bytes()[offset..])
-            .map_or(self.text.len(), |at| offset + at + 1)
-    }
-
     /// The text of line `index` without its line ending.
     pub fn line_text(&self, index: usize) -> &str {
         let line = &self.text[self.line_range(index)];
@@ -493,24 +485,6 @@ mod tests {
         assert_eq!(s.line_text(0), "ab");
         assert_eq!(s.line_text(2), "last");
         assert_eq!(s.line_count(), 3);
-    }
-
-    #[test]
-    fn line_ends_are_those_of_the_line_index() {
-        for text in [
-            "",
-            "\n",
-            "a",
-            "ab\r\n\u{e9} x\nlast",
-            "x\n\n\ny\n",
-            "\r\r\n\r",
-        ] {
-            let s = Source::from_text("x", text);
-            for offset in 0..=text.len() {
-                let indexed = s.line_range(s.line_index(offset)).end;
-                assert_eq!(s.line_end(offset), indexed, "{text:?} at {offset}");
-            }
-        }
     }
 
     #[test]
