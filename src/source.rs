@@ -141,16 +141,46 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<(Vec<u8>, Stamp), ReadErr
     if meta.len() > limit {
         return Err(too_large(meta.len()));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // A file that grows while it is read still stops at the limit.
-    (&file as &File)
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
+    let bytes = match read_in_halves(&file, meta.len() as usize) {
+        Some(bytes) => bytes,
+        None => {
+            let mut bytes = Vec::with_capacity(meta.len() as usize);
+            // A file that grows while it is read still stops at the limit.
+            (&file as &File)
+                .take(limit + 1)
+                .read_to_end(&mut bytes)
+                .map_err(ReadError::Io)?;
+            bytes
+        }
+    };
     if bytes.len() as u64 > limit {
         return Err(too_large(bytes.len() as u64));
     }
     Ok((bytes, Stamp::of(&meta)))
+}
+
+/// A large file read on two cores, each half by one (copying a file into memory is most of
+/// the time `cat` takes, and the pages it lands in are faulted in by the thread that
+/// writes them). `None` when the file is small, when there is one core, and whenever the
+/// file is not exactly `len` bytes to the end (it changed while it was read, or a read
+/// failed): then it is read again the ordinary way, which says what went wrong. Reads
+/// at offsets (`pread`) leave the file's position at its start for that.
+fn read_in_halves(file: &File, len: usize) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    const FROM: usize = 4 << 20;
+    if len < FROM || crate::parallel::workers() < 2 {
+        return None;
+    }
+    let mut bytes = vec![0; len];
+    let (head, tail) = bytes.split_at_mut(len / 2);
+    let read = std::thread::scope(|scope| {
+        let tail = scope.spawn(|| file.read_exact_at(tail, (len / 2) as u64));
+        let head = file.read_exact_at(head, 0);
+        head.is_ok() && tail.join().is_ok_and(|read| read.is_ok())
+    });
+    // Nothing after the end: a file that grew is read again, to the limit.
+    let ended = matches!(file.read_at(&mut [0], len as u64), Ok(0));
+    (read && ended).then_some(bytes)
 }
 
 /// A size for people: bytes below 1 KiB, otherwise in the largest binary unit that fits.
@@ -485,6 +515,29 @@ mod tests {
         assert_eq!(s.line_text(0), "ab");
         assert_eq!(s.line_text(2), "last");
         assert_eq!(s.line_count(), 3);
+    }
+
+    #[test]
+    fn a_large_file_read_in_halves_is_the_file() {
+        // Over the size read in halves, with a character of three bytes at the middle.
+        let mut text = "ab\n".repeat((5 << 20) / 3);
+        let middle = text.len() / 2 - 1;
+        text.replace_range(middle..middle + 3, "\u{20ac}");
+        let path = std::env::temp_dir().join(format!("cutover-halves-{}", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        let file = File::open(&path).unwrap();
+        // (On one core the file is read the ordinary way.)
+        let halves = crate::parallel::workers() >= 2;
+        assert_eq!(
+            read_in_halves(&file, text.len()).as_deref(),
+            halves.then_some(text.as_bytes())
+        );
+        // A file that is not the length it had (it grew, or shrank) is not taken.
+        assert_eq!(read_in_halves(&file, text.len() - 1), None);
+        assert_eq!(read_in_halves(&file, text.len() + 1), None);
+        let read = Source::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read.text, text);
     }
 
     #[test]
