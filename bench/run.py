@@ -283,7 +283,8 @@ def main(argv=None):
     p.add_argument("--bin", help="use this cutover binary instead of building one")
     p.add_argument("--no-install", action="store_true", help="do not install jq or the venv")
     p.add_argument("--skip-minified", action="store_true",
-                   help="skip the informational minified-JSON comparison")
+                   help="skip the minified-JSON comparison (a guard against costs in the "
+                   "square of a line's length)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a performance target fails")
     a = p.parse_args(argv)
 
@@ -390,9 +391,9 @@ def main(argv=None):
     catm = cat("cat-check-files", [os.path.join(many["dir"], f) for f in many["files"]])
     alternate([ck, catm], a.runs)
 
-    # 4. Informational: minified JSON against jq -c.
+    # 4. A guard: minified JSON against jq -c.
     if "min" in sets:
-        log("\n== minified JSON diff: %d rules (%.1f MB) vs jq -c (informational)" % (
+        log("\n== minified JSON diff: %d rules (%.1f MB) vs jq -c (a guard)" % (
             sets["min"]["params"]["rules"], sets["min"]["total_bytes"] / 1e6))
         cm = cutover_diff("min", "cutover-json-min")
         jqm = jq_diff("min", "jq-json-min", compact=True)
@@ -519,9 +520,9 @@ def main(argv=None):
                 c.peak / 1e6, m["total_bytes"] / 1e6, "s" if len(m["files"]) > 1 else ""),
                 "%.1fx" % r, None, "(info)")
     if "min" in sets:
-        ratio_row("(info) minified JSON diff vs jq -c+diff", cm, jqm, 10)
-        rows[-1]["ok"] = None
-        rows[-1]["goal"] = "(info)"
+        # A guard, not one of the targets: a one-line export once made the patch
+        # scan its line again at every edit (30 s), which no other row showed.
+        ratio_row("(guard) minified JSON diff vs jq -c+diff", cm, jqm, 1)
         if ckm.times:
             row("(info) check minified JSON, %d rules" % sets["min"]["params"]["rules"],
                 "cutover check, median", "%.3f s" % ckm.median, None, "(info)")
