@@ -148,14 +148,17 @@ impl SettingsAt {
 
 /// Extends each span through the end of its last line, its line break included: the end
 /// of the source's `line_range` of that line. Found in the order the spans end, each search
-/// for a line break going on from the last: on a minified export, one line, a search from
-/// each setting's end would cross the rest of the file every time.
+/// for a line break going on from the last (on a minified export, one line, a search from
+/// each setting's end would cross the rest of the file every time); the spans stay in
+/// their order (settings that tie are named as before).
 fn through_line_ends<T>(text: &str, spans: &mut [(crate::node::Span, T)]) {
-    spans.sort_by_key(|(span, _)| span.end);
+    let mut by_end: Vec<usize> = (0..spans.len()).collect();
+    by_end.sort_by_key(|&i| spans[i].0.end);
     let text = text.as_bytes();
     // The first line break at or after the last end looked at (`None`: there is none).
     let mut found = memchr::memchr(b'\n', text);
-    for (span, _) in spans {
+    for i in by_end {
+        let span = &mut spans[i].0;
         let end = span.end as usize;
         if found.is_some_and(|at| at < end) {
             found = memchr::memchr(b'\n', &text[end..]).map(|at| end + at);
@@ -218,9 +221,14 @@ mod tests {
                     Span::new(span.start as usize, source.line_range(line).end)
                 })
                 .collect();
-            // In an order other than by end, as holders come.
+            // In an order other than by end, as holders come; and kept in it.
             spans.reverse();
             through_line_ends(text, &mut spans);
+            let order: Vec<usize> = spans.iter().map(|(_, i)| *i).collect();
+            assert!(
+                order.iter().rev().copied().eq(0..order.len()),
+                "{text:?}: order kept"
+            );
             for (span, i) in spans {
                 assert_eq!(span, want[i], "{text:?}");
             }
