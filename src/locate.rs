@@ -701,7 +701,7 @@ fn locate_parts(
     // In a large file the references are put in order on one core and the values the plan
     // reads on the other: both are sorts of large vectors, and neither needs the other.
     // (A small file is one of many, each already on a core of its own.)
-    let (parts, located) = if source.text.len() >= 1 << 20 {
+    let (parts, located) = if source.text.len() > PARALLEL_FROM {
         std::thread::scope(|scope| {
             let parts = scope.spawn(parts);
             let located = assembly.finish(false);

@@ -715,8 +715,25 @@ impl<'a> Named<'a> {
         }
     }
 
+    /// What identifies a finding: its account, and its setting and place unless the run
+    /// asked for no [`Keys`].
+    fn key(&self, account: String, setting: Option<String>, place: String) -> Key {
+        match self.keys {
+            Keys::Named => Key {
+                account,
+                setting,
+                place,
+            },
+            Keys::Left => Key {
+                account,
+                setting: None,
+                place: String::new(),
+            },
+        }
+    }
+
     /// The setting around the value at `path` of document `doc`, and the value's place
-    /// in it (neither when the run asked for no [`Keys`]).
+    /// in it (neither when the run asked for no [`Keys`]: naming them is the costly part).
     fn site(&self, doc: usize, path: &[u32]) -> (Option<String>, String) {
         if self.keys == Keys::Left {
             return (None, String::new());
@@ -786,11 +803,7 @@ fn reference_findings(
         let owner = || named.owner(reference);
         let key = |account: String| {
             let (setting, place) = named.site(reference.doc(), located.path(reference));
-            Key {
-                account,
-                setting,
-                place,
-            }
+            named.key(account, setting, place)
         };
         // (value, hit, where, whether it is spelled otherwise than it reads): an address
         // inside text is pointed at itself.
@@ -1012,11 +1025,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
                 &file.source,
                 span,
                 FindingKind::Mention,
-                Key {
-                    account: token.to_owned(),
-                    setting,
-                    place,
-                },
+                named.key(token.to_owned(), setting, place),
                 replacement,
                 holder,
                 message,
@@ -1107,11 +1116,7 @@ fn transition_findings(
             Action::Rewritten | Action::Removed | Action::Superseded => continue,
         };
         let (setting, place) = named.site(reference.doc(), located.path(reference));
-        let key = Key {
-            account: pair.old.clone(),
-            setting,
-            place,
-        };
+        let key = named.key(pair.old.clone(), setting, place);
         findings.push(finding(
             source,
             change.site,
@@ -1253,11 +1258,7 @@ fn mentions(
                 source,
                 span,
                 kind,
-                Key {
-                    account: token.to_owned(),
-                    setting: setting.clone(),
-                    place: place.clone(),
-                },
+                named.key(token.to_owned(), setting.clone(), place.clone()),
                 replacement,
                 holder.clone(),
                 message,
@@ -1369,6 +1370,12 @@ mod tests {
                 "{dir}: places are named"
             );
             let unkeyed = findings_in_chunks(&inputs, &removed, None, Keys::Left, 2);
+            assert!(
+                unkeyed
+                    .iter()
+                    .all(|f| f.setting.is_none() && f.place.is_empty()),
+                "{dir}: no keys named when none are asked for"
+            );
             let without_keys = |findings: Vec<Finding>| {
                 shown(
                     findings

@@ -228,7 +228,6 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
     Ok(u8::from(args.exit_code && changed))
 }
 
-/// Where each changed file's settings stand, to name them in the hunk headers.
 /// The settings each file's patch hunks name: those found while planning, else (a file
 /// that changes though [`may_change`] guessed not, or settings not asked for then) found
 /// now; none for a file that does not change.
