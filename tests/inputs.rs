@@ -418,6 +418,43 @@ fn the_runs_own_files_beside_the_exports_are_not_read_as_exports() {
 }
 
 #[test]
+fn a_file_reached_through_a_link_to_its_directory_is_one_file_not_two() {
+    // The search resolves a directory once and names its entries from it: a file found
+    // through a link to its directory still resolves to the file named directly, so it is
+    // read once without the note about hard links (which a wrong resolved path would
+    // give).
+    let dir = demo("through-link");
+    std::os::unix::fs::symlink("export", dir.join("alias")).unwrap();
+    let once = run(&dir, &["diff", "--mapping", "mapping.yaml", "export"], 0);
+    let out = run(
+        &dir,
+        &[
+            "-v",
+            "diff",
+            "--mapping",
+            "mapping.yaml",
+            "export/rules.yaml",
+            "alias",
+        ],
+        0,
+    );
+    assert!(
+        out.stderr
+            .contains("alias/rules.yaml: read once, as export/rules.yaml"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("hard links"), "{}", out.stderr);
+    assert_eq!(
+        out.stdout.matches("+++ b/export/rules.yaml").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(once.stdout.contains("+++ b/export/rules.yaml"));
+}
+
+#[test]
 fn one_file_reached_twice_is_read_once() {
     let dir = demo("twice");
     std::fs::hard_link(dir.join("export/rules.yaml"), dir.join("hard.yaml")).unwrap();

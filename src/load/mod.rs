@@ -397,7 +397,7 @@ pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
                 .errors
                 .push(Diagnostic::file(&display_name(path), io_reason(&e))),
             Ok(meta) if meta.is_dir() => walk.dir(path, path),
-            Ok(meta) if meta.is_file() => walk.files.push(path.clone()),
+            Ok(meta) if meta.is_file() => walk.files.push((path.clone(), None)),
             Ok(meta) => walk.errors.push(Diagnostic::file(
                 &display_name(path),
                 not_regular(meta.file_type()),
@@ -410,12 +410,18 @@ pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
     let mut unique: Vec<PathBuf> = Vec::new();
     let mut resolved: Vec<PathBuf> = Vec::new();
     let mut index: HashMap<(u64, u64), usize> = HashMap::new();
-    for file in walk.files {
-        let Ok(meta) = std::fs::metadata(&file) else {
-            continue; // vanished since the search: reading it says so
+    for (file, known) in walk.files {
+        let (inode, canonical) = match known {
+            Some(known) => known,
+            None => {
+                let Ok(meta) = std::fs::metadata(&file) else {
+                    continue; // vanished since the search: reading it says so
+                };
+                let canonical = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+                ((meta.dev(), meta.ino()), canonical)
+            }
         };
-        let canonical = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
-        match index.get(&(meta.dev(), meta.ino())) {
+        match index.get(&inode) {
             Some(&i) => {
                 let is_link = |p: &Path| {
                     std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
@@ -436,7 +442,7 @@ pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
                 }
             }
             None => {
-                index.insert((meta.dev(), meta.ino()), unique.len());
+                index.insert(inode, unique.len());
                 unique.push(file);
                 resolved.push(canonical);
             }
@@ -489,9 +495,16 @@ struct Walk<'a> {
     own: Vec<(Identity, &'static str)>,
     /// The directories given, resolved: a link to a directory inside one is searched anyway.
     roots: Vec<PathBuf>,
-    files: Vec<PathBuf>,
+    /// The files found, each with its device and inode and its resolved path when the
+    /// search learned them on the way (an entry that is not a link: its directory's
+    /// resolved path and its name), so that a search of thousands of files does not ask
+    /// the system for them again, file by file.
+    files: Vec<(PathBuf, Option<Known>)>,
     errors: Vec<Diagnostic>,
 }
+
+/// A found file's device and inode, and its resolved path.
+type Known = ((u64, u64), PathBuf);
 
 impl Walk<'_> {
     /// Searches `dir` (below `base`, the PATH given) for export files: those named
@@ -515,6 +528,8 @@ impl Walk<'_> {
         };
         let mut entries: Vec<_> = read.filter_map(Result::ok).map(|e| e.path()).collect();
         entries.sort();
+        // Resolved once: an entry that is not a link resolves to it and its name.
+        let resolved_dir = std::fs::canonicalize(dir).ok();
         for path in entries {
             let skip = |why: &str| {
                 crate::verbosity::detail("skipped", &format!("{}: {why}", display_name(&path)));
@@ -546,8 +561,12 @@ impl Walk<'_> {
                 self.dir(&path, base);
                 continue;
             }
-            let target = std::fs::metadata(&path);
-            if meta.file_type().is_symlink() {
+            let is_link = meta.file_type().is_symlink();
+            let target = match is_link {
+                true => std::fs::metadata(&path),
+                false => Ok(meta),
+            };
+            if is_link {
                 let points_to = std::fs::read_link(&path)
                     .map(|t| display_name(&t))
                     .unwrap_or_default();
@@ -613,7 +632,15 @@ impl Walk<'_> {
                 Ok(target) if target.is_file() => {
                     match self.own.iter().find(|(own, _)| own.is(&path, &target)) {
                         Some((_, role)) => skip(&format!("the {role} of this run, not an export")),
-                        None => self.files.push(path),
+                        None => {
+                            let known = match (&resolved_dir, path.file_name()) {
+                                (Some(dir), Some(name)) if !is_link => {
+                                    Some(((target.dev(), target.ino()), dir.join(name)))
+                                }
+                                _ => None,
+                            };
+                            self.files.push((path, known));
+                        }
                     }
                 }
                 Ok(target) => self.errors.push(Diagnostic::file(
