@@ -455,6 +455,56 @@ fn a_file_reached_through_a_link_to_its_directory_is_one_file_not_two() {
 }
 
 #[test]
+fn a_file_whose_path_is_too_long_to_resolve_whole_is_one_file_named_or_found() {
+    // A directory whose resolved path is just under the system's limit (4,096 bytes):
+    // its files' resolved paths are over it, so they are resolved as their directory and
+    // their name, the same way whether a file is named directly or found by the search
+    // (which once named one file twice as two hard links).
+    let dir = demo("too-long");
+    let room = 4087 - dir.canonicalize().unwrap().as_os_str().len() - 1;
+    let mut deep = String::new();
+    while deep.len() < room {
+        if !deep.is_empty() {
+            deep.push('/');
+        }
+        let take = (room - deep.len()).min(200);
+        deep.push_str(&"d".repeat(take));
+    }
+    let made = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "mkdir -p \"$1\" && cp -r export \"$1/e\"",
+            "sh",
+            &deep,
+        ])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink(&deep, dir.join("s")).unwrap();
+    let out = run(
+        &dir,
+        &["diff", "--mapping", "mapping.yaml", "s/e/rules.yaml", "s/e"],
+        0,
+    );
+    assert!(!out.stderr.contains("hard links"), "{}", out.stderr);
+    assert_eq!(
+        out.stdout.matches("rules.yaml\n@@").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    let out = run(&dir, &["-v", "validate", "s/e", "./s/e"], 0);
+    assert!(!out.stderr.contains("hard links"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("skipped: s/e/rules.yaml: read once, as s/e/rules.yaml"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn one_file_reached_twice_is_read_once() {
     let dir = demo("twice");
     std::fs::hard_link(dir.join("export/rules.yaml"), dir.join("hard.yaml")).unwrap();

@@ -408,16 +408,20 @@ pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
         return Err(Error::many(walk.errors));
     }
     let mut unique: Vec<PathBuf> = Vec::new();
-    let mut resolved: Vec<PathBuf> = Vec::new();
+    let mut resolved_paths: Vec<PathBuf> = Vec::new();
     let mut index: HashMap<(u64, u64), usize> = HashMap::new();
     for (file, known) in walk.files {
         let (inode, canonical) = match known {
             Some(known) => known,
             None => {
+                let canonical = resolved(&file).unwrap_or_else(|| file.clone());
                 let Ok(meta) = std::fs::metadata(&file) else {
-                    continue; // vanished since the search: reading it says so
+                    // Vanished since the search: kept, so that reading it says so (a
+                    // file left out without a word could hide an export from the gate).
+                    unique.push(file);
+                    resolved_paths.push(canonical);
+                    continue;
                 };
-                let canonical = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
                 ((meta.dev(), meta.ino()), canonical)
             }
         };
@@ -432,7 +436,7 @@ pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
                     file
                 };
                 let (read, other) = (display_name(&unique[i]), display_name(&kept));
-                if resolved[i] == canonical {
+                if resolved_paths[i] == canonical {
                     crate::verbosity::detail("skipped", &format!("{other}: read once, as {read}"));
                 } else {
                     // Two names of one file: say so, as the patch names only one of them.
@@ -444,14 +448,28 @@ pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
             None => {
                 index.insert(inode, unique.len());
                 unique.push(file);
-                resolved.push(canonical);
+                resolved_paths.push(canonical);
             }
         }
     }
     // The resolved paths, to find the journals of interrupted commits covering them.
-    resolved.retain(|r| r.is_absolute());
-    crate::write::recover_for(&resolved)?;
+    resolved_paths.retain(|r| r.is_absolute());
+    crate::write::recover_for(&resolved_paths)?;
     Ok(unique)
+}
+
+/// A path resolved from the root, links followed; or, when the system cannot resolve it
+/// whole (a file not there yet, a path over its length limit), its directory resolved and
+/// its name: what the search gives a file it finds in a directory it resolved (see
+/// `Walk::files`), so that one file named directly and found by a search resolves alike.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().or_else(|| {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+    })
 }
 
 /// What identifies a file the run was given for another role: its device and inode when
@@ -464,14 +482,10 @@ struct Identity {
 impl Identity {
     fn of(path: &Path) -> Identity {
         let inode = std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
-        let path = std::fs::canonicalize(path).ok().or_else(|| {
-            let parent = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
-        });
-        Identity { inode, path }
+        Identity {
+            inode,
+            path: resolved(path),
+        }
     }
 
     fn is(&self, path: &Path, meta: &std::fs::Metadata) -> bool {
