@@ -108,6 +108,11 @@ fn cmp_place(place: &Place, doc: u32, path: &[u32]) -> Ordering {
 }
 
 impl Expected {
+    /// Room for `values` more values.
+    pub fn reserve(&mut self, values: usize) {
+        self.values.reserve(values);
+    }
+
     /// The value at `place` (whose old text is `span`) becomes `want`.
     pub fn value(&mut self, place: Place, span: Span, want: Want) {
         self.values.push((place, span, want));

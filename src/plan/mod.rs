@@ -104,8 +104,11 @@ pub fn plan(
         file,
         located,
         mapping,
-        ops: Vec::new(),
-        changes: Vec::new(),
+        // One op and one change a reference, about: room for them from the start (the
+        // vectors doubling on a large export copied megabytes, and room never written to is
+        // never faulted in).
+        ops: Vec::with_capacity(located.references.len()),
+        changes: Vec::with_capacity(located.references.len()),
         done: vec![false; located.references.len()],
         // Room for each new value, written and as is, in a style or two.
         texts: Interner::with_slots(4 * (mapping.accounts.len() + mapping.addresses.len())),

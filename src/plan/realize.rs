@@ -227,11 +227,15 @@ impl<'a> Realizer<'_, 'a> {
         let p = self.p;
         let sets = p.ops.iter().filter(|op| matches!(op, Op::Set { .. }));
         if self.shared.is_empty() {
+            // One edit and one expectation a string, about (room for them from the start).
+            let count = sets.clone().count();
+            self.edits.reserve(count);
+            self.expected.reserve(count);
             for op in sets {
                 let Op::Set { at, span, new, .. } = op else {
                     continue;
                 };
-                self.edits.extend(set_edits(op));
+                push_set_edits(op, &mut self.edits);
                 self.expected
                     .value(at.clone(), *span, Want::Str(new.clone()));
             }
@@ -274,7 +278,7 @@ impl<'a> Realizer<'_, 'a> {
                     _ => false,
                 })
             {
-                self.edits.extend(set_edits(op));
+                push_set_edits(op, &mut self.edits);
             }
             for u in &uses {
                 let wanted = want(u);
@@ -755,7 +759,7 @@ fn agreed<T: PartialEq>(mut items: impl Iterator<Item = T>) -> Option<T> {
 }
 
 /// The edits that rewrite a string where it is written.
-fn set_edits(op: &Op) -> Vec<Edit> {
+fn push_set_edits(op: &Op, edits: &mut Vec<Edit>) {
     let Op::Set {
         span,
         style,
@@ -764,17 +768,14 @@ fn set_edits(op: &Op) -> Vec<Edit> {
         ..
     } = op
     else {
-        return Vec::new();
+        return;
     };
     match parts {
-        Some(parts) => parts
-            .iter()
-            .map(|(range, address)| {
-                let start = span.start as usize;
-                Edit::replace(start + range.start..start + range.end, address.clone())
-            })
-            .collect(),
-        None => vec![Edit::replace(span.range(), scalar::write(new, *style))],
+        Some(parts) => edits.extend(parts.iter().map(|(range, address)| {
+            let start = span.start as usize;
+            Edit::replace(start + range.start..start + range.end, address.clone())
+        })),
+        None => edits.push(Edit::replace(span.range(), scalar::write(new, *style))),
     }
 }
 

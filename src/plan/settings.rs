@@ -57,9 +57,21 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
     if lists.is_empty() {
         return;
     }
-    // The references inside each setting of those lists.
+    // The references inside each setting of those lists. Only a reference below one of
+    // the lists can be: the others (a large export's rules, for aliases and sharing) are
+    // passed over without naming their place.
     let mut inside: BTreeMap<Place, Vec<usize>> = BTreeMap::new();
     for index in 0..p.located.references.len() {
+        let reference = p.reference(index);
+        let path = p.located.path(reference);
+        let below = |list: &Place| {
+            list.doc as usize == reference.doc()
+                && path.len() > list.path.len()
+                && path.starts_with(&list.path)
+        };
+        if !lists.keys().any(below) {
+            continue;
+        }
         let place = p.place(index);
         for h in p.located.holders_around(place.doc as usize, &place.path) {
             let holder = &p.located.holders[h];
