@@ -134,7 +134,7 @@ impl SettingsAt {
     }
 
     /// The innermost setting whose text holds `offset`.
-    pub fn at(&self, offset: usize) -> Option<String> {
+    pub fn at(&self, offset: usize) -> Option<&str> {
         let after = self
             .spans
             .partition_point(|(span, _)| span.start as usize <= offset);
@@ -142,7 +142,7 @@ impl SettingsAt {
             .iter()
             .rev()
             .find(|(span, _)| offset <= span.end as usize)
-            .map(|(_, name)| name.clone())
+            .map(|(_, name)| name.as_str())
     }
 }
 

@@ -44,13 +44,13 @@ pub fn render(source: &Source, edits: &[Edit], name: &str, style: &Style) -> Str
 /// Writes the unified diff of one file to `sink` hunk by hunk, so that a large patch is
 /// never held whole in memory; nothing when there are no edits. `setting` names the
 /// setting that holds an offset of the old text, for the hunk headers.
-pub fn write(
+pub fn write<'s>(
     sink: &mut impl std::io::Write,
     source: &Source,
     edits: &[Edit],
     name: impl AsRef<std::path::Path>,
     style: &Style,
-    setting: &dyn Fn(usize) -> Option<String>,
+    setting: &dyn Fn(usize) -> Option<&'s str>,
 ) -> std::io::Result<()> {
     /// Output is handed to the sink in pieces of about this size.
     const CHUNK: usize = 1 << 16;
@@ -130,16 +130,26 @@ pub fn write(
         } else {
             new_start_line + 1
         };
-        let header = format!(
-            "@@ -{} +{} @@",
-            range_text(old_start, old_len),
-            range_text(new_start.max(0) as usize, new_len)
-        );
-        out.push_str(&paint("36", &header));
+        // Written straight into the output: a large export's patch has tens of thousands
+        // of hunks, and the header's few strings each were a fifth of the patch's time.
+        if style.color {
+            out.push_str("\x1b[36m");
+        }
+        out.push_str("@@ -");
+        push_range(&mut out, old_start, old_len);
+        out.push_str(" +");
+        push_range(&mut out, new_start.max(0) as usize, new_len);
+        out.push_str(" @@");
+        if style.color {
+            out.push_str("\x1b[0m");
+        }
         if let Some(name) = hunk.iter().find_map(|b| setting(b.at)) {
             // One line: a name with a line break in it would end the header.
             out.push(' ');
-            out.push_str(&name.replace(['\n', '\r'], " "));
+            match name.contains(['\n', '\r']) {
+                true => out.push_str(&name.replace(['\n', '\r'], " ")),
+                false => out.push_str(name),
+            }
         }
         out.push('\n');
         out.push_str(&body);
@@ -152,12 +162,12 @@ pub fn write(
     sink.write_all(out.as_bytes())
 }
 
-fn range_text(start: usize, len: usize) -> String {
-    if len == 1 {
-        start.to_string()
-    } else {
-        format!("{start},{len}")
-    }
+/// A hunk's line range as `diff -u` writes it: `start`, or `start,len` unless `len` is 1.
+fn push_range(out: &mut String, start: usize, len: usize) {
+    let _ = match len {
+        1 => write!(out, "{start}"),
+        _ => write!(out, "{start},{len}"),
+    };
 }
 
 /// The lines of the text a patch is written of, found by scanning from the last line asked
@@ -483,7 +493,7 @@ mod tests {
             &[Edit::replace(6..9, "new")],
             "f.yaml",
             &Style { color: false },
-            &|offset| (6..9).contains(&offset).then(|| "rule \"01\"".to_owned()),
+            &|offset| (6..9).contains(&offset).then_some("rule \"01\""),
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -504,7 +514,7 @@ mod tests {
             &[Edit::replace(a1 - 4..text.len(), "")],
             "f.yaml",
             &Style { color: false },
-            &|offset| Some(if offset >= a1 { "alias a1" } else { "alias a0" }.to_owned()),
+            &|offset| Some(if offset >= a1 { "alias a1" } else { "alias a0" }),
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();
