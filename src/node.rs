@@ -31,7 +31,7 @@ impl Span {
 }
 
 /// How a scalar was written, so that a rewritten value can be written the same way.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Style {
     /// A JSON string.
     #[default]

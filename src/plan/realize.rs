@@ -18,9 +18,9 @@ use super::{Insertion, Op, Planner};
 use crate::address;
 use crate::diagnostic::{Diagnostic, Error};
 use crate::edit::{self, Edit};
-use crate::fast_hash::FastSet;
+use crate::fast_hash::{FastMap, FastSet};
 use crate::layout::{self, Container, extent, insert_after, removal_edits};
-use crate::node::{Node, Span, Value};
+use crate::node::{Node, Span, Style, Value};
 use crate::path::Place;
 use crate::profile::Kind;
 use crate::scalar;
@@ -84,6 +84,9 @@ struct Realizer<'p, 'a> {
     references: FastSet<Place>,
     /// Templates: anchored values used elsewhere, written outside every setting.
     templates: Vec<Place>,
+    /// Each new value as written in each style, written once: a large export writes a
+    /// few hundred values tens of thousands of times.
+    written: FastMap<(&'p str, Style), Text>,
 }
 
 /// The edits and what they must give. `repairs`: places where an earlier attempt's result
@@ -108,6 +111,7 @@ pub(super) fn realize(p: &Planner, repairs: &[Place]) -> Result<(Vec<Edit>, Expe
         removed: Vec::new(),
         references,
         templates: Vec::new(),
+        written: FastMap::default(),
     };
     r.templates = r.templates();
     // List operations, by list.
@@ -141,9 +145,37 @@ pub(super) fn realize(p: &Planner, repairs: &[Place]) -> Result<(Vec<Edit>, Expe
     Ok((r.edits, r.expected))
 }
 
-impl<'a> Realizer<'_, 'a> {
+impl<'p, 'a> Realizer<'p, 'a> {
     fn node(&self, place: &Place) -> Option<&'a Node> {
         self.p.node(place)
+    }
+
+    /// The edits that rewrite a string where it is written.
+    fn push_set_edits(&mut self, op: &'p Op) {
+        let Op::Set {
+            span,
+            style,
+            new,
+            parts,
+            ..
+        } = op
+        else {
+            return;
+        };
+        match parts {
+            Some(parts) => self.edits.extend(parts.iter().map(|(range, address)| {
+                let start = span.start as usize;
+                Edit::replace(start + range.start..start + range.end, address.clone())
+            })),
+            None => {
+                let written = self
+                    .written
+                    .entry((new.as_str(), *style))
+                    .or_insert_with(|| Text::from(scalar::write(new, *style)))
+                    .clone();
+                self.edits.push(Edit::replace(span.range(), written));
+            }
+        }
     }
 
     /// Every use of the value at `place` (the uses of its text), or just `place` when it
@@ -235,7 +267,7 @@ impl<'a> Realizer<'_, 'a> {
                 let Op::Set { at, span, new, .. } = op else {
                     continue;
                 };
-                push_set_edits(op, &mut self.edits);
+                self.push_set_edits(op);
                 self.expected
                     .value(at.clone(), *span, Want::Str(new.clone()));
             }
@@ -278,7 +310,7 @@ impl<'a> Realizer<'_, 'a> {
                     _ => false,
                 })
             {
-                push_set_edits(op, &mut self.edits);
+                self.push_set_edits(op);
             }
             for u in &uses {
                 let wanted = want(u);
@@ -756,27 +788,6 @@ impl<'a> Realizer<'_, 'a> {
 fn agreed<T: PartialEq>(mut items: impl Iterator<Item = T>) -> Option<T> {
     let first = items.next()?;
     items.all(|x| x == first).then_some(first)
-}
-
-/// The edits that rewrite a string where it is written.
-fn push_set_edits(op: &Op, edits: &mut Vec<Edit>) {
-    let Op::Set {
-        span,
-        style,
-        new,
-        parts,
-        ..
-    } = op
-    else {
-        return;
-    };
-    match parts {
-        Some(parts) => edits.extend(parts.iter().map(|(range, address)| {
-            let start = span.start as usize;
-            Edit::replace(start + range.start..start + range.end, address.clone())
-        })),
-        None => edits.push(Edit::replace(span.range(), scalar::write(new, *style))),
-    }
 }
 
 /// The text of a setting's copy for the new account, from the setting's own text: its
