@@ -8,6 +8,8 @@
 //! with any account ID in it named the same way. The patch's hunk headers, the summary,
 //! `check`, `checklist` and the review all name things through here.
 
+use std::sync::OnceLock;
+
 use crate::accounts::{self, Account};
 use crate::fast_hash::FastMap;
 use crate::file_name::shown;
@@ -16,7 +18,9 @@ use crate::profile::Kind;
 
 #[derive(Debug, Default)]
 pub struct Names {
-    accounts: FastMap<String, Account>,
+    /// Each declared account, with its short name once something asked for it (`check`
+    /// names an account in every finding: tens of thousands of times, a few hundred names).
+    accounts: FastMap<String, (Account, OnceLock<String>)>,
     /// The byte length of the shortest declared ID: a shorter word of a label is none
     /// (labels are named for every setting, and most of their words are not IDs).
     shortest_id: usize,
@@ -33,14 +37,17 @@ impl Names {
     pub fn from_accounts(declared: Vec<Account>) -> Names {
         let shortest_id = declared.iter().map(|a| a.id.len()).min().unwrap_or(0);
         Names {
-            accounts: declared.into_iter().map(|a| (a.id.clone(), a)).collect(),
+            accounts: declared
+                .into_iter()
+                .map(|a| (a.id.clone(), (a, OnceLock::new())))
+                .collect(),
             shortest_id,
         }
     }
 
     /// The declaration of an account ID, when an input declares it.
     pub fn declared(&self, id: &str) -> Option<&Account> {
-        self.accounts.get(id)
+        self.accounts.get(id).map(|(account, _)| account)
     }
 
     /// An account in full: `info@acme.example "Acme Info" [mail.newhost.example] 3f9c2a10`;
@@ -65,12 +72,13 @@ impl Names {
 
     /// An account in short, for inside a sentence: its address (or name) and the start of
     /// its ID; an undeclared ID as it is.
-    pub fn short(&self, id: &str) -> String {
-        match self.declared(id) {
-            Some(account) if account.address.is_some() || account.name.is_some() => {
-                shown(&format!("{} ({})", account.label(), short_id(id))).into_owned()
-            }
-            _ => id.to_owned(),
+    pub fn short<'s>(&'s self, id: &'s str) -> &'s str {
+        match self.accounts.get(id) {
+            Some((account, short)) if account.address.is_some() || account.name.is_some() => short
+                .get_or_init(|| {
+                    shown(&format!("{} ({})", account.label(), short_id(id))).into_owned()
+                }),
+            _ => id,
         }
     }
 
@@ -100,7 +108,7 @@ impl Names {
                 .then(|| self.declared(word))
                 .flatten();
             match declared {
-                Some(_) => out.push_str(&self.short(word)),
+                Some(_) => out.push_str(self.short(word)),
                 None => out.push_str(word),
             }
             rest = &rest[start + word_len..];

@@ -83,7 +83,7 @@ pub fn render(
         if entry.addresses {
             value.to_owned()
         } else {
-            names.short(value)
+            names.short(value).to_owned()
         }
     };
     let order: Vec<String> = profiles

@@ -458,13 +458,10 @@ fn removed_text(
     has_mapping: bool,
     names: &Names,
 ) -> String {
-    let named = |v: &str| {
-        if what == "account" {
-            names.short(v)
-        } else {
-            v.to_owned()
-        }
-    };
+    fn named<'s>(what: &str, names: &'s Names, v: &'s str) -> &'s str {
+        if what == "account" { names.short(v) } else { v }
+    }
+    let named = |v| named(what, names, v);
     let value = &format!("{}{spelled}", named(value));
     let unmapped = if has_mapping {
         "; the mapping has no entry for it"
@@ -1062,7 +1059,7 @@ fn transition_findings(
             if entry.addresses {
                 value.to_owned()
             } else {
-                names.short(value)
+                names.short(value).to_owned()
             }
         };
         let (kind, message) = match change.action {
