@@ -545,6 +545,28 @@ mod tests {
     }
 
     #[test]
+    fn a_token_proven_once_stands_for_its_own_string_only() {
+        // Two strings rewritten to one token: proven for the first string's expectation,
+        // it must still be proven against the second's (a wrong plan is caught).
+        let old = file("a.json", "{\"a\": \"x\", \"b\": \"y\"}");
+        let docs = old.docs();
+        let span = |key: &str| docs[0].field(key).unwrap().span;
+        let edits = vec![
+            Edit::replace(span("a").range(), "\"new\""),
+            Edit::replace(span("b").range(), "\"new\""),
+        ];
+        let expect = |second: &str| {
+            let mut expected = Expected::default();
+            expected.value(place(&[0]), span("a"), Want::Str("new".into()));
+            expected.value(place(&[1]), span("b"), Want::Str(second.into()));
+            expected
+        };
+        assert!(swaps(&old, &edits, expect("new")));
+        assert!(!swaps(&old, &edits, expect("other")));
+        assert!(verify(&old, &edits, expect("other")).is_err());
+    }
+
+    #[test]
     fn a_token_that_may_not_stand_alone_reparses_the_file() {
         let old = file("a.yaml", "a: x\nb: [y, z]\n");
         for (token, want, ok) in [
