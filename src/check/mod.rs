@@ -458,18 +458,21 @@ fn removed_text(
     has_mapping: bool,
     names: &Names,
 ) -> String {
+    // An account by its short name, an address as it is.
     fn named<'s>(what: &str, names: &'s Names, v: &'s str) -> &'s str {
         if what == "account" { names.short(v) } else { v }
     }
-    let named = |v| named(what, names, v);
-    let value = &format!("{}{spelled}", named(value));
+    let value = &format!("{}{spelled}", named(what, names, value));
     let unmapped = if has_mapping {
         "; the mapping has no entry for it"
     } else {
         ""
     };
     match (&hit.replacement, hit.why) {
-        (Some(new), _) => format!("{what} {value} (replace it with {})", named(new)),
+        (Some(new), _) => format!(
+            "{what} {value} (replace it with {})",
+            named(what, names, new)
+        ),
         (None, Some(Why::Host { host, address })) => {
             let address = address.as_ref().map_or(String::new(), |a| format!("{a}, "));
             format!("{what} {value} ({address}on {host}{unmapped})")
