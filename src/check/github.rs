@@ -6,7 +6,7 @@ use super::{FindingSeverity, Report};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    for f in &report.findings {
+    for f in report.findings.iter() {
         let command = match f.severity {
             FindingSeverity::Error => "error",
             FindingSeverity::Warning => "warning",

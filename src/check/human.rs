@@ -14,7 +14,7 @@ const WAVE: usize = 4;
 
 /// Writes the report, the findings rendered on every core a wave of chunks at a time.
 pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let chunks: Vec<_> = report.findings.chunks(CHUNK).collect();
+    let chunks = report.findings.runs(CHUNK);
     for wave in chunks.chunks(WAVE * crate::parallel::workers()) {
         for part in crate::parallel::map(wave, |chunk| render_chunk(chunk, color)) {
             out.write_all(part.as_bytes())?;
@@ -23,9 +23,10 @@ pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std
     out.write_all(summary(report).as_bytes())
 }
 
-fn render_chunk(findings: &[super::Finding], color: bool) -> String {
-    let mut out = String::with_capacity(findings.len() * 320);
-    for finding in findings {
+fn render_chunk(findings: &[&[super::Finding]], color: bool) -> String {
+    let count = findings.iter().map(|piece| piece.len()).sum::<usize>();
+    let mut out = String::with_capacity(count * 320);
+    for finding in findings.iter().copied().flatten() {
         let code = Some(finding.kind.as_str());
         finding.diagnostic.write_coded(&mut out, color, code);
         out.push('\n');

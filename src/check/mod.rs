@@ -36,8 +36,102 @@ pub use sarif::render as render_sarif;
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(title = "cutover check report")]
 pub struct Report {
-    pub findings: Vec<Finding>,
+    #[schemars(with = "Vec<Finding>")]
+    pub findings: Findings,
     pub summary: Summary,
+}
+
+/// Findings as each file's were made, in order: a run over a thousand files makes tens of
+/// thousands of them, and gathering them into one vector copied them all (a tenth of the
+/// check). Read, written and serialized as the one sequence they are.
+#[derive(Debug, Default)]
+pub struct Findings(Vec<Vec<Finding>>);
+
+impl Findings {
+    pub fn iter(&self) -> impl Iterator<Item = &Finding> {
+        self.0.iter().flatten()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Finding> {
+        self.0.iter_mut().flatten()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Vec::is_empty)
+    }
+
+    /// Findings of a file of their own (the mapping's).
+    pub fn push_file(&mut self, findings: Vec<Finding>) {
+        self.0.push(findings);
+    }
+
+    pub fn into_vec(self) -> Vec<Finding> {
+        match <[_; 1]>::try_from(self.0) {
+            Ok([one]) => one,
+            Err(files) => files.into_iter().flatten().collect(),
+        }
+    }
+
+    /// Runs of about `size` findings in order, each made of whole slices of the files'
+    /// findings: what one worker renders.
+    pub fn runs(&self, size: usize) -> Vec<Vec<&[Finding]>> {
+        let mut runs = vec![Vec::new()];
+        let mut filled = 0;
+        for file in &self.0 {
+            for piece in file.chunks(size) {
+                if filled + piece.len() > size && filled > 0 {
+                    runs.push(Vec::new());
+                    filled = 0;
+                }
+                runs.last_mut().expect("one at least").push(piece);
+                filled += piece.len();
+            }
+        }
+        runs.retain(|run| !run.is_empty());
+        runs
+    }
+
+    /// In file order (by path), then by line, column and kind, as one stable sort of
+    /// them all orders them: each file's sorted on its own when every file's findings name
+    /// its one path and no two files share one (a run reads each file once), else all
+    /// sorted together.
+    fn sort(&mut self) {
+        let key = |f: &Finding| (f.line, f.column, f.kind);
+        self.0.retain(|file| !file.is_empty());
+        let one_path_each = self
+            .0
+            .iter()
+            .all(|file| file.iter().all(|f| f.path == file[0].path));
+        let mut paths: Vec<&str> = self.0.iter().map(|file| file[0].path.as_str()).collect();
+        paths.sort_unstable();
+        let distinct = paths.windows(2).all(|w| w[0] != w[1]);
+        if one_path_each && distinct {
+            self.0.sort_by(|a, b| a[0].path.cmp(&b[0].path));
+            for file in &mut self.0 {
+                file.sort_by_key(key);
+            }
+        } else {
+            let mut all = std::mem::take(self).into_vec();
+            all.sort_by(|a, b| (&a.path, key(a)).cmp(&(&b.path, key(b))));
+            self.0 = vec![all];
+        }
+    }
+}
+
+impl From<Vec<Finding>> for Findings {
+    fn from(findings: Vec<Finding>) -> Findings {
+        Findings(vec![findings])
+    }
+}
+
+impl Serialize for Findings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -500,7 +594,7 @@ pub fn findings(
     removed: &Removed,
     transition: Option<&[FilePlan]>,
     keys: Keys,
-) -> Vec<Finding> {
+) -> Findings {
     findings_in_chunks(inputs, removed, transition, keys, CHUNK)
 }
 
@@ -526,7 +620,7 @@ fn findings_in_chunks(
     transition: Option<&[FilePlan]>,
     keys: Keys,
     chunk: usize,
-) -> Vec<Finding> {
+) -> Findings {
     let declared = inputs::declared(inputs, Kind::Account);
     let names = Names::of(inputs);
     let per_file = crate::parallel::map(inputs, |input| {
@@ -537,10 +631,7 @@ fn findings_in_chunks(
             chunk,
         )
     });
-    let mut findings = Vec::with_capacity(per_file.iter().map(Vec::len).sum());
-    for file in per_file {
-        findings.extend(file);
-    }
+    let mut findings = Findings(per_file);
     if let Some(plans) = transition {
         let mapping = removed
             .mapping
@@ -548,14 +639,9 @@ fn findings_in_chunks(
         // References to the mapping's old accounts are expected in the transition: the plan
         // says what is still missing beside them. A removed account the mapping has no entry
         // for stays an error: nothing can cover it.
-        findings.retain(|f| f.kind != FindingKind::Removed || f.replacement.is_none());
-        for (input, plan) in inputs.iter().zip(plans) {
-            transition_findings(
-                &Named::new(input, &names, keys),
-                plan,
-                mapping,
-                &mut findings,
-            );
+        for ((input, plan), file) in inputs.iter().zip(plans).zip(&mut findings.0) {
+            file.retain(|f| f.kind != FindingKind::Removed || f.replacement.is_none());
+            transition_findings(&Named::new(input, &names, keys), plan, mapping, file);
         }
     }
     findings
@@ -570,6 +656,7 @@ pub fn unmoved(inputs: &[Input], mapping: &Mapping) -> Vec<Finding> {
     };
     removed.addresses_of_removed_accounts(inputs);
     findings(inputs, &removed, None, Keys::Named)
+        .into_vec()
         .into_iter()
         .filter(|f| f.kind == FindingKind::Removed && f.replacement.is_none())
         .collect()
@@ -603,14 +690,12 @@ pub fn many_to_one(mapping: &Mapping, inputs: &[Input]) -> Vec<Finding> {
 impl Report {
     /// Findings in file order, counted; `baselined` is how many a baseline left out.
     pub fn new(
-        mut findings: Vec<Finding>,
+        mut findings: Findings,
         files: usize,
         dangling_checked: bool,
         baselined: usize,
     ) -> Report {
-        findings.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind))
-        });
+        findings.sort();
         let errors = findings
             .iter()
             .filter(|f| f.severity == FindingSeverity::Error)
@@ -1314,6 +1399,79 @@ impl From<FindingSeverity> for Severity {
 }
 
 #[cfg(test)]
+mod findings_order {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn finding(id: usize, (path, line, column, kind): (u8, u8, u8, usize)) -> Finding {
+        let kind = FindingKind::ALL[kind % FindingKind::ALL.len()];
+        Finding {
+            path: format!("f{path}.json"),
+            line: line.into(),
+            column: column.into(),
+            severity: kind.severity(),
+            kind,
+            account: id.to_string(),
+            replacement: None,
+            holder: None,
+            setting: None,
+            place: String::new(),
+            diagnostic: Diagnostic::plain("m"),
+        }
+    }
+
+    proptest! {
+        /// Each file's findings sorted on their own, or all together when files share a
+        /// path or one holds two, come out as one stable sort of them all did, ties included.
+        #[test]
+        fn sorted_by_file_as_one_stable_sort(
+            files in prop::collection::vec(
+                prop::collection::vec((0u8..4, 0u8..3, 0u8..3, 0usize..3), 0..6),
+                0..6,
+            ),
+            one_path_each in any::<bool>(),
+        ) {
+            let groups = || -> Vec<Vec<Finding>> {
+                let mut id = 0;
+                files
+                    .iter()
+                    .enumerate()
+                    .map(|(g, file)| {
+                        file.iter()
+                            .map(|&(path, line, column, kind)| {
+                                id += 1;
+                                // (One path a file, some files sharing one, unless
+                                // mixed paths are asked for.)
+                                let path = if one_path_each { (g % 3) as u8 } else { path };
+                                finding(id, (path, line, column, kind))
+                            })
+                            .collect()
+                    })
+                    .collect()
+            };
+            let mut all: Vec<Finding> = groups().into_iter().flatten().collect();
+            all.sort_by(|a, b| {
+                (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind))
+            });
+            let mut findings = Findings(groups());
+            findings.sort();
+            let order = |f: &Finding| f.account.clone();
+            prop_assert_eq!(
+                findings.iter().map(order).collect::<Vec<_>>(),
+                all.iter().map(order).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(findings.len(), all.len());
+            let runs = findings.runs(4);
+            prop_assert!(runs.iter().all(|run| run.iter().map(|p| p.len()).sum::<usize>() <= 4));
+            prop_assert_eq!(
+                runs.iter().flatten().copied().flatten().map(order).collect::<Vec<_>>(),
+                all.iter().map(order).collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::inputs::{Paths, Trees};
@@ -1333,7 +1491,7 @@ mod tests {
             let inputs = inputs::load(&paths, &profiles, Trees::Whole).expect("loads");
             let mapping = Mapping::read(&root.join("mapping.yaml")).expect("a mapping");
             let removed = Removed::resolve(&inputs, Some(&mapping), &[], &[]).expect("resolves");
-            let shown = |findings: Vec<Finding>| -> Vec<(String, String)> {
+            let shown = |findings: Findings| -> Vec<(String, String)> {
                 findings
                     .iter()
                     .map(|f| {
@@ -1376,16 +1534,18 @@ mod tests {
                     .all(|f| f.setting.is_none() && f.place.is_empty()),
                 "{dir}: no keys named when none are asked for"
             );
-            let without_keys = |findings: Vec<Finding>| {
+            let without_keys = |findings: Findings| {
                 shown(
                     findings
+                        .into_vec()
                         .into_iter()
                         .map(|f| Finding {
                             setting: None,
                             place: String::new(),
                             ..f
                         })
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .into(),
                 )
             };
             assert_eq!(

@@ -3,7 +3,7 @@
 //! check could not run — including when there was nothing to check, so that a misconfigured
 //! job never passes by accident.
 
-use crate::check::{self, Finding, Removed, Report, baseline};
+use crate::check::{self, Removed, Report, baseline};
 use crate::cli::{CheckFormat, ColorChoice, stdout_color};
 use crate::commands::{both, print_with, release};
 use crate::diagnostic::Error;
@@ -59,12 +59,13 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     };
     let mut findings = check::findings(&inputs, &removed, transition.as_deref(), keys);
     if let Some(mapping) = &mapping {
-        findings.extend(check::many_to_one(mapping, &inputs));
+        findings.push_file(check::many_to_one(mapping, &inputs));
     }
     steps.step("checked");
     if let Some(path) = &args.write_baseline {
+        let findings = findings.into_vec();
         let written = baseline::write(path, &findings)?;
-        let report = Report::new(findings, inputs.len(), dangling_checked, 0);
+        let report = Report::new(findings.into(), inputs.len(), dangling_checked, 0);
         print_report(args.format, &report, color)?;
         crate::verbosity::summary(&format!(
             "wrote {written} finding{} to the baseline {}\n",
@@ -76,8 +77,8 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     }
     let (findings, baselined) = match &baseline {
         Some(baseline) => {
-            let applied = baseline.apply(findings);
-            (applied.findings, applied.baselined)
+            let applied = baseline.apply(findings.into_vec());
+            (applied.findings.into(), applied.baselined)
         }
         None => (findings, 0),
     };
@@ -109,7 +110,7 @@ fn print_report(format: CheckFormat, report: &Report, color: ColorChoice) -> Res
 /// GitHub places an annotation, and code scanning a SARIF result, by the path from the
 /// repository's root, whatever directory the job ran `check` in: a file in a git work tree
 /// is named from its root; any other keeps the name it was given.
-fn from_repository_root(inputs: &[Input], findings: &mut [Finding]) {
+fn from_repository_root(inputs: &[Input], findings: &mut check::Findings) {
     let names: FastMap<&str, String> = inputs
         .iter()
         .filter_map(|input| {
@@ -120,7 +121,7 @@ fn from_repository_root(inputs: &[Input], findings: &mut [Finding]) {
             Some((source.name.as_str(), display_name(name)))
         })
         .collect();
-    for finding in findings {
+    for finding in findings.iter_mut() {
         if let Some(name) = names.get(finding.path.as_str()) {
             finding.path = name.clone();
         }
