@@ -79,19 +79,18 @@ impl Findings {
     /// Runs of about `size` findings in order, each made of whole slices of the files'
     /// findings: what one worker renders.
     pub fn runs(&self, size: usize) -> Vec<Vec<&[Finding]>> {
-        let mut runs = vec![Vec::new()];
+        let mut runs: Vec<Vec<&[Finding]>> = Vec::new();
         let mut filled = 0;
-        for file in &self.0 {
-            for piece in file.chunks(size) {
-                if filled + piece.len() > size && filled > 0 {
-                    runs.push(Vec::new());
+        for piece in self.0.iter().flat_map(|file| file.chunks(size)) {
+            match runs.last_mut() {
+                Some(run) if filled + piece.len() <= size => run.push(piece),
+                _ => {
+                    runs.push(vec![piece]);
                     filled = 0;
                 }
-                runs.last_mut().expect("one at least").push(piece);
-                filled += piece.len();
             }
+            filled += piece.len();
         }
-        runs.retain(|run| !run.is_empty());
         runs
     }
 
