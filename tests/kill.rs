@@ -13,23 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Cutover, copy_tree, read_tree};
-
-/// A small, seedable generator (xorshift64*), so a failing sequence can be replayed.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use common::{Cutover, Random, copy_tree, read_tree};
 
 /// Fifty export files in five directories, JSON and YAML, every kind of reference to six
 /// old accounts and an old address, and a mapping for them.

@@ -8,6 +8,7 @@ pub mod json;
 pub mod sieve;
 mod split;
 pub mod yaml;
+mod yaml_block;
 mod yaml_split;
 
 use std::collections::HashMap;

@@ -66,22 +66,40 @@ pub(super) struct Parsed {
 }
 
 /// Parses `text`, which stands at `offset` in `source` (the whole of it, or a part that
-/// is YAML of its own): spans are `source`'s.
+/// is YAML of its own): spans are `source`'s. Plain block YAML is read a line at a time
+/// (see `yaml_block`); anything else, or anything that reader declines, by granit-parser.
 pub(super) fn parse_text(source: &Source, text: &str, offset: usize) -> Result<Parsed, Error> {
+    let mut builder = Builder::new(source, text.len());
+    if super::yaml_block::read(text, offset, &mut builder).is_some() {
+        let parsed = builder.parsed();
+        // Every test run proves the line reader gives exactly granit-parser's tree.
+        #[cfg(debug_assertions)]
+        {
+            let events = parse_events(source, text, offset)
+                .expect("a text the line reader reads is YAML granit-parser reads");
+            assert_eq!(format!("{:?}", events.docs), format!("{:?}", parsed.docs));
+            assert_eq!(events.deepest, parsed.deepest);
+            assert!(!events.uses_anchors);
+        }
+        return Ok(parsed);
+    }
+    parse_events(source, text, offset)
+}
+
+/// Both readers' trees of `text`, for the tests that compare them: the line reader's
+/// (`None` when it declines) and granit-parser's.
+#[doc(hidden)]
+pub fn both_readers(source: &Source) -> (Option<Vec<Node>>, Result<Vec<Node>, Error>) {
+    let text = &source.text;
+    let mut builder = Builder::new(source, text.len());
+    let lines = super::yaml_block::read(text, 0, &mut builder).map(|()| builder.parsed().docs);
+    (lines, parse_events(source, text, 0).map(|p| p.docs))
+}
+
+/// [`parse_text`] by granit-parser's events.
+fn parse_events(source: &Source, text: &str, offset: usize) -> Result<Parsed, Error> {
     let options = granit_parser::options! { emit_comments: false, emit_anchor_events: true };
-    let mut builder = Builder {
-        source,
-        stack: Vec::new(),
-        items: Vec::new(),
-        entries: Vec::new(),
-        anchors: HashMap::new(),
-        anchor_tokens: HashMap::new(),
-        alias_nodes: 0,
-        uses_anchors: false,
-        deepest: 0,
-        docs: Vec::new(),
-        texts: Interner::for_len(text.len()),
-    };
+    let mut builder = Builder::new(source, text.len());
     for event in Parser::new_from_str_with_options(text, options) {
         let (event, span) = event.map_err(|e| {
             let at = offset + e.marker().byte_offset().unwrap_or(text.len());
@@ -94,28 +112,12 @@ pub(super) fn parse_text(source: &Source, text: &str, offset: usize) -> Result<P
         let range = span.byte_range().unwrap_or(0..0);
         builder.event(event, Span::new(offset + range.start, offset + range.end))?;
     }
-    // Every anchor's node and token, joined by the parser's anchor ID (unique in a stream).
-    let mut anchors: Vec<Anchor> = builder
-        .anchors
-        .iter()
-        .filter_map(|(id, (node, _))| {
-            let token = *builder.anchor_tokens.get(id)?;
-            Some(Anchor {
-                token,
-                node: node.span,
-            })
-        })
-        .collect();
-    anchors.sort_by_key(|a| a.token);
-    Ok(Parsed {
-        docs: builder.docs,
-        anchors,
-        uses_anchors: builder.uses_anchors,
-        deepest: builder.deepest,
-    })
+    Ok(builder.parsed())
 }
 
-struct Builder<'a> {
+/// Builds the trees of one text from its nodes in order: granit-parser's events, or the
+/// line reader's.
+pub(super) struct Builder<'a> {
     source: &'a Source,
     stack: Vec<Frame>,
     /// Scratch stacks for the items and entries of the open collections: each collection
@@ -149,6 +151,46 @@ enum Frame {
     },
 }
 
+impl<'a> Builder<'a> {
+    pub(super) fn new(source: &'a Source, len: usize) -> Builder<'a> {
+        Builder {
+            source,
+            stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
+            anchors: HashMap::new(),
+            anchor_tokens: HashMap::new(),
+            alias_nodes: 0,
+            uses_anchors: false,
+            deepest: 0,
+            docs: Vec::new(),
+            texts: Interner::for_len(len),
+        }
+    }
+
+    pub(super) fn parsed(self) -> Parsed {
+        // Every anchor's node and token, joined by the parser's anchor ID (unique in a stream).
+        let mut anchors: Vec<Anchor> = self
+            .anchors
+            .iter()
+            .filter_map(|(id, (node, _))| {
+                let token = *self.anchor_tokens.get(id)?;
+                Some(Anchor {
+                    token,
+                    node: node.span,
+                })
+            })
+            .collect();
+        anchors.sort_by_key(|a| a.token);
+        Parsed {
+            docs: self.docs,
+            anchors,
+            uses_anchors: self.uses_anchors,
+            deepest: self.deepest,
+        }
+    }
+}
+
 impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
         match event {
@@ -158,61 +200,26 @@ impl Builder<'_> {
                 self.anchor_tokens.insert(id, span);
             }
             Event::Scalar(text, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                    ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                    _ => Style::Block,
+                };
                 let tag = tag.map(|t| t.suffix().to_owned());
-                let value = scalar_value(&text, style, tag.as_deref(), &mut self.texts);
-                self.finish(Node::new(span, value), anchor)?;
+                self.scalar(span, &text, style, tag.as_deref(), anchor)?;
             }
             Event::SequenceStart(style, anchor, tag) => {
                 self.open()?;
                 self.check_collection_tag(tag.as_deref(), span, "list")?;
-                self.stack.push(Frame::List {
-                    start: span,
-                    anchor,
-                    flow: style == StructureStyle::Flow,
-                    base: self.items.len(),
-                });
+                self.push_list(span, style == StructureStyle::Flow, anchor);
             }
             Event::MappingStart(_, anchor, tag) => {
                 self.open()?;
                 self.check_collection_tag(tag.as_deref(), span, "mapping")?;
-                self.stack.push(Frame::Map {
-                    start: span,
-                    anchor,
-                    base: self.entries.len(),
-                    key: None,
-                    seen: KeySet::default(),
-                });
+                self.push_map(span, anchor);
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::List {
-                        start,
-                        anchor,
-                        flow,
-                        base,
-                    }) => (
-                        Node::new(
-                            Span::new(start.range().start, span.range().end),
-                            Value::List(self.items.split_off(base).into(), flow),
-                        ),
-                        anchor,
-                    ),
-                    Some(Frame::Map {
-                        start,
-                        anchor,
-                        base,
-                        ..
-                    }) => (
-                        Node::new(
-                            Span::new(start.range().start, span.range().end),
-                            Value::Map(merge(self.source, self.entries.split_off(base)).into()),
-                        ),
-                        anchor,
-                    ),
-                    None => return Ok(()),
-                };
-                self.finish(node, anchor)?;
-            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
             Event::Alias(id) => {
                 self.uses_anchors = true;
                 let (target, size) = self.anchors.get(&id).cloned().ok_or_else(|| {
@@ -245,6 +252,84 @@ impl Builder<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// A scalar, typed by the core schema unless its tag says otherwise.
+    pub(super) fn scalar(
+        &mut self,
+        span: Span,
+        text: &str,
+        style: Style,
+        tag: Option<&str>,
+        anchor: usize,
+    ) -> Result<(), Error> {
+        let value = scalar_value(text, style, tag, &mut self.texts);
+        self.finish(Node::new(span, value), anchor)
+    }
+
+    /// A block list (neither anchored nor tagged) opens at `span`.
+    pub(super) fn open_list(&mut self, span: Span) -> Result<(), Error> {
+        self.open()?;
+        self.push_list(span, false, 0);
+        Ok(())
+    }
+
+    /// A block mapping (neither anchored nor tagged) opens at `span`.
+    pub(super) fn open_map(&mut self, span: Span) -> Result<(), Error> {
+        self.open()?;
+        self.push_map(span, 0);
+        Ok(())
+    }
+
+    fn push_list(&mut self, start: Span, flow: bool, anchor: usize) {
+        self.stack.push(Frame::List {
+            start,
+            anchor,
+            flow,
+            base: self.items.len(),
+        });
+    }
+
+    fn push_map(&mut self, start: Span, anchor: usize) {
+        self.stack.push(Frame::Map {
+            start,
+            anchor,
+            base: self.entries.len(),
+            key: None,
+            seen: KeySet::default(),
+        });
+    }
+
+    /// The innermost open collection ends at `span`.
+    pub(super) fn close(&mut self, span: Span) -> Result<(), Error> {
+        let (node, anchor) = match self.stack.pop() {
+            Some(Frame::List {
+                start,
+                anchor,
+                flow,
+                base,
+            }) => (
+                Node::new(
+                    Span::new(start.range().start, span.range().end),
+                    Value::List(self.items.split_off(base).into(), flow),
+                ),
+                anchor,
+            ),
+            Some(Frame::Map {
+                start,
+                anchor,
+                base,
+                ..
+            }) => (
+                Node::new(
+                    Span::new(start.range().start, span.range().end),
+                    Value::Map(merge(self.source, self.entries.split_off(base)).into()),
+                ),
+                anchor,
+            ),
+            None => return Ok(()),
+        };
+        self.finish(node, anchor)
     }
 
     /// A core-schema scalar tag (`!!str`, `!!int`, ...) on a list or mapping is invalid.
@@ -377,13 +462,7 @@ fn mark_alias(node: &mut Node, site: Span, own: bool) {
 }
 
 /// Types a scalar by the YAML 1.2 core schema: only plain scalars can be non-strings.
-fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&str>, texts: &mut Interner) -> Value {
-    let style = match style {
-        ScalarStyle::Plain => Style::Plain,
-        ScalarStyle::SingleQuoted => Style::SingleQuoted,
-        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
-        _ => Style::Block,
-    };
+fn scalar_value(text: &str, style: Style, tag: Option<&str>, texts: &mut Interner) -> Value {
     if style == Style::Plain
         && tag != Some("str")
         && let Some(value) = plain_non_string(text)

@@ -1,0 +1,457 @@
+//! Reading plain block YAML a line at a time.
+//!
+//! granit-parser reads a character at a time through a general state machine, and that is
+//! most of the time a YAML export takes to load (about 15 MB/s a core). Exports are almost
+//! always the plainest YAML there is: block mappings and lists, one scalar a line, plain or
+//! quoted without escapes, comments and blank lines. This reader takes exactly that and
+//! hands the same nodes, with the same spans, to the same [`Builder`] granit-parser's
+//! events go to; at anything else it declines, and the whole text is read again by
+//! granit-parser (which also reports every error, so errors stay its own):
+//!
+//! * flow collections, anchors, aliases, tags, block scalars (`|`, `>`), explicit keys
+//!   (`?`), directives and document markers (`---`, `...`);
+//! * a scalar that goes on to another line (a plain one continued, a quote not closed), a
+//!   line deeper than a scalar ending the line before it (a comment line too), escapes in
+//!   double quotes, a key longer than 1,000 bytes or with a space before its `:`;
+//! * a list item that is a list (`- - a`), a list at its key's indentation whose first
+//!   item is empty, a value or item alone on a line below its key or `-`;
+//! * tabs, CR, control characters, C1 and other characters YAML does not allow or reads
+//!   as line breaks (NEL, LS, PS), a byte order mark;
+//! * indentation that does not line up with an open collection, content after the root
+//!   node, a text with no node;
+//! * whatever the builder refuses (a duplicate key, nesting too deep).
+//!
+//! Where granit-parser puts each node is matched exactly: a mapping starts at its first
+//! key; a list at its first `-`, or, at its key's indentation (`key:\n- a`), where its first
+//! item starts; an empty value is at its key's `:`, an empty item at the end of its `-`'s
+//! line; a collection ends where the next token starts (the end of the text at the end).
+//! Debug builds (every test) read each text this reader takes with granit-parser too and
+//! assert that the trees are the same, spans and all; `tests/yaml_block.rs` generates
+//! texts in and around the subset and compares the two.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2};
+
+use super::yaml::Builder;
+use crate::node::{Span, Style};
+
+/// Reads `text` (standing at `offset` in its source) into `builder`, or declines (`None`)
+/// and leaves `builder` to be dropped.
+pub(super) fn read(text: &str, offset: usize, builder: &mut Builder) -> Option<()> {
+    if !allowed_characters(text) {
+        return None;
+    }
+    Reader {
+        bytes: text.as_bytes(),
+        text,
+        offset,
+        builder,
+        frames: Vec::new(),
+        pending: None,
+        started: false,
+    }
+    .read()
+}
+
+/// An open block collection: a mapping whose keys, or a list whose `-`, stand at
+/// `indent`; `indentless`, a list at its key's indentation.
+#[derive(Clone, Copy)]
+struct Frame {
+    map: bool,
+    indent: usize,
+    indentless: bool,
+}
+
+/// A node announced but not on its line: its value comes from deeper lines, or it is empty.
+#[derive(Clone, Copy)]
+enum Pending {
+    /// `key:` with nothing after it, in a mapping at `indent`; the `:` at `colon`.
+    Value { indent: usize, colon: usize },
+    /// `-` with nothing after it, in a list at `indent`; its line ends at `eol`.
+    Item { indent: usize, eol: usize },
+}
+
+struct Reader<'t, 'b, 's> {
+    text: &'t str,
+    bytes: &'t [u8],
+    offset: usize,
+    builder: &'b mut Builder<'s>,
+    frames: Vec<Frame>,
+    pending: Option<Pending>,
+    started: bool,
+}
+
+impl<'t> Reader<'t, '_, '_> {
+    fn read(mut self) -> Option<()> {
+        let len = self.bytes.len();
+        let mut at = 0;
+        // After a line that ends in a scalar: the indentation a later line must not pass
+        // (a deeper one continues the scalar, or is an error).
+        let mut limit = None;
+        while at < len {
+            let eol = memchr(b'\n', &self.bytes[at..]).map_or(len, |i| at + i);
+            let indent = self.bytes[at..eol]
+                .iter()
+                .take_while(|&&b| b == b' ')
+                .count();
+            let start = at + indent;
+            at = eol + 1;
+            if start == eol {
+                continue;
+            }
+            if limit.is_some_and(|limit| indent > limit) {
+                return None;
+            }
+            if self.bytes[start] == b'#' {
+                continue;
+            }
+            if indent == 0 && matches!(self.bytes[start], b'-' | b'.' | b'%') {
+                let line = &self.bytes[start..eol];
+                if line.starts_with(b"---") || line.starts_with(b"...") || line[0] == b'%' {
+                    return None;
+                }
+            }
+            limit = match self.line(indent, start, eol)? {
+                true => Some(self.frames.last()?.indent),
+                false => None,
+            };
+        }
+        if !self.started {
+            return None;
+        }
+        self.settle_pending()?;
+        while !self.frames.is_empty() {
+            self.close(len)?;
+        }
+        Some(())
+    }
+
+    /// One line holding a node, indented by `indent`, its text from `start` to `eol`.
+    /// Whether it ends in a scalar.
+    fn line(&mut self, indent: usize, start: usize, eol: usize) -> Option<bool> {
+        let dash = self.is_dash(start, eol);
+        if !self.started {
+            self.started = true;
+            return self.block(indent, start, eol, dash);
+        }
+        match self.pending {
+            Some(Pending::Value { indent: of, .. } | Pending::Item { indent: of, .. })
+                if indent > of =>
+            {
+                self.pending = None;
+                return self.block(indent, start, eol, dash);
+            }
+            Some(Pending::Value { indent: of, .. }) if indent == of && dash => {
+                self.pending = None;
+                return self.indentless(indent, start, eol);
+            }
+            _ => self.settle_pending()?,
+        }
+        while let Some(top) = self.frames.last() {
+            if top.indent > indent || (top.indentless && top.indent == indent && !dash) {
+                self.close(start)?;
+            } else {
+                break;
+            }
+        }
+        let top = *self.frames.last()?;
+        if top.indent != indent || top.map == dash {
+            return None;
+        }
+        if dash {
+            self.item(indent, start, eol)
+        } else {
+            self.entry(start, eol)
+        }
+    }
+
+    /// A collection that starts on this line: the root, or a pending node's value.
+    fn block(&mut self, indent: usize, start: usize, eol: usize, dash: bool) -> Option<bool> {
+        if dash {
+            self.open(false, indent, false, start)?;
+            self.item(indent, start, eol)
+        } else {
+            self.open(true, indent, false, start)?;
+            self.entry(start, eol)
+        }
+    }
+
+    /// A list at its key's indentation: it starts where its first item starts.
+    fn indentless(&mut self, indent: usize, dash: usize, eol: usize) -> Option<bool> {
+        let first = self.skip_spaces(dash + 1, eol);
+        if first == eol || self.bytes[first] == b'#' {
+            return None;
+        }
+        self.open(false, indent, true, first)?;
+        self.item(indent, dash, eol)
+    }
+
+    /// A list item: its `-` at `dash`, in a list at `indent`.
+    fn item(&mut self, indent: usize, dash: usize, eol: usize) -> Option<bool> {
+        let start = self.skip_spaces(dash + 1, eol);
+        if start == eol || self.bytes[start] == b'#' {
+            self.pending = Some(Pending::Item { indent, eol });
+            return Some(false);
+        }
+        if self.is_dash(start, eol) {
+            return None;
+        }
+        match self.key(start, eol)? {
+            Some(_) => {
+                let column = start - self.line_start(start);
+                self.open(true, column, false, start)?;
+                self.entry(start, eol)
+            }
+            None => {
+                self.value(start, eol)?;
+                Some(true)
+            }
+        }
+    }
+
+    /// A mapping entry starting at `start`: `key: value` or `key:`.
+    fn entry(&mut self, start: usize, eol: usize) -> Option<bool> {
+        let key = self.key(start, eol)??;
+        self.scalar(start, key.end, key.text, key.style)?;
+        let value = self.skip_spaces(key.colon + 1, eol);
+        if value == eol || self.bytes[value] == b'#' {
+            let indent = self.frames.last()?.indent;
+            self.pending = Some(Pending::Value {
+                indent,
+                colon: key.colon,
+            });
+            return Some(false);
+        }
+        self.value(value, eol)?;
+        Some(true)
+    }
+
+    /// The key at `start`, if the line is `key:` or `key: ...` (`Some(None)` when it is a
+    /// scalar alone).
+    fn key(&self, start: usize, eol: usize) -> Option<Option<Key<'t>>> {
+        let (bytes, text) = (self.bytes, self.text);
+        if let Some(quoted) = self.quoted(start, eol)? {
+            let colon = quoted.end;
+            if colon - start > 1000 {
+                return None;
+            }
+            if colon < eol && bytes[colon] == b':' && self.is_gap(colon + 1, eol) {
+                return Some(Some(Key {
+                    end: quoted.end,
+                    colon,
+                    text: quoted.text,
+                    style: quoted.style,
+                }));
+            }
+            self.after_scalar(quoted.end, eol)?;
+            return Some(None);
+        }
+        self.plain_start(start, eol)?;
+        let mut from = start;
+        while let Some(i) = memchr2(b':', b'#', &bytes[from..eol]).map(|i| from + i) {
+            if bytes[i] == b'#' {
+                if bytes[i - 1] == b' ' {
+                    return Some(None);
+                }
+            } else if self.is_gap(i + 1, eol) {
+                if bytes[i - 1] == b' ' || i - start > 1000 {
+                    return None;
+                }
+                return Some(Some(Key {
+                    end: i,
+                    colon: i,
+                    text: Cow::Borrowed(&text[start..i]),
+                    style: Style::Plain,
+                }));
+            }
+            from = i + 1;
+        }
+        Some(None)
+    }
+
+    /// A value or item scalar alone from `start` to its line's end (but a comment).
+    fn value(&mut self, start: usize, eol: usize) -> Option<()> {
+        if let Some(quoted) = self.quoted(start, eol)? {
+            self.after_scalar(quoted.end, eol)?;
+            return self.scalar(start, quoted.end, quoted.text, quoted.style);
+        }
+        self.plain_start(start, eol)?;
+        let bytes = self.bytes;
+        let mut end = eol;
+        let mut from = start;
+        while let Some(i) = memchr2(b':', b'#', &bytes[from..eol]).map(|i| from + i) {
+            if bytes[i] == b'#' {
+                if bytes[i - 1] == b' ' {
+                    end = i;
+                    break;
+                }
+            } else if self.is_gap(i + 1, eol) {
+                // `a: b: c`, or a key where a value belongs.
+                return None;
+            }
+            from = i + 1;
+        }
+        while bytes[end - 1] == b' ' {
+            end -= 1;
+        }
+        let text = Cow::Borrowed(&self.text[start..end]);
+        self.scalar(start, end, text, Style::Plain)
+    }
+
+    /// A quoted scalar at `start`, closed on its line (`Some(None)` when `start` is no
+    /// quote).
+    fn quoted(&self, start: usize, eol: usize) -> Option<Option<Quoted<'t>>> {
+        let (bytes, text) = (self.bytes, self.text);
+        match bytes[start] {
+            b'"' => {
+                let close = start + 1 + memchr2(b'"', b'\\', &bytes[start + 1..eol])?;
+                if bytes[close] == b'\\' {
+                    return None;
+                }
+                Some(Some(Quoted {
+                    end: close + 1,
+                    text: Cow::Borrowed(&text[start + 1..close]),
+                    style: Style::DoubleQuoted,
+                }))
+            }
+            b'\'' => {
+                let mut from = start + 1;
+                let mut doubled = false;
+                loop {
+                    let quote = from + memchr(b'\'', &bytes[from..eol])?;
+                    if quote + 1 < eol && bytes[quote + 1] == b'\'' {
+                        doubled = true;
+                        from = quote + 2;
+                        continue;
+                    }
+                    let inner = &text[start + 1..quote];
+                    let text = match doubled {
+                        true => Cow::Owned(inner.replace("''", "'")),
+                        false => Cow::Borrowed(inner),
+                    };
+                    return Some(Some(Quoted {
+                        end: quote + 1,
+                        text,
+                        style: Style::SingleQuoted,
+                    }));
+                }
+            }
+            _ => Some(None),
+        }
+    }
+
+    /// What may follow a scalar on its line: spaces, then a comment or nothing.
+    fn after_scalar(&self, end: usize, eol: usize) -> Option<()> {
+        let rest = self.skip_spaces(end, eol);
+        (rest == eol || (rest > end && self.bytes[rest] == b'#')).then_some(())
+    }
+
+    /// Whether a plain scalar may start at `start` (not an indicator this reader leaves to
+    /// granit-parser).
+    fn plain_start(&self, start: usize, eol: usize) -> Option<()> {
+        match self.bytes[start] {
+            b'-' => (!self.is_dash(start, eol)).then_some(()),
+            b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
+            | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => None,
+            _ => Some(()),
+        }
+    }
+
+    /// Whether the `-` at `at` is a list item's (followed by a space or the line's end).
+    fn is_dash(&self, at: usize, eol: usize) -> bool {
+        self.bytes[at] == b'-' && self.is_gap(at + 1, eol)
+    }
+
+    /// Whether `at` is a space or the line's end.
+    fn is_gap(&self, at: usize, eol: usize) -> bool {
+        at == eol || self.bytes[at] == b' '
+    }
+
+    fn skip_spaces(&self, mut at: usize, eol: usize) -> usize {
+        while at < eol && self.bytes[at] == b' ' {
+            at += 1;
+        }
+        at
+    }
+
+    fn line_start(&self, at: usize) -> usize {
+        memchr::memrchr(b'\n', &self.bytes[..at]).map_or(0, |i| i + 1)
+    }
+
+    /// An announced node that no deeper line took is empty, where granit-parser puts it.
+    fn settle_pending(&mut self) -> Option<()> {
+        match self.pending.take() {
+            Some(Pending::Value { colon, .. }) => self.empty(colon),
+            Some(Pending::Item { eol, .. }) => self.empty(eol),
+            None => Some(()),
+        }
+    }
+
+    fn empty(&mut self, at: usize) -> Option<()> {
+        self.scalar(at, at, Cow::Borrowed("~"), Style::Plain)
+    }
+
+    fn scalar(&mut self, start: usize, end: usize, text: Cow<'_, str>, style: Style) -> Option<()> {
+        self.builder
+            .scalar(self.span(start, end), &text, style, None, 0)
+            .ok()
+    }
+
+    fn open(&mut self, map: bool, indent: usize, indentless: bool, at: usize) -> Option<()> {
+        let span = self.span(at, at);
+        match map {
+            true => self.builder.open_map(span).ok()?,
+            false => self.builder.open_list(span).ok()?,
+        }
+        self.frames.push(Frame {
+            map,
+            indent,
+            indentless,
+        });
+        Some(())
+    }
+
+    fn close(&mut self, at: usize) -> Option<()> {
+        self.frames.pop();
+        self.builder.close(self.span(at, at)).ok()
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.offset + start, self.offset + end)
+    }
+}
+
+struct Key<'t> {
+    /// Where the key's text (its closing quote included) ends.
+    end: usize,
+    colon: usize,
+    text: Cow<'t, str>,
+    style: Style,
+}
+
+struct Quoted<'t> {
+    /// Just past the closing quote.
+    end: usize,
+    text: Cow<'t, str>,
+    style: Style,
+}
+
+/// Whether every character is one this reader takes: no tab, CR or other control
+/// character, and none of the characters YAML refuses or reads as a line break or a byte
+/// order mark (C1 controls with NEL, LS, PS, U+FEFF, U+FFFE, U+FFFF).
+fn allowed_characters(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.iter().any(|&b| (b < 0x20 && b != b'\n') || b == 0x7f) {
+        return false;
+    }
+    if bytes.is_ascii() {
+        return true;
+    }
+    !text.chars().any(|c| {
+        matches!(
+            c,
+            '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+    })
+}
