@@ -4,7 +4,7 @@
 //! mappings and lists at random indentations, lists at their key's indentation, compact
 //! mappings in items with extra spaces after the `-`, empty values and items, plain and
 //! quoted scalars with `#`, `:` and `''` inside, comments at and below each line's
-//! indentation, trailing comments and spaces, blank lines, no final newline), and then
+//! indentation, trailing comments and spaces, blank lines, no final newline, CRLF), and then
 //! perturbed: a byte inserted, deleted or replaced by one of YAML's indicators, a tab, a
 //! CR, a quote or a line break, anywhere.
 //!
@@ -249,6 +249,9 @@ fn text(rng: &mut Random) -> String {
     if rng.chance(15) {
         out.pop();
     }
+    if rng.chance(25) {
+        out = out.replace('\n', "\r\n");
+    }
     out
 }
 
@@ -356,6 +359,8 @@ fn spans_of_the_edge_cases_match() {
         "  - a\n  - b: 1\n    c:\n    - d\n",
         "a: 1\n   ",
         "a:\n  b:\n    c: 1\n  d: 2\ne: 3\n",
+        "a:\r\n- x\r\n-\r\n- # c\r\nb:\r\n",
+        "a: 1\nb:\r\n  - 'x' # c\r\n",
     ] {
         assert!(compare(text), "the line reader declines {text:?}");
     }
@@ -381,7 +386,8 @@ fn what_it_declines() {
         "k:\n-\n- a\n",
         "a:\n  b\n",
         "a:\tb\n",
-        "a: b\r\n",
+        "a: b\rc: d\n",
+        "a: b\r",
         "\u{feff}a: 1\n",
         "a: b: c\n",
         "a : b\n",

@@ -3,10 +3,10 @@
 //! granit-parser reads a character at a time through a general state machine, and that is
 //! most of the time a YAML export takes to load (about 15 MB/s a core). Exports are almost
 //! always the plainest YAML there is: block mappings and lists, one scalar a line, plain or
-//! quoted without escapes, comments and blank lines. This reader takes exactly that and
-//! hands the same nodes, with the same spans, to the same [`Builder`] granit-parser's
-//! events go to; at anything else it declines, and the whole text is read again by
-//! granit-parser (which also reports every error, so errors stay its own):
+//! quoted without escapes, comments and blank lines, LF or CRLF. This reader takes exactly
+//! that and hands the same nodes, with the same spans, to the same [`Builder`]
+//! granit-parser's events go to; at anything else it declines, and the whole text is read
+//! again by granit-parser (which also reports every error, so errors stay its own):
 //!
 //! * flow collections, anchors, aliases, tags, block scalars (`|`, `>`), explicit keys
 //!   (`?`), directives and document markers (`---`, `...`);
@@ -15,8 +15,8 @@
 //!   double quotes, a key longer than 1,000 bytes or with a space before its `:`;
 //! * a list item that is a list (`- - a`), a list at its key's indentation whose first
 //!   item is empty, a value or item alone on a line below its key or `-`;
-//! * tabs, CR, control characters, C1 and other characters YAML does not allow or reads
-//!   as line breaks (NEL, LS, PS), a byte order mark;
+//! * tabs, a CR not followed by LF, control characters, C1 and other characters YAML
+//!   does not allow or reads as line breaks (NEL, LS, PS), a byte order mark;
 //! * indentation that does not line up with an open collection, content after the root
 //!   node, a text with no node;
 //! * whatever the builder refuses (a duplicate key, nesting too deep).
@@ -24,7 +24,8 @@
 //! Where granit-parser puts each node is matched exactly: a mapping starts at its first
 //! key; a list at its first `-`, or, at its key's indentation (`key:\n- a`), where its first
 //! item starts; an empty value is at its key's `:`, an empty item at the end of its `-`'s
-//! line; a collection ends where the next token starts (the end of the text at the end).
+//! line (at its CR in a CRLF); a collection ends where the next token starts (the end of
+//! the text at the end).
 //! Debug builds (every test) read each text this reader takes with granit-parser too and
 //! assert that the trees are the same, spans and all; `tests/yaml_block.rs` generates
 //! texts in and around the subset and compares the two.
@@ -90,13 +91,18 @@ impl<'t> Reader<'t, '_, '_> {
         // (a deeper one continues the scalar, or is an error).
         let mut limit = None;
         while at < len {
-            let eol = memchr(b'\n', &self.bytes[at..]).map_or(len, |i| at + i);
+            let next = memchr(b'\n', &self.bytes[at..]).map_or(len, |i| at + i);
+            // A CRLF line ends at its CR (every CR is one: see `allowed_characters`).
+            let eol = match next > at && self.bytes[next - 1] == b'\r' {
+                true => next - 1,
+                false => next,
+            };
             let indent = self.bytes[at..eol]
                 .iter()
                 .take_while(|&&b| b == b' ')
                 .count();
             let start = at + indent;
-            at = eol + 1;
+            at = next + 1;
             if start == eol {
                 continue;
             }
@@ -437,12 +443,18 @@ struct Quoted<'t> {
     style: Style,
 }
 
-/// Whether every character is one this reader takes: no tab, CR or other control
-/// character, and none of the characters YAML refuses or reads as a line break or a byte
-/// order mark (C1 controls with NEL, LS, PS, U+FEFF, U+FFFE, U+FFFF).
+/// Whether every character is one this reader takes: no tab, CR but in a CRLF, or other
+/// control character, and none of the characters YAML refuses or reads as a line break or
+/// a byte order mark (C1 controls with NEL, LS, PS, U+FEFF, U+FFFE, U+FFFF).
 fn allowed_characters(text: &str) -> bool {
     let bytes = text.as_bytes();
-    if bytes.iter().any(|&b| (b < 0x20 && b != b'\n') || b == 0x7f) {
+    if bytes
+        .iter()
+        .any(|&b| (b < 0x20 && b != b'\n' && b != b'\r') || b == 0x7f)
+    {
+        return false;
+    }
+    if memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n')) {
         return false;
     }
     if bytes.is_ascii() {
