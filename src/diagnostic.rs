@@ -93,16 +93,24 @@ fn shown_line(
     // Control characters (a NUL, say) would garble the terminal, and bidirectional
     // overrides would show the line in another order than it is read: show a symbol
     // in their place, one character for one so that the caret stays under its spot.
-    let mut shown: String = text[from_byte..to_byte]
-        .chars()
-        .map(|c| match c {
-            '\t' => c,
-            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
-            '\u{7f}' => '\u{2421}',
-            c if c.is_control() || crate::file_name::is_bidi(c) => '\u{fffd}',
-            c => c,
-        })
-        .collect();
+    let window = &text[from_byte..to_byte];
+    let plain = window
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+    let mut shown: String = match plain {
+        // Nothing to replace (most lines): copied whole.
+        true => window.to_owned(),
+        false => window
+            .chars()
+            .map(|c| match c {
+                '\t' => c,
+                c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+                '\u{7f}' => '\u{2421}',
+                c if c.is_control() || crate::file_name::is_bidi(c) => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    };
     if count <= MAX_SHOWN {
         return (shown, caret, width);
     }
@@ -384,6 +392,25 @@ mod tests {
             rendered,
             "a.yaml:1:14: error: m\n  |\n1 | k: v # \u{fffd}x\u{fffd}\u{2421}\u{fffd} end\n  |              ^^^\n"
         );
+    }
+
+    /// A line of ASCII only is copied whole unless a control character is in it: DEL and
+    /// C0 stand just beside the printable range, and a tab stays a tab.
+    #[test]
+    fn ascii_snippets_keep_tabs_and_show_controls_as_symbols() {
+        for (line, shown) in [
+            ("k:\t~ v", "k:\t~ v"),
+            ("k:\t~\x7f v", "k:\t~\u{2421} v"),
+            ("k: \x01 v", "k: \u{2401} v"),
+        ] {
+            let source = Source::from_text("a.yaml", &format!("{line}\n"));
+            let end = source.text.len() - 1;
+            let d = Diagnostic::at(&source, Span::new(end - 1, end), "m");
+            assert_eq!(
+                d.snippet.as_ref().map(|s| s.line_text.as_str()),
+                Some(shown)
+            );
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// unchanged.
 pub fn shown(text: &str) -> Cow<'_, str> {
     let hidden = |c: char| is_control(c) || is_bidi(c);
-    if !text.chars().any(hidden) {
+    if printable_ascii(text, b"") || !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -41,6 +41,9 @@ pub fn shown(text: &str) -> Cow<'_, str> {
 /// Like [`shown`], but keeps line breaks and tabs: for messages, which may be laid out in
 /// lines, and whose names are already [`shown`].
 pub fn shown_text(text: &str) -> Cow<'_, str> {
+    if printable_ascii(text, b"\n\t") {
+        return Cow::Borrowed(text);
+    }
     if !text
         .chars()
         .any(|c| is_control(c) && c != '\n' && c != '\t')
@@ -54,6 +57,14 @@ pub fn shown_text(text: &str) -> Cow<'_, str> {
         })
         .collect::<String>()
         .into()
+}
+
+/// Whether `text` is printable ASCII (and the bytes of `also`) only: nothing in it is
+/// hidden, told byte by byte (a check `check` makes on tens of thousands of messages,
+/// faster than decoding their characters).
+fn printable_ascii(text: &str, also: &[u8]) -> bool {
+    text.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) || also.contains(&b))
 }
 
 fn is_control(c: char) -> bool {
@@ -166,6 +177,17 @@ mod tests {
             shown("a\nb\x1b[31m\u{9b}.yaml"),
             "a\\nb\\033[31m\\302\\233.yaml"
         );
+    }
+
+    /// Printable ASCII is shown as it is; DEL and the C0 controls beside it are escaped
+    /// (messages keep their line breaks and tabs).
+    #[test]
+    fn the_printable_ascii_range_ends_where_controls_start() {
+        assert!(matches!(shown(" ~plain"), Cow::Borrowed(" ~plain")));
+        assert_eq!(shown("a\x7fb\x1fc"), "a\\177b\\037c");
+        assert!(matches!(shown_text("a\n\tb~"), Cow::Borrowed("a\n\tb~")));
+        assert_eq!(shown_text("a\n\x7f\tb"), "a\n\\177\tb");
+        assert_eq!(shown("a\tb"), "a\\tb");
     }
 
     #[test]
