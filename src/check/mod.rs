@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts;
 use crate::address;
 use crate::diagnostic::{Diagnostic, Error, Severity};
+use crate::fast_hash::{FastMap, FastSet};
 use crate::inputs::{self, Input};
 use crate::load::{Format, sieve};
 use crate::locate::Holder;
@@ -337,8 +338,9 @@ impl IdLengths {
 
 /// A removed value a reference holds.
 struct Hit<'r> {
-    /// The new value, when the mapping has one.
-    replacement: Option<String>,
+    /// The new value, when the mapping has one (borrowed: most lookups only ask whether
+    /// there is a hit).
+    replacement: Option<&'r str>,
     /// Why it is removed, when the mapping does not say.
     why: Option<&'r Why>,
 }
@@ -524,7 +526,7 @@ impl<'a> Removed<'a> {
     fn lookup(&self, kind: Kind, value: &str) -> Option<Hit<'_>> {
         if let Some((_, new)) = self.mapping.and_then(|m| m.lookup(kind, value)) {
             return Some(Hit {
-                replacement: Some(new.to_owned()),
+                replacement: Some(new),
                 why: None,
             });
         }
@@ -621,6 +623,10 @@ fn findings_in_chunks(
     chunk: usize,
 ) -> Findings {
     let declared = inputs::declared(inputs, Kind::Account);
+    // Asked of every account reference: hashed fast.
+    let declared: Option<FastSet<&str>> = declared
+        .as_ref()
+        .map(|d| d.iter().map(String::as_str).collect());
     let names = Names::of(inputs);
     let per_file = crate::parallel::map(inputs, |input| {
         file_findings(
@@ -788,13 +794,13 @@ impl<'a> Named<'a> {
     }
 
     /// The setting holding a reference, as a message names it.
-    fn owner(&self, reference: &crate::locate::Reference) -> String {
+    fn owner(&self, reference: &crate::locate::Reference) -> std::borrow::Cow<'_, str> {
         match reference.holder() {
-            Some(h) => self.label(h).to_owned(),
+            Some(h) => self.label(h).into(),
             None => {
                 let doc = &self.input.file.docs()[reference.doc()];
                 let path = self.input.located.path(reference);
-                format!("the setting at {}", doc.path_text(path))
+                format!("the setting at {}", doc.path_text(path)).into()
             }
         }
     }
@@ -841,7 +847,7 @@ impl<'a> Named<'a> {
 /// The findings of one file, given the accounts all inputs declare.
 fn file_findings(
     named: &Named,
-    declared: Option<&HashSet<String>>,
+    declared: Option<&FastSet<&str>>,
     removed: &Removed,
     chunk: usize,
 ) -> Vec<Finding> {
@@ -856,29 +862,39 @@ fn file_findings(
         .map(Part::References)
         .chain([Part::Text])
         .collect();
-    let findings_of = |part: &Part| match part {
-        Part::References(references) => reference_findings(named, references, declared, removed),
-        Part::Text => text_findings(named, removed),
+    let findings_of = |part: &Part, findings: &mut Vec<Finding>| match part {
+        Part::References(references) => {
+            reference_findings(named, references, declared, removed, findings)
+        }
+        Part::Text => text_findings(named, removed, findings),
     };
     if references.len() > chunk {
-        crate::parallel::map(&parts, findings_of)
-            .into_iter()
-            .flatten()
-            .collect()
+        let parts = crate::parallel::map(&parts, |part| {
+            let mut findings = Vec::new();
+            findings_of(part, &mut findings);
+            findings
+        });
+        parts.into_iter().flatten().collect()
     } else {
-        parts.iter().flat_map(findings_of).collect()
+        // Every part's findings onto one vector: collecting them from one per part copied
+        // each finding again, into memory newly faulted in.
+        let mut findings = Vec::new();
+        for part in &parts {
+            findings_of(part, &mut findings);
+        }
+        findings
     }
 }
 
-/// The findings of some references of one file.
+/// The findings of some references of one file, onto `findings`.
 fn reference_findings(
     named: &Named,
     references: &[crate::locate::Reference],
-    declared: Option<&HashSet<String>>,
+    declared: Option<&FastSet<&str>>,
     removed: &Removed,
-) -> Vec<Finding> {
+    findings: &mut Vec<Finding>,
+) {
     let (input, names) = (named.input, named.names);
-    let mut findings = Vec::new();
     let source = &input.file.source;
     let located = &input.located;
     let has_mapping = removed.mapping.is_some();
@@ -946,7 +962,7 @@ fn reference_findings(
                 site,
                 FindingKind::Removed,
                 key(account),
-                hit.replacement,
+                hit.replacement.map(str::to_owned),
                 holder(),
                 message,
             ));
@@ -971,17 +987,16 @@ fn reference_findings(
             ));
         }
     }
-    findings
 }
 
-/// The mentions of removed accounts in one file's text outside its references.
-fn text_findings(named: &Named, removed: &Removed) -> Vec<Finding> {
+/// The mentions of removed accounts in one file's text outside its references, onto
+/// `findings`.
+fn text_findings(named: &Named, removed: &Removed, findings: &mut Vec<Finding>) {
     let input = named.input;
     let located = &input.located;
-    let mut findings = Vec::new();
     // Strings whose whole value is checked as a reference (and declarations): a mention
     // inside one is still reported unless its whole value was.
-    let mut reference_spans: HashMap<Span, Option<(Kind, &str)>> = located
+    let mut reference_spans: FastMap<Span, Option<(Kind, &str)>> = located
         .references
         .iter()
         .map(|r| (r.span, Some((r.kind, &*r.value))))
@@ -996,12 +1011,11 @@ fn text_findings(named: &Named, removed: &Removed) -> Vec<Finding> {
                 node,
                 &reference_spans,
                 removed,
-                &mut findings,
+                findings,
             );
         });
     }
-    comment_mentions(named, removed, &mut findings);
-    findings
+    comment_mentions(named, removed, findings);
 }
 
 /// Warns about removed IDs and addresses in comments (YAML `#`, Sieve `#` and `/* */`):
@@ -1066,11 +1080,11 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
             let start = offset + comment[offset..].find(token).unwrap_or(0);
             offset = start + token.len();
             if let Some(hit) = removed.lookup_word(token) {
-                hits.push((start..offset, hit.replacement, "account"));
+                hits.push((start..offset, hit.replacement.map(str::to_owned), "account"));
             }
         }
         for (range, hit) in address::find_with(comment, |a| removed.lookup(Kind::Address, a)) {
-            hits.push((range, hit.replacement, "address"));
+            hits.push((range, hit.replacement.map(str::to_owned), "address"));
         }
         hits.sort_by_key(|(range, ..)| range.start);
         for (range, replacement, what) in hits {
@@ -1220,7 +1234,7 @@ fn mentions(
     doc: usize,
     path: &[crate::node::StepRef],
     node: &Node,
-    references: &HashMap<Span, Option<(Kind, &str)>>,
+    references: &FastMap<Span, Option<(Kind, &str)>>,
     removed: &Removed,
     findings: &mut Vec<Finding>,
 ) {
@@ -1266,7 +1280,7 @@ fn mentions(
         }
         let in_reference = in_reference && key.is_none();
         // Old account IDs as words, and old addresses as whole addresses.
-        let mut hits: Vec<(&str, Option<String>, &str)> = id_tokens(text)
+        let mut hits: Vec<(&str, Option<&str>, &str)> = id_tokens(text)
             .filter_map(|token| {
                 let hit = removed.lookup_word(token)?;
                 Some((token, hit.replacement, "account"))
@@ -1335,7 +1349,7 @@ fn mentions(
                     format!(
                         "{shown}{within} mentions removed {what} {token}; if it is a reference the profile does not know, change it by hand"
                     ),
-                    replacement,
+                    replacement.map(str::to_owned),
                 )
             };
             findings.push(finding(
