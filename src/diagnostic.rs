@@ -6,6 +6,7 @@
 //! `PATH:LINE:COL: error: MESSAGE` followed by the source line with a caret under the spot.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::node::Span;
 use crate::source::{Location, Source};
@@ -28,8 +29,9 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// The file, as shown to the user; `None` for problems with no file (usage).
-    pub file: Option<String>,
+    /// The file, as shown to the user; `None` for problems with no file (usage). Shared:
+    /// `check` makes tens of thousands of diagnostics in a few files.
+    pub file: Option<Arc<str>>,
     pub location: Option<Location>,
     /// The source line and the caret's start column and width, in characters.
     pub snippet: Option<Snippet>,
@@ -129,6 +131,16 @@ fn shown_line(
 impl Diagnostic {
     /// A problem at a span of a source file.
     pub fn at(source: &Source, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at_in(source, source.name.as_str().into(), span, message)
+    }
+
+    /// [`Diagnostic::at`], the file named by `file` (its name, shared by many).
+    pub fn at_in(
+        source: &Source,
+        file: Arc<str>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let start = span.start as usize;
         let location = source.location(start);
         let line = source.line_range(location.line - 1);
@@ -143,7 +155,7 @@ impl Diagnostic {
             shown_line(source, location.line - 1, start, location.column, width);
         Diagnostic {
             severity: Severity::Error,
-            file: Some(source.name.clone()),
+            file: Some(file),
             location: Some(location),
             snippet: Some(Snippet {
                 line_text: line,
@@ -158,7 +170,7 @@ impl Diagnostic {
     pub fn file(name: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
-            file: Some(name.to_owned()),
+            file: Some(name.into()),
             location: None,
             snippet: None,
             message: message.into(),

@@ -79,7 +79,7 @@ impl Entry {
 /// The entry for a finding, given the directory that file paths are relative to.
 fn entry(finding: &Finding, base: &Path) -> Entry {
     Entry {
-        file: relative(base, Path::new(&finding.path)),
+        file: relative(base, Path::new(&*finding.path)),
         setting: finding.setting.clone(),
         place: finding.place.clone(),
         account: finding.account.clone(),
@@ -207,6 +207,7 @@ impl Baseline {
             );
             kept.push(finding(
                 &self.source,
+                &self.source.name.as_str().into(),
                 *span,
                 FindingKind::StaleBaseline,
                 Key {

@@ -10,7 +10,7 @@ mod human;
 mod sarif;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,7 @@ impl Findings {
             .0
             .iter()
             .all(|file| file.iter().all(|f| f.path == file[0].path));
-        let mut paths: Vec<&str> = self.0.iter().map(|file| file[0].path.as_str()).collect();
+        let mut paths: Vec<&str> = self.0.iter().map(|file| &*file[0].path).collect();
         paths.sort_unstable();
         let distinct = paths.windows(2).all(|w| w[0] != w[1]);
         if one_path_each && distinct {
@@ -136,8 +136,10 @@ impl Serialize for Findings {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Finding {
+    // (`path` and `holder` are shared by the findings that name them: a run makes tens of
+    // thousands of findings in a few files and settings.)
     /// The file, as given on the command line.
-    pub path: String,
+    pub path: Arc<str>,
     /// 1-based line of the reference (of the alias, when reached through one).
     pub line: usize,
     /// 1-based column, in characters.
@@ -149,7 +151,7 @@ pub struct Finding {
     /// The new ID, when the mapping has one.
     pub replacement: Option<String>,
     /// The setting that holds the reference, e.g. `rule "01. Support triage"`.
-    pub holder: Option<String>,
+    pub holder: Option<Arc<str>>,
     // (`setting` and `place` are left out, none and empty, when the run asks for no
     // `Keys`: only the JSON report, which always asks, shows them.)
     /// What identifies the setting in a baseline: its group and `id`
@@ -677,6 +679,7 @@ pub fn many_to_one(mapping: &Mapping, inputs: &[Input]) -> Vec<Finding> {
         .map(|m| {
             finding(
                 &mapping.source,
+                &mapping.source.name.as_str().into(),
                 m.other.span,
                 FindingKind::ManyToOne,
                 Key {
@@ -765,9 +768,11 @@ fn setting_name(input: &Input, holder: &Holder) -> String {
 /// findings would be named ten times), and the account names of all inputs.
 struct Named<'a> {
     input: &'a Input,
+    /// The file's name, shared by its findings.
+    file: Arc<str>,
     names: &'a Names,
     keys: Keys,
-    labels: Vec<OnceLock<String>>,
+    labels: Vec<OnceLock<Arc<str>>>,
     settings: Vec<OnceLock<String>>,
 }
 
@@ -776,6 +781,7 @@ impl<'a> Named<'a> {
         let holders = input.located.holders.len();
         Named {
             input,
+            file: input.file.source.name.as_str().into(),
             names,
             keys,
             labels: vec![OnceLock::new(); holders],
@@ -785,7 +791,16 @@ impl<'a> Named<'a> {
 
     /// Holder `h`'s label, as a message names the setting.
     fn label(&self, h: usize) -> &str {
-        self.labels[h].get_or_init(|| self.names.label(&self.input.located.holders[h].label))
+        self.shared_label(h)
+    }
+
+    /// Holder `h`'s label, as a finding holds it.
+    fn shared_label(&self, h: usize) -> &Arc<str> {
+        self.labels[h].get_or_init(|| {
+            self.names
+                .label(&self.input.located.holders[h].label)
+                .into()
+        })
     }
 
     /// Holder `h` as a baseline names it (see [`setting_name`]).
@@ -899,7 +914,7 @@ fn reference_findings(
     let located = &input.located;
     let has_mapping = removed.mapping.is_some();
     for reference in references {
-        let holder = || reference.holder().map(|h| named.label(h).to_owned());
+        let holder = || reference.holder().map(|h| named.shared_label(h).clone());
         let owner = || named.owner(reference);
         let key = |account: String| {
             let (setting, place) = named.site(reference.doc(), located.path(reference));
@@ -959,6 +974,7 @@ fn reference_findings(
             );
             findings.push(finding(
                 source,
+                &named.file,
                 site,
                 FindingKind::Removed,
                 key(account),
@@ -978,6 +994,7 @@ fn reference_findings(
             );
             findings.push(finding(
                 source,
+                &named.file,
                 reference.site,
                 FindingKind::Dangling,
                 key(reference.value.to_string()),
@@ -1106,7 +1123,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
                     let holder = input
                         .located
                         .holder_around(*doc, path)
-                        .map(|h| (named.setting(h).to_owned(), named.label(h).to_owned()));
+                        .map(|h| (named.setting(h).to_owned(), named.shared_label(h).clone()));
                     (holder.clone().map(|h| h.0), holder.map(|h| h.1))
                 }
                 None => (None, None),
@@ -1121,6 +1138,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
             let place = format!("comment {:?}", comment.trim());
             findings.push(finding(
                 &file.source,
+                &named.file,
                 span,
                 FindingKind::Mention,
                 named.key(token.to_owned(), setting, place),
@@ -1150,7 +1168,7 @@ fn transition_findings(
         let reference = &located.references[change.reference as usize];
         let mut pair = mapping.entry(change.entry);
         let owner = named.owner(reference);
-        let holder = reference.holder().map(|h| named.label(h).to_owned());
+        let holder = reference.holder().map(|h| named.shared_label(h).clone());
         let what = if change.entry.addresses {
             "address"
         } else {
@@ -1217,6 +1235,7 @@ fn transition_findings(
         let key = named.key(pair.old.clone(), setting, place);
         findings.push(finding(
             source,
+            &named.file,
             change.site,
             kind,
             key,
@@ -1303,7 +1322,7 @@ fn mentions(
         let holder = input
             .located
             .holder_around(doc, &positions)
-            .map(|h| named.label(h).to_owned());
+            .map(|h| named.shared_label(h).clone());
         let within = holder
             .as_ref()
             .map_or(String::new(), |h| format!(" (in {h})"));
@@ -1354,6 +1373,7 @@ fn mentions(
             };
             findings.push(finding(
                 source,
+                &named.file,
                 span,
                 kind,
                 named.key(token.to_owned(), setting.clone(), place.clone()),
@@ -1371,24 +1391,27 @@ fn id_tokens(text: &str) -> impl Iterator<Item = &str> {
         .filter(|t| !t.is_empty())
 }
 
+/// A finding in `source`, which is named `file`.
+#[allow(clippy::too_many_arguments)]
 fn finding(
     source: &Source,
+    file: &Arc<str>,
     span: Span,
     kind: FindingKind,
     key: Key,
     replacement: Option<String>,
-    holder: Option<String>,
+    holder: Option<Arc<str>>,
     message: String,
 ) -> Finding {
     let severity = kind.severity();
-    let mut diagnostic = Diagnostic::at(source, span, message);
+    let mut diagnostic = Diagnostic::at_in(source, file.clone(), span, message);
     diagnostic.severity = severity.into();
     let location = diagnostic
         .location
         .clone()
         .unwrap_or(crate::source::Location { line: 1, column: 1 });
     Finding {
-        path: source.name.clone(),
+        path: file.clone(),
         line: location.line,
         column: location.column,
         severity,
@@ -1419,7 +1442,7 @@ mod findings_order {
     fn finding(id: usize, (path, line, column, kind): (u8, u8, u8, usize)) -> Finding {
         let kind = FindingKind::ALL[kind % FindingKind::ALL.len()];
         Finding {
-            path: format!("f{path}.json"),
+            path: format!("f{path}.json").into(),
             line: line.into(),
             column: column.into(),
             severity: kind.severity(),

@@ -236,10 +236,10 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         .iter()
         .filter(|f| f.kind == check::FindingKind::Removed)
     {
-        let holder = finding
-            .holder
-            .clone()
-            .unwrap_or_else(|| format!("{}:{}", finding.path, finding.line));
+        let holder = finding.holder.as_deref().map_or_else(
+            || format!("{}:{}", finding.path, finding.line),
+            str::to_owned,
+        );
         match rules.iter_mut().find(|(h, _)| *h == holder) {
             Some((_, n)) => *n += 1,
             None => rules.push((holder, 1)),
