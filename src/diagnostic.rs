@@ -96,10 +96,8 @@ fn shown_line(
     // overrides would show the line in another order than it is read: show a symbol
     // in their place, one character for one so that the caret stays under its spot.
     let window = &text[from_byte..to_byte];
-    let plain = window
-        .bytes()
-        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
-    let mut shown: String = match plain {
+    // (A line holds no line break.)
+    let mut shown: String = match crate::file_name::printable_ascii(window, true) {
         // Nothing to replace (most lines): copied whole.
         true => window.to_owned(),
         false => window
