@@ -82,7 +82,7 @@ fn entry(finding: &Finding, base: &Path) -> Entry {
         file: relative(base, Path::new(&*finding.path)),
         setting: finding.setting.clone(),
         place: finding.place.clone(),
-        account: finding.account.clone(),
+        account: finding.account.to_string(),
         kind: finding.kind,
     }
 }
@@ -211,7 +211,7 @@ impl Baseline {
                 *span,
                 FindingKind::StaleBaseline,
                 Key {
-                    account: entry.account.clone(),
+                    account: entry.account.as_str().into(),
                     setting: entry.setting.clone(),
                     place: entry.place.clone(),
                 },

@@ -147,7 +147,7 @@ pub struct Finding {
     pub severity: FindingSeverity,
     pub kind: FindingKind,
     /// The account ID (or address) referenced.
-    pub account: String,
+    pub account: Arc<str>,
     /// The new ID, when the mapping has one.
     pub replacement: Option<String>,
     /// The setting that holds the reference, e.g. `rule "01. Support triage"`.
@@ -683,7 +683,7 @@ pub fn many_to_one(mapping: &Mapping, inputs: &[Input]) -> Vec<Finding> {
                 m.other.span,
                 FindingKind::ManyToOne,
                 Key {
-                    account: m.other.old.clone(),
+                    account: m.other.old.as_str().into(),
                     setting: None,
                     place: format!("accounts.{}", m.other.old),
                 },
@@ -734,7 +734,7 @@ impl Report {
 
 /// What identifies a finding besides its file and kind.
 struct Key {
-    account: String,
+    account: Arc<str>,
     setting: Option<String>,
     place: String,
 }
@@ -822,7 +822,7 @@ impl<'a> Named<'a> {
 
     /// What identifies a finding: its account, and its setting and place unless the run
     /// asked for no [`Keys`].
-    fn key(&self, account: String, setting: Option<String>, place: String) -> Key {
+    fn key(&self, account: Arc<str>, setting: Option<String>, place: String) -> Key {
         match self.keys {
             Keys::Named => Key {
                 account,
@@ -913,16 +913,16 @@ fn reference_findings(
     let source = &input.file.source;
     let located = &input.located;
     let has_mapping = removed.mapping.is_some();
+    // (value, hit, where, whether it is spelled otherwise than it reads): an address
+    // inside text is pointed at itself. One vector for all the references, emptied by each.
+    let mut hits: Vec<(Arc<str>, Hit, Span, bool)> = Vec::new();
     for reference in references {
         let holder = || reference.holder().map(|h| named.shared_label(h).clone());
         let owner = || named.owner(reference);
-        let key = |account: String| {
+        let key = |account: Arc<str>| {
             let (setting, place) = named.site(reference.doc(), located.path(reference));
             named.key(account, setting, place)
         };
-        // (value, hit, where, whether it is spelled otherwise than it reads): an address
-        // inside text is pointed at itself.
-        let mut hits: Vec<(String, Hit, Span, bool)> = Vec::new();
         let raw = &source.text[reference.span.range()];
         match reference.kind {
             Kind::AddressInText => {
@@ -942,16 +942,16 @@ fn reference_findings(
                             } else {
                                 reference.site
                             };
-                            (written_text[range].to_owned(), hit, site, false)
+                            (written_text[range].into(), hit, site, false)
                         }
-                        None => (reference.value[range].to_owned(), hit, reference.site, true),
+                        None => (reference.value[range].into(), hit, reference.site, true),
                     });
                 }
             }
             kind => {
                 if let Some(hit) = removed.lookup(kind, &reference.value) {
                     let spelled = sieve::spelled_encoded(raw, reference.style);
-                    hits.push((reference.value.to_string(), hit, reference.site, spelled));
+                    hits.push((reference.value.clone(), hit, reference.site, spelled));
                 }
             }
         }
@@ -965,7 +965,7 @@ fn reference_findings(
         } else {
             ", spelled with escapes"
         };
-        for (account, hit, site, spelled) in hits {
+        for (account, hit, site, spelled) in hits.drain(..) {
             let spelled = if spelled { spelling } else { "" };
             let message = format!(
                 "{} references removed {}",
@@ -997,7 +997,7 @@ fn reference_findings(
                 &named.file,
                 reference.site,
                 FindingKind::Dangling,
-                key(reference.value.to_string()),
+                key(reference.value.clone()),
                 None,
                 holder(),
                 message,
@@ -1141,7 +1141,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
                 &named.file,
                 span,
                 FindingKind::Mention,
-                named.key(token.to_owned(), setting, place),
+                named.key(token.into(), setting, place),
                 replacement,
                 holder,
                 message,
@@ -1232,7 +1232,7 @@ fn transition_findings(
             Action::Rewritten | Action::Removed | Action::Superseded => continue,
         };
         let (setting, place) = named.site(reference.doc(), located.path(reference));
-        let key = named.key(pair.old.clone(), setting, place);
+        let key = named.key(pair.old.as_str().into(), setting, place);
         findings.push(finding(
             source,
             &named.file,
@@ -1376,7 +1376,7 @@ fn mentions(
                 &named.file,
                 span,
                 kind,
-                named.key(token.to_owned(), setting.clone(), place.clone()),
+                named.key(token.into(), setting.clone(), place.clone()),
                 replacement,
                 holder.clone(),
                 message,
@@ -1447,7 +1447,7 @@ mod findings_order {
             column: column.into(),
             severity: kind.severity(),
             kind,
-            account: id.to_string(),
+            account: id.to_string().into(),
             replacement: None,
             holder: None,
             setting: None,

@@ -265,7 +265,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         let address = find(id).and_then(|a| a.address.as_deref());
         findings.iter().any(|f| {
             f.kind == check::FindingKind::Removed
-                && (f.account == id || address.is_some_and(|a| f.account.eq_ignore_ascii_case(a)))
+                && (*f.account == *id || address.is_some_and(|a| f.account.eq_ignore_ascii_case(a)))
         })
     };
     let mut remove: Vec<Item> = mapping

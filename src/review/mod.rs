@@ -501,7 +501,7 @@ pub fn build(
             line: f.line,
             column: f.column,
             holder: f.holder.as_deref().map(str::to_owned),
-            value: f.account,
+            value: f.account.to_string(),
             message: f.diagnostic.message,
         })
         .collect();
