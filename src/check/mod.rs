@@ -512,8 +512,8 @@ impl<'a> Removed<'a> {
 
     /// Whether a text may mention a removed account ID or address: one shorter than every
     /// ID, and without an `@`, cannot (most keys and short values are passed over).
-    fn may_mention(&self, text: &str) -> bool {
-        text.len() >= self.id_lengths().min || memchr::memchr(b'@', text.as_bytes()).is_some()
+    fn may_mention(&self, text: &[u8]) -> bool {
+        text.len() >= self.id_lengths().min || memchr::memchr(b'@', text).is_some()
     }
 
     /// Why, and with what replacement, a word of a text is a removed account ID.
@@ -1269,15 +1269,18 @@ fn mentions(
         Value::Map(entries) => &entries[..],
         _ => &[],
     };
+    // (Told from their bytes first: most keys are short, and reading an inline one as a
+    // `str` checks its UTF-8.)
     let keys = keys
         .iter()
         .enumerate()
+        .filter(|(_, e)| removed.may_mention(e.key.as_bytes()))
         .map(|(i, e)| (e.key.as_str(), e.key_span, Some(i as u32)));
     // A reference holding an old value inside it: nothing rewrites it, so it is an error.
     let mut in_reference = false;
     let mut string = None;
     if let Value::Str(s, _) = node.value()
-        && removed.may_mention(s)
+        && removed.may_mention(s.as_bytes())
     {
         // A reference's value is what it names (a Sieve address string's value is the
         // address without its display name or line break).
@@ -1294,7 +1297,7 @@ fn mentions(
         }
     }
     for (text, span, key) in keys.chain(string) {
-        if !removed.may_mention(text) {
+        if !removed.may_mention(text.as_bytes()) {
             continue;
         }
         let in_reference = in_reference && key.is_none();
