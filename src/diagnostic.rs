@@ -6,6 +6,7 @@
 //! `PATH:LINE:COL: error: MESSAGE` followed by the source line with a caret under the spot.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::node::Span;
 use crate::source::{Location, Source};
@@ -28,8 +29,9 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// The file, as shown to the user; `None` for problems with no file (usage).
-    pub file: Option<String>,
+    /// The file, as shown to the user; `None` for problems with no file (usage). Shared:
+    /// `check` makes tens of thousands of diagnostics in a few files.
+    pub file: Option<Arc<str>>,
     pub location: Option<Location>,
     /// The source line and the caret's start column and width, in characters.
     pub snippet: Option<Snippet>,
@@ -93,16 +95,22 @@ fn shown_line(
     // Control characters (a NUL, say) would garble the terminal, and bidirectional
     // overrides would show the line in another order than it is read: show a symbol
     // in their place, one character for one so that the caret stays under its spot.
-    let mut shown: String = text[from_byte..to_byte]
-        .chars()
-        .map(|c| match c {
-            '\t' => c,
-            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
-            '\u{7f}' => '\u{2421}',
-            c if c.is_control() || crate::file_name::is_bidi(c) => '\u{fffd}',
-            c => c,
-        })
-        .collect();
+    let window = &text[from_byte..to_byte];
+    // (A line holds no line break.)
+    let mut shown: String = match crate::file_name::printable_ascii(window, true) {
+        // Nothing to replace (most lines): copied whole.
+        true => window.to_owned(),
+        false => window
+            .chars()
+            .map(|c| match c {
+                '\t' => c,
+                c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+                '\u{7f}' => '\u{2421}',
+                c if c.is_control() || crate::file_name::is_bidi(c) => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    };
     if count <= MAX_SHOWN {
         return (shown, caret, width);
     }
@@ -121,6 +129,16 @@ fn shown_line(
 impl Diagnostic {
     /// A problem at a span of a source file.
     pub fn at(source: &Source, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at_in(source, source.name.as_str().into(), span, message)
+    }
+
+    /// [`Diagnostic::at`], the file named by `file` (its name, shared by many).
+    pub fn at_in(
+        source: &Source,
+        file: Arc<str>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let start = span.start as usize;
         let location = source.location(start);
         let line = source.line_range(location.line - 1);
@@ -135,7 +153,7 @@ impl Diagnostic {
             shown_line(source, location.line - 1, start, location.column, width);
         Diagnostic {
             severity: Severity::Error,
-            file: Some(source.name.clone()),
+            file: Some(file),
             location: Some(location),
             snippet: Some(Snippet {
                 line_text: line,
@@ -150,7 +168,7 @@ impl Diagnostic {
     pub fn file(name: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
-            file: Some(name.to_owned()),
+            file: Some(name.into()),
             location: None,
             snippet: None,
             message: message.into(),
@@ -384,6 +402,25 @@ mod tests {
             rendered,
             "a.yaml:1:14: error: m\n  |\n1 | k: v # \u{fffd}x\u{fffd}\u{2421}\u{fffd} end\n  |              ^^^\n"
         );
+    }
+
+    /// A line of ASCII only is copied whole unless a control character is in it: DEL and
+    /// C0 stand just beside the printable range, and a tab stays a tab.
+    #[test]
+    fn ascii_snippets_keep_tabs_and_show_controls_as_symbols() {
+        for (line, shown) in [
+            ("k:\t~ v", "k:\t~ v"),
+            ("k:\t~\x7f v", "k:\t~\u{2421} v"),
+            ("k: \x01 v", "k: \u{2401} v"),
+        ] {
+            let source = Source::from_text("a.yaml", &format!("{line}\n"));
+            let end = source.text.len() - 1;
+            let d = Diagnostic::at(&source, Span::new(end - 1, end), "m");
+            assert_eq!(
+                d.snippet.as_ref().map(|s| s.line_text.as_str()),
+                Some(shown)
+            );
+        }
     }
 
     #[test]

@@ -281,15 +281,16 @@ impl Node {
 /// A step of a borrowed path, as `Node::walk` gives it.
 #[derive(Clone, Copy, Debug)]
 pub enum StepRef<'a> {
-    /// A mapping key, and the entry's position in its mapping.
-    Key(&'a str, usize),
+    /// A mapping key, and the entry's position in its mapping. The key's text, not its
+    /// `str`: a walk over every node reads a key's text only for the few it reports.
+    Key(&'a Text, usize),
     Index(usize),
 }
 
 pub fn to_path(path: &[StepRef]) -> Vec<Step> {
     path.iter()
         .map(|s| match s {
-            StepRef::Key(k, _) => Step::Key((*k).into()),
+            StepRef::Key(k, _) => Step::Key((*k).clone()),
             StepRef::Index(i) => Step::Index(*i),
         })
         .collect()

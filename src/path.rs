@@ -132,7 +132,7 @@ impl Node {
     pub fn steps(&self, positions: &[u32]) -> Vec<crate::node::Step> {
         self.step_refs(positions)
             .map(|step| match step {
-                StepRef::Key(k, _) => crate::node::Step::Key(k.into()),
+                StepRef::Key(k, _) => crate::node::Step::Key(k.clone()),
                 StepRef::Index(i) => crate::node::Step::Index(i),
             })
             .collect()
@@ -146,7 +146,7 @@ impl Node {
             let (step, child) = match node?.value() {
                 Value::List(items, _) if i < items.len() => (StepRef::Index(i), &items[i]),
                 Value::Map(entries) if i < entries.len() => {
-                    (StepRef::Key(entries[i].key.as_str(), i), &entries[i].value)
+                    (StepRef::Key(&entries[i].key, i), &entries[i].value)
                 }
                 _ => return None,
             };

@@ -34,8 +34,9 @@ impl Inline {
 
 impl Text {
     /// The bytes, without the UTF-8 check `as_str` makes on an inline text: comparing and
-    /// hashing (every key a selector looks up) need only these.
-    fn as_bytes(&self) -> &[u8] {
+    /// hashing (every key a selector looks up) need only these, and so does telling
+    /// whether a text may hold an account ID (`check`'s walk over every key).
+    pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline(i) => &i.bytes[..usize::from(i.len)],
             Repr::Shared(s) => s.as_bytes(),

@@ -79,10 +79,10 @@ impl Entry {
 /// The entry for a finding, given the directory that file paths are relative to.
 fn entry(finding: &Finding, base: &Path) -> Entry {
     Entry {
-        file: relative(base, Path::new(&finding.path)),
+        file: relative(base, Path::new(&*finding.path)),
         setting: finding.setting.clone(),
         place: finding.place.clone(),
-        account: finding.account.clone(),
+        account: finding.account.to_string(),
         kind: finding.kind,
     }
 }
@@ -207,10 +207,11 @@ impl Baseline {
             );
             kept.push(finding(
                 &self.source,
+                &self.source.name.as_str().into(),
                 *span,
                 FindingKind::StaleBaseline,
                 Key {
-                    account: entry.account.clone(),
+                    account: entry.account.as_str().into(),
                     setting: entry.setting.clone(),
                     place: entry.place.clone(),
                 },

@@ -10,7 +10,7 @@ mod human;
 mod sarif;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts;
 use crate::address;
 use crate::diagnostic::{Diagnostic, Error, Severity};
+use crate::fast_hash::{FastMap, FastSet};
 use crate::inputs::{self, Input};
 use crate::load::{Format, sieve};
 use crate::locate::Holder;
@@ -105,7 +106,7 @@ impl Findings {
             .0
             .iter()
             .all(|file| file.iter().all(|f| f.path == file[0].path));
-        let mut paths: Vec<&str> = self.0.iter().map(|file| file[0].path.as_str()).collect();
+        let mut paths: Vec<&str> = self.0.iter().map(|file| &*file[0].path).collect();
         paths.sort_unstable();
         let distinct = paths.windows(2).all(|w| w[0] != w[1]);
         if one_path_each && distinct {
@@ -135,8 +136,10 @@ impl Serialize for Findings {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Finding {
+    // (`path` and `holder` are shared by the findings that name them: a run makes tens of
+    // thousands of findings in a few files and settings.)
     /// The file, as given on the command line.
-    pub path: String,
+    pub path: Arc<str>,
     /// 1-based line of the reference (of the alias, when reached through one).
     pub line: usize,
     /// 1-based column, in characters.
@@ -144,11 +147,11 @@ pub struct Finding {
     pub severity: FindingSeverity,
     pub kind: FindingKind,
     /// The account ID (or address) referenced.
-    pub account: String,
+    pub account: Arc<str>,
     /// The new ID, when the mapping has one.
     pub replacement: Option<String>,
     /// The setting that holds the reference, e.g. `rule "01. Support triage"`.
-    pub holder: Option<String>,
+    pub holder: Option<Arc<str>>,
     // (`setting` and `place` are left out, none and empty, when the run asks for no
     // `Keys`: only the JSON report, which always asks, shows them.)
     /// What identifies the setting in a baseline: its group and `id`
@@ -337,8 +340,9 @@ impl IdLengths {
 
 /// A removed value a reference holds.
 struct Hit<'r> {
-    /// The new value, when the mapping has one.
-    replacement: Option<String>,
+    /// The new value, when the mapping has one (borrowed: most lookups only ask whether
+    /// there is a hit).
+    replacement: Option<&'r str>,
     /// Why it is removed, when the mapping does not say.
     why: Option<&'r Why>,
 }
@@ -508,8 +512,8 @@ impl<'a> Removed<'a> {
 
     /// Whether a text may mention a removed account ID or address: one shorter than every
     /// ID, and without an `@`, cannot (most keys and short values are passed over).
-    fn may_mention(&self, text: &str) -> bool {
-        text.len() >= self.id_lengths().min || memchr::memchr(b'@', text.as_bytes()).is_some()
+    fn may_mention(&self, text: &[u8]) -> bool {
+        text.len() >= self.id_lengths().min || memchr::memchr(b'@', text).is_some()
     }
 
     /// Why, and with what replacement, a word of a text is a removed account ID.
@@ -524,7 +528,7 @@ impl<'a> Removed<'a> {
     fn lookup(&self, kind: Kind, value: &str) -> Option<Hit<'_>> {
         if let Some((_, new)) = self.mapping.and_then(|m| m.lookup(kind, value)) {
             return Some(Hit {
-                replacement: Some(new.to_owned()),
+                replacement: Some(new),
                 why: None,
             });
         }
@@ -621,6 +625,10 @@ fn findings_in_chunks(
     chunk: usize,
 ) -> Findings {
     let declared = inputs::declared(inputs, Kind::Account);
+    // Asked of every account reference: hashed fast.
+    let declared: Option<FastSet<&str>> = declared
+        .as_ref()
+        .map(|d| d.iter().map(String::as_str).collect());
     let names = Names::of(inputs);
     let per_file = crate::parallel::map(inputs, |input| {
         file_findings(
@@ -671,10 +679,11 @@ pub fn many_to_one(mapping: &Mapping, inputs: &[Input]) -> Vec<Finding> {
         .map(|m| {
             finding(
                 &mapping.source,
+                &mapping.source.name.as_str().into(),
                 m.other.span,
                 FindingKind::ManyToOne,
                 Key {
-                    account: m.other.old.clone(),
+                    account: m.other.old.as_str().into(),
                     setting: None,
                     place: format!("accounts.{}", m.other.old),
                 },
@@ -725,7 +734,7 @@ impl Report {
 
 /// What identifies a finding besides its file and kind.
 struct Key {
-    account: String,
+    account: Arc<str>,
     setting: Option<String>,
     place: String,
 }
@@ -759,9 +768,11 @@ fn setting_name(input: &Input, holder: &Holder) -> String {
 /// findings would be named ten times), and the account names of all inputs.
 struct Named<'a> {
     input: &'a Input,
+    /// The file's name, shared by its findings.
+    file: Arc<str>,
     names: &'a Names,
     keys: Keys,
-    labels: Vec<OnceLock<String>>,
+    labels: Vec<OnceLock<Arc<str>>>,
     settings: Vec<OnceLock<String>>,
 }
 
@@ -770,6 +781,7 @@ impl<'a> Named<'a> {
         let holders = input.located.holders.len();
         Named {
             input,
+            file: input.file.source.name.as_str().into(),
             names,
             keys,
             labels: vec![OnceLock::new(); holders],
@@ -779,7 +791,16 @@ impl<'a> Named<'a> {
 
     /// Holder `h`'s label, as a message names the setting.
     fn label(&self, h: usize) -> &str {
-        self.labels[h].get_or_init(|| self.names.label(&self.input.located.holders[h].label))
+        self.shared_label(h)
+    }
+
+    /// Holder `h`'s label, as a finding holds it.
+    fn shared_label(&self, h: usize) -> &Arc<str> {
+        self.labels[h].get_or_init(|| {
+            self.names
+                .label(&self.input.located.holders[h].label)
+                .into()
+        })
     }
 
     /// Holder `h` as a baseline names it (see [`setting_name`]).
@@ -788,20 +809,20 @@ impl<'a> Named<'a> {
     }
 
     /// The setting holding a reference, as a message names it.
-    fn owner(&self, reference: &crate::locate::Reference) -> String {
+    fn owner(&self, reference: &crate::locate::Reference) -> std::borrow::Cow<'_, str> {
         match reference.holder() {
-            Some(h) => self.label(h).to_owned(),
+            Some(h) => self.label(h).into(),
             None => {
                 let doc = &self.input.file.docs()[reference.doc()];
                 let path = self.input.located.path(reference);
-                format!("the setting at {}", doc.path_text(path))
+                format!("the setting at {}", doc.path_text(path)).into()
             }
         }
     }
 
     /// What identifies a finding: its account, and its setting and place unless the run
     /// asked for no [`Keys`].
-    fn key(&self, account: String, setting: Option<String>, place: String) -> Key {
+    fn key(&self, account: Arc<str>, setting: Option<String>, place: String) -> Key {
         match self.keys {
             Keys::Named => Key {
                 account,
@@ -841,7 +862,7 @@ impl<'a> Named<'a> {
 /// The findings of one file, given the accounts all inputs declare.
 fn file_findings(
     named: &Named,
-    declared: Option<&HashSet<String>>,
+    declared: Option<&FastSet<&str>>,
     removed: &Removed,
     chunk: usize,
 ) -> Vec<Finding> {
@@ -856,42 +877,52 @@ fn file_findings(
         .map(Part::References)
         .chain([Part::Text])
         .collect();
-    let findings_of = |part: &Part| match part {
-        Part::References(references) => reference_findings(named, references, declared, removed),
-        Part::Text => text_findings(named, removed),
+    let findings_of = |part: &Part, findings: &mut Vec<Finding>| match part {
+        Part::References(references) => {
+            reference_findings(named, references, declared, removed, findings)
+        }
+        Part::Text => text_findings(named, removed, findings),
     };
     if references.len() > chunk {
-        crate::parallel::map(&parts, findings_of)
-            .into_iter()
-            .flatten()
-            .collect()
+        let parts = crate::parallel::map(&parts, |part| {
+            let mut findings = Vec::new();
+            findings_of(part, &mut findings);
+            findings
+        });
+        parts.into_iter().flatten().collect()
     } else {
-        parts.iter().flat_map(findings_of).collect()
+        // Every part's findings onto one vector: collecting them from one per part copied
+        // each finding again, into memory newly faulted in.
+        let mut findings = Vec::new();
+        for part in &parts {
+            findings_of(part, &mut findings);
+        }
+        findings
     }
 }
 
-/// The findings of some references of one file.
+/// The findings of some references of one file, onto `findings`.
 fn reference_findings(
     named: &Named,
     references: &[crate::locate::Reference],
-    declared: Option<&HashSet<String>>,
+    declared: Option<&FastSet<&str>>,
     removed: &Removed,
-) -> Vec<Finding> {
+    findings: &mut Vec<Finding>,
+) {
     let (input, names) = (named.input, named.names);
-    let mut findings = Vec::new();
     let source = &input.file.source;
     let located = &input.located;
     let has_mapping = removed.mapping.is_some();
+    // (value, hit, where, whether it is spelled otherwise than it reads): an address
+    // inside text is pointed at itself. One vector for all the references, emptied by each.
+    let mut hits: Vec<(Arc<str>, Hit, Span, bool)> = Vec::new();
     for reference in references {
-        let holder = || reference.holder().map(|h| named.label(h).to_owned());
+        let holder = || reference.holder().map(|h| named.shared_label(h).clone());
         let owner = || named.owner(reference);
-        let key = |account: String| {
+        let key = |account: Arc<str>| {
             let (setting, place) = named.site(reference.doc(), located.path(reference));
             named.key(account, setting, place)
         };
-        // (value, hit, where, whether it is spelled otherwise than it reads): an address
-        // inside text is pointed at itself.
-        let mut hits: Vec<(String, Hit, Span, bool)> = Vec::new();
         let raw = &source.text[reference.span.range()];
         match reference.kind {
             Kind::AddressInText => {
@@ -911,16 +942,16 @@ fn reference_findings(
                             } else {
                                 reference.site
                             };
-                            (written_text[range].to_owned(), hit, site, false)
+                            (written_text[range].into(), hit, site, false)
                         }
-                        None => (reference.value[range].to_owned(), hit, reference.site, true),
+                        None => (reference.value[range].into(), hit, reference.site, true),
                     });
                 }
             }
             kind => {
                 if let Some(hit) = removed.lookup(kind, &reference.value) {
                     let spelled = sieve::spelled_encoded(raw, reference.style);
-                    hits.push((reference.value.to_string(), hit, reference.site, spelled));
+                    hits.push((reference.value.clone(), hit, reference.site, spelled));
                 }
             }
         }
@@ -934,7 +965,7 @@ fn reference_findings(
         } else {
             ", spelled with escapes"
         };
-        for (account, hit, site, spelled) in hits {
+        for (account, hit, site, spelled) in hits.drain(..) {
             let spelled = if spelled { spelling } else { "" };
             let message = format!(
                 "{} references removed {}",
@@ -943,10 +974,11 @@ fn reference_findings(
             );
             findings.push(finding(
                 source,
+                &named.file,
                 site,
                 FindingKind::Removed,
                 key(account),
-                hit.replacement,
+                hit.replacement.map(str::to_owned),
                 holder(),
                 message,
             ));
@@ -962,26 +994,26 @@ fn reference_findings(
             );
             findings.push(finding(
                 source,
+                &named.file,
                 reference.site,
                 FindingKind::Dangling,
-                key(reference.value.to_string()),
+                key(reference.value.clone()),
                 None,
                 holder(),
                 message,
             ));
         }
     }
-    findings
 }
 
-/// The mentions of removed accounts in one file's text outside its references.
-fn text_findings(named: &Named, removed: &Removed) -> Vec<Finding> {
+/// The mentions of removed accounts in one file's text outside its references, onto
+/// `findings`.
+fn text_findings(named: &Named, removed: &Removed, findings: &mut Vec<Finding>) {
     let input = named.input;
     let located = &input.located;
-    let mut findings = Vec::new();
     // Strings whose whole value is checked as a reference (and declarations): a mention
     // inside one is still reported unless its whole value was.
-    let mut reference_spans: HashMap<Span, Option<(Kind, &str)>> = located
+    let mut reference_spans: FastMap<Span, Option<(Kind, &str)>> = located
         .references
         .iter()
         .map(|r| (r.span, Some((r.kind, &*r.value))))
@@ -996,12 +1028,11 @@ fn text_findings(named: &Named, removed: &Removed) -> Vec<Finding> {
                 node,
                 &reference_spans,
                 removed,
-                &mut findings,
+                findings,
             );
         });
     }
-    comment_mentions(named, removed, &mut findings);
-    findings
+    comment_mentions(named, removed, findings);
 }
 
 /// Warns about removed IDs and addresses in comments (YAML `#`, Sieve `#` and `/* */`):
@@ -1066,11 +1097,11 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
             let start = offset + comment[offset..].find(token).unwrap_or(0);
             offset = start + token.len();
             if let Some(hit) = removed.lookup_word(token) {
-                hits.push((start..offset, hit.replacement, "account"));
+                hits.push((start..offset, hit.replacement.map(str::to_owned), "account"));
             }
         }
         for (range, hit) in address::find_with(comment, |a| removed.lookup(Kind::Address, a)) {
-            hits.push((range, hit.replacement, "address"));
+            hits.push((range, hit.replacement.map(str::to_owned), "address"));
         }
         hits.sort_by_key(|(range, ..)| range.start);
         for (range, replacement, what) in hits {
@@ -1092,7 +1123,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
                     let holder = input
                         .located
                         .holder_around(*doc, path)
-                        .map(|h| (named.setting(h).to_owned(), named.label(h).to_owned()));
+                        .map(|h| (named.setting(h).to_owned(), named.shared_label(h).clone()));
                     (holder.clone().map(|h| h.0), holder.map(|h| h.1))
                 }
                 None => (None, None),
@@ -1107,9 +1138,10 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
             let place = format!("comment {:?}", comment.trim());
             findings.push(finding(
                 &file.source,
+                &named.file,
                 span,
                 FindingKind::Mention,
-                named.key(token.to_owned(), setting, place),
+                named.key(token.into(), setting, place),
                 replacement,
                 holder,
                 message,
@@ -1136,7 +1168,7 @@ fn transition_findings(
         let reference = &located.references[change.reference as usize];
         let mut pair = mapping.entry(change.entry);
         let owner = named.owner(reference);
-        let holder = reference.holder().map(|h| named.label(h).to_owned());
+        let holder = reference.holder().map(|h| named.shared_label(h).clone());
         let what = if change.entry.addresses {
             "address"
         } else {
@@ -1200,9 +1232,10 @@ fn transition_findings(
             Action::Rewritten | Action::Removed | Action::Superseded => continue,
         };
         let (setting, place) = named.site(reference.doc(), located.path(reference));
-        let key = named.key(pair.old.clone(), setting, place);
+        let key = named.key(pair.old.as_str().into(), setting, place);
         findings.push(finding(
             source,
+            &named.file,
             change.site,
             kind,
             key,
@@ -1220,7 +1253,7 @@ fn mentions(
     doc: usize,
     path: &[crate::node::StepRef],
     node: &Node,
-    references: &HashMap<Span, Option<(Kind, &str)>>,
+    references: &FastMap<Span, Option<(Kind, &str)>>,
     removed: &Removed,
     findings: &mut Vec<Finding>,
 ) {
@@ -1236,15 +1269,18 @@ fn mentions(
         Value::Map(entries) => &entries[..],
         _ => &[],
     };
+    // (Told from their bytes first: most keys are short, and reading an inline one as a
+    // `str` checks its UTF-8.)
     let keys = keys
         .iter()
         .enumerate()
+        .filter(|(_, e)| removed.may_mention(e.key.as_bytes()))
         .map(|(i, e)| (e.key.as_str(), e.key_span, Some(i as u32)));
     // A reference holding an old value inside it: nothing rewrites it, so it is an error.
     let mut in_reference = false;
     let mut string = None;
     if let Value::Str(s, _) = node.value()
-        && removed.may_mention(s)
+        && removed.may_mention(s.as_bytes())
     {
         // A reference's value is what it names (a Sieve address string's value is the
         // address without its display name or line break).
@@ -1261,12 +1297,12 @@ fn mentions(
         }
     }
     for (text, span, key) in keys.chain(string) {
-        if !removed.may_mention(text) {
+        if !removed.may_mention(text.as_bytes()) {
             continue;
         }
         let in_reference = in_reference && key.is_none();
         // Old account IDs as words, and old addresses as whole addresses.
-        let mut hits: Vec<(&str, Option<String>, &str)> = id_tokens(text)
+        let mut hits: Vec<(&str, Option<&str>, &str)> = id_tokens(text)
             .filter_map(|token| {
                 let hit = removed.lookup_word(token)?;
                 Some((token, hit.replacement, "account"))
@@ -1289,7 +1325,7 @@ fn mentions(
         let holder = input
             .located
             .holder_around(doc, &positions)
-            .map(|h| named.label(h).to_owned());
+            .map(|h| named.shared_label(h).clone());
         let within = holder
             .as_ref()
             .map_or(String::new(), |h| format!(" (in {h})"));
@@ -1335,14 +1371,15 @@ fn mentions(
                     format!(
                         "{shown}{within} mentions removed {what} {token}; if it is a reference the profile does not know, change it by hand"
                     ),
-                    replacement,
+                    replacement.map(str::to_owned),
                 )
             };
             findings.push(finding(
                 source,
+                &named.file,
                 span,
                 kind,
-                named.key(token.to_owned(), setting.clone(), place.clone()),
+                named.key(token.into(), setting.clone(), place.clone()),
                 replacement,
                 holder.clone(),
                 message,
@@ -1357,24 +1394,27 @@ fn id_tokens(text: &str) -> impl Iterator<Item = &str> {
         .filter(|t| !t.is_empty())
 }
 
+/// A finding in `source`, which is named `file`.
+#[allow(clippy::too_many_arguments)]
 fn finding(
     source: &Source,
+    file: &Arc<str>,
     span: Span,
     kind: FindingKind,
     key: Key,
     replacement: Option<String>,
-    holder: Option<String>,
+    holder: Option<Arc<str>>,
     message: String,
 ) -> Finding {
     let severity = kind.severity();
-    let mut diagnostic = Diagnostic::at(source, span, message);
+    let mut diagnostic = Diagnostic::at_in(source, file.clone(), span, message);
     diagnostic.severity = severity.into();
     let location = diagnostic
         .location
         .clone()
         .unwrap_or(crate::source::Location { line: 1, column: 1 });
     Finding {
-        path: source.name.clone(),
+        path: file.clone(),
         line: location.line,
         column: location.column,
         severity,
@@ -1405,12 +1445,12 @@ mod findings_order {
     fn finding(id: usize, (path, line, column, kind): (u8, u8, u8, usize)) -> Finding {
         let kind = FindingKind::ALL[kind % FindingKind::ALL.len()];
         Finding {
-            path: format!("f{path}.json"),
+            path: format!("f{path}.json").into(),
             line: line.into(),
             column: column.into(),
             severity: kind.severity(),
             kind,
-            account: id.to_string(),
+            account: id.to_string().into(),
             replacement: None,
             holder: None,
             setting: None,

@@ -111,18 +111,18 @@ fn print_report(format: CheckFormat, report: &Report, color: ColorChoice) -> Res
 /// repository's root, whatever directory the job ran `check` in: a file in a git work tree
 /// is named from its root; any other keeps the name it was given.
 fn from_repository_root(inputs: &[Input], findings: &mut check::Findings) {
-    let names: FastMap<&str, String> = inputs
+    let names: FastMap<&str, std::sync::Arc<str>> = inputs
         .iter()
         .filter_map(|input| {
             let source = &input.file.source;
             let physical = patch_root::physical(&source.path).ok()?;
             let root = physical.parent().and_then(patch_root::git_work_tree)?;
             let name = physical.strip_prefix(&root).ok()?;
-            Some((source.name.as_str(), display_name(name)))
+            Some((source.name.as_str(), display_name(name).into()))
         })
         .collect();
     for finding in findings.iter_mut() {
-        if let Some(name) = names.get(finding.path.as_str()) {
+        if let Some(name) = names.get(&*finding.path) {
             finding.path = name.clone();
         }
     }

@@ -236,10 +236,10 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         .iter()
         .filter(|f| f.kind == check::FindingKind::Removed)
     {
-        let holder = finding
-            .holder
-            .clone()
-            .unwrap_or_else(|| format!("{}:{}", finding.path, finding.line));
+        let holder = finding.holder.as_deref().map_or_else(
+            || format!("{}:{}", finding.path, finding.line),
+            str::to_owned,
+        );
         match rules.iter_mut().find(|(h, _)| *h == holder) {
             Some((_, n)) => *n += 1,
             None => rules.push((holder, 1)),
@@ -265,7 +265,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         let address = find(id).and_then(|a| a.address.as_deref());
         findings.iter().any(|f| {
             f.kind == check::FindingKind::Removed
-                && (f.account == id || address.is_some_and(|a| f.account.eq_ignore_ascii_case(a)))
+                && (*f.account == *id || address.is_some_and(|a| f.account.eq_ignore_ascii_case(a)))
         })
     };
     let mut remove: Vec<Item> = mapping

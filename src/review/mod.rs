@@ -494,11 +494,14 @@ pub fn build(
     let unmoved = unmoved
         .into_iter()
         .map(|f| Unmoved {
-            path: patch_name.get(f.path.as_str()).cloned().unwrap_or(f.path),
+            path: patch_name
+                .get(&*f.path)
+                .cloned()
+                .unwrap_or_else(|| f.path.to_string()),
             line: f.line,
             column: f.column,
-            holder: f.holder,
-            value: f.account,
+            holder: f.holder.as_deref().map(str::to_owned),
+            value: f.account.to_string(),
             message: f.diagnostic.message,
         })
         .collect();
