@@ -67,6 +67,12 @@ fn bad(text: &str) -> bool {
 /// The shortest text still `bad` found by deleting lines, then characters, then
 /// replacing runs of spaces with one.
 fn shrink(text: &str) -> String {
+    shrink_by(text, bad)
+}
+
+/// The shortest text still `bad` (by `is_bad`) found by deleting lines, then characters.
+fn shrink_by(text: &str, is_bad: impl Fn(&str) -> bool) -> String {
+    let bad = is_bad;
     let mut best = text.to_owned();
     loop {
         let before = best.clone();
@@ -147,6 +153,62 @@ impl Findings {
             eprintln!("  {text:?}: {what}");
         }
     }
+}
+
+/// Whether `parse` panics on `text` (in a debug build: the split's or the line reader's
+/// check fails).
+fn parse_panics(text: &str) -> bool {
+    let source = Source::from_text("t.yaml", text);
+    std::panic::catch_unwind(|| {
+        let _ = cutover::load::yaml::parse(&source);
+    })
+    .is_err()
+}
+
+/// `parse` (in a debug build: the split into two parts, and the line reader on each, both
+/// checked) on generated and perturbed texts and on windows of the real exports.
+#[test]
+#[ignore]
+fn parse_checks_hold_on_generated_texts() {
+    let seed = env("CUTOVER_ADV_SEED", 0xadd5_eed);
+    let cases = env("CUTOVER_ADV_CASES", 20_000);
+    let mut rng = Rng(seed | 2);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut found = std::collections::BTreeSet::new();
+    let mut texts = 0;
+    let mut check = |text: &str| {
+        texts += 1;
+        if parse_panics(text) {
+            let small = shrink_by(text, parse_panics);
+            if found.insert(small.clone()) {
+                eprintln!("PANIC {small:?} (from {text:?})");
+            }
+        }
+    };
+    for _ in 0..cases {
+        let text = generated(&mut rng);
+        check(&text);
+        for _ in 0..3 {
+            check(&perturb(&mut rng, &text));
+        }
+    }
+    for (_, text) in corpus() {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for _ in 0..if text.len() < 20_000 { 5 } else { 200 } {
+            let from = rng.under(lines.len());
+            let to = (from + 1 + rng.under(300)).min(lines.len());
+            let window = lines[from..to].concat();
+            check(&window);
+            check(&perturb(&mut rng, &window));
+        }
+    }
+    std::panic::set_hook(hook);
+    eprintln!("parse: {texts} texts, {} distinct panics", found.len());
+    for text in &found {
+        eprintln!("  {text:?}");
+    }
+    assert!(found.is_empty());
 }
 
 /// Every text of up to three lines from a vocabulary of line shapes at indentations 0 to 4
@@ -839,6 +901,136 @@ fn nesting_256_deep_is_refused_as_granit_refuses_it() {
                 matches!(outcome, Outcome::Same | Outcome::Declined),
                 "{depth} deep: {outcome:?}"
             );
+            // What a user sees: the file loads (a release build), or a panic (a debug
+            // build's check).
+            let source = Source::from_text("t.yaml", &text);
+            let loads = std::panic::catch_unwind(|| cutover::load::yaml::parse(&source).is_ok());
+            assert!(matches!(loads, Ok(ok) if ok == (depth < 256)), "{depth} deep: {loads:?}");
         }
     }
+}
+
+/// The YAML files under `testdata/`, and the files named in `CUTOVER_ADV_FILES`
+/// (separated by `:`).
+fn corpus() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"), &mut paths);
+    if let Ok(extra) = std::env::var("CUTOVER_ADV_FILES") {
+        paths.extend(extra.split(':').filter(|p| !p.is_empty()).map(Into::into));
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            Some((p.display().to_string(), text))
+        })
+        .collect()
+}
+
+/// The line at which the line reader starts declining `text` (the first line whose
+/// prefix it declines, when a shorter one is taken).
+fn declining_line(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let taken = |k: usize| {
+        let source = Source::from_text("t.yaml", &lines[..k].concat());
+        both_readers(&source).0.is_some()
+    };
+    // The longest taken prefix, by bisection (taken is not monotone, but near enough).
+    let (mut lo, mut hi) = (0, lines.len());
+    if !(1..=lines.len()).any(taken) {
+        return None;
+    }
+    while lo + 1 < hi {
+        let mid = (lo + hi) / 2;
+        if taken(mid) { lo = mid } else { hi = mid }
+    }
+    lines.get(hi - 1).map(|l| l.to_string())
+}
+
+/// Real exports, whole and perturbed, and windows of their lines.
+#[test]
+#[ignore]
+fn real_exports_and_their_perturbations() {
+    let seed = env("CUTOVER_ADV_SEED", 0xadd5_eed);
+    let rounds = env("CUTOVER_ADV_ROUNDS", 40) as usize;
+    let mut rng = Rng(seed | 1);
+    let mut findings = Findings::default();
+    let mut declined = Vec::new();
+    for (path, text) in corpus() {
+        findings.check(&text);
+        let source = Source::from_text("t.yaml", &text);
+        if both_readers(&source).0.is_none() && both_readers(&source).1.is_ok() {
+            declined.push((path.clone(), declining_line(&text)));
+        }
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let small = text.len() < 20_000;
+        for _ in 0..if small { rounds } else { rounds * 50 } {
+            // A window of lines (the whole text when it is small), perturbed.
+            let window = if small {
+                text.clone()
+            } else {
+                let from = rng.under(lines.len());
+                let to = (from + 1 + rng.under(200)).min(lines.len());
+                lines[from..to].concat()
+            };
+            findings.check(&window);
+            findings.check(&perturb(&mut rng, &window));
+        }
+    }
+    findings.report("real exports");
+    eprintln!("{} valid files declined:", declined.len());
+    for (path, line) in &declined {
+        eprintln!("  {path}: at {line:?}");
+    }
+    assert!(findings.found.is_empty());
+}
+
+/// A text nested `outer` mappings deep, then a list of `shallow` small items and `deep`
+/// items nested `inner` mappings deep; `flow` puts a flow list in each small item (which
+/// the line reader declines).
+fn deep_list(outer: usize, inner: usize, shallow: usize, deep: usize, flow: bool) -> String {
+    let mut out = String::new();
+    for i in 0..outer {
+        out.push_str(&format!("{}m{i}:\n", " ".repeat(i)));
+    }
+    let at = " ".repeat(outer);
+    for i in 0..shallow {
+        let value = if flow { "[x]".to_owned() } else { format!("v{i}") };
+        out.push_str(&format!("{at}- a: {value}\n"));
+    }
+    for _ in 0..deep {
+        out.push_str(&format!("{at}-\n"));
+        for j in 0..inner {
+            out.push_str(&format!("{at}{}n{j}:\n", " ".repeat(j + 2)));
+        }
+    }
+    out
+}
+
+/// A list cut in two (among the small items) where the whole text nests 256 collections
+/// deep but each part less:
+/// granit-parser refuses the whole text ("recursion limit exceeded"), and so must the
+/// split (it counts the list in both parts, one too many, so it stops at 255). The flow
+/// lists make the line reader decline the text (256 deep it takes it: see above).
+#[test]
+fn a_split_256_deep_text_is_refused_as_one_parse_refuses_it() {
+    // 200 mappings, the list (201), and in an item 55 mappings (202 to 256).
+    let text = deep_list(200, 55, 400, 2, true);
+    let source = Source::from_text("t.yaml", &text);
+    assert!(both_readers(&source).1.is_err(), "granit refuses 256 deep");
+    assert!(cutover::load::yaml::parse(&source).is_err());
+    // 255 deep: both read it.
+    let text = deep_list(200, 54, 400, 2, true);
+    assert!(cutover::load::yaml::parse(&Source::from_text("t.yaml", &text)).is_ok());
 }
