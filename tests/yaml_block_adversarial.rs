@@ -906,7 +906,6 @@ fn every_four_line_text_of_taken_shapes() {
 /// exceeded"), so the line reader accepts a file granit-parser (and the one-core parse
 /// before 819e6b2) refuses. 255 are read the same by both.
 #[test]
-#[ignore = "bug in src/load/yaml_block.rs: takes 256 nested collections granit refuses"]
 fn nesting_256_deep_is_refused_as_granit_refuses_it() {
     for depth in [255, 256] {
         let maps: String = (0..depth)
@@ -1153,7 +1152,6 @@ fn parse_as_granit(text: &str) -> Result<(), String> {
 /// `k: [null, a, ...]`. Padded so a release build splits it too (at 128 KiB): there it is
 /// a wrong tree, silently.
 #[test]
-#[ignore = "bug in src/load/yaml_split.rs: a comment's `-` taken for a list's own `-`"]
 fn a_comment_ending_in_a_dash_is_not_a_lists_dash() {
     if cfg!(debug_assertions) && std::env::var_os("CUTOVER_ADV_LONG_ONLY").is_none() {
         assert!(parse_as_granit(":\n- #-\n   -").is_ok(), "the shrunk text");

@@ -19,7 +19,8 @@
 //!   does not allow or reads as line breaks (NEL, LS, PS), a byte order mark;
 //! * indentation that does not line up with an open collection, content after the root
 //!   node, a text with no node;
-//! * whatever the builder refuses (a duplicate key, nesting too deep).
+//! * nesting as deep as granit-parser refuses (256 collections), and whatever the builder
+//!   refuses (a duplicate key).
 //!
 //! Where granit-parser puts each node is matched exactly: a mapping starts at its first
 //! key; a list at its first `-`, or, at its key's indentation (`key:\n- a`), where its first
@@ -35,6 +36,7 @@ use std::borrow::Cow;
 use memchr::{memchr, memchr2};
 
 use super::yaml::Builder;
+use crate::load::MAX_DEPTH;
 use crate::node::{Span, Style};
 
 /// Reads `text` (standing at `offset` in its source) into `builder`, or declines (`None`)
@@ -405,6 +407,11 @@ impl<'t> Reader<'t, '_, '_> {
     }
 
     fn open(&mut self, map: bool, indent: usize, indentless: bool, at: usize) -> Option<()> {
+        // granit-parser refuses a collection nested `MAX_DEPTH` deep, one level before the
+        // builder would.
+        if self.frames.len() + 1 >= MAX_DEPTH {
+            return None;
+        }
         let span = self.span(at, at);
         match map {
             true => self.builder.open_map(span).ok()?,

@@ -230,16 +230,18 @@ fn list_before<'d>(
     let column = |at: usize| at - text[..at].rfind('\n').map_or(0, |i| i + 1);
     let is_dash = |at: usize| bytes.get(at) == Some(&b'-') && separates(bytes.get(at + 1));
     // A block list's own first `-`: where the list starts; but a list at its key's
-    // indentation (`key:\n- a`) starts at its first item, and then its `-` is right
-    // before that item (whose own start may be a `-` too: `key:\n- - a`).
+    // indentation (`key:\n- a`) starts at its first item, and then its `-` is what its
+    // line starts with (the item's own start may be a `-` too: `key:\n- - a`; an empty
+    // item starts at its line's end, after a comment that may end in a `-` of its own).
     let own_dash = |list: &Node| {
         let start = list.span.start as usize;
         let first = list.items()?.first()?.span.start as usize;
         if first != start {
             return is_dash(start).then_some(start);
         }
-        let before = text[..start].trim_end_matches([' ', '\t']).len();
-        (before > 0 && is_dash(before - 1)).then(|| before - 1)
+        let line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let dash = start - text[line..start].trim_start_matches([' ', '\t']).len();
+        (dash < start && is_dash(dash)).then_some(dash)
     };
     // The path down: at each node, the last child that starts before the cut.
     let mut path: Vec<usize> = Vec::new();
