@@ -3,7 +3,7 @@
 //! Texts are written from random trees in the subset the line reader claims (block
 //! mappings and lists at random indentations, lists at their key's indentation, compact
 //! mappings in items with extra spaces after the `-`, empty values and items, plain and
-//! quoted scalars with `#`, `:` and `''` inside, comments at and below each line's
+//! quoted scalars with `#`, `:` and `''` inside, `[]` and `{}`, a first `---`, comments at and below each line's
 //! indentation, trailing comments and spaces, blank lines, no final newline, CRLF), and then
 //! perturbed: a byte inserted, deleted or replaced by one of YAML's indicators, a tab, a
 //! CR, a quote or a line break, anywhere.
@@ -86,6 +86,8 @@ const QUOTED: &[&str] = &[
     "\"12\"",
     "'- a'",
     "\"[x]\"",
+    "[]",
+    "{}",
 ];
 
 fn scalar(rng: &mut Random) -> String {
@@ -243,6 +245,11 @@ fn text(rng: &mut Random) -> String {
     if writer.rng.chance(30) {
         writer.out.push_str("# exported\n");
     }
+    match writer.rng.under(10) {
+        0 => writer.out.push_str("---\n"),
+        1 => writer.out.push_str("--- # a document\n"),
+        _ => {}
+    }
     let indent = if writer.rng.chance(20) { 2 } else { 0 };
     writer.collection(&root, indent, false);
     let mut out = writer.out;
@@ -361,6 +368,8 @@ fn spans_of_the_edge_cases_match() {
         "a:\n  b:\n    c: 1\n  d: 2\ne: 3\n",
         "a:\r\n- x\r\n-\r\n- # c\r\nb:\r\n",
         "a: 1\nb:\r\n  - 'x' # c\r\n",
+        "# c\n--- # x\na: []\nb: {}  # c\nc:\n- []\n- {}\n",
+        "---\n- a\n",
     ] {
         assert!(compare(text), "the line reader declines {text:?}");
     }
@@ -379,7 +388,13 @@ fn what_it_declines() {
         "a: 'b\n  c'\n",
         "a: \"b\\n\"\n",
         "? a\n: b\n",
-        "---\na: 1\n",
+        "---\n---\na: 1\n",
+        "a: 1\n---\nb: 2\n",
+        "--- a: 1\n",
+        "---x\na: 1\n",
+        "a: [ ]\n",
+        "a: []x\n",
+        "- {} # c\n  b: 1\n",
         "a: 1\n...\n",
         "%YAML 1.2\n---\na: 1\n",
         "- - a\n",

@@ -270,14 +270,14 @@ impl Builder<'_> {
         self.finish(Node::new(span, value), anchor)
     }
 
-    /// A block list (neither anchored nor tagged) opens at `span`.
-    pub(super) fn open_list(&mut self, span: Span) -> Result<(), Error> {
+    /// A list (neither anchored nor tagged) opens at `span`.
+    pub(super) fn open_list(&mut self, span: Span, flow: bool) -> Result<(), Error> {
         self.open()?;
-        self.push_list(span, false, 0);
+        self.push_list(span, flow, 0);
         Ok(())
     }
 
-    /// A block mapping (neither anchored nor tagged) opens at `span`.
+    /// A mapping (neither anchored nor tagged) opens at `span`.
     pub(super) fn open_map(&mut self, span: Span) -> Result<(), Error> {
         self.open()?;
         self.push_map(span, 0);

@@ -3,13 +3,15 @@
 //! granit-parser reads a character at a time through a general state machine, and that is
 //! most of the time a YAML export takes to load (about 15 MB/s a core). Exports are almost
 //! always the plainest YAML there is: block mappings and lists, one scalar a line, plain or
-//! quoted without escapes, comments and blank lines, LF or CRLF. This reader takes exactly
-//! that and hands the same nodes, with the same spans, to the same [`Builder`]
-//! granit-parser's events go to; at anything else it declines, and the whole text is read
-//! again by granit-parser (which also reports every error, so errors stay its own):
+//! quoted without escapes, `[]` and `{}` for empty ones, comments and blank lines, a first
+//! `---`, LF or CRLF. This reader takes exactly that and hands the same nodes, with the
+//! same spans, to the same [`Builder`] granit-parser's events go to; at anything else it
+//! declines, and the whole text is read again by granit-parser (which also reports every
+//! error, so errors stay its own):
 //!
-//! * flow collections, anchors, aliases, tags, block scalars (`|`, `>`), explicit keys
-//!   (`?`), directives and document markers (`---`, `...`);
+//! * flow collections (but `[]` and `{}` alone), anchors, aliases, tags, block scalars
+//!   (`|`, `>`), explicit keys (`?`), directives, document ends (`...`) and a `---` after
+//!   the first or after content;
 //! * a scalar that goes on to another line (a plain one continued, a quote not closed), a
 //!   line deeper than a scalar ending the line before it (a comment line too), escapes in
 //!   double quotes, a key longer than 1,000 bytes or with a space before its `:`;
@@ -92,6 +94,8 @@ impl<'t> Reader<'t, '_, '_> {
         // After a line that ends in a scalar: the indentation a later line must not pass
         // (a deeper one continues the scalar, or is an error).
         let mut limit = None;
+        // Whether a `---` line has been passed.
+        let mut marked = false;
         while at < len {
             let next = memchr(b'\n', &self.bytes[at..]).map_or(len, |i| at + i);
             // A CRLF line ends at its CR (every CR is one: see `allowed_characters`).
@@ -117,7 +121,14 @@ impl<'t> Reader<'t, '_, '_> {
             if indent == 0 && matches!(self.bytes[start], b'-' | b'.' | b'%') {
                 let line = &self.bytes[start..eol];
                 if line.starts_with(b"---") || line.starts_with(b"...") || line[0] == b'%' {
-                    return None;
+                    // One `---` may start the one document (granit-parser's event for it
+                    // is one the builder passes over).
+                    if self.started || marked || !line.starts_with(b"---") {
+                        return None;
+                    }
+                    self.after_scalar(start + 3, eol)?;
+                    marked = true;
+                    continue;
                 }
             }
             limit = match self.line(indent, start, eol)? {
@@ -205,6 +216,9 @@ impl<'t> Reader<'t, '_, '_> {
         if self.is_dash(start, eol) {
             return None;
         }
+        if self.empty_flow(start, eol)? {
+            return Some(true);
+        }
         match self.key(start, eol)? {
             Some(_) => {
                 let column = start - self.line_start(start);
@@ -280,6 +294,9 @@ impl<'t> Reader<'t, '_, '_> {
 
     /// A value or item scalar alone from `start` to its line's end (but a comment).
     fn value(&mut self, start: usize, eol: usize) -> Option<()> {
+        if self.empty_flow(start, eol)? {
+            return Some(());
+        }
         if let Some(quoted) = self.quoted(start, eol)? {
             self.after_scalar(quoted.end, eol)?;
             return self.scalar(start, quoted.end, quoted.text, quoted.style);
@@ -305,6 +322,27 @@ impl<'t> Reader<'t, '_, '_> {
         }
         let text = Cow::Borrowed(&self.text[start..end]);
         self.scalar(start, end, text, Style::Plain)
+    }
+
+    /// An empty flow list or mapping (`[]`, `{}`) alone at `start`, as exports write an
+    /// empty value: whether there is one.
+    fn empty_flow(&mut self, start: usize, eol: usize) -> Option<bool> {
+        let map = match self.bytes.get(start..start + 2) {
+            Some(b"[]") => false,
+            Some(b"{}") => true,
+            _ => return Some(false),
+        };
+        self.after_scalar(start + 2, eol)?;
+        if self.frames.len() + 1 >= MAX_DEPTH {
+            return None;
+        }
+        let span = self.span(start, start + 1);
+        match map {
+            true => self.builder.open_map(span).ok()?,
+            false => self.builder.open_list(span, true).ok()?,
+        }
+        self.builder.close(self.span(start + 1, start + 2)).ok()?;
+        Some(true)
     }
 
     /// A quoted scalar at `start`, closed on its line (`Some(None)` when `start` is no
@@ -415,7 +453,7 @@ impl<'t> Reader<'t, '_, '_> {
         let span = self.span(at, at);
         match map {
             true => self.builder.open_map(span).ok()?,
-            false => self.builder.open_list(span).ok()?,
+            false => self.builder.open_list(span, false).ok()?,
         }
         self.frames.push(Frame {
             map,
