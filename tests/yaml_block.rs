@@ -3,9 +3,9 @@
 //! Texts are written from random trees in the subset the line reader claims (block
 //! mappings and lists at random indentations, lists at their key's indentation, compact
 //! mappings in items with extra spaces after the `-`, empty values and items, plain and
-//! quoted scalars with `#`, `:` and `''` inside, `[]` and `{}`, a first `---`, comments at and below each line's
-//! indentation, trailing comments and spaces, blank lines, no final newline, CRLF), and then
-//! perturbed: a byte inserted, deleted or replaced by one of YAML's indicators, a tab, a
+//! quoted scalars with `#`, `:` and `''` inside, `[]` and `{}`, a first `---`, comments
+//! at any indentation, trailing comments and spaces, blank lines, no final newline, CRLF),
+//! and then perturbed: a byte inserted, deleted or replaced by one of YAML's indicators, a tab, a
 //! CR, a quote or a line break, anywhere.
 //!
 //! Every unperturbed text must be taken by the line reader (else the subset it claims is
@@ -154,7 +154,8 @@ impl Writer<'_> {
             0 => self.out.push('\n'),
             1 => self.out.push_str("   \n"),
             2 => {
-                let at = self.rng.under(indent + 1);
+                // At any indentation, deeper than the line before or after it too.
+                let at = self.rng.under(indent + 6);
                 self.out.push_str(&" ".repeat(at));
                 self.out.push_str("# comment: - 'x\n");
             }
@@ -370,6 +371,8 @@ fn spans_of_the_edge_cases_match() {
         "a: 1\nb:\r\n  - 'x' # c\r\n",
         "# c\n--- # x\na: []\nb: {}  # c\nc:\n- []\n- {}\n",
         "---\n- a\n",
+        "a: 1\n# c\n  # deeper comment after a scalar\nb: 2\n",
+        "- a\n    # note\n- 'b'\n      # note\n\n  # c\n",
     ] {
         assert!(compare(text), "the line reader declines {text:?}");
     }
@@ -409,12 +412,12 @@ fn what_it_declines() {
         "a: 1\na: 2\n",
         "a: 1\n b: 2\n",
         "- a\nb: 1\n",
-        "a: 1\n# c\n  # deeper comment after a scalar\nb: 2\n",
         "",
         "# only a comment\n",
         "plain\n",
         "a: 'x'y\n",
         "a: 'x'#c\n",
+        "a: b\n  # c\n  d\n",
     ] {
         let source = Source::from_text("t.yaml", text);
         assert!(

@@ -13,7 +13,7 @@
 //!   (`|`, `>`), explicit keys (`?`), directives, document ends (`...`) and a `---` after
 //!   the first or after content;
 //! * a scalar that goes on to another line (a plain one continued, a quote not closed), a
-//!   line deeper than a scalar ending the line before it (a comment line too), escapes in
+//!   line of content deeper than a scalar ending the line before it, escapes in
 //!   double quotes, a key longer than 1,000 bytes or with a space before its `:`;
 //! * a list item that is a list (`- - a`), a list at its key's indentation whose first
 //!   item is empty, a value or item alone on a line below its key or `-`;
@@ -112,11 +112,13 @@ impl<'t> Reader<'t, '_, '_> {
             if start == eol {
                 continue;
             }
-            if limit.is_some_and(|limit| indent > limit) {
-                return None;
-            }
+            // A comment line ends a plain scalar wherever it stands: only a deeper line of
+            // content would go on with it.
             if self.bytes[start] == b'#' {
                 continue;
+            }
+            if limit.is_some_and(|limit| indent > limit) {
+                return None;
             }
             if indent == 0 && matches!(self.bytes[start], b'-' | b'.' | b'%') {
                 let line = &self.bytes[start..eol];
