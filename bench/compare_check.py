@@ -47,7 +47,7 @@ skip_names = {"PROFILE", "profile.yaml", "cutover.toml", "expected.txt"}
 for d in sorted({p.parent for p in (repo / "testdata").rglob("*") if p.is_file()}):
     if "cases" in d.parts and not any(part.endswith(".in") for part in d.parts):
         continue
-    mappings = sorted(p.name for p in d.iterdir() if p.is_file() and p.name.startswith("mapping") or p.name.endswith(".mapping.yaml"))
+    mappings = sorted(p.name for p in d.iterdir() if p.is_file() and (p.name.startswith("mapping") or p.name.endswith(".mapping.yaml")))
     if not mappings:
         continue
     profile = []

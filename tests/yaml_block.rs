@@ -86,6 +86,7 @@ const QUOTED: &[&str] = &[
     "\"12\"",
     "'- a'",
     "\"[x]\"",
+    // Not quoted, but written as they are too: empty flow collections.
     "[]",
     "{}",
 ];

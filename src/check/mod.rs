@@ -789,13 +789,8 @@ impl<'a> Named<'a> {
         }
     }
 
-    /// Holder `h`'s label, as a message names the setting.
-    fn label(&self, h: usize) -> &str {
-        self.shared_label(h)
-    }
-
-    /// Holder `h`'s label, as a finding holds it.
-    fn shared_label(&self, h: usize) -> &Arc<str> {
+    /// Holder `h`'s label, as a message names the setting and a finding holds it.
+    fn label(&self, h: usize) -> &Arc<str> {
         self.labels[h].get_or_init(|| {
             self.names
                 .label(&self.input.located.holders[h].label)
@@ -811,7 +806,7 @@ impl<'a> Named<'a> {
     /// The setting holding a reference, as a message names it.
     fn owner(&self, reference: &crate::locate::Reference) -> std::borrow::Cow<'_, str> {
         match reference.holder() {
-            Some(h) => self.label(h).into(),
+            Some(h) => (**self.label(h)).into(),
             None => {
                 let doc = &self.input.file.docs()[reference.doc()];
                 let path = self.input.located.path(reference);
@@ -917,7 +912,7 @@ fn reference_findings(
     // inside text is pointed at itself. One vector for all the references, emptied by each.
     let mut hits: Vec<(Arc<str>, Hit, Span, bool)> = Vec::new();
     for reference in references {
-        let holder = || reference.holder().map(|h| named.shared_label(h).clone());
+        let holder = || reference.holder().map(|h| named.label(h).clone());
         let owner = || named.owner(reference);
         let key = |account: Arc<str>| {
             let (setting, place) = named.site(reference.doc(), located.path(reference));
@@ -1123,7 +1118,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
                     let holder = input
                         .located
                         .holder_around(*doc, path)
-                        .map(|h| (named.setting(h).to_owned(), named.shared_label(h).clone()));
+                        .map(|h| (named.setting(h).to_owned(), named.label(h).clone()));
                     (holder.clone().map(|h| h.0), holder.map(|h| h.1))
                 }
                 None => (None, None),
@@ -1168,7 +1163,7 @@ fn transition_findings(
         let reference = &located.references[change.reference as usize];
         let mut pair = mapping.entry(change.entry);
         let owner = named.owner(reference);
-        let holder = reference.holder().map(|h| named.shared_label(h).clone());
+        let holder = reference.holder().map(|h| named.label(h).clone());
         let what = if change.entry.addresses {
             "address"
         } else {
@@ -1297,9 +1292,6 @@ fn mentions(
         }
     }
     for (text, span, key) in keys.chain(string) {
-        if !removed.may_mention(text.as_bytes()) {
-            continue;
-        }
         let in_reference = in_reference && key.is_none();
         // Old account IDs as words, and old addresses as whole addresses.
         let mut hits: Vec<(&str, Option<&str>, &str)> = id_tokens(text)
@@ -1325,7 +1317,7 @@ fn mentions(
         let holder = input
             .located
             .holder_around(doc, &positions)
-            .map(|h| named.shared_label(h).clone());
+            .map(|h| named.label(h).clone());
         let within = holder
             .as_ref()
             .map_or(String::new(), |h| format!(" (in {h})"));

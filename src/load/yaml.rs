@@ -1,4 +1,6 @@
-//! Builds the spanned [`Node`] tree from granit-parser's event stream, one tree per document.
+//! Builds the spanned [`Node`] tree from granit-parser's event stream, one tree per document,
+//! or from the line reader's nodes (`yaml_block`) for the plain block YAML it takes: both
+//! feed the same [`Builder`].
 //!
 //! granit-parser reports every event with an exact byte range and the scalar's style, which
 //! is what format-preserving edits need. Plain scalars are typed by the YAML 1.2 core schema.
@@ -53,7 +55,7 @@ pub fn parse_with_anchors(source: &Source) -> Result<(Vec<Node>, Vec<Anchor>), E
 /// Texts at least this long are parsed on two cores when they can be (see `yaml_split`);
 /// in debug builds every text that can be is, and checked against the one-core parse.
 /// Since the line reader (`yaml_block`), a cut costs about what it saves at 3 MB (the
-/// blanked copy, a second thread and builder): 2 MB read 10% faster on one core, 5 MB and
+/// blanked copy, a second thread and builder): 2 MB read 7% faster on one core, 5 MB and
 /// 20 MB 6% slower.
 const SPLIT_FROM: usize = if cfg!(debug_assertions) { 1 } else { 4 << 20 };
 
@@ -72,9 +74,7 @@ pub(super) struct Parsed {
 /// is YAML of its own): spans are `source`'s. Plain block YAML is read a line at a time
 /// (see `yaml_block`); anything else, or anything that reader declines, by granit-parser.
 pub(super) fn parse_text(source: &Source, text: &str, offset: usize) -> Result<Parsed, Error> {
-    let mut builder = Builder::new(source, text.len());
-    if super::yaml_block::read(text, offset, &mut builder).is_some() {
-        let parsed = builder.parsed();
+    if let Some(parsed) = read_lines(source, text, offset) {
         // Every test run proves the line reader gives exactly granit-parser's tree.
         #[cfg(debug_assertions)]
         {
@@ -94,9 +94,15 @@ pub(super) fn parse_text(source: &Source, text: &str, offset: usize) -> Result<P
 #[doc(hidden)]
 pub fn both_readers(source: &Source) -> (Option<Vec<Node>>, Result<Vec<Node>, Error>) {
     let text = &source.text;
-    let mut builder = Builder::new(source, text.len());
-    let lines = super::yaml_block::read(text, 0, &mut builder).map(|()| builder.parsed().docs);
+    let lines = read_lines(source, text, 0).map(|p| p.docs);
     (lines, parse_events(source, text, 0).map(|p| p.docs))
+}
+
+/// [`parse_text`] by the line reader, or `None` where it declines.
+fn read_lines(source: &Source, text: &str, offset: usize) -> Option<Parsed> {
+    let mut builder = Builder::new(source, text.len());
+    super::yaml_block::read(text, offset, &mut builder)?;
+    Some(builder.parsed())
 }
 
 /// [`parse_text`] by granit-parser's events.

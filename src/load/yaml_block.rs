@@ -12,9 +12,10 @@
 //! * flow collections (but `[]` and `{}` alone), anchors, aliases, tags, block scalars
 //!   (`|`, `>`), explicit keys (`?`), directives, document ends (`...`) and a `---` after
 //!   the first or after content;
-//! * a scalar that goes on to another line (a plain one continued, a quote not closed), a
-//!   line of content deeper than a scalar ending the line before it, escapes in
-//!   double quotes, a key longer than 1,000 bytes or with a space before its `:`;
+//! * a scalar that goes on to another line (a plain one continued, a quote not closed),
+//!   a line of content deeper than the innermost open collection after a line that ends
+//!   in a scalar (blank and comment lines between do not matter), escapes in double
+//!   quotes, a key longer than 1,000 bytes or with a space before its `:`;
 //! * a list item that is a list (`- - a`), a list at its key's indentation whose first
 //!   item is empty, a value or item alone on a line below its key or `-`;
 //! * tabs, a CR not followed by LF, control characters, C1 and other characters YAML
@@ -59,11 +60,17 @@ pub(super) fn read(text: &str, offset: usize, builder: &mut Builder) -> Option<(
     .read()
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Collection {
+    Map,
+    List,
+}
+
 /// An open block collection: a mapping whose keys, or a list whose `-`, stand at
 /// `indent`; `indentless`, a list at its key's indentation.
 #[derive(Clone, Copy)]
 struct Frame {
-    map: bool,
+    kind: Collection,
     indent: usize,
     indentless: bool,
 }
@@ -177,24 +184,29 @@ impl<'t> Reader<'t, '_, '_> {
             }
         }
         let top = *self.frames.last()?;
-        if top.indent != indent || top.map == dash {
+        let expected = if dash {
+            Collection::List
+        } else {
+            Collection::Map
+        };
+        if top.indent != indent || top.kind != expected {
             return None;
         }
-        if dash {
-            self.item(indent, start, eol)
-        } else {
-            self.entry(start, eol)
+        match dash {
+            true => self.item(indent, start, eol),
+            false => self.entry(start, eol, self.key(start, eol)?),
         }
     }
 
     /// A collection that starts on this line: the root, or a pending node's value.
     fn block(&mut self, indent: usize, start: usize, eol: usize, dash: bool) -> Option<bool> {
         if dash {
-            self.open(false, indent, false, start)?;
+            self.open(Collection::List, indent, false, start)?;
             self.item(indent, start, eol)
         } else {
-            self.open(true, indent, false, start)?;
-            self.entry(start, eol)
+            let key = self.key(start, eol)?;
+            self.open(Collection::Map, indent, false, start)?;
+            self.entry(start, eol, key)
         }
     }
 
@@ -204,7 +216,7 @@ impl<'t> Reader<'t, '_, '_> {
         if first == eol || self.bytes[first] == b'#' {
             return None;
         }
-        self.open(false, indent, true, first)?;
+        self.open(Collection::List, indent, true, first)?;
         self.item(indent, dash, eol)
     }
 
@@ -218,93 +230,68 @@ impl<'t> Reader<'t, '_, '_> {
         if self.is_dash(start, eol) {
             return None;
         }
-        if self.empty_flow(start, eol)? {
-            return Some(true);
-        }
-        match self.key(start, eol)? {
-            Some(_) => {
+        match self.content(start, eol)? {
+            Content::Key(key) => {
                 let column = start - self.line_start(start);
-                self.open(true, column, false, start)?;
-                self.entry(start, eol)
+                self.open(Collection::Map, column, false, start)?;
+                self.entry(start, eol, key)
             }
-            None => {
-                self.value(start, eol)?;
+            value => {
+                self.value(start, value)?;
                 Some(true)
             }
         }
     }
 
-    /// A mapping entry starting at `start`: `key: value` or `key:`.
-    fn entry(&mut self, start: usize, eol: usize) -> Option<bool> {
-        let key = self.key(start, eol)??;
-        self.scalar(start, key.end, key.text, key.style)?;
-        let value = self.skip_spaces(key.colon + 1, eol);
+    /// A mapping entry whose `key` starts at `start`: `key: value` or `key:`.
+    fn entry(&mut self, start: usize, eol: usize, key: Key<'t>) -> Option<bool> {
+        let colon = key.colon;
+        self.scalar(start, key.scalar)?;
+        let value = self.skip_spaces(colon + 1, eol);
         if value == eol || self.bytes[value] == b'#' {
             let indent = self.frames.last()?.indent;
-            self.pending = Some(Pending::Value {
-                indent,
-                colon: key.colon,
-            });
+            self.pending = Some(Pending::Value { indent, colon });
             return Some(false);
         }
-        self.value(value, eol)?;
+        let content = self.content(value, eol)?;
+        self.value(value, content)?;
         Some(true)
     }
 
-    /// The key at `start`, if the line is `key:` or `key: ...` (`Some(None)` when it is a
-    /// scalar alone).
-    fn key(&self, start: usize, eol: usize) -> Option<Option<Key<'t>>> {
-        let (bytes, text) = (self.bytes, self.text);
-        if let Some(quoted) = self.quoted(start, eol)? {
-            let colon = quoted.end;
-            if colon - start > 1000 {
-                return None;
-            }
-            if colon < eol && bytes[colon] == b':' && self.is_gap(colon + 1, eol) {
-                return Some(Some(Key {
-                    end: quoted.end,
-                    colon,
-                    text: quoted.text,
-                    style: quoted.style,
-                }));
-            }
-            self.after_scalar(quoted.end, eol)?;
-            return Some(None);
+    /// The key at `start`, on a line that must be `key:` or `key: ...`.
+    fn key(&self, start: usize, eol: usize) -> Option<Key<'t>> {
+        match self.content(start, eol)? {
+            Content::Key(key) => Some(key),
+            _ => None,
         }
-        self.plain_start(start, eol)?;
-        let mut from = start;
-        while let Some(i) = memchr2(b':', b'#', &bytes[from..eol]).map(|i| from + i) {
-            if bytes[i] == b'#' {
-                if bytes[i - 1] == b' ' {
-                    return Some(None);
-                }
-            } else if self.is_gap(i + 1, eol) {
-                if bytes[i - 1] == b' ' || i - start > 1000 {
-                    return None;
-                }
-                return Some(Some(Key {
-                    end: i,
-                    colon: i,
-                    text: Cow::Borrowed(&text[start..i]),
-                    style: Style::Plain,
-                }));
-            }
-            from = i + 1;
-        }
-        Some(None)
     }
 
-    /// A value or item scalar alone from `start` to its line's end (but a comment).
-    fn value(&mut self, start: usize, eol: usize) -> Option<()> {
-        if self.empty_flow(start, eol)? {
-            return Some(());
+    /// What a line holds from `start` on: a key and its `:`, or a value alone (up to a
+    /// comment). Each scalar is scanned once.
+    fn content(&self, start: usize, eol: usize) -> Option<Content<'t>> {
+        let (bytes, text) = (self.bytes, self.text);
+        let empty_flow = match bytes.get(start..start + 2) {
+            Some(b"[]") => Some(Collection::List),
+            Some(b"{}") => Some(Collection::Map),
+            _ => None,
+        };
+        if let Some(kind) = empty_flow {
+            self.after_scalar(start + 2, eol)?;
+            return Some(Content::EmptyFlow(kind));
         }
         if let Some(quoted) = self.quoted(start, eol)? {
+            let colon = quoted.end;
+            if colon < eol && bytes[colon] == b':' && self.is_gap(colon + 1, eol) {
+                // (granit-parser looks for a key's `:` 1,024 characters ahead at most.)
+                return (colon - start <= 1000).then_some(Content::Key(Key {
+                    colon,
+                    scalar: quoted,
+                }));
+            }
             self.after_scalar(quoted.end, eol)?;
-            return self.scalar(start, quoted.end, quoted.text, quoted.style);
+            return Some(Content::Scalar(quoted));
         }
         self.plain_start(start, eol)?;
-        let bytes = self.bytes;
         let mut end = eol;
         let mut from = start;
         while let Some(i) = memchr2(b':', b'#', &bytes[from..eol]).map(|i| from + i) {
@@ -314,42 +301,52 @@ impl<'t> Reader<'t, '_, '_> {
                     break;
                 }
             } else if self.is_gap(i + 1, eol) {
-                // `a: b: c`, or a key where a value belongs.
-                return None;
+                if bytes[i - 1] == b' ' || i - start > 1000 {
+                    return None;
+                }
+                return Some(Content::Key(Key {
+                    colon: i,
+                    scalar: Scalar {
+                        end: i,
+                        text: Cow::Borrowed(&text[start..i]),
+                        style: Style::Plain,
+                    },
+                }));
             }
             from = i + 1;
         }
         while bytes[end - 1] == b' ' {
             end -= 1;
         }
-        let text = Cow::Borrowed(&self.text[start..end]);
-        self.scalar(start, end, text, Style::Plain)
+        Some(Content::Scalar(Scalar {
+            end,
+            text: Cow::Borrowed(&text[start..end]),
+            style: Style::Plain,
+        }))
     }
 
-    /// An empty flow list or mapping (`[]`, `{}`) alone at `start`, as exports write an
-    /// empty value: whether there is one.
-    fn empty_flow(&mut self, start: usize, eol: usize) -> Option<bool> {
-        let map = match self.bytes.get(start..start + 2) {
-            Some(b"[]") => false,
-            Some(b"{}") => true,
-            _ => return Some(false),
-        };
-        self.after_scalar(start + 2, eol)?;
-        if self.frames.len() + 1 >= MAX_DEPTH {
-            return None;
+    /// A value or item alone at `start`.
+    fn value(&mut self, start: usize, content: Content<'t>) -> Option<()> {
+        match content {
+            Content::Scalar(scalar) => self.scalar(start, scalar),
+            // An empty flow list or mapping, from its bracket to the closing one.
+            Content::EmptyFlow(kind) => {
+                self.room_for_one_more()?;
+                let span = self.span(start, start + 1);
+                match kind {
+                    Collection::Map => self.builder.open_map(span).ok()?,
+                    Collection::List => self.builder.open_list(span, true).ok()?,
+                }
+                self.builder.close(self.span(start + 1, start + 2)).ok()
+            }
+            // `a: b: c`, or a key where a value belongs.
+            Content::Key(_) => None,
         }
-        let span = self.span(start, start + 1);
-        match map {
-            true => self.builder.open_map(span).ok()?,
-            false => self.builder.open_list(span, true).ok()?,
-        }
-        self.builder.close(self.span(start + 1, start + 2)).ok()?;
-        Some(true)
     }
 
     /// A quoted scalar at `start`, closed on its line (`Some(None)` when `start` is no
     /// quote).
-    fn quoted(&self, start: usize, eol: usize) -> Option<Option<Quoted<'t>>> {
+    fn quoted(&self, start: usize, eol: usize) -> Option<Option<Scalar<'t>>> {
         let (bytes, text) = (self.bytes, self.text);
         match bytes[start] {
             b'"' => {
@@ -357,7 +354,7 @@ impl<'t> Reader<'t, '_, '_> {
                 if bytes[close] == b'\\' {
                     return None;
                 }
-                Some(Some(Quoted {
+                Some(Some(Scalar {
                     end: close + 1,
                     text: Cow::Borrowed(&text[start + 1..close]),
                     style: Style::DoubleQuoted,
@@ -378,7 +375,7 @@ impl<'t> Reader<'t, '_, '_> {
                         true => Cow::Owned(inner.replace("''", "'")),
                         false => Cow::Borrowed(inner),
                     };
-                    return Some(Some(Quoted {
+                    return Some(Some(Scalar {
                         end: quote + 1,
                         text,
                         style: Style::SingleQuoted,
@@ -437,28 +434,36 @@ impl<'t> Reader<'t, '_, '_> {
     }
 
     fn empty(&mut self, at: usize) -> Option<()> {
-        self.scalar(at, at, Cow::Borrowed("~"), Style::Plain)
+        let scalar = Scalar {
+            end: at,
+            text: Cow::Borrowed("~"),
+            style: Style::Plain,
+        };
+        self.scalar(at, scalar)
     }
 
-    fn scalar(&mut self, start: usize, end: usize, text: Cow<'_, str>, style: Style) -> Option<()> {
+    fn scalar(&mut self, start: usize, scalar: Scalar<'_>) -> Option<()> {
+        let span = self.span(start, scalar.end);
         self.builder
-            .scalar(self.span(start, end), &text, style, None, 0)
+            .scalar(span, &scalar.text, scalar.style, None, 0)
             .ok()
     }
 
-    fn open(&mut self, map: bool, indent: usize, indentless: bool, at: usize) -> Option<()> {
-        // granit-parser refuses a collection nested `MAX_DEPTH` deep, one level before the
-        // builder would.
-        if self.frames.len() + 1 >= MAX_DEPTH {
-            return None;
-        }
+    /// granit-parser refuses a collection nested `MAX_DEPTH` deep, one level before the
+    /// builder would.
+    fn room_for_one_more(&self) -> Option<()> {
+        (self.frames.len() + 1 < MAX_DEPTH).then_some(())
+    }
+
+    fn open(&mut self, kind: Collection, indent: usize, indentless: bool, at: usize) -> Option<()> {
+        self.room_for_one_more()?;
         let span = self.span(at, at);
-        match map {
-            true => self.builder.open_map(span).ok()?,
-            false => self.builder.open_list(span, false).ok()?,
+        match kind {
+            Collection::Map => self.builder.open_map(span).ok()?,
+            Collection::List => self.builder.open_list(span, false).ok()?,
         }
         self.frames.push(Frame {
-            map,
+            kind,
             indent,
             indentless,
         });
@@ -475,16 +480,22 @@ impl<'t> Reader<'t, '_, '_> {
     }
 }
 
-struct Key<'t> {
-    /// Where the key's text (its closing quote included) ends.
-    end: usize,
-    colon: usize,
-    text: Cow<'t, str>,
-    style: Style,
+/// What a line holds from a given column on (see `Reader::content`).
+enum Content<'t> {
+    Key(Key<'t>),
+    Scalar(Scalar<'t>),
+    /// `[]` or `{}`.
+    EmptyFlow(Collection),
 }
 
-struct Quoted<'t> {
-    /// Just past the closing quote.
+/// A key and where its `:` stands.
+struct Key<'t> {
+    colon: usize,
+    scalar: Scalar<'t>,
+}
+
+/// A scalar read on one line: where it ends (past a closing quote), its value, its style.
+struct Scalar<'t> {
     end: usize,
     text: Cow<'t, str>,
     style: Style,
