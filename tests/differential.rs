@@ -16,6 +16,7 @@
 //! documents, settings, entries, styles dropped while the same check still fails), printed,
 //! and written under `<target>/tmp/differential/failures/` to become a regression test.
 
+mod common;
 #[path = "differential/export.rs"]
 mod export;
 #[path = "differential/model.rs"]
@@ -31,21 +32,12 @@ mod tree;
 #[path = "differential/yaml11.rs"]
 mod yaml11;
 
+use common::env_number;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use export::Case;
 use run::{Chains, Env, Failure};
-
-fn env_number(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
-        Err(_) => default,
-    }
-}
 
 fn has_program(name: &str) -> bool {
     std::process::Command::new(name)

@@ -18,26 +18,9 @@
 
 mod common;
 
-use common::Random;
+use common::{Random, env_number};
 use cutover::load::yaml::both_readers;
 use cutover::source::Source;
-
-/// Random choices for the generator: the shared seedable generator, in `usize`s.
-trait Choose {
-    fn under(&mut self, n: usize) -> usize;
-    fn chance(&mut self, percent: usize) -> bool {
-        self.under(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.under(items.len())]
-    }
-}
-
-impl Choose for Random {
-    fn under(&mut self, n: usize) -> usize {
-        Random::below(self, n as u64) as usize
-    }
-}
 
 enum Yaml {
     Map(Vec<(String, Yaml)>),
@@ -315,17 +298,10 @@ fn compare(text: &str) -> bool {
     true
 }
 
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[test]
 fn generated_texts_read_as_granit_parser_reads_them() {
-    let seed = env("CUTOVER_YAML_BLOCK_SEED", 0x5eed_b10c);
-    let cases = env("CUTOVER_YAML_BLOCK_CASES", 400);
+    let seed = env_number("CUTOVER_YAML_BLOCK_SEED", 0x5eed_b10c);
+    let cases = env_number("CUTOVER_YAML_BLOCK_CASES", 400);
     let mut rng = Random(seed | 1);
     let (mut perturbed, mut declined) = (0, 0);
     for case in 0..cases {

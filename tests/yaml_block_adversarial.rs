@@ -35,6 +35,9 @@
 //! Failures are shrunk (lines, then characters) and listed once each. The two bugs found
 //! (fixed in 8c3f9b0) are the tests at the end, each with its shrunk text.
 
+mod common;
+
+use common::{Random, env_number};
 use cutover::load::yaml::both_readers;
 use cutover::source::Source;
 
@@ -207,9 +210,9 @@ fn parse_panics(text: &str) -> bool {
 /// checked) on generated and perturbed texts and on windows of the real exports.
 #[test]
 fn parse_checks_hold_on_generated_texts() {
-    let seed = env("CUTOVER_ADV_SEED", 0x0add_5eed);
-    let cases = env("CUTOVER_ADV_CASES", 1_000);
-    let mut rng = Rng(seed | 2);
+    let seed = env_number("CUTOVER_ADV_SEED", 0x0add_5eed);
+    let cases = env_number("CUTOVER_ADV_CASES", 1_000);
+    let mut rng = Random(seed | 2);
     let mut found = std::collections::BTreeSet::new();
     let mut texts = 0;
     let mut check = |text: &str| {
@@ -329,27 +332,6 @@ fn every_short_text_of_line_shapes() {
     }
     findings.report("short texts");
     assert!(findings.found.is_empty());
-}
-
-/// A small, seedable generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn under(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.under(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.under(items.len())]
-    }
 }
 
 /// Plain scalars (values, and keys when they hold no `: `), with indicators, numbers,
@@ -512,7 +494,7 @@ const QUOTED: &[&str] = &[
     "'\u{feff}'",
 ];
 
-fn plain_or_quoted(rng: &mut Rng) -> String {
+fn plain_or_quoted(rng: &mut Random) -> String {
     let mut s = match rng.under(10) {
         0..=5 => rng.pick(PLAIN).to_owned(),
         6..=8 => rng.pick(QUOTED).to_owned(),
@@ -556,7 +538,7 @@ enum Tree {
     Empty,
 }
 
-fn tree(rng: &mut Rng, depth: usize, max: usize) -> Tree {
+fn tree(rng: &mut Random, depth: usize, max: usize) -> Tree {
     let roll = if depth >= max {
         rng.under(4)
     } else {
@@ -591,7 +573,7 @@ fn tree(rng: &mut Rng, depth: usize, max: usize) -> Tree {
 }
 
 struct Writer<'r> {
-    rng: &'r mut Rng,
+    rng: &'r mut Random,
     out: String,
 }
 
@@ -696,7 +678,7 @@ impl Writer<'_> {
     }
 }
 
-fn generated(rng: &mut Rng) -> String {
+fn generated(rng: &mut Random) -> String {
     let max = 2 + rng.under(5);
     let root = loop {
         if let t @ (Tree::Map(_) | Tree::List(_)) = tree(rng, 0, max) {
@@ -736,9 +718,8 @@ const NOISE: &[&str] = &[
 ];
 
 /// A line or character perturbation of `text`.
-fn perturb(rng: &mut Rng, text: &str) -> String {
+fn perturb(rng: &mut Random, text: &str) -> String {
     let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
-    let n = lines.len();
     for _ in 0..1 + rng.under(3) {
         let i = rng.under(lines.len());
         match rng.under(10) {
@@ -784,23 +765,15 @@ fn perturb(rng: &mut Rng, text: &str) -> String {
             }
         }
     }
-    let _ = n;
     lines.join("\n")
-}
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Random trees written in and around the subset, and perturbed.
 #[test]
 fn generated_and_perturbed_texts() {
-    let seed = env("CUTOVER_ADV_SEED", 0x0add_5eed);
-    let cases = env("CUTOVER_ADV_CASES", 2_000);
-    let mut rng = Rng(seed | 1);
+    let seed = env_number("CUTOVER_ADV_SEED", 0x0add_5eed);
+    let cases = env_number("CUTOVER_ADV_CASES", 2_000);
+    let mut rng = Random(seed | 1);
     let mut findings = Findings::default();
     let mut base = Findings::default();
     for _ in 0..cases {
@@ -997,9 +970,9 @@ fn declining_line(text: &str) -> Option<String> {
 /// Real exports, whole and perturbed, and windows of their lines.
 #[test]
 fn real_exports_and_their_perturbations() {
-    let seed = env("CUTOVER_ADV_SEED", 0x0add_5eed);
-    let rounds = env("CUTOVER_ADV_ROUNDS", 5) as usize;
-    let mut rng = Rng(seed | 1);
+    let seed = env_number("CUTOVER_ADV_SEED", 0x0add_5eed);
+    let rounds = env_number("CUTOVER_ADV_ROUNDS", 5) as usize;
+    let mut rng = Random(seed | 1);
     let mut findings = Findings::default();
     let mut declined = Vec::new();
     for (path, text) in corpus() {
