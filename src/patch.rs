@@ -44,41 +44,22 @@ pub fn render(source: &Source, edits: &[Edit], name: &str, style: &Style) -> Str
 /// Writes the unified diff of one file to `sink` hunk by hunk, so that a large patch is
 /// never held whole in memory; nothing when there are no edits. `setting` names the
 /// setting that holds an offset of the old text, for the hunk headers.
-///
-/// A file with many edits is written on two cores: a second thread writes the hunks of the
-/// second half into memory while this one writes the first half's to `sink` (see
-/// [`halves`]).
 pub fn write<'s>(
     sink: &mut impl std::io::Write,
     source: &Source,
     edits: &[Edit],
     name: impl AsRef<std::path::Path>,
     style: &Style,
-    setting: &(dyn Fn(usize) -> Option<&'s str> + Sync),
+    setting: &dyn Fn(usize) -> Option<&'s str>,
 ) -> std::io::Result<()> {
-    /// Fewer edits than this are written faster than a thread starts.
-    const HALVES_FROM: usize = 1024;
-    let split = match edits.len() >= HALVES_FROM && crate::parallel::workers() > 1 {
-        true => halves(&source.text, edits),
-        false => None,
-    };
-    write_split(sink, source, edits, name.as_ref(), style, setting, split)
-}
-
-/// [`write`], with the edits from `split` on written by a second thread (none when `None`);
-/// the tests call it with every split [`halves`] could choose.
-fn write_split<'s>(
-    sink: &mut impl std::io::Write,
-    source: &Source,
-    edits: &[Edit],
-    name: &std::path::Path,
-    style: &Style,
-    setting: &(dyn Fn(usize) -> Option<&'s str> + Sync),
-    split: Option<usize>,
-) -> std::io::Result<()> {
+    /// Output is handed to the sink in pieces of about this size.
+    const CHUNK: usize = 1 << 16;
     if edits.is_empty() {
         return Ok(());
     }
+    // Two cursors: the blocks are made a block ahead of the hunk being written.
+    let (ahead, lines) = (Lines::new(&source.text), Lines::new(&source.text));
+    let mut blocks = blocks(&ahead, edits).peekable();
     let paint = |code: &str, line: &str| {
         if style.color {
             format!("\x1b[{code}m{line}\x1b[0m")
@@ -87,6 +68,7 @@ fn write_split<'s>(
         }
     };
     let mut out = String::new();
+    let name = name.as_ref();
     for (marker, prefix) in [("---", "a/"), ("+++", "b/")] {
         let header = crate::file_name::git_quoted(prefix, name);
         // As git writes it: a name with a space ends with a tab, or `patch` would take
@@ -95,85 +77,8 @@ fn write_split<'s>(
         out.push_str(&paint("1", &format!("{marker} {header}{tab}")));
         out.push('\n');
     }
-    sink.write_all(out.as_bytes())?;
-    let Some(split) = split else {
-        return hunks(sink, source, edits, style, setting, 0).map(drop);
-    };
-    let (first, second) = edits.split_at(split);
-    // Where the second half's new line numbers start: as far from the old ones as the
-    // first half's edits move them (the planner's edits end where a line ends, or inside
-    // one). Checked when the first half is written: when it is off (an edit that joins two
-    // lines), the second half is written again, after it, with the number found.
-    let (shift, later) = std::thread::scope(|scope| {
-        let later = scope.spawn(|| {
-            let assumed = line_shift(&source.text, first);
-            let mut buffer = Vec::new();
-            hunks(&mut buffer, source, second, style, setting, assumed).map(|_| (assumed, buffer))
-        });
-        let shift = hunks(sink, source, first, style, setting, 0);
-        let later = later
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (shift, later)
-    });
-    let (shift, (assumed, later)) = (shift?, later?);
-    if shift == assumed {
-        sink.write_all(&later)
-    } else {
-        hunks(sink, source, second, style, setting, shift).map(drop)
-    }
-}
 
-/// Where a file's edits can be cut in two halves whose hunks are written apart: the first
-/// edit, from three fifths on, with at least `2 * CONTEXT + 2` line breaks between it and
-/// the edit before (so that no hunk holds edits of both halves, and neither half's context
-/// reaches a line the other changes). `None` when there is no such edit. (The second
-/// thread also counts the lines before its half and those the first adds, and fills
-/// memory where the first reuses a small buffer: it takes the smaller part, so that both
-/// end together.)
-fn halves(text: &str, edits: &[Edit]) -> Option<usize> {
-    let bytes = text.as_bytes();
-    ((edits.len() * 3 / 5).max(1)..edits.len()).find(|&k| {
-        let gap = bytes
-            .get(edits[k - 1].range.end..edits[k].range.start)
-            .unwrap_or_default();
-        memchr::memchr_iter(b'\n', gap)
-            .nth(2 * CONTEXT + 1)
-            .is_some()
-    })
-}
-
-/// How many lines the edits add, less those they remove (line breaks written, less those
-/// replaced): for edits that end where a line ends and is left as it is, how far they move
-/// the new line numbers of what comes after.
-fn line_shift(text: &str, edits: &[Edit]) -> isize {
-    edits
-        .iter()
-        .map(|edit| {
-            // (Byte by byte: both are a few bytes, too short for a vector search to pay.)
-            let breaks = |s: &[u8]| s.iter().filter(|&&b| b == b'\n').count() as isize;
-            breaks(edit.content.as_bytes()) - breaks(&text.as_bytes()[edit.range.clone()])
-        })
-        .sum()
-}
-
-/// Writes the hunks of `edits` to `sink`, the new line numbers `shift` lines from the old
-/// ones at the start; gives how far they are at the end.
-fn hunks<'s>(
-    sink: &mut impl std::io::Write,
-    source: &Source,
-    edits: &[Edit],
-    style: &Style,
-    setting: &dyn Fn(usize) -> Option<&'s str>,
-    shift: isize,
-) -> std::io::Result<isize> {
-    /// Output is handed to the sink in pieces of about this size.
-    const CHUNK: usize = 1 << 16;
-    // Two cursors: the blocks are made a block ahead of the hunk being written.
-    let (ahead, lines) = (Lines::new(&source.text), Lines::new(&source.text));
-    let mut blocks = blocks(&ahead, edits).peekable();
-    let mut out = String::new();
-    let mut delta = shift;
+    let mut delta: isize = 0;
     let mut body = String::new();
     // Blocks are made as the hunks need them: on a large export, all of them at once would
     // be tens of megabytes.
@@ -254,8 +159,7 @@ fn hunks<'s>(
             out.clear();
         }
     }
-    sink.write_all(out.as_bytes())?;
-    Ok(delta)
+    sink.write_all(out.as_bytes())
 }
 
 /// A hunk's line range as `diff -u` writes it: `start`, or `start,len` unless `len` is 1.
@@ -628,132 +532,6 @@ mod tests {
 mod line_tests {
     use super::*;
     use proptest::prelude::*;
-
-    /// The patch of `edits`, with those from `split` on written by a second thread.
-    fn written(source: &Source, edits: &[Edit], split: Option<usize>, color: bool) -> String {
-        let mut out = Vec::new();
-        let named = |offset: usize| offset.is_multiple_of(5).then_some("a setting");
-        write_split(
-            &mut out,
-            source,
-            edits,
-            std::path::Path::new("f.yaml"),
-            &Style { color },
-            &named,
-            split,
-        )
-        .expect("writing to memory does not fail");
-        String::from_utf8(out).expect("a patch of UTF-8 text is UTF-8")
-    }
-
-    /// Edits of every shape the planner makes (inside a line, whole lines, lines inserted)
-    /// and of any other (any range, any content), in order and apart.
-    fn edits_of(text: &str, wanted: Vec<(u8, usize, usize, &str)>) -> Vec<Edit> {
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
-            .filter(|&at| at < text.len() || at == 0)
-            .collect();
-        let boundary = |mut at: usize| {
-            at = at.min(text.len());
-            while !text.is_char_boundary(at) {
-                at -= 1;
-            }
-            at
-        };
-        let mut edits: Vec<Edit> = Vec::new();
-        for (kind, line, at, content) in wanted {
-            let start = starts[line % starts.len()];
-            let end = text[start..]
-                .find('\n')
-                .map_or(text.len(), |at| start + at + 1);
-            let body = start + text[start..end].trim_end_matches(['\n', '\r']).len();
-            let (range, content) = match kind {
-                // Inside a line: a value rewritten.
-                0 => {
-                    let a = boundary(start + at.min(body - start));
-                    let b = boundary(a + at % 3).max(a).min(body);
-                    (a..b, content.replace('\n', ""))
-                }
-                // Whole lines replaced by whole lines (or dropped).
-                1 if end > start && text[start..end].ends_with('\n') => {
-                    let lines = content.split_inclusive('\n').filter(|l| l.ends_with('\n'));
-                    (start..end, lines.collect())
-                }
-                // Lines inserted at a line's start.
-                2 => (
-                    start..start,
-                    format!("{}\n", content.trim_end_matches('\n')),
-                ),
-                // Anything.
-                _ => (
-                    boundary(start + at)..boundary(start + at + at % 7),
-                    content.to_owned(),
-                ),
-            };
-            edits.push(Edit::replace(range, content.as_str()));
-        }
-        edits.sort_by_key(|e| (e.range.start, e.range.end));
-        let mut apart: Vec<Edit> = Vec::new();
-        for edit in edits {
-            // (Touching only when neither inserts: text inserted where a line is then
-            // dropped would join two lines, which no plan does.)
-            let clear = apart.last().is_none_or(|last| {
-                last.range.end < edit.range.start
-                    || (last.range.end == edit.range.start
-                        && !edit.range.is_empty()
-                        && !last.range.is_empty())
-            });
-            if clear {
-                apart.push(edit);
-            }
-        }
-        apart
-    }
-
-    proptest! {
-        /// A patch written in two halves, on two threads, is the patch written whole: at
-        /// every place where the edits are far enough apart, and for edits of any shape
-        /// (the second half is written again when the first moves the line numbers other
-        /// than its edits' line breaks say). Where the edits are of the planner's shapes,
-        /// that count is right, so the second thread's work is kept.
-        #[test]
-        fn halves_write_the_patch_written_whole(
-            lines in prop::collection::vec(prop::sample::select(vec!["", "a", "b c", "é", "dd"]), 1..70),
-            crlf: bool,
-            final_break: bool,
-            color: bool,
-            planner_shapes: bool,
-            wanted in prop::collection::vec(
-                (0u8..4, 0usize..80, 0usize..9, prop::sample::select(vec!["", "x", "y\n", "z\nw\n", "\n", "v\r\n"])),
-                1..24,
-            ),
-        ) {
-            let eol = if crlf { "\r\n" } else { "\n" };
-            let mut text = lines.join(eol);
-            if final_break {
-                text.push_str(eol);
-            }
-            let wanted = wanted
-                .into_iter()
-                .map(|(kind, line, at, content)| (if planner_shapes { kind % 3 } else { kind }, line, at, content))
-                .collect();
-            let edits = edits_of(&text, wanted);
-            let source = Source::from_text("f", &text);
-            let whole = written(&source, &edits, None, color);
-            let apart = |k: usize| text[edits[k - 1].range.end..edits[k].range.start].matches('\n').count() > 2 * CONTEXT + 1;
-            for k in (1..edits.len()).filter(|&k| apart(k)) {
-                prop_assert_eq!(&written(&source, &edits, Some(k), color), &whole, "split at {}", k);
-                if planner_shapes {
-                    let moved = hunks(&mut std::io::sink(), &source, &edits[..k], &Style { color }, &|_| None, 0).unwrap();
-                    prop_assert_eq!(line_shift(&text, &edits[..k]), moved);
-                }
-            }
-            match halves(&text, &edits) {
-                Some(k) => prop_assert!(apart(k) && k >= edits.len() * 3 / 5),
-                None => prop_assert!(((edits.len() * 3 / 5).max(1)..edits.len()).all(|k| !apart(k))),
-            }
-        }
-    }
 
     proptest! {
         /// The scanning `Lines` answers as the source's line index does, whatever order
