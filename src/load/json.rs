@@ -162,11 +162,19 @@ fn tail_in_parts<I: Items>(
     list: usize,
     mut items: I,
 ) -> Option<(I, usize)> {
-    // The scan to the split point delays this thread (a sixth of its half on an export):
-    // it takes the smaller part, so that both end together.
+    // Where the split goes: guessed from the list's layout at the middle, else found by a
+    // scan from the text's start, which delays this thread (a sixth of its half on an
+    // export): then it takes the smaller part, so that both end together. Either is taken
+    // only if the main parser reaches an item of this list exactly there.
     let bytes = source.text.as_bytes();
-    let (found, from, depth) = split::find_after(bytes, bytes.len() / 7 * 4)?;
-    if found != list || depth != 2 || !split.propose(list, from) {
+    let from = match split::guess_item_after(bytes, list, bytes.len() / 2) {
+        Some(from) => from,
+        None => match split::find_after(bytes, bytes.len() / 7 * 4)? {
+            (found, from, 2) if found == list => from,
+            _ => return None,
+        },
+    };
+    if !split.propose(list, from) {
         return None;
     }
     let mut parser = Parser::new(source);
@@ -954,6 +962,42 @@ mod tests {
         };
         parse_in_parts(&source, &|key| key == "list", &make)
             .map(|(_, mut lists)| lists.pop().map(|c| c.items).unwrap_or_default())
+    }
+
+    /// A list parsed in parts whose split is guessed wrong (the middle of the text is in
+    /// another list of the same layout, after it) is parsed by the main thread alone, to
+    /// the same items; and one guessed right is split there.
+    #[test]
+    fn a_wrong_guess_at_the_split_changes_nothing() {
+        let items = |n: usize, tag: &str| -> String {
+            (0..n)
+                .map(|i| format!("{{\"{tag}\": {i}, \"v\": [\"a,\\n  {{\"]}}"))
+                .collect::<Vec<_>>()
+                .join(",\n  ")
+        };
+        let mask = Mask::all();
+        for (list, other) in [(10, 60_000), (60_000, 10)] {
+            let text = format!(
+                "{{\"list\": [\n  {}\n], \"other\": [\n  {}\n]}}",
+                items(list, "l"),
+                items(other, "o")
+            );
+            assert!(text.len() > PARALLEL_FROM);
+            let at = text.find('[').unwrap();
+            let guess = split::guess_item_after(text.as_bytes(), at, text.len() / 2).unwrap();
+            let list_end = text.find("\n], ").unwrap();
+            assert_eq!(
+                guess < list_end,
+                list > other,
+                "{list}: the guess at {guess}"
+            );
+            let whole = Parser::new(&Source::from_text("t.json", &text))
+                .document()
+                .unwrap();
+            let expected = whole.field("list").unwrap().items().unwrap();
+            let got = in_parts(&text, &mask).unwrap();
+            assert_eq!(format!("{got:?}"), format!("{expected:?}"));
+        }
     }
 
     #[test]

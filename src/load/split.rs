@@ -117,6 +117,31 @@ pub fn find_after(bytes: &[u8], middle: usize) -> Option<(usize, usize, usize)> 
     None
 }
 
+/// A guess at the first item after `middle` of the list whose `[` is at `list`, for a
+/// text written with one item a line (as jq, `json.dumps(indent=…)` and the app write
+/// exports): after the list's first item comes a comma, the same line break and
+/// indentation as before it, and a value starting as it does. A line break is never
+/// inside a JSON string, so this is found without following the text from its start
+/// (which [`find_after`] must, and which is a sixth of the second thread's time); a
+/// deeper line has more indentation and does not match. Only a guess: the same at
+/// another list at that indentation, or at a mapping's member written like an item.
+/// `None` for a list whose first item is on its line (minified text).
+pub fn guess_item_after(bytes: &[u8], list: usize, middle: usize) -> Option<usize> {
+    let inside = bytes.get(list + 1..)?;
+    let lead = &inside[..inside.iter().position(|b| !b.is_ascii_whitespace())?];
+    let first = *inside.get(lead.len())?;
+    if !lead.contains(&b'\n') || first == b']' {
+        return None;
+    }
+    let mut separator = Vec::with_capacity(lead.len() + 2);
+    separator.push(b',');
+    separator.extend_from_slice(lead);
+    separator.push(first);
+    let from = middle.max(list + 1);
+    let at = memchr::memmem::find(bytes.get(from..)?, &separator)?;
+    Some(from + at + separator.len() - 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +174,44 @@ mod tests {
         assert_eq!(find(br#"{"a": [1, {"b": "the last item is long"}]}"#), None);
         assert_eq!(find(b"]]]]"), None);
         assert_eq!(find(br#"{"a": [1, 2, "never closed \" ]]]]]]]]]]]]"#), None);
+    }
+
+    #[test]
+    fn a_guess_takes_the_next_item_at_the_first_item_s_indentation() {
+        let text = "{\"rules\": [\n    {\"a\": [\n      {\"deeper\": 1},\n      {\"deeper\": 2}\n    ]},\n    {\"a\": 3},\n    {\"a\": 4}\n  ],\n  \"x\": 1}";
+        let list = text.find('[').unwrap();
+        // From the start: the second item (the deeper lines have more indentation).
+        let second = text.find("{\"a\": 3}").unwrap();
+        assert_eq!(guess_item_after(text.as_bytes(), list, 0), Some(second));
+        assert_eq!(
+            guess_item_after(text.as_bytes(), list, second),
+            Some(text.find("{\"a\": 4}").unwrap())
+        );
+        // Both agree with the scan where it splits.
+        let (found, from, _) = find_after(text.as_bytes(), list + 1).unwrap();
+        assert_eq!((found, from), (list, second));
+        // Nothing after the last item; a list on one line, or empty, is left to the scan.
+        assert_eq!(
+            guess_item_after(text.as_bytes(), list, text.find("{\"a\": 4}").unwrap()),
+            None
+        );
+        assert_eq!(
+            guess_item_after(b"{\"r\": [{\"a\": 1}, {\"a\": 2}]}", 6, 0),
+            None
+        );
+        assert_eq!(
+            guess_item_after(b"{\"r\": [\n  ],\n  \"s\": [\n  ]}", 6, 0),
+            None
+        );
+        // CRLF and tabs are part of the layout.
+        let crlf = "[\r\n\t{\"a\": 1},\r\n\t{\"a\": 22, \"b\": [\r\n\t\t{},\r\n\t\t{}\r\n\t]},\r\n\t{\"a\": 4}\r\n]";
+        let (second, third) = (
+            crlf.find("{\"a\": 22").unwrap(),
+            crlf.find("{\"a\": 4").unwrap(),
+        );
+        assert_eq!(guess_item_after(crlf.as_bytes(), 0, 3), Some(second));
+        assert_eq!(guess_item_after(crlf.as_bytes(), 0, second), Some(third));
+        assert_eq!(guess_item_after(crlf.as_bytes(), 0, third), None);
     }
 
     #[test]
