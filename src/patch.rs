@@ -79,7 +79,10 @@ pub fn write<'s>(
     }
 
     let mut delta: isize = 0;
-    let mut body = String::new();
+    // The hunk's lines, as where their text is: counted before the header is written, then
+    // written straight into the output (a one-line minified export's hunk is the whole
+    // file twice: held once more, and copied once more, it doubled the run's memory).
+    let mut rows: Vec<Row> = Vec::new();
     // Blocks are made as the hunks need them: on a large export, all of them at once would
     // be tens of megabytes.
     let mut hunk = Vec::new();
@@ -94,22 +97,25 @@ pub fn write<'s>(
         }
         let start = hunk[0].old.start.saturating_sub(CONTEXT);
         lines.seek(hunk[0].old.start, hunk[0].from);
-        body.clear();
-        let (mut old_len, mut new_len) = (0, 0);
+        rows.clear();
+        let (mut removed, mut added) = (0, 0);
         let mut line = start;
-        for block in &hunk {
+        for (b, block) in hunk.iter().enumerate() {
             for l in line..block.old.start {
-                push_line(&mut body, ' ', lines.line(l), style.color, "");
-                old_len += 1;
-                new_len += 1;
+                rows.push(Row::old(' ', lines.range(l)));
             }
             for l in block.old.clone() {
-                push_line(&mut body, '-', lines.line(l), style.color, "31");
-                old_len += 1;
+                rows.push(Row::old('-', lines.range(l)));
             }
+            removed += block.old.len();
+            let mut at = 0;
             for new_line in block.new_text.split_inclusive('\n') {
-                push_line(&mut body, '+', new_line, style.color, "32");
-                new_len += 1;
+                rows.push(Row {
+                    sign: '+',
+                    text: RowText::New(b, at..at + new_line.len()),
+                });
+                at += new_line.len();
+                added += 1;
             }
             line = block.old.end;
         }
@@ -119,10 +125,9 @@ pub fn write<'s>(
                 Some(start) if start < source.text.len() => {}
                 _ => break,
             }
-            push_line(&mut body, ' ', lines.line(l), style.color, "");
-            old_len += 1;
-            new_len += 1;
+            rows.push(Row::old(' ', lines.range(l)));
         }
+        let (old_len, new_len) = (rows.len() - added, rows.len() - removed);
         let old_start = if old_len == 0 { start } else { start + 1 };
         let new_start_line = start as isize + delta;
         let new_start = if new_len == 0 {
@@ -152,14 +157,53 @@ pub fn write<'s>(
             }
         }
         out.push('\n');
-        out.push_str(&body);
-        delta += new_len as isize - old_len as isize;
-        if out.len() >= CHUNK {
-            sink.write_all(out.as_bytes())?;
-            out.clear();
+        for row in &rows {
+            let text = match &row.text {
+                RowText::Old(range) => &source.text[range.clone()],
+                RowText::New(b, range) => &hunk[*b].new_text[range.clone()],
+            };
+            let code = match row.sign {
+                '-' => "31",
+                '+' => "32",
+                _ => "",
+            };
+            if text.len() >= CHUNK {
+                sink.write_all(out.as_bytes())?;
+                out.clear();
+                write_line(sink, row.sign, text, style.color, code)?;
+                continue;
+            }
+            push_line(&mut out, row.sign, text, style.color, code);
+            if out.len() >= CHUNK {
+                sink.write_all(out.as_bytes())?;
+                out.clear();
+            }
         }
+        delta += new_len as isize - old_len as isize;
     }
     sink.write_all(out.as_bytes())
+}
+
+/// One line of a hunk: its sign (` `, `-`, `+`) and where its text is.
+struct Row {
+    sign: char,
+    text: RowText,
+}
+
+enum RowText {
+    /// A line of the old text, at this byte range.
+    Old(Range<usize>),
+    /// A line of block `.0`'s new text, at this byte range of it.
+    New(usize, Range<usize>),
+}
+
+impl Row {
+    fn old(sign: char, range: Range<usize>) -> Row {
+        Row {
+            sign,
+            text: RowText::Old(range),
+        }
+    }
 }
 
 /// A hunk's line range as `diff -u` writes it: `start`, or `start,len` unless `len` is 1.
@@ -283,24 +327,51 @@ impl<'a> Lines<'a> {
 
 /// Writes one patch line; `code` is its colour (SGR) when `color` is on.
 fn push_line(out: &mut String, sign: char, line: &str, color: bool, code: &str) {
+    line_pieces(sign, line, color, code, |piece| out.push_str(piece));
+}
+
+/// Writes one patch line straight to `sink`, without copying it: for a line longer than
+/// the output's buffer (a minified export is one line of megabytes).
+fn write_line(
+    sink: &mut impl std::io::Write,
+    sign: char,
+    line: &str,
+    color: bool,
+    code: &str,
+) -> std::io::Result<()> {
+    let mut result = Ok(());
+    line_pieces(sign, line, color, code, |piece| {
+        if result.is_ok() {
+            result = sink.write_all(piece.as_bytes());
+        }
+    });
+    result
+}
+
+/// The pieces of one patch line, in order, to `emit`.
+fn line_pieces(sign: char, line: &str, color: bool, code: &str, mut emit: impl FnMut(&str)) {
     let (content, newline) = match line.strip_suffix('\n') {
         Some(content) => (content, true),
         None => (line, false),
     };
+    let mut buffer = [0; 4];
+    let sign: &str = sign.encode_utf8(&mut buffer);
     if code.is_empty() || !color {
-        out.push(sign);
-        out.push_str(content);
+        emit(sign);
+        emit(content);
     } else {
         // Colour must not swallow a CR: keep it outside the escape.
         let (visible, cr) = match content.strip_suffix('\r') {
             Some(v) => (v, "\r"),
             None => (content, ""),
         };
-        let _ = write!(out, "\x1b[{code}m{sign}{visible}\x1b[0m{cr}");
+        for piece in ["\x1b[", code, "m", sign, visible, "\x1b[0m", cr] {
+            emit(piece);
+        }
     }
-    out.push('\n');
+    emit("\n");
     if !newline {
-        out.push_str("\\ No newline at end of file\n");
+        emit("\\ No newline at end of file\n");
     }
 }
 
@@ -525,6 +596,36 @@ mod tests {
     fn crlf_lines_stay_crlf() {
         let d = diff("a: old\r\nb: c\r\n", vec![Edit::replace(3..6, "new")]);
         assert!(d.contains("-a: old\r\n+a: new\r\n b: c\r\n"), "{d:?}");
+    }
+
+    /// A line longer than the output's buffer (written straight to the sink) reads as a
+    /// short one does: in colour, with a CR, without a final line break.
+    #[test]
+    fn a_line_longer_than_the_buffer_is_written_as_any_other() {
+        let long = |x: &str| format!("{{\"a\": \"{x}\", \"b\": \"{}\"}}", "y".repeat(70_000));
+        let (old, new) = (long("old"), long("new"));
+        // Where two long texts first differ (they are too long to print).
+        let same = |a: &str, b: &str| {
+            let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y);
+            assert!(a == b, "differ at {at:?} of {} and {}", a.len(), b.len());
+        };
+        for (end, cr, marker) in [
+            ("\r\n", "\r", ""),
+            ("", "", "\\ No newline at end of file\n"),
+        ] {
+            let source = Source::from_text("f", &format!("{old}{end}"));
+            let edits = [Edit::replace(7..10, "new")];
+            same(
+                &render(&source, &edits, "f.json", &Style { color: false }),
+                &format!(
+                    "--- a/f.json\n+++ b/f.json\n@@ -1 +1 @@\n-{old}{cr}\n{marker}+{new}{cr}\n{marker}"
+                ),
+            );
+            let painted = render(&source, &edits, "f.json", &Style { color: true });
+            let lines =
+                format!("\x1b[31m-{old}\x1b[0m{cr}\n{marker}\x1b[32m+{new}\x1b[0m{cr}\n{marker}");
+            same(&painted[painted.len() - lines.len()..], &lines);
+        }
     }
 }
 
