@@ -290,6 +290,7 @@ impl<'a> Planner<'a> {
             return Some(Replacement {
                 value: self.whole(index, new),
                 changes: Found::One([(entry, reference.site)]),
+                target: Some((entry, new)),
             });
         }
         if reference.kind != Kind::AddressInText {
@@ -323,6 +324,7 @@ impl<'a> Planner<'a> {
         Some(Replacement {
             value: Cow::Owned(edit::apply(&reference.value, &edits)),
             changes: Found::Many(changes),
+            target: None,
         })
     }
 
@@ -359,10 +361,7 @@ impl<'a> Planner<'a> {
     /// stand when each is written as it reads and its new address can be written there as
     /// it reads; else (escapes, Sieve's encoded characters, a new address a Sieve string
     /// must escape) the whole string is written anew, in its style.
-    fn rewrite_in_text(&mut self, index: usize) {
-        let Some(replacement) = self.replacement(index) else {
-            return;
-        };
+    fn rewrite_in_text(&mut self, index: usize, replacement: &Replacement) {
         let reference = self.reference(index);
         let (start, written) = reference.written(self.source());
         let from = start - reference.span.start as usize;
@@ -389,9 +388,16 @@ impl<'a> Planner<'a> {
 
     /// Rewrites the mapped values of the string at a reference, whatever its kind.
     fn rewrite_reference(&mut self, index: usize) {
-        match self.target(self.reference(index)) {
+        if let Some(replacement) = self.replacement(index) {
+            self.rewrite_as(index, &replacement);
+        }
+    }
+
+    /// Rewrites the string at a reference to what [`Planner::replacement`] found it becomes.
+    fn rewrite_as(&mut self, index: usize, replacement: &Replacement) {
+        match replacement.target {
             Some((entry, new)) => self.rewrite(index, new, entry),
-            None => self.rewrite_in_text(index),
+            None => self.rewrite_in_text(index, replacement),
         }
     }
 
@@ -514,6 +520,8 @@ struct Replacement<'a> {
     value: Cow<'a, str>,
     /// Each mapped value's entry, and where a report about it points.
     changes: Found,
+    /// For a whole value, its mapping entry and the new value.
+    target: Option<(EntryId, &'a str)>,
 }
 
 /// The mapped values of one string: one for a whole value, without an allocation (a large

@@ -88,8 +88,8 @@ fn list_members(p: &mut Planner, _list: usize, members: &[usize]) {
             Some(_) => {} // two equal unmapped items were there before: not ours to change
             None => {
                 first_of.insert(value.as_ref(), entry);
-                if let Some((r, Some(_))) = reference {
-                    p.rewrite_reference(*r);
+                if let Some((r, Some(replacement))) = reference {
+                    p.rewrite_as(*r, replacement);
                 }
             }
         }
