@@ -1161,3 +1161,51 @@ fn hand_made_texts_around_the_cut() {
         }
     }
 }
+
+/// Found failing, fixed: a flow mapping left open across the cut (its lines may stand as
+/// far left as the list's items: granit-parser reads flow lines under-indented) ends after
+/// the blanked lines in the main part, at its `}` on line `E`. The split took it for a
+/// block mapping that the cut closes: the line `- b` at `S`, which one parse reads into
+/// the plain scalar `v` (`{k: "v - b"}`), became an item of its own (`{k: v}`, `b`), a
+/// wrong tree without an error in a release build. With the `}` after the value's own
+/// line, one parse fails and the split took the text all the same. An empty flow mapping
+/// as the value of an explicit key whose quoted key holds the line at `S` passed the same
+/// way.
+#[test]
+fn a_flow_mapping_open_across_the_cut() {
+    let long = "a".repeat(20);
+    for text in [
+        format!("- {long}\n- {{k: v\n- b\n}}\n"),
+        format!("x:\n  - {long}\n  - {{k: v\n  - b\n }}\ny: 1\n"),
+        format!("- {long}\n- k: {{j: v\n- b\n}}\n"),
+        format!("- {long}\n- {{k: {{j: v\n- b\n- c\n}}}}\n"),
+        format!("- {long}\n- {{k: v,\n- b\n}}\n"),
+        format!("- {long}\n- ? \"x\n- b\n\"\n  : {{}}\n"),
+    ] {
+        for middle in 0..=text.len() {
+            if let Some(text) = with_middle_at(&text, middle) {
+                parses_as_one_core(&text).unwrap();
+            }
+        }
+    }
+}
+
+/// Found failing, fixed: a BOM takes no column (granit-parser skips it in a document's
+/// prefix), but it is three bytes, and the cut measured the column of a list's own `-` in
+/// bytes: in `\u{feff}- a\n   - b`, the root list's `-` passed for one at column 3, the
+/// line `   - b` (a continuation of the plain scalar: `a - b`) for its next item.
+#[test]
+fn a_bom_before_a_lists_dash() {
+    let long = "a".repeat(20);
+    for text in [
+        format!("\u{feff}- {long}\n   - b\n"),
+        format!("\u{feff}- - {long}\n     - b\n     - c\n"),
+        format!("x: 1\n...\n\u{feff}- - {long}\n     - b\n"),
+    ] {
+        for middle in 0..=text.len() {
+            if let Some(text) = with_middle_at(&text, middle) {
+                parses_as_one_core(&text).unwrap();
+            }
+        }
+    }
+}
