@@ -1209,3 +1209,23 @@ fn a_bom_before_a_lists_dash() {
         }
     }
 }
+
+/// Found failing, fixed: a directive may follow a BOM at the start of a document's prefix,
+/// where the cut did not look for one (only at a line's start). `%TAG ! tag:yaml.org,2002:`
+/// makes `!str` the core schema's tag, which cannot stand on a list: one parse refuses the
+/// text, while the second part, without the directive, took `!str [x]` as a local tag and
+/// the split gave a tree (in a release build, for a text one parse refuses).
+#[test]
+fn a_directive_after_a_bom() {
+    let long = "a".repeat(20);
+    for text in [
+        format!("\u{feff}%TAG ! tag:yaml.org,2002:\n---\n- {long}\n- !str [x]\n"),
+        format!("x: 1\n...\n\u{feff}%TAG ! tag:yaml.org,2002:\n---\n- {long}\n- !str [x]\n"),
+    ] {
+        for middle in 0..=text.len() {
+            if let Some(text) = with_middle_at(&text, middle) {
+                parses_as_one_core(&text).unwrap();
+            }
+        }
+    }
+}

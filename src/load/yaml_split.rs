@@ -17,17 +17,19 @@
 //! * the second part is one document, one block list whose first item is the one at `S`;
 //! * in the main tree, the deepest block list open at `S` has its own `-` at `S`'s
 //!   indentation (a list at its key's indentation, `key:\n- a`, starts at its first
-//!   item, not at the `-`), and what its last item ends in are block collections only
-//!   (a scalar reaching past `S`, such as a block scalar kept with `|+`, would read the
-//!   blanked lines into its value);
+//!   item, not at the `-`; columns count characters, a BOM none), and what its last item
+//!   ends in are block collections only, closed by line `E` (a scalar reaching past `S`,
+//!   such as a block scalar kept with `|+`, would read the blanked lines into its value; a
+//!   flow mapping open across the cut ends after them, at its `}`);
 //! * the depth limit holds for the second half's items where they end up;
-//! * the text has no directive (`%TAG` would hold for the second part too), and no CR
-//!   that breaks a line by itself (the cut reads lines by LF);
+//! * the text has no directive (`%TAG` would hold for the second part too), at a line's
+//!   start or after a BOM there, and no CR that breaks a line by itself (the cut reads
+//!   lines by LF);
 //! * every item of the list in the main tree stands before the cut.
 //!
 //! `tests/yaml_split.rs` generates texts aimed at the cut (lists at every indentation, at
 //! their key's, compact; block, flow, quoted and multi-line scalars; comments, CRLF, tabs,
-//! several documents; broken texts) and sweeps the middle across them; four bugs it found
+//! several documents; broken texts) and sweeps the middle across them; the bugs it found
 //! are tests there.
 //!
 //! One parse ends a block collection where the next token begins: the last item before `S`
@@ -118,8 +120,12 @@ impl Cut {
     fn find(text: &str, middle: usize) -> Option<Cut> {
         let bytes = text.as_bytes();
         // A directive (`%YAML`, `%TAG`) holds for the document the second part comes
-        // from, which the part would not know: not cut.
-        if bytes.first() == Some(&b'%') || memchr::memmem::find(bytes, b"\n%").is_some() {
+        // from, which the part would not know: not cut. It starts a line, or follows a BOM
+        // there.
+        if bytes.first() == Some(&b'%')
+            || memchr::memmem::find(bytes, b"\n%").is_some()
+            || memchr::memmem::find(bytes, "\u{feff}%".as_bytes()).is_some()
+        {
             return None;
         }
         // A CR alone breaks a line too, which the cut's lines (ended by LF) would not see.
