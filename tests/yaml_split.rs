@@ -28,6 +28,11 @@
 //! (`...`, `--- - z`, a BOM, a comment, a less indented key), with LF, CRLF or both, and
 //! puts the middle on every kind of line, not only items.
 //!
+//! A third (`short_texts_of_cut_lines`) writes short texts of lines aimed at the cut:
+//! items that open a flow collection, a quoted or block scalar, then lines that continue or
+//! close them, markers, BOMs, directives, tabs, NEL and LS, each a little left or right of
+//! the list's column (`CUTOVER_YAML_SPLIT_LINES` texts, default 3,000).
+//!
 //! `CUTOVER_YAML_SPLIT_CASES` sets how many texts each property generates (default 300 and
 //! 200, about 15 s and 2 s in a debug build on a busy 2-core machine),
 //! `CUTOVER_YAML_SPLIT_SEED` the seed (fixed by default). The texts at the end are failures it found
