@@ -17,17 +17,19 @@
 //! * the second part is one document, one block list whose first item is the one at `S`;
 //! * in the main tree, the deepest block list open at `S` has its own `-` at `S`'s
 //!   indentation (a list at its key's indentation, `key:\n- a`, starts at its first
-//!   item, not at the `-`), and what its last item ends in are block collections only
-//!   (a scalar reaching past `S`, such as a block scalar kept with `|+`, would read the
-//!   blanked lines into its value);
+//!   item, not at the `-`; columns count characters, a BOM none), and what its last item
+//!   ends in are block collections only, closed by line `E` (a scalar reaching past `S`,
+//!   such as a block scalar kept with `|+`, would read the blanked lines into its value; a
+//!   flow mapping open across the cut ends after them, at its `}`);
 //! * the depth limit holds for the second half's items where they end up;
-//! * the text has no directive (`%TAG` would hold for the second part too), and no CR
-//!   that breaks a line by itself (the cut reads lines by LF);
+//! * the text has no directive (`%TAG` would hold for the second part too), at a line's
+//!   start or after a BOM there, and no CR that breaks a line by itself (the cut reads
+//!   lines by LF);
 //! * every item of the list in the main tree stands before the cut.
 //!
 //! `tests/yaml_split.rs` generates texts aimed at the cut (lists at every indentation, at
 //! their key's, compact; block, flow, quoted and multi-line scalars; comments, CRLF, tabs,
-//! several documents; broken texts) and sweeps the middle across them; four bugs it found
+//! several documents; broken texts) and sweeps the middle across them; the bugs it found
 //! are tests there.
 //!
 //! One parse ends a block collection where the next token begins: the last item before `S`
@@ -75,8 +77,17 @@ pub fn parse(source: &Source) -> Option<Vec<Node>> {
     // The last item before the cut ends where the `-` at `S` begins; every item of the
     // list stands before the cut (one after the blanked lines would be a line the cut
     // took for the list's end).
+    // The main part closes its block collections at the first token of line `E` (or at
+    // its end).
+    let closed = if cut.end < text.len() {
+        cut.end + cut.end_indent
+    } else {
+        text.len()
+    };
     let last = items.last_mut()?;
-    if last.span.start as usize >= cut.start || !end_at(last, cut.start, cut.start + cut.indent) {
+    if last.span.start as usize >= cut.start
+        || !end_at(last, cut.start, closed, cut.start + cut.indent)
+    {
         return None;
     }
     let mut joined = std::mem::take(items).into_vec();
@@ -84,7 +95,7 @@ pub fn parse(source: &Source) -> Option<Vec<Node>> {
     // The second part's last item ends at the first token of line `E`.
     if let Some(last) = joined.last_mut()
         && cut.end < text.len()
-        && !end_at(last, cut.end - 1, cut.end + cut.end_indent)
+        && !end_at(last, cut.end - 1, cut.end, cut.end + cut.end_indent)
     {
         return None;
     }
@@ -109,8 +120,12 @@ impl Cut {
     fn find(text: &str, middle: usize) -> Option<Cut> {
         let bytes = text.as_bytes();
         // A directive (`%YAML`, `%TAG`) holds for the document the second part comes
-        // from, which the part would not know: not cut.
-        if bytes.first() == Some(&b'%') || memchr::memmem::find(bytes, b"\n%").is_some() {
+        // from, which the part would not know: not cut. It starts a line, or follows a BOM
+        // there.
+        if bytes.first() == Some(&b'%')
+            || memchr::memmem::find(bytes, b"\n%").is_some()
+            || memchr::memmem::find(bytes, "\u{feff}%".as_bytes()).is_some()
+        {
             return None;
         }
         // A CR alone breaks a line too, which the cut's lines (ended by LF) would not see.
@@ -227,7 +242,12 @@ fn list_before<'d>(
     text: &str,
 ) -> Option<(&'d mut Node, usize)> {
     let bytes = text.as_bytes();
-    let column = |at: usize| at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    // A column as the parser counts it: in characters, a BOM (in a document's prefix, the
+    // only one that may stand before a `-` on its line) none.
+    let column = |at: usize| {
+        let line = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        text[line..at].chars().filter(|&c| c != '\u{feff}').count()
+    };
     let is_dash = |at: usize| bytes.get(at) == Some(&b'-') && separates(bytes.get(at + 1));
     // A block list's own first `-`: where the list starts; but a list at its key's
     // indentation (`key:\n- a`) starts at its first item, and then its `-` is what its
@@ -280,11 +300,16 @@ fn list_before<'d>(
 }
 
 /// Sets where `node` and what it ends in end, for those that reach past `past`, to `end`:
-/// false when one of them is not a block collection (a scalar or a flow list that reaches
-/// past the cut is not what one parse gives).
-fn end_at(node: &mut Node, past: usize, end: usize) -> bool {
+/// false when one of them is not a block collection that its part closes at `closed`.
+/// A scalar or a flow list that reaches past the cut is not what one parse gives, and
+/// neither is a flow mapping (a `Map` as a block one is): left open across the cut, it
+/// ends at its `}` after the blanked lines, while one parse reads the line at `S` into it.
+fn end_at(node: &mut Node, past: usize, closed: usize, end: usize) -> bool {
     if node.span.end as usize <= past {
         return true;
+    }
+    if node.span.end as usize != closed {
+        return false;
     }
     node.span.end = end as u32;
     let last = match node.value_mut() {
@@ -295,7 +320,7 @@ fn end_at(node: &mut Node, past: usize, end: usize) -> bool {
             .max_by_key(|n| n.span.end),
         _ => return false,
     };
-    last.is_none_or(|last| end_at(last, past, end))
+    last.is_none_or(|last| end_at(last, past, closed, end))
 }
 
 #[cfg(test)]
