@@ -187,11 +187,12 @@ pub fn render(
     out
 }
 
-/// The mapping entries some reference used: a flag per entry (a set ordered or hashed was a
-/// fifth of the summary's time on a large export, one insertion per change).
+/// The mapping entries some reference used: a flag per entry, the accounts' then the
+/// addresses' (a set ordered or hashed was a fifth of the summary's time on a large
+/// export, one insertion per change).
 struct Used {
-    accounts: Vec<bool>,
-    addresses: Vec<bool>,
+    flags: Vec<bool>,
+    accounts: usize,
     /// How many flags are set.
     count: usize,
 }
@@ -199,22 +200,19 @@ struct Used {
 impl Used {
     fn of(mapping: &Mapping) -> Used {
         Used {
-            accounts: vec![false; mapping.accounts.len()],
-            addresses: vec![false; mapping.addresses.len()],
+            flags: vec![false; mapping.accounts.len() + mapping.addresses.len()],
+            accounts: mapping.accounts.len(),
             count: 0,
         }
     }
 
-    fn flag(&mut self, entry: EntryId) -> Option<&mut bool> {
-        let flags = match entry.addresses {
-            true => &mut self.addresses,
-            false => &mut self.accounts,
-        };
-        flags.get_mut(entry.index as usize)
+    fn slot(&self, entry: EntryId) -> usize {
+        entry.index as usize + if entry.addresses { self.accounts } else { 0 }
     }
 
     fn insert(&mut self, entry: EntryId) {
-        if let Some(flag) = self.flag(entry)
+        let slot = self.slot(entry);
+        if let Some(flag) = self.flags.get_mut(slot)
             && !*flag
         {
             *flag = true;
@@ -223,15 +221,11 @@ impl Used {
     }
 
     fn contains(&self, entry: EntryId) -> bool {
-        let flags = match entry.addresses {
-            true => &self.addresses,
-            false => &self.accounts,
-        };
-        flags.get(entry.index as usize).is_some_and(|flag| *flag)
+        self.flags.get(self.slot(entry)).is_some_and(|flag| *flag)
     }
 
     fn all(&self) -> bool {
-        self.count == self.accounts.len() + self.addresses.len()
+        self.count == self.flags.len()
     }
 }
 

@@ -699,6 +699,16 @@ fn damage(out: &mut String, kind: u8, at: usize) {
     }
 }
 
+/// Parses `text` with the middle at each of its bytes (see [`with_middle_at`]), asserting
+/// each time that two cores give what one does.
+fn parses_as_one_core_cut_anywhere(text: &str) {
+    for middle in 0..=text.len() {
+        if let Some(text) = with_middle_at(text, middle) {
+            parses_as_one_core(&text).unwrap();
+        }
+    }
+}
+
 /// The text with a comment line before or after it, so long that the middle of the whole,
 /// where the split cuts, falls at `middle` of the text (or right before it): None when
 /// no such line fits.
@@ -1162,11 +1172,7 @@ fn hand_made_texts_around_the_cut() {
         format!("x:\n  - {long}\n  - ? [k,\n    - b,\n   c]\n"),
         format!("- {long}\n- ? {{k: v,\n  - b}}\n- d\n"),
     ] {
-        for middle in 0..=text.len() {
-            if let Some(text) = with_middle_at(&text, middle) {
-                parses_as_one_core(&text).unwrap();
-            }
-        }
+        parses_as_one_core_cut_anywhere(&text);
     }
 }
 
@@ -1190,11 +1196,7 @@ fn a_flow_mapping_open_across_the_cut() {
         format!("- {long}\n- {{k: v,\n- b\n}}\n"),
         format!("- {long}\n- ? \"x\n- b\n\"\n  : {{}}\n"),
     ] {
-        for middle in 0..=text.len() {
-            if let Some(text) = with_middle_at(&text, middle) {
-                parses_as_one_core(&text).unwrap();
-            }
-        }
+        parses_as_one_core_cut_anywhere(&text);
     }
 }
 
@@ -1210,11 +1212,7 @@ fn a_bom_before_a_lists_dash() {
         format!("\u{feff}- - {long}\n     - b\n     - c\n"),
         format!("x: 1\n...\n\u{feff}- - {long}\n     - b\n"),
     ] {
-        for middle in 0..=text.len() {
-            if let Some(text) = with_middle_at(&text, middle) {
-                parses_as_one_core(&text).unwrap();
-            }
-        }
+        parses_as_one_core_cut_anywhere(&text);
     }
 }
 
@@ -1230,11 +1228,7 @@ fn a_directive_after_a_bom() {
         format!("\u{feff}%TAG ! tag:yaml.org,2002:\n---\n- {long}\n- !str [x]\n"),
         format!("x: 1\n...\n\u{feff}%TAG ! tag:yaml.org,2002:\n---\n- {long}\n- !str [x]\n"),
     ] {
-        for middle in 0..=text.len() {
-            if let Some(text) = with_middle_at(&text, middle) {
-                parses_as_one_core(&text).unwrap();
-            }
-        }
+        parses_as_one_core_cut_anywhere(&text);
     }
 }
 
