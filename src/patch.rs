@@ -18,12 +18,10 @@ use crate::source::Source;
 
 pub const CONTEXT: usize = 3;
 
-/// One run of changed lines: old lines `old` (0-based, half-open), the first starting at
-/// byte `from`, become `new_text`; `at` is where its first edit stands (the last byte it
-/// removes, or where it inserts).
+/// One run of changed lines: old lines `old` (0-based, half-open) become `new_text`; `at`
+/// is where its first edit stands (the last byte it removes, or where it inserts).
 struct Block {
     old: Range<usize>,
-    from: usize,
     new_text: String,
     at: usize,
 }
@@ -57,9 +55,8 @@ pub fn write<'s>(
     if edits.is_empty() {
         return Ok(());
     }
-    // Two cursors: the blocks are made a block ahead of the hunk being written.
-    let (ahead, lines) = (Lines::new(&source.text), Lines::new(&source.text));
-    let mut blocks = blocks(&ahead, edits).peekable();
+    let lines = Lines::new(source);
+    let mut blocks = blocks(&lines, edits).peekable();
     let paint = |code: &str, line: &str| {
         if style.color {
             format!("\x1b[{code}m{line}\x1b[0m")
@@ -96,7 +93,6 @@ pub fn write<'s>(
             hunk.push(next);
         }
         let start = hunk[0].old.start.saturating_sub(CONTEXT);
-        lines.seek(hunk[0].old.start, hunk[0].from);
         rows.clear();
         let (mut removed, mut added) = (0, 0);
         let mut line = start;
@@ -214,109 +210,64 @@ fn push_range(out: &mut String, start: usize, len: usize) {
     };
 }
 
-/// The lines of the text a patch is written of, found by scanning from the last line asked
-/// about rather than through the source's line index: a patch asks in file order (a few
-/// lines back at most, for context), and the index of a large export takes megabytes and
-/// milliseconds to build. Lines are as the index counts them: a line break ends a line
-/// (CRs stay in it), and a text that ends with one has an empty last line.
+/// The lines of the text a patch is written of, read through the source's line index (a
+/// large export's is built on the idle core while the plan is made: see `commands::diff`).
+/// Lines are as the index counts them: a line break ends a line (CRs stay in it), and a
+/// text that ends with one has an empty last line.
 struct Lines<'a> {
     text: &'a str,
-    /// The line asked about last, where it starts, and where it ends when known (a patch
-    /// reads lines one after another: the next starts there).
+    starts: &'a [u32],
+    /// The line found last: a patch asks in file order, so the next one is found by
+    /// looking ahead from it rather than by a search through the whole index (each step of
+    /// which is a read far into memory).
     line: Cell<usize>,
-    start: Cell<usize>,
-    end: Cell<Option<usize>>,
-    /// How far the line is known to go on without a line break (a one-line minified
-    /// export is asked about at every edit, further on each time).
-    clear: Cell<usize>,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Lines<'a> {
+    fn new(source: &'a Source) -> Lines<'a> {
         Lines {
-            text,
+            text: &source.text,
+            starts: source.line_starts(),
             line: Cell::new(0),
-            start: Cell::new(0),
-            end: Cell::new(None),
-            clear: Cell::new(0),
         }
     }
 
-    /// Line `index` starts at `start`: the cursor goes there (a patch's writer jumps from
-    /// hunk to hunk; finding each line break on the way would take longer than the rest).
-    fn seek(&self, index: usize, start: usize) {
-        if (index, start) != (self.line.get(), self.start.get()) {
-            self.line.set(index);
-            self.start.set(start);
-            self.end.set(None);
-            self.clear.set(start);
-        }
-    }
-
-    /// 0-based index of the line holding `offset`. Every scan is of the text between the
-    /// cursor and `offset`, or of the lines it lands on: never from the start of a line
-    /// to an offset far into it, which on a minified export (one line) would make the
-    /// patch take time in the square of its size.
+    /// 0-based index of the line holding `offset`.
     fn index(&self, offset: usize) -> usize {
-        let bytes = self.text.as_bytes();
-        let (line, start) = (self.line.get(), self.start.get());
-        let (line, start) = if offset >= start {
-            let from = self.clear.get().max(start);
-            let gap = &bytes[from.min(offset)..offset];
-            match memchr::memrchr(b'\n', gap) {
-                None => {
-                    // The same line: the cursor stays.
-                    self.clear.set(from.max(offset));
-                    return line;
+        let starts = self.starts;
+        let before = |line: usize| starts[line] as usize <= offset;
+        // (The first line starts at 0: some line holds every offset.)
+        let from = self.line.get().min(starts.len() - 1);
+        let line = if before(from) {
+            // Ahead of the last one: steps that double until one passes `offset`.
+            let (mut known, mut step) = (from, 1);
+            let past = loop {
+                let next = known + step;
+                if next >= starts.len() || !before(next) {
+                    break next.min(starts.len());
                 }
-                Some(last) => (
-                    line + memchr::memchr_iter(b'\n', gap).count(),
-                    from + last + 1,
-                ),
-            }
+                known = next;
+                step *= 2;
+            };
+            known + starts[known..past].partition_point(|&s| s as usize <= offset) - 1
         } else {
-            (
-                line - memchr::memchr_iter(b'\n', &bytes[offset..start]).count(),
-                memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |at| at + 1),
-            )
+            starts[..from].partition_point(|&s| s as usize <= offset) - 1
         };
-        self.seek(line, start);
+        self.line.set(line);
         line
     }
 
     /// Where line `index` starts, when the text has that line.
     fn start_of(&self, index: usize) -> Option<usize> {
-        let bytes = self.text.as_bytes();
-        let (line, start) = (self.line.get(), self.start.get());
-        let start = if index >= line {
-            match (index - line, self.end.get()) {
-                (0, _) => return Some(start),
-                // (The line read last ends with a line break: the next one starts there.)
-                (1, Some(end)) if end > start && bytes[end - 1] == b'\n' => end,
-                (ahead, _) => {
-                    start + memchr::memchr_iter(b'\n', &bytes[start..]).nth(ahead - 1)? + 1
-                }
-            }
-        } else {
-            memchr::memrchr_iter(b'\n', &bytes[..start])
-                .nth(line - index)
-                .map_or(0, |at| at + 1)
-        };
-        self.seek(index, start);
-        Some(start)
+        self.starts.get(index).map(|&start| start as usize)
     }
 
-    /// The byte range of line `index`, its line break included (the text has that line).
+    /// The byte range of line `index`, its line break included (empty at the end of the
+    /// text for a line the text does not have).
     fn range(&self, index: usize) -> Range<usize> {
-        let start = self.start_of(index).unwrap_or(self.text.len());
-        let end = match self.end.get() {
-            Some(end) if self.line.get() == index => end,
-            _ => memchr::memchr(b'\n', &self.text.as_bytes()[start..])
-                .map_or(self.text.len(), |at| start + at + 1),
-        };
-        if self.line.get() == index {
-            self.end.set(Some(end));
-        }
+        let len = self.text.len();
+        let start = self.start_of(index).unwrap_or(len);
+        let end = self.start_of(index + 1).map_or(len, |end| end.max(start));
         start..end
     }
 
@@ -425,23 +376,18 @@ fn blocks<'a>(lines: &'a Lines<'a>, edits: &'a [Edit]) -> impl Iterator<Item = B
         };
         minimal(
             lines,
-            (changed, from),
+            changed,
             edit::apply_in(text, from..to, &edits[members]),
             at,
         )
     })
 }
 
-/// The changed lines of a run of old lines `old` (the first at byte `from`) that become
+/// The changed lines of a run of old lines `old` that become
 /// `new_text`: only the lines that differ, as a line diff finds them, so that an insertion
 /// shows as added lines only and an unchanged line is never shown as removed and added
 /// again.
-fn minimal(
-    lines: &Lines,
-    (old, from): (Range<usize>, usize),
-    new_text: String,
-    at: usize,
-) -> Vec<Block> {
+fn minimal(lines: &Lines, old: Range<usize>, new_text: String, at: usize) -> Vec<Block> {
     let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
     // One line that changes (most edits): nothing to find.
     if old.len() <= 1 && new_lines.len() <= 1 {
@@ -450,21 +396,26 @@ fn minimal(
         if unchanged || (old.is_empty() && new_lines.is_empty()) {
             return Vec::new();
         }
-        return vec![Block {
-            from,
-            old,
-            new_text,
-            at,
-        }];
+        return vec![Block { old, new_text, at }];
     }
     let old_lines: Vec<&str> = old.clone().map(|l| lines.line(l)).collect();
-    similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines)
+    // No line in common (a few lines that each change: most runs that are not one line):
+    // the line diff would find them all changed; they are, without its search.
+    if old_lines.len() * new_lines.len() <= 16 && !old_lines.iter().any(|l| new_lines.contains(l)) {
+        return vec![Block { old, new_text, at }];
+    }
+    line_diff(old.start, &old_lines, &new_lines, at)
+}
+
+/// The blocks of lines that differ between `old_lines` (the first is line `first`) and
+/// `new_lines`, as similar's Myers diff finds them.
+fn line_diff(first: usize, old_lines: &[&str], new_lines: &[&str], at: usize) -> Vec<Block> {
+    similar::capture_diff_slices(similar::Algorithm::Myers, old_lines, new_lines)
         .into_iter()
         .filter_map(|op| {
             let (tag, a, b) = op.as_tag_tuple();
             (tag != similar::DiffTag::Equal).then(|| Block {
-                old: old.start + a.start..old.start + a.end,
-                from: from + old_lines[..a.start].iter().map(|l| l.len()).sum::<usize>(),
+                old: first + a.start..first + a.end,
                 new_text: new_lines[b].concat(),
                 at,
             })
@@ -635,30 +586,55 @@ mod line_tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// The scanning `Lines` answers as the source's line index does, whatever order
-        /// it is asked in (forward, back, the same line again, after a jump).
+        /// Lines with none in common are all changed, as the line diff finds them: the
+        /// shortcut `minimal` takes for them writes the same patch lines.
         #[test]
-        fn lines_answer_as_the_line_index(
+        fn lines_with_none_in_common_are_all_changed(
+            old in prop::collection::vec(prop::sample::select(vec!["a\n", "b\n", "c\n", "d"]), 1..5),
+            new in prop::collection::vec(prop::sample::select(vec!["A\n", "B\n", "c\n", "D"]), 1..5),
+        ) {
+            prop_assume!(!old.iter().any(|l| new.contains(l)));
+            let rows = |blocks: &[Block]| -> Vec<String> {
+                blocks
+                    .iter()
+                    .flat_map(|b| {
+                        let removed = b.old.clone().map(|l| format!("-{}", old[l]));
+                        let added = b.new_text.split_inclusive('\n').map(|l| format!("+{l}"));
+                        removed.chain(added).collect::<Vec<_>>()
+                    })
+                    .collect()
+            };
+            let all = Block { old: 0..old.len(), new_text: new.concat(), at: 0 };
+            prop_assert_eq!(rows(&line_diff(0, &old, &new, 0)), rows(&[all]));
+        }
+
+        /// `Lines` answers as counting the line breaks does, whatever order it is asked
+        /// in (forward, back, the same line again, after a jump far ahead).
+        #[test]
+        fn lines_answer_as_counting_line_breaks(
             pieces in prop::collection::vec(prop::sample::select(vec!["a", "bc", "\n", "\r\n", "\r", "é"]), 0..40),
-            asks in prop::collection::vec((0u8..3, 0usize..64), 0..40),
+            asks in prop::collection::vec((0u8..2, 0usize..64), 0..40),
         ) {
             let text: String = pieces.concat();
             let source = Source::from_text("f", &text);
-            let lines = Lines::new(&text);
-            let count = source.line_count();
+            let lines = Lines::new(&source);
+            // Where each line starts: at 0, and after each line break.
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+                .collect();
             for (what, at) in asks {
                 match what {
                     0 => {
                         let offset = at.min(text.len());
-                        prop_assert_eq!(lines.index(offset), source.line_index(offset));
+                        let breaks = text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count();
+                        prop_assert_eq!(lines.index(offset), breaks);
                     }
-                    1 if at < count => {
-                        prop_assert_eq!(lines.range(at), source.line_range(at));
-                        prop_assert_eq!(lines.start_of(at), Some(source.line_range(at).start));
+                    _ => {
+                        prop_assert_eq!(lines.start_of(at), starts.get(at).copied());
+                        let end = starts.get(at + 1).copied().unwrap_or(text.len());
+                        let start = starts.get(at).copied().unwrap_or(text.len());
+                        prop_assert_eq!(lines.range(at), start..end);
                     }
-                    1 => prop_assert_eq!(lines.start_of(at), None),
-                    _ if at < count => lines.seek(at, source.line_range(at).start),
-                    _ => {}
                 }
             }
         }

@@ -385,7 +385,8 @@ impl Source {
         Source::new(PathBuf::from(name), name.to_owned(), text.to_owned())
     }
 
-    fn line_starts(&self) -> &[u32] {
+    /// Where each line starts: at 0, and after each line break.
+    pub fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
             // Counted first, so the index is allocated once at its size (both passes use
             // memchr's vector search).
