@@ -433,6 +433,11 @@ impl<'a> Finds<'a> {
         Box::new(self.hits[q].iter().chain(rest))
     }
 
+    /// How many finds it holds, of every selector.
+    fn len(&self) -> usize {
+        self.hits.iter().map(Vec::len).sum::<usize>() + self.rest.as_ref().map_or(0, |r| r.len())
+    }
+
     fn into_hits(self) -> Box<dyn Iterator<Item = Hit> + 'a> {
         let rest = self.rest.into_iter().flat_map(|rest| rest.into_hits());
         Box::new(self.hits.into_iter().flatten().chain(rest))
@@ -691,11 +696,14 @@ fn locate_parts(
     }
     drop(results);
     let parts = move || {
-        let found = lists
-            .into_iter()
-            .flat_map(Finds::into_hits)
-            .filter_map(|hit| Some((Path::from(hit.path), hit.node?)))
-            .collect();
+        // (Room for every find, holders' too: grown as it fills, it was copied many times.)
+        let mut found = Vec::with_capacity(lists.iter().map(Finds::len).sum());
+        found.extend(
+            lists
+                .into_iter()
+                .flat_map(Finds::into_hits)
+                .filter_map(|hit| Some((Path::from(hit.path), hit.node?))),
+        );
         crate::load::Parts::new(parted, found)
     };
     // In a large file the references are put in order on one core and the values the plan

@@ -97,8 +97,16 @@ pub struct Parts {
 
 impl Parts {
     pub fn new(parted: json::Parted, mut found: Vec<(crate::path::Path, Node)>) -> Parts {
-        found.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        // By path, sorted by where each value starts: in JSON (no aliases, no duplicate
+        // keys) that is the same order, and the start is read where the value is stored,
+        // where each path is a read far into memory (this sort took 8 ms on a 28.5 MB
+        // export, and set the pace of the step). Two values found at one start are one.
+        found.sort_unstable_by_key(|(_, node)| node.span.start);
         found.dedup_by(|(a, _), (b, _)| a == b);
+        debug_assert!(
+            found.is_sorted_by(|(a, _), (b, _)| a < b),
+            "values in text order are in path order"
+        );
         Parts {
             parted,
             found,
