@@ -213,13 +213,11 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
         release(planned);
         return Ok(u8::from(args.exit_code && changed));
     }
-    // The settings each hunk names are found while the trees are there (most of them
-    // while planning); then the trees are freed before the patch is written.
+    // The settings each hunk names (most of them found while planning). The trees stay,
+    // as everything else does, until the process ends: the patch takes little memory of
+    // its own, so freeing them first lowered no peak, and took a tenth of its time.
     let mut steps = verbosity::Steps::start();
     let settings = settings_of(&mut planned);
-    for input in &mut planned.inputs {
-        input.file.release_docs();
-    }
     let style = patch::Style {
         color: stdout_color(color),
     };

@@ -270,12 +270,6 @@ impl File {
         (self.source, docs)
     }
 
-    /// Frees the trees (a later [`File::docs`] parses a JSON file again).
-    pub fn release_docs(&mut self) {
-        self.docs = OnceLock::new();
-        self.parts = None;
-    }
-
     /// The anchor defined on the node written at `span`, if any.
     pub fn anchor_of(&self, span: crate::node::Span) -> Option<&yaml::Anchor> {
         // Sorted by token, and a token comes right before its node: sorted by node too.
