@@ -210,10 +210,15 @@ fn push_range(out: &mut String, start: usize, len: usize) {
     };
 }
 
-/// The lines of the text a patch is written of, read through the source's line index (a
-/// large export's is built on the idle core while the plan is made: see `commands::diff`).
+/// The lines of the text a patch is written of, read through the source's line index.
 /// Lines are as the index counts them: a line break ends a line (CRs stay in it), and a
 /// text that ends with one has an empty last line.
+///
+/// The index is built when the patch starts, after the plan: its memory (4 bytes a line,
+/// 4.5 MB for the 28.5 MB export) is then what the plan freed, and the peak does not
+/// grow. Built on the idle core during the plan, it saved 6 ms more and raised the peak
+/// by 3 to 6 MB. Scanning for lines instead (from the last one asked about, back for the
+/// context before each hunk) took half the patch's time.
 struct Lines<'a> {
     text: &'a str,
     starts: &'a [u32],

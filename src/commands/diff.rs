@@ -78,14 +78,7 @@ fn plan(selection: &Selection, trees: Trees, name_settings: bool) -> Result<Plan
             scope.spawn(|| {
                 inputs
                     .iter()
-                    .map(|input| {
-                        may_change(input, &mapping).then(|| {
-                            // The patch reads its lines through the line index: built here,
-                            // it is ready when the plan is.
-                            input.file.source.line_starts();
-                            SettingsAt::of(input, &names)
-                        })
-                    })
+                    .map(|input| may_change(input, &mapping).then(|| SettingsAt::of(input, &names)))
                     .collect()
             })
         });
