@@ -391,8 +391,9 @@ struct Hit {
     node: Option<Node>,
     /// The list around a single value, when it is one.
     parent: Option<ListInfo>,
-    /// A holder's label and extent.
-    label: Box<str>,
+    /// A holder's label (taken by the assembly, not copied: tens of thousands of them)
+    /// and extent.
+    label: std::cell::Cell<Box<str>>,
     extent: Option<Span>,
 }
 
@@ -469,12 +470,13 @@ impl crate::load::json::Items for Finds<'_> {
                         path: full.into(),
                         node: None,
                         parent: None,
-                        label: Box::default(),
+                        label: Default::default(),
                         extent: None,
                     };
                     if q < holders {
-                        hit.label =
-                            fill_label(&profile.holders[q].label, node, &file.source).into();
+                        hit.label = std::cell::Cell::new(
+                            fill_label(&profile.holders[q].label, node, &file.source).into(),
+                        );
                         hit.extent = setting_extent(file, node);
                     } else if q < holders + profile.references.len() {
                         if !matches!(node.value(), Value::List(..)) {
@@ -650,7 +652,7 @@ fn locate_parts(
     for (q, holder) in profile.holders.iter().enumerate() {
         let group = Group::of(holder);
         for hit in hits_of(q) {
-            assembly.holder(0, &group, &hit.path, hit.label.clone(), hit.extent);
+            assembly.holder(0, &group, &hit.path, hit.label.take(), hit.extent);
         }
         for (path, node) in results[q].iter() {
             assembly.holder(

@@ -222,7 +222,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
     })?;
     steps.step("patch and summary written");
     planned.report(&summary);
-    release(planned);
+    release((planned, settings));
     Ok(u8::from(args.exit_code && changed))
 }
 
