@@ -388,10 +388,9 @@ fn blocks<'a>(lines: &'a Lines<'a>, edits: &'a [Edit]) -> impl Iterator<Item = B
     })
 }
 
-/// The changed lines of a run of old lines `old` that become
-/// `new_text`: only the lines that differ, as a line diff finds them, so that an insertion
-/// shows as added lines only and an unchanged line is never shown as removed and added
-/// again.
+/// The changed lines of a run of old lines `old` that become `new_text`: only the lines
+/// that differ, as a line diff finds them, so that an insertion shows as added lines only
+/// and an unchanged line is never shown as removed and added again.
 fn minimal(lines: &Lines, old: Range<usize>, new_text: String, at: usize) -> Vec<Block> {
     let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
     // One line that changes (most edits): nothing to find.
