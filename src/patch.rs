@@ -341,7 +341,11 @@ fn blocks<'a>(lines: &'a Lines<'a>, edits: &'a [Edit]) -> impl Iterator<Item = B
         while let Some(e) = edits.get(next) {
             let first = lines.index(e.range.start);
             let at_line_start = lines.range(first).start == e.range.start;
-            let lines = if e.range.is_empty() && at_line_start && e.content.ends_with('\n') {
+            // An insertion at a line's start adds lines before it when it ends with a line
+            // break, and so does any insertion after the text's last line break: the empty
+            // "line" there is no line of the file, and shown as removed, no tool applies it.
+            let adds_lines = e.content.ends_with('\n') || e.range.start == text.len();
+            let lines = if e.range.is_empty() && at_line_start && adds_lines {
                 first..first
             } else if e.range.is_empty() {
                 first..first + 1
@@ -548,6 +552,22 @@ mod tests {
     }
 
     #[test]
+    fn an_insertion_after_the_last_line_break_adds_a_line() {
+        // The empty "line" after a final line break is no line of the file: shown as
+        // removed, neither `patch` nor `git apply` took the patch.
+        let d = diff("a\n", vec![Edit::insert(2, "N")]);
+        assert_eq!(
+            d,
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -1 +1,2 @@\n a\n+N\n\\ No newline at end of file\n"
+        );
+        let d = diff("", vec![Edit::insert(0, "N")]);
+        assert_eq!(
+            d,
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -0,0 +1 @@\n+N\n\\ No newline at end of file\n"
+        );
+    }
+
+    #[test]
     fn crlf_lines_stay_crlf() {
         let d = diff("a: old\r\nb: c\r\n", vec![Edit::replace(3..6, "new")]);
         assert!(d.contains("-a: old\r\n+a: new\r\n b: c\r\n"), "{d:?}");
@@ -589,13 +609,103 @@ mod line_tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Applies a unified diff of one file to `old`, as `patch` does, written here apart
+    /// from the writer: each hunk's context and removed lines must be the old text's, and
+    /// its counts must match its lines.
+    fn apply_patch(old: &str, patch: &str) -> String {
+        let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+        let mut lines = patch.split_inclusive('\n').peekable();
+        assert!(
+            lines.next().is_some_and(|l| l.starts_with("--- ")),
+            "{patch}"
+        );
+        assert!(
+            lines.next().is_some_and(|l| l.starts_with("+++ ")),
+            "{patch}"
+        );
+        let range = |part: &str| -> (usize, usize) {
+            let (start, len) = part.split_once(',').unwrap_or((part, "1"));
+            (start.parse().unwrap(), len.parse().unwrap())
+        };
+        let (mut out, mut next) = (String::new(), 0);
+        while let Some(header) = lines.next() {
+            let fields: Vec<&str> = header.split(' ').collect();
+            assert_eq!(fields[0], "@@", "{patch}");
+            let (old_start, old_len) = range(&fields[1][1..]);
+            let (_, new_len) = range(&fields[2][1..]);
+            let first = if old_len == 0 {
+                old_start
+            } else {
+                old_start - 1
+            };
+            assert!(first >= next, "hunks out of order:\n{patch}");
+            out.extend(old_lines[next..first].iter().copied());
+            next = first;
+            let (mut removed, mut added) = (0, 0);
+            while removed < old_len || added < new_len {
+                let line = lines.next().expect("a hunk's line");
+                let (sign, rest) = line.split_at(1);
+                let mut text = rest.to_owned();
+                if lines.peek().is_some_and(|l| l.starts_with('\\')) {
+                    lines.next();
+                    assert_eq!(text.pop(), Some('\n'));
+                }
+                if sign != "+" {
+                    assert_eq!(old_lines.get(next), Some(&text.as_str()), "{patch}");
+                    next += 1;
+                    removed += 1;
+                }
+                if sign != "-" {
+                    out.push_str(&text);
+                    added += 1;
+                }
+            }
+            assert_eq!((removed, added), (old_len, new_len), "{patch}");
+        }
+        out.extend(old_lines[next..].iter().copied());
+        out
+    }
+
     proptest! {
+        /// The patch applied to the text gives the text with the edits applied, whatever
+        /// the edits (in a line, across lines, inserting lines, at the text's ends) and
+        /// the lines (CRLF, a lone CR, no final line break, empty lines, long runs).
+        #[test]
+        fn the_patch_applied_gives_the_edited_text(
+            pieces in prop::collection::vec(prop::sample::select(vec!["a", "bc", "\n", "\n", "\r\n", "\r", "é", "x\ny\n"]), 0..60),
+            cuts in prop::collection::vec((0usize..200, 0usize..4, prop::sample::select(vec!["", "N", "\n", "M\n", "\r\n", "P\nQ"])), 0..8),
+        ) {
+            let text: String = pieces.concat();
+            let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            // Edits at sorted, separate places of the text, each a few characters long.
+            let mut at = 0;
+            let mut edits = Vec::new();
+            for (skip, len, content) in cuts {
+                let start = (at + skip % 40).min(boundaries.len() - 1);
+                let end = (start + len).min(boundaries.len() - 1);
+                edits.push(Edit::replace(boundaries[start]..boundaries[end], content));
+                at = end + 1;
+            }
+            let Ok(edits) = edit::normalize(edits) else {
+                return Ok(());
+            };
+            let source = Source::from_text("f", &text);
+            let patch = render(&source, &edits, "f", &Style { color: false });
+            let expected = edit::apply(&text, &edits);
+            if expected == text {
+                // Nothing changes: no hunk may claim otherwise.
+                prop_assert!(!patch.contains("@@"), "{}", patch);
+            } else {
+                prop_assert_eq!(apply_patch(&text, &patch), expected);
+            }
+        }
+
         /// Lines with none in common are all changed, as the line diff finds them: the
         /// shortcut `minimal` takes for them writes the same patch lines.
         #[test]
         fn lines_with_none_in_common_are_all_changed(
             old in prop::collection::vec(prop::sample::select(vec!["a\n", "b\n", "c\n", "d"]), 1..5),
-            new in prop::collection::vec(prop::sample::select(vec!["A\n", "B\n", "c\n", "D"]), 1..5),
+            new in prop::collection::vec(prop::sample::select(vec!["A\n", "B\n", "C\n", "D"]), 1..5),
         ) {
             prop_assume!(!old.iter().any(|l| new.contains(l)));
             let rows = |blocks: &[Block]| -> Vec<String> {
