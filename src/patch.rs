@@ -220,6 +220,7 @@ fn push_range(out: &mut String, start: usize, len: usize) {
 /// by 3 to 6 MB. Scanning for lines instead (from the last one asked about, back for the
 /// context before each hunk) took half the patch's time.
 struct Lines<'a> {
+    source: &'a Source,
     text: &'a str,
     starts: &'a [u32],
     /// The line found last: a patch asks in file order, so the next one is found by
@@ -231,6 +232,7 @@ struct Lines<'a> {
 impl<'a> Lines<'a> {
     fn new(source: &'a Source) -> Lines<'a> {
         Lines {
+            source,
             text: &source.text,
             starts: source.line_starts(),
             line: Cell::new(0),
@@ -270,10 +272,10 @@ impl<'a> Lines<'a> {
     /// The byte range of line `index`, its line break included (empty at the end of the
     /// text for a line the text does not have).
     fn range(&self, index: usize) -> Range<usize> {
-        let len = self.text.len();
-        let start = self.start_of(index).unwrap_or(len);
-        let end = self.start_of(index + 1).map_or(len, |end| end.max(start));
-        start..end
+        match index < self.starts.len() {
+            true => self.source.line_range(index),
+            false => self.text.len()..self.text.len(),
+        }
     }
 
     fn line(&self, index: usize) -> &'a str {

@@ -238,7 +238,7 @@ impl Extend<EntryId> for Used {
 }
 
 /// The warnings about old accounts with different addresses mapped to one new account,
-/// rendered for stderr. (Read from the trees, so taken before `diff` frees them.)
+/// rendered for stderr. (Read from the trees.)
 pub fn many_to_one(inputs: &[Input], mapping: &Mapping) -> String {
     let declared = crate::accounts::declared(inputs.iter().map(|i| &i.file));
     mapping
