@@ -24,11 +24,14 @@ mod settings;
 mod shared;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::address;
 use crate::diagnostic::{Diagnostic, Error};
 use crate::edit::{self, Edit};
+use crate::fast_hash::FastMap;
 use crate::load::{File, Format, sieve};
 use crate::locate::{Located, Reference};
 use crate::mapping::{EntryId, Mapping};
@@ -112,6 +115,8 @@ pub fn plan(
         done: vec![false; located.references.len()],
         // Room for each new value, written and as is, in a style or two.
         texts: Interner::with_slots(4 * (mapping.accounts.len() + mapping.addresses.len())),
+        targets: Default::default(),
+        new_texts: FastMap::default(),
     };
     settings::plan(&mut planner, mode);
     match mode {
@@ -165,6 +170,9 @@ enum Insertion {
     },
 }
 
+/// What a whole value maps to: its mapping entry and new value (see `Planner::target`).
+type Target<'a> = Option<(EntryId, &'a str)>;
+
 /// The state shared by the steps of one file's plan.
 struct Planner<'a> {
     file: &'a File,
@@ -176,6 +184,14 @@ struct Planner<'a> {
     done: Vec<bool>,
     /// New values and edit contents, shared: each is written many times.
     texts: Interner,
+    /// What each value a reference holds maps to, by kind and by the value's shared copy
+    /// (see `Reference::value`): a large export names each account thousands of times,
+    /// and a mapping lookup hashes and compares the whole value, where this hashes its
+    /// address. Two copies of one value are looked up once each.
+    targets: RefCell<FastMap<(Kind, usize), Target<'a>>>,
+    /// The shared text of each new value of the mapping, by where it is stored (see
+    /// `targets`; it lives as long as the plan, so no other text is ever stored there).
+    new_texts: FastMap<(usize, usize), Text>,
 }
 
 impl<'a> Planner<'a> {
@@ -194,10 +210,14 @@ impl<'a> Planner<'a> {
     }
 
     /// The mapping entry and new value for a whole-value reference.
-    fn target(&self, reference: &Reference) -> Option<(EntryId, &'a str)> {
+    fn target(&self, reference: &Reference) -> Target<'a> {
         match reference.kind {
             Kind::AddressInText => None,
-            kind => self.mapping.lookup(kind, &reference.value),
+            kind => *self
+                .targets
+                .borrow_mut()
+                .entry((kind, Arc::as_ptr(&reference.value).cast::<u8>() as usize))
+                .or_insert_with(|| self.mapping.lookup(kind, &reference.value)),
         }
     }
 
@@ -333,7 +353,7 @@ impl<'a> Planner<'a> {
     /// The string at a reference becomes `new`: all of it, or, for a Sieve string that holds
     /// an address inside white space or a display name, that address (only it is written
     /// anew, where it stands, when it is written as it reads).
-    fn rewrite(&mut self, index: usize, new: &str, entry: EntryId) {
+    fn rewrite(&mut self, index: usize, new: &'a str, entry: EntryId) {
         let reference = self.reference(index);
         let whole = self.whole(index, new);
         let parts = (reference.site != reference.span
@@ -346,7 +366,14 @@ impl<'a> Planner<'a> {
                 self.texts.text(new),
             )]
         });
-        let new = self.texts.text(&whole);
+        let new = match whole {
+            Cow::Borrowed(new) => self
+                .new_texts
+                .entry((new.as_ptr() as usize, new.len()))
+                .or_insert_with(|| self.texts.text(new))
+                .clone(),
+            Cow::Owned(whole) => self.texts.text(&whole),
+        };
         self.ops.push(Op::Set {
             at: self.place(index),
             span: reference.span,
@@ -394,7 +421,7 @@ impl<'a> Planner<'a> {
     }
 
     /// Rewrites the string at a reference to what [`Planner::replacement`] found it becomes.
-    fn rewrite_as(&mut self, index: usize, replacement: &Replacement) {
+    fn rewrite_as(&mut self, index: usize, replacement: &Replacement<'a>) {
         match replacement.target {
             Some((entry, new)) => self.rewrite(index, new, entry),
             None => self.rewrite_in_text(index, replacement),
