@@ -150,7 +150,7 @@ pub struct Declaration {
     pub span: Span,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Located {
     pub references: Vec<Reference>,
     /// The positions of every reference's path, one after the other: a vector each would
@@ -164,6 +164,39 @@ pub struct Located {
     holder_index: Vec<FastMap<Path, usize>>,
     /// The deepest holder's path length: no holder stands below it.
     holder_depth: usize,
+}
+
+/// Shown by what it holds, not by how it is stored: each reference with its path (not
+/// where the path stands in `positions`), and the holders' index in path order. A file
+/// located whole and one located in parts store these in different orders, and must show
+/// the same (see `tests/differential.rs`).
+impl std::fmt::Debug for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let references: Vec<_> = self
+            .references
+            .iter()
+            .map(|r| {
+                let stored = Reference {
+                    path: (0, 0),
+                    ..r.clone()
+                };
+                (self.path(r), stored)
+            })
+            .collect();
+        let holder_index: Vec<std::collections::BTreeMap<&Path, &usize>> = self
+            .holder_index
+            .iter()
+            .map(|index| index.iter().collect())
+            .collect();
+        f.debug_struct("Located")
+            .field("references", &references)
+            .field("lists", &self.lists)
+            .field("holders", &self.holders)
+            .field("declarations", &self.declarations)
+            .field("holder_index", &holder_index)
+            .field("holder_depth", &self.holder_depth)
+            .finish()
+    }
 }
 
 impl Located {
@@ -384,27 +417,18 @@ fn label_fields(template: &str) -> Vec<&str> {
     fields
 }
 
-/// What a selector found inside a streamed list: where, and what the assembly needs of it.
-struct Hit {
-    path: Box<[u32]>,
-    /// A reference selector's find (a string or a list of them), kept for the plan.
-    node: Option<Node>,
-    /// The list around a single value, when it is one.
-    parent: Option<ListInfo>,
-    /// A holder's label (taken by the assembly, not copied: tens of thousands of them)
-    /// and extent.
-    label: std::cell::Cell<Box<str>>,
-    extent: Option<Span>,
-}
-
 /// What every streamed list's selectors share.
 struct ListFinds<'a> {
     queries: &'a [&'a JpQuery],
     file: &'a File,
     profile: &'a Profile,
+    /// The group of each holder selector.
+    groups: Vec<Arc<Group>>,
 }
 
-/// The finds of the selectors on one streamed list (or the part of it one thread parsed).
+/// The selectors' finds in one streamed list (or the part of it one thread parsed),
+/// assembled as each item is parsed, on the thread that parses it: what the items hold
+/// becomes references, lists and holders there, and the item's tree is dropped.
 struct Finds<'a> {
     of: &'a ListFinds<'a>,
     /// The root entry the list is the value of.
@@ -413,35 +437,69 @@ struct Finds<'a> {
     on: Vec<usize>,
     /// What of each item they read.
     mask: &'a Mask,
-    hits: Vec<Vec<Hit>>,
-    /// What another thread found in the rest of the list (not moved into `hits`: that
-    /// would hold both copies at once).
-    rest: Option<Box<Finds<'a>>>,
+    piece: Piece,
+    /// A path's positions, built before it is handed to the assembly.
+    path: Vec<u32>,
+    /// What another thread found in the rest of the list, and the index of its first item.
+    rest: Option<(Box<Finds<'a>>, u32)>,
     /// Set when a find cannot be assembled in parts (a single value whose parent is the
-    /// streamed list itself: its length is known only at its end), or when a mapping
-    /// stands where a selector expects a list (see `Selection::misshapen`).
+    /// streamed list itself: its length is known only at its end), when a mapping stands
+    /// where a selector expects a list (see `Selection::misshapen`), and on any error (the
+    /// whole parse words it).
     lost: bool,
+}
+
+/// A part of a file located on its own: a streamed list's items (or some of them), or the
+/// rest of the root. `join` puts the pieces together.
+#[derive(Default)]
+struct Piece {
+    assembly: Assembly,
+    /// The holder selector of each of the assembly's holders: a whole file's holders are
+    /// in selector order (then document order), and a piece finds them item by item.
+    holder_selectors: Vec<u32>,
+    /// The values the reference selectors found, by where each starts, for the plan (see
+    /// `Parts`).
+    found: Vec<(Path, Node)>,
+    /// How far this piece's item indexes are from the list's (the second thread counts
+    /// its items from 0).
+    shift: u32,
+}
+
+impl Piece {
+    /// A piece of a list in a text of `bytes` bytes, with room for what the whole text
+    /// holds, about (one reference in 256 bytes; a large export has one in 300, and a
+    /// denser one grows the vectors as they fill): the first piece's vectors take the
+    /// others' in the end (see `join`). Room is only reserved: what is never written to is
+    /// never given memory.
+    fn with_room(bytes: usize) -> Piece {
+        let mut piece = Piece::default();
+        let references = bytes / 256;
+        piece.assembly.reserve(
+            references / 4,
+            Room {
+                references,
+                steps: references * 7,
+                lists: references / 4,
+            },
+        );
+        piece.found.reserve(references);
+        piece
+    }
 }
 
 impl<'a> Finds<'a> {
     fn lost(&self) -> bool {
-        self.lost || self.rest.as_ref().is_some_and(|rest| rest.lost())
+        self.lost || self.rest.as_ref().is_some_and(|(rest, _)| rest.lost())
     }
 
-    /// Selector `q`'s finds, in document order.
-    fn hits(&self, q: usize) -> Box<dyn Iterator<Item = &Hit> + '_> {
-        let rest = self.rest.iter().flat_map(move |rest| rest.hits(q));
-        Box::new(self.hits[q].iter().chain(rest))
-    }
-
-    /// How many finds it holds, of every selector.
-    fn len(&self) -> usize {
-        self.hits.iter().map(Vec::len).sum::<usize>() + self.rest.as_ref().map_or(0, |r| r.len())
-    }
-
-    fn into_hits(self) -> Box<dyn Iterator<Item = Hit> + 'a> {
-        let rest = self.rest.into_iter().flat_map(|rest| rest.into_hits());
-        Box::new(self.hits.into_iter().flatten().chain(rest))
+    /// The pieces, in document order, each with its items' indexes in the list.
+    fn into_pieces(self, shift: u32, pieces: &mut Vec<Piece>) {
+        let mut piece = self.piece;
+        piece.shift = shift;
+        pieces.push(piece);
+        if let Some((rest, from)) = self.rest {
+            rest.into_pieces(shift + from, pieces);
+        }
     }
 }
 
@@ -455,63 +513,104 @@ impl crate::load::json::Items for Finds<'_> {
             queries,
             file,
             profile,
-            ..
+            ref groups,
         } = *self.of;
         let holders = profile.holders.len();
-        for &q in &self.on {
-            let (hits, lost) = (&mut self.hits[q], &mut self.lost);
+        let Finds {
+            entry,
+            on,
+            piece,
+            path: full,
+            lost,
+            ..
+        } = self;
+        let references_before = piece.assembly.located.references.len();
+        let found_before = piece.found.len();
+        // (Selectors in profile order: an item's holders are known before its references.)
+        for &q in on.iter() {
             let misshapen = crate::select::select_segments_each(
                 &queries[q].segments[2..],
                 &item,
                 &mut |path, node| {
-                    let mut full = vec![self.entry, index];
+                    full.clear();
+                    full.extend([*entry, index]);
                     full.extend(crate::path::positions(path));
-                    let mut hit = Hit {
-                        path: full.into(),
-                        node: None,
-                        parent: None,
-                        label: Default::default(),
-                        extent: None,
-                    };
                     if q < holders {
-                        hit.label = std::cell::Cell::new(
+                        piece.assembly.holder(
+                            0,
+                            &groups[q],
+                            full,
                             fill_label(&profile.holders[q].label, node, &file.source).into(),
+                            setting_extent(file, node),
                         );
-                        hit.extent = setting_extent(file, node);
-                    } else if q < holders + profile.references.len() {
-                        if !matches!(node.value(), Value::List(..)) {
-                            match path.split_last() {
-                                None => *lost = true,
-                                Some((_, parent)) => {
-                                    let parent: Vec<u32> = crate::path::positions(parent).collect();
-                                    hit.parent = item.at_positions(&parent).and_then(ListInfo::of);
-                                }
-                            }
-                        }
-                        hit.node = Some(node.clone());
+                        piece.holder_selectors.push(q as u32);
+                        return;
                     }
-                    hits.push(hit);
+                    let Some(selector) = profile.references.get(q - holders) else {
+                        return;
+                    };
+                    let parent = match node.value() {
+                        Value::List(..) => None,
+                        _ => match path.split_last() {
+                            None => {
+                                *lost = true;
+                                return;
+                            }
+                            Some((_, parent)) => {
+                                let parent: Vec<u32> = crate::path::positions(parent).collect();
+                                item.at_positions(&parent).and_then(ListInfo::of)
+                            }
+                        },
+                    };
+                    piece.found.push((Path::from(&full[..]), node.clone()));
+                    // (Errors are worded by the whole parse: no path is described here.)
+                    piece.assembly.reference(
+                        &file.source,
+                        (0, q - holders, selector),
+                        full,
+                        node,
+                        parent,
+                        &|_| String::new(),
+                    );
                 },
             );
             // A mapping where a list is expected: the whole parse words the error.
-            self.lost |= misshapen;
+            *lost |= misshapen;
         }
+        // In document order, as a whole file's are: the item's, after those before it.
+        piece.assembly.order_from(references_before, false);
+        let found = &mut piece.found;
+        found[found_before..].sort_unstable_by_key(|(_, node)| node.span.start);
+        dedup_from(found, found_before, |(a, _), (b, _)| a == b);
+        *lost |= !piece.assembly.errors.is_empty();
     }
 
-    fn append(&mut self, mut other: Self, from: u32) {
-        for hit in other.hits.iter_mut().flatten() {
-            hit.path[1] += from;
-        }
-        self.rest = Some(Box::new(other));
+    fn append(&mut self, other: Self, from: u32) {
+        self.rest = Some((Box::new(other), from));
     }
 }
 
+/// Removes the elements from `from` on that `same` finds equal to the one kept before them
+/// (as `Vec::dedup_by` does for a whole vector, keeping the first).
+fn dedup_from<T>(items: &mut Vec<T>, from: usize, same: impl Fn(&T, &T) -> bool) {
+    let mut kept = from;
+    for at in from..items.len() {
+        if kept > from && same(&items[kept - 1], &items[at]) {
+            continue;
+        }
+        items.swap(kept, at);
+        kept += 1;
+    }
+    items.truncate(kept);
+}
+
 /// Locates a JSON export without building its whole tree, when the profile allows it (see
-/// `streamed_keys`): the large lists are parsed an item at a time, each item's tree
-/// dropped once the selectors ran on it, and only the values they found are kept (with
-/// the rest of the root) for the plan; [`File::docs`] builds the whole tree if a step asks.
-/// Gives the source back, for the whole parse, when the profile does not allow it and on
-/// any error (that path words it).
+/// `streamed_keys`): the large lists are parsed an item at a time, and the selectors run on
+/// each item as it is parsed, on the thread parsing it; what they find is assembled there
+/// (see [`Finds`]), and the item's tree is dropped. Only the values they found are kept
+/// (with the rest of the root) for the plan; [`File::docs`] builds the whole tree if a step
+/// asks. Gives the source back, for the whole parse, when the profile does not allow it
+/// and on any error (that path words it).
 pub fn in_parts(
     source: crate::source::Source,
     profile: &Profile,
@@ -545,10 +644,11 @@ fn locate_parts(
         .iter()
         .map(|q| streamed.contains(&first(q)))
         .collect();
-    let found = ListFinds {
+    let shared = ListFinds {
         queries: &queries,
         file,
         profile,
+        groups: profile.holders.iter().map(Group::of).collect(),
     };
     // What each streamed list's items must be built of: what the selectors into it read.
     let masks: Vec<Mask> = streamed
@@ -576,7 +676,7 @@ fn locate_parts(
     let (parted, lists) =
         crate::load::json::parse_in_parts(source, &|key| streamed.contains(&key), &|entry, key| {
             Finds {
-                of: &found,
+                of: &shared,
                 entry,
                 mask: &masks[streamed.iter().position(|&k| k == key).unwrap_or_default()],
                 on: queries
@@ -585,7 +685,8 @@ fn locate_parts(
                     .filter(|&(q, query)| on_streamed[q] && first(query) == key)
                     .map(|(q, _)| q)
                     .collect(),
-                hits: queries.iter().map(|_| Vec::new()).collect(),
+                piece: Piece::with_room(source.text.len()),
+                path: Vec::new(),
                 rest: None,
                 lost: false,
             }
@@ -594,9 +695,6 @@ fn locate_parts(
     if lists.iter().any(Finds::lost) {
         return None;
     }
-    // Each selector's finds, list after list (a selector's lists are those of its key, in
-    // document order); not gathered into one vector (the finds are most of the memory).
-    let hits_of = |q: usize| lists.iter().flat_map(move |list| list.hits(q));
     let root = &parted.root;
     if let Some(version) = profile.export_schema_version {
         check_schema_version(file, root, version, &profile.name).ok()?;
@@ -629,101 +727,172 @@ fn locate_parts(
     if results.iter().any(|s| !s.misshapen.is_empty()) {
         return None;
     }
-    let mut assembly = Assembly::default();
-    // (What the rest of the root holds counts too: a vector reserved for the lists alone
-    // would double at the first of them, for a few hundred more.)
+    let mut rest = Piece::default();
     let references = holders..holders + profile.references.len();
-    let room = references
-        .clone()
-        .flat_map(hits_of)
-        .filter_map(|hit| Some(Room::of(&hit.path, hit.node.as_ref()?)))
-        .chain(
-            results[references]
-                .iter()
-                .flat_map(Selection::iter)
-                .map(|(path, node)| Room::of(path, node)),
-        )
+    let room = results[references]
+        .iter()
+        .flat_map(Selection::iter)
+        .map(|(path, node)| Room::of(path, node))
         .fold(Room::default(), Room::add);
-    assembly.reserve(
-        (0..holders).flat_map(hits_of).count()
-            + results[..holders].iter().map(Selection::len).sum::<usize>(),
-        room,
-    );
-    for (q, holder) in profile.holders.iter().enumerate() {
-        let group = Group::of(holder);
-        for hit in hits_of(q) {
-            assembly.holder(0, &group, &hit.path, hit.label.take(), hit.extent);
-        }
+    rest.assembly
+        .reserve(results[..holders].iter().map(Selection::len).sum(), room);
+    for (q, group) in shared.groups.iter().enumerate() {
         for (path, node) in results[q].iter() {
-            assembly.holder(
+            rest.assembly.holder(
                 0,
-                &group,
+                group,
                 path,
-                fill_label(&holder.label, node, source).into(),
+                fill_label(&profile.holders[q].label, node, source).into(),
                 setting_extent(file, node),
             );
+            rest.holder_selectors.push(q as u32);
         }
     }
-    // (Errors are worded by the whole parse: no path is described here.)
-    let describe = |_: &[u32]| String::new();
     for (selector_index, selector) in profile.references.iter().enumerate() {
-        let q = holders + selector_index;
-        for hit in hits_of(q) {
-            let node = hit.node.as_ref()?;
-            assembly.reference(
-                source,
-                (0, selector_index, selector),
-                &hit.path,
-                node,
-                hit.parent,
-                &describe,
-            );
-        }
-        for (path, node) in results[q].iter() {
+        for (path, node) in results[holders + selector_index].iter() {
             let parent = ListInfo::around(root, path, node);
-            assembly.reference(
+            // (Errors are worded by the whole parse: no path is described here.)
+            rest.assembly.reference(
                 source,
                 (0, selector_index, selector),
                 path,
                 node,
                 parent,
-                &describe,
+                &|_| String::new(),
             );
         }
     }
     for (d, (_, kind)) in profile.declarations.iter().enumerate() {
         for (_, node) in results[holders + profile.references.len() + d].iter() {
-            assembly.declaration(*kind, node);
+            rest.assembly.declaration(*kind, node);
         }
     }
     drop(results);
-    let parts = move || {
-        // (Room for every find, holders' too: grown as it fills, it was copied many times.)
-        let mut found = Vec::with_capacity(lists.iter().map(Finds::len).sum());
-        found.extend(
-            lists
-                .into_iter()
-                .flat_map(Finds::into_hits)
-                .filter_map(|hit| Some((Path::from(hit.path), hit.node?))),
-        );
-        crate::load::Parts::new(parted, found)
-    };
-    // In a large file the references are put in order on one core and the values the plan
-    // reads on the other: both are sorts of large vectors, and neither needs the other.
-    // (A small file is one of many, each already on a core of its own.)
-    let (parts, located) = if source.text.len() > PARALLEL_FROM {
-        std::thread::scope(|scope| {
-            let parts = scope.spawn(parts);
-            let located = assembly.finish(false);
-            let parts = parts
-                .join()
-                .expect("sorting the found values does not panic");
-            (parts, located)
-        })
+    if !rest.assembly.errors.is_empty() {
+        return None;
+    }
+    rest.assembly.order_from(0, false);
+    let mut pieces = Vec::new();
+    for list in lists {
+        list.into_pieces(0, &mut pieces);
+    }
+    let (located, found) = join(pieces, rest, holders);
+    Some((crate::load::Parts::new(parted, found), located))
+}
+
+/// Puts together what was located piece by piece (see [`locate_parts`]): the streamed
+/// lists' `pieces`, in document order, and the `rest` of the root. Gives what locating the
+/// whole tree gives (see [`Assembly`]), and the values found for the plan.
+fn join(
+    mut pieces: Vec<Piece>,
+    rest: Piece,
+    holder_selectors: usize,
+) -> (Located, Vec<(Path, Node)>) {
+    pieces.push(rest);
+    // Each piece's holders by selector, then by piece: where each one goes.
+    let mut next = 0u32;
+    let mut holder_at: Vec<Vec<u32>> = pieces
+        .iter()
+        .map(|p| vec![0; p.holder_selectors.len()])
+        .collect();
+    for q in 0..holder_selectors as u32 {
+        for (piece, at) in pieces.iter().zip(&mut holder_at) {
+            for (i, _) in piece
+                .holder_selectors
+                .iter()
+                .enumerate()
+                .filter(|&(_, &s)| s == q)
+            {
+                at[i] = next;
+                next += 1;
+            }
+        }
+    }
+    let mut holders: Vec<Option<Holder>> = (0..next).map(|_| None).collect();
+    let mut located = Located::default();
+    located.holder_index.push(FastMap::default());
+    located.holder_index[0].reserve(next as usize);
+    let mut found = Vec::new();
+    let last = pieces.len() - 1;
+    let mut spliced = Vec::new();
+    for (k, (piece, at)) in pieces.into_iter().zip(&holder_at).enumerate() {
+        let Piece {
+            assembly,
+            found: mut piece_found,
+            shift,
+            ..
+        } = piece;
+        let mut part = assembly.located;
+        let (steps, lists) = (located.positions.len() as u32, located.lists.len() as u32);
+        for reference in &mut part.references {
+            if shift > 0 {
+                part.positions[reference.path.0 as usize + 1] += shift;
+            }
+            reference.path.0 += steps;
+            if let Some((list, _)) = &mut reference.list {
+                *list += lists;
+            }
+            if let Some(holder) = &mut reference.holder {
+                *holder = at[*holder as usize];
+            }
+        }
+        for (i, mut holder) in part.holders.into_iter().enumerate() {
+            holder.path.shift_item(shift);
+            holders[at[i] as usize] = Some(holder);
+        }
+        for (mut path, i) in part.holder_index.into_iter().flatten() {
+            path.shift_item(shift);
+            located.holder_index[0].insert(path, at[i] as usize);
+        }
+        for (path, _) in &mut piece_found {
+            path.shift_item(shift);
+        }
+        move_all(&mut found, &mut piece_found);
+        located.holder_depth = located.holder_depth.max(part.holder_depth);
+        move_all(&mut located.positions, &mut part.positions);
+        move_all(&mut located.lists, &mut part.lists);
+        move_all(&mut located.declarations, &mut part.declarations);
+        if k == last {
+            spliced = part.references;
+        } else {
+            move_all(&mut located.references, &mut part.references);
+        }
+    }
+    // The rest of the root's references go where they stand in the document, between the
+    // lists' (each run of them at once, from the end: the references after it move once).
+    let key = |r: &Reference| (r.site, r.span);
+    let mut runs: Vec<(usize, Vec<Reference>)> = Vec::new();
+    for reference in spliced {
+        let at = located
+            .references
+            .partition_point(|r| key(r) < key(&reference));
+        match runs.last_mut() {
+            Some((run_at, run)) if *run_at == at => run.push(reference),
+            _ => runs.push((at, vec![reference])),
+        }
+    }
+    for (at, run) in runs.into_iter().rev() {
+        located.references.splice(at..at, run);
+    }
+    located.holders = holders
+        .into_iter()
+        .map(|h| h.expect("every holder has its place"))
+        .collect();
+    if located.holders.is_empty() {
+        located.holder_index.clear();
+    }
+    located.settle_lists();
+    (located, found)
+}
+
+/// Moves the elements of `from` to the end of `to`: the whole vector, not a copy, when `to`
+/// is empty (the first piece's vectors, made with room for the file's, take the others').
+fn move_all<T>(to: &mut Vec<T>, from: &mut Vec<T>) {
+    if to.is_empty() {
+        std::mem::swap(to, from);
     } else {
-        (parts(), assembly.finish(false))
-    };
-    Some((parts, located.ok()?))
+        to.append(from);
+    }
 }
 
 /// The text of a setting written where it stands (a patch hunk names it); `None` for one
@@ -1013,43 +1182,68 @@ impl Assembly {
         }
     }
 
-    fn finish(self, anchored: bool) -> Result<Located, Error> {
+    fn finish(mut self, anchored: bool) -> Result<Located, Error> {
         if !self.errors.is_empty() {
             return Err(Error::many(self.errors));
         }
+        self.order_from(0, anchored);
         let mut located = self.located;
-        // Document order, so that edits and findings read top to bottom; a value two
-        // selectors find is one reference, the first selector's. In place: a stable sort
-        // would merge the selectors' runs faster, but takes a copy of half the references
-        // to do it, at the moment the run needs the most memory.
-        // One value used in several places through YAML aliases is a reference per place:
-        // where alone cannot tell them apart there, so the path does.
+        located.settle_lists();
+        Ok(located)
+    }
+
+    /// Puts the references from `from` on in document order; a value two selectors find is
+    /// one reference, the first selector's. In place: a stable sort would merge the
+    /// selectors' runs faster, but takes a copy of half the references to do it, at the
+    /// moment the run needs the most memory. One value used in several places through YAML
+    /// aliases (`anchored`) is a reference per place: where alone cannot tell them apart
+    /// there, so the path does.
+    fn order_from(&mut self, from: usize, anchored: bool) {
+        let located = &mut self.located;
         let positions = &located.positions;
         let path = |r: &Reference| {
             let (start, len) = r.path;
             &positions[start as usize..(start + len) as usize]
         };
+        let references = &mut located.references;
         if !anchored {
-            located
-                .references
-                .sort_unstable_by_key(|r| (r.site, r.span, r.selector));
-            located.references.dedup_by_key(|r| (r.site, r.span));
+            references[from..].sort_unstable_by_key(|r| (r.site, r.span, r.selector));
+            dedup_from(references, from, |a, b| {
+                (a.site, a.span) == (b.site, b.span)
+            });
         } else {
-            located.references.sort_unstable_by(|a, b| {
+            references[from..].sort_unstable_by(|a, b| {
                 (a.site, a.span, path(a), a.selector).cmp(&(b.site, b.span, path(b), b.selector))
             });
-            located
-                .references
-                .dedup_by(|a, b| (a.site, a.span, path(a)) == (b.site, b.span, path(b)));
+            dedup_from(references, from, |a, b| {
+                (a.site, a.span, path(a)) == (b.site, b.span, path(b))
+            });
         }
-        for (index, reference) in located.references.iter().enumerate() {
-            if let Some((list, _)) = reference.list()
-                && located.lists[list].member == usize::MAX
-            {
-                located.lists[list].member = index;
+    }
+}
+
+impl Located {
+    /// Numbers the lists in the order of their first references (each list's `member`),
+    /// leaving out any no reference stands in: the order does not depend on the order in
+    /// which the selectors found them (whole, or a list's items on two threads).
+    fn settle_lists(&mut self) {
+        const NONE: u32 = u32::MAX;
+        let mut renumbered = vec![NONE; self.lists.len()];
+        let mut lists = Vec::with_capacity(self.lists.len());
+        for (index, reference) in self.references.iter_mut().enumerate() {
+            if let Some((list, _)) = &mut reference.list {
+                let new = &mut renumbered[*list as usize];
+                if *new == NONE {
+                    *new = lists.len() as u32;
+                    lists.push(List {
+                        member: index,
+                        ..self.lists[*list as usize]
+                    });
+                }
+                *list = *new;
             }
         }
-        Ok(located)
+        self.lists = lists;
     }
 }
 
@@ -1321,6 +1515,20 @@ accounts:
                 .to_string()
                 .starts_with("e.json:1:20: error: unsupported schema_version 2")
         );
+    }
+
+    #[test]
+    fn dedup_from_keeps_what_stands_before_and_the_first_of_equals() {
+        let mut items = vec![1, 1, 2, 2, 2, 3, 2, 2];
+        dedup_from(&mut items, 2, |a, b| a == b);
+        // (The first two are left as they are; from there on, as `Vec::dedup`.)
+        assert_eq!(items, [1, 1, 2, 3, 2]);
+        let mut items = vec![(1, 'a'), (1, 'b'), (2, 'c')];
+        dedup_from(&mut items, 0, |a, b| a.0 == b.0);
+        assert_eq!(items, [(1, 'a'), (2, 'c')]);
+        let mut empty: Vec<u8> = Vec::new();
+        dedup_from(&mut empty, 0, |a, b| a == b);
+        assert!(empty.is_empty());
     }
 
     #[test]

@@ -20,6 +20,14 @@ impl Path {
     pub fn positions(&self) -> &[u32] {
         &self.0
     }
+
+    /// The same path with its second step `by` further on: the item of a list at the root
+    /// that a thread parsing the list from its middle counted from 0 (see `locate::join`).
+    pub fn shift_item(&mut self, by: u32) {
+        if let Some(item) = self.0.get_mut(1) {
+            *item += by;
+        }
+    }
 }
 
 /// The positions of a borrowed path's steps.
