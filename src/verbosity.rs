@@ -104,11 +104,19 @@ impl Steps {
     }
 }
 
-/// The process's resident memory, where `/proc` tells it (Linux).
+/// The process's resident memory, where `/proc` tells it (Linux): `VmRSS`, in kB there
+/// (`statm` counts pages, whose size is not always 4 KiB: 16 or 64 KiB on some ARM
+/// systems).
 fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    vm_rss(&status)
+}
+
+/// The `VmRSS:` line of a `/proc/PID/status` text, in bytes.
+fn vm_rss(status: &str) -> Option<u64> {
+    let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    let kilobytes: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kilobytes * 1024)
 }
 
 /// A duration for `--verbose`, in milliseconds.
@@ -119,6 +127,17 @@ pub fn millis(duration: std::time::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resident_memory_is_read_in_kilobytes() {
+        let status = "Name:\tcutover\nVmPeak:\t  90000 kB\nVmRSS:\t   81234 kB\nThreads:\t1\n";
+        assert_eq!(vm_rss(status), Some(81234 * 1024));
+        assert_eq!(vm_rss("Name:\tx\n"), None);
+        // (This process's own, where there is a /proc.)
+        if std::path::Path::new("/proc/self/status").exists() {
+            assert!(resident_bytes().is_some_and(|b| b > 0));
+        }
+    }
 
     #[test]
     fn long_lists_are_cut_to_a_few_names() {
