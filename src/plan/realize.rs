@@ -259,10 +259,17 @@ impl<'p, 'a> Realizer<'p, 'a> {
         let p = self.p;
         let sets = p.ops.iter().filter(|op| matches!(op, Op::Set { .. }));
         if self.shared.is_empty() {
+            // In the order they stand (a mode plans them in runs, each in order: a list's
+            // members after the single values), so that the edits and expectations come
+            // out sorted: sorting those, far larger, took a copy of all of them.
+            let mut sets: Vec<&Op> = sets.collect();
+            sets.sort_by_key(|op| match op {
+                Op::Set { span, .. } => *span,
+                _ => Span::default(),
+            });
             // One edit and one expectation a string, about (room for them from the start).
-            let count = sets.clone().count();
-            self.edits.reserve(count);
-            self.expected.reserve(count);
+            self.edits.reserve(sets.len());
+            self.expected.reserve(sets.len());
             for op in sets {
                 let Op::Set { at, span, new, .. } = op else {
                     continue;
