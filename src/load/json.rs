@@ -18,9 +18,7 @@ const PARALLEL_FROM: usize = 1 << 20;
 
 pub fn parse(source: &Source) -> Result<Node, Error> {
     // (The core count is asked for only then: it reads files under /sys.)
-    if source.text.len() < PARALLEL_FROM
-        || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2
-    {
+    if source.text.len() < PARALLEL_FROM || crate::parallel::workers() < 2 {
         return Parser::new(source).document();
     }
     let split = Split::default();
@@ -543,7 +541,7 @@ impl<'a> Parser<'a> {
     ) -> Result<(Node, I), Error> {
         let large = self.bytes.len() >= PARALLEL_FROM
             && self.pos < self.bytes.len() / 2
-            && std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
+            && crate::parallel::workers() >= 2;
         if !large {
             return self.list_items(items(), None);
         }
