@@ -655,6 +655,51 @@ mod in_parts {
         assert!(!same("nonstring.json", &text, &profile, None));
     }
 
+    /// The pieces of a large export join as the whole tree orders them (`locate::join`)
+    /// under a profile whose settings come from several selectors: one outside the streamed
+    /// list listed first (aliases, moved whole in add mode, so not streamed), one below the
+    /// list's items (each action, around its own references) and the items themselves; on
+    /// two cores, so that the second thread's items, settings and lists are renumbered.
+    #[test]
+    fn settings_of_several_selectors_join_in_order() {
+        let profile = Profile::from_source(Source::from_text(
+            "layered.yaml",
+            "schema_version: 1\nname: layered\nexport_schema_version: 1\nreferences:\n  \
+             - path: \"$.rules[*].conditions..items[?@.field == 'email_account' || @.field == 'account'].value\"\n    \
+             kind: account\n    add: list\n  \
+             - path: \"$.rules[*].actions[*].from.account\"\n    kind: account\n  \
+             - path: \"$.aliases[*].account\"\n    kind: account\n    add: copy\n\
+             declarations:\n  - path: \"$.accounts[*].id\"\n    kind: account\n\
+             holders:\n  \
+             - path: \"$.aliases[*]\"\n    name: aliases\n    label: \"alias {address}\"\n  \
+             - path: \"$.rules[*].actions[*]\"\n    name: actions\n    label: \"action {type}\"\n  \
+             - path: \"$.rules[*]\"\n    name: rules\n    label: \"rule {id}\"\n",
+        ))
+        .unwrap();
+        let mapping = Mapping::from_source(Source::from_text(
+            "mapping.yaml",
+            "schema_version: 1\naccounts:\n  acc-0: n-0\n  acc-3: n-3\n",
+        ))
+        .unwrap();
+        let text = large(usize::MAX, "");
+        assert!(same("layered.json", &text, &profile, Some(&mapping)));
+        let (_, located) = in_parts(Source::from_text("layered.json", &text), &profile).unwrap();
+        // (Settings by selector, then by place: the aliases, every action, every rule.)
+        let groups: Vec<&str> = located.holders.iter().map(|h| h.group()).collect();
+        let first = |group| groups.iter().position(|g| *g == group).unwrap();
+        assert!(first("aliases") < first("actions") && first("actions") < first("rules"));
+        assert_eq!(groups.iter().filter(|g| **g == "actions").count(), 12000);
+        let from = located
+            .references
+            .iter()
+            .find(|r| located.path(r).len() == 6 && located.path(r)[1] == 5999)
+            .unwrap();
+        assert_eq!(
+            located.holder(from).unwrap().label.as_ref(),
+            "action send_response"
+        );
+    }
+
     /// Shapes the parts cannot serve go to the whole tree, which reads them as main does: a
     /// single mapping where a list of entries is expected (an error there), in the second
     /// half of a large list; and a streamed key that holds a mapping of entries by name (a
