@@ -700,6 +700,63 @@ mod in_parts {
         );
     }
 
+    /// Two streamed lists, each with its settings, and the one split across the two
+    /// threads the second of them: its pieces join after the first list's, with its own
+    /// entry's items renumbered; a reference two selectors find is one.
+    #[test]
+    fn two_streamed_lists_join_in_order() {
+        let profile = Profile::from_source(Source::from_text(
+            "two.yaml",
+            "schema_version: 1\nname: two\nreferences:\n  \
+             - path: \"$.rules[*].actions[*].from.account\"\n    kind: account\n  \
+             - path: \"$.sharing[*].account\"\n    kind: account\n  \
+             - path: \"$.sharing[*].members[*]\"\n    kind: account\n  \
+             - path: \"$.sharing[*]..account\"\n    kind: account\n\
+             holders:\n  \
+             - path: \"$.sharing[*]\"\n    name: sharing\n    label: \"sharing of {account}\"\n  \
+             - path: \"$.rules[*]\"\n    name: rules\n    label: \"rule {id}\"\n",
+        ))
+        .unwrap();
+        let mapping = Mapping::from_source(Source::from_text(
+            "mapping.yaml",
+            "schema_version: 1\naccounts:\n  acc-0: n-0\n  acc-3: n-3\n",
+        ))
+        .unwrap();
+        let rules: Vec<String> = (0..500)
+            .map(|i| {
+                format!(
+                    "{{\"id\": \"r{i}\", \"actions\": [{{\"from\": {{\"account\": \"acc-{}\"}}}}]}}",
+                    i % 7
+                )
+            })
+            .collect();
+        let sharing: Vec<String> = (0..20000)
+            .map(|i| {
+                format!(
+                    "{{\"account\": \"acc-{}\", \"members\": [\"acc-{}\", \"acc-{}\"], \
+                     \"note\": \"a sharing entry long enough to make the list cross the middle\"}}",
+                    i % 7,
+                    (i + 3) % 7,
+                    (i + 1) % 7
+                )
+            })
+            .collect();
+        let text = format!(
+            "{{\"rules\": [\n  {}\n], \"accounts\": [], \"sharing\": [\n  {}\n], \"tail\": 1}}\n",
+            rules.join(",\n  "),
+            sharing.join(",\n  ")
+        );
+        assert!(text.len() > 1 << 20);
+        assert!(same("two.json", &text, &profile, Some(&mapping)));
+        let (_, located) = in_parts(Source::from_text("two.json", &text), &profile).unwrap();
+        assert_eq!(located.holders.len(), 20500);
+        assert_eq!(located.holders[0].group(), "sharing");
+        // (Each sharing entry: its account, found by two selectors, once; two members.)
+        assert_eq!(located.references.len(), 500 + 20000 * 3);
+        let last = located.references.last().unwrap();
+        assert_eq!(located.path(last), [2, 19999, 1, 1]);
+    }
+
     /// Shapes the parts cannot serve go to the whole tree, which reads them as main does: a
     /// single mapping where a list of entries is expected (an error there), in the second
     /// half of a large list; and a streamed key that holds a mapping of entries by name (a
