@@ -788,6 +788,94 @@ mod in_parts {
         assert!(!same("keyed.json", keyed, &profile, None));
     }
 
+    /// Adversarial shapes in a streamed list split across the two threads, under
+    /// profiles that stress `join`: items that are no mappings (strings, numbers, null,
+    /// lists) mixed in; holders on the items of lists nested in the items; filters on a
+    /// key only some items have; references to a whole list (some empty) and to its
+    /// items; references outside the streamed lists before, between and after them.
+    #[test]
+    fn mixed_items_nested_holders_and_whole_lists_join() {
+        let item = |i: usize| {
+            let a = |k: usize| format!("acc-{}", (i + k) % 7);
+            let tags = if i % 3 == 0 {
+                String::from("[]")
+            } else {
+                format!("[\"{}\", \"{}\"]", a(1), a(2))
+            };
+            let owner = if i % 4 == 0 {
+                format!(", \"owner\": \"{}\"", a(3))
+            } else {
+                String::new()
+            };
+            match i % 11 {
+                5 => String::from("\"just a string\""),
+                7 => i.to_string(),
+                9 => String::from("null"),
+                10 => format!("[\"{}\"]", a(0)),
+                _ => format!(
+                    "{{\"id\": \"r{i}\", \"tags\": {tags}{owner}, \"conditions\": {{\"items\": \
+                     [{{\"field\": \"account\", \"value\": \"{}\"}}, {{\"field\": \"x\", \"value\": \
+                     \"{}\", \"sub\": {{\"account\": \"{}\"}}}}]}}, \"pad\": \"padding padding\"}}",
+                    a(0),
+                    a(4),
+                    a(5)
+                ),
+            }
+        };
+        let list = |n: usize| {
+            format!(
+                "[\n  {}\n]",
+                (0..n).map(item).collect::<Vec<_>>().join(",\n  ")
+            )
+        };
+        let (big, small) = (list(20000), list(300));
+        let texts = [
+            format!(
+                "{{\"meta\": {{\"owner\": \"acc-0\"}}, \"rules\": {big}, \"mid\": {{\"owner\": \
+                 \"acc-3\"}}, \"sharing\": {small}, \"end\": {{\"owner\": \"acc-0\"}}}}\n"
+            ),
+            format!(
+                "{{\"sharing\": {small}, \"mid\": {{\"owner\": \"acc-3\"}}, \"rules\": {big}, \
+                 \"meta\": {{\"owner\": \"acc-0\"}}}}\n"
+            ),
+        ];
+        let profiles = [
+            "schema_version: 1\nname: nested\nreferences:\n  \
+             - path: \"$.rules[*].conditions.items[*].value\"\n    kind: account\n  \
+             - path: \"$.rules[*].conditions.items[?@.sub].sub.account\"\n    kind: account\n  \
+             - path: \"$.rules[*]..account\"\n    kind: account\n  \
+             - path: \"$.rules[*][0]\"\n    kind: account\n  \
+             - path: \"$.sharing[*].owner\"\n    kind: account\n  \
+             - path: \"$.meta.owner\"\n    kind: account\n  \
+             - path: \"$.end.owner\"\n    kind: account\n\
+             holders:\n  \
+             - path: \"$.rules[*].conditions.items[?@.sub]\"\n    name: with_sub\n    label: \"sub {field}\"\n  \
+             - path: \"$.rules[*].conditions.items[*]\"\n    name: conditions\n    label: \"condition {field}\"\n  \
+             - path: \"$.sharing[*]\"\n    name: sharing\n    label: \"sharing {id}\"\n  \
+             - path: \"$.rules[*]\"\n    name: rules\n    label: \"rule {id}\"\n",
+            "schema_version: 1\nname: lists\nreferences:\n  \
+             - path: \"$.rules[*].tags\"\n    kind: account\n    add: list\n  \
+             - path: \"$.rules[*].tags[*]\"\n    kind: account\n  \
+             - path: \"$.mid.owner\"\n    kind: account\n",
+        ];
+        let mapping = Mapping::from_source(Source::from_text(
+            "mapping.yaml",
+            "schema_version: 1\naccounts:\n  acc-0: n-0\n  acc-3: n-3\n",
+        ))
+        .unwrap();
+        for yaml in profiles {
+            let profile = Profile::from_source(Source::from_text("p.yaml", yaml)).unwrap();
+            for (i, text) in texts.iter().enumerate() {
+                assert!(text.len() > 1 << 20);
+                let name = format!("{} text {i}", profile.name);
+                assert!(
+                    same(&name, text, &profile, Some(&mapping)),
+                    "{name}: not in parts"
+                );
+            }
+        }
+    }
+
     #[test]
     fn fixtures() {
         let mut files = Vec::new();
