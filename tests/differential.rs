@@ -797,12 +797,12 @@ mod in_parts {
     fn mixed_items_nested_holders_and_whole_lists_join() {
         let item = |i: usize| {
             let a = |k: usize| format!("acc-{}", (i + k) % 7);
-            let tags = if i % 3 == 0 {
+            let tags = if i.is_multiple_of(3) {
                 String::from("[]")
             } else {
                 format!("[\"{}\", \"{}\"]", a(1), a(2))
             };
-            let owner = if i % 4 == 0 {
+            let owner = if i.is_multiple_of(4) {
                 format!(", \"owner\": \"{}\"", a(3))
             } else {
                 String::new()
