@@ -655,6 +655,20 @@ mod in_parts {
         assert!(!same("nonstring.json", &text, &profile, None));
     }
 
+    /// A profile from its YAML text.
+    fn profile_of(yaml: &str) -> Profile {
+        Profile::from_source(Source::from_text("profile.yaml", yaml)).unwrap()
+    }
+
+    /// A mapping of two of `large`'s accounts, `acc-0` and `acc-3`.
+    fn two_accounts_mapped() -> Mapping {
+        Mapping::from_source(Source::from_text(
+            "mapping.yaml",
+            "schema_version: 1\naccounts:\n  acc-0: n-0\n  acc-3: n-3\n",
+        ))
+        .unwrap()
+    }
+
     /// The pieces of a large export join as the whole tree orders them (`locate::join`)
     /// under a profile whose settings come from several selectors: one outside the streamed
     /// list listed first (aliases, moved whole in add mode, so not streamed), one below the
@@ -662,8 +676,7 @@ mod in_parts {
     /// two cores, so that the second thread's items, settings and lists are renumbered.
     #[test]
     fn settings_of_several_selectors_join_in_order() {
-        let profile = Profile::from_source(Source::from_text(
-            "layered.yaml",
+        let profile = profile_of(
             "schema_version: 1\nname: layered\nexport_schema_version: 1\nreferences:\n  \
              - path: \"$.rules[*].conditions..items[?@.field == 'email_account' || @.field == 'account'].value\"\n    \
              kind: account\n    add: list\n  \
@@ -674,13 +687,8 @@ mod in_parts {
              - path: \"$.aliases[*]\"\n    name: aliases\n    label: \"alias {address}\"\n  \
              - path: \"$.rules[*].actions[*]\"\n    name: actions\n    label: \"action {type}\"\n  \
              - path: \"$.rules[*]\"\n    name: rules\n    label: \"rule {id}\"\n",
-        ))
-        .unwrap();
-        let mapping = Mapping::from_source(Source::from_text(
-            "mapping.yaml",
-            "schema_version: 1\naccounts:\n  acc-0: n-0\n  acc-3: n-3\n",
-        ))
-        .unwrap();
+        );
+        let mapping = two_accounts_mapped();
         let text = large(usize::MAX, "");
         assert!(same("layered.json", &text, &profile, Some(&mapping)));
         let (_, located) = in_parts(Source::from_text("layered.json", &text), &profile).unwrap();
@@ -705,8 +713,7 @@ mod in_parts {
     /// entry's items renumbered; a reference two selectors find is one.
     #[test]
     fn two_streamed_lists_join_in_order() {
-        let profile = Profile::from_source(Source::from_text(
-            "two.yaml",
+        let profile = profile_of(
             "schema_version: 1\nname: two\nreferences:\n  \
              - path: \"$.rules[*].actions[*].from.account\"\n    kind: account\n  \
              - path: \"$.sharing[*].account\"\n    kind: account\n  \
@@ -715,13 +722,8 @@ mod in_parts {
              holders:\n  \
              - path: \"$.sharing[*]\"\n    name: sharing\n    label: \"sharing of {account}\"\n  \
              - path: \"$.rules[*]\"\n    name: rules\n    label: \"rule {id}\"\n",
-        ))
-        .unwrap();
-        let mapping = Mapping::from_source(Source::from_text(
-            "mapping.yaml",
-            "schema_version: 1\naccounts:\n  acc-0: n-0\n  acc-3: n-3\n",
-        ))
-        .unwrap();
+        );
+        let mapping = two_accounts_mapped();
         let rules: Vec<String> = (0..500)
             .map(|i| {
                 format!(
@@ -858,13 +860,9 @@ mod in_parts {
              - path: \"$.rules[*].tags[*]\"\n    kind: account\n  \
              - path: \"$.mid.owner\"\n    kind: account\n",
         ];
-        let mapping = Mapping::from_source(Source::from_text(
-            "mapping.yaml",
-            "schema_version: 1\naccounts:\n  acc-0: n-0\n  acc-3: n-3\n",
-        ))
-        .unwrap();
+        let mapping = two_accounts_mapped();
         for yaml in profiles {
-            let profile = Profile::from_source(Source::from_text("p.yaml", yaml)).unwrap();
+            let profile = profile_of(yaml);
             for (i, text) in texts.iter().enumerate() {
                 assert!(text.len() > 1 << 20);
                 let name = format!("{} text {i}", profile.name);
