@@ -22,6 +22,8 @@ pub const CONTEXT: usize = 3;
 /// is where its first edit stands (the last byte it removes, or where it inserts).
 struct Block {
     old: Range<usize>,
+    /// Where the old lines are in the text (whole lines).
+    old_text: Range<usize>,
     new_text: String,
     at: usize,
 }
@@ -42,142 +44,400 @@ pub fn render(source: &Source, edits: &[Edit], name: &str, style: &Style) -> Str
 /// Writes the unified diff of one file to `sink` hunk by hunk, so that a large patch is
 /// never held whole in memory; nothing when there are no edits. `setting` names the
 /// setting that holds an offset of the old text, for the hunk headers.
+///
+/// A large file's hunks are written on two cores (see [`parts`]): every other part by
+/// another thread, into memory, at most one part ahead of this one's writing. Each part's
+/// hunks are what one pass would write, as the parts stand far apart; only a part's new
+/// line numbers wait for the count of lines added and removed before it.
 pub fn write<'s>(
     sink: &mut impl std::io::Write,
     source: &Source,
     edits: &[Edit],
     name: impl AsRef<std::path::Path>,
     style: &Style,
-    setting: &dyn Fn(usize) -> Option<&'s str>,
+    setting: &(dyn Fn(usize) -> Option<&'s str> + Sync),
 ) -> std::io::Result<()> {
-    /// Output is handed to the sink in pieces of about this size.
-    const CHUNK: usize = 1 << 16;
+    let parts = match crate::parallel::workers() {
+        1 => Parts::ONE,
+        _ => Parts::LARGE,
+    };
+    write_in(sink, source, edits, name.as_ref(), style, setting, parts)
+}
+
+/// How a file's hunks are parted (see [`parts`]).
+#[derive(Clone, Copy)]
+struct Parts {
+    /// From this size of text a file's hunks are written in parts.
+    from: usize,
+    /// About this many bytes of text a part.
+    size: usize,
+}
+
+impl Parts {
+    const ONE: Parts = Parts {
+        from: usize::MAX,
+        size: usize::MAX,
+    };
+    const LARGE: Parts = Parts {
+        from: 4 << 20,
+        size: 1 << 20,
+    };
+}
+
+/// [`write`], in parts as `parts` says.
+fn write_in<'s>(
+    sink: &mut impl std::io::Write,
+    source: &Source,
+    edits: &[Edit],
+    name: &std::path::Path,
+    style: &Style,
+    setting: &(dyn Fn(usize) -> Option<&'s str> + Sync),
+    parts: Parts,
+) -> std::io::Result<()> {
     if edits.is_empty() {
         return Ok(());
     }
-    let lines = Lines::new(source);
-    let mut blocks = blocks(&lines, edits).peekable();
-    let paint = |code: &str, line: &str| {
-        if style.color {
-            format!("\x1b[{code}m{line}\x1b[0m")
-        } else {
-            line.to_owned()
-        }
-    };
-    let mut out = String::new();
-    let name = name.as_ref();
+    let mut out = Out::new(sink, String::new());
     for (marker, prefix) in [("---", "a/"), ("+++", "b/")] {
         let header = crate::file_name::git_quoted(prefix, name);
         // As git writes it: a name with a space ends with a tab, or `patch` would take
         // what follows the space for a timestamp.
         let tab = if header.contains(' ') { "\t" } else { "" };
-        out.push_str(&paint("1", &format!("{marker} {header}{tab}")));
-        out.push('\n');
+        let buffer = &mut out.buffer;
+        if style.color {
+            buffer.push_str("\x1b[1m");
+        }
+        for piece in [marker, " ", &header, tab] {
+            buffer.push_str(piece);
+        }
+        if style.color {
+            buffer.push_str("\x1b[0m");
+        }
+        buffer.push('\n');
+    }
+    let hunks = &Hunks {
+        source,
+        style,
+        setting,
+    };
+    let parts = self::parts(source, edits, parts);
+    if parts.len() == 1 {
+        hunks.write(&mut out, &Lines::new(source), edits, Delta::Known(0))?;
+        return out.finish();
+    }
+    let (ours, theirs): (Vec<_>, Vec<_>) =
+        parts.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let (send, receive) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for (_, (range, lines)) in theirs {
+                let (mut part, mut marks) =
+                    (Out::new(Pieces::default(), String::new()), Vec::new());
+                let written = hunks
+                    .write(
+                        &mut part,
+                        &lines,
+                        &edits[range],
+                        Delta::Deferred(&mut marks),
+                    )
+                    .and_then(|delta| part.finish().map(|()| (part.sink, marks, delta)));
+                // (Nobody waits for it once the writing here has failed.)
+                if send.send(written).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut delta = 0;
+        for (_, (range, lines)) in ours {
+            delta += hunks.write(&mut out, &lines, &edits[range], Delta::Known(delta))?;
+            // The part after, once the other thread has written it: none after the last
+            // one, and none when that thread stopped (its panic is raised as the scope
+            // ends).
+            let Ok(written) = receive.recv() else {
+                break;
+            };
+            let (pieces, marks, part_delta) = written?;
+            out.finish()?;
+            write_marked(&mut out.sink, pieces, marks, delta)?;
+            delta += part_delta;
+        }
+        out.finish()
+    })
+}
+
+/// Writes the text of a part written with [`Delta::Deferred`], each hunk's new start
+/// counted on from the `delta` lines added before the part. (A mark stands inside its
+/// header's line, which is never cut between pieces.)
+fn write_marked(
+    sink: &mut impl std::io::Write,
+    pieces: Pieces,
+    marks: Vec<Mark>,
+    delta: isize,
+) -> std::io::Result<()> {
+    let mut marks = marks.into_iter().peekable();
+    let (mut offset, mut range) = (0, String::new());
+    for piece in pieces.0 {
+        let mut from = 0;
+        while let Some(mark) = marks.next_if(|mark| mark.at < offset + piece.len()) {
+            sink.write_all(&piece[from..mark.at - offset])?;
+            range.clear();
+            let line = mark.start as isize + delta + mark.delta;
+            push_range(&mut range, new_start(line, mark.len), mark.len);
+            sink.write_all(range.as_bytes())?;
+            from = mark.at - offset;
+        }
+        sink.write_all(&piece[from..])?;
+        offset += piece.len();
+    }
+    Ok(())
+}
+
+/// Text kept in the pieces it was written in: one growing vector would copy it all again
+/// each time it doubles.
+#[derive(Default)]
+struct Pieces(Vec<Vec<u8>>);
+
+impl std::io::Write for Pieces {
+    fn write(&mut self, text: &[u8]) -> std::io::Result<usize> {
+        self.0.push(text.to_vec());
+        Ok(text.len())
     }
 
-    let mut delta: isize = 0;
-    // The hunk's lines, as where their text is: counted before the header is written, then
-    // written straight into the output (a one-line minified export's hunk is the whole
-    // file twice: held once more, and copied once more, it doubled the run's memory).
-    let mut rows: Vec<Row> = Vec::new();
-    // Blocks are made as the hunks need them: on a large export, all of them at once would
-    // be tens of megabytes.
-    let mut hunk = Vec::new();
-    while let Some(first) = blocks.next() {
-        // Blocks whose context would touch are one hunk.
-        hunk.clear();
-        hunk.push(first);
-        while let Some(next) = blocks.next_if(|next| {
-            next.old.start <= hunk.last().map_or(0, |b: &Block| b.old.end) + 2 * CONTEXT
-        }) {
-            hunk.push(next);
-        }
-        let start = hunk[0].old.start.saturating_sub(CONTEXT);
-        rows.clear();
-        let (mut removed, mut added) = (0, 0);
-        let mut line = start;
-        for (b, block) in hunk.iter().enumerate() {
-            for l in line..block.old.start {
-                rows.push(Row::old(' ', lines.range(l)));
-            }
-            for l in block.old.clone() {
-                rows.push(Row::old('-', lines.range(l)));
-            }
-            removed += block.old.len();
-            let mut at = 0;
-            for new_line in block.new_text.split_inclusive('\n') {
-                rows.push(Row {
-                    sign: '+',
-                    text: RowText::New(b, at..at + new_line.len()),
-                });
-                at += new_line.len();
-                added += 1;
-            }
-            line = block.old.end;
-        }
-        // Context after, as far as the text goes (not the empty line after a final break).
-        for l in line..hunk[hunk.len() - 1].old.end + CONTEXT {
-            match lines.start_of(l) {
-                Some(start) if start < source.text.len() => {}
-                _ => break,
-            }
-            rows.push(Row::old(' ', lines.range(l)));
-        }
-        let (old_len, new_len) = (rows.len() - added, rows.len() - removed);
-        let old_start = if old_len == 0 { start } else { start + 1 };
-        let new_start_line = start as isize + delta;
-        let new_start = if new_len == 0 {
-            new_start_line
-        } else {
-            new_start_line + 1
-        };
-        // Written straight into the output: a large export's patch has tens of thousands
-        // of hunks, and the header's few strings each were a fifth of the patch's time.
-        if style.color {
-            out.push_str("\x1b[36m");
-        }
-        out.push_str("@@ -");
-        push_range(&mut out, old_start, old_len);
-        out.push_str(" +");
-        push_range(&mut out, new_start.max(0) as usize, new_len);
-        out.push_str(" @@");
-        if style.color {
-            out.push_str("\x1b[0m");
-        }
-        if let Some(name) = hunk.iter().find_map(|b| setting(b.at)) {
-            // One line: a name with a line break in it would end the header.
-            out.push(' ');
-            match name.contains(['\n', '\r']) {
-                true => out.push_str(&name.replace(['\n', '\r'], " ")),
-                false => out.push_str(name),
-            }
-        }
-        out.push('\n');
-        for row in &rows {
-            let text = match &row.text {
-                RowText::Old(range) => &source.text[range.clone()],
-                RowText::New(b, range) => &hunk[*b].new_text[range.clone()],
-            };
-            let code = match row.sign {
-                '-' => "31",
-                '+' => "32",
-                _ => "",
-            };
-            if text.len() >= CHUNK {
-                sink.write_all(out.as_bytes())?;
-                out.clear();
-                write_line(sink, row.sign, text, style.color, code)?;
-                continue;
-            }
-            push_line(&mut out, row.sign, text, style.color, code);
-            if out.len() >= CHUNK {
-                sink.write_all(out.as_bytes())?;
-                out.clear();
-            }
-        }
-        delta += new_len as isize - old_len as isize;
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
-    sink.write_all(out.as_bytes())
+}
+
+/// The parts a file's hunks are written in, each a range of its edits and the lines found
+/// up to its first: one part for a small file; for a large one, parts of about
+/// `sizes.size` bytes of text each, every one starting at an edit so far from the edit
+/// before it that no hunk spans both (their context lines cannot touch). Writing them on
+/// two cores in halves held half the patch in memory (6 MB for the 28.5 MB export); in
+/// parts, two or three of them at a time.
+fn parts<'a>(source: &'a Source, edits: &[Edit], sizes: Parts) -> Vec<(Range<usize>, Lines<'a>)> {
+    let lines = Lines::new(source);
+    if source.text.len() < sizes.from {
+        return vec![(0..edits.len(), lines)];
+    }
+    let mut parts = Vec::new();
+    let (mut first, mut first_lines) = (0, lines.clone());
+    loop {
+        let far = edits[first].range.start.saturating_add(sizes.size);
+        let from = edits
+            .partition_point(|e| e.range.start < far)
+            .max(first + 1);
+        let next = (from..edits.len()).find(|&at| {
+            // Lines counted generously: the line of where the edit before ends (its end
+            // is past its last byte), and one more than any two hunks' context needs.
+            let before = lines.index(edits[at - 1].range.end);
+            lines.index(edits[at].range.start) > before + 2 * CONTEXT + 2
+        });
+        let Some(next) = next else { break };
+        // (The lines were last asked about the part's first edit.)
+        parts.push((
+            first..next,
+            std::mem::replace(&mut first_lines, lines.clone()),
+        ));
+        first = next;
+    }
+    parts.push((first..edits.len(), first_lines));
+    parts
+}
+
+/// A hunk's new start as `diff -u` writes it, from the 0-based line it starts at in the
+/// new text: the line before an empty hunk, else its first line counted from 1.
+fn new_start(line: isize, len: usize) -> usize {
+    let line = if len == 0 { line } else { line + 1 };
+    line.max(0) as usize
+}
+
+/// How the new line numbers of a run of hunks are known: from the lines added and removed
+/// before its first (`Known`), or only later (`Deferred`: each header's place for them is
+/// marked, to be written when the lines before are counted).
+enum Delta<'m> {
+    Known(isize),
+    Deferred(&'m mut Vec<Mark>),
+}
+
+/// Where a hunk header's new range goes in the text written of a run of hunks whose new
+/// line numbers are not known yet.
+struct Mark {
+    /// Byte offset in the run's text.
+    at: usize,
+    /// The hunk's first line (0-based) in the old text.
+    start: usize,
+    /// Lines added less lines removed by the run's hunks before this one.
+    delta: isize,
+    /// The hunk's length in the new text.
+    len: usize,
+}
+
+/// Patch text on its way to a sink: gathered in a buffer, handed over in pieces of about
+/// [`Out::CHUNK`], and counted (a [`Mark`] is an offset in what was written).
+struct Out<W> {
+    sink: W,
+    buffer: String,
+    written: usize,
+}
+
+impl<W: std::io::Write> Out<W> {
+    /// Output is handed to the sink in pieces of about this size.
+    const CHUNK: usize = 1 << 16;
+
+    fn new(sink: W, buffer: String) -> Out<W> {
+        Out {
+            sink,
+            buffer,
+            written: 0,
+        }
+    }
+
+    /// Hands the buffer over when it has grown to a piece.
+    fn flush_full(&mut self) -> std::io::Result<()> {
+        if self.buffer.len() >= Self::CHUNK {
+            self.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Hands everything written so far over to the sink.
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.sink.write_all(self.buffer.as_bytes())?;
+        self.written += self.buffer.len();
+        self.buffer.clear();
+        Ok(())
+    }
+}
+
+/// Writes the hunks of one file's edits.
+struct Hunks<'a, 's> {
+    source: &'a Source,
+    style: &'a Style,
+    setting: &'a (dyn Fn(usize) -> Option<&'s str> + Sync),
+}
+
+impl Hunks<'_, '_> {
+    /// Writes the hunks of `edits`; gives the lines they add less the lines they remove.
+    fn write<W: std::io::Write>(
+        &self,
+        out: &mut Out<W>,
+        lines: &Lines,
+        edits: &[Edit],
+        mut new_lines: Delta,
+    ) -> std::io::Result<isize> {
+        let (source, style) = (self.source, self.style);
+        let bytes = source.text.as_bytes();
+        let mut blocks = blocks(lines, edits).peekable();
+        let mut delta: isize = 0;
+        // The hunk's lines, as where their text is: counted before the header is written,
+        // then written straight into the output (a one-line minified export's hunk is the
+        // whole file twice: held once more, and copied once more, it doubled the run's
+        // memory).
+        let mut rows: Vec<Row> = Vec::new();
+        // Blocks are made as the hunks need them: on a large export, all of them at once
+        // would be tens of megabytes.
+        let mut hunk = Vec::new();
+        while let Some(first) = blocks.next() {
+            // Blocks whose context would touch are one hunk.
+            hunk.clear();
+            hunk.push(first);
+            while let Some(next) = blocks.next_if(|next| {
+                next.old.start <= hunk.last().map_or(0, |b: &Block| b.old.end) + 2 * CONTEXT
+            }) {
+                hunk.push(next);
+            }
+            rows.clear();
+            // Context before, as far back as the text goes.
+            let first = &hunk[0];
+            let mut line_start = first.old_text.start;
+            while rows.len() < CONTEXT && line_start > 0 {
+                let end = line_start;
+                line_start = memchr::memrchr(b'\n', &bytes[..end - 1]).map_or(0, |at| at + 1);
+                rows.push(Row::old(' ', line_start..end));
+            }
+            rows.reverse();
+            let start = first.old.start - rows.len();
+            let (mut removed, mut added) = (0, 0);
+            let mut from = first.old_text.start;
+            for (b, block) in hunk.iter().enumerate() {
+                rows.extend(lines_of(bytes, from..block.old_text.start).map(|l| Row::old(' ', l)));
+                rows.extend(lines_of(bytes, block.old_text.clone()).map(|l| Row::old('-', l)));
+                removed += block.old.len();
+                let mut at = 0;
+                for new_line in block.new_text.split_inclusive('\n') {
+                    rows.push(Row {
+                        sign: '+',
+                        text: RowText::New(b, at..at + new_line.len()),
+                    });
+                    at += new_line.len();
+                    added += 1;
+                }
+                from = block.old_text.end;
+            }
+            // Context after, as far as the text goes (not the empty line after a final
+            // break).
+            let after = lines_of(bytes, from..bytes.len()).take(CONTEXT);
+            rows.extend(after.map(|l| Row::old(' ', l)));
+            let (old_len, new_len) = (rows.len() - added, rows.len() - removed);
+            let old_start = if old_len == 0 { start } else { start + 1 };
+            // Written straight into the output: a large export's patch has tens of
+            // thousands of hunks, and the header's few strings each were a fifth of the
+            // patch's time.
+            let buffer = &mut out.buffer;
+            if style.color {
+                buffer.push_str("\x1b[36m");
+            }
+            buffer.push_str("@@ -");
+            push_range(buffer, old_start, old_len);
+            buffer.push_str(" +");
+            match &mut new_lines {
+                Delta::Known(before) => {
+                    let line = start as isize + *before + delta;
+                    push_range(buffer, new_start(line, new_len), new_len);
+                }
+                Delta::Deferred(marks) => marks.push(Mark {
+                    // (What was handed over, and what waits in the buffer.)
+                    at: out.written + buffer.len(),
+                    start,
+                    delta,
+                    len: new_len,
+                }),
+            }
+            buffer.push_str(" @@");
+            if style.color {
+                buffer.push_str("\x1b[0m");
+            }
+            if let Some(name) = hunk.iter().find_map(|b| (self.setting)(b.at)) {
+                // One line: a name with a line break in it would end the header.
+                buffer.push(' ');
+                match name.contains(['\n', '\r']) {
+                    true => buffer.push_str(&name.replace(['\n', '\r'], " ")),
+                    false => buffer.push_str(name),
+                }
+            }
+            buffer.push('\n');
+            for row in &rows {
+                let text = match &row.text {
+                    RowText::Old(range) => &source.text[range.clone()],
+                    RowText::New(b, range) => &hunk[*b].new_text[range.clone()],
+                };
+                let code = match row.sign {
+                    '-' => "31",
+                    '+' => "32",
+                    _ => "",
+                };
+                if text.len() >= Out::<W>::CHUNK {
+                    out.finish()?;
+                    out.written += write_line(&mut out.sink, row.sign, text, style.color, code)?;
+                    continue;
+                }
+                push_line(&mut out.buffer, row.sign, text, style.color, code);
+                out.flush_full()?;
+            }
+            delta += new_len as isize - old_len as isize;
+        }
+        Ok(delta)
+    }
 }
 
 /// One line of a hunk: its sign (` `, `-`, `+`) and where its text is.
@@ -210,77 +470,133 @@ fn push_range(out: &mut String, start: usize, len: usize) {
     };
 }
 
-/// The lines of the text a patch is written of, read through the source's line index.
-/// Lines are as the index counts them: a line break ends a line (CRs stay in it), and a
-/// text that ends with one has an empty last line.
+/// The lines of the text a patch is written of, found by counting line breaks from the
+/// line found last. Lines are as a line index counts them: a line break ends a line (CRs
+/// stay in it), and a text that ends with one has an empty last line.
 ///
-/// The index is built when the patch starts, after the plan: its memory (4 bytes a line,
-/// 4.5 MB for the 28.5 MB export) is then what the plan freed, and the peak does not
-/// grow. Built on the idle core during the plan, it saved 6 ms more and raised the peak
-/// by 3 to 6 MB. Scanning for lines instead (from the last one asked about, back for the
-/// context before each hunk) took half the patch's time.
+/// A patch asks about lines in file order, a few lines back at most (a hunk's context), so
+/// the answers take one pass of memchr's vector count over the text and short steps around
+/// each hunk. An index of every line's start cost 4 bytes a line (4.5 MB on the 28.5 MB
+/// export), a quarter of the patch's time in faulting that memory in, and could not be
+/// shared by the two cores writing a large patch without building it first.
+#[derive(Clone)]
 struct Lines<'a> {
-    source: &'a Source,
     text: &'a str,
-    starts: &'a [u32],
-    /// The line found last: a patch asks in file order, so the next one is found by
-    /// looking ahead from it rather than by a search through the whole index (each step of
-    /// which is a read far into memory).
-    line: Cell<usize>,
+    known: Cell<Known>,
+}
+
+/// A line found last: its index and where it starts, and how far it is known to hold no
+/// line break (a minified export is one line of megabytes: it is not scanned again for
+/// each edit on it).
+#[derive(Clone, Copy)]
+struct Known {
+    line: usize,
+    start: usize,
+    clear_to: usize,
 }
 
 impl<'a> Lines<'a> {
     fn new(source: &'a Source) -> Lines<'a> {
         Lines {
-            source,
             text: &source.text,
-            starts: source.line_starts(),
-            line: Cell::new(0),
+            known: Cell::new(Known {
+                line: 0,
+                start: 0,
+                clear_to: 0,
+            }),
         }
     }
 
-    /// 0-based index of the line holding `offset`.
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    /// 0-based index of the line holding `offset` (at most the text's length).
     fn index(&self, offset: usize) -> usize {
-        let starts = self.starts;
-        let before = |line: usize| starts[line] as usize <= offset;
-        // (The first line starts at 0: some line holds every offset.)
-        let from = self.line.get().min(starts.len() - 1);
-        let line = if before(from) {
-            // Ahead of the last one: steps that double until one passes `offset`.
-            let (mut known, mut step) = (from, 1);
-            let past = loop {
-                let next = known + step;
-                if next >= starts.len() || !before(next) {
-                    break next.min(starts.len());
-                }
-                known = next;
-                step *= 2;
-            };
-            known + starts[known..past].partition_point(|&s| s as usize <= offset) - 1
-        } else {
-            starts[..from].partition_point(|&s| s as usize <= offset) - 1
+        let known = self.known.get();
+        let bytes = self.bytes();
+        if offset < known.start {
+            // Back: the line breaks between are the lines stepped over. The line after
+            // the one asked about starts after the first of them.
+            let between = &bytes[offset..known.start];
+            let breaks = memchr::memchr_iter(b'\n', between).count();
+            let first =
+                offset + memchr::memchr(b'\n', between).expect("a line starts after a break");
+            self.known.set(Known {
+                line: known.line - breaks + 1,
+                start: first + 1,
+                clear_to: first + 1,
+            });
+            return known.line - breaks;
+        }
+        if offset <= known.clear_to {
+            return known.line;
+        }
+        let ahead = &bytes[known.clear_to..offset];
+        let breaks = memchr::memchr_iter(b'\n', ahead).count();
+        let start = match breaks {
+            0 => known.start,
+            _ => known.clear_to + memchr::memrchr(b'\n', ahead).expect("counted") + 1,
         };
-        self.line.set(line);
-        line
+        self.known.set(Known {
+            line: known.line + breaks,
+            start,
+            clear_to: offset,
+        });
+        known.line + breaks
     }
 
     /// Where line `index` starts, when the text has that line.
     fn start_of(&self, index: usize) -> Option<usize> {
-        self.starts.get(index).map(|&start| start as usize)
+        let mut known = self.known.get();
+        let bytes = self.bytes();
+        while known.line > index {
+            // The start of the line before: after the break before the one that ends it.
+            let end = known.start - 1;
+            known.start = memchr::memrchr(b'\n', &bytes[..end]).map_or(0, |at| at + 1);
+            known.line -= 1;
+            known.clear_to = end;
+        }
+        while known.line < index {
+            let next = memchr::memchr(b'\n', &bytes[known.clear_to..])?;
+            known.line += 1;
+            known.start = known.clear_to + next + 1;
+            known.clear_to = known.start;
+        }
+        self.known.set(known);
+        Some(known.start)
     }
 
     /// The byte range of line `index`, its line break included (empty at the end of the
     /// text for a line the text does not have).
     fn range(&self, index: usize) -> Range<usize> {
-        match index < self.starts.len() {
-            true => self.source.line_range(index),
-            false => self.text.len()..self.text.len(),
-        }
+        let len = self.text.len();
+        let Some(start) = self.start_of(index) else {
+            return len..len;
+        };
+        // Found from where it is known to hold no break.
+        let from = self.known.get().clear_to;
+        let end = memchr::memchr(b'\n', &self.bytes()[from..]).map_or(len, |at| from + at + 1);
+        self.known.set(Known {
+            line: index,
+            start,
+            clear_to: end.saturating_sub(1).max(start),
+        });
+        start..end
     }
+}
 
-    fn line(&self, index: usize) -> &'a str {
-        &self.text[self.range(index)]
-    }
+/// The byte ranges of the lines in `range` of `bytes` (which starts at a line's start), each
+/// with its line break; the last one without, when the text ends without one.
+fn lines_of(bytes: &[u8], range: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start = range.start;
+    std::iter::from_fn(move || {
+        (start < range.end).then(|| {
+            let end = memchr::memchr(b'\n', &bytes[start..range.end])
+                .map_or(range.end, |at| start + at + 1);
+            std::mem::replace(&mut start, end)..end
+        })
+    })
 }
 
 /// Writes one patch line; `code` is its colour (SGR) when `color` is on.
@@ -296,14 +612,15 @@ fn write_line(
     line: &str,
     color: bool,
     code: &str,
-) -> std::io::Result<()> {
-    let mut result = Ok(());
+) -> std::io::Result<usize> {
+    let (mut result, mut written) = (Ok(()), 0);
     line_pieces(sign, line, color, code, |piece| {
         if result.is_ok() {
             result = sink.write_all(piece.as_bytes());
+            written += piece.len();
         }
     });
-    result
+    result.map(|()| written)
 }
 
 /// The pieces of one patch line, in order, to `emit`.
@@ -336,32 +653,40 @@ fn line_pieces(sign: char, line: &str, color: bool, code: &str, mut emit: impl F
 /// Groups edits into runs of whole changed lines, in order, one run at a time.
 fn blocks<'a>(lines: &'a Lines<'a>, edits: &'a [Edit]) -> impl Iterator<Item = Block> + 'a {
     let text = lines.text;
-    // Line range and the edits (as a range of indexes) of each block.
+    // Line range, the edits (as a range of indexes) and the text of each run; the text is
+    // found as its edits are, while the lines know where they are (the next edit, looked at
+    // to end a run, may stand far on).
     let mut next = 0;
     let runs = std::iter::from_fn(move || {
-        let mut run: Option<(Range<usize>, Range<usize>)> = None;
+        let mut run: Option<(Range<usize>, Range<usize>, Range<usize>)> = None;
         while let Some(e) = edits.get(next) {
             let first = lines.index(e.range.start);
-            let at_line_start = lines.range(first).start == e.range.start;
+            let line_start = lines.start_of(first).unwrap_or(text.len());
+            let at_line_start = line_start == e.range.start;
             // An insertion at a line's start adds lines before it when it ends with a line
             // break, and so does any insertion after the text's last line break: the empty
             // "line" there is no line of the file, and shown as removed, no tool applies it.
             let adds_lines = e.content.ends_with('\n') || e.range.start == text.len();
-            let lines = if e.range.is_empty() && at_line_start && adds_lines {
+            let changed = if e.range.is_empty() && at_line_start && adds_lines {
                 first..first
             } else if e.range.is_empty() {
                 first..first + 1
             } else {
                 first..lines.index(e.range.end - 1) + 1
             };
+            let end = match changed.is_empty() {
+                true => line_start,
+                false => lines.range(changed.end - 1).end,
+            };
             match &mut run {
-                None => run = Some((lines, next..next + 1)),
-                Some((range, members))
-                    if lines.start <= range.end
-                        && !(range.start == range.end && lines.is_empty()) =>
+                None => run = Some((changed, next..next + 1, line_start..end)),
+                Some((range, members, bytes))
+                    if changed.start <= range.end
+                        && !(range.start == range.end && changed.is_empty()) =>
                 {
-                    range.end = range.end.max(lines.end);
+                    range.end = range.end.max(changed.end);
                     members.end = next + 1;
+                    bytes.end = bytes.end.max(end);
                 }
                 Some(_) => break,
             }
@@ -369,63 +694,93 @@ fn blocks<'a>(lines: &'a Lines<'a>, edits: &'a [Edit]) -> impl Iterator<Item = B
         }
         run
     });
-    runs.flat_map(move |(changed, members)| {
-        let from = lines.start_of(changed.start).unwrap_or(text.len());
-        let to = if changed.is_empty() {
-            from
-        } else {
-            lines.range(changed.end - 1).end
-        };
-        // An edit is named by where it ends: a dropped setting's text starts before the
-        // setting itself (its `- ` or the separator after the one before), which would
-        // name the setting before it, unchanged.
-        let first = &edits[members.start].range;
-        let at = if first.is_empty() {
-            first.start
-        } else {
-            first.end - 1
-        };
-        minimal(
-            lines,
+    runs.flat_map(
+        move |(
             changed,
-            edit::apply_in(text, from..to, &edits[members]),
-            at,
-        )
-    })
+            members,
+            Range {
+                start: from,
+                end: to,
+            },
+        )| {
+            // An edit is named by where it ends: a dropped setting's text starts before the
+            // setting itself (its `- ` or the separator after the one before), which would
+            // name the setting before it, unchanged.
+            let first = &edits[members.start].range;
+            let at = if first.is_empty() {
+                first.start
+            } else {
+                first.end - 1
+            };
+            minimal(
+                text,
+                changed,
+                from..to,
+                edit::apply_in(text, from..to, &edits[members]),
+                at,
+            )
+        },
+    )
 }
 
-/// The changed lines of a run of old lines `old` that become `new_text`: only the lines
-/// that differ, as a line diff finds them, so that an insertion shows as added lines only
-/// and an unchanged line is never shown as removed and added again.
-fn minimal(lines: &Lines, old: Range<usize>, new_text: String, at: usize) -> Vec<Block> {
+/// The changed lines of a run of old lines `old` (the text's bytes `old_text`) that become
+/// `new_text`: only the lines that differ, as a line diff finds them, so that an insertion
+/// shows as added lines only and an unchanged line is never shown as removed and added
+/// again.
+fn minimal(
+    text: &str,
+    old: Range<usize>,
+    old_text: Range<usize>,
+    new_text: String,
+    at: usize,
+) -> Vec<Block> {
     let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
+    let whole = |new_text| Block {
+        old: old.clone(),
+        old_text: old_text.clone(),
+        new_text,
+        at,
+    };
     // One line that changes (most edits): nothing to find.
     if old.len() <= 1 && new_lines.len() <= 1 {
-        let unchanged =
-            old.len() == new_lines.len() && old.len() == 1 && lines.line(old.start) == new_lines[0];
+        let unchanged = old.len() == new_lines.len() && text[old_text.clone()] == new_text;
         if unchanged || (old.is_empty() && new_lines.is_empty()) {
             return Vec::new();
         }
-        return vec![Block { old, new_text, at }];
+        return vec![whole(new_text)];
     }
-    let old_lines: Vec<&str> = old.clone().map(|l| lines.line(l)).collect();
+    let old_lines: Vec<&str> = text[old_text.clone()].split_inclusive('\n').collect();
     // No line in common (a few lines that each change: most runs that are not one line):
     // the line diff would find them all changed; they are, without its search.
     if old_lines.len() * new_lines.len() <= 16 && !old_lines.iter().any(|l| new_lines.contains(l)) {
-        return vec![Block { old, new_text, at }];
+        return vec![whole(new_text)];
     }
-    line_diff(old.start, &old_lines, &new_lines, at)
+    line_diff(old.start, old_text.start, &old_lines, &new_lines, at)
 }
 
-/// The blocks of lines that differ between `old_lines` (the first is line `first`) and
-/// `new_lines`, as similar's Myers diff finds them.
-fn line_diff(first: usize, old_lines: &[&str], new_lines: &[&str], at: usize) -> Vec<Block> {
+/// The blocks of lines that differ between `old_lines` (the first is line `first`, at byte
+/// `offset`) and `new_lines`, as similar's Myers diff finds them.
+fn line_diff(
+    first: usize,
+    offset: usize,
+    old_lines: &[&str],
+    new_lines: &[&str],
+    at: usize,
+) -> Vec<Block> {
+    // Where each old line starts, and where the last one ends.
+    let starts: Vec<usize> = std::iter::once(offset)
+        .chain(old_lines.iter().scan(offset, |end, line| {
+            *end += line.len();
+            Some(*end)
+        }))
+        .collect();
     similar::capture_diff_slices(similar::Algorithm::Myers, old_lines, new_lines)
         .into_iter()
         .filter_map(|op| {
             let (tag, a, b) = op.as_tag_tuple();
             (tag != similar::DiffTag::Equal).then(|| Block {
                 old: first + a.start..first + a.end,
+                old_text: starts[a.start]..starts[a.end],
                 new_text: new_lines[b].concat(),
                 at,
             })
@@ -611,6 +966,64 @@ mod line_tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn far_apart_edits_part_a_large_patch_and_near_ones_do_not() {
+        let text: String = (0..2000).map(|i| format!("line {i}\n")).collect();
+        let source = Source::from_text("f", &text);
+        let at = |line: usize| text.find(&format!("line {line}\n")).unwrap();
+        let edits: Vec<Edit> = (0..2000)
+            .step_by(50)
+            .map(|line| Edit::replace(at(line)..at(line) + 4, "LINE"))
+            .collect();
+        let parted = parts(
+            &source,
+            &edits,
+            Parts {
+                from: 0,
+                size: 2000,
+            },
+        );
+        assert!(parted.len() > 5, "{}", parted.len());
+        // Each part starts where the one before ends, and its lines know where it is.
+        let mut next = 0;
+        for (range, lines) in &parted {
+            assert_eq!(range.start, next);
+            next = range.end;
+            assert_eq!(
+                lines.index(edits[range.start].range.start),
+                range.start * 50
+            );
+        }
+        assert_eq!(next, edits.len());
+        let mut rendered = Vec::new();
+        let style = Style { color: false };
+        let name = std::path::Path::new("f");
+        for sizes in [
+            Parts::ONE,
+            Parts {
+                from: 0,
+                size: 2000,
+            },
+        ] {
+            let mut out = Vec::new();
+            write_in(&mut out, &source, &edits, name, &style, &|_| None, sizes).unwrap();
+            rendered.push(out);
+        }
+        assert_eq!(rendered[0], rendered[1]);
+        assert_eq!(
+            String::from_utf8_lossy(&rendered[0])
+                .matches("@@ -")
+                .count(),
+            40
+        );
+        // Edits whose hunks touch are never parted.
+        let near: Vec<Edit> = (0..2000)
+            .step_by(7)
+            .map(|line| Edit::replace(at(line)..at(line) + 4, "LINE"))
+            .collect();
+        assert_eq!(parts(&source, &near, Parts { from: 0, size: 10 }).len(), 1);
+    }
+
     /// Applies a unified diff of one file to `old`, as `patch` does, written here apart
     /// from the writer: each hunk's context and removed lines must be the old text's, and
     /// its counts must match its lines.
@@ -702,6 +1115,46 @@ mod line_tests {
             }
         }
 
+        /// Written in parts on two cores, a patch is byte for byte the patch written in
+        /// one pass: the parts' hunks, their new line numbers counted on across parts
+        /// (edits that add and remove lines), colours and the settings' names.
+        #[test]
+        fn a_patch_written_in_parts_is_the_one_written_whole(
+            lines in prop::collection::vec(prop::sample::select(vec!["a\n", "bc\r\n", "\n", "é x\n", "a longer line\n"]), 1..300),
+            cuts in prop::collection::vec((0usize..300, 0usize..4, prop::sample::select(vec!["", "N", "\n", "M\n", "P\nQ", "\n\n\n"])), 1..30),
+            size in 1usize..600,
+            color: bool,
+            final_break: bool,
+        ) {
+            let mut text: String = lines.concat();
+            if !final_break {
+                text.pop();
+            }
+            let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let mut edits: Vec<Edit> = cuts
+                .into_iter()
+                .map(|(at, len, content)| {
+                    let start = at * boundaries.len() / 300;
+                    let end = (start + len).min(boundaries.len() - 1);
+                    Edit::replace(boundaries[start]..boundaries[end], content)
+                })
+                .collect();
+            edits.sort_by_key(|e| (e.range.start, e.range.end));
+            let Ok(edits) = edit::normalize(edits) else {
+                return Ok(());
+            };
+            let source = Source::from_text("f", &text);
+            let named = |at: usize| Some(if at.is_multiple_of(3) { "setting \"a\"" } else { "b" });
+            let written = |parts: Parts| {
+                let mut out = Vec::new();
+                let name = std::path::Path::new("f.json");
+                write_in(&mut out, &source, &edits, name, &Style { color }, &named, parts).unwrap();
+                String::from_utf8(out).unwrap()
+            };
+            let whole = written(Parts::ONE);
+            prop_assert_eq!(written(Parts { from: 0, size }), whole);
+        }
+
         /// Lines with none in common are all changed, as the line diff finds them: the
         /// shortcut `minimal` takes for them writes the same patch lines.
         #[test]
@@ -720,8 +1173,9 @@ mod line_tests {
                     })
                     .collect()
             };
-            let all = Block { old: 0..old.len(), new_text: new.concat(), at: 0 };
-            prop_assert_eq!(rows(&line_diff(0, &old, &new, 0)), rows(&[all]));
+            let old_len = old.concat().len();
+            let all = Block { old: 0..old.len(), old_text: 0..old_len, new_text: new.concat(), at: 0 };
+            prop_assert_eq!(rows(&line_diff(0, 0, &old, &new, 0)), rows(&[all]));
         }
 
         /// `Lines` answers as counting the line breaks does, whatever order it is asked
