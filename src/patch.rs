@@ -129,6 +129,11 @@ fn write_in<'s>(
         parts.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
     let (send, receive) = std::sync::mpsc::sync_channel(1);
     std::thread::scope(|scope| {
+        // Owned here, so that it is dropped as soon as the writing here fails (a closed
+        // pipe, a full disk): the other thread's next send then fails and it stops. Kept
+        // until the scope ends, it left that thread waiting to send, and the scope waiting
+        // for that thread, for ever.
+        let receive = receive;
         scope.spawn(move || {
             for (_, (range, lines)) in theirs {
                 let (mut part, mut marks) =
@@ -1022,6 +1027,67 @@ mod line_tests {
             .map(|line| Edit::replace(at(line)..at(line) + 4, "LINE"))
             .collect();
         assert_eq!(parts(&source, &near, Parts { from: 0, size: 10 }).len(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_in_parts_is_an_error_not_a_hang() {
+        /// A sink that takes `room` bytes, then fails as a full disk or a closed pipe does.
+        struct Full {
+            room: usize,
+        }
+        impl std::io::Write for Full {
+            fn write(&mut self, text: &[u8]) -> std::io::Result<usize> {
+                if text.len() > self.room {
+                    return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+                }
+                self.room -= text.len();
+                Ok(text.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let text: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+        let edits: Vec<Edit> = (0..20_000)
+            .step_by(20)
+            .map(|line| {
+                let at = text
+                    .find(&format!("\nline {line}\n"))
+                    .map_or(0, |at| at + 1);
+                Edit::replace(at..at + 4, "LINE")
+            })
+            .collect();
+        let edits = edit::normalize(edits).unwrap();
+        let sizes = Parts { from: 0, size: 500 };
+        let source = Source::from_text("f", &text);
+        assert!(parts(&source, &edits, sizes).len() > 100);
+        // On another thread, so that a hang fails the test instead of stopping the run.
+        for room in [0, 100, 5_000, 50_000] {
+            let (done, finished) = std::sync::mpsc::channel();
+            let text = text.clone();
+            let edits = edits.clone();
+            std::thread::spawn(move || {
+                let source = Source::from_text("f", &text);
+                let style = Style { color: false };
+                let name = std::path::Path::new("f");
+                let result = write_in(
+                    &mut Full { room },
+                    &source,
+                    &edits,
+                    name,
+                    &style,
+                    &|_| None,
+                    sizes,
+                );
+                let _ = done.send(result.map_err(|e| e.kind()));
+            });
+            let result = finished.recv_timeout(std::time::Duration::from_secs(60));
+            assert_eq!(
+                result,
+                Ok(Err(std::io::ErrorKind::BrokenPipe)),
+                "room {room}"
+            );
+        }
     }
 
     /// Applies a unified diff of one file to `old`, as `patch` does, written here apart
