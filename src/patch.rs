@@ -479,11 +479,12 @@ fn push_range(out: &mut String, start: usize, len: usize) {
 /// line found last. Lines are as a line index counts them: a line break ends a line (CRs
 /// stay in it), and a text that ends with one has an empty last line.
 ///
-/// A patch asks about lines in file order, a few lines back at most (a hunk's context), so
-/// the answers take one pass of memchr's vector count over the text and short steps around
-/// each hunk. An index of every line's start cost 4 bytes a line (4.5 MB on the 28.5 MB
-/// export), a quarter of the patch's time in faulting that memory in, and could not be
-/// shared by the two cores writing a large patch without building it first.
+/// A patch asks about its edits' lines in file order (a hunk's context is found from its
+/// runs' byte offsets, not asked for here), so the answers take one pass of memchr's
+/// vector count over the text; asked out of order, it steps back, line by line. An index
+/// of every line's start cost 4 bytes a line (4.5 MB on the 28.5 MB export), a quarter of
+/// the patch's time in faulting that memory in, and could not be shared by the two cores
+/// writing a large patch without building it first.
 #[derive(Clone)]
 struct Lines<'a> {
     text: &'a str,
