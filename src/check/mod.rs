@@ -21,7 +21,7 @@ use crate::diagnostic::{Diagnostic, Error, Severity};
 use crate::fast_hash::{FastMap, FastSet};
 use crate::inputs::{self, Input};
 use crate::load::{Format, sieve};
-use crate::locate::Holder;
+use crate::locate::{Holder, Located};
 use crate::mapping::Mapping;
 use crate::names::Names;
 use crate::node::{Node, Span, Value};
@@ -855,6 +855,10 @@ impl<'a> Named<'a> {
 }
 
 /// The findings of one file, given the accounts all inputs declare.
+///
+/// A JSON file's mentions are in its strings, read from its text: it has no comments and
+/// no aliases. Its tree is walked (built, for an export loaded in parts) only when a string
+/// names a removed account, to name the places as the walk of any other file does.
 fn file_findings(
     named: &Named,
     declared: Option<&FastSet<&str>>,
@@ -863,22 +867,45 @@ fn file_findings(
 ) -> Vec<Finding> {
     enum Part<'r> {
         References(&'r [crate::locate::Reference]),
+        /// Part of a JSON file's text, between two references, read for mentions.
+        Strings(std::ops::Range<usize>),
         /// Every other string, key and comment, for mentions.
         Text,
     }
-    let references = &named.input.located.references;
-    let parts: Vec<Part> = references
-        .chunks(chunk)
-        .map(Part::References)
-        .chain([Part::Text])
-        .collect();
+    let input = named.input;
+    let references = &input.located.references;
+    let text = input.file.source.text.len();
+    let json = input.file.format == Format::Json;
+    let mut parts: Vec<Part> = Vec::new();
+    let mut from = 0;
+    for chunk in references.chunks(chunk) {
+        parts.push(Part::References(chunk));
+        if json {
+            // (A reference is a string: its end is outside every string.)
+            let to = chunk.last().map_or(text, |r| r.span.range().end);
+            parts.push(Part::Strings(from..to));
+            from = to;
+        }
+    }
+    parts.push(if json {
+        Part::Strings(from..text)
+    } else {
+        Part::Text
+    });
+    let spans = reference_spans(&input.located);
+    let mentioned = std::sync::atomic::AtomicBool::new(false);
     let findings_of = |part: &Part, findings: &mut Vec<Finding>| match part {
         Part::References(references) => {
             reference_findings(named, references, declared, removed, findings)
         }
-        Part::Text => text_findings(named, removed, findings),
+        Part::Strings(range) => {
+            if json_mentions(input, range.clone(), &spans, removed) {
+                mentioned.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        Part::Text => text_findings(named, &spans, removed, findings),
     };
-    if references.len() > chunk {
+    let mut findings = if references.len() > chunk {
         let parts = crate::parallel::map(&parts, |part| {
             let mut findings = Vec::new();
             findings_of(part, &mut findings);
@@ -893,7 +920,11 @@ fn file_findings(
             findings_of(part, &mut findings);
         }
         findings
+    };
+    if mentioned.into_inner() {
+        text_findings(named, &spans, removed, &mut findings);
     }
+    findings
 }
 
 /// The findings of some references of one file, onto `findings`.
@@ -1002,32 +1033,56 @@ fn reference_findings(
 }
 
 /// The mentions of removed accounts in one file's text outside its references, onto
-/// `findings`.
-fn text_findings(named: &Named, removed: &Removed, findings: &mut Vec<Finding>) {
-    let input = named.input;
-    let located = &input.located;
-    // Strings whose whole value is checked as a reference (and declarations): a mention
-    // inside one is still reported unless its whole value was.
-    let mut reference_spans: FastMap<Span, Option<(Kind, &str)>> = located
+/// `findings`: in every key and string of its documents, found by walking them, and in
+/// its comments.
+fn text_findings(
+    named: &Named,
+    references: &FastMap<Span, Option<(Kind, &str)>>,
+    removed: &Removed,
+    findings: &mut Vec<Finding>,
+) {
+    for (index, doc) in named.input.file.docs().iter().enumerate() {
+        doc.walk(&mut Vec::new(), &mut |path, node| {
+            mentions(named, index, path, node, references, removed, findings);
+        });
+    }
+    comment_mentions(named, removed, findings);
+}
+
+/// The spans of the strings whose whole value is checked as a reference (with its kind and
+/// value), and of declarations: a mention inside one is still reported unless its whole
+/// value was.
+fn reference_spans(located: &Located) -> FastMap<Span, Option<(Kind, &str)>> {
+    let mut spans: FastMap<Span, Option<(Kind, &str)>> = located
         .references
         .iter()
         .map(|r| (r.span, Some((r.kind, &*r.value))))
         .collect();
-    reference_spans.extend(located.declarations.iter().map(|d| (d.span, None)));
-    for (index, doc) in input.file.docs().iter().enumerate() {
-        doc.walk(&mut Vec::new(), &mut |path, node| {
-            mentions(
-                named,
-                index,
-                path,
-                node,
-                &reference_spans,
-                removed,
-                findings,
-            );
-        });
-    }
-    comment_mentions(named, removed, findings);
+    spans.extend(located.declarations.iter().map(|d| (d.span, None)));
+    spans
+}
+
+/// Whether some string of a JSON file between `range`'s ends (each outside every string)
+/// names a removed account where [`mentions`] looks: in a key, or in a string value that
+/// is not a reference to it.
+fn json_mentions(
+    input: &Input,
+    range: std::ops::Range<usize>,
+    references: &FastMap<Span, Option<(Kind, &str)>>,
+    removed: &Removed,
+) -> bool {
+    use std::ops::ControlFlow::{Break, Continue};
+    let mut found = false;
+    let read = crate::load::json::strings(&input.file.source, range, |span, text, key| {
+        let looked = match key {
+            true => removed.may_mention(text.as_bytes()),
+            false => looked_in(text, span, references, removed).is_some(),
+        };
+        found = looked && !named_in(text, removed).is_empty();
+        if found { Break(()) } else { Continue(()) }
+    });
+    // (The file parsed, so reading its strings cannot fail; if it did, the walk decides.)
+    found || read.is_err()
 }
 
 /// Warns about removed IDs and addresses in comments (YAML `#`, Sieve `#` and `/* */`):
@@ -1275,34 +1330,14 @@ fn mentions(
     let mut in_reference = false;
     let mut string = None;
     if let Value::Str(s, _) = node.value()
-        && removed.may_mention(s.as_bytes())
+        && let Some(reference) = looked_in(s, node.span, references, removed)
     {
-        // A reference's value is what it names (a Sieve address string's value is the
-        // address without its display name or line break).
-        let scanned = match references.get(&node.span) {
-            None => true,
-            Some(Some((kind @ (Kind::Account | Kind::Address), value))) => {
-                in_reference = true;
-                removed.lookup(*kind, value).is_none()
-            }
-            Some(_) => false,
-        };
-        if scanned {
-            string = Some((&**s, node.span, None));
-        }
+        in_reference = reference;
+        string = Some((&**s, node.span, None));
     }
     for (text, span, key) in keys.chain(string) {
         let in_reference = in_reference && key.is_none();
-        // Old account IDs as words, and old addresses as whole addresses.
-        let mut hits: Vec<(&str, Option<&str>, &str)> = id_tokens(text)
-            .filter_map(|token| {
-                let hit = removed.lookup_word(token)?;
-                Some((token, hit.replacement, "account"))
-            })
-            .collect();
-        for (range, hit) in address::find_with(text, |a| removed.lookup(Kind::Address, a)) {
-            hits.push((&text[range], hit.replacement, "address"));
-        }
+        let hits = named_in(text, removed);
         if hits.is_empty() {
             continue;
         }
@@ -1378,6 +1413,46 @@ fn mentions(
             ));
         }
     }
+}
+
+/// Whether a string value is looked in for removed IDs and addresses, and if so whether it
+/// is a reference (which holds one inside it only by mistake). A reference's value is what
+/// it names (a Sieve address string's value is the address without its display name or
+/// line break): one that names a removed account is reported as a reference, not here.
+fn looked_in(
+    text: &str,
+    span: Span,
+    references: &FastMap<Span, Option<(Kind, &str)>>,
+    removed: &Removed,
+) -> Option<bool> {
+    if !removed.may_mention(text.as_bytes()) {
+        return None;
+    }
+    match references.get(&span) {
+        None => Some(false),
+        Some(Some((kind @ (Kind::Account | Kind::Address), value))) => {
+            removed.lookup(*kind, value).is_none().then_some(true)
+        }
+        Some(_) => None,
+    }
+}
+
+/// The removed accounts a text names: old account IDs as words, then old addresses as
+/// whole addresses; each as (its text, its replacement, `account` or `address`).
+fn named_in<'t>(
+    text: &'t str,
+    removed: &'t Removed,
+) -> Vec<(&'t str, Option<&'t str>, &'static str)> {
+    let mut hits: Vec<(&str, Option<&str>, &str)> = id_tokens(text)
+        .filter_map(|token| {
+            let hit = removed.lookup_word(token)?;
+            Some((token, hit.replacement, "account"))
+        })
+        .collect();
+    for (range, hit) in address::find_with(text, |a| removed.lookup(Kind::Address, a)) {
+        hits.push((&text[range], hit.replacement, "address"));
+    }
+    hits
 }
 
 /// The words of a text that could be IDs: runs of letters, digits, `-` and `_`.
@@ -1508,19 +1583,27 @@ mod tests {
     use crate::inputs::{Paths, Trees};
     use crate::profile::Profiles;
 
+    /// A test folder's export, loaded as `trees` says, and its mapping.
+    fn fixture(dir: &str, trees: Trees) -> (Vec<Input>, Mapping) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let profiles = Profiles::resolve(None).expect("the built-in profiles");
+        let paths = Paths {
+            given: vec![root.join("export")],
+            ..Paths::default()
+        };
+        let inputs = inputs::load(&paths, &profiles, trees).expect("loads");
+        let mapping = Mapping::read(&root.join("mapping.yaml")).expect("a mapping");
+        (inputs, mapping)
+    }
+
     /// A large file's references are checked in chunks on every core: the findings are
     /// exactly those of checking them in one go, in the same order.
     #[test]
     fn chunks_and_keys_leave_the_findings_as_one_pass_finds_them() {
         for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-            let profiles = Profiles::resolve(None).expect("the built-in profiles");
-            let paths = Paths {
-                given: vec![root.join("export")],
-                ..Paths::default()
-            };
-            let inputs = inputs::load(&paths, &profiles, Trees::Whole).expect("loads");
-            let mapping = Mapping::read(&root.join("mapping.yaml")).expect("a mapping");
+            let (inputs, mapping) = fixture(dir, Trees::Whole);
+            // (`check` loads JSON in parts: its trees are built only to name a mention.)
+            let (parted, _) = fixture(dir, Trees::AsNeeded);
             let removed = Removed::resolve(&inputs, Some(&mapping), &[], &[]).expect("resolves");
             let shown = |findings: Findings| -> Vec<(String, String)> {
                 findings
@@ -1542,6 +1625,13 @@ mod tests {
                 usize::MAX,
             ));
             assert!(!whole.is_empty(), "{dir}: the fixture has findings");
+            let removed_parted =
+                Removed::resolve(&parted, Some(&mapping), &[], &[]).expect("resolves");
+            assert_eq!(
+                shown(findings(&parted, &removed_parted, None, Keys::Named)),
+                whole,
+                "{dir}: loaded in parts"
+            );
             for chunk in [1, 2, 5] {
                 let chunked = shown(findings_in_chunks(
                     &inputs,
@@ -1585,5 +1675,44 @@ mod tests {
                 "{dir}: without keys"
             );
         }
+    }
+
+    /// A JSON file's strings read from its text name a removed account where the walk of
+    /// its tree finds a mention, and only there: whichever accounts are removed, by the
+    /// mapping or one at a time.
+    #[test]
+    fn the_text_read_finds_mentions_exactly_where_the_walk_does() {
+        let (mut with, mut without) = (0, 0);
+        for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
+            let (inputs, mapping) = fixture(dir, Trees::AsNeeded);
+            let names = Names::of(&inputs);
+            let declared = inputs::declared(&inputs, Kind::Account).unwrap_or_default();
+            let mut cases = vec![Removed::resolve(&inputs, Some(&mapping), &[], &[])];
+            for id in &declared {
+                cases.push(Removed::resolve(
+                    &inputs,
+                    None,
+                    std::slice::from_ref(id),
+                    &[],
+                ));
+            }
+            for removed in cases {
+                let removed = removed.expect("resolves");
+                for input in inputs.iter().filter(|i| i.file.format == Format::Json) {
+                    let spans = reference_spans(&input.located);
+                    let mut walked = Vec::new();
+                    let named = Named::new(input, &names, Keys::Named);
+                    text_findings(&named, &spans, &removed, &mut walked);
+                    let text = 0..input.file.source.text.len();
+                    let read = json_mentions(input, text, &spans, &removed);
+                    assert_eq!(read, !walked.is_empty(), "{}", input.file.source.name);
+                    if read { with += 1 } else { without += 1 }
+                }
+            }
+        }
+        assert!(
+            with > 0 && without > 0,
+            "both cases are seen: {with} with, {without} without"
+        );
     }
 }

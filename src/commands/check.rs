@@ -30,7 +30,7 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         .transpose();
     let ((mapping, baseline), inputs) = both(
         both(mapping, baseline),
-        inputs::load(&args.paths, &profiles, inputs::Trees::Whole),
+        inputs::load(&args.paths, &profiles, inputs::Trees::AsNeeded),
     )?;
     steps.step("all files read, parsed and located");
     if let Some(mapping) = &mapping {

@@ -32,6 +32,42 @@ pub fn parse(source: &Source) -> Result<Node, Error> {
     })
 }
 
+/// Every string of a JSON text that has parsed (keys too: `true` with them) that starts in
+/// `range`, decoded, with its span (quotes included, as its [`Node`]'s), in text order,
+/// built into no tree. Each end of `range` must lie outside every string (the start or end
+/// of the text, or the end of a string), so that parts of a text can be read on every core.
+///
+/// For a step that reads every string and nothing else: `check` looks for old IDs in any
+/// text, and on a large export that is parsed in parts, building the tree only for that
+/// doubled its time and memory. A `"` outside a string is not JSON, so each one found
+/// from between two strings opens the next string; [`Parser::decoded_string`] reads it as
+/// the parse did. A text that does not parse may be cut short or give an error here.
+pub fn strings(
+    source: &Source,
+    range: std::ops::Range<usize>,
+    mut visit: impl FnMut(Span, &str, bool) -> std::ops::ControlFlow<()>,
+) -> Result<(), Error> {
+    // (Nothing is interned: the smallest table.)
+    let mut parser = Parser::with_texts(source, Interner::with_slots(0));
+    parser.pos = range.start;
+    let end = range.end.min(parser.bytes.len());
+    while let Some(offset) = memchr::memchr(b'"', &parser.bytes[parser.pos..end]) {
+        let start = parser.pos + offset;
+        parser.pos = start;
+        let text = parser.decoded_string()?;
+        let span = Span::new(start, parser.pos);
+        // A key is followed by a colon; the next string is looked for from the end of this
+        // one, which may be the end of the range.
+        parser.skip_ws();
+        let key = parser.bytes.get(parser.pos) == Some(&b':');
+        parser.pos = span.range().end;
+        if visit(span, &text, key).is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// A JSON document whose root mapping was parsed in parts (see [`parse_in_parts`]).
 #[derive(Debug)]
 pub struct Parted {
@@ -246,13 +282,17 @@ type CollectTail<'a> = Box<dyn FnOnce() -> Tail + 'a>;
 
 impl<'a> Parser<'a> {
     fn new(source: &'a Source) -> Parser<'a> {
+        Parser::with_texts(source, Interner::for_len(source.text.len()))
+    }
+
+    fn with_texts(source: &'a Source, texts: Interner) -> Parser<'a> {
         Parser {
             source,
             bytes: source.text.as_bytes(),
             pos: 0,
             items: Vec::new(),
             entries: Vec::new(),
-            texts: Interner::for_len(source.text.len()),
+            texts,
             split: None,
         }
     }
@@ -1080,5 +1120,132 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(100_000);
         assert!(load(&text).unwrap_err().contains("nesting deeper than"));
+    }
+
+    /// A JSON value with strings of every kind: quotes, backslashes, colons and braces
+    /// inside them, non-ASCII text, and characters written as escapes.
+    #[derive(Clone, Debug)]
+    enum Json {
+        Str(String),
+        Number,
+        List(Vec<Json>),
+        Map(Vec<(String, Json)>),
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Json> {
+        use proptest::prelude::*;
+        let text = "[a-c\"\\\\:,{}\\[\\] é💡\t\n/]{0,6}";
+        let leaf = prop_oneof![text.prop_map(Json::Str), Just(Json::Number)];
+        leaf.prop_recursive(4, 40, 5, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Json::List),
+                prop::collection::vec((text, inner), 0..5).prop_map(|mut entries| {
+                    // (Duplicate keys are refused: one of each.)
+                    let mut seen = std::collections::HashSet::new();
+                    entries.retain(|(k, _)| seen.insert(k.clone()));
+                    Json::Map(entries)
+                }),
+            ]
+        })
+    }
+
+    /// `value` as JSON text, with `spaces` between tokens and each character escaped
+    /// when its bit in `escapes` (cycled) says so, or when JSON requires it.
+    fn write(value: &Json, spaces: &str, escapes: u64, out: &mut String, at: &mut u32) {
+        let string = |text: &str, out: &mut String, at: &mut u32| {
+            out.push('"');
+            for c in text.chars() {
+                *at = at.rotate_left(1);
+                let chosen = escapes >> (*at % 64) & 1 == 1;
+                match c {
+                    '"' | '\\' => out.extend(['\\', c]),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    '/' if chosen => out.push_str("\\/"),
+                    c if chosen => {
+                        for unit in c.encode_utf16(&mut [0; 2]) {
+                            out.push_str(&format!("\\u{unit:04x}"));
+                        }
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        };
+        match value {
+            Json::Str(text) => string(text, out, at),
+            Json::Number => out.push_str("-1.5e3"),
+            Json::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    out.push_str(if i == 0 { spaces } else { "," });
+                    write(item, spaces, escapes, out, at);
+                }
+                out.push_str(spaces);
+                out.push(']');
+            }
+            Json::Map(entries) => {
+                out.push('{');
+                for (i, (key, value)) in entries.iter().enumerate() {
+                    out.push_str(if i == 0 { spaces } else { "," });
+                    string(key, out, at);
+                    out.push_str(spaces);
+                    out.push(':');
+                    out.push_str(spaces);
+                    write(value, spaces, escapes, out, at);
+                }
+                out.push_str(spaces);
+                out.push('}');
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// [`strings`] reads every key and string value the parsed tree holds, with the
+        /// same span and text, in text order, and nothing else.
+        #[test]
+        fn strings_are_the_trees_strings(
+            value in json_value(),
+            spaces in proptest::sample::select(vec!["", " ", "\n  ", "\r\n\t"]),
+            escapes in proptest::prelude::any::<u64>(),
+            bom in proptest::prelude::any::<bool>(),
+        ) {
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            write(&value, spaces, escapes, &mut text, &mut 1);
+            let source = Source::from_text("t.json", &text);
+            let tree = parse(&source).map_err(|e| format!("{:?}", e.diagnostics))
+                .expect("the written text parses");
+            let mut expected = Vec::new();
+            tree.walk(&mut Vec::new(), &mut |_, node| match node.value() {
+                Value::Str(s, _) => expected.push((node.span, s.to_string(), false)),
+                Value::Map(entries) => expected
+                    .extend(entries.iter().map(|e| (e.key_span, e.key.to_string(), true))),
+                _ => {}
+            });
+            expected.sort_by_key(|(span, _, _)| span.start);
+            let read = |range: std::ops::Range<usize>, read: &mut Vec<(Span, String, bool)>| {
+                strings(&source, range, |span, text, key| {
+                    read.push((span, text.to_owned(), key));
+                    std::ops::ControlFlow::Continue(())
+                })
+                .expect("the strings of a parsed text read");
+            };
+            let mut whole = Vec::new();
+            read(0..text.len(), &mut whole);
+            proptest::prop_assert_eq!(&whole, &expected);
+            // In parts cut at the ends of strings, as `check` reads a large file.
+            let mut cuts: Vec<usize> = expected
+                .iter()
+                .map(|(span, _, _)| span.range().end)
+                .filter(|end| (escapes as usize).wrapping_mul(*end) % 3 == 0)
+                .collect();
+            cuts.push(text.len());
+            let (mut parted, mut from) = (Vec::new(), 0);
+            for to in cuts {
+                read(from..to, &mut parted);
+                from = to;
+            }
+            proptest::prop_assert_eq!(parted, expected);
+        }
     }
 }
