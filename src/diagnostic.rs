@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::node::Span;
-use crate::source::{Location, Source};
+use crate::source::{Lines, Location, Source, floor_char_boundary, without_break};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -57,13 +57,12 @@ const MAX_SHOWN: usize = 160;
 /// and `spot` its byte offset.
 fn shown_line(
     source: &Source,
-    index: usize,
+    line_start: usize,
+    text: &str,
     spot: usize,
     column: usize,
     width: usize,
 ) -> (String, usize, usize) {
-    let line_start = source.line_range(index).start;
-    let text = source.line_text(index);
     let count = source.chars_between(line_start, line_start + text.len());
     // The caret stands at most just past the shown line (a trailing CR is not shown).
     let caret = column.min(count + 1);
@@ -139,10 +138,36 @@ impl Diagnostic {
         span: Span,
         message: impl Into<String>,
     ) -> Diagnostic {
+        Diagnostic::at_in_lines(source, None, file, span, message)
+    }
+
+    /// [`Diagnostic::at_in`], its line found by `lines` when given: for many problems found
+    /// in text order (see [`Lines`]), without an index of every line.
+    pub fn at_in_lines(
+        source: &Source,
+        lines: Option<&Lines>,
+        file: Arc<str>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let start = span.start as usize;
-        let location = source.location(start);
-        let line = source.line_range(location.line - 1);
-        let line_end = line.start + source.line_text(location.line - 1).len();
+        let offset = floor_char_boundary(&source.text, start.min(source.text.len()));
+        let (index, line) = match lines {
+            Some(lines) => {
+                let index = lines.index(offset);
+                (index, lines.range(index))
+            }
+            None => {
+                let index = source.line_index(offset);
+                (index, source.line_range(index))
+            }
+        };
+        let location = Location {
+            line: index + 1,
+            column: source.chars_between(line.start, offset) + 1,
+        };
+        let text = without_break(&source.text[line.clone()]);
+        let line_end = line.start + text.len();
         let start = start.min(source.text.len());
         let end = (span.end as usize).clamp(start, line_end.max(start));
         let width = match source.text.is_char_boundary(start) && source.text.is_char_boundary(end) {
@@ -150,7 +175,7 @@ impl Diagnostic {
             false => 1,
         };
         let (line, location_column, width) =
-            shown_line(source, location.line - 1, start, location.column, width);
+            shown_line(source, line.start, text, start, location.column, width);
         Diagnostic {
             severity: Severity::Error,
             file: Some(file),
@@ -432,5 +457,34 @@ mod tests {
         assert_eq!(snippet.width, 2);
         let d = Diagnostic::at(&source, Span::new(13, 13), "m");
         assert_eq!(d.snippet.unwrap().width, 1);
+    }
+
+    /// A line longer than a diagnostic shows.
+    const LONG: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+
+    proptest::proptest! {
+        /// A diagnostic whose line is counted by [`Lines`] is the one the line index gives,
+        /// whatever order the spans come in (one `Lines` asked about them all): lines with
+        /// CRLF, a lone CR, tabs, control and multi-byte characters, long lines, spans
+        /// inside a character or past the end.
+        #[test]
+        fn counted_lines_give_the_indexed_diagnostic(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "bc", "\n", "\r\n", "\r", "é", "\t", "\u{1}", "💡", LONG,
+            ]), 0..40),
+            spans in proptest::collection::vec((0usize..400, 0usize..60), 1..20),
+        ) {
+            let text: String = pieces.concat();
+            let source = Source::from_text("f.json", &text);
+            let lines = Lines::new(&source);
+            for (start, len) in spans {
+                let span = Span::new(start, start + len);
+                let file: Arc<str> = "f.json".into();
+                proptest::prop_assert_eq!(
+                    Diagnostic::at_in_lines(&source, Some(&lines), file.clone(), span, "m"),
+                    Diagnostic::at_in(&source, file, span, "m")
+                );
+            }
+        }
     }
 }

@@ -9,12 +9,11 @@
 //! `git diff` names the enclosing function (git and patch ignore that text). Line endings
 //! are kept byte for byte, so a CRLF file gives a CRLF patch.
 
-use std::cell::Cell;
 use std::fmt::Write;
 use std::ops::Range;
 
 use crate::edit::{self, Edit};
-use crate::source::Source;
+use crate::source::{Lines, Source};
 
 pub const CONTEXT: usize = 3;
 
@@ -475,123 +474,6 @@ fn push_range(out: &mut String, start: usize, len: usize) {
     };
 }
 
-/// The lines of the text a patch is written of, found by counting line breaks from the
-/// line found last. Lines are as a line index counts them: a line break ends a line (CRs
-/// stay in it), and a text that ends with one has an empty last line.
-///
-/// A patch asks about its edits' lines in file order (a hunk's context is found from its
-/// runs' byte offsets, not asked for here), so the answers take one pass of memchr's
-/// vector count over the text; asked out of order, it steps back, line by line. An index
-/// of every line's start cost 4 bytes a line (4.5 MB on the 28.5 MB export), a quarter of
-/// the patch's time in faulting that memory in, and could not be shared by the two cores
-/// writing a large patch without building it first.
-#[derive(Clone)]
-struct Lines<'a> {
-    text: &'a str,
-    known: Cell<Known>,
-}
-
-/// A line found last: its index and where it starts, and how far it is known to hold no
-/// line break (a minified export is one line of megabytes: it is not scanned again for
-/// each edit on it).
-#[derive(Clone, Copy)]
-struct Known {
-    line: usize,
-    start: usize,
-    clear_to: usize,
-}
-
-impl<'a> Lines<'a> {
-    fn new(source: &'a Source) -> Lines<'a> {
-        Lines {
-            text: &source.text,
-            known: Cell::new(Known {
-                line: 0,
-                start: 0,
-                clear_to: 0,
-            }),
-        }
-    }
-
-    fn bytes(&self) -> &'a [u8] {
-        self.text.as_bytes()
-    }
-
-    /// 0-based index of the line holding `offset` (at most the text's length).
-    fn index(&self, offset: usize) -> usize {
-        let known = self.known.get();
-        let bytes = self.bytes();
-        if offset < known.start {
-            // Back: the line breaks between are the lines stepped over. The line after
-            // the one asked about starts after the first of them.
-            let between = &bytes[offset..known.start];
-            let breaks = memchr::memchr_iter(b'\n', between).count();
-            let first =
-                offset + memchr::memchr(b'\n', between).expect("a line starts after a break");
-            self.known.set(Known {
-                line: known.line - breaks + 1,
-                start: first + 1,
-                clear_to: first + 1,
-            });
-            return known.line - breaks;
-        }
-        if offset <= known.clear_to {
-            return known.line;
-        }
-        let ahead = &bytes[known.clear_to..offset];
-        let breaks = memchr::memchr_iter(b'\n', ahead).count();
-        let start = match breaks {
-            0 => known.start,
-            _ => known.clear_to + memchr::memrchr(b'\n', ahead).expect("counted") + 1,
-        };
-        self.known.set(Known {
-            line: known.line + breaks,
-            start,
-            clear_to: offset,
-        });
-        known.line + breaks
-    }
-
-    /// Where line `index` starts, when the text has that line.
-    fn start_of(&self, index: usize) -> Option<usize> {
-        let mut known = self.known.get();
-        let bytes = self.bytes();
-        while known.line > index {
-            // The start of the line before: after the break before the one that ends it.
-            let end = known.start - 1;
-            known.start = memchr::memrchr(b'\n', &bytes[..end]).map_or(0, |at| at + 1);
-            known.line -= 1;
-            known.clear_to = end;
-        }
-        while known.line < index {
-            let next = memchr::memchr(b'\n', &bytes[known.clear_to..])?;
-            known.line += 1;
-            known.start = known.clear_to + next + 1;
-            known.clear_to = known.start;
-        }
-        self.known.set(known);
-        Some(known.start)
-    }
-
-    /// The byte range of line `index`, its line break included (empty at the end of the
-    /// text for a line the text does not have).
-    fn range(&self, index: usize) -> Range<usize> {
-        let len = self.text.len();
-        let Some(start) = self.start_of(index) else {
-            return len..len;
-        };
-        // Found from where it is known to hold no break.
-        let from = self.known.get().clear_to;
-        let end = memchr::memchr(b'\n', &self.bytes()[from..]).map_or(len, |at| from + at + 1);
-        self.known.set(Known {
-            line: index,
-            start,
-            clear_to: end.saturating_sub(1).max(start),
-        });
-        start..end
-    }
-}
-
 /// The byte ranges of the lines in `range` of `bytes` (which starts at a line's start), each
 /// with its line break; the last one without, when the text ends without one.
 fn lines_of(bytes: &[u8], range: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
@@ -658,7 +540,7 @@ fn line_pieces(sign: char, line: &str, color: bool, code: &str, mut emit: impl F
 
 /// Groups edits into runs of whole changed lines, in order, one run at a time.
 fn blocks<'a>(lines: &'a Lines<'a>, edits: &'a [Edit]) -> impl Iterator<Item = Block> + 'a {
-    let text = lines.text;
+    let text = lines.text();
     // Line range, the edits (as a range of indexes) and the text of each run; the text is
     // found as its edits are, while the lines know where they are (the next edit, looked at
     // to end a run, may stand far on).
@@ -1243,37 +1125,6 @@ mod line_tests {
             let old_len = old.concat().len();
             let all = Block { old: 0..old.len(), old_text: 0..old_len, new_text: new.concat(), at: 0 };
             prop_assert_eq!(rows(&line_diff(0, 0, &old, &new, 0)), rows(&[all]));
-        }
-
-        /// `Lines` answers as counting the line breaks does, whatever order it is asked
-        /// in (forward, back, the same line again, after a jump far ahead).
-        #[test]
-        fn lines_answer_as_counting_line_breaks(
-            pieces in prop::collection::vec(prop::sample::select(vec!["a", "bc", "\n", "\r\n", "\r", "é"]), 0..40),
-            asks in prop::collection::vec((0u8..2, 0usize..64), 0..40),
-        ) {
-            let text: String = pieces.concat();
-            let source = Source::from_text("f", &text);
-            let lines = Lines::new(&source);
-            // Where each line starts: at 0, and after each line break.
-            let starts: Vec<usize> = std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
-                .collect();
-            for (what, at) in asks {
-                match what {
-                    0 => {
-                        let offset = at.min(text.len());
-                        let breaks = text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count();
-                        prop_assert_eq!(lines.index(offset), breaks);
-                    }
-                    _ => {
-                        prop_assert_eq!(lines.start_of(at), starts.get(at).copied());
-                        let end = starts.get(at + 1).copied().unwrap_or(text.len());
-                        let start = starts.get(at).copied().unwrap_or(text.len());
-                        prop_assert_eq!(lines.range(at), start..end);
-                    }
-                }
-            }
         }
     }
 }

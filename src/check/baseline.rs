@@ -207,6 +207,7 @@ impl Baseline {
             );
             kept.push(finding(
                 &self.source,
+                None,
                 &self.source.name.as_str().into(),
                 *span,
                 FindingKind::StaleBaseline,

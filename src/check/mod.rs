@@ -27,7 +27,7 @@ use crate::names::Names;
 use crate::node::{Node, Span, Value};
 use crate::plan::{Action, FilePlan};
 use crate::profile::Kind;
-use crate::source::Source;
+use crate::source::{Lines, Source};
 
 pub use github::render as render_github;
 pub use human::write as write_human;
@@ -679,6 +679,7 @@ pub fn many_to_one(mapping: &Mapping, inputs: &[Input]) -> Vec<Finding> {
         .map(|m| {
             finding(
                 &mapping.source,
+                None,
                 &mapping.source.name.as_str().into(),
                 m.other.span,
                 FindingKind::ManyToOne,
@@ -942,6 +943,8 @@ fn reference_findings(
     // (value, hit, where, whether it is spelled otherwise than it reads): an address
     // inside text is pointed at itself. One vector for all the references, emptied by each.
     let mut hits: Vec<(Arc<str>, Hit, Span, bool)> = Vec::new();
+    // The references are in text order: their lines are counted as they come.
+    let lines = Lines::new(source);
     for reference in references {
         let holder = || reference.holder().map(|h| named.label(h).clone());
         let owner = || named.owner(reference);
@@ -1000,6 +1003,7 @@ fn reference_findings(
             );
             findings.push(finding(
                 source,
+                Some(&lines),
                 &named.file,
                 site,
                 FindingKind::Removed,
@@ -1020,6 +1024,7 @@ fn reference_findings(
             );
             findings.push(finding(
                 source,
+                Some(&lines),
                 &named.file,
                 reference.site,
                 FindingKind::Dangling,
@@ -1188,6 +1193,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
             let place = format!("comment {:?}", comment.trim());
             findings.push(finding(
                 &file.source,
+                None,
                 &named.file,
                 span,
                 FindingKind::Mention,
@@ -1285,6 +1291,7 @@ fn transition_findings(
         let key = named.key(pair.old.as_str().into(), setting, place);
         findings.push(finding(
             source,
+            None,
             &named.file,
             change.site,
             kind,
@@ -1403,6 +1410,7 @@ fn mentions(
             };
             findings.push(finding(
                 source,
+                None,
                 &named.file,
                 span,
                 kind,
@@ -1465,6 +1473,7 @@ fn id_tokens(text: &str) -> impl Iterator<Item = &str> {
 #[allow(clippy::too_many_arguments)]
 fn finding(
     source: &Source,
+    lines: Option<&Lines>,
     file: &Arc<str>,
     span: Span,
     kind: FindingKind,
@@ -1474,7 +1483,7 @@ fn finding(
     message: String,
 ) -> Finding {
     let severity = kind.severity();
-    let mut diagnostic = Diagnostic::at_in(source, file.clone(), span, message);
+    let mut diagnostic = Diagnostic::at_in_lines(source, lines, file.clone(), span, message);
     diagnostic.severity = severity.into();
     let location = diagnostic
         .location
