@@ -128,11 +128,16 @@ pub fn hosts_seen(accounts: &[Account]) -> String {
         }
     }
     let mut out = String::new();
+    // (A few names a host unless -v asks for all: an export of 200 accounts without hosts
+    // made this one line of 15 KB.)
     for (host, names) in &hosts {
-        out.push_str(&format!("  {host}: {}\n", names.join(", ")));
+        out.push_str(&format!("  {host}: {}\n", crate::verbosity::some_of(names)));
     }
     if !none.is_empty() {
-        out.push_str(&format!("  (no host declared): {}\n", none.join(", ")));
+        out.push_str(&format!(
+            "  (no host declared): {}\n",
+            crate::verbosity::some_of(&none)
+        ));
     }
     if out.is_empty() {
         out.push_str("  (no input declares an account)\n");
@@ -143,6 +148,33 @@ pub fn hosts_seen(accounts: &[Account]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_seen_names_a_few_accounts_of_each_host() {
+        let account = |i: usize, host: Option<&str>| Account {
+            id: format!("id-{i}"),
+            address: Some(format!("team-{i}@old.example")),
+            name: None,
+            channel: None,
+            hosts: host.map(str::to_owned).into_iter().collect(),
+            file: "accounts.json".into(),
+            span: Span::new(0, 0),
+        };
+        let mut accounts: Vec<Account> = (0..8).map(|i| account(i, None)).collect();
+        accounts.extend((8..10).map(|i| account(i, Some("imap.old.example"))));
+        let seen = hosts_seen(&accounts);
+        assert!(
+            seen.contains(
+                "imap.old.example: team-8@old.example (id-8), team-9@old.example (id-9)\n"
+            ),
+            "{seen}"
+        );
+        assert!(
+            seen.contains("(id-4) and 3 more (-v lists them all)\n"),
+            "{seen}"
+        );
+        assert!(!seen.contains("id-5"), "{seen}");
+    }
 
     #[test]
     fn a_host_matches_itself_and_the_hosts_under_it() {
