@@ -882,8 +882,10 @@ fn file_findings(
     for chunk in references.chunks(chunk) {
         parts.push(Part::References(chunk));
         if json {
-            // (A reference is a string: its end is outside every string.)
-            let to = chunk.last().map_or(text, |r| r.span.range().end);
+            // (A reference is a string: its end is outside every string. References are
+            // in text order; were one not, the parts would still cover the whole text,
+            // one after the other, an out-of-order cut only making a part empty.)
+            let to = chunk.last().map_or(text, |r| r.span.range().end).max(from);
             parts.push(Part::Strings(from..to));
             from = to;
         }
