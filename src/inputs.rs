@@ -98,13 +98,14 @@ pub fn nothing_found(paths: &Paths) -> Error {
     ))
 }
 
-/// Whether a command reads each file's whole tree (`check` looks at every string, the
-/// review formats at whole settings): then it is built while loading, once. Otherwise a
-/// JSON export is located in parts and its tree is built only if a step asks for it.
+/// Whether a command reads each file's whole tree (the review formats read whole
+/// settings): then it is built while loading, once. Otherwise a JSON export is located in
+/// parts, keeping what the plan the run makes reads of the values found (see
+/// [`Keep`](crate::locate::Keep)), and its tree is built only if a step asks for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trees {
     Whole,
-    AsNeeded,
+    AsNeeded(crate::locate::Keep),
 }
 
 /// Loads and locates every input; reports the problems of all files at once. A file a
@@ -122,23 +123,25 @@ pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Inpu
         // A JSON export is located in parts when the profile allows it; otherwise, and
         // on any error (which the whole parse words), from its whole tree.
         let source = match (Format::of(path, &source.text), trees) {
-            (Format::Json, Trees::AsNeeded) => match in_parts(source, profiles.get(profile)) {
-                Ok((file, located)) => {
-                    refuse_mapping_file(&file, path, paths, profiles.get(profile))?;
-                    if skipped_as_own(&file, profiles.get(profile)) {
-                        return Ok(None);
+            (Format::Json, Trees::AsNeeded(keep)) => {
+                match in_parts(source, profiles.get(profile), keep) {
+                    Ok((file, located)) => {
+                        refuse_mapping_file(&file, path, paths, profiles.get(profile))?;
+                        if skipped_as_own(&file, profiles.get(profile)) {
+                            return Ok(None);
+                        }
+                        return Ok(Some((
+                            Input {
+                                file,
+                                located,
+                                profile,
+                            },
+                            started.elapsed(),
+                        )));
                     }
-                    return Ok(Some((
-                        Input {
-                            file,
-                            located,
-                            profile,
-                        },
-                        started.elapsed(),
-                    )));
+                    Err(source) => *source,
                 }
-                Err(source) => *source,
-            },
+            }
             _ => source,
         };
         let file = parse(source, path, paths, profiles.get(profile))?;

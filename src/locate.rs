@@ -235,6 +235,30 @@ impl Located {
     }
 }
 
+/// Which of the values its selectors found a file located in parts keeps for its plan
+/// (see `load::Parts`). A value not kept is read from the whole tree, built when a step
+/// asks for one: keeping more than the plan reads costs memory and time (a path and a node
+/// a value), keeping less only time. `plan::Mode::reads` says what each mode reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// None: no plan is made (`check` without a transition).
+    Nothing,
+    /// The lists that hold references.
+    Lists,
+    /// Every value found.
+    All,
+}
+
+impl Keep {
+    fn keeps(self, node: &Node) -> bool {
+        match self {
+            Keep::Nothing => false,
+            Keep::Lists => matches!(node.value(), Value::List(..)),
+            Keep::All => true,
+        }
+    }
+}
+
 /// Documents larger than this run their selectors in parallel.
 const PARALLEL_FROM: usize = 1 << 20;
 
@@ -437,6 +461,8 @@ struct Finds<'a> {
     on: Vec<usize>,
     /// What of each item they read.
     mask: &'a Mask,
+    /// Which of the values found the plan reads.
+    keep: Keep,
     piece: Piece,
     /// A path's positions, built before it is handed to the assembly.
     path: Vec<u32>,
@@ -469,9 +495,9 @@ impl Piece {
     /// A piece of a list in a text of `bytes` bytes, with room for what the whole text
     /// holds, about (one reference in 256 bytes; a large export has one in 300, and a
     /// denser one grows the vectors as they fill): the first piece's vectors take the
-    /// others' in the end (see `join`). Room is only reserved: what is never written to is
-    /// never given memory.
-    fn with_room(bytes: usize) -> Piece {
+    /// others' in the end (see `join`), and for the values it keeps (a list holds a few
+    /// references). Room is only reserved: what is never written to is never given memory.
+    fn with_room(bytes: usize, keep: Keep) -> Piece {
         let mut piece = Piece::default();
         let references = bytes / 256;
         piece.assembly.reserve(
@@ -482,7 +508,11 @@ impl Piece {
                 lists: references / 4,
             },
         );
-        piece.found.reserve(references);
+        piece.found.reserve(match keep {
+            Keep::Nothing => 0,
+            Keep::Lists => references / 4,
+            Keep::All => references,
+        });
         piece
     }
 }
@@ -522,6 +552,7 @@ impl crate::load::json::Items for Finds<'_> {
             piece,
             path: full,
             lost,
+            keep,
             ..
         } = self;
         let references_before = piece.assembly.located.references.len();
@@ -562,7 +593,9 @@ impl crate::load::json::Items for Finds<'_> {
                             }
                         },
                     };
-                    piece.found.push((Path::from(&full[..]), node.clone()));
+                    if keep.keeps(node) {
+                        piece.found.push((Path::from(&full[..]), node.clone()));
+                    }
                     // (Errors are worded by the whole parse: no path is described here.)
                     piece.assembly.reference(
                         &file.source,
@@ -607,20 +640,21 @@ fn dedup_from<T>(items: &mut Vec<T>, from: usize, same: impl Fn(&T, &T) -> bool)
 /// Locates a JSON export without building its whole tree, when the profile allows it (see
 /// `streamed_keys`): the large lists are parsed an item at a time, and the selectors run on
 /// each item as it is parsed, on the thread parsing it; what they find is assembled there
-/// (see [`Finds`]), and the item's tree is dropped. Only the values they found are kept
-/// (with the rest of the root) for the plan; [`File::docs`] builds the whole tree if a step
-/// asks. Gives the source back, for the whole parse, when the profile does not allow it
-/// and on any error (that path words it).
+/// (see [`Finds`]), and the item's tree is dropped. Only the values they found that `keep`
+/// admits are kept (with the rest of the root) for the plan; [`File::docs`] builds the
+/// whole tree if a step asks for anything else. Gives the source back, for the whole
+/// parse, when the profile does not allow it and on any error (that path words it).
 pub fn in_parts(
     source: crate::source::Source,
     profile: &Profile,
+    keep: Keep,
 ) -> Result<(File, Located), Box<crate::source::Source>> {
     let streamed = streamed_keys(profile);
     if streamed.is_empty() {
         return Err(Box::new(source));
     }
     let mut file = File::unbuilt(source);
-    match locate_parts(&file, profile, &streamed) {
+    match locate_parts(&file, profile, &streamed, keep) {
         Some((parts, located)) => {
             file.set_parts(parts);
             Ok((file, located))
@@ -633,6 +667,7 @@ fn locate_parts(
     file: &File,
     profile: &Profile,
     streamed: &[&str],
+    keep: Keep,
 ) -> Option<(crate::load::Parts, Located)> {
     let source = &file.source;
     let queries = profile.queries();
@@ -685,7 +720,8 @@ fn locate_parts(
                     .filter(|&(q, query)| on_streamed[q] && first(query) == key)
                     .map(|(q, _)| q)
                     .collect(),
-                piece: Piece::with_room(source.text.len()),
+                keep,
+                piece: Piece::with_room(source.text.len(), keep),
                 path: Vec::new(),
                 rest: None,
                 lost: false,
@@ -1543,5 +1579,30 @@ accounts:
             fill_label("{command} at line {@line}", redirect, &source),
             "redirect at line 3"
         );
+    }
+
+    /// A file located in parts answers for the values its `Keep` admits from what it kept,
+    /// and for any other value from its whole tree, which it then builds.
+    #[test]
+    fn a_file_located_in_parts_keeps_what_it_is_told() {
+        let text = r#"{"schema_version": 1, "rules": [{"id": "r1", "conditions": {"items": [
+            {"field": "email_account", "op": "is", "value": ["acc-old", "acc-2"]},
+            {"field": "account", "op": "is", "value": "acc-3"}]}}]}"#;
+        let profile = Profile::resolve("missive").unwrap();
+        for keep in [Keep::Nothing, Keep::Lists, Keep::All] {
+            let (file, located) =
+                in_parts(Source::from_text("keep.json", text), &profile, keep).unwrap();
+            let [first, _, single] = &located.references[..] else {
+                panic!("three references: {located:?}");
+            };
+            let list = located.list_path(&located.lists[first.list().unwrap().0]);
+            let single = located.path(single);
+            assert!(!file.is_built());
+            let list = file.node(0, list.unwrap()).unwrap();
+            assert_eq!(list.items().map(<[Node]>::len), Some(2));
+            assert_eq!(file.is_built(), keep == Keep::Nothing, "{keep:?}");
+            assert_eq!(file.node(0, single).and_then(Node::str), Some("acc-3"));
+            assert_eq!(file.is_built(), keep != Keep::All, "{keep:?}");
+        }
     }
 }

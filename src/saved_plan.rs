@@ -660,7 +660,7 @@ impl SavedPlan {
         let inputs = inputs::load(
             &inputs::Paths::files(paths.clone()),
             &profiles,
-            inputs::Trees::AsNeeded,
+            inputs::Trees::AsNeeded(mode.reads()),
         )?;
         let plans = inputs::plan_all(&inputs, &mapping, mode)?;
         let mut writes = Vec::new();

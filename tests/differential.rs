@@ -500,17 +500,25 @@ mod oracle_examples {
 
 /// Locating a JSON export in parts (its large lists an item at a time, never its whole
 /// tree: `locate::in_parts`) gives exactly what locating its whole tree gives, and so do
-/// the plans made from each, in both modes: on the generated exports and on every JSON
-/// fixture.
+/// the plans made from each, in both modes, each from a file that keeps only what its mode
+/// reads of the values found: on the generated exports and on every JSON fixture.
 mod in_parts {
     use std::path::Path;
 
     use cutover::load::File;
-    use cutover::locate::{in_parts, locate};
+    use cutover::locate::{Keep, locate};
     use cutover::mapping::Mapping;
     use cutover::plan::{FilePlan, Mode, plan};
     use cutover::profile::Profile;
     use cutover::source::Source;
+
+    /// Locates in parts, keeping every value found.
+    fn in_parts(
+        source: Source,
+        profile: &Profile,
+    ) -> Result<(File, cutover::locate::Located), Box<Source>> {
+        cutover::locate::in_parts(source, profile, Keep::All)
+    }
 
     /// Compares both ways on one file; whether it was located in parts (not every profile
     /// or file allows it: then the whole tree serves, as it must).
@@ -518,7 +526,7 @@ mod in_parts {
         let whole = File::parse(Source::from_text(name, text));
         let (parted, parted_located) = match (
             whole.as_ref(),
-            in_parts(Source::from_text(name, text), profile),
+            cutover::locate::in_parts(Source::from_text(name, text), profile, Keep::Nothing),
         ) {
             (_, Err(source)) => {
                 assert_eq!(source.text, text, "{name}: the source comes back whole");
@@ -542,8 +550,15 @@ mod in_parts {
             Ok(plan) => format!("{plan:?}"),
             Err(e) => format!("error: {:?}", e.diagnostics),
         };
+        assert!(
+            !parted.is_built(),
+            "{name}: located in parts, but built whole"
+        );
         if let Some(mapping) = mapping {
             for mode in [Mode::Replace, Mode::Add] {
+                let (parted, parted_located) =
+                    cutover::locate::in_parts(Source::from_text(name, text), profile, mode.reads())
+                        .expect("located in parts as before");
                 assert_eq!(
                     show(plan(&parted, &parted_located, mapping, mode)),
                     show(plan(&whole, &expected, mapping, mode)),
@@ -630,7 +645,12 @@ mod in_parts {
         // plan of a rewrite that only swaps strings (debug builds, this test's, prove every
         // such plan again by a re-parse, which reads the tree).
         let text = large(usize::MAX, "").replace("\"info-0@new.example\"", "\"x@y.example\"");
-        let (file, located) = in_parts(Source::from_text("large.json", &text), &profile).unwrap();
+        let (file, located) = cutover::locate::in_parts(
+            Source::from_text("large.json", &text),
+            &profile,
+            Mode::Replace.reads(),
+        )
+        .unwrap();
         assert_eq!(cutover::accounts::declared([&file]).len(), 2);
         let plan = plan(&file, &located, &mapping, Mode::Replace).unwrap();
         assert!(!plan.edits.is_empty());

@@ -1614,7 +1614,7 @@ mod tests {
         for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
             let (inputs, mapping) = fixture(dir, Trees::Whole);
             // (`check` loads JSON in parts: its trees are built only to name a mention.)
-            let (parted, _) = fixture(dir, Trees::AsNeeded);
+            let (parted, _) = fixture(dir, Trees::AsNeeded(crate::locate::Keep::Nothing));
             let removed = Removed::resolve(&inputs, Some(&mapping), &[], &[]).expect("resolves");
             let shown = |findings: Findings| -> Vec<(String, String)> {
                 findings
@@ -1695,7 +1695,7 @@ mod tests {
     fn the_text_read_finds_mentions_exactly_where_the_walk_does() {
         let (mut with, mut without) = (0, 0);
         for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
-            let (inputs, mapping) = fixture(dir, Trees::AsNeeded);
+            let (inputs, mapping) = fixture(dir, Trees::AsNeeded(crate::locate::Keep::Nothing));
             let names = Names::of(&inputs);
             let declared = inputs::declared(&inputs, Kind::Account).unwrap_or_default();
             let mut cases = vec![Removed::resolve(&inputs, Some(&mapping), &[], &[])];

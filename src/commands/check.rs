@@ -28,9 +28,14 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         .as_deref()
         .map(baseline::Baseline::read)
         .transpose();
+    // A transition is checked against its plan (below), which reads what it reads.
+    let keep = match (args.mode, &args.mapping) {
+        (Mode::Add, Some(_)) => Mode::Add.reads(),
+        _ => crate::locate::Keep::Nothing,
+    };
     let ((mapping, baseline), inputs) = both(
         both(mapping, baseline),
-        inputs::load(&args.paths, &profiles, inputs::Trees::AsNeeded),
+        inputs::load(&args.paths, &profiles, inputs::Trees::AsNeeded(keep)),
     )?;
     steps.step("all files read, parsed and located");
     if let Some(mapping) = &mapping {

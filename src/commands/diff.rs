@@ -120,7 +120,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
     }
     // The review formats read whole settings: their trees are built while loading.
     let trees = match args.format {
-        DiffFormat::Patch => Trees::AsNeeded,
+        DiffFormat::Patch => Trees::AsNeeded(args.selection.mode.reads()),
         _ => Trees::Whole,
     };
     let mut planned = plan(&args.selection, trees, args.format == DiffFormat::Patch)?;
@@ -342,7 +342,7 @@ pub fn apply(args: &Apply, _color: ColorChoice) -> Result<u8, Error> {
         paths: Paths::found(files, &selection.paths),
         ..(**selection).clone()
     };
-    let planned = plan(&selection, Trees::AsNeeded, false)?;
+    let planned = plan(&selection, Trees::AsNeeded(selection.mode.reads()), false)?;
     let changed: Vec<(&Input, String)> = planned
         .inputs
         .iter()

@@ -51,6 +51,19 @@ pub enum Mode {
     Add,
 }
 
+impl Mode {
+    /// What this mode's plan reads of the values found in a file located in parts (see
+    /// [`Keep`](crate::locate::Keep)): the lists that hold references, in either mode (an
+    /// item equal to another goes, a new one goes in); in add mode also the strings,
+    /// each of which it may widen to a list.
+    pub fn reads(self) -> crate::locate::Keep {
+        match self {
+            Mode::Replace => crate::locate::Keep::Lists,
+            Mode::Add => crate::locate::Keep::All,
+        }
+    }
+}
+
 /// What happened to one reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
