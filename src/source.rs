@@ -347,7 +347,9 @@ impl Source {
         };
         let mut source = Source::new(path.to_path_buf(), name, text);
         source.stamp = Some(stamp);
-        if let Some(nul) = source.text.find('\0') {
+        // (`memchr` searches a large export several times faster than `str::find`, and this
+        // search is on the one core before the export is parsed on two.)
+        if let Some(nul) = memchr::memchr(0, source.text.as_bytes()) {
             return Err(ReadFailure {
                 error: Diagnostic::at(
                     &source,
