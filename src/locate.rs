@@ -505,9 +505,12 @@ impl Piece {
             Room {
                 references,
                 steps: references * 7,
-                lists: references / 4,
+                lists: 0,
             },
         );
+        // (Its index of lists stays a few entries: an item's lists are its own, and each
+        // item's are forgotten once it is assembled; see `Finds::item`.)
+        piece.assembly.located.lists.reserve(references / 4);
         piece.found.reserve(match keep {
             Keep::Nothing => 0,
             Keep::Lists => references / 4,
@@ -612,6 +615,8 @@ impl crate::load::json::Items for Finds<'_> {
         }
         // In document order, as a whole file's are: the item's, after those before it.
         piece.assembly.order_from(references_before, false);
+        // Every list this item's references stand in lies inside it: the next item's are others.
+        piece.assembly.lists.clear();
         let found = &mut piece.found;
         found[found_before..].sort_unstable_by_key(|(_, node)| node.span.start);
         dedup_from(found, found_before, |(a, _), (b, _)| a == b);
