@@ -139,18 +139,20 @@ pub fn plan(
     planner.finish()
 }
 
-/// One logical change at one place: what the data there becomes.
+/// One logical change at one place: what the data there becomes. (A plan holds one for
+/// each rewritten reference, tens of thousands: the rare variants' payloads are boxed, and
+/// a rewrite names its reference rather than holding a copy of its place.)
 #[derive(Debug)]
 enum Op {
-    /// The string at `at` (written at `span` in `style`) becomes `new`; `parts`, when
-    /// given, are the pieces of its text to replace instead of writing it anew (addresses
-    /// inside a longer text).
+    /// The string of reference `reference` (written at `span` in `style`) becomes `new`;
+    /// `parts`, when given, are the pieces of its text to replace instead of writing it
+    /// anew (addresses inside a longer text).
     Set {
-        at: Place,
+        reference: u32,
         span: Span,
         style: Style,
         new: Text,
-        parts: Option<Vec<(Range<usize>, Text)>>,
+        parts: Option<Pieces>,
     },
     /// The string at `at` becomes the list of itself and `add`.
     Widen {
@@ -163,24 +165,31 @@ enum Op {
     Insert {
         list: Place,
         after: usize,
-        value: Node,
+        value: Box<Node>,
         text: Insertion,
     },
     /// Item `item` of the list at `list` goes.
     Drop { list: Place, item: usize },
 }
 
+/// Pieces of a string's text (ranges within its token), each with what it becomes.
+type Pieces = Box<[(Range<usize>, Text)]>;
+
 /// How an inserted value is written.
 #[derive(Debug)]
 enum Insertion {
     /// A string, in the style of its neighbour.
     Scalar(Style),
-    /// A copy of the setting at item `after`, from its own text: the references in
-    /// `inside` rewritten, the fields `without` left out.
-    Copy {
-        inside: Vec<usize>,
-        without: Vec<String>,
-    },
+    /// A copy of the setting at item `after`, from its own text (see [`Copy`]).
+    Copy(Box<Copy>),
+}
+
+/// How a copy of a setting is written: the references in `inside` rewritten, the fields
+/// `without` left out.
+#[derive(Debug)]
+struct Copy {
+    inside: Vec<usize>,
+    without: Vec<String>,
 }
 
 /// What a whole value maps to: its mapping entry and new value (see `Planner::target`).
@@ -374,10 +383,10 @@ impl<'a> Planner<'a> {
             && sieve::writes_as_is(new, reference.style))
         .then(|| {
             let start = reference.span.start;
-            vec![(
+            Box::from([(
                 (reference.site.start - start) as usize..(reference.site.end - start) as usize,
                 self.texts.text(new),
-            )]
+            )])
         });
         let new = match whole {
             Cow::Borrowed(new) => self
@@ -388,7 +397,7 @@ impl<'a> Planner<'a> {
             Cow::Owned(whole) => self.texts.text(&whole),
         };
         self.ops.push(Op::Set {
-            at: self.place(index),
+            reference: index as u32,
             span: reference.span,
             style: reference.style,
             new,
@@ -417,11 +426,11 @@ impl<'a> Planner<'a> {
             ));
         }
         self.ops.push(Op::Set {
-            at: self.place(index),
+            reference: index as u32,
             span: reference.span,
             style: reference.style,
             new: self.texts.text(&replacement.value),
-            parts: as_is.then_some(parts),
+            parts: as_is.then(|| parts.into()),
         });
         self.changes_at(index, Action::Rewritten, &replacement.changes);
     }
@@ -468,7 +477,7 @@ impl<'a> Planner<'a> {
         self.ops.push(Op::Insert {
             list,
             after,
-            value: Node::from(replacement.value.as_ref()),
+            value: Box::new(Node::from(replacement.value.as_ref())),
             text: Insertion::Scalar(style),
         });
         self.changes_at(index, Action::Added, &replacement.changes);
@@ -504,8 +513,8 @@ impl<'a> Planner<'a> {
         self.ops.push(Op::Insert {
             list,
             after: item,
-            value: copy,
-            text: Insertion::Copy { inside, without },
+            value: Box::new(copy),
+            text: Insertion::Copy(Box::new(Copy { inside, without })),
         });
         for &(index, entry) in changes {
             self.change(index, entry, Action::Copied);

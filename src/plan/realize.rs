@@ -46,7 +46,7 @@ impl ListOps<'_> {
             .inserts
             .iter()
             .map(|(after, op)| match op {
-                Op::Insert { value, .. } => (*after, value.clone()),
+                Op::Insert { value, .. } => (*after, (**value).clone()),
                 _ => unreachable!("only inserts are kept here"),
             })
             .collect();
@@ -271,12 +271,18 @@ impl<'p, 'a> Realizer<'p, 'a> {
             self.edits.reserve(sets.len());
             self.expected.reserve(sets.len());
             for op in sets {
-                let Op::Set { at, span, new, .. } = op else {
+                let Op::Set {
+                    reference,
+                    span,
+                    new,
+                    ..
+                } = op
+                else {
                     continue;
                 };
                 self.push_set_edits(op);
                 self.expected
-                    .value(at.clone(), *span, Want::Str(new.clone()));
+                    .value(p.place(*reference as usize), *span, Want::Str(new.clone()));
             }
             return Ok(());
         }
@@ -288,7 +294,7 @@ impl<'p, 'a> Realizer<'p, 'a> {
         }
         for (span, ops) in by_span {
             let at = |op: &&Op| match op {
-                Op::Set { at, .. } => at.clone(),
+                Op::Set { reference, .. } => p.place(*reference as usize),
                 _ => unreachable!(),
             };
             let uses = self.uses(&at(&ops[0]));
@@ -493,7 +499,8 @@ impl<'p, 'a> Realizer<'p, 'a> {
                         Insertion::Scalar(style) => {
                             scalar::write(value.str().unwrap_or_default(), *style)
                         }
-                        Insertion::Copy { inside, without } => {
+                        Insertion::Copy(copy) => {
+                            let (inside, without) = (&copy.inside, &copy.without);
                             copy_text(p, item, list.path.len() + 1, inside, without).unwrap_or_else(
                                 || match p.file.format {
                                     crate::load::Format::Yaml => scalar::flow(value),

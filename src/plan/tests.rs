@@ -241,3 +241,14 @@ fn add_mode_copies_a_setting_whose_left_out_field_comes_last() {
     // with its first item, and the holder is still found once.
     assert_eq!(planned.changes.len(), 1);
 }
+
+/// A plan holds an operation for every rewritten reference (tens of thousands in a large
+/// export): the rare operations' payloads are boxed to keep each small.
+#[test]
+fn an_operation_stays_small() {
+    assert!(
+        std::mem::size_of::<Op>() <= 64,
+        "{}",
+        std::mem::size_of::<Op>()
+    );
+}
