@@ -180,14 +180,14 @@ type Pieces = Box<[(Range<usize>, Text)]>;
 enum Insertion {
     /// A string, in the style of its neighbour.
     Scalar(Style),
-    /// A copy of the setting at item `after`, from its own text (see [`Copy`]).
-    Copy(Box<Copy>),
+    /// A copy of the setting at item `after`, from its own text (see [`SettingCopy`]).
+    Copy(Box<SettingCopy>),
 }
 
 /// How a copy of a setting is written: the references in `inside` rewritten, the fields
 /// `without` left out.
 #[derive(Debug)]
-struct Copy {
+struct SettingCopy {
     inside: Vec<usize>,
     without: Vec<String>,
 }
@@ -514,7 +514,7 @@ impl<'a> Planner<'a> {
             list,
             after: item,
             value: Box::new(copy),
-            text: Insertion::Copy(Box::new(Copy { inside, without })),
+            text: Insertion::Copy(Box::new(SettingCopy { inside, without })),
         });
         for &(index, entry) in changes {
             self.change(index, entry, Action::Copied);
