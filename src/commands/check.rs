@@ -28,10 +28,11 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         .as_deref()
         .map(baseline::Baseline::read)
         .transpose();
-    // A transition is checked against its plan (below), which reads what it reads.
-    let keep = match (args.mode, &args.mapping) {
-        (Mode::Add, Some(_)) => Mode::Add.reads(),
-        _ => crate::locate::Keep::Nothing,
+    // A transition is checked against its add-mode plan (below), which reads what it reads.
+    let transition = args.mode == Mode::Add && args.mapping.is_some();
+    let keep = match transition {
+        true => Mode::Add.reads(),
+        false => crate::locate::Keep::Nothing,
     };
     let ((mapping, baseline), inputs) = both(
         both(mapping, baseline),
@@ -50,8 +51,8 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
              undeclared accounts are checked, and no input declares accounts",
         ));
     }
-    let transition = match (args.mode, &mapping) {
-        (Mode::Add, Some(mapping)) => Some(crate::diagnostic::collect(crate::parallel::map(
+    let transition = match (transition, &mapping) {
+        (true, Some(mapping)) => Some(crate::diagnostic::collect(crate::parallel::map(
             &inputs,
             |input| plan(&input.file, &input.located, mapping, Mode::Add),
         ))?),
