@@ -224,13 +224,42 @@ impl Diagnostic {
     /// Renders it with a short name of its kind, `error[code]`, as rustc shows its error
     /// codes (`check` names each finding's kind this way).
     pub fn render_coded(&self, color: bool, code: Option<&str>) -> String {
+        self.shown().render_coded(color, code)
+    }
+
+    /// What it shows, borrowed.
+    pub fn shown(&self) -> Shown<'_> {
+        Shown {
+            severity: self.severity,
+            file: self.file.as_deref(),
+            location: self.location.clone(),
+            snippet: self.snippet.as_ref(),
+            message: &self.message,
+        }
+    }
+}
+
+/// What a diagnostic shows, borrowed from where it is kept: a [`Diagnostic`], or a `check`
+/// finding, which keeps its file and position once for every format (a run makes tens of
+/// thousands of them). Rendered the same whichever it comes from.
+pub struct Shown<'a> {
+    pub severity: Severity,
+    pub file: Option<&'a str>,
+    pub location: Option<Location>,
+    pub snippet: Option<&'a Snippet>,
+    pub message: &'a str,
+}
+
+impl Shown<'_> {
+    /// See [`Diagnostic::render_coded`].
+    pub fn render_coded(&self, color: bool, code: Option<&str>) -> String {
         let mut out = String::new();
         self.write_coded(&mut out, color, code);
         out
     }
 
-    /// [`Diagnostic::render_coded`] onto the end of `out`: `check` writes tens of
-    /// thousands of findings into one text.
+    /// [`Shown::render_coded`] onto the end of `out`: `check` writes tens of thousands of
+    /// findings into one text.
     pub fn write_coded(&self, out: &mut String, color: bool, code: Option<&str>) {
         use std::fmt::Write as _;
         let (on, bold, off) = match (color, self.severity) {
@@ -239,7 +268,7 @@ impl Diagnostic {
             (true, Severity::Warning) => ("\x1b[1;33m", "\x1b[1m", "\x1b[0m"),
         };
         // Control characters never reach the terminal, whatever a message quotes.
-        if let Some(file) = self.file.as_deref() {
+        if let Some(file) = self.file {
             let file = crate::file_name::shown(file);
             let _ = match &self.location {
                 Some(l) => write!(out, "{bold}{file}:{}:{}:{off} ", l.line, l.column),
@@ -253,9 +282,9 @@ impl Diagnostic {
         let _ = writeln!(
             out,
             "{off}: {bold}{}{off}",
-            crate::file_name::shown_text(&self.message)
+            crate::file_name::shown_text(self.message)
         );
-        if let (Some(location), Some(snippet)) = (&self.location, &self.snippet) {
+        if let (Some(location), Some(snippet)) = (&self.location, self.snippet) {
             let number = location.line;
             let pad = " ".repeat(number.to_string().len());
             let _ = writeln!(out, "{pad} |\n{number} | {}", snippet.line_text);

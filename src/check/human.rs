@@ -28,7 +28,7 @@ fn render_chunk(findings: &[&[super::Finding]], color: bool) -> String {
     let mut out = String::with_capacity(count * 320);
     for finding in findings.iter().copied().flatten() {
         let code = Some(finding.kind.as_str());
-        finding.diagnostic.write_coded(&mut out, color, code);
+        finding.shown().write_coded(&mut out, color, code);
         out.push('\n');
     }
     out

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts;
 use crate::address;
-use crate::diagnostic::{Diagnostic, Error, Severity};
+use crate::diagnostic::{Diagnostic, Error, Severity, Shown, Snippet};
 use crate::fast_hash::{FastMap, FastSet};
 use crate::inputs::{self, Input};
 use crate::load::{Format, sieve};
@@ -27,7 +27,7 @@ use crate::names::Names;
 use crate::node::{Node, Span, Value};
 use crate::plan::{Action, FilePlan};
 use crate::profile::Kind;
-use crate::source::{Lines, Source};
+use crate::source::{Lines, Location, Source};
 
 pub use github::render as render_github;
 pub use human::write as write_human;
@@ -149,7 +149,8 @@ pub struct Finding {
     /// The account ID (or address) referenced.
     pub account: Arc<str>,
     /// The new ID, when the mapping has one.
-    pub replacement: Option<String>,
+    // (Shared by every finding it replaces in.)
+    pub replacement: Option<Arc<str>>,
     /// The setting that holds the reference, e.g. `rule "01. Support triage"`.
     pub holder: Option<Arc<str>>,
     // (`setting` and `place` are left out, none and empty, when the run asks for no
@@ -161,21 +162,32 @@ pub struct Finding {
     /// Where the value stands within the setting (within the document, outside any), e.g.
     /// `conditions.items[0].value[1]`.
     pub place: String,
-    // Written as its `message` (kept once: the source line and caret go with it, for the
-    // human format).
-    #[serde(rename = "message", serialize_with = "message_only")]
-    #[schemars(with = "String")]
-    pub diagnostic: Diagnostic,
+    pub message: String,
+    // (The source line and caret the human format shows under the message; the finding's
+    // path, line and column are its diagnostic's, kept once: a run makes tens of thousands.)
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub snippet: Option<Snippet>,
 }
 
 impl Finding {
     pub fn message(&self) -> &str {
-        &self.diagnostic.message
+        &self.message
     }
-}
 
-fn message_only<S: serde::Serializer>(diagnostic: &Diagnostic, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&diagnostic.message)
+    /// The finding as a diagnostic shows it (see [`Shown`]).
+    pub fn shown(&self) -> Shown<'_> {
+        Shown {
+            severity: self.severity.into(),
+            file: Some(&self.path),
+            location: Some(Location {
+                line: self.line,
+                column: self.column,
+            }),
+            snippet: self.snippet.as_ref(),
+            message: &self.message,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
@@ -308,6 +320,9 @@ pub struct Removed<'a> {
     pub addresses: HashMap<String, Why>,
     /// The byte lengths of the removed account IDs, found at the first search of a text.
     id_lengths: OnceLock<IdLengths>,
+    /// The mapping's new values, accounts' then addresses', by entry: each shared by the
+    /// findings it replaces in (copied once, at the first hit).
+    new_values: OnceLock<[Vec<Arc<str>>; 2]>,
 }
 
 /// A set of byte lengths: most words of a text are not IDs, and a word of a length no
@@ -340,9 +355,9 @@ impl IdLengths {
 
 /// A removed value a reference holds.
 struct Hit<'r> {
-    /// The new value, when the mapping has one (borrowed: most lookups only ask whether
-    /// there is a hit).
-    replacement: Option<&'r str>,
+    /// The new value, when the mapping has one (the one shared copy of it: most lookups
+    /// only ask whether there is a hit, and a finding shares it).
+    replacement: Option<&'r Arc<str>>,
     /// Why it is removed, when the mapping does not say.
     why: Option<&'r Why>,
 }
@@ -526,9 +541,17 @@ impl<'a> Removed<'a> {
 
     /// Why, and with what replacement, a whole value of this kind is removed.
     fn lookup(&self, kind: Kind, value: &str) -> Option<Hit<'_>> {
-        if let Some((_, new)) = self.mapping.and_then(|m| m.lookup(kind, value)) {
+        if let Some(mapping) = self.mapping
+            && let Some((entry, _)) = mapping.lookup(kind, value)
+        {
+            let new_values = self.new_values.get_or_init(|| {
+                let shared = |pairs: &[crate::mapping::Pair]| {
+                    pairs.iter().map(|p| Arc::from(p.new.as_str())).collect()
+                };
+                [shared(&mapping.accounts), shared(&mapping.addresses)]
+            });
             return Some(Hit {
-                replacement: Some(new),
+                replacement: Some(&new_values[usize::from(entry.addresses)][entry.index as usize]),
                 why: None,
             });
         }
@@ -688,7 +711,7 @@ pub fn many_to_one(mapping: &Mapping, inputs: &[Input]) -> Vec<Finding> {
                     setting: None,
                     place: format!("accounts.{}", m.other.old),
                 },
-                Some(m.other.new.clone()),
+                Some(m.other.new.as_str().into()),
                 None,
                 m.message(),
             )
@@ -1010,7 +1033,7 @@ fn reference_findings(
                 site,
                 FindingKind::Removed,
                 key(account),
-                hit.replacement.map(str::to_owned),
+                hit.replacement.cloned(),
                 holder(),
                 message,
             ));
@@ -1148,17 +1171,17 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
                 .map_or(text.len(), |i| at + 2 + i + 2)
         };
         let comment = &text[at..end];
-        let mut hits: Vec<(std::ops::Range<usize>, Option<String>, &str)> = Vec::new();
+        let mut hits = Vec::new();
         let mut offset = 0;
         for token in id_tokens(comment) {
             let start = offset + comment[offset..].find(token).unwrap_or(0);
             offset = start + token.len();
             if let Some(hit) = removed.lookup_word(token) {
-                hits.push((start..offset, hit.replacement.map(str::to_owned), "account"));
+                hits.push((start..offset, hit.replacement.cloned(), "account"));
             }
         }
         for (range, hit) in address::find_with(comment, |a| removed.lookup(Kind::Address, a)) {
-            hits.push((range, hit.replacement.map(str::to_owned), "address"));
+            hits.push((range, hit.replacement.cloned(), "address"));
         }
         hits.sort_by_key(|(range, ..)| range.start);
         for (range, replacement, what) in hits {
@@ -1298,7 +1321,7 @@ fn transition_findings(
             change.site,
             kind,
             key,
-            Some(pair.new.clone()),
+            Some(pair.new.as_str().into()),
             holder,
             message,
         ));
@@ -1407,7 +1430,7 @@ fn mentions(
                     format!(
                         "{shown}{within} mentions removed {what} {token}; if it is a reference the profile does not know, change it by hand"
                     ),
-                    replacement.map(str::to_owned),
+                    replacement.cloned(),
                 )
             };
             findings.push(finding(
@@ -1452,8 +1475,8 @@ fn looked_in(
 fn named_in<'t>(
     text: &'t str,
     removed: &'t Removed,
-) -> Vec<(&'t str, Option<&'t str>, &'static str)> {
-    let mut hits: Vec<(&str, Option<&str>, &str)> = id_tokens(text)
+) -> Vec<(&'t str, Option<&'t Arc<str>>, &'static str)> {
+    let mut hits: Vec<(&str, Option<&Arc<str>>, &str)> = id_tokens(text)
         .filter_map(|token| {
             let hit = removed.lookup_word(token)?;
             Some((token, hit.replacement, "account"))
@@ -1480,17 +1503,18 @@ fn finding(
     span: Span,
     kind: FindingKind,
     key: Key,
-    replacement: Option<String>,
+    replacement: Option<Arc<str>>,
     holder: Option<Arc<str>>,
     message: String,
 ) -> Finding {
     let severity = kind.severity();
-    let mut diagnostic = Diagnostic::at_in_lines(source, lines, file.clone(), span, message);
-    diagnostic.severity = severity.into();
-    let location = diagnostic
-        .location
-        .clone()
-        .unwrap_or(crate::source::Location { line: 1, column: 1 });
+    let Diagnostic {
+        location,
+        snippet,
+        message,
+        ..
+    } = Diagnostic::at_in_lines(source, lines, file.clone(), span, message);
+    let location = location.unwrap_or(Location { line: 1, column: 1 });
     Finding {
         path: file.clone(),
         line: location.line,
@@ -1502,7 +1526,8 @@ fn finding(
         holder,
         setting: key.setting,
         place: key.place,
-        diagnostic,
+        message,
+        snippet,
     }
 }
 
@@ -1533,7 +1558,8 @@ mod findings_order {
             holder: None,
             setting: None,
             place: String::new(),
-            diagnostic: Diagnostic::plain("m"),
+            message: "m".to_owned(),
+            snippet: None,
         }
     }
 
@@ -1621,10 +1647,7 @@ mod tests {
                     .iter()
                     .map(|f| {
                         let json = serde_json::to_string(f).expect("serializes");
-                        (
-                            json,
-                            f.diagnostic.render_coded(false, Some(f.kind.as_str())),
-                        )
+                        (json, f.shown().render_coded(false, Some(f.kind.as_str())))
                     })
                     .collect()
             };

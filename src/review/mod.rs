@@ -502,7 +502,7 @@ pub fn build(
             column: f.column,
             holder: f.holder.as_deref().map(str::to_owned),
             value: f.account.to_string(),
-            message: f.diagnostic.message,
+            message: f.message,
         })
         .collect();
     let organization = inputs.iter().flat_map(|i| i.file.docs()).find_map(|d| {
