@@ -4,23 +4,23 @@
 
 use super::{FindingSeverity, Report};
 
-pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+pub fn write(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
     for f in report.findings.iter() {
         let command = match f.severity {
             FindingSeverity::Error => "error",
             FindingSeverity::Warning => "warning",
         };
-        out.push_str(&format!(
-            "::{command} file={},line={},col={},title=cutover[{}]::{}\n",
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},title=cutover[{}]::{}",
             property(&f.path),
             f.line,
             f.column,
             f.kind.as_str(),
             data(f.message())
-        ));
+        )?;
     }
-    out
+    Ok(())
 }
 
 fn data(text: &str) -> String {

@@ -29,9 +29,9 @@ use crate::plan::{Action, FilePlan};
 use crate::profile::Kind;
 use crate::source::{Lines, Location, Source};
 
-pub use github::render as render_github;
+pub use github::write as write_github;
 pub use human::write as write_human;
-pub use sarif::render as render_sarif;
+pub use sarif::write as write_sarif;
 
 /// What `cutover check --format json` prints.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -749,10 +749,11 @@ impl Report {
         u8::from(self.summary.errors > 0 || (strict && self.summary.warnings > 0))
     }
 
-    pub fn render_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a report is always valid JSON");
-        text.push('\n');
-        text
+    /// Writes the JSON report as it is serialized: held whole, a report of tens of
+    /// thousands of findings was twice the memory of the run that found them.
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 }
 

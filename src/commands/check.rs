@@ -100,17 +100,19 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     Ok(code)
 }
 
-/// Writes the report to standard output (the human one as it is rendered, in parts).
+/// Writes the report to standard output as it is rendered (the human one in parts, the
+/// others as they are serialized): never a whole report in memory.
 fn print_report(format: CheckFormat, report: &Report, color: ColorChoice) -> Result<(), Error> {
-    let text = match format {
-        CheckFormat::Human => {
-            return print_with(|out| check::write_human(report, stdout_color(color), out));
-        }
-        CheckFormat::Json => report.render_json(),
-        CheckFormat::Github => check::render_github(report),
-        CheckFormat::Sarif => check::render_sarif(report),
-    };
-    print_with(|out| std::io::Write::write_all(out, text.as_bytes()))
+    print_with(|out| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        match format {
+            CheckFormat::Human => check::write_human(report, stdout_color(color), &mut out),
+            CheckFormat::Json => report.write_json(&mut out),
+            CheckFormat::Github => check::write_github(report, &mut out),
+            CheckFormat::Sarif => check::write_sarif(report, &mut out),
+        }?;
+        std::io::Write::flush(&mut out)
+    })
 }
 
 /// GitHub places an annotation, and code scanning a SARIF result, by the path from the
