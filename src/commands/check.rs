@@ -5,7 +5,7 @@
 
 use crate::check::{self, Removed, Report, baseline};
 use crate::cli::{CheckFormat, ColorChoice, stdout_color};
-use crate::commands::{both, print_with, release};
+use crate::commands::{both, print_buffered, release};
 use crate::diagnostic::Error;
 use crate::fast_hash::FastMap;
 use crate::hiargs::Check;
@@ -103,15 +103,11 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
 /// Writes the report to standard output as it is rendered (the human one in parts, the
 /// others as they are serialized): never a whole report in memory.
 fn print_report(format: CheckFormat, report: &Report, color: ColorChoice) -> Result<(), Error> {
-    print_with(|out| {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-        match format {
-            CheckFormat::Human => check::write_human(report, stdout_color(color), &mut out),
-            CheckFormat::Json => report.write_json(&mut out),
-            CheckFormat::Github => check::write_github(report, &mut out),
-            CheckFormat::Sarif => check::write_sarif(report, &mut out),
-        }?;
-        std::io::Write::flush(&mut out)
+    print_buffered(|out| match format {
+        CheckFormat::Human => check::write_human(report, stdout_color(color), out),
+        CheckFormat::Json => report.write_json(out),
+        CheckFormat::Github => check::write_github(report, out),
+        CheckFormat::Sarif => check::write_sarif(report, out),
     })
 }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{ColorChoice, DiffFormat, stdout_color};
-use crate::commands::{both, print, print_with, release};
+use crate::commands::{both, print, print_buffered, print_with, release};
 use crate::diagnostic::{Diagnostic, Error};
 use crate::hiargs::{Apply, ApplyFrom, Diff, Selection};
 use crate::inputs::{self, Input, Paths, Trees};
@@ -179,14 +179,14 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
             names,
             args.selection.mode,
         );
-        let text = match args.format {
-            DiffFormat::Review => review::text::render(&review, stdout_color(color)),
-            DiffFormat::Json => {
-                let mut text =
-                    serde_json::to_string_pretty(&review).expect("a review is always valid JSON");
-                text.push('\n');
-                text
-            }
+        match args.format {
+            DiffFormat::Review => print(&review::text::render(&review, stdout_color(color)))?,
+            // Written as it is serialized: the review of a large export is tens of megabytes
+            // of JSON, which held whole was a fifth of the run's memory.
+            DiffFormat::Json => print_buffered(|out| {
+                serde_json::to_writer_pretty(&mut *out, &review)?;
+                std::io::Write::write_all(out, b"\n")
+            })?,
             _ => {
                 let mut patches = Vec::new();
                 let settings = settings_of(&mut planned);
@@ -198,10 +198,12 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
                     &patch::Style { color: false },
                 )
                 .map_err(|e| Error::plain(format!("cannot write the patch: {e}")))?;
-                review::html::render(&review, &String::from_utf8_lossy(&patches))
+                print(&review::html::render(
+                    &review,
+                    &String::from_utf8_lossy(&patches),
+                ))?;
             }
-        };
-        print(&text)?;
+        }
         planned.report(&planned.summary("would change"));
         release(planned);
         return Ok(u8::from(args.exit_code && changed));

@@ -52,6 +52,19 @@ pub fn print_with(
     }
 }
 
+/// [`print_with`] through a buffer, for output written in many small pieces as it is
+/// serialized (a report or a review as JSON): standard output, line-buffered, would pass
+/// it on a line at a time.
+pub fn print_buffered(
+    write: impl FnOnce(&mut std::io::BufWriter<&mut std::io::StdoutLock>) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    print_with(|out| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        write(&mut out)?;
+        out.flush()
+    })
+}
+
 /// Hands a large value back to the operating system at exit instead of freeing it node by
 /// node: the process is about to end, and on a 30 MB export the frees alone cost more than
 /// writing the patch.
