@@ -159,7 +159,12 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
             &root,
             path,
         );
-        std::fs::write(path, saved.to_json()).map_err(|e| {
+        let written = std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            saved.write(&mut out)?;
+            std::io::Write::flush(&mut out)
+        });
+        written.map_err(|e| {
             Error::plain(format!(
                 "{}: cannot write the plan: {}",
                 display_name(path),
