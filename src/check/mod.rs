@@ -653,9 +653,14 @@ fn findings_in_chunks(
         .as_ref()
         .map(|d| d.iter().map(String::as_str).collect());
     let names = Names::of(inputs);
+    // (The transition's findings below name theirs from the same trees.)
+    let trees = match transition {
+        Some(_) => NamingTrees::Kept,
+        None => NamingTrees::Dropped,
+    };
     let per_file = crate::parallel::map(inputs, |input| {
         file_findings(
-            &Named::new(input, &names, keys),
+            &Named::new(input, &names, keys, trees),
             declared.as_ref(),
             removed,
             chunk,
@@ -671,7 +676,12 @@ fn findings_in_chunks(
         // for stays an error: nothing can cover it.
         for ((input, plan), file) in inputs.iter().zip(plans).zip(&mut findings.0) {
             file.retain(|f| f.kind != FindingKind::Removed || f.replacement.is_none());
-            transition_findings(&Named::new(input, &names, keys), plan, mapping, file);
+            transition_findings(
+                &Named::new(input, &names, keys, NamingTrees::Kept),
+                plan,
+                mapping,
+                file,
+            );
         }
     }
     findings
@@ -766,8 +776,8 @@ struct Key {
 
 /// How a setting is named in a baseline: its group and `id`, or its identity fields, or
 /// its label. Names that survive editing the setting's other fields and moving it.
-fn setting_name(input: &Input, holder: &Holder) -> String {
-    let node = input.file.docs()[holder.doc].at_positions(&holder.path);
+fn setting_name(docs: &[Node], holder: &Holder) -> String {
+    let node = docs[holder.doc].at_positions(&holder.path);
     let field = |key: &str| -> Option<String> {
         match node?.field(key)?.value() {
             Value::Str(s, _) => Some(s.to_string()),
@@ -799,10 +809,24 @@ struct Named<'a> {
     keys: Keys,
     labels: Vec<OnceLock<Arc<str>>>,
     settings: Vec<OnceLock<String>>,
+    /// The file's trees, when a finding's place or setting is named from them (`Keys`), or
+    /// a mention's: the file's own, or built for these findings alone when the file has
+    /// none (a JSON export located in parts) and [`NamingTrees`] says so.
+    docs: OnceLock<std::borrow::Cow<'a, [Node]>>,
+    trees: NamingTrees,
+}
+
+/// Whether a file's tree built to name its findings stays with the file, for later steps
+/// (the transition's findings name theirs from it too), or goes with the findings: a run
+/// over a thousand files kept every tree it had built, twice the memory of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NamingTrees {
+    Kept,
+    Dropped,
 }
 
 impl<'a> Named<'a> {
-    fn new(input: &'a Input, names: &'a Names, keys: Keys) -> Named<'a> {
+    fn new(input: &'a Input, names: &'a Names, keys: Keys, trees: NamingTrees) -> Named<'a> {
         let holders = input.located.holders.len();
         Named {
             input,
@@ -811,7 +835,17 @@ impl<'a> Named<'a> {
             keys,
             labels: vec![OnceLock::new(); holders],
             settings: vec![OnceLock::new(); holders],
+            docs: OnceLock::new(),
+            trees,
         }
+    }
+
+    /// The file's trees (see [`NamingTrees`]).
+    fn docs(&self) -> &[Node] {
+        self.docs.get_or_init(|| match self.trees {
+            NamingTrees::Kept => std::borrow::Cow::Borrowed(self.input.file.docs()),
+            NamingTrees::Dropped => self.input.file.docs_for_now(),
+        })
     }
 
     /// Holder `h`'s label, as a message names the setting and a finding holds it.
@@ -825,7 +859,7 @@ impl<'a> Named<'a> {
 
     /// Holder `h` as a baseline names it (see [`setting_name`]).
     fn setting(&self, h: usize) -> &str {
-        self.settings[h].get_or_init(|| setting_name(self.input, &self.input.located.holders[h]))
+        self.settings[h].get_or_init(|| setting_name(self.docs(), &self.input.located.holders[h]))
     }
 
     /// The setting holding a reference, as a message names it.
@@ -833,7 +867,7 @@ impl<'a> Named<'a> {
         match reference.holder() {
             Some(h) => (**self.label(h)).into(),
             None => {
-                let doc = &self.input.file.docs()[reference.doc()];
+                let doc = &self.docs()[reference.doc()];
                 let path = self.input.located.path(reference);
                 format!("the setting at {}", doc.path_text(path)).into()
             }
@@ -864,7 +898,7 @@ impl<'a> Named<'a> {
             return (None, String::new());
         }
         let located = &self.input.located;
-        let root = &self.input.file.docs()[doc];
+        let root = &self.docs()[doc];
         match located.holder_around(doc, path) {
             Some(h) => {
                 let holder = &located.holders[h];
@@ -1072,7 +1106,7 @@ fn text_findings(
     removed: &Removed,
     findings: &mut Vec<Finding>,
 ) {
-    for (index, doc) in named.input.file.docs().iter().enumerate() {
+    for (index, doc) in named.docs().iter().enumerate() {
         doc.walk(&mut Vec::new(), &mut |path, node| {
             mentions(named, index, path, node, references, removed, findings);
         });
@@ -1130,7 +1164,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
     // (for the setting a comment lies in); containers only for that.
     let mut written: Vec<Span> = Vec::new();
     let mut containers: Vec<(Span, usize, Vec<u32>)> = Vec::new();
-    for (index, doc) in file.docs().iter().enumerate() {
+    for (index, doc) in named.docs().iter().enumerate() {
         doc.walk(&mut Vec::new(), &mut |path, node| match node.value() {
             Value::Map(entries) => {
                 written.extend(entries.iter().map(|e| e.key_span));
@@ -1634,6 +1668,47 @@ mod tests {
         (inputs, mapping)
     }
 
+    /// Naming the places of a JSON file's findings builds its tree for them alone: the
+    /// file located in parts is left without one (a run over a thousand files kept every
+    /// tree it had built); in the transition, whose findings name theirs from it after,
+    /// the file keeps it.
+    #[test]
+    fn a_tree_built_to_name_findings_goes_with_them() {
+        for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
+            let (inputs, mapping) = fixture(dir, Trees::AsNeeded(crate::locate::Keep::All));
+            let removed = Removed::resolve(&inputs, Some(&mapping), &[], &[]).expect("resolves");
+            let parted: Vec<&Input> = inputs
+                .iter()
+                .filter(|i| i.file.format == Format::Json && !i.file.is_built())
+                .collect();
+            assert!(!parted.is_empty(), "{dir}: a JSON export located in parts");
+            let in_parted = |f: &Finding| parted.iter().any(|i| *i.file.source.name == *f.path);
+            let named = findings(&inputs, &removed, None, Keys::Named);
+            assert!(
+                named.iter().any(|f| in_parted(f) && !f.place.is_empty()),
+                "{dir}: places named in a file located in parts"
+            );
+            assert!(
+                parted.iter().all(|i| !i.file.is_built()),
+                "{dir}: the tree went with the findings"
+            );
+            // (Planned from a second load of the same files: planning may build the tree.)
+            let (planned, _) = fixture(dir, Trees::AsNeeded(crate::locate::Keep::All));
+            let plans: Vec<FilePlan> = planned
+                .iter()
+                .map(|i| {
+                    crate::plan::plan(&i.file, &i.located, &mapping, crate::plan::Mode::Add)
+                        .expect("plans")
+                })
+                .collect();
+            findings(&inputs, &removed, Some(&plans), Keys::Named);
+            assert!(
+                parted.iter().all(|i| i.file.is_built()),
+                "{dir}: kept for the transition"
+            );
+        }
+    }
+
     /// A large file's references are checked in chunks on every core: the findings are
     /// exactly those of checking them in one go, in the same order.
     #[test]
@@ -1736,7 +1811,7 @@ mod tests {
                 for input in inputs.iter().filter(|i| i.file.format == Format::Json) {
                     let spans = reference_spans(&input.located);
                     let mut walked = Vec::new();
-                    let named = Named::new(input, &names, Keys::Named);
+                    let named = Named::new(input, &names, Keys::Named, NamingTrees::Kept);
                     text_findings(&named, &spans, &removed, &mut walked);
                     let text = 0..input.file.source.text.len();
                     let read = json_mentions(input, text, &spans, &removed);

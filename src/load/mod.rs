@@ -172,18 +172,32 @@ impl File {
     /// The documents' trees. A JSON file whose text was already proven to parse (see
     /// [`File::unbuilt`]) is parsed here, the first time a step asks.
     pub fn docs(&self) -> &[Node] {
-        self.docs.get_or_init(|| {
-            // The text parsed once already, in parts, with this same parser: it cannot
-            // fail now (`unbuilt`'s callers prove it), and nothing can be reported here.
-            json::parse(&self.source)
-                .map(|node| vec![node])
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "a JSON text that parsed in parts does not parse whole: {:?}",
-                        e.diagnostics
-                    )
-                })
-        })
+        self.docs.get_or_init(|| self.parse_unbuilt())
+    }
+
+    /// The tree of a JSON file without one.
+    fn parse_unbuilt(&self) -> Vec<Node> {
+        // The text parsed once already, in parts, with this same parser: it cannot fail
+        // now (`unbuilt`'s callers prove it), and nothing can be reported here.
+        json::parse(&self.source)
+            .map(|node| vec![node])
+            .unwrap_or_else(|e| {
+                panic!(
+                    "a JSON text that parsed in parts does not parse whole: {:?}",
+                    e.diagnostics
+                )
+            })
+    }
+
+    /// The documents' trees, the file's own when it has them; else (a JSON file located in
+    /// parts, or proven valid without a tree) built for the caller alone, and gone when it
+    /// drops them: `check` names one file's findings from its tree at a time, rather than
+    /// keep every file's.
+    pub fn docs_for_now(&self) -> std::borrow::Cow<'_, [Node]> {
+        match self.docs.get() {
+            Some(docs) => std::borrow::Cow::Borrowed(docs),
+            None => std::borrow::Cow::Owned(self.parse_unbuilt()),
+        }
     }
 
     /// The documents as far as their top-level entries: the whole trees, or for a file
