@@ -10,6 +10,7 @@
 //! counts: two identical entries cover two identical findings, not three.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use schemars::JsonSchema;
@@ -93,18 +94,23 @@ pub fn write(path: &Path, findings: &[Finding]) -> Result<usize, Error> {
     let mut entries: Vec<Entry> = findings.iter().map(|f| entry(f, &base)).collect();
     entries.sort();
     // One entry a line: a reviewer reads the baseline's diff entry by entry, and a stale
-    // entry is reported at its own line.
-    let mut text = String::from("{\n  \"schema_version\": 1,\n  \"findings\": [");
-    for (i, entry) in entries.iter().enumerate() {
-        text.push_str(if i == 0 { "\n    " } else { ",\n    " });
-        text.push_str(&serde_json::to_string(entry).expect("an entry is always valid JSON"));
-    }
-    text.push_str(if entries.is_empty() {
-        "]\n}\n"
-    } else {
-        "\n  ]\n}\n"
+    // entry is reported at its own line. Written as it is serialized (a baseline of tens of
+    // thousands of findings is megabytes).
+    let written = std::fs::File::create(path).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        out.write_all(b"{\n  \"schema_version\": 1,\n  \"findings\": [")?;
+        for (i, entry) in entries.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+            serde_json::to_writer(&mut out, entry)?;
+        }
+        out.write_all(if entries.is_empty() {
+            b"]\n}\n"
+        } else {
+            b"\n  ]\n}\n"
+        })?;
+        out.flush()
     });
-    std::fs::write(path, text).map_err(|e| {
+    written.map_err(|e| {
         Error::plain(format!(
             "{}: cannot write the baseline: {}",
             display_name(path),
