@@ -14,7 +14,7 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::{File, Format};
 use crate::node::Node;
-use crate::source::{Source, display_name};
+use crate::source::{Source, display_name, io_reason};
 
 /// What a run writes, and how an earlier one is recognised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +50,33 @@ impl Output {
 fn has_keys(doc: &Node, keys: &[&str]) -> bool {
     doc.entries()
         .is_some_and(|entries| keys.iter().all(|k| entries.iter().any(|e| e.key == *k)))
+}
+
+/// Writes `output` to `path` as `write` produces it, through a buffer: a plan or a
+/// baseline of a large export is megabytes, never held whole. An error names the file and
+/// says why in plain words.
+pub fn write(
+    path: &Path,
+    output: Output,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let written = std::fs::File::create(path).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out)?;
+        std::io::Write::flush(&mut out)
+    });
+    written.map_err(|e| {
+        let noun = match output {
+            Output::Plan => "plan",
+            Output::Baseline => "baseline",
+            Output::Mapping => "mapping",
+        };
+        Error::plain(format!(
+            "{}: cannot write the {noun}: {}",
+            display_name(path),
+            io_reason(&e)
+        ))
+    })
 }
 
 /// Refuses to write `output` at `path` when a file is there that is neither empty nor an

@@ -21,7 +21,7 @@ use crate::decode::decode;
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::File;
 use crate::node::{Node, Span};
-use crate::source::{Source, display_name, io_reason};
+use crate::source::Source;
 
 /// The baseline file (`check --write-baseline`, `check --baseline`).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -94,28 +94,18 @@ pub fn write(path: &Path, findings: &[Finding]) -> Result<usize, Error> {
     let mut entries: Vec<Entry> = findings.iter().map(|f| entry(f, &base)).collect();
     entries.sort();
     // One entry a line: a reviewer reads the baseline's diff entry by entry, and a stale
-    // entry is reported at its own line. Written as it is serialized (a baseline of tens of
-    // thousands of findings is megabytes).
-    let written = std::fs::File::create(path).and_then(|file| {
-        let mut out = std::io::BufWriter::new(file);
+    // entry is reported at its own line.
+    crate::output::write(path, crate::output::Output::Baseline, |out| {
         out.write_all(b"{\n  \"schema_version\": 1,\n  \"findings\": [")?;
         for (i, entry) in entries.iter().enumerate() {
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut out, entry)?;
+            serde_json::to_writer(&mut *out, entry)?;
         }
         out.write_all(if entries.is_empty() {
             b"]\n}\n"
         } else {
             b"\n  ]\n}\n"
-        })?;
-        out.flush()
-    });
-    written.map_err(|e| {
-        Error::plain(format!(
-            "{}: cannot write the baseline: {}",
-            display_name(path),
-            io_reason(&e)
-        ))
+        })
     })?;
     Ok(entries.len())
 }

@@ -16,7 +16,7 @@ use crate::plan::FilePlan;
 use crate::profile::Profiles;
 use crate::review;
 use crate::saved_plan::{Resolution, SavedPlan, check_plan_path};
-use crate::source::{display_name, io_reason};
+use crate::source::display_name;
 use crate::summary;
 use crate::verbosity;
 use crate::write::{self, Replacement};
@@ -159,18 +159,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
             &root,
             path,
         );
-        let written = std::fs::File::create(path).and_then(|file| {
-            let mut out = std::io::BufWriter::new(file);
-            saved.write(&mut out)?;
-            std::io::Write::flush(&mut out)
-        });
-        written.map_err(|e| {
-            Error::plain(format!(
-                "{}: cannot write the plan: {}",
-                display_name(path),
-                io_reason(&e)
-            ))
-        })?;
+        crate::output::write(path, crate::output::Output::Plan, |out| saved.write(out))?;
     }
     let names = &planned.names;
     let changed = planned.plans.iter().any(|p| !p.is_empty());

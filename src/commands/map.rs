@@ -18,7 +18,7 @@ use crate::load::File;
 use crate::node::Style;
 use crate::parallel;
 use crate::scalar;
-use crate::source::{display_name, io_reason};
+use crate::source::display_name;
 
 pub fn map(map: &Map) -> Result<u8, Error> {
     let args = &map.args;
@@ -97,12 +97,8 @@ pub fn map(map: &Map) -> Result<u8, Error> {
     match &args.output {
         None => print(&out)?,
         Some(path) if complete => {
-            std::fs::write(path, &out).map_err(|e| {
-                Error::plain(format!(
-                    "{}: cannot write: {}",
-                    display_name(path),
-                    io_reason(&e)
-                ))
+            crate::output::write(path, crate::output::Output::Mapping, |file| {
+                std::io::Write::write_all(file, out.as_bytes())
             })?;
             crate::verbosity::summary(&format!(
                 "wrote {} pair{} to {}\n",
