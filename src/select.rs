@@ -420,7 +420,13 @@ impl<'a> Eval<'a> {
     ) -> Flow {
         self.segment(inner, node, path, emit)?;
         each_child(node, path, &mut |path, child| {
-            self.descendant(inner, child, path, emit)
+            // No selector selects anything from a scalar (each selects among a list's
+            // items or a mapping's values), and a scalar has no descendants: passed over
+            // (most nodes a `..` walks are scalars).
+            match child.value() {
+                Value::List(..) | Value::Map(..) => self.descendant(inner, child, path, emit),
+                _ => ControlFlow::Continue(()),
+            }
         })
     }
 
