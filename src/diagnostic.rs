@@ -261,7 +261,8 @@ impl Shown<'_> {
     /// [`Shown::render_coded`] onto the end of `out`: `check` writes tens of thousands of
     /// findings into one text.
     pub fn write_coded(&self, out: &mut String, color: bool, code: Option<&str>) {
-        use std::fmt::Write as _;
+        // Piece by piece with `push_str`: through `write!` each piece went through the
+        // formatter's padding logic, and this runs once for each of tens of thousands.
         let (on, bold, off) = match (color, self.severity) {
             (false, _) => ("", "", ""),
             (true, Severity::Error) => ("\x1b[1;31m", "\x1b[1m", "\x1b[0m"),
@@ -269,26 +270,43 @@ impl Shown<'_> {
         };
         // Control characters never reach the terminal, whatever a message quotes.
         if let Some(file) = self.file {
-            let file = crate::file_name::shown(file);
-            let _ = match &self.location {
-                Some(l) => write!(out, "{bold}{file}:{}:{}:{off} ", l.line, l.column),
-                None => write!(out, "{bold}{file}:{off} "),
-            };
+            out.push_str(bold);
+            out.push_str(&crate::file_name::shown(file));
+            if let Some(l) = &self.location {
+                out.push(':');
+                push_number(out, l.line);
+                out.push(':');
+                push_number(out, l.column);
+            }
+            out.push(':');
+            out.push_str(off);
+            out.push(' ');
         }
-        let _ = write!(out, "{on}{}", self.severity.as_str());
+        out.push_str(on);
+        out.push_str(self.severity.as_str());
         if let Some(code) = code {
-            let _ = write!(out, "[{code}]");
+            out.push('[');
+            out.push_str(code);
+            out.push(']');
         }
-        let _ = writeln!(
-            out,
-            "{off}: {bold}{}{off}",
-            crate::file_name::shown_text(self.message)
-        );
+        out.push_str(off);
+        out.push_str(": ");
+        out.push_str(bold);
+        out.push_str(&crate::file_name::shown_text(self.message));
+        out.push_str(off);
+        out.push('\n');
         if let (Some(location), Some(snippet)) = (&self.location, self.snippet) {
             let number = location.line;
-            let pad = " ".repeat(number.to_string().len());
-            let _ = writeln!(out, "{pad} |\n{number} | {}", snippet.line_text);
-            let _ = write!(out, "{pad} | ");
+            let digits = number.checked_ilog10().unwrap_or(0) as usize + 1;
+            let pad = |out: &mut String| out.extend(std::iter::repeat_n(' ', digits));
+            pad(out);
+            out.push_str(" |\n");
+            push_number(out, number);
+            out.push_str(" | ");
+            out.push_str(&snippet.line_text);
+            out.push('\n');
+            pad(out);
+            out.push_str(" | ");
             out.extend(
                 snippet
                     .line_text
@@ -296,9 +314,28 @@ impl Shown<'_> {
                     .take(snippet.column - 1)
                     .map(|c| if c == '\t' { '\t' } else { ' ' }),
             );
-            let _ = writeln!(out, "{on}{}{off}", "^".repeat(snippet.width));
+            out.push_str(on);
+            out.extend(std::iter::repeat_n('^', snippet.width));
+            out.push_str(off);
+            out.push('\n');
         }
     }
+}
+
+/// Writes `n` in decimal onto `out`.
+fn push_number(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 impl fmt::Display for Diagnostic {
@@ -351,6 +388,15 @@ pub fn collect<T>(results: impl IntoIterator<Item = Result<T, Error>>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, usize::MAX] {
+            let mut out = String::from("x");
+            push_number(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
 
     #[test]
     fn renders_like_rustc() {
