@@ -116,6 +116,18 @@ pub enum Trees {
 /// broken export. An export with an error in it gets no such hint, which would only push
 /// towards leaving out a file that needs fixing.
 pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Input>, Error> {
+    load_noting(paths, profiles, trees, None)
+}
+
+/// As [`load`]; a JSON export located in parts also notes its strings of at least
+/// `note_from` bytes and those holding an `@` (see [`Noted`](crate::load::json::Noted)):
+/// `check` reads those for mentions of removed accounts.
+pub fn load_noting(
+    paths: &Paths,
+    profiles: &Profiles,
+    trees: Trees,
+    note_from: Option<usize>,
+) -> Result<Vec<Input>, Error> {
     let files = find(paths)?;
     let loaded = collect(parallel::map(&files, |path| {
         let started = Instant::now();
@@ -124,7 +136,7 @@ pub fn load(paths: &Paths, profiles: &Profiles, trees: Trees) -> Result<Vec<Inpu
         // on any error (which the whole parse words), from its whole tree.
         let source = match (Format::of(path, &source.text), trees) {
             (Format::Json, Trees::AsNeeded(keep)) => {
-                match in_parts(source, profiles.get(profile), keep) {
+                match in_parts(source, profiles.get(profile), keep, note_from) {
                     Ok((file, located)) => {
                         refuse_mapping_file(&file, path, paths, profiles.get(profile))?;
                         if skipped_as_own(&file, profiles.get(profile)) {

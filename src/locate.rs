@@ -653,13 +653,14 @@ pub fn in_parts(
     source: crate::source::Source,
     profile: &Profile,
     keep: Keep,
+    note_from: Option<usize>,
 ) -> Result<(File, Located), Box<crate::source::Source>> {
     let streamed = streamed_keys(profile);
     if streamed.is_empty() {
         return Err(Box::new(source));
     }
     let mut file = File::unbuilt(source);
-    match locate_parts(&file, profile, &streamed, keep) {
+    match locate_parts(&file, profile, &streamed, keep, note_from) {
         Some((parts, located)) => {
             file.set_parts(parts);
             Ok((file, located))
@@ -673,6 +674,7 @@ fn locate_parts(
     profile: &Profile,
     streamed: &[&str],
     keep: Keep,
+    note_from: Option<usize>,
 ) -> Option<(crate::load::Parts, Located)> {
     let source = &file.source;
     let queries = profile.queries();
@@ -713,26 +715,28 @@ fn locate_parts(
                 .fold(Mask::default(), |all, mask| all.union(&mask))
         })
         .collect();
-    let (parted, lists) =
-        crate::load::json::parse_in_parts(source, &|key| streamed.contains(&key), &|entry, key| {
-            Finds {
-                of: &shared,
-                entry,
-                mask: &masks[streamed.iter().position(|&k| k == key).unwrap_or_default()],
-                on: queries
-                    .iter()
-                    .enumerate()
-                    .filter(|&(q, query)| on_streamed[q] && first(query) == key)
-                    .map(|(q, _)| q)
-                    .collect(),
-                keep,
-                piece: Piece::with_room(source.text.len(), keep),
-                path: Vec::new(),
-                rest: None,
-                lost: false,
-            }
-        })
-        .ok()?;
+    let (parted, lists) = crate::load::json::parse_in_parts(
+        source,
+        &|key| streamed.contains(&key),
+        &|entry, key| Finds {
+            of: &shared,
+            entry,
+            mask: &masks[streamed.iter().position(|&k| k == key).unwrap_or_default()],
+            on: queries
+                .iter()
+                .enumerate()
+                .filter(|&(q, query)| on_streamed[q] && first(query) == key)
+                .map(|(q, _)| q)
+                .collect(),
+            keep,
+            piece: Piece::with_room(source.text.len(), keep),
+            path: Vec::new(),
+            rest: None,
+            lost: false,
+        },
+        note_from,
+    )
+    .ok()?;
     if lists.iter().any(Finds::lost) {
         return None;
     }
@@ -1596,7 +1600,7 @@ accounts:
         let profile = Profile::resolve("missive").unwrap();
         for keep in [Keep::Nothing, Keep::Lists, Keep::All] {
             let (file, located) =
-                in_parts(Source::from_text("keep.json", text), &profile, keep).unwrap();
+                in_parts(Source::from_text("keep.json", text), &profile, keep, None).unwrap();
             let [first, _, single] = &located.references[..] else {
                 panic!("three references: {located:?}");
             };

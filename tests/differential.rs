@@ -517,7 +517,7 @@ mod in_parts {
         source: Source,
         profile: &Profile,
     ) -> Result<(File, cutover::locate::Located), Box<Source>> {
-        cutover::locate::in_parts(source, profile, Keep::All)
+        cutover::locate::in_parts(source, profile, Keep::All, None)
     }
 
     /// Compares both ways on one file; whether it was located in parts (not every profile
@@ -526,7 +526,13 @@ mod in_parts {
         let whole = File::parse(Source::from_text(name, text));
         let (parted, parted_located) = match (
             whole.as_ref(),
-            cutover::locate::in_parts(Source::from_text(name, text), profile, Keep::Nothing),
+            // (Noting strings as `check` does for IDs of 36 bytes.)
+            cutover::locate::in_parts(
+                Source::from_text(name, text),
+                profile,
+                Keep::Nothing,
+                Some(36),
+            ),
         ) {
             (_, Err(source)) => {
                 assert_eq!(source.text, text, "{name}: the source comes back whole");
@@ -554,11 +560,30 @@ mod in_parts {
             !parted.is_built(),
             "{name}: located in parts, but built whole"
         );
+        // The strings noted for `check`'s mention scan are those of 36 bytes or more, or
+        // holding an `@`, of every string the text holds.
+        let mut strings = Vec::new();
+        cutover::load::json::strings(&parted.source, 0..text.len(), |span, text, _| {
+            if text.len() >= 36 || text.contains('@') {
+                strings.push(span.start);
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(
+            parted.noted().map(|n| &n.starts),
+            Some(&strings),
+            "{name}: the strings noted"
+        );
         if let Some(mapping) = mapping {
             for mode in [Mode::Replace, Mode::Add] {
-                let (parted, parted_located) =
-                    cutover::locate::in_parts(Source::from_text(name, text), profile, mode.reads())
-                        .expect("located in parts as before");
+                let (parted, parted_located) = cutover::locate::in_parts(
+                    Source::from_text(name, text),
+                    profile,
+                    mode.reads(),
+                    None,
+                )
+                .expect("located in parts as before");
                 assert_eq!(
                     show(plan(&parted, &parted_located, mapping, mode)),
                     show(plan(&whole, &expected, mapping, mode)),
@@ -649,6 +674,7 @@ mod in_parts {
             Source::from_text("large.json", &text),
             &profile,
             Mode::Replace.reads(),
+            None,
         )
         .unwrap();
         assert_eq!(cutover::accounts::declared([&file]).len(), 2);

@@ -571,45 +571,66 @@ impl<'a> Removed<'a> {
 /// imap.oldmail.example; the mapping has no entry for it)`.
 /// `spelled` says how the value is written when not as it reads (`, spelled with escapes`).
 fn removed_text(
+    out: &mut String,
     what: &str,
     value: &str,
     spelled: &str,
     hit: &Hit,
     has_mapping: bool,
     names: &Names,
-) -> String {
+) {
+    use std::fmt::Write as _;
     // An account by its short name, an address as it is.
     fn named<'s>(what: &str, names: &'s Names, v: &'s str) -> &'s str {
         if what == "account" { names.short(v) } else { v }
     }
-    let value = &format!("{}{spelled}", named(what, names, value));
+    for piece in [what, " ", named(what, names, value), spelled] {
+        out.push_str(piece);
+    }
     let unmapped = if has_mapping {
         "; the mapping has no entry for it"
     } else {
         ""
     };
-    match (&hit.replacement, hit.why) {
-        (Some(new), _) => format!(
-            "{what} {value} (replace it with {})",
-            named(what, names, new)
-        ),
+    let _ = match (&hit.replacement, hit.why) {
+        (Some(new), _) => write!(out, " (replace it with {})", named(what, names, new)),
         (None, Some(Why::Host { host, address })) => {
-            let address = address.as_ref().map_or(String::new(), |a| format!("{a}, "));
-            format!("{what} {value} ({address}on {host}{unmapped})")
+            out.push_str(" (");
+            if let Some(address) = address {
+                let _ = write!(out, "{address}, ");
+            }
+            write!(out, "on {host}{unmapped})")
         }
         (None, Some(Why::AddressOf { account, new })) => {
-            let to = new.as_ref().map_or(String::new(), |n| {
-                format!(" (to {n}, the new account's address?)")
-            });
-            format!(
-                "{what} {value}, the address of removed account {}; no account staying \
-                 declares it and the mapping's `addresses` has no entry for it: map it there{to}",
+            let _ = write!(
+                out,
+                ", the address of removed account {}; no account staying declares it and the \
+                 mapping's `addresses` has no entry for it: map it there",
                 names.short(account)
-            )
+            );
+            match new {
+                Some(n) => write!(out, " (to {n}, the new account's address?)"),
+                None => Ok(()),
+            }
         }
-        (None, _) if has_mapping => format!("{what} {value} (the mapping has no entry for it)"),
-        (None, _) => format!("{what} {value}"),
-    }
+        (None, _) if has_mapping => write!(out, " (the mapping has no entry for it)"),
+        (None, _) => Ok(()),
+    };
+}
+
+/// The length from which a string may name an account known to be removed before the
+/// inputs are read: the shortest of the mapping's old IDs and the `--removed` values (none
+/// at all: no string is that long). Loading notes the strings this long, and those holding
+/// an `@`, for the mention scan (see `json_mentions`).
+pub fn note_strings_from(mapping: Option<&Mapping>, removed: &[String]) -> usize {
+    let mapped = mapping
+        .iter()
+        .flat_map(|m| &m.accounts)
+        .map(|p| p.old.len());
+    mapped
+        .chain(removed.iter().map(String::len))
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 /// Everything `check` reports about the inputs. `transition` holds each input's add-mode
@@ -1003,6 +1024,7 @@ fn reference_findings(
     // (value, hit, where, whether it is spelled otherwise than it reads): an address
     // inside text is pointed at itself. One vector for all the references, emptied by each.
     let mut hits: Vec<(Arc<str>, Hit, Span, bool)> = Vec::new();
+    let mut scratch = String::new();
     // The references are in text order: their lines are counted as they come.
     let lines = Lines::new(source);
     for reference in references {
@@ -1056,11 +1078,21 @@ fn reference_findings(
         };
         for (account, hit, site, spelled) in hits.drain(..) {
             let spelled = if spelled { spelling } else { "" };
-            let message = format!(
-                "{} references removed {}",
-                owner(),
-                removed_text(what, &account, spelled, &hit, has_mapping, names)
+            // (Built in one buffer for all, then copied at its length: a run makes tens of
+            // thousands of these.)
+            scratch.clear();
+            scratch.push_str(&owner());
+            scratch.push_str(" references removed ");
+            removed_text(
+                &mut scratch,
+                what,
+                &account,
+                spelled,
+                &hit,
+                has_mapping,
+                names,
             );
+            let message = scratch.as_str().to_owned();
             findings.push(finding(
                 source,
                 Some(&lines),
@@ -1138,14 +1170,30 @@ fn json_mentions(
 ) -> bool {
     use std::ops::ControlFlow::{Break, Continue};
     let mut found = false;
-    let read = crate::load::json::strings(&input.file.source, range, |span, text, key| {
+    let visit = |span, text: &str, key| {
         let looked = match key {
             true => removed.may_mention(text.as_bytes()),
             false => looked_in(text, span, references, removed).is_some(),
         };
         found = looked && !named_in(text, removed).is_empty();
         if found { Break(()) } else { Continue(()) }
-    });
+    };
+    let source = &input.file.source;
+    // Only a string `may_mention` passes can name one: those were noted while the file
+    // was read, unless an account found removed since (on a `--removed-host`) has a
+    // shorter ID than the notes were taken for.
+    let noted = input
+        .file
+        .noted()
+        .filter(|noted| noted.from_length <= removed.id_lengths().min);
+    let read = match noted {
+        Some(noted) => {
+            let from = |at: usize| noted.starts.partition_point(|&s| (s as usize) < at);
+            let starts = &noted.starts[from(range.start)..from(range.end)];
+            crate::load::json::strings_at(source, starts, visit)
+        }
+        None => crate::load::json::strings(source, range, visit),
+    };
     // (The file parsed, so reading its strings cannot fail; if it did, the walk decides.)
     found || read.is_err()
 }
@@ -1523,10 +1571,52 @@ fn named_in<'t>(
     hits
 }
 
-/// The words of a text that could be IDs: runs of letters, digits, `-` and `_`.
-fn id_tokens(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-        .filter(|t| !t.is_empty())
+/// The words of a text that could be IDs: runs of letters (of any script), digits, `-`
+/// and `_`.
+fn id_tokens(text: &str) -> IdTokens<'_> {
+    IdTokens { text, at: 0 }
+}
+
+/// See [`id_tokens`]. An ASCII byte is classed as it is (every string a check reads for
+/// mentions is split into words, and decoding each character was most of that); another
+/// character by whether it is a letter or digit.
+struct IdTokens<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> IdTokens<'t> {
+    /// Whether the character at `at` belongs to a word, and its length; `None` at the end.
+    fn class(&self, at: usize) -> Option<(bool, usize)> {
+        let byte = *self.text.as_bytes().get(at)?;
+        if byte.is_ascii() {
+            return Some((
+                byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_',
+                1,
+            ));
+        }
+        let c = self.text[at..].chars().next()?;
+        Some((c.is_alphanumeric(), c.len_utf8()))
+    }
+}
+
+impl<'t> Iterator for IdTokens<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        loop {
+            let (word, len) = self.class(self.at)?;
+            if word {
+                break;
+            }
+            self.at += len;
+        }
+        let start = self.at;
+        while let Some((true, len)) = self.class(self.at) {
+            self.at += len;
+        }
+        Some(&self.text[start..self.at])
+    }
 }
 
 /// A finding in `source`, which is named `file`.
@@ -1571,6 +1661,24 @@ impl From<FindingSeverity> for Severity {
         match s {
             FindingSeverity::Error => Severity::Error,
             FindingSeverity::Warning => Severity::Warning,
+        }
+    }
+}
+
+#[cfg(test)]
+mod words {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The words are those a split at every character that is not a letter, digit, `-`
+        /// or `_` gives, in any script.
+        #[test]
+        fn id_tokens_split_as_characters_do(text in "([a-zA-Z0-9_ @.:\\-]|é|ß|١|中|\u{2028}|\u{00a0}|😀|ǅ){0,40}") {
+            let split: Vec<&str> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+                .filter(|t| !t.is_empty())
+                .collect();
+            prop_assert_eq!(super::id_tokens(&text).collect::<Vec<_>>(), split);
         }
     }
 }
@@ -1657,13 +1765,17 @@ mod tests {
 
     /// A test folder's export, loaded as `trees` says, and its mapping.
     fn fixture(dir: &str, trees: Trees) -> (Vec<Input>, Mapping) {
+        fixture_noting(dir, trees, None)
+    }
+
+    fn fixture_noting(dir: &str, trees: Trees, note_from: Option<usize>) -> (Vec<Input>, Mapping) {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
         let profiles = Profiles::resolve(None).expect("the built-in profiles");
         let paths = Paths {
             given: vec![root.join("export")],
             ..Paths::default()
         };
-        let inputs = inputs::load(&paths, &profiles, trees).expect("loads");
+        let inputs = inputs::load_noting(&paths, &profiles, trees, note_from).expect("loads");
         let mapping = Mapping::read(&root.join("mapping.yaml")).expect("a mapping");
         (inputs, mapping)
     }
@@ -1710,9 +1822,13 @@ mod tests {
     }
 
     /// A large file's references are checked in chunks on every core: the findings are
-    /// exactly those of checking them in one go, in the same order.
+    /// exactly those of checking them in one go, in the same order. So are those of files
+    /// whose strings were noted while they were read, whose mentions are looked for in
+    /// those alone; and of files noted for IDs longer than the removed ones, whose notes
+    /// are passed over (every string is read).
     #[test]
     fn chunks_and_keys_leave_the_findings_as_one_pass_finds_them() {
+        let mut json_mentions = 0;
         for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
             let (inputs, mapping) = fixture(dir, Trees::Whole);
             // (`check` loads JSON in parts: its trees are built only to name a mention.)
@@ -1742,6 +1858,33 @@ mod tests {
                 whole,
                 "{dir}: loaded in parts"
             );
+            json_mentions += whole
+                .iter()
+                .filter(|(json, _)| json.contains(".json\"") && json.contains("\"mention\""))
+                .count();
+            let shortest = note_strings_from(Some(&mapping), &[]);
+            for note_from in [shortest, shortest + 1, usize::MAX] {
+                let parted = Trees::AsNeeded(crate::locate::Keep::Nothing);
+                let (noted, _) = fixture_noting(dir, parted, Some(note_from));
+                assert!(
+                    noted.iter().any(|i| i.file.noted().is_some()),
+                    "{dir}: notes"
+                );
+                let removed = Removed::resolve(&noted, Some(&mapping), &[], &[]).expect("resolves");
+                for chunk in [1, 2, usize::MAX] {
+                    assert_eq!(
+                        shown(findings_in_chunks(
+                            &noted,
+                            &removed,
+                            None,
+                            Keys::Named,
+                            chunk
+                        )),
+                        whole,
+                        "{dir}: noting from {note_from}, chunks of {chunk}"
+                    );
+                }
+            }
             for chunk in [1, 2, 5] {
                 let chunked = shown(findings_in_chunks(
                     &inputs,
@@ -1785,6 +1928,10 @@ mod tests {
                 "{dir}: without keys"
             );
         }
+        assert!(
+            json_mentions > 0,
+            "a mention in a JSON file, which notes must not miss"
+        );
     }
 
     /// A JSON file's strings read from its text name a removed account where the walk of

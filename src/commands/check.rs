@@ -34,9 +34,18 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
         true => Mode::Add.reads(),
         false => crate::locate::Keep::Nothing,
     };
+    let note_from = check::note_strings_from(
+        mapping.as_ref().ok().and_then(Option::as_ref),
+        &args.removed,
+    );
     let ((mapping, baseline), inputs) = both(
         both(mapping, baseline),
-        inputs::load(&args.paths, &profiles, inputs::Trees::AsNeeded(keep)),
+        inputs::load_noting(
+            &args.paths,
+            &profiles,
+            inputs::Trees::AsNeeded(keep),
+            Some(note_from),
+        ),
     )?;
     steps.step("all files read, parsed and located");
     if let Some(mapping) = &mapping {

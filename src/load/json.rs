@@ -52,16 +52,26 @@ pub fn strings(
     parser.pos = range.start;
     let end = range.end.min(parser.bytes.len());
     while let Some(offset) = memchr::memchr(b'"', &parser.bytes[parser.pos..end]) {
-        let start = parser.pos + offset;
-        parser.pos = start;
-        let text = parser.decoded_string()?;
-        let span = Span::new(start, parser.pos);
-        // A key is followed by a colon; the next string is looked for from the end of this
-        // one, which may be the end of the range.
-        parser.skip_ws();
-        let key = parser.bytes.get(parser.pos) == Some(&b':');
-        parser.pos = span.range().end;
-        if visit(span, &text, key).is_break() {
+        if parser
+            .visit_string(parser.pos + offset, &mut visit)?
+            .is_break()
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// As [`strings`], the strings starting at `starts` alone (each the opening quote of a
+/// string of the text, such as those a parse [`Noted`]).
+pub fn strings_at(
+    source: &Source,
+    starts: &[u32],
+    mut visit: impl FnMut(Span, &str, bool) -> std::ops::ControlFlow<()>,
+) -> Result<(), Error> {
+    let mut parser = Parser::with_texts(source, Interner::with_slots(0));
+    for &start in starts {
+        if parser.visit_string(start as usize, &mut visit)?.is_break() {
             break;
         }
     }
@@ -103,6 +113,35 @@ pub struct Parted {
     pub root: Node,
     /// The positions of the root's entries whose lists were streamed, in order.
     pub streamed: Vec<u32>,
+    /// The strings noted, when the parse was asked to note them.
+    pub noted: Option<Noted>,
+}
+
+/// The strings a parse in parts noted as it read them (see [`parse_in_parts`]): those of
+/// at least `from_length` bytes (decoded) or holding an `@`, by where each starts (its
+/// opening quote), in text order. They
+/// are what `check` reads for mentions of removed accounts (an ID that long or an
+/// address) outside the references: noted while the text is read anyway, so that a
+/// second pass need not read every string of it again.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Noted {
+    pub from_length: usize,
+    pub starts: Vec<u32>,
+}
+
+impl Noted {
+    fn from_length(from_length: usize) -> Noted {
+        Noted {
+            from_length,
+            starts: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, start: usize, text: &str) {
+        if text.len() >= self.from_length || memchr::memchr(b'@', text.as_bytes()).is_some() {
+            self.starts.push(start as u32);
+        }
+    }
 }
 
 /// Which parts of a value to build when it is parsed in parts: the rest is only checked
@@ -201,8 +240,10 @@ pub fn parse_in_parts<I: Items>(
     source: &Source,
     streamed: &(dyn Fn(&str) -> bool + Sync),
     items: &(dyn Fn(u32, &str) -> I + Sync),
+    note_from: Option<usize>,
 ) -> Result<(Parted, Vec<I>), Error> {
     let mut parser = Parser::new(source);
+    parser.noted = note_from.map(Noted::from_length);
     if source.text.starts_with('\u{feff}') {
         parser.pos = 3;
     }
@@ -223,7 +264,8 @@ fn tail_in_parts<I: Items>(
     split: &Split,
     list: usize,
     mut items: I,
-) -> Option<(I, usize)> {
+    note_from: Option<usize>,
+) -> Option<TailParts<I>> {
     // Where the split goes: guessed from the list's layout at the middle, else found by a
     // scan from the text's start, which delays this thread (a sixth of its half on an
     // export): then it takes the smaller part, so that both end together. Either is taken
@@ -241,6 +283,7 @@ fn tail_in_parts<I: Items>(
     }
     let mut parser = Parser::new(source);
     parser.pos = from;
+    parser.noted = note_from.map(Noted::from_length);
     let mut index = 0;
     loop {
         if split.is_abandoned() {
@@ -255,7 +298,7 @@ fn tail_in_parts<I: Items>(
                 parser.pos += 1;
                 parser.skip_ws();
             }
-            Some(b']') => return Some((items, parser.pos + 1)),
+            Some(b']') => return Some((items, parser.pos + 1, parser.noted)),
             _ => return None,
         }
     }
@@ -297,13 +340,19 @@ struct Parser<'a> {
     entries: Vec<Entry>,
     /// One shared copy of each long key and string.
     texts: Interner,
+    /// The strings read so far that a parse in parts was asked to note.
+    noted: Option<Noted>,
     /// On a large file: the hand-off with the thread parsing the second half of the main
     /// list, and how to collect its result.
     split: Option<(&'a Split, CollectTail<'a>)>,
 }
 
 /// The thread parsing the second half of a list in parts.
-type TailThread<'s, I> = std::thread::ScopedJoinHandle<'s, Option<(I, usize)>>;
+type TailThread<'s, I> = std::thread::ScopedJoinHandle<'s, Option<TailParts<I>>>;
+
+/// What the second thread received of a list parsed in parts, the offset after its `]`,
+/// and the strings it noted.
+type TailParts<I> = (I, usize, Option<Noted>);
 
 /// Waits for the second thread and gives its result.
 type CollectTail<'a> = Box<dyn FnOnce() -> Tail + 'a>;
@@ -321,6 +370,7 @@ impl<'a> Parser<'a> {
             items: Vec::new(),
             entries: Vec::new(),
             texts,
+            noted: None,
             split: None,
         }
     }
@@ -596,6 +646,7 @@ impl<'a> Parser<'a> {
             Parted {
                 root,
                 streamed: positions,
+                noted: self.noted.take(),
             },
             received,
         ))
@@ -616,8 +667,9 @@ impl<'a> Parser<'a> {
         let split = Split::default();
         let source = self.source;
         let list = self.pos;
+        let note_from = self.noted.as_ref().map(|n| n.from_length);
         std::thread::scope(|scope| {
-            let tail = scope.spawn(|| tail_in_parts(source, &split, list, items()));
+            let tail = scope.spawn(|| tail_in_parts(source, &split, list, items(), note_from));
             let result = self.list_items(items(), Some((&split, tail)));
             split.abandon();
             result
@@ -659,9 +711,12 @@ impl<'a> Parser<'a> {
                         .as_ref()
                         .is_some_and(|(split, _)| split.is_point(start, self.pos))
                         && let Some((_, tail)) = split.take()
-                        && let Ok(Some((rest, end))) = tail.join()
+                        && let Ok(Some((rest, end, noted))) = tail.join()
                     {
                         received.append(rest, index);
+                        if let (Some(mine), Some(theirs)) = (&mut self.noted, noted) {
+                            mine.starts.extend(theirs.starts);
+                        }
                         self.pos = end;
                         return Ok((stub(self), received));
                     }
@@ -802,6 +857,24 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Reads the string at `start` for [`strings`]: its span, its text, and whether it is
+    /// a key (followed by a colon); leaves the position at its end.
+    fn visit_string(
+        &mut self,
+        start: usize,
+        visit: &mut impl FnMut(Span, &str, bool) -> std::ops::ControlFlow<()>,
+    ) -> Result<std::ops::ControlFlow<()>, Error> {
+        self.pos = start;
+        let text = self.decoded_string()?;
+        let span = Span::new(start, self.pos);
+        // A key is followed by a colon; the next string is looked for from the end of this
+        // one, which may be the end of the range.
+        self.skip_ws();
+        let key = self.bytes.get(self.pos) == Some(&b':');
+        self.pos = span.range().end;
+        Ok(visit(span, &text, key))
+    }
+
     /// A string's value: its text when it has no escapes (straight from the source), else
     /// decoded.
     fn decoded_string(&mut self) -> Result<std::borrow::Cow<'a, str>, Error> {
@@ -817,13 +890,17 @@ impl<'a> Parser<'a> {
                 None => return Err(self.error_at(open, "string is not closed")),
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(match out {
+                    let text = match out {
                         None => std::borrow::Cow::Borrowed(run),
                         Some(mut owned) => {
                             owned.push_str(run);
                             std::borrow::Cow::Owned(owned)
                         }
-                    });
+                    };
+                    if let Some(noted) = &mut self.noted {
+                        noted.note(open, &text);
+                    }
+                    return Ok(text);
                 }
                 Some(b'\\') => {
                     let mut owned = out.take().unwrap_or_default();
@@ -1021,7 +1098,7 @@ mod tests {
             mask: mask.clone(),
             items: Vec::new(),
         };
-        parse_in_parts(&source, &|key| key == "list", &make)
+        parse_in_parts(&source, &|key| key == "list", &make, None)
             .map(|(_, mut lists)| lists.pop().map(|c| c.items).unwrap_or_default())
     }
 
@@ -1157,7 +1234,7 @@ mod tests {
 
     fn json_value() -> impl proptest::strategy::Strategy<Value = Json> {
         use proptest::prelude::*;
-        let text = "[a-c\"\\\\:,{}\\[\\] é💡\t\n/]{0,6}";
+        let text = "[a-c\"\\\\:,{}\\[\\] é💡\t\n/@]{0,6}";
         let leaf = prop_oneof![text.prop_map(Json::Str), Just(Json::Number)];
         leaf.prop_recursive(4, 40, 5, move |inner| {
             prop_oneof![
@@ -1270,6 +1347,99 @@ mod tests {
             }
             proptest::prop_assert_eq!(parted, expected);
         }
+    }
+
+    /// The starts of the strings [`strings`] reads in `source` that a parse noting from
+    /// `from` bytes must note: at least that long, or holding an `@`, once decoded.
+    fn to_note(source: &Source, from: usize) -> Vec<u32> {
+        let mut starts = Vec::new();
+        strings(source, 0..source.text.len(), |span, text, _| {
+            if text.len() >= from || text.contains('@') {
+                starts.push(span.start);
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+        .expect("the strings of a parsed text read");
+        starts
+    }
+
+    proptest::proptest! {
+        /// A parse in parts notes the strings [`strings`] reads that are at least as long
+        /// as it is told or hold an `@` (`\u0040` is one), keys as well as values, inside
+        /// the streamed list and outside it, in text order, and no other.
+        #[test]
+        fn a_parse_in_parts_notes_the_strings_a_mention_scan_reads(
+            other in json_value(),
+            items in proptest::collection::vec(json_value(), 0..4),
+            spaces in proptest::sample::select(vec!["", " ", "\n  "]),
+            escapes in proptest::prelude::any::<u64>(),
+            from in 0usize..8,
+        ) {
+            let mut text = String::from("{\"other\":");
+            let at = &mut 1;
+            write(&other, spaces, escapes, &mut text, at);
+            text.push_str(",\"list\":[");
+            for (i, item) in items.iter().enumerate() {
+                text.push_str(if i == 0 { spaces } else { "," });
+                write(item, spaces, escapes, &mut text, at);
+            }
+            text.push_str("]}");
+            let source = Source::from_text("t.json", &text);
+            let make = |_: u32, _: &str| Collect { mask: Mask::default(), items: Vec::new() };
+            let (parted, _) = parse_in_parts(&source, &|key| key == "list", &make, Some(from))
+                .map_err(|e| format!("{:?}", e.diagnostics))
+                .expect("the written text parses");
+            let noted = parted.noted.expect("asked to note");
+            proptest::prop_assert_eq!(noted.from_length, from);
+            proptest::prop_assert_eq!(noted.starts, to_note(&source, from));
+            let (unnoted, _) = parse_in_parts(&source, &|key| key == "list", &make, None)
+                .expect("the written text parses");
+            proptest::prop_assert!(unnoted.noted.is_none());
+        }
+    }
+
+    /// A list parsed in parts on two cores notes what one core would: the second core's
+    /// strings, after the first's.
+    #[test]
+    fn a_large_file_notes_its_strings_on_two_cores() {
+        struct Split {
+            appended: bool,
+        }
+        impl Items for Split {
+            fn mask(&self) -> &Mask {
+                static NOTHING: std::sync::LazyLock<Mask> = std::sync::LazyLock::new(Mask::default);
+                &NOTHING
+            }
+            fn item(&mut self, _: u32, _: Node) {}
+            fn append(&mut self, _: Self, _: u32) {
+                self.appended = true;
+            }
+        }
+        let items: Vec<String> = (0..12_000)
+            .map(|i| {
+                format!(
+                    "{{\"id\": \"r{i}\", \"to\": \"u{i}@example.com\", \"note\": \"{}\", \"x\": \"a\\u0040\"}}",
+                    "n".repeat(i % 40)
+                )
+            })
+            .collect();
+        let text = format!(
+            "{{\"rules\": [\n  {}\n], \"after\": [\"{}\"]}}",
+            items.join(",\n  "),
+            "m".repeat(36)
+        );
+        assert!(text.len() > PARALLEL_FROM);
+        let source = Source::from_text("big.json", &text);
+        let make = |_: u32, _: &str| Split { appended: false };
+        let (parted, lists) =
+            parse_in_parts(&source, &|key| key == "rules", &make, Some(36)).unwrap();
+        if crate::parallel::workers() >= 2 {
+            assert!(lists[0].appended, "the list was parsed on two cores");
+        }
+        let noted = parted.noted.unwrap().starts;
+        // Each item's address and escaped `@`, the notes of 36 to 39 `n`s, and the `m`s.
+        assert_eq!(noted.len(), 12_000 * 2 + 1_200 + 1);
+        assert_eq!(noted, to_note(&source, 36));
     }
 
     proptest::proptest! {

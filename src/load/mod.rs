@@ -233,6 +233,12 @@ impl File {
         self.source
     }
 
+    /// The strings noted while the file was located in parts, when it was asked to note
+    /// them (see [`json::Noted`]).
+    pub fn noted(&self) -> Option<&json::Noted> {
+        self.parts.as_ref()?.parted.noted.as_ref()
+    }
+
     /// Keeps what was found while the file was located in parts.
     pub fn set_parts(&mut self, parts: Parts) {
         self.parts = Some(parts);
