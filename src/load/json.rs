@@ -950,9 +950,12 @@ impl<'a> Parser<'a> {
                 return Err(self.error(&format!("expected a quoted key, found {}", self.found())));
             }
             let key_start = self.pos;
-            let key = self.string()?;
+            // (The key is compared and handed on as decoded: an inline `Text` is checked
+            // as UTF-8 again each time it is read as a `str`, twice a key of every mapping.)
+            let decoded = self.decoded_string()?;
+            let key = self.texts.text(&decoded);
             let key_span = Span::new(key_start, self.pos);
-            if !keys.insert(&self.entries[base..], &key) {
+            if !keys.insert(&self.entries[base..], &decoded) {
                 return Err(Diagnostic::at(
                     self.source,
                     key_span,
@@ -968,7 +971,7 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws();
-            let value = value(self, &key)?;
+            let value = value(self, &decoded)?;
             self.entries.push(Entry {
                 key,
                 key_span,
