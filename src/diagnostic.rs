@@ -322,7 +322,8 @@ impl Shown<'_> {
     }
 }
 
-/// Writes `n` in decimal onto `out`.
+/// Writes `n` in decimal onto `out`, by hand: `check` writes three numbers a finding, and
+/// through `write!` they cost 1% more of a run over 1,000 files (callgrind).
 fn push_number(out: &mut String, n: usize) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();

@@ -526,7 +526,9 @@ impl<'a> Removed<'a> {
     }
 
     /// Whether a text may mention a removed account ID or address: one shorter than every
-    /// ID, and without an `@`, cannot (most keys and short values are passed over).
+    /// ID, and without an `@`, cannot (most keys and short values are passed over). A JSON
+    /// parse notes the same strings as it reads them (`json::Noted`), from the IDs known
+    /// before loading (`note_strings_from`).
     fn may_mention(&self, text: &[u8]) -> bool {
         text.len() >= self.id_lengths().min || memchr::memchr(b'@', text).is_some()
     }

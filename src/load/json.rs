@@ -119,10 +119,10 @@ pub struct Parted {
 
 /// The strings a parse in parts noted as it read them (see [`parse_in_parts`]): those of
 /// at least `from_length` bytes (decoded) or holding an `@`, by where each starts (its
-/// opening quote), in text order. They
-/// are what `check` reads for mentions of removed accounts (an ID that long or an
-/// address) outside the references: noted while the text is read anyway, so that a
-/// second pass need not read every string of it again.
+/// opening quote), in text order. They are what `check` reads for mentions of removed
+/// accounts (an ID that long or an address) outside the references, the strings
+/// `Removed::may_mention` passes: noted while the text is read anyway, so that a second
+/// pass need not read every string of it again.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Noted {
     pub from_length: usize,
