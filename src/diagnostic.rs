@@ -50,6 +50,27 @@ pub struct Snippet {
 /// Longest source line shown whole; longer ones (minified JSON) are cut around the spot.
 const MAX_SHOWN: usize = 160;
 
+/// Where the `n`th character of `text` starts (`char_indices().nth(n)`). When the bytes
+/// up to it are ASCII (nearly every line a diagnostic shows), it is the `n`th byte; only
+/// those are read, as a long line (minified JSON) must not be read whole for each finding.
+fn nth_char(text: &str, n: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    match bytes[..bytes.len().min(n.saturating_add(1))].is_ascii() {
+        true => (n < bytes.len()).then_some(n),
+        false => text.char_indices().nth(n).map(|(i, _)| i),
+    }
+}
+
+/// Where the `n`th character from the end of `text` starts (`char_indices().rev().nth(n)`),
+/// read as [`nth_char`] reads.
+fn nth_char_back(text: &str, n: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    match bytes[bytes.len().saturating_sub(n.saturating_add(1))..].is_ascii() {
+        true => bytes.len().checked_sub(n.saturating_add(1)),
+        false => text.char_indices().rev().nth(n).map(|(i, _)| i),
+    }
+}
+
 /// The part of line `index` shown under a diagnostic, the caret's column in it and the
 /// caret's width: the whole line, or a window of [`MAX_SHOWN`] characters around the spot
 /// marked with `…` where cut (minified JSON). Only the window is read, so that a finding on
@@ -81,16 +102,10 @@ fn shown_line(
         .unwrap_or(0);
     let from_byte = match (caret - 1).checked_sub(from + 1) {
         None => at,
-        Some(back) => text[..at]
-            .char_indices()
-            .rev()
-            .nth(back)
-            .map_or(0, |(i, _)| i),
+        Some(back) => nth_char_back(&text[..at], back).unwrap_or(0),
     };
-    let to_byte = text[at..]
-        .char_indices()
-        .nth(to.saturating_sub(caret - 1))
-        .map_or(text.len(), |(i, _)| at + i);
+    let to_byte =
+        nth_char(&text[at..], to.saturating_sub(caret - 1)).map_or(text.len(), |i| at + i);
     // Control characters (a NUL, say) would garble the terminal, and bidirectional
     // overrides would show the line in another order than it is read: show a symbol
     // in their place, one character for one so that the caret stays under its spot.
@@ -561,6 +576,26 @@ mod tests {
                     Diagnostic::at_in(&source, file, span, "m")
                 );
             }
+        }
+
+        /// The byte shortcuts for ASCII find the characters `char_indices` finds, in
+        /// text of any script and where ASCII and other characters meet.
+        #[test]
+        fn nth_char_finds_what_char_indices_finds(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "b c", "\t", "é", "💡", "\u{1}", "ü\n",
+            ]), 0..12),
+            n in 0usize..40,
+        ) {
+            let text: String = pieces.concat();
+            proptest::prop_assert_eq!(
+                nth_char(&text, n),
+                text.char_indices().nth(n).map(|(i, _)| i)
+            );
+            proptest::prop_assert_eq!(
+                nth_char_back(&text, n),
+                text.char_indices().rev().nth(n).map(|(i, _)| i)
+            );
         }
     }
 }

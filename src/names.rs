@@ -96,25 +96,20 @@ impl Names {
         if self.accounts.is_empty() {
             return shown(label).into_owned();
         }
-        let mut out = String::with_capacity(label.len());
-        let mut rest = label;
-        while let Some(start) = rest.find(is_id_char) {
-            out.push_str(&rest[..start]);
-            let word_len = rest[start..]
-                .find(|c| !is_id_char(c))
-                .unwrap_or(rest.len() - start);
-            let word = &rest[start..start + word_len];
-            let declared = (word.len() >= self.shortest_id)
-                .then(|| self.declared(word))
-                .flatten();
-            match declared {
-                Some(_) => out.push_str(self.short(word)),
-                None => out.push_str(word),
+        let mut named = String::new();
+        let mut copied = 0;
+        for (start, word) in id_words(label) {
+            if word.len() >= self.shortest_id && self.declared(word).is_some() {
+                named.push_str(&label[copied..start]);
+                named.push_str(self.short(word));
+                copied = start + word.len();
             }
-            rest = &rest[start + word_len..];
         }
-        out.push_str(rest);
-        shown(&out).into_owned()
+        if copied == 0 {
+            return shown(label).into_owned();
+        }
+        named.push_str(&label[copied..]);
+        shown(&named).into_owned()
     }
 }
 
@@ -176,8 +171,68 @@ fn through_line_ends<T>(text: &str, spans: &mut [(crate::node::Span, T)]) {
     }
 }
 
-fn is_id_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '-' || c == '_'
+/// The words of a text that could be IDs, each with where it starts: runs of letters (of
+/// any script), digits, `-` and `_`.
+pub fn id_words(text: &str) -> IdWords<'_> {
+    IdWords { text, at: 0 }
+}
+
+/// See [`id_words`]. ASCII bytes are classed by a table, run by run (every string a check
+/// reads for mentions, and every setting's label, is split into words: decoding each
+/// character was most of that); another character by whether it is a letter or digit.
+pub struct IdWords<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+/// What each byte is to [`IdWords`]: a byte of a word (an ASCII letter or digit, `-`, `_`),
+/// of no word (other ASCII), or part of a character to decode (`OTHER`).
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = match c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            true => WORD,
+            false => GAP,
+        };
+        b += 1;
+    }
+    table
+};
+const GAP: u8 = 0;
+const WORD: u8 = 1;
+const OTHER: u8 = 2;
+
+impl IdWords<'_> {
+    /// Moves past the bytes of class `class`, and the characters beyond ASCII that are
+    /// letters or digits exactly when `class` is `WORD`.
+    fn pass(&mut self, class: u8) {
+        let bytes = self.text.as_bytes();
+        loop {
+            self.at += bytes[self.at..]
+                .iter()
+                .position(|&b| BYTE_CLASS[usize::from(b)] != class)
+                .unwrap_or(bytes.len() - self.at);
+            match self.text[self.at..].chars().next() {
+                Some(c) if !c.is_ascii() && c.is_alphanumeric() == (class == WORD) => {
+                    self.at += c.len_utf8();
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+impl<'t> Iterator for IdWords<'t> {
+    type Item = (usize, &'t str);
+
+    fn next(&mut self) -> Option<(usize, &'t str)> {
+        self.pass(GAP);
+        let start = self.at;
+        self.pass(WORD);
+        (self.at > start).then(|| (start, &self.text[start..self.at]))
+    }
 }
 
 /// The start of an ID, as names show it.
@@ -192,6 +247,29 @@ pub fn short_id(id: &str) -> &str {
 mod tests {
     use super::*;
     use crate::node::Span;
+
+    proptest::proptest! {
+        /// The words, and where each starts, are those a split at every character that is
+        /// not a letter, digit, `-` or `_` gives, in any script.
+        #[test]
+        fn id_words_split_as_characters_do(
+            text in "([a-zA-Z0-9_ @.:\\-]|é|ß|١|中|\u{2028}|\u{00a0}|😀|ǅ){0,40}"
+        ) {
+            let mut split = Vec::new();
+            let mut word: Option<usize> = None;
+            for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
+                match (c.is_alphanumeric() || c == '-' || c == '_', word) {
+                    (true, None) => word = Some(at),
+                    (false, Some(start)) => {
+                        split.push((start, &text[start..at]));
+                        word = None;
+                    }
+                    _ => {}
+                }
+            }
+            proptest::prop_assert_eq!(id_words(&text).collect::<Vec<_>>(), split);
+        }
+    }
 
     fn names() -> Names {
         Names::from_accounts(vec![Account {

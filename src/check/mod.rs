@@ -1257,12 +1257,13 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
         };
         let comment = &text[at..end];
         let mut hits = Vec::new();
-        let mut offset = 0;
-        for token in id_tokens(comment) {
-            let start = offset + comment[offset..].find(token).unwrap_or(0);
-            offset = start + token.len();
+        for (start, token) in crate::names::id_words(comment) {
             if let Some(hit) = removed.lookup_word(token) {
-                hits.push((start..offset, hit.replacement.cloned(), "account"));
+                hits.push((
+                    start..start + token.len(),
+                    hit.replacement.cloned(),
+                    "account",
+                ));
             }
         }
         for (range, hit) in address::find_with(comment, |a| removed.lookup(Kind::Address, a)) {
@@ -1561,8 +1562,8 @@ fn named_in<'t>(
     text: &'t str,
     removed: &'t Removed,
 ) -> Vec<(&'t str, Option<&'t Arc<str>>, &'static str)> {
-    let mut hits: Vec<(&str, Option<&Arc<str>>, &str)> = id_tokens(text)
-        .filter_map(|token| {
+    let mut hits: Vec<(&str, Option<&Arc<str>>, &str)> = crate::names::id_words(text)
+        .filter_map(|(_, token)| {
             let hit = removed.lookup_word(token)?;
             Some((token, hit.replacement, "account"))
         })
@@ -1571,54 +1572,6 @@ fn named_in<'t>(
         hits.push((&text[range], hit.replacement, "address"));
     }
     hits
-}
-
-/// The words of a text that could be IDs: runs of letters (of any script), digits, `-`
-/// and `_`.
-fn id_tokens(text: &str) -> IdTokens<'_> {
-    IdTokens { text, at: 0 }
-}
-
-/// See [`id_tokens`]. An ASCII byte is classed as it is (every string a check reads for
-/// mentions is split into words, and decoding each character was most of that); another
-/// character by whether it is a letter or digit.
-struct IdTokens<'t> {
-    text: &'t str,
-    at: usize,
-}
-
-impl<'t> IdTokens<'t> {
-    /// Whether the character at `at` belongs to a word, and its length; `None` at the end.
-    fn class(&self, at: usize) -> Option<(bool, usize)> {
-        let byte = *self.text.as_bytes().get(at)?;
-        if byte.is_ascii() {
-            return Some((
-                byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_',
-                1,
-            ));
-        }
-        let c = self.text[at..].chars().next()?;
-        Some((c.is_alphanumeric(), c.len_utf8()))
-    }
-}
-
-impl<'t> Iterator for IdTokens<'t> {
-    type Item = &'t str;
-
-    fn next(&mut self) -> Option<&'t str> {
-        loop {
-            let (word, len) = self.class(self.at)?;
-            if word {
-                break;
-            }
-            self.at += len;
-        }
-        let start = self.at;
-        while let Some((true, len)) = self.class(self.at) {
-            self.at += len;
-        }
-        Some(&self.text[start..self.at])
-    }
 }
 
 /// A finding in `source`, which is named `file`.
@@ -1663,24 +1616,6 @@ impl From<FindingSeverity> for Severity {
         match s {
             FindingSeverity::Error => Severity::Error,
             FindingSeverity::Warning => Severity::Warning,
-        }
-    }
-}
-
-#[cfg(test)]
-mod words {
-    use proptest::prelude::*;
-
-    proptest! {
-        /// The words are those a split at every character that is not a letter, digit, `-`
-        /// or `_` gives, in any script.
-        #[test]
-        fn id_tokens_split_as_characters_do(text in "([a-zA-Z0-9_ @.:\\-]|é|ß|١|中|\u{2028}|\u{00a0}|😀|ǅ){0,40}") {
-            let split: Vec<&str> = text
-                .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-                .filter(|t| !t.is_empty())
-                .collect();
-            prop_assert_eq!(super::id_tokens(&text).collect::<Vec<_>>(), split);
         }
     }
 }
