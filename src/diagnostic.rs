@@ -313,27 +313,44 @@ impl Shown<'_> {
         if let (Some(location), Some(snippet)) = (&self.location, self.snippet) {
             let number = location.line;
             let digits = number.checked_ilog10().unwrap_or(0) as usize + 1;
-            let pad = |out: &mut String| out.extend(std::iter::repeat_n(' ', digits));
-            pad(out);
+            push_repeated(out, SPACES, digits);
             out.push_str(" |\n");
             push_number(out, number);
             out.push_str(" | ");
             out.push_str(&snippet.line_text);
             out.push('\n');
-            pad(out);
+            push_repeated(out, SPACES, digits);
             out.push_str(" | ");
-            out.extend(
-                snippet
-                    .line_text
-                    .chars()
-                    .take(snippet.column - 1)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' }),
-            );
+            // Under the line, a space for each character before the caret, a tab for a tab.
+            let mut spaces = 0;
+            for c in snippet.line_text.chars().take(snippet.column - 1) {
+                if c == '\t' {
+                    push_repeated(out, SPACES, std::mem::take(&mut spaces));
+                    out.push('\t');
+                } else {
+                    spaces += 1;
+                }
+            }
+            push_repeated(out, SPACES, spaces);
             out.push_str(on);
-            out.extend(std::iter::repeat_n('^', snippet.width));
+            push_repeated(out, CARETS, snippet.width);
             out.push_str(off);
             out.push('\n');
         }
+    }
+}
+
+/// Runs of one character for [`push_repeated`].
+const SPACES: &str = "                                                                ";
+const CARETS: &str = "^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^";
+
+/// Writes `n` times the one ASCII character `run` repeats, a run at a time (a character
+/// at a time was most of writing a finding's caret line).
+fn push_repeated(out: &mut String, run: &str, mut n: usize) {
+    while n > 0 {
+        let take = n.min(run.len());
+        out.push_str(&run[..take]);
+        n -= take;
     }
 }
 
@@ -412,6 +429,29 @@ mod tests {
             push_number(&mut out, n);
             assert_eq!(out, format!("x{n}"));
         }
+    }
+
+    #[test]
+    fn runs_are_written_as_repeat_writes_them() {
+        for n in [0, 1, 63, 64, 65, 200] {
+            for (run, c) in [(SPACES, ' '), (CARETS, '^')] {
+                let mut out = String::from("x");
+                push_repeated(&mut out, run, n);
+                assert_eq!(out, format!("x{}", c.to_string().repeat(n)));
+            }
+        }
+    }
+
+    #[test]
+    fn the_caret_stands_under_its_spot_past_tabs_and_wide_characters() {
+        let line = "\t\tname:\t\"é💡x\"";
+        let source = Source::from_text("a.yaml", &format!("{line}\n"));
+        let at = line.find('x').unwrap();
+        let d = Diagnostic::at(&source, Span::new(at, at + 1), "m");
+        assert_eq!(
+            d.render(false),
+            format!("a.yaml:1:12: error: m\n  |\n1 | {line}\n  | \t\t     \t   ^\n")
+        );
     }
 
     #[test]
