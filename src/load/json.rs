@@ -1226,6 +1226,25 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_is_passed_to_the_first_byte_that_is_not() {
+        let pieces = [" ", "   ", "        ", "\n", "\t", "\r\n"];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    for end in ["", "x", " x", "\"", "é"] {
+                        let ws = format!("{a}{b}{c}{}", &a[..a.len() / 2]);
+                        let source = Source::from_text("t.json", &format!("{ws}{end}"));
+                        let mut parser = Parser::new(&source);
+                        parser.skip_ws();
+                        let expected = ws.len() + end.len() - end.trim_start().len();
+                        assert_eq!(parser.pos, expected, "{ws:?} then {end:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(100_000);
         assert!(load(&text).unwrap_err().contains("nesting deeper than"));
@@ -1315,7 +1334,7 @@ mod tests {
         #[test]
         fn strings_are_the_trees_strings(
             value in json_value(),
-            spaces in proptest::sample::select(vec!["", " ", "\n  ", "\r\n\t"]),
+            spaces in proptest::sample::select(vec!["", " ", "\n  ", "\r\n\t", "\n          \t   ", "                 "]),
             escapes in proptest::prelude::any::<u64>(),
             bom in proptest::prelude::any::<bool>(),
         ) {
@@ -1380,7 +1399,7 @@ mod tests {
         fn a_parse_in_parts_notes_the_strings_a_mention_scan_reads(
             other in json_value(),
             items in proptest::collection::vec(json_value(), 0..4),
-            spaces in proptest::sample::select(vec!["", " ", "\n  "]),
+            spaces in proptest::sample::select(vec!["", " ", "\n  ", "\n                "]),
             escapes in proptest::prelude::any::<u64>(),
             from in 0usize..8,
         ) {
