@@ -321,17 +321,26 @@ impl Shown<'_> {
             out.push('\n');
             push_repeated(out, SPACES, digits);
             out.push_str(" | ");
-            // Under the line, a space for each character before the caret, a tab for a tab.
-            let mut spaces = 0;
-            for c in snippet.line_text.chars().take(snippet.column - 1) {
-                if c == '\t' {
-                    push_repeated(out, SPACES, std::mem::take(&mut spaces));
-                    out.push('\t');
-                } else {
-                    spaces += 1;
+            // Under the line, a space for each character before the caret, a tab for a tab
+            // (in ASCII without tabs, nearly every line, a space a byte).
+            let before = snippet.column - 1;
+            match snippet.line_text.as_bytes().get(..before) {
+                Some(prefix) if prefix.is_ascii() && !prefix.contains(&b'\t') => {
+                    push_repeated(out, SPACES, before);
+                }
+                _ => {
+                    let mut spaces = 0;
+                    for c in snippet.line_text.chars().take(before) {
+                        if c == '\t' {
+                            push_repeated(out, SPACES, std::mem::take(&mut spaces));
+                            out.push('\t');
+                        } else {
+                            spaces += 1;
+                        }
+                    }
+                    push_repeated(out, SPACES, spaces);
                 }
             }
-            push_repeated(out, SPACES, spaces);
             out.push_str(on);
             push_repeated(out, CARETS, snippet.width);
             out.push_str(off);
