@@ -180,9 +180,18 @@ impl From<String> for Text {
     }
 }
 
+/// Whether two texts' bytes are equal, told by their lengths and first bytes before the
+/// rest is compared: a mapping's keys are compared with each other and with the names
+/// selectors look for (`field`, `value`, `items`, of one length and different), and the
+/// comparison of the rest is a call.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
 impl PartialEq for Text {
     fn eq(&self, other: &Text) -> bool {
-        self.as_bytes() == other.as_bytes()
+        same(self.as_bytes(), other.as_bytes())
     }
 }
 
@@ -211,31 +220,31 @@ impl Ord for Text {
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        self.as_bytes() == other.as_bytes()
+        same(self.as_bytes(), other.as_bytes())
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        self.as_bytes() == other.as_bytes()
+        same(self.as_bytes(), other.as_bytes())
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        self.as_bytes() == other.as_bytes()
+        same(self.as_bytes(), other.as_bytes())
     }
 }
 
 impl PartialEq<Text> for str {
     fn eq(&self, other: &Text) -> bool {
-        self.as_bytes() == other.as_bytes()
+        same(self.as_bytes(), other.as_bytes())
     }
 }
 
 impl PartialEq<Text> for String {
     fn eq(&self, other: &Text) -> bool {
-        self.as_bytes() == other.as_bytes()
+        same(self.as_bytes(), other.as_bytes())
     }
 }
 
@@ -254,6 +263,37 @@ impl fmt::Debug for Text {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_are_equal_exactly_when_their_bytes_are() {
+        let words = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "field",
+            "value",
+            "items",
+            "fielD",
+            "é",
+            "e",
+            "fieldsss",
+            "fieldssss",
+            "716be7a6-fd40-45a2-bfcb-43b9ed38d1f0",
+            "716be7a6-fd40-45a2-bfcb-43b9ed38d1f1",
+        ];
+        let mut interner = Interner::default();
+        for a in words {
+            for b in words {
+                let (ta, tb) = (interner.text(a), Text::from(b));
+                assert_eq!(ta == tb, a == b, "{a:?} {b:?}");
+                assert_eq!(ta == *b, a == b, "{a:?} {b:?}");
+                assert_eq!(*a == tb, a == b, "{a:?} {b:?}");
+                assert_eq!(ta == b.to_string(), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn sixteen_bytes() {
