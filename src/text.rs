@@ -286,11 +286,9 @@ mod tests {
         let mut interner = Interner::default();
         for a in words {
             for b in words {
-                let (ta, tb) = (interner.text(a), Text::from(b));
-                assert_eq!(ta == tb, a == b, "{a:?} {b:?}");
-                assert_eq!(ta == *b, a == b, "{a:?} {b:?}");
-                assert_eq!(*a == tb, a == b, "{a:?} {b:?}");
-                assert_eq!(ta == b.to_string(), a == b, "{a:?} {b:?}");
+                let (ta, tb, owned) = (interner.text(a), Text::from(b), String::from(b));
+                let equal = [ta == tb, ta == *b, *a == tb, ta == owned, owned == ta];
+                assert_eq!(equal, [a == b; 5], "{a:?} {b:?}");
             }
         }
     }
