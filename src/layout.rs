@@ -197,6 +197,14 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
             edits.extend(lines.into_iter().map(Edit::delete));
         } else if let Some(next) = next {
             edits.push(Edit::delete(items[i].start as usize..next.start as usize));
+        } else if i > 0
+            && let Some(comma) = last_items_on_own_lines(source, container, i)
+        {
+            // The last items of a flow list, each on lines of its own: their lines go, and
+            // the comma after the item before them, whose comment stays with it.
+            edits.push(Edit::delete(comma..comma + 1));
+            let lines = whole_lines(source, items[i]).start..whole_lines(source, items[j]).end;
+            edits.push(Edit::delete(lines));
         } else if i > 0 {
             edits.push(Edit::delete(
                 items[i - 1].end as usize..items[j].end as usize,
@@ -205,6 +213,32 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
         i = j + 1;
     }
     edits
+}
+
+/// Where the comma after item `i - 1` of a flow list stands, when the items from `i` to the
+/// end each stand on lines of their own (the closing bracket on a later line) and that
+/// comma ends its item's line (but for a comment).
+fn last_items_on_own_lines(source: &Source, container: &Container, i: usize) -> Option<usize> {
+    let items = &container.items;
+    let line_of = |offset: u32| source.line_index(offset as usize);
+    let previous = items[i - 1];
+    let own_lines = container.flow
+        && line_of(items[i].start) > line_of(previous.end)
+        && (i..items.len()).all(|k| {
+            stands_alone(source, items[k].start as usize, false)
+                && items
+                    .get(k + 1)
+                    .is_none_or(|n| line_of(n.start) > line_of(items[k].end))
+                && separator_ends_line(source, items[k].end as usize)
+        });
+    if !own_lines || !separator_ends_line(source, previous.end as usize) {
+        return None;
+    }
+    let after = &source.text[previous.end as usize..];
+    let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
+    after[spaces..]
+        .starts_with(',')
+        .then_some(previous.end as usize + spaces)
 }
 
 /// The whole lines an item stands on, with their line ending.
@@ -274,6 +308,9 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
                     && !sep.contains('#')
             })
         });
+        if let Some(edit) = insert_below_comment(source, after, texts) {
+            return edit;
+        }
         let separator = match neighbours {
             Some(separator) => separator.to_owned(),
             None if stands_alone(source, start, false) => {
@@ -320,6 +357,58 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
             Edit::insert(range.end, out)
         }
     }
+}
+
+/// For an item of a flow list that stands on its own line with a comment after it (and
+/// after its comma): the items inserted on lines of their own below that line, so that the
+/// comment stays with the item it follows. `None` for any other item.
+fn insert_below_comment(source: &Source, after: Span, texts: &[String]) -> Option<Edit> {
+    let start = after.start as usize;
+    let line = source.line_index(start);
+    let indent = &source.line_text(line)[..start - source.line_range(line).start];
+    let end_line = source.line_index(after.end as usize);
+    let range = source.line_range(end_line);
+    let rest = &source.text[after.end as usize..range.end];
+    let body = rest.trim_end_matches(['\r', '\n']);
+    let trimmed = body.trim_start_matches([' ', '\t']);
+    let (comma, after_comma) = match trimmed.strip_prefix(',') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed),
+    };
+    let comment = after_comma.trim_start_matches([' ', '\t']);
+    // A YAML comment is a `#` after white space.
+    let spaced = if comma {
+        after_comma.len() > comment.len()
+    } else {
+        body.len() > trimmed.len()
+    };
+    let line_ends = body.len() < rest.len();
+    if !(stands_alone(source, start, false) && comment.starts_with('#') && spaced && line_ends) {
+        return None;
+    }
+    let ending = line_ending(source, end_line);
+    if comma {
+        // Whole lines, before the next line: a patch shows them as added lines only.
+        let lines: String = texts
+            .iter()
+            .map(|text| format!("{indent}{text},{ending}"))
+            .collect();
+        return Some(Edit::insert(range.end, lines));
+    }
+    // The last item: its comma goes before the comment, the new items below it.
+    let mut out = format!(",{body}");
+    for (n, text) in texts.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(ending);
+        out.push_str(indent);
+        out.push_str(text);
+    }
+    Some(Edit::replace(
+        after.end as usize..after.end as usize + body.len(),
+        out,
+    ))
 }
 
 /// The line ending a line uses, or the file's first one, or `\n`.

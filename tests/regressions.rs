@@ -380,3 +380,46 @@ fn r14_dropping_the_last_two_lines_keeps_the_missing_final_newline() {
     assert_eq!(out, "schema_version: 1\nsharing:\n  - {account: b}");
     dir.settled();
 }
+
+#[test]
+fn r15_an_item_added_to_a_flow_list_goes_below_the_comment_of_the_item_before() {
+    let mut dir = folder("15-add-flow-item-comment-moves-to-copy");
+    let before = dir.read("export.yaml");
+    let added = dir.apply("add", "export.yaml");
+    assert_eq!(
+        added,
+        before
+            .replace(
+                "old-1,   # info desk\n",
+                "old-1,   # info desk\n            new-1,\n"
+            )
+            .replace(
+                "old-2    # sales\n",
+                "old-2,    # sales\n            new-2\n"
+            )
+            .replace(
+                "{account: old-1},   # info sharing\n",
+                "{account: old-1},   # info sharing\n  {account: new-1},\n"
+            )
+    );
+    let replaced = dir.apply("replace", "export.yaml");
+    dir.write("alone.yaml", &before);
+    let alone = dir.apply("replace", "alone.yaml");
+    assert_eq!(
+        replaced, alone,
+        "replace after add differs from replace alone"
+    );
+    assert!(alone.contains("new-1,   # info desk\n") && alone.contains("new-2    # sales\n"));
+    dir.settled();
+}
+
+#[test]
+fn r16_dropping_the_last_item_of_a_flow_list_keeps_the_comment_before_it() {
+    let mut dir = folder("16-replace-flow-last-item-takes-previous-comment");
+    let out = dir.apply("replace", "export.yaml");
+    assert_eq!(
+        out,
+        "schema_version: 1\nsharing: [\n  {account: new-1}   # original\n]\n"
+    );
+    dir.settled();
+}
