@@ -54,8 +54,19 @@ pub fn find_with<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Vec<(Rang
         if !whole || found.last().is_some_and(|(r, _)| r.end > start) {
             continue;
         }
-        if let Some(known) = lookup(&text[start..end]) {
-            found.push((start..end, known));
+        // A `-` or `+` before an address in a search query is an operator (Gmail's "not"
+        // and "exactly"), and no address begins with a dot: when the whole run is not a
+        // known address, the one after them is tried.
+        let mut first = start;
+        loop {
+            if let Some(known) = lookup(&text[first..end]) {
+                found.push((first..end, known));
+                break;
+            }
+            match bytes[first] {
+                b'-' | b'+' | b'.' if first + 1 < at => first += 1,
+                _ => break,
+            }
         }
     }
     found
@@ -118,6 +129,17 @@ mod tests {
             (
                 "{info@old.example b@c.example}",
                 "{info@new.example b@c.example}",
+            ),
+            // Query operators and punctuation before an address are not part of it.
+            (
+                "from:(a@b.example -info@old.example) -INFO@old.example +info@old.example \
+                 ...info@old.example",
+                "from:(a@b.example -info@new.example) -info@new.example +info@new.example \
+                 ...info@new.example",
+            ),
+            (
+                "-@old.example x-info@old.example",
+                "-@old.example x-info@old.example",
             ),
             ("a@@info@old.example", "a@@info@old.example"),
             (
