@@ -19,7 +19,7 @@ use crate::select::Selection;
 use jsonpath_rust::parser::model::JpQuery;
 
 /// Its indexes are stored as `u32` (read them through the methods): an export holds
-/// hundreds of thousands of references, and this keeps each one at 72 bytes.
+/// hundreds of thousands of references, and this keeps each one at 64 bytes.
 #[derive(Clone, Debug)]
 pub struct Reference {
     doc: u32,
@@ -34,8 +34,8 @@ pub struct Reference {
     /// Where to point when reporting it.
     pub site: Span,
     pub style: Style,
-    list: Option<(u32, u32)>,
-    holder: Option<u32>,
+    list: Option<(Index, u32)>,
+    holder: Option<Index>,
     /// Index of the profile selector that found it.
     selector: u32,
     pub add: AddRule,
@@ -76,17 +76,33 @@ impl Reference {
     /// The list holding this reference (an index into `Located::lists`), and its position
     /// there.
     pub fn list(&self) -> Option<(usize, usize)> {
-        self.list.map(|(list, at)| (list as usize, at as usize))
+        self.list.map(|(list, at)| (list.get(), at as usize))
     }
 
     /// The innermost setting around it (an index into `Located::holders`).
     pub fn holder(&self) -> Option<usize> {
-        self.holder.map(|h| h as usize)
+        self.holder.map(Index::get)
     }
 
     /// The profile selector that found it (an index into `Profile::references`).
     pub fn selector(&self) -> usize {
         self.selector as usize
+    }
+}
+
+/// An index into one of `Located`'s vectors in four bytes, with "none" free beside it in an
+/// `Option` (it keeps the index plus one): two of them in each reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Index(std::num::NonZeroU32);
+
+impl Index {
+    fn new(index: usize) -> Index {
+        // (Every count fits in `u32`: files over 4 GiB are refused.)
+        Index(std::num::NonZeroU32::MIN.saturating_add(index as u32))
+    }
+
+    fn get(self) -> usize {
+        self.0.get() as usize - 1
     }
 }
 
@@ -874,10 +890,10 @@ fn join(
             }
             reference.path.0 += steps;
             if let Some((list, _)) = &mut reference.list {
-                *list += lists;
+                *list = Index::new(list.get() + lists as usize);
             }
             if let Some(holder) = &mut reference.holder {
-                *holder = at[*holder as usize];
+                *holder = Index::new(at[holder.get()] as usize);
             }
         }
         for (i, mut holder) in part.holders.into_iter().enumerate() {
@@ -1207,8 +1223,8 @@ impl Assembly {
                 span: node.span,
                 site,
                 style: node.style(),
-                list: list.map(|(list, at)| (list as u32, at as u32)),
-                holder: holder.map(|h| h as u32),
+                list: list.map(|(list, at)| (Index::new(list), at as u32)),
+                holder: holder.map(Index::new),
                 selector: selector_index as u32,
                 add: selector.add,
                 path,
@@ -1276,15 +1292,15 @@ impl Located {
         let mut lists = Vec::with_capacity(self.lists.len());
         for (index, reference) in self.references.iter_mut().enumerate() {
             if let Some((list, _)) = &mut reference.list {
-                let new = &mut renumbered[*list as usize];
+                let new = &mut renumbered[list.get()];
                 if *new == NONE {
                     *new = lists.len() as u32;
                     lists.push(List {
                         member: index,
-                        ..self.lists[*list as usize]
+                        ..self.lists[list.get()]
                     });
                 }
-                *list = *new;
+                *list = Index::new(*new as usize);
             }
         }
         self.lists = lists;
@@ -1511,7 +1527,7 @@ accounts:
             "rules[0].conditions.items[1].items[0].value"
         );
         assert_eq!(located.references[1].list(), Some((0, 1)));
-        assert_eq!(std::mem::size_of::<Reference>(), 72);
+        assert_eq!(std::mem::size_of::<Reference>(), 64);
     }
 
     #[test]
