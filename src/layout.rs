@@ -411,6 +411,14 @@ fn insert_below_comment(source: &Source, after: Span, texts: &[String]) -> Optio
     ))
 }
 
+/// Where the first carriage return that ends a line alone (not before a line feed)
+/// stands: YAML reads it as a line break, but the lines cutover writes, its patches and
+/// the tools that apply them count line feeds only.
+pub fn lone_carriage_return(source: &Source) -> Option<usize> {
+    let bytes = source.text.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).find(|&at| bytes.get(at + 1) != Some(&b'\n'))
+}
+
 /// The line ending a line uses, or the file's first one, or `\n`.
 pub fn line_ending(source: &Source, line: usize) -> &'static str {
     let range = source.line_range(line);

@@ -423,3 +423,35 @@ fn r16_dropping_the_last_item_of_a_flow_list_keeps_the_comment_before_it() {
     );
     dir.settled();
 }
+
+#[test]
+fn r17_add_mode_refuses_to_add_lines_to_a_file_of_carriage_returns() {
+    // Lines ended by a carriage return alone (classic Mac OS): YAML reads them, but the
+    // lines cutover writes, its patches and `patch` count line feeds. Replace mode swaps
+    // tokens and drops items there; adding a line is refused, plainly, with nothing written.
+    let mut dir = folder("16-replace-flow-last-item-takes-previous-comment");
+    let text = "schema_version: 1\rsharing:\r  - account: old-1\r    teams: []\r";
+    dir.write("export.yaml", text);
+    let out = cutover(
+        &dir.dir,
+        &[
+            "apply",
+            "--mode",
+            "add",
+            "--mapping",
+            "mapping.yaml",
+            "export.yaml",
+        ],
+        2,
+    );
+    assert!(
+        out.stderr.contains("carriage return alone"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("export.yaml:1:18"), "{}", out.stderr);
+    assert_eq!(dir.read("export.yaml"), text);
+    let replaced = dir.apply("replace", "export.yaml");
+    assert_eq!(replaced, text.replace("old-1", "new-1"));
+    dir.settled();
+}

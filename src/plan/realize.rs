@@ -484,6 +484,16 @@ impl<'p, 'a> Realizer<'p, 'a> {
             self.edits.extend(removal_edits(source, &container, &flags));
         }
         let mut inserts: Vec<&(usize, &Op)> = ops.inserts.iter().collect();
+        if let (Some(_), Some(at)) = (inserts.first(), layout::lone_carriage_return(source)) {
+            return Err(Diagnostic::at(
+                source,
+                Span::new(at, at + 1),
+                "this file ends lines with a carriage return alone (classic Mac OS style), \
+                 and adding items here means adding lines in it: convert its line endings \
+                 to LF or CRLF (for example `tr '\\r' '\\n'`), then run again",
+            )
+            .into());
+        }
         inserts.sort_by_key(|(after, _)| *after);
         for group in inserts.chunk_by(|a, b| a.0 == b.0) {
             let after = group[0].0;
