@@ -89,9 +89,14 @@ pub fn declared<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Account> {
                     continue;
                 }
                 let text = |key: &str| item.field(key).and_then(Node::str).map(str::to_owned);
+                // `imap: {host: ...}` as the app writes it, or a hand-edited `imap: host`
+                // (which `validate` refuses): an account on an old host is found either way.
                 let hosts = ["imap", "smtp"]
                     .iter()
-                    .filter_map(|server| item.field(server)?.field("host")?.str())
+                    .filter_map(|server| {
+                        let server = item.field(server)?;
+                        server.str().or_else(|| server.field("host")?.str())
+                    })
                     .map(str::to_lowercase)
                     .collect();
                 accounts.push(Account {
@@ -174,6 +179,25 @@ mod tests {
             "{seen}"
         );
         assert!(!seen.contains("id-5"), "{seen}");
+    }
+
+    #[test]
+    fn a_server_written_as_its_host_alone_is_read_too() {
+        let file = File::parse(crate::source::Source::from_text(
+            "accounts.yaml",
+            "accounts:\n  - {id: a, imap: {host: imap.old.example}}\n  \
+             - {id: b, imap: imap.old.example:993, smtp: SMTP.old.example}\n  - {id: c}\n",
+        ))
+        .unwrap();
+        let hosts: Vec<Vec<String>> = declared([&file]).into_iter().map(|a| a.hosts).collect();
+        assert_eq!(
+            hosts,
+            [
+                vec!["imap.old.example".to_owned()],
+                vec!["imap.old.example:993".into(), "smtp.old.example".into()],
+                vec![],
+            ]
+        );
     }
 
     #[test]
