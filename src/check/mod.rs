@@ -379,6 +379,9 @@ impl<'a> Removed<'a> {
         let mut errors = Vec::new();
         let declared_ids = inputs::declared(inputs, Kind::Account);
         let declared_addresses = inputs::declared(inputs, Kind::Address).unwrap_or_default();
+        let all_declared = std::cell::OnceCell::new();
+        let declared_accounts =
+            || all_declared.get_or_init(|| accounts::declared(inputs.iter().map(|i| &i.file)));
         for id in ids {
             // Without declarations nothing else would catch a mangled value: it would
             // match nothing, and the gate would pass.
@@ -420,9 +423,38 @@ impl<'a> Removed<'a> {
             }
             removed.accounts.insert(id.clone(), Why::Flag);
             removed.addresses.insert(id.to_lowercase(), Why::Flag);
+            // An address that is not an ID names the account that declares it: the
+            // account's references by ID go too. When several declare it (the same
+            // address on the old and the new provider), which one is meant is unknown.
+            if declared_ids.as_ref().is_some_and(|d| !d.contains(id)) {
+                let holders: Vec<&accounts::Account> = declared_accounts()
+                    .iter()
+                    .filter(|a| {
+                        a.address
+                            .as_deref()
+                            .is_some_and(|x| x.to_lowercase() == id.to_lowercase())
+                    })
+                    .collect();
+                match holders.as_slice() {
+                    [] => {}
+                    [account] => {
+                        removed.accounts.insert(account.id.clone(), Why::Flag);
+                    }
+                    several => errors.push(Diagnostic::plain(format!(
+                        "--removed {id}: {} accounts have this address, so which one goes is \
+                         unknown; name it by its ID (or use --removed-host):\n{}",
+                        several.len(),
+                        several
+                            .iter()
+                            .map(|a| format!("  {} [{}] {}", a.label(), a.hosts.join(", "), a.id))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    ))),
+                }
+            }
         }
         if !hosts.is_empty() {
-            let declared = accounts::declared(inputs.iter().map(|i| &i.file));
+            let declared = declared_accounts();
             for host in hosts {
                 let on_host: Vec<&accounts::Account> =
                     declared.iter().filter(|a| a.on_host(host)).collect();
@@ -430,7 +462,7 @@ impl<'a> Removed<'a> {
                     errors.push(Diagnostic::plain(format!(
                         "--removed-host {host}: no declared account's IMAP or SMTP server is \
                          this host or under it; the hosts the inputs declare:\n{}",
-                        accounts::hosts_seen(&declared).trim_end()
+                        accounts::hosts_seen(declared).trim_end()
                     )));
                 }
                 for account in on_host {
