@@ -9,6 +9,7 @@ mod github;
 mod human;
 mod sarif;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
@@ -1092,6 +1093,15 @@ fn reference_findings(
                         None => (reference.value[range].into(), hit, reference.site, true),
                     });
                 }
+                // An address spelled as a URI or a pattern spells it (`mailto:info%40old…`):
+                // nothing rewrites it, so it is an error to fix by hand.
+                if hits.is_empty()
+                    && let Some(loose) = loosened(&reference.value)
+                {
+                    for (range, hit) in address::find_with(&loose, lookup) {
+                        hits.push((loose[range].into(), hit, reference.site, true));
+                    }
+                }
             }
             kind => {
                 if let Some(hit) = removed.lookup(kind, &reference.value) {
@@ -1509,7 +1519,8 @@ fn mentions(
         // Where the search for each token goes on: a token the text holds twice is pointed
         // at twice, each time where it stands.
         let mut searched: Vec<(&str, usize)> = Vec::new();
-        for (token, replacement, what) in hits {
+        for (token, replacement, what) in &hits {
+            let (token, replacement, what) = (&**token, *replacement, *what);
             // Point at the value itself when it is written verbatim inside the text.
             let raw = &source.text[span.range()];
             let from = searched
@@ -1588,22 +1599,74 @@ fn looked_in(
     }
 }
 
+/// A removed account or address a text names: as the text spells it, its replacement, and
+/// `account` or `address`.
+type Mentioned<'t, 'r> = (Cow<'t, str>, Option<&'r Arc<str>>, &'static str);
+
 /// The removed accounts a text names: old account IDs as words, then old addresses as
-/// whole addresses; each as (its text, its replacement, `account` or `address`).
-fn named_in<'t>(
-    text: &'t str,
-    removed: &'t Removed,
-) -> Vec<(&'t str, Option<&'t Arc<str>>, &'static str)> {
-    let mut hits: Vec<(&str, Option<&Arc<str>>, &str)> = crate::names::id_words(text)
+/// whole addresses; each as (its text, its replacement, `account` or `address`). When it
+/// names none, the text as a pattern or a URI reads (see [`loosened`]) is searched too.
+fn named_in<'t>(text: &'t str, removed: &'t Removed) -> Vec<Mentioned<'t, 't>> {
+    let hits = named_in_plain(text, removed);
+    if !hits.is_empty() {
+        return hits;
+    }
+    // (Only a text with an `@` can hold an escaped address; a percent-encoded one in a
+    // URI is a reference, loosened where references are checked.)
+    let Some(loose) = memchr::memchr(b'@', text.as_bytes()).and_then(|_| loosened(text)) else {
+        return Vec::new();
+    };
+    named_in_plain(&loose, removed)
+        .into_iter()
+        .map(|(t, r, w)| (Cow::Owned(t.into_owned()), r, w))
+        .collect()
+}
+
+fn named_in_plain<'t, 'r>(text: &'t str, removed: &'r Removed) -> Vec<Mentioned<'t, 'r>> {
+    let mut hits: Vec<Mentioned> = crate::names::id_words(text)
         .filter_map(|(_, token)| {
             let hit = removed.lookup_word(token)?;
-            Some((token, hit.replacement, "account"))
+            Some((token.into(), hit.replacement, "account"))
         })
         .collect();
     for (range, hit) in address::find_with(text, |a| removed.lookup(Kind::Address, a)) {
-        hits.push((&text[range], hit.replacement, "address"));
+        hits.push((text[range].into(), hit.replacement, "address"));
     }
     hits
+}
+
+/// A text as a regular expression or a URI reads: `\.` and `[.]` as `.`, `%40` as `@`.
+/// An old address in a Sieve `:regex` key (`"^info@old\\.example$"`) or a `mailto:` URI
+/// (`mailto:info%40old.example`) is then found, as a mention: nothing rewrites it there.
+/// `None` when the text holds no escape.
+fn loosened(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    memchr::memchr3(b'\\', b'[', b'%', bytes)?;
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at..] {
+            [b'\\', c, ..] if c.is_ascii_punctuation() => {
+                out.push(c);
+                at += 2;
+            }
+            [b'[', c, b']', ..] if c.is_ascii_graphic() && c != b'^' && c != b']' => {
+                out.push(c);
+                at += 3;
+            }
+            [b'%', h, l, ..] if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h)? * 16 + hex(l)?) as u8);
+                at += 3;
+            }
+            _ => {
+                out.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    let out = String::from_utf8_lossy(&out).into_owned();
+    (out != text).then_some(out)
 }
 
 /// A finding in `source`, which is named `file`.
@@ -1753,6 +1816,26 @@ mod tests {
     /// file located in parts is left without one (a run over a thousand files kept every
     /// tree it had built); in the transition, whose findings name theirs from it after,
     /// the file keeps it.
+    #[test]
+    fn loosened_reads_pattern_and_uri_escapes() {
+        assert_eq!(loosened("plain text"), None);
+        assert_eq!(loosened("100% [sure]"), None);
+        assert_eq!(
+            loosened(r"^info@old\.example$").as_deref(),
+            Some("^info@old.example$")
+        );
+        assert_eq!(
+            loosened("help@old[.]example").as_deref(),
+            Some("help@old.example")
+        );
+        assert_eq!(
+            loosened("mailto:%69nfo%40old.example%").as_deref(),
+            Some("mailto:info@old.example%")
+        );
+        // Not an escape: a letter after the backslash, a class of two, a bad hex pair.
+        assert_eq!(loosened(r"\d[ab]%4g"), None);
+    }
+
     #[test]
     fn a_tree_built_to_name_findings_goes_with_them() {
         for dir in ["testdata/check", "testdata/gate", "testdata/demo"] {
