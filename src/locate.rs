@@ -364,7 +364,39 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
             }
         }
     }
-    assembly.finish(!file.anchors.is_empty())
+    assembly.finish(file, profile)
+}
+
+/// The error for a value two selectors find as different kinds: it is one reference, the
+/// first selector's, so the other kind's mapping would never be looked up for it (an old
+/// account in a field read as text would pass the gate).
+fn conflict(
+    file: &File,
+    profile: &Profile,
+    site: Span,
+    (first, second): (u32, u32),
+    values: usize,
+) -> Diagnostic {
+    let selector = |i: u32| {
+        let s = &profile.references[i as usize];
+        format!("`{}` ({})", s.path, s.kind.as_str())
+    };
+    let more = match values {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Diagnostic::at(
+        &file.source,
+        site,
+        format!(
+            "two selectors of the profile `{}` find this value{more} as different kinds, {} \
+             and {}; a value is one kind, and the other's would never be looked for: make \
+             the selectors exclusive (a filter on one of them, say)",
+            profile.name,
+            selector(first),
+            selector(second)
+        ),
+    )
 }
 
 /// The root keys whose lists a JSON export can be located in, item by item, with this
@@ -630,6 +662,8 @@ impl crate::load::json::Items for Finds<'_> {
         }
         // In document order, as a whole file's are: the item's, after those before it.
         piece.assembly.order_from(references_before, false);
+        // A value found as two kinds: the whole locate words the error.
+        *lost |= !piece.assembly.conflicts.is_empty();
         // Every list this item's references stand in lies inside it: the next item's are others.
         piece.assembly.lists.clear();
         let found = &mut piece.found;
@@ -832,6 +866,9 @@ fn locate_parts(
         return None;
     }
     rest.assembly.order_from(0, false);
+    if !rest.assembly.conflicts.is_empty() {
+        return None;
+    }
     let mut pieces = Vec::new();
     for list in lists {
         list.into_pieces(0, &mut pieces);
@@ -1052,6 +1089,8 @@ struct Assembly {
     /// The last holder looked up (see `HolderAt`).
     last_holder: Option<HolderAt>,
     errors: Vec<Diagnostic>,
+    /// Values two selectors find as different kinds: where, and the two selectors.
+    conflicts: Vec<(Span, u32, u32)>,
 }
 
 impl Assembly {
@@ -1242,11 +1281,29 @@ impl Assembly {
         }
     }
 
-    fn finish(mut self, anchored: bool) -> Result<Located, Error> {
+    fn finish(mut self, file: &File, profile: &Profile) -> Result<Located, Error> {
         if !self.errors.is_empty() {
             return Err(Error::many(self.errors));
         }
-        self.order_from(0, anchored);
+        self.order_from(0, !file.anchors.is_empty());
+        if !self.conflicts.is_empty() {
+            // Once a pair of selectors, at the first value they share.
+            let mut pairs: Vec<(u32, u32, Span, usize)> = Vec::new();
+            for &(site, first, second) in &self.conflicts {
+                match pairs.iter_mut().find(|p| (p.0, p.1) == (first, second)) {
+                    Some(pair) => pair.3 += 1,
+                    None => pairs.push((first, second, site, 1)),
+                }
+            }
+            return Err(Error::many(
+                pairs
+                    .into_iter()
+                    .map(|(first, second, site, values)| {
+                        conflict(file, profile, site, (first, second), values)
+                    })
+                    .collect(),
+            ));
+        }
         let mut located = self.located;
         located.settle_lists();
         Ok(located)
@@ -1268,17 +1325,21 @@ impl Assembly {
         let references = &mut located.references;
         if !anchored {
             references[from..].sort_unstable_by_key(|r| (r.site, r.span, r.selector));
-            dedup_from(references, from, |a, b| {
-                (a.site, a.span) == (b.site, b.span)
-            });
         } else {
             references[from..].sort_unstable_by(|a, b| {
                 (a.site, a.span, path(a), a.selector).cmp(&(b.site, b.span, path(b), b.selector))
             });
-            dedup_from(references, from, |a, b| {
-                (a.site, a.span, path(a)) == (b.site, b.span, path(b))
-            });
         }
+        let same = |a: &Reference, b: &Reference| {
+            (a.site, a.span) == (b.site, b.span) && (!anchored || path(a) == path(b))
+        };
+        for pair in references[from..].windows(2) {
+            if same(&pair[0], &pair[1]) && pair[0].kind != pair[1].kind {
+                self.conflicts
+                    .push((pair[0].site, pair[0].selector, pair[1].selector));
+            }
+        }
+        dedup_from(references, from, same);
     }
 }
 
