@@ -25,40 +25,72 @@ pub fn map(map: &Map) -> Result<u8, Error> {
     if let Some(path) = &args.output {
         crate::output::may_replace(path, crate::output::Output::Mapping)?;
     }
-    // (old side, new side, how each is named, every account seen)
-    let (old, new, sides, seen) = match (&args.old, &args.new, &args.old_host, &args.new_host) {
-        (Some(old_path), Some(new_path), None, None) if args.paths.is_empty() => {
-            let old_file = File::read(old_path)?;
-            let new_file = File::read(new_path)?;
-            let seen = accounts::declared([&old_file, &new_file]);
-            let email = |file: &File| {
-                accounts::declared([file])
-                    .into_iter()
-                    .filter(Account::is_email)
-                    .collect::<Vec<_>>()
-            };
-            let sides = (display_name(old_path), display_name(new_path));
-            (email(&old_file), email(&new_file), sides, seen)
-        }
-        (None, None, Some(old_host), Some(new_host)) if !map.paths.given.is_empty() => {
-            let files = collect(parallel::map(&inputs::find(&map.paths)?, |p| File::read(p)))?;
-            let seen = accounts::declared(&files);
-            let side = |this: &str, other: &str| -> Vec<Account> {
-                seen.iter()
-                    .filter(|a| a.on_host(this) && !a.on_host(other))
-                    .cloned()
-                    .collect()
-            };
-            let (old, new) = (side(old_host, new_host), side(new_host, old_host));
-            (old, new, (old_host.clone(), new_host.clone()), seen)
-        }
-        _ => {
-            return Err(Error::plain(
-                "give either --old-host HOST --new-host HOST PATH..., or --old FILE --new FILE",
-            ));
-        }
-    };
-    let pairing = pair(&old, &new);
+    // (old side, new side, how each is named, every account seen, accounts on both sides)
+    let (old, new, sides, seen, on_both) =
+        match (&args.old, &args.new, &args.old_host, &args.new_host) {
+            (Some(old_path), Some(new_path), None, None) if args.paths.is_empty() => {
+                let old_file = File::read(old_path)?;
+                let new_file = File::read(new_path)?;
+                let seen = accounts::declared([&old_file, &new_file]);
+                let email = |file: &File| {
+                    accounts::declared([file])
+                        .into_iter()
+                        .filter(Account::is_email)
+                        .collect::<Vec<_>>()
+                };
+                let sides = (display_name(old_path), display_name(new_path));
+                (email(&old_file), email(&new_file), sides, seen, Vec::new())
+            }
+            (None, None, Some(old_host), Some(new_host)) if !map.paths.given.is_empty() => {
+                if old_host.trim().is_empty() || new_host.trim().is_empty() {
+                    return Err(Error::plain("--old-host and --new-host must name a host"));
+                }
+                if accounts::host_matches(old_host, new_host)
+                    || accounts::host_matches(new_host, old_host)
+                {
+                    return Err(Error::plain(format!(
+                        "--old-host {old_host} and --new-host {new_host} are the same host, or one \
+                     lies under the other: no account could be on one side only"
+                    )));
+                }
+                let files = collect(parallel::map(&inputs::find(&map.paths)?, |p| File::read(p)))?;
+                let seen = accounts::declared(&files);
+                let on_both: Vec<String> = seen
+                    .iter()
+                    .filter(|a| a.is_email() && a.on_host(old_host) && a.on_host(new_host))
+                    .map(|a| {
+                        format!(
+                            "unpaired: account {} ({}) has servers on both {old_host} and \
+                         {new_host} ({}), so it is on neither side",
+                            a.id,
+                            a.label(),
+                            a.hosts.join(", ")
+                        )
+                    })
+                    .collect();
+                let side = |this: &str, other: &str| -> Vec<Account> {
+                    seen.iter()
+                        .filter(|a| a.on_host(this) && !a.on_host(other))
+                        .cloned()
+                        .collect()
+                };
+                let (old, new) = (side(old_host, new_host), side(new_host, old_host));
+                (
+                    old,
+                    new,
+                    (old_host.clone(), new_host.clone()),
+                    seen,
+                    on_both,
+                )
+            }
+            _ => {
+                return Err(Error::plain(
+                    "give either --old-host HOST --new-host HOST PATH..., or --old FILE --new FILE",
+                ));
+            }
+        };
+    let mut pairing = pair(&old, &new);
+    pairing.problems.extend(on_both);
     let empty_side = old.is_empty() || new.is_empty();
     if !empty_side {
         // (With one side empty, every account of the other is unpaired: that says nothing.)
@@ -166,6 +198,12 @@ pub fn pair<'a>(old: &'a [Account], new: &'a [Account]) -> Pairing<'a> {
             .map(Vec::as_slice)
             .unwrap_or_default();
         match (olds.as_slice(), news) {
+            // The same account on both sides (one export given as both): mapped to itself,
+            // it would be refused by every command that reads the mapping.
+            ([o], [n]) if o.id == n.id => problems.push(format!(
+                "unpaired: account {} is on both sides; are the old and the new side the same?",
+                place(o)
+            )),
             ([o], [n]) => pairs.push((*o, *n)),
             ([o], []) => problems.push(format!(
                 "unpaired: old account {} has no new account with that address",
@@ -192,6 +230,22 @@ pub fn pair<'a>(old: &'a [Account], new: &'a [Account]) -> Pairing<'a> {
             }
         }
     }
+    // An account new for one pair and old for another makes a chain, which a mapping may
+    // not hold: both pairs are left out.
+    let olds: std::collections::HashSet<&str> = pairs.iter().map(|(o, _)| o.id.as_str()).collect();
+    let news: std::collections::HashSet<&str> = pairs.iter().map(|(_, n)| n.id.as_str()).collect();
+    pairs.retain(|(o, n)| {
+        let chained = olds.contains(n.id.as_str()) || news.contains(o.id.as_str());
+        if chained && olds.contains(n.id.as_str()) {
+            problems.push(format!(
+                "chained: account {} is the new account of {} and the old account of another \
+                 pair; a mapping may not chain, so both pairs are left out",
+                place(n),
+                place(o)
+            ));
+        }
+        !chained
+    });
     Pairing { pairs, problems }
 }
 
@@ -237,5 +291,33 @@ mod tests {
                 .starts_with("ambiguous: dup@x.example is declared by 1 old and 2 new accounts")
         );
         assert!(pairing.problems[1].starts_with("unpaired: old account o3"));
+    }
+
+    #[test]
+    fn an_account_on_both_sides_or_in_a_chain_is_left_out() {
+        // One export given as both sides: every account would map to itself.
+        let same = [account("a", Some("a@x.example"))];
+        let pairing = pair(&same, &same);
+        assert!(pairing.pairs.is_empty());
+        assert!(
+            pairing.problems[0].contains("is on both sides"),
+            "{:?}",
+            pairing.problems
+        );
+        // m1 is new for a@ and old for b@: a chain o1 -> m1 -> z1.
+        let old = [
+            account("o1", Some("a@x.example")),
+            account("m1", Some("b@x.example")),
+        ];
+        let new = [
+            account("m1", Some("a@x.example")),
+            account("z1", Some("b@x.example")),
+            account("n3", Some("c@x.example")),
+        ];
+        let pairing = pair(&old, &new);
+        assert!(pairing.pairs.is_empty(), "{:?}", pairing.problems);
+        assert_eq!(pairing.problems.len(), 2, "{:?}", pairing.problems);
+        assert!(pairing.problems[0].starts_with("unpaired: new account n3"));
+        assert!(pairing.problems[1].starts_with("chained: account m1"));
     }
 }
