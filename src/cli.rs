@@ -140,6 +140,12 @@ pub struct ChecklistArgs {
     #[arg(long, short = 'm', value_name = "FILE")]
     pub mapping: Option<PathBuf>,
 
+    /// Where references are: a built-in profile name or a profile file, for every input
+    /// (default: `profile` in cutover.toml). Without either, each file gets the built-in
+    /// profile of its kind: `sieve` for Sieve scripts, `missive` for JSON and YAML.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+
     /// Accounts whose IMAP or SMTP server is HOST or lies under it are removed too, mapped
     /// or not: those the mapping forgot are listed (repeatable).
     #[arg(long, value_name = "HOST")]
@@ -351,6 +357,12 @@ pub enum CheckFormat {
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
+    /// Where references are: a built-in profile name or a profile file, for every input
+    /// (default: `profile` in cutover.toml). Without either, each file gets the built-in
+    /// profile of its kind: `sieve` for Sieve scripts, `missive` for JSON and YAML.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+
     /// Export files, or directories searched for .json, .yaml, .yml, .sieve and .siv files
     /// (default: `paths` in cutover.toml).
     #[arg(value_name = "PATH")]

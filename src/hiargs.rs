@@ -24,7 +24,7 @@ pub enum Run {
     Diff(Diff),
     Apply(Apply),
     Check(Check),
-    Validate(Paths),
+    Validate(Validate),
     Schema(SchemaArgs),
     Map(Map),
     Checklist(Checklist),
@@ -86,8 +86,16 @@ pub struct Map {
     pub paths: Paths,
 }
 
+pub struct Validate {
+    /// As in [`Selection::profile`].
+    pub profile: Option<String>,
+    pub paths: Paths,
+}
+
 pub struct Checklist {
     pub mapping: PathBuf,
+    /// As in [`Selection::profile`].
+    pub profile: Option<String>,
     pub removed_host: Vec<String>,
     pub format: ChecklistFormat,
     pub paths: Paths,
@@ -197,15 +205,21 @@ impl HiArgs {
             }
             Command::Validate(args) => {
                 let flags = Flags {
+                    profile: args.profile,
                     paths: args.paths,
                     exclude: args.walk.exclude,
                     ..Flags::default()
                 };
-                Run::Validate(paths(&Settings::resolve(&choice, flags)?)?)
+                let settings = Settings::resolve(&choice, flags)?;
+                Run::Validate(Validate {
+                    profile: settings.profile_spec(),
+                    paths: paths(&settings)?,
+                })
             }
             Command::Checklist(args) => {
                 let flags = Flags {
                     mapping: args.mapping,
+                    profile: args.profile,
                     paths: args.paths,
                     exclude: args.walk.exclude,
                     ..Flags::default()
@@ -213,6 +227,7 @@ impl HiArgs {
                 let settings = Settings::resolve(&choice, flags)?;
                 Run::Checklist(Checklist {
                     mapping: settings.required_mapping()?,
+                    profile: settings.profile_spec(),
                     removed_host: args.removed_host,
                     format: args.format,
                     paths: paths(&settings)?,

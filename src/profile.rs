@@ -166,8 +166,11 @@ pub struct Profile {
 }
 
 /// The built-in profiles, by name, as shipped text.
+/// The built-in profile of the app's own export (whose format `validate` knows).
+pub const APP: &str = "missive";
+
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("missive", include_str!("profiles/missive.yaml")),
+    (APP, include_str!("profiles/missive.yaml")),
     ("gmail", include_str!("profiles/gmail.yaml")),
     ("graph", include_str!("profiles/graph.yaml")),
     ("sieve", include_str!("profiles/sieve.yaml")),
@@ -177,7 +180,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 pub fn default_for(format: Format) -> &'static str {
     match format {
         Format::Sieve => "sieve",
-        Format::Json | Format::Yaml => "missive",
+        Format::Json | Format::Yaml => APP,
     }
 }
 
@@ -324,6 +327,18 @@ impl Profile {
 
 /// Compiles a JSONPath; an invalid one is reported at its position inside the expression.
 fn compile_path(source: &Source, node: Option<&Node>, path: &str) -> Result<JpQuery, Error> {
+    let query = parse_path(source, node, path)?;
+    crate::select::well_typed(&query).map_err(|why| {
+        let message = format!("invalid JSONPath: {why}: {path}");
+        match node {
+            Some(node) => Diagnostic::at(source, node.span, message),
+            None => Diagnostic::file(&source.name, message),
+        }
+    })?;
+    Ok(query)
+}
+
+fn parse_path(source: &Source, node: Option<&Node>, path: &str) -> Result<JpQuery, Error> {
     jsonpath_rust::parser::parse_json_path(path).map_err(|e| {
         let (offset, reason) = match &e {
             jsonpath_rust::parser::errors::JsonPathError::PestError(pest) => {

@@ -749,6 +749,140 @@ fn function_reads_root(function: &TestFunction) -> bool {
     }
 }
 
+/// Whether a query is well typed (RFC 9535 §2.4.3), and its literal regular expressions
+/// valid: what jsonpath-rust's parser lets through and the evaluator would read as false or
+/// Nothing everywhere, so that the selector silently found nothing (`length(@.*)`, a
+/// function of a value used as a test, an unclosed `match(@.v, '(')`). The first problem, in
+/// words.
+pub fn well_typed(query: &JpQuery) -> Result<(), String> {
+    segments_typed(&query.segments)
+}
+
+fn segments_typed(segments: &[Segment]) -> Result<(), String> {
+    segments.iter().try_for_each(|segment| match segment {
+        Segment::Descendant(inner) => segments_typed(std::slice::from_ref(&**inner)),
+        Segment::Selector(s) => selector_typed(s),
+        Segment::Selectors(all) => all.iter().try_for_each(selector_typed),
+    })
+}
+
+fn selector_typed(selector: &Selector) -> Result<(), String> {
+    match selector {
+        Selector::Filter(filter) => filter_typed(filter),
+        _ => Ok(()),
+    }
+}
+
+fn filter_typed(filter: &Filter) -> Result<(), String> {
+    match filter {
+        Filter::Or(all) | Filter::And(all) => all.iter().try_for_each(filter_typed),
+        Filter::Atom(FilterAtom::Filter { expr, .. }) => filter_typed(expr),
+        Filter::Atom(FilterAtom::Test { expr, .. }) => match &**expr {
+            Test::Function(function) => match &**function {
+                TestFunction::Match(..) | TestFunction::Search(..) => function_typed(function),
+                other => Err(format!(
+                    "{}() gives a value, not true or false: compare it (`{}(...) > 0`)",
+                    name(other),
+                    name(other)
+                )),
+            },
+            query => test_typed(query),
+        },
+        Filter::Atom(FilterAtom::Comparison(comparison)) => {
+            let (a, b) = comparison.vals();
+            [a, b].into_iter().try_for_each(|side| match side {
+                Comparable::Function(function) => match function {
+                    TestFunction::Match(..) | TestFunction::Search(..) => Err(format!(
+                        "{}() is true or false, not a value to compare: use it alone",
+                        name(function)
+                    )),
+                    _ => function_typed(function),
+                },
+                _ => Ok(()),
+            })
+        }
+    }
+}
+
+fn test_typed(test: &Test) -> Result<(), String> {
+    match test {
+        Test::RelQuery(segments) => segments_typed(segments),
+        Test::AbsQuery(query) => segments_typed(&query.segments),
+        Test::Function(function) => function_typed(function),
+    }
+}
+
+/// A function's name, as a profile writes it.
+fn name(function: &TestFunction) -> &str {
+    match function {
+        TestFunction::Custom(name, _) => name,
+        TestFunction::Length(_) => "length",
+        TestFunction::Value(_) => "value",
+        TestFunction::Count(_) => "count",
+        TestFunction::Search(..) => "search",
+        TestFunction::Match(..) => "match",
+    }
+}
+
+fn function_typed(function: &TestFunction) -> Result<(), String> {
+    let f = name(function);
+    // A value argument: a literal, a query of at most one node, or a function of a value.
+    let value = |arg: &FnArg| match arg {
+        FnArg::Literal(_) => Ok(()),
+        FnArg::Test(test) => match &**test {
+            Test::RelQuery(segments) | Test::AbsQuery(JpQuery { segments })
+                if singular_steps(segments).is_none() =>
+            {
+                Err(format!(
+                    "{f}() takes one value, and its argument may select several nodes: name \
+                     a single one (`@.name`, `@[0]`)"
+                ))
+            }
+            Test::Function(inner)
+                if matches!(**inner, TestFunction::Match(..) | TestFunction::Search(..)) =>
+            {
+                Err(format!(
+                    "{f}() takes a value, and {}() is true or false",
+                    name(inner)
+                ))
+            }
+            other => test_typed(other),
+        },
+        FnArg::Filter(_) => Err(format!("{f}() takes a value, not a logical expression")),
+    };
+    // A nodes argument: a query.
+    let nodes = |arg: &FnArg| match arg {
+        FnArg::Test(test) if !matches!(**test, Test::Function(_)) => test_typed(test),
+        _ => Err(format!(
+            "{f}() takes a query (`@.name`, `@.*`), not a value"
+        )),
+    };
+    match function {
+        TestFunction::Length(arg) => value(arg),
+        TestFunction::Count(arg) | TestFunction::Value(arg) => nodes(arg),
+        TestFunction::Match(text, pattern) | TestFunction::Search(text, pattern) => {
+            value(text)?;
+            value(pattern)?;
+            if let FnArg::Literal(Literal::String(pattern)) = pattern {
+                let anchored = matches!(function, TestFunction::Match(..));
+                Regex::new(&translate_regex(pattern, anchored)).map_err(|e| {
+                    let why = e.to_string();
+                    let why = why
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ");
+                    format!(
+                        "the pattern {pattern:?} of {f}() is not a valid regular expression ({why})"
+                    )
+                })?;
+            }
+            Ok(())
+        }
+        TestFunction::Custom(name, _) => Err(format!("unknown function {name}()")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -861,6 +995,43 @@ mod tests {
                 misshapen(json, query),
                 Vec::<String>::new(),
                 "{json} {query}"
+            );
+        }
+    }
+
+    #[test]
+    fn ill_typed_queries_and_bad_patterns_are_refused() {
+        let typed = |q: &str| well_typed(&parse_json_path(q).unwrap());
+        for ok in [
+            "$.r[?@.field == 'account'].value",
+            "$.r[?length(@.v) > 1 && count(@.*) == 2 && value(@..v) == 'a']",
+            "$.r[?match(@.v, '[a-z]+') || search(@['v'], $.p)]",
+            "$.r[?!match(@.v, 'x')][?@.*]",
+            "$..[?length(value(@.*)) > 0]",
+        ] {
+            assert_eq!(typed(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("$.r[?length(@.*) > 1]", "length() takes one value"),
+            ("$.r[?match(@..v, 'x')]", "match() takes one value"),
+            ("$.r[?search(@.v, @[*])]", "search() takes one value"),
+            ("$.r[?length(@.v)]", "length() gives a value"),
+            ("$.r[?count(@.*)]", "count() gives a value"),
+            (
+                "$.r[?match(@.v, '(x')]",
+                "not a valid regular expression (unclosed group)",
+            ),
+            (
+                "$.r[?@.a[?search(@.b, '[')]]",
+                "not a valid regular expression",
+            ),
+            ("$.r[?value(length(@.v)) == 1]", "value() takes a query"),
+            ("$.r[?length(match(@.v, 'a')) == 1]", "is true or false"),
+        ] {
+            let got = typed(bad);
+            assert!(
+                got.as_ref().is_err_and(|e| e.contains(why)),
+                "{bad}: {got:?}"
             );
         }
     }

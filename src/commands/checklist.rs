@@ -52,7 +52,7 @@ pub enum Status {
 }
 
 pub fn checklist(args: &hiargs::Checklist) -> Result<u8, Error> {
-    let profiles = Profiles::resolve(None)?;
+    let profiles = Profiles::resolve(args.profile.as_deref())?;
     let (mapping, inputs) = both(
         Mapping::read(&args.mapping),
         inputs::load(&args.paths, &profiles, inputs::Trees::Whole),

@@ -23,7 +23,7 @@ pub fn run(args: HiArgs) -> Result<u8, Error> {
         Run::Diff(args) => diff::diff(&args, color),
         Run::Apply(args) => diff::apply(&args, color),
         Run::Check(args) => check::check(&args, color),
-        Run::Validate(paths) => validate::validate(&paths, color),
+        Run::Validate(args) => validate::validate(&args, color),
         Run::Schema(args) => schema::schema(&args),
         Run::Map(args) => map::map(&args),
         Run::Checklist(args) => checklist::checklist(&args),

@@ -11,15 +11,16 @@ use crate::commands::print;
 use crate::decode::decode;
 use crate::diagnostic::{Diagnostic, Error, collect};
 use crate::export::{Account, Alias, Item, Rule, Sharing};
-use crate::inputs::Paths;
+use crate::hiargs::Validate;
 use crate::load::File;
 use crate::locate::locate;
 use crate::node::{Node, Value};
 use crate::parallel;
 use crate::profile::{Profile, Profiles};
 
-pub fn validate(paths: &Paths, _color: ColorChoice) -> Result<u8, Error> {
-    let profiles = Profiles::resolve(None)?;
+pub fn validate(args: &Validate, _color: ColorChoice) -> Result<u8, Error> {
+    let paths = &args.paths;
+    let profiles = Profiles::resolve(args.profile.as_deref())?;
     let files = crate::inputs::find(paths)?;
     let counts = collect(parallel::map(&files, |path| {
         let started = std::time::Instant::now();
@@ -53,14 +54,19 @@ pub fn validate(paths: &Paths, _color: ColorChoice) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// Returns how many settings the file holds, or every problem found in it.
+/// Returns how many settings the file holds, or every problem found in it. The app's
+/// export format is checked for files read with its built-in profile; a file read with
+/// another profile is checked for what that profile finds (its shapes and values).
 pub fn validate_file(file: &File, profile: &Profile) -> Result<usize, Error> {
     let mut errors = Vec::new();
-    if let Err(e) = locate(file, profile) {
-        errors.extend(e.diagnostics);
-    }
+    let export_format = profile.name == crate::profile::APP;
     let mut settings = 0;
-    for doc in file.docs() {
+    match locate(file, profile) {
+        Ok(located) if !export_format => settings = located.holders.len(),
+        Ok(_) => {}
+        Err(e) => errors.extend(e.diagnostics),
+    }
+    for doc in file.docs().iter().filter(|_| export_format) {
         let Some(entries) = doc.entries() else {
             continue;
         };
