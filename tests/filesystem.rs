@@ -362,7 +362,18 @@ fn another_users_file_as_an_ordinary_user() {
         65534
     );
     assert_eq!(leftovers(&dir), Vec::<String>::new());
-    for dir in [sticky, dir] {
+    // A directory the user may not write to: the lock file cannot be made, and the error
+    // says why (it said "no such file", from a second, read-only try).
+    let closed = prepare("closed", 0o755);
+    let before = read_tree(&closed);
+    let (code, stderr) = as_nobody(&closed);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("cannot create the lock file: permission denied"),
+        "{stderr}"
+    );
+    assert_eq!(read_tree(&closed), before);
+    for dir in [sticky, dir, closed] {
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -176,11 +176,14 @@ fn open(path: &Path) -> std::io::Result<File> {
         .custom_flags(nofollow)
         .open(path)
         .or_else(|e| {
+            // A lock file another user left may be locked read-only; when there is none,
+            // the directory refused it, and that is the error to tell (not "no such file").
             if e.kind() == std::io::ErrorKind::PermissionDenied {
                 OpenOptions::new()
                     .read(true)
                     .custom_flags(nofollow)
                     .open(path)
+                    .map_err(|_| e)
             } else {
                 Err(e)
             }
