@@ -455,3 +455,31 @@ fn r17_add_mode_refuses_to_add_lines_to_a_file_of_carriage_returns() {
     assert_eq!(replaced, text.replace("old-1", "new-1"));
     dir.settled();
 }
+
+#[test]
+fn r18_a_setting_copied_whole_carries_the_copies_of_the_settings_inside_it() {
+    let mut dir = folder("18-add-nested-copied-settings");
+    let before = dir.read("export.yaml");
+    let added = dir.apply("add", "export.yaml");
+    assert_eq!(
+        added,
+        format!("{before}  - account: q-new\n    subs:\n      - account: q-new\n")
+    );
+    cutover(
+        &dir.dir,
+        &[
+            "check",
+            "--mode",
+            "add",
+            "--mapping",
+            "mapping.yaml",
+            "export.yaml",
+        ],
+        0,
+    );
+    let replaced = dir.apply("replace", "export.yaml");
+    dir.write("alone.yaml", &before);
+    assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
+    assert_eq!(replaced, before.replace("q-old", "q-new"));
+    dir.settled();
+}

@@ -123,6 +123,12 @@ fn add(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting]) {
     let mut identities: Vec<serde_json::Value> =
         settings.iter().map(|s| identity(holder, s.node)).collect();
     for setting in settings.iter().filter(|s| s.old) {
+        // A setting inside one copied for the new account (lists are planned outer
+        // first): the outer copy holds its copy, so a second one here would make the
+        // original differ from it, and the next run copy again.
+        if !setting.inside.is_empty() && setting.inside.iter().all(|&r| p.done[r]) {
+            continue;
+        }
         for &r in &setting.inside {
             p.done[r] = true;
         }
