@@ -309,12 +309,20 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 crate::load::Format::Yaml => "`- ` before its first key",
                 _ => "inside `[ ]`",
             };
+            let (is, expected, write) = match node.value() {
+                Value::List(..) => ("a list", "one entry", "as that entry alone".to_owned()),
+                _ => (
+                    "a single mapping",
+                    "a list of entries",
+                    format!("as a list ({how})"),
+                ),
+            };
             assembly.errors.push(Diagnostic::at(
                 &file.source,
                 Span::new(node.span.start as usize, node.span.start as usize),
                 format!(
-                    "{place} is a single mapping where the profile `{}` expects a list of \
-                     entries, so nothing in it would be found; write it as a list ({how})",
+                    "{place} is {is} where the profile `{}` expects {expected}, so nothing in \
+                     it would be found; write it {write}",
                     profile.name
                 ),
             ));

@@ -25,7 +25,7 @@ use crate::node::{Entry, Node, StepRef, Value};
 /// mappings that stand where the query expects a list of entries (see [`Selection::misshapen`]).
 pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Selection<'a> {
     let mut selection = Selection::default();
-    let eval = Eval::new(root);
+    let eval = Eval::new(root, &query.segments);
     let mut path = Vec::new();
     let _ = eval.segments(&query.segments, root, &mut path, true, &mut |path, node| {
         selection.push(path, node);
@@ -43,7 +43,7 @@ pub fn select_segments_each<'a>(
     node: &'a Node,
     visit: &mut dyn FnMut(&[StepRef<'a>], &'a Node),
 ) -> bool {
-    let eval = Eval::new(node);
+    let eval = Eval::new(node, segments);
     let mut path = Vec::new();
     let _ = eval.segments(segments, node, &mut path, true, &mut |path, node| {
         visit(path, node);
@@ -108,6 +108,10 @@ struct Eval<'a> {
     /// Compiled `match`/`search` patterns (pattern, anchored, regex or `None` when the
     /// pattern does not compile): a filter runs once per candidate node.
     regexes: RefCell<Vec<(String, bool, Option<Regex>)>>,
+    /// Bit `k` is set when the query's last `k` segments start with a name step followed by
+    /// another: where a list may stand for an entry (see [`list_for_entry`]). Told from the
+    /// query once, not at each of the thousands of nodes it visits.
+    entry_due: u64,
 }
 
 /// A value a filter compares: a node's value, a literal, a function result, or Nothing
@@ -299,6 +303,21 @@ fn each_child<'a>(
     ControlFlow::Continue(())
 }
 
+/// The other way round from `Eval::reads_as_entry`: a name `step` gave a list, and the
+/// next step names a key its items hold (`from: [{account: …}]` for `from.account`): the
+/// profile expects one entry there, and by RFC 9535 the name finds nothing in a list. (Only
+/// after a name: a wildcard over a mapping may give lists by design.)
+fn list_for_entry(step: &Segment, rest: &[Segment], child: &Node) -> bool {
+    match (step, rest.first(), child.value()) {
+        (
+            Segment::Selector(Selector::Name(_)),
+            Some(Segment::Selector(Selector::Name(name))),
+            Value::List(items, _),
+        ) => items.iter().any(|item| item.field(name).is_some()),
+        _ => false,
+    }
+}
+
 /// The segments of a query made only of single name and index selectors: such a query
 /// selects at most one node, found without a path stack.
 fn singular_steps(segments: &[Segment]) -> Option<impl Iterator<Item = Single<'_>> + Clone> {
@@ -337,11 +356,18 @@ fn walk_single<'a, 'q>(
 }
 
 impl<'a> Eval<'a> {
-    fn new(root: &'a Node) -> Eval<'a> {
+    fn new(root: &'a Node, query: &[Segment]) -> Eval<'a> {
+        let named = |s: &Segment| matches!(s, Segment::Selector(Selector::Name(_)));
+        let entry_due = query
+            .windows(2)
+            .enumerate()
+            .filter(|(i, pair)| named(&pair[0]) && named(&pair[1]) && query.len() - i < 64)
+            .fold(0u64, |bits, (i, _)| bits | 1 << (query.len() - i));
         Eval {
             root,
             misshapen: RefCell::new(Vec::new()),
             regexes: RefCell::new(Vec::new()),
+            entry_due,
         }
     }
 
@@ -365,9 +391,29 @@ impl<'a> Eval<'a> {
             let positions = crate::path::positions(path).collect();
             self.misshapen.borrow_mut().push((positions, node));
         }
+        let entry_due = own && segments.len() < 64 && self.entry_due >> segments.len() & 1 == 1;
         self.segment(first, node, path, &mut |path, child| {
+            if entry_due && matches!(child.value(), Value::List(..)) {
+                self.note_list_for_entry(first, rest, path, child);
+            }
             self.segments(rest, child, path, own, emit)
         })
+    }
+
+    /// Notes `child` as misshapen when it is a list standing for an entry (see
+    /// [`list_for_entry`]). Kept out of line: it is rarely called, and the descent is hot.
+    #[inline(never)]
+    fn note_list_for_entry(
+        &self,
+        step: &Segment,
+        rest: &[Segment],
+        path: &[StepRef<'a>],
+        child: &'a Node,
+    ) {
+        if list_for_entry(step, rest, child) {
+            let positions = crate::path::positions(path).collect();
+            self.misshapen.borrow_mut().push((positions, child));
+        }
     }
 
     /// Whether `node` is a mapping that a wildcard or filter `step` would take apart, but
@@ -968,6 +1014,12 @@ mod tests {
         );
         // At the root.
         assert_eq!(misshapen(r#"{"actions": {}}"#, "$[*].actions"), ["$"]);
+        // The other way round: a list of entries where a name step expects one.
+        let from = r#"{"a": [{"from": [{"account": "x"}, {"y": 1}]}]}"#;
+        assert_eq!(
+            misshapen(from, "$.a[*].from.account"),
+            ["$['a'][0]['from']"]
+        );
         // A list, or a mapping keyed by name whose values are the entries, is as expected.
         for (json, query) in [
             (r#"{"sharing": [{"account": "a"}]}"#, "$.sharing[*].account"),
@@ -990,6 +1042,14 @@ mod tests {
             (r#"{"a": {"field": "account"}}"#, "$..[?@.field]"),
             // The queries inside a filter are not the query's own steps.
             (r#"{"r": [{"h": {"x": {"y": 1}}}]}"#, "$.r[?@.h[*].x].h"),
+            // A list whose items do not hold the name, a string met by a name, and a list
+            // a wildcard gives (a root mapping wrapping the list of entries).
+            (
+                r#"{"a": [{"from": [{"y": 1}, "x"]}]}"#,
+                "$.a[*].from.account",
+            ),
+            (r#"{"a": [{"from": "x"}]}"#, "$.a[*].from.account"),
+            (r#"{"c": "x", "value": [{"to": "a"}]}"#, "$[*].to"),
         ] {
             assert_eq!(
                 misshapen(json, query),

@@ -767,6 +767,9 @@ impl<'a> Parser<'a> {
         // (No other core parses a part of a masked list: nothing to adopt.)
         self.array_with(false, |parser| match mask.any.as_deref() {
             Some(mask) => parser.value_masked(depth + 1, mask),
+            // A list where the mask expects a mapping: its items are built as that mapping
+            // would be, so that a selector sees the misshapen list for what it holds.
+            None if !mask.keys.is_empty() => parser.value_masked(depth + 1, mask),
             None => parser.left_out(depth + 1),
         })
     }
