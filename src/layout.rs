@@ -172,16 +172,16 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
         }
         let next = items.get(j + 1);
         // Each item of the run on lines of its own: its lines go, and only its lines, so a
-        // comment line between two stays. (Not the end of a flow list: the comma before
-        // the last item must go too.)
-        let on_own_lines = (next.is_some() || (!container.flow && i > 0))
-            && (i..=j).all(|k| {
-                alone(items[k].start)
-                    && items
-                        .get(k + 1)
-                        .is_none_or(|n| line_of(n.start) > line_of(items[k].end))
-                    && (!container.flow || separator_ends_line(source, items[k].end as usize))
-            });
+        // comment line between two stays. (At the end of a flow list, the comma before the
+        // run must go too: see below.)
+        let run_on_own_lines = (i..=j).all(|k| {
+            alone(items[k].start)
+                && items
+                    .get(k + 1)
+                    .is_none_or(|n| line_of(n.start) > line_of(items[k].end))
+                && (!container.flow || separator_ends_line(source, items[k].end as usize))
+        });
+        let on_own_lines = run_on_own_lines && (next.is_some() || (!container.flow && i > 0));
         if on_own_lines {
             let mut lines: Vec<std::ops::Range<usize>> = Vec::new();
             for item in &items[i..=j] {
@@ -198,7 +198,8 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
         } else if let Some(next) = next {
             edits.push(Edit::delete(items[i].start as usize..next.start as usize));
         } else if i > 0
-            && let Some(comma) = last_items_on_own_lines(source, container, i)
+            && run_on_own_lines
+            && let Some(comma) = comma_ending_line(source, items[i - 1].end as usize)
         {
             // The last items of a flow list, each on lines of its own: their lines go, and
             // the comma after the item before them, whose comment stays with it.
@@ -215,30 +216,12 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
     edits
 }
 
-/// Where the comma after item `i - 1` of a flow list stands, when the items from `i` to the
-/// end each stand on lines of their own (the closing bracket on a later line) and that
-/// comma ends its item's line (but for a comment).
-fn last_items_on_own_lines(source: &Source, container: &Container, i: usize) -> Option<usize> {
-    let items = &container.items;
-    let line_of = |offset: u32| source.line_index(offset as usize);
-    let previous = items[i - 1];
-    let own_lines = container.flow
-        && line_of(items[i].start) > line_of(previous.end)
-        && (i..items.len()).all(|k| {
-            stands_alone(source, items[k].start as usize, false)
-                && items
-                    .get(k + 1)
-                    .is_none_or(|n| line_of(n.start) > line_of(items[k].end))
-                && separator_ends_line(source, items[k].end as usize)
-        });
-    if !own_lines || !separator_ends_line(source, previous.end as usize) {
-        return None;
-    }
-    let after = &source.text[previous.end as usize..];
-    let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
-    after[spaces..]
-        .starts_with(',')
-        .then_some(previous.end as usize + spaces)
+/// Where the comma right after an item ending at `offset` stands, when that comma ends
+/// the item's line (but for a comment).
+fn comma_ending_line(source: &Source, offset: usize) -> Option<usize> {
+    let after = &source.text[offset..];
+    let at = offset + after.len() - after.trim_start_matches([' ', '\t']).len();
+    (source.text[at..].starts_with(',') && separator_ends_line(source, offset)).then_some(at)
 }
 
 /// The whole lines an item stands on, with their line ending.
@@ -294,6 +277,9 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
     let column = start - source.line_range(line).start;
     let mut out = String::new();
     if container.flow {
+        if let Some(edit) = insert_below_comment(source, after, texts) {
+            return edit;
+        }
         // The separator the list already uses between two items (`,`, `, `, a line break
         // and indentation), so that the inserted item reads like its neighbours; else one
         // made from the item's own line.
@@ -308,9 +294,6 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
                     && !sep.contains('#')
             })
         });
-        if let Some(edit) = insert_below_comment(source, after, texts) {
-            return edit;
-        }
         let separator = match neighbours {
             Some(separator) => separator.to_owned(),
             None if stands_alone(source, start, false) => {
@@ -371,19 +354,15 @@ fn insert_below_comment(source: &Source, after: Span, texts: &[String]) -> Optio
     let rest = &source.text[after.end as usize..range.end];
     let body = rest.trim_end_matches(['\r', '\n']);
     let trimmed = body.trim_start_matches([' ', '\t']);
-    let (comma, after_comma) = match trimmed.strip_prefix(',') {
-        Some(rest) => (true, rest),
-        None => (false, trimmed),
-    };
-    let comment = after_comma.trim_start_matches([' ', '\t']);
-    // A YAML comment is a `#` after white space.
-    let spaced = if comma {
-        after_comma.len() > comment.len()
-    } else {
-        body.len() > trimmed.len()
-    };
+    let comma = trimmed.starts_with(',');
+    // (After an item that parsed, only its comma and a comment can stand on its line.)
+    let commented = trimmed
+        .strip_prefix(',')
+        .unwrap_or(trimmed)
+        .trim_start()
+        .starts_with('#');
     let line_ends = body.len() < rest.len();
-    if !(stands_alone(source, start, false) && comment.starts_with('#') && spaced && line_ends) {
+    if !(stands_alone(source, start, false) && commented && line_ends) {
         return None;
     }
     let ending = line_ending(source, end_line);

@@ -422,8 +422,9 @@ impl<'a> Removed<'a> {
                 )));
                 continue;
             }
+            let address = id.to_lowercase();
             removed.accounts.insert(id.clone(), Why::Flag);
-            removed.addresses.insert(id.to_lowercase(), Why::Flag);
+            removed.addresses.insert(address.clone(), Why::Flag);
             // An address that is not an ID names the account that declares it: the
             // account's references by ID go too. When several declare it (the same
             // address on the old and the new provider), which one is meant is unknown.
@@ -433,7 +434,7 @@ impl<'a> Removed<'a> {
                     .filter(|a| {
                         a.address
                             .as_deref()
-                            .is_some_and(|x| x.to_lowercase() == id.to_lowercase())
+                            .is_some_and(|x| x.to_lowercase() == address)
                     })
                     .collect();
                 match holders.as_slice() {
