@@ -280,6 +280,17 @@ impl Profile {
         };
         let spec: ProfileFile = decode(source, doc, "invalid profile")?;
         crate::decode::schema_version(source, doc, spec.schema_version, "profile")?;
+        if spec.references.is_empty() {
+            // It would find nothing anywhere, and `check` would pass on any export.
+            let site = doc.field("references").map_or(doc.site(), Node::site);
+            return Err(Diagnostic::at(
+                source,
+                site,
+                "a profile needs at least one reference selector: with none it finds no \
+                 reference anywhere, and `check` passes on any export",
+            )
+            .into());
+        }
         let path_node = |list: &str, i: usize| {
             doc.field(list)
                 .and_then(|l| l.items()?.get(i))
@@ -412,6 +423,17 @@ mod tests {
         assert_eq!(d.location.as_ref().unwrap().line, 4);
         assert!(d.location.as_ref().unwrap().column > 12, "{d}");
         assert!(d.message.contains("invalid JSONPath at character"), "{d}");
+    }
+
+    #[test]
+    fn a_profile_without_references_is_refused() {
+        let text = "schema_version: 1\nname: x\nreferences: []\n";
+        let e = Profile::from_source(Source::from_text("p.yaml", text)).unwrap_err();
+        let d = e.diagnostics[0].to_string();
+        assert!(
+            d.starts_with("p.yaml:3:13: error: a profile needs at least one"),
+            "{d}"
+        );
     }
 
     #[test]
