@@ -21,7 +21,11 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
 /// Each whole address in `text` that `lookup` knows: its byte range and what `lookup` says.
 pub fn find_with<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Vec<(Range<usize>, T)> {
     let bytes = text.as_bytes();
-    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+    // RFC 5322 local-part characters, but for those that text, patterns and queries put
+    // around addresses: `/` `=` `?` (URIs, `to=`), `*` `?` (Sieve `:matches` wildcards),
+    // `^` `$` `|` (regex anchors and alternation), `{` `}` (Gmail's OR groups), `'` (quotes:
+    // an apostrophe between letters is read below).
+    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-!#&~`".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b".-".contains(&b);
     // A letter or digit of any script next to it makes it part of a longer (international)
     // address or word; ASCII punctuation that addresses may hold but text uses around them
@@ -142,6 +146,18 @@ mod tests {
                 "-@old.example x-info@old.example",
             ),
             ("a@@info@old.example", "a@@info@old.example"),
+            // Other characters an address may hold make a longer one (`a!info@…` is not
+            // `info@…`); those text and patterns put around addresses do not.
+            (
+                "a!info@old.example a#info@old.example a&info@old.example a~info@old.example \
+                 a`info@old.example",
+                "a!info@old.example a#info@old.example a&info@old.example a~info@old.example \
+                 a`info@old.example",
+            ),
+            (
+                "to=info@old.example *info@old.example ^info@old\\.example$ a|info@old.example",
+                "to=info@new.example *info@new.example ^info@old\\.example$ a|info@new.example",
+            ),
             (
                 "info@old.example+x@old.example info@old.example%x",
                 "info@old.example+x@old.example info@old.example%x",
