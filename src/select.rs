@@ -25,7 +25,7 @@ use crate::node::{Entry, Node, StepRef, Value};
 /// mappings that stand where the query expects a list of entries (see [`Selection::misshapen`]).
 pub fn select<'a>(query: &JpQuery, root: &'a Node) -> Selection<'a> {
     let mut selection = Selection::default();
-    let eval = Eval::new(root, &query.segments);
+    let eval = Eval::new(root, &query.segments, true);
     let mut path = Vec::new();
     let _ = eval.segments(&query.segments, root, &mut path, true, &mut |path, node| {
         selection.push(path, node);
@@ -43,7 +43,7 @@ pub fn select_segments_each<'a>(
     node: &'a Node,
     visit: &mut dyn FnMut(&[StepRef<'a>], &'a Node),
 ) -> bool {
-    let eval = Eval::new(node, segments);
+    let eval = Eval::new(node, segments, false);
     let mut path = Vec::new();
     let _ = eval.segments(segments, node, &mut path, true, &mut |path, node| {
         visit(path, node);
@@ -112,6 +112,8 @@ struct Eval<'a> {
     /// another: where a list may stand for an entry (see [`list_for_entry`]). Told from the
     /// query once, not at each of the thousands of nodes it visits.
     entry_due: u64,
+    /// Whether `root` is the document's root (not an item of a file located in parts).
+    whole: bool,
 }
 
 /// A value a filter compares: a node's value, a literal, a function result, or Nothing
@@ -305,17 +307,43 @@ fn each_child<'a>(
 
 /// The other way round from `Eval::reads_as_entry`: a name `step` gave a list, and the
 /// next step names a key its items hold (`from: [{account: …}]` for `from.account`): the
-/// profile expects one entry there, and by RFC 9535 the name finds nothing in a list. (Only
-/// after a name: a wildcard over a mapping may give lists by design.)
-fn list_for_entry(step: &Segment, rest: &[Segment], child: &Node) -> bool {
-    match (step, rest.first(), child.value()) {
-        (
-            Segment::Selector(Selector::Name(_)),
-            Some(Segment::Selector(Selector::Name(name))),
-            Value::List(items, _),
-        ) => items.iter().any(|item| item.field(name).is_some()),
+/// profile expects one entry there, and by RFC 9535 the name finds nothing in a list. So
+/// does an item step (`[*]`, `[0]`, `[1:]`; for a filter, see
+/// `Eval::note_lists_filtered`) that met a list of entries (`sharing: [[{account: …}]]` for `sharing[*].account`), and a wildcard
+/// over a mapping below the root (`rules: {support: [{…}]}`). (Not a wildcard over the
+/// document's root mapping: it may give lists by design, a root mapping wrapping the list
+/// of entries, as a Graph API response does.)
+fn list_for_entry(step: &Segment, parent: (&Node, bool), rest: &[Segment], child: &Node) -> bool {
+    let Some(Segment::Selector(Selector::Name(name))) = rest.first() else {
+        return false;
+    };
+    let (Segment::Selector(step), Value::List(items, _)) = (step, child.value()) else {
+        return false;
+    };
+    let (parent, at_root) = parent;
+    let of_list = matches!(parent.value(), Value::List(..));
+    match step {
+        Selector::Name(_) => items.iter().any(|item| item.field(name).is_some()),
+        Selector::Wildcard | Selector::Index(_) | Selector::Slice(..) if of_list || !at_root => {
+            items.iter().any(|item| item.field(name).is_some())
+        }
         _ => false,
     }
+}
+
+/// Whether a list met by `step` may stand for an entry that the name after it expects (see
+/// [`list_for_entry`]).
+fn steps_to_entry(step: &Segment) -> bool {
+    matches!(
+        step,
+        Segment::Selector(
+            Selector::Name(_)
+                | Selector::Wildcard
+                | Selector::Index(_)
+                | Selector::Slice(..)
+                | Selector::Filter(_)
+        )
+    )
 }
 
 /// The segments of a query made only of single name and index selectors: such a query
@@ -356,18 +384,21 @@ fn walk_single<'a, 'q>(
 }
 
 impl<'a> Eval<'a> {
-    fn new(root: &'a Node, query: &[Segment]) -> Eval<'a> {
+    fn new(root: &'a Node, query: &[Segment], whole: bool) -> Eval<'a> {
         let named = |s: &Segment| matches!(s, Segment::Selector(Selector::Name(_)));
         let entry_due = query
             .windows(2)
             .enumerate()
-            .filter(|(i, pair)| named(&pair[0]) && named(&pair[1]) && query.len() - i < 64)
+            .filter(|(i, pair)| {
+                steps_to_entry(&pair[0]) && named(&pair[1]) && query.len() - i < 64
+            })
             .fold(0u64, |bits, (i, _)| bits | 1 << (query.len() - i));
         Eval {
             root,
             misshapen: RefCell::new(Vec::new()),
             regexes: RefCell::new(Vec::new()),
             entry_due,
+            whole,
         }
     }
 
@@ -392,9 +423,17 @@ impl<'a> Eval<'a> {
             self.misshapen.borrow_mut().push((positions, node));
         }
         let entry_due = own && segments.len() < 64 && self.entry_due >> segments.len() & 1 == 1;
+        if entry_due
+            && let (Segment::Selector(Selector::Filter(filter)), Value::List(items, _)) =
+                (first, node.value())
+        {
+            // The filter passes over a list item that is a list: see whether it holds for
+            // the entries inside.
+            self.note_lists_filtered(filter, items, path);
+        }
         self.segment(first, node, path, &mut |path, child| {
             if entry_due && matches!(child.value(), Value::List(..)) {
-                self.note_list_for_entry(first, rest, path, child);
+                self.note_list_for_entry(first, node, rest, path, child);
             }
             self.segments(rest, child, path, own, emit)
         })
@@ -406,13 +445,36 @@ impl<'a> Eval<'a> {
     fn note_list_for_entry(
         &self,
         step: &Segment,
+        parent: &'a Node,
         rest: &[Segment],
         path: &[StepRef<'a>],
         child: &'a Node,
     ) {
-        if list_for_entry(step, rest, child) {
+        let at_root = self.whole && path.len() == 1;
+        if list_for_entry(step, (parent, at_root), rest, child) {
             let positions = crate::path::positions(path).collect();
             self.misshapen.borrow_mut().push((positions, child));
+        }
+    }
+
+    /// Notes each item of `items` that is a list holding an entry `filter` holds for: a
+    /// list standing for one entry (`items: [[{field: account, …}]]`).
+    #[inline(never)]
+    fn note_lists_filtered(
+        &self,
+        filter: &Filter,
+        items: &'a [Node],
+        path: &mut Vec<StepRef<'a>>,
+    ) {
+        for (i, item) in items.iter().enumerate() {
+            if let Some(inner) = item.items()
+                && inner.iter().any(|entry| self.filter(filter, entry))
+            {
+                path.push(StepRef::Index(i));
+                let positions = crate::path::positions(path).collect();
+                path.pop();
+                self.misshapen.borrow_mut().push((positions, item));
+            }
         }
     }
 
@@ -1019,6 +1081,26 @@ mod tests {
         assert_eq!(
             misshapen(from, "$.a[*].from.account"),
             ["$['a'][0]['from']"]
+        );
+        // A list of entries met by an item step of a list: `sharing: [[{account: …}]]`.
+        let nested = r#"{"sharing": [{"account": "a"}, [{"account": "x"}]]}"#;
+        assert_eq!(
+            misshapen(nested, "$.sharing[*].account"),
+            ["$['sharing'][1]"]
+        );
+        assert_eq!(misshapen(nested, "$.sharing[1].account"), ["$['sharing'][1]"]);
+        assert_eq!(misshapen(nested, "$.sharing[1:].account"), ["$['sharing'][1]"]);
+        assert_eq!(misshapen(r#"[[{"to": "a"}]]"#, "$[*].to"), ["$[0]"]);
+        let items = r#"{"items": [[{"field": "account", "value": "a"}]]}"#;
+        assert_eq!(
+            misshapen(items, "$.items[?@.field == 'account'].value"),
+            ["$['items'][0]"]
+        );
+        // A wildcard over a mapping below the root: rules grouped by name.
+        let grouped = r#"{"rules": {"support": [{"from": "a"}]}}"#;
+        assert_eq!(
+            misshapen(grouped, "$.rules[*].from"),
+            ["$['rules']['support']"]
         );
         // A list, or a mapping keyed by name whose values are the entries, is as expected.
         for (json, query) in [
