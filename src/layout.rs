@@ -154,9 +154,45 @@ fn properties_before(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Where a block list item whose content starts on a line below its `-` (the dash alone on
+/// its line, but for a comment; comment lines may stand between) has that dash: the item's
+/// lines start there. `None` for an item that starts on its dash's line.
+fn lone_dash_before(source: &Source, offset: usize) -> Option<usize> {
+    let mut line = source.line_index(offset);
+    if !source.text[source.line_range(line).start..offset]
+        .trim()
+        .is_empty()
+    {
+        return None;
+    }
+    while line > 0 {
+        line -= 1;
+        let text = source.line_text(line);
+        let code = match text.find('#') {
+            Some(i) if i == 0 || text[..i].ends_with([' ', '\t']) => &text[..i],
+            _ => text,
+        };
+        match code.trim() {
+            "" => continue,
+            "-" => return Some(source.line_range(line).start + text.find('-')?),
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Edits that drop the marked items of a container.
 pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -> Vec<Edit> {
-    let items = &container.items;
+    // A block list item below a dash alone on its line goes with that line.
+    let items: Vec<Span> = if container.dash {
+        let dashed = |item: &Span| {
+            let start = lone_dash_before(source, item.start as usize);
+            Span::new(start.unwrap_or(item.start as usize), item.end as usize)
+        };
+        container.items.iter().map(dashed).collect()
+    } else {
+        container.items.clone()
+    };
     let alone = |offset: u32| stands_alone(source, offset as usize, container.dash);
     let line_of = |offset: u32| source.line_index(offset as usize);
     let mut edits = Vec::new();
@@ -307,8 +343,19 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
         }
         Edit::insert(after.end as usize, out)
     } else {
+        // An item whose content stands below its dash is copied the same way: the dash
+        // alone on its line, the content on the next, indented alike.
+        let (dash_line, lead) = match lone_dash_before(source, start) {
+            Some(dash) => {
+                let line = source.line_index(dash);
+                let upto = dash + 1 - source.line_range(line).start;
+                let lead = format!("{}{}", line_ending(source, line), &line_text[..column]);
+                (&source.line_text(line)[..upto], lead)
+            }
+            None => (&line_text[..column], String::new()),
+        };
         // A `- ` line under the item's own: the same prefix, blanked but for the dash.
-        let prefix: String = line_text[..column]
+        let prefix: String = dash_line
             .chars()
             .map(|c| {
                 if c == '-' || c.is_whitespace() {
@@ -324,18 +371,26 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
         let last_line = source.line_index(after.end as usize);
         let range = source.line_range(last_line);
         let ending = line_ending(source, last_line);
+        // (A text that starts with a line break, a copy whose anchor was left out, gets
+        // no space after its dash.)
+        let item = |out: &mut String, text: &str| {
+            match text.starts_with(['\n', '\r']) || !lead.is_empty() {
+                true => out.push_str(prefix.trim_end()),
+                false => out.push_str(&prefix),
+            }
+            out.push_str(&lead);
+            out.push_str(text);
+        };
         if source.text[range.clone()].ends_with('\n') {
             for text in texts {
-                out.push_str(&prefix);
-                out.push_str(text);
+                item(&mut out, text);
                 out.push_str(ending);
             }
             Edit::insert(range.end, out)
         } else {
             for text in texts {
                 out.push_str(ending);
-                out.push_str(&prefix);
-                out.push_str(text);
+                item(&mut out, text);
             }
             Edit::insert(range.end, out)
         }
@@ -419,6 +474,23 @@ mod tests {
         let node = file.docs()[0].field("l").unwrap().clone();
         let container = Container::of_list(&file, &node);
         (file, container)
+    }
+
+    #[test]
+    fn an_item_below_a_lone_dash_is_added_the_same_way() {
+        let (file, c) = list_of("l:\n  -  # c\n    a: 1\n    b: 2\n");
+        let e = insert_after(&file.source, &c, c.items[0], &["a: 3\n    b: 4".into()]);
+        assert_eq!(
+            edit::apply(&file.source.text, &[e]),
+            "l:\n  -  # c\n    a: 1\n    b: 2\n  -\n    a: 3\n    b: 4\n"
+        );
+        // A copy whose anchor was left out starts with a line break: no space after `-`.
+        let (file, c) = list_of("l:\n  - &x\n    a: 1\n");
+        let e = insert_after(&file.source, &c, c.items[0], &["\n    a: 3".into()]);
+        assert_eq!(
+            edit::apply(&file.source.text, &[e]),
+            "l:\n  - &x\n    a: 1\n  -\n    a: 3\n"
+        );
     }
 
     #[test]
@@ -524,6 +596,16 @@ mod tests {
         assert_eq!(
             drop("l:\n  - b\n  - a\n  - a", &[false, true, true]),
             "l:\n  - b"
+        );
+        // An item below a dash alone on its line (but for a comment) goes with that line.
+        let lone = "l:\n  -\n    a: 1\n    b: 2\n  - # c\n\n    a: 3\n  - a: 4\n";
+        assert_eq!(
+            drop(lone, &[false, true, false]),
+            "l:\n  -\n    a: 1\n    b: 2\n  - a: 4\n"
+        );
+        assert_eq!(
+            drop(lone, &[true, false, true]),
+            "l:\n  - # c\n\n    a: 3\n"
         );
         // A flow list on lines of its own.
         assert_eq!(

@@ -62,6 +62,12 @@ impl Folder {
         std::fs::write(self.dir.join(file), text).unwrap();
     }
 
+    /// `check --mode add` on one file passes: every old account is covered by its new one.
+    fn passes_add_mode_check(&self, file: &str) {
+        let args = ["check", "--mode", "add", "--mapping", "mapping.yaml", file];
+        cutover(&self.dir, &args, 0);
+    }
+
     fn read(&self, file: &str) -> String {
         std::fs::read_to_string(self.dir.join(file)).unwrap()
     }
@@ -465,21 +471,40 @@ fn r18_a_setting_copied_whole_carries_the_copies_of_the_settings_inside_it() {
         added,
         format!("{before}  - account: q-new\n    subs:\n      - account: q-new\n")
     );
-    cutover(
-        &dir.dir,
-        &[
-            "check",
-            "--mode",
-            "add",
-            "--mapping",
-            "mapping.yaml",
-            "export.yaml",
-        ],
-        0,
-    );
+    dir.passes_add_mode_check("export.yaml");
     let replaced = dir.apply("replace", "export.yaml");
     dir.write("alone.yaml", &before);
     assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
     assert_eq!(replaced, before.replace("q-old", "q-new"));
+    dir.settled();
+}
+
+#[test]
+fn r19_an_item_below_a_lone_dash_is_copied_and_dropped_with_its_dash() {
+    let mut dir = folder("19-block-item-below-lone-dash");
+    let before = dir.read("export.yaml");
+    let added = dir.apply("add", "export.yaml");
+    // Each copy in its setting's shape: the dash alone on its line, no space after it.
+    assert!(
+        added.contains(
+            "    organization: false\n  -\n    account: new-b\n    organization: false\n  -\n    account: old-b2\n"
+        ),
+        "{added}"
+    );
+    assert!(
+        added
+            .contains("    organization: true\n  -\n    account: new-b2\n    organization: true\n"),
+        "{added}"
+    );
+    dir.passes_add_mode_check("export.yaml");
+    let replaced = dir.apply("replace", "export.yaml");
+    dir.write("alone.yaml", &before);
+    assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
+    assert_eq!(
+        replaced,
+        before
+            .replace("account: old-b\n", "account: new-b\n")
+            .replace("account: old-b2\n", "account: new-b2\n")
+    );
     dir.settled();
 }
