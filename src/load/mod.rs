@@ -413,6 +413,8 @@ pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
             .collect(),
         files: Vec::new(),
         errors: Vec::new(),
+        searched: false,
+        excluded_by: Vec::new(),
     };
     for path in &paths.given {
         match std::fs::metadata(path) {
@@ -429,6 +431,17 @@ pub fn find_inputs(paths: &Paths) -> Result<Vec<PathBuf>, Error> {
     }
     if !walk.errors.is_empty() {
         return Err(Error::many(walk.errors));
+    }
+    // (A `!` pattern takes back; it need not have.)
+    let idle = paths.exclude.patterns().iter().filter(|p| {
+        walk.searched && !p.starts_with('!') && !walk.excluded_by.iter().any(|e| e == *p)
+    });
+    for pattern in idle {
+        crate::verbosity::note(&format!(
+            "exclude pattern `{pattern}` left nothing out of the directories searched; if it \
+             is misspelt, what it was meant to leave out was read (patterns match paths \
+             relative to the PATH given)"
+        ));
     }
     let mut unique: Vec<PathBuf> = Vec::new();
     let mut resolved_paths: Vec<PathBuf> = Vec::new();
@@ -538,6 +551,10 @@ struct Walk<'a> {
     /// the system for them again, file by file.
     files: Vec<(PathBuf, Option<Known>)>,
     errors: Vec<Diagnostic>,
+    /// Whether a directory was searched, and the exclude patterns that left something out
+    /// there: one that left nothing out may be misspelt.
+    searched: bool,
+    excluded_by: Vec<String>,
 }
 
 /// A found file's device and inode, and its resolved path.
@@ -553,6 +570,7 @@ impl Walk<'_> {
     /// skipping it could hide an export. With `--verbose`, each skipped entry is listed
     /// with the reason.
     fn dir(&mut self, dir: &Path, base: &Path) {
+        self.searched = true;
         let read = match std::fs::read_dir(dir) {
             Ok(read) => read,
             Err(e) => {
@@ -586,6 +604,9 @@ impl Walk<'_> {
             let relative = path.strip_prefix(base).unwrap_or(&path);
             if let Some(pattern) = self.exclude.excluding(relative, meta.is_dir()) {
                 skip(&format!("excluded by `{pattern}`"));
+                if !self.excluded_by.iter().any(|e| e == pattern) {
+                    self.excluded_by.push(pattern.to_owned());
+                }
                 continue;
             }
             let leave_out = || {
