@@ -151,8 +151,10 @@ impl Baseline {
     }
 
     /// Leaves out the findings the baseline holds, entry for entry: first those whose place
-    /// is the same, then those whose place differs only in list positions.
-    pub fn apply(&self, findings: Vec<Finding>) -> Applied {
+    /// is the same, then those whose place differs only in list positions. An entry that
+    /// matches none is stale when its file is in `scope` (a PATH checked, or the mapping):
+    /// a run over some files only (a pre-commit hook's) says nothing of the others.
+    pub fn apply(&self, findings: Vec<Finding>, scope: &[&Path]) -> Applied {
         let mut used = vec![false; self.entries.len()];
         let mut exact: HashMap<&Entry, Vec<usize>> = HashMap::new();
         let loose_entries: Vec<Entry> = self.entries.iter().map(|(e, _)| e.loose()).collect();
@@ -188,7 +190,13 @@ impl Baseline {
             .filter(|(_, m)| !m)
             .map(|(f, _)| f)
             .collect();
-        for ((entry, span), _) in self.entries.iter().zip(used).filter(|(_, u)| !u) {
+        let scope: Vec<PathBuf> = scope.iter().map(|p| absolute(p)).collect();
+        let in_scope = |entry: &Entry| {
+            let file = absolute(&self.base.join(&entry.file));
+            scope.iter().any(|s| file.starts_with(s))
+        };
+        let stale = self.entries.iter().zip(used).filter(|(_, u)| !u);
+        for ((entry, span), _) in stale.filter(|((e, _), _)| in_scope(e)) {
             let setting = entry
                 .setting
                 .as_ref()

@@ -92,7 +92,10 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     }
     let (findings, baselined) = match &baseline {
         Some(baseline) => {
-            let applied = baseline.apply(findings.into_vec());
+            let mut scope: Vec<&std::path::Path> =
+                args.paths.given.iter().map(|p| p.as_path()).collect();
+            scope.extend(args.mapping.as_deref());
+            let applied = baseline.apply(findings.into_vec(), &scope);
             (applied.findings.into(), applied.baselined)
         }
         None => (findings, 0),
