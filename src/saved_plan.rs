@@ -666,8 +666,11 @@ impl SavedPlan {
         let plans = inputs::plan_all(&inputs, &mapping, mode)?;
         let mut writes = Vec::new();
         let mut problems = Vec::new();
+        // (Two names of one file read it once: by a link, or spelt apart, `a/./b` and `a/b`.)
+        let mut named = vec![false; inputs.len()];
         for (planned, path) in pending {
-            let Some(index) = inputs.iter().position(|i| &i.file.source.path == path) else {
+            let index = inputs.iter().position(|i| &i.file.source.path == path);
+            let Some(index) = index.filter(|&i| !std::mem::replace(&mut named[i], true)) else {
                 problems.push(altered(path, "the same file is named twice"));
                 continue;
             };

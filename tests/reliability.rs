@@ -275,6 +275,29 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
         assert_eq!(read_tree(&dir), before, "{name}");
         assert_eq!(std::fs::read(dir.join(target)).unwrap(), outside_before);
     }
+    // A file's entry again, its path spelt apart (`export/./rules.yaml`): one file, named
+    // twice, whose edits would be counted twice.
+    for spelling in ["/./", "//"] {
+        let dir = demo("plan-edited-twice");
+        save_plan(&dir);
+        let mut plan = plan_of(&dir);
+        let i = file_with_edits(&plan);
+        let mut again = plan["files"][i].clone();
+        let path = again["path"].as_str().unwrap().replacen('/', spelling, 1);
+        again["path"] = path.into();
+        plan["files"].as_array_mut().unwrap().push(again);
+        put(&dir, &plan);
+        let before = read_tree(&dir);
+        let out = Cutover::new(&["apply", "--plan", "plan.json"])
+            .current_dir(&dir)
+            .expect(2);
+        assert!(
+            out.stderr.contains("the same file is named twice"),
+            "{spelling}: {}",
+            out.stderr
+        );
+        assert_eq!(read_tree(&dir), before, "{spelling}");
+    }
     // Edits changed together with the result's hash, so that every hash matches: the
     // edits are planned again from the mapping, and these are not those.
     let dir = demo("plan-edited-consistently");
