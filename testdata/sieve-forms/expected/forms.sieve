@@ -1,6 +1,6 @@
 # Filters for the Acme front desk, kept by hand. Some addresses are written as
 # multi-line `text:` strings, as the old rules editor exported them.
-require ["fileinto", "envelope", "copy", "vacation"];
+require ["fileinto", "envelope", "copy", "vacation", "variables"];
 
 # Everything to the old info address is copied to the desk's own mailbox.
 if address :is "to" text: # written by the old editor
@@ -37,3 +37,9 @@ Acme Front Desk <info@acme.example>
 We are away until 4 January. Urgent orders: call the shop.
 .
 ;
+
+# A mailing list's replies go to the desk, and so does mail to the old address, which the
+# envelope test keeps in a variable.
+if header :is "Mail-Followup-To" "info@acme.example" { fileinto "INBOX.Lists"; }
+if envelope :matches "to" "*" { set "rcpt" "${1}"; }
+if string :is "${rcpt}" "info@acme.example" { fileinto "INBOX.Info"; }
