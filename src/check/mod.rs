@@ -1266,7 +1266,13 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
             Value::List(..) => {
                 containers.push((node.span, index, crate::path::positions(path).collect()));
             }
-            _ => written.push(node.span),
+            // A Sieve `text:` string's lines: its `text:` line may end with a comment.
+            _ => {
+                let raw = &file.source.text[node.span.range()];
+                let lines = crate::load::sieve::value_range(raw, node.style());
+                let start = node.span.start as usize;
+                written.push(Span::new(start + lines.start, start + lines.end));
+            }
         });
     }
     written.retain(|s| s.start < s.end);
@@ -1522,13 +1528,18 @@ fn mentions(
         let mut searched: Vec<(&str, usize)> = Vec::new();
         for (token, replacement, what) in &hits {
             let (token, replacement, what) = (&**token, *replacement, *what);
-            // Point at the value itself when it is written verbatim inside the text.
+            // Point at the value itself when it is written verbatim inside the text (a
+            // `text:` string's lines: a comment on its `text:` line is not its text).
             let raw = &source.text[span.range()];
+            let value_at = match key {
+                Some(_) => 0,
+                None => crate::load::sieve::value_range(raw, node.style()).start,
+            };
             let from = searched
                 .iter()
                 .rev()
                 .find(|(t, _)| *t == token)
-                .map_or(0, |(_, end)| *end);
+                .map_or(value_at, |(_, end)| *end);
             let span = match raw[from..].find(token) {
                 Some(i) => {
                     searched.push((token, from + i + token.len()));
