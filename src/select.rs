@@ -389,9 +389,7 @@ impl<'a> Eval<'a> {
         let entry_due = query
             .windows(2)
             .enumerate()
-            .filter(|(i, pair)| {
-                steps_to_entry(&pair[0]) && named(&pair[1]) && query.len() - i < 64
-            })
+            .filter(|(i, pair)| steps_to_entry(&pair[0]) && named(&pair[1]) && query.len() - i < 64)
             .fold(0u64, |bits, (i, _)| bits | 1 << (query.len() - i));
         Eval {
             root,
@@ -460,12 +458,7 @@ impl<'a> Eval<'a> {
     /// Notes each item of `items` that is a list holding an entry `filter` holds for: a
     /// list standing for one entry (`items: [[{field: account, …}]]`).
     #[inline(never)]
-    fn note_lists_filtered(
-        &self,
-        filter: &Filter,
-        items: &'a [Node],
-        path: &mut Vec<StepRef<'a>>,
-    ) {
+    fn note_lists_filtered(&self, filter: &Filter, items: &'a [Node], path: &mut Vec<StepRef<'a>>) {
         for (i, item) in items.iter().enumerate() {
             if let Some(inner) = item.items()
                 && inner.iter().any(|entry| self.filter(filter, entry))
@@ -1088,8 +1081,14 @@ mod tests {
             misshapen(nested, "$.sharing[*].account"),
             ["$['sharing'][1]"]
         );
-        assert_eq!(misshapen(nested, "$.sharing[1].account"), ["$['sharing'][1]"]);
-        assert_eq!(misshapen(nested, "$.sharing[1:].account"), ["$['sharing'][1]"]);
+        assert_eq!(
+            misshapen(nested, "$.sharing[1].account"),
+            ["$['sharing'][1]"]
+        );
+        assert_eq!(
+            misshapen(nested, "$.sharing[1:].account"),
+            ["$['sharing'][1]"]
+        );
         assert_eq!(misshapen(r#"[[{"to": "a"}]]"#, "$[*].to"), ["$[0]"]);
         let items = r#"{"items": [[{"field": "account", "value": "a"}]]}"#;
         assert_eq!(
