@@ -190,3 +190,75 @@ fn the_html_page_stands_alone() {
     assert!(page.contains("id=\"gate\""));
     assert!(page.contains("<details id=\"patch\">"));
 }
+
+/// A tree whose export's text is hostile: an organisation that drives the terminal.
+fn hostile(name: &str, accounts: &str, rules: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    std::fs::create_dir(dir.join("export")).unwrap();
+    std::fs::write(
+        dir.join("export/all.yaml"),
+        format!(
+            "schema_version: 1\norganization: \"Acme Ltd\\e[8m\"\naccounts:\n{accounts}rules:\n{rules}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("mapping.yaml"),
+        "schema_version: 1\naccounts:\n  716be7a6-fd40-45a2-bfcb-43b9ed38d1f0: \
+         3f9c2a10-5b7e-4c1d-9a8e-2d4f6b8c0e13\n",
+    )
+    .unwrap();
+    dir
+}
+
+const ACCOUNTS: &str = "  - {id: 716be7a6-fd40-45a2-bfcb-43b9ed38d1f0, type: email, address: \
+    info@acme-old.example, name: Acme Info, imap: {host: imap.oldmail.example}}
+  - {id: 3f9c2a10-5b7e-4c1d-9a8e-2d4f6b8c0e13, type: email, address: info@acme.example, \
+    name: Acme Info, imap: {host: imap.newmail.example}}
+";
+
+const RULES: &str = "  - id: r1
+    description: \"01. Support triage\"
+    conditions: {match: all, items: [{field: email_account, op: is, value: \
+    [716be7a6-fd40-45a2-bfcb-43b9ed38d1f0]}]}
+";
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> String {
+    Cutover::new(args).current_dir(dir).expect(0).stdout
+}
+
+/// The organisation is the export's own text: the review and the checklist show it
+/// escaped, as they show names, never with the escape sequences it holds.
+#[test]
+fn the_organization_is_shown_inert() {
+    let dir = hostile("review-organization", ACCOUNTS, RULES);
+    for args in [
+        &[
+            "diff",
+            "--format",
+            "review",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ][..],
+        &["checklist", "--mapping", "mapping.yaml", "export"],
+    ] {
+        let out = run_in(&dir, args);
+        assert!(!out.contains('\x1b'), "{args:?}: {out}");
+        assert!(out.contains("Acme Ltd\\033[8m"), "{args:?}: {out}");
+    }
+    // Programs get the text as it is.
+    let json: serde_json::Value = serde_json::from_str(&run_in(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "json",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(json["organization"], "Acme Ltd\x1b[8m");
+}

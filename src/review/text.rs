@@ -5,6 +5,8 @@
 
 use std::fmt::Write;
 
+use crate::file_name::shown;
+
 use super::{ChangeAction, ChangeRecord, Move, Review, SettingChange};
 
 /// ANSI colours, or none.
@@ -29,7 +31,7 @@ pub fn render(review: &Review, color: bool) -> String {
     };
     let _ = writeln!(out, "{}", paint.on("1", title));
     if let Some(org) = &review.organization {
-        let _ = writeln!(out, "organization: {org}");
+        let _ = writeln!(out, "organization: {}", shown(org));
     }
     out.push('\n');
     if !review.accounts.is_empty() {
