@@ -47,7 +47,7 @@ pub fn shown_text(text: &str) -> Cow<'_, str> {
     }
     if !text
         .chars()
-        .any(|c| is_control(c) && c != '\n' && c != '\t')
+        .any(|c| (is_control(c) && c != '\n' && c != '\t') || is_hidden(c))
     {
         return Cow::Borrowed(text);
     }
@@ -224,6 +224,7 @@ mod tests {
         assert_eq!(shown("a\x7fb\x1fc"), "a\\177b\\037c");
         assert!(matches!(shown_text("a\n\tb~"), Cow::Borrowed("a\n\tb~")));
         assert_eq!(shown_text("a\n\x7f\tb"), "a\n\\177\tb");
+        assert_eq!(shown_text("a\n\u{202e}b"), "a\n\\342\\200\\256b");
         assert_eq!(shown("a\tb"), "a\\tb");
     }
 
