@@ -262,3 +262,44 @@ fn the_organization_is_shown_inert() {
     .unwrap();
     assert_eq!(json["organization"], "Acme Ltd\x1b[8m");
 }
+
+/// Every text of the export's that reaches the page (the organisation, an account's fields,
+/// a rule's name) is shown as names are: a host written backwards behind a right-to-left
+/// override must not read as the real host, a zero-width space must not hide.
+#[test]
+fn the_html_page_shows_the_exports_text_inert() {
+    let accounts = format!(
+        "{ACCOUNTS}  - {{id: 31e0c8b6f4d2-e8a9-d1c4-e7b5-01a2c9f3, type: email, address: \
+         \"info@acme.example\\u200B\", name: \"Acme\\u2028Info\", imap: {{host: \
+         \"\\u202Eelpmaxe.liamwen.pami\"}}}}\n"
+    );
+    let dir = hostile("review-html-inert", &accounts, RULES);
+    std::fs::write(
+        dir.join("mapping.yaml"),
+        "schema_version: 1\naccounts:\n  716be7a6-fd40-45a2-bfcb-43b9ed38d1f0: \
+         31e0c8b6f4d2-e8a9-d1c4-e7b5-01a2c9f3\n",
+    )
+    .unwrap();
+    let page = run_in(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "html",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ],
+    );
+    for hidden in ['\x1b', '\u{202e}', '\u{200b}', '\u{2028}'] {
+        assert!(!page.contains(hidden), "{hidden:?} on the page");
+    }
+    for escaped in [
+        "Acme Ltd\\033[8m",
+        "\\342\\200\\256elpmaxe.liamwen.pami",
+        "info@acme.example\\342\\200\\213",
+        "Acme\\342\\200\\250Info",
+    ] {
+        assert!(page.contains(escaped), "{escaped} not on the page");
+    }
+}

@@ -15,6 +15,7 @@
 use std::fmt::Write;
 
 use super::{ChangeAction, ChangeRecord, Declared, Move, RefKind, Review, SettingChange};
+use crate::file_name;
 use crate::names::short_id;
 
 /// Colours are chosen for at least 4.5:1 contrast (WCAG AA) on the backgrounds they sit on;
@@ -643,10 +644,12 @@ impl Patch {
                 "file"
             };
             changed += usize::from(matches!(class, "add" | "del"));
+            // The patch keeps its line breaks and tabs; other characters as in names.
+            let line = html_escaped(&file_name::shown_text(line));
             if class.is_empty() {
-                html.push_str(&esc(line));
+                html.push_str(&line);
             } else {
-                let _ = write!(html, "<span class=\"{class}\">{}</span>", esc(line));
+                let _ = write!(html, "<span class=\"{class}\">{line}</span>");
             }
         }
         Patch {
@@ -679,8 +682,15 @@ fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Text escaped for HTML.
+/// Text for the page, escaped for HTML: much of it is the exports' own text (names, hosts,
+/// the organisation, file names), so it is first shown as names are everywhere
+/// ([`file_name::shown`]): on one line, its characters in their order, none of them invisible.
 fn esc(text: &str) -> String {
+    html_escaped(&file_name::shown(text))
+}
+
+/// Text escaped for HTML, as it is.
+fn html_escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
