@@ -39,6 +39,16 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with each `"` escaped (`\"`), for a name shown between quotes: a quote in it
+/// would end the name early (`rule "a" b"`). Nothing else is escaped, so it stays one to
+/// one: every `"` left is a quote that was there.
+pub fn quotes_escaped(text: &str) -> Cow<'_, str> {
+    match text.contains('"') {
+        true => Cow::Owned(text.replace('"', "\\\"")),
+        false => Cow::Borrowed(text),
+    }
+}
+
 /// Like [`shown`], but keeps line breaks and tabs: for messages, which may be laid out in
 /// lines, and whose names are already [`shown`].
 pub fn shown_text(text: &str) -> Cow<'_, str> {

@@ -61,7 +61,7 @@ impl Names {
             parts.push(address.clone());
         }
         if let Some(name) = &account.name {
-            parts.push(format!("\"{name}\""));
+            parts.push(format!("\"{}\"", crate::file_name::quotes_escaped(name)));
         }
         if let Some(host) = account.hosts.first() {
             parts.push(format!("[{host}]"));
@@ -329,6 +329,16 @@ mod tests {
             "info@acme-old.example \"Acme Info\" [mail.oldhost.example] 716be7a6"
         );
         assert_eq!(names.account("zz-undeclared"), "zz-undeclared");
+        // A quote in a name is escaped: the name shown in quotes ends where it ends.
+        let mut quoted = names
+            .declared("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0")
+            .unwrap()
+            .clone();
+        quoted.name = Some("Acme\" [x] \"Info".into());
+        assert_eq!(
+            Names::from_accounts(vec![quoted]).account("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0"),
+            "info@acme-old.example \"Acme\\\" [x] \\\"Info\" [mail.oldhost.example] 716be7a6"
+        );
         assert_eq!(
             names.short("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0"),
             "info@acme-old.example (716be7a6)"
