@@ -93,8 +93,13 @@ impl Names {
     /// A setting's label with every declared account ID in it named in short, on one line
     /// and safe to show (see [`shown`]): it is made of the export's own text.
     pub fn label(&self, label: &str) -> String {
+        shown(&self.label_text(label)).into_owned()
+    }
+
+    /// [`Names::label`] as it is, not made safe to show: for programs (JSON).
+    pub fn label_text(&self, label: &str) -> String {
         if self.accounts.is_empty() {
-            return shown(label).into_owned();
+            return label.to_owned();
         }
         let mut named = String::new();
         let mut copied = 0;
@@ -106,10 +111,10 @@ impl Names {
             }
         }
         if copied == 0 {
-            return shown(label).into_owned();
+            return label.to_owned();
         }
         named.push_str(&label[copied..]);
-        shown(&named).into_owned()
+        named
     }
 }
 

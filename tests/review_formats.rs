@@ -303,3 +303,66 @@ fn the_html_page_shows_the_exports_text_inert() {
         assert!(page.contains(escaped), "{escaped} not on the page");
     }
 }
+
+/// A file name is the export's own text too: formats for people escape it, formats for
+/// programs (the review's and check's JSON, SARIF) hold it as it is.
+#[test]
+fn machine_formats_hold_file_names_as_they_are() {
+    let dir = hostile("review-real-names", ACCOUNTS, RULES);
+    let odd = "a\nb\x1b[31m\u{202e}.yaml";
+    std::fs::rename(dir.join("export/all.yaml"), dir.join("export").join(odd)).unwrap();
+    let real = format!("export/{odd}");
+    let json: serde_json::Value = serde_json::from_str(&run_in(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "json",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(json["changes"][0]["path"], real.as_str());
+    let review = run_in(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "review",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ],
+    );
+    assert!(
+        review.contains("export/a\\nb\\033[31m\\342\\200\\256.yaml:"),
+        "{review}"
+    );
+    let check = |format: &str| {
+        Cutover::new(&[
+            "check",
+            "--mapping",
+            "mapping.yaml",
+            "--format",
+            format,
+            "export",
+        ])
+        .current_dir(&dir)
+        .expect(1)
+        .stdout
+    };
+    let findings: serde_json::Value = serde_json::from_str(&check("json")).unwrap();
+    assert_eq!(findings["findings"][0]["path"], real.as_str());
+    let sarif: serde_json::Value = serde_json::from_str(&check("sarif")).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "export/a%0Ab%1B%5B31m%E2%80%AE.yaml"
+    );
+    let human = check("human");
+    assert!(
+        human.contains("export/a\\nb\\033[31m\\342\\200\\256.yaml:"),
+        "{human}"
+    );
+}
