@@ -16,7 +16,6 @@ use std::fmt::Write;
 
 use super::{ChangeAction, ChangeRecord, Declared, Move, RefKind, Review, SettingChange};
 use crate::file_name;
-use crate::names::short_id;
 
 /// Colours are chosen for at least 4.5:1 contrast (WCAG AA) on the backgrounds they sit on;
 /// the browser test measures every text element's contrast as rendered.
@@ -558,11 +557,15 @@ fn shown(value: &str, declared: Option<&Declared>, mark: Mark, id: IdShown) -> S
     for (class, text) in fields(value, declared) {
         let Some(text) = text else { continue };
         let body = match class {
-            "id" if id == IdShown::Short && declared.is_some() => format!(
-                "<code class=\"id\" title=\"{}\">{}</code>",
-                esc(&text),
-                esc(short_id(&text))
-            ),
+            "id" if id == IdShown::Short
+                && let Some(declared) = declared =>
+            {
+                format!(
+                    "<code class=\"id\" title=\"{}\">{}</code>",
+                    esc(&text),
+                    esc(&declared.short_id)
+                )
+            }
             "id" => format!("<code class=\"id\">{}</code>", esc(&text)),
             "value" => format!("<code>{}</code>", esc(&text)),
             _ => format!("<span class=\"{class}\">{}</span>", esc(&text)),
@@ -746,6 +749,7 @@ mod tests {
             name: Some("Acme <Support>".into()),
             host: Some(host.into()),
             display: String::new(),
+            short_id: id[..8].into(),
         };
         let old = account("8a1e55c2-0d9f", "imap.old.example");
         let new = account("c47d1e02-8f3a", "imap.new.example");

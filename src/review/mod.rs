@@ -79,6 +79,10 @@ pub struct Declared {
     pub host: Option<String>,
     /// How the review shows it.
     pub display: String,
+    /// The start of its ID that names show (see `Names::short_id`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub short_id: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
@@ -295,6 +299,7 @@ pub fn build(
             name: a.name.clone(),
             host: a.hosts.first().cloned(),
             display: names.account(value),
+            short_id: names.short_id(&a.id).to_owned(),
         }),
         _ => None,
     };
