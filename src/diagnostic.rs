@@ -106,8 +106,9 @@ fn shown_line(
     };
     let to_byte =
         nth_char(&text[at..], to.saturating_sub(caret - 1)).map_or(text.len(), |i| at + i);
-    // Control characters (a NUL, say) would garble the terminal, and bidirectional
-    // overrides would show the line in another order than it is read: show a symbol
+    // Control characters (a NUL, say) would garble the terminal, and characters that are
+    // not drawn (bidirectional overrides, zero-width spaces, line separators) would show
+    // the line in another order or shape than it is read: show a symbol
     // in their place, one character for one so that the caret stays under its spot.
     let window = &text[from_byte..to_byte];
     // (A line holds no line break.)
@@ -120,7 +121,7 @@ fn shown_line(
                 '\t' => c,
                 c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
                 '\u{7f}' => '\u{2421}',
-                c if c.is_control() || crate::file_name::is_bidi(c) => '\u{fffd}',
+                c if c.is_control() || crate::file_name::is_hidden(c) => '\u{fffd}',
                 c => c,
             })
             .collect(),

@@ -14,13 +14,14 @@ use std::borrow::Cow;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-/// `text` with every control character (C0, DEL, C1) and every bidirectional formatting
-/// character escaped the way C and git write bytes (`\n`, `\t`, `\033`, `\342\200\256`),
-/// for output to a terminal or a page: a name can neither break a line, drive the
-/// terminal, nor show its characters in another order than they are. Other text is
-/// unchanged.
+/// `text` with every control character (C0, DEL, C1) and every character that is not
+/// drawn ([`is_hidden`]: bidirectional and other format characters, line and paragraph
+/// separators) escaped the way C and git write bytes (`\n`, `\t`, `\033`,
+/// `\342\200\256`), for output to a terminal or a page: a name can neither break a line,
+/// drive the terminal, show its characters in another order than they are, nor look the
+/// same as another name. Other text is unchanged.
 pub fn shown(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| is_control(c) || is_bidi(c);
+    let hidden = |c: char| is_control(c) || is_hidden(c);
     if printable_ascii(text, false) || !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
@@ -38,6 +39,16 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with each `"` escaped (`\"`), for a name shown between quotes: a quote in it
+/// would end the name early (`rule "a" b"`). Nothing else is escaped, so it stays one to
+/// one: every `"` left is a quote that was there.
+pub fn quotes_escaped(text: &str) -> Cow<'_, str> {
+    match text.contains('"') {
+        true => Cow::Owned(text.replace('"', "\\\"")),
+        false => Cow::Borrowed(text),
+    }
+}
+
 /// Like [`shown`], but keeps line breaks and tabs: for messages, which may be laid out in
 /// lines, and whose names are already [`shown`].
 pub fn shown_text(text: &str) -> Cow<'_, str> {
@@ -46,7 +57,7 @@ pub fn shown_text(text: &str) -> Cow<'_, str> {
     }
     if !text
         .chars()
-        .any(|c| is_control(c) && c != '\n' && c != '\t')
+        .any(|c| (is_control(c) && c != '\n' && c != '\t') || is_hidden(c))
     {
         return Cow::Borrowed(text);
     }
@@ -75,9 +86,20 @@ fn is_control(c: char) -> bool {
     c.is_control()
 }
 
-/// The characters that reorder text when shown (embeddings, overrides, isolates, marks).
-pub fn is_bidi(c: char) -> bool {
-    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// The characters a terminal or a browser does not draw as themselves: the format
+/// characters (Unicode's category Cf, as of Unicode 15.1: bidirectional embeddings,
+/// overrides, isolates and marks, which reorder text; zero-width spaces and joiners, the
+/// word joiner, the byte-order mark, the soft hyphen, tags, which show nothing) and the
+/// line and paragraph separators (U+2028, U+2029, which break a line). Text that differs
+/// only in them looks the same, or in another order than it is.
+pub fn is_hidden(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
+        | '\u{890}'..='\u{891}' | '\u{8e2}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}'
+        | '\u{feff}' | '\u{fff9}'..='\u{fffb}' | '\u{110bd}' | '\u{110cd}'
+        | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
 }
 
 /// The C escape of one byte, as git writes it.
@@ -174,6 +196,27 @@ pub fn from_stored(text: &str, hex: Option<&str>) -> Result<PathBuf, String> {
 mod tests {
     use super::*;
 
+    /// Characters that are not drawn are escaped: two names that differ only in them, or in
+    /// where a line breaks, must not look the same.
+    #[test]
+    fn characters_that_are_not_drawn_are_escaped() {
+        for (c, escaped) in [
+            ('\u{200b}', "\\342\\200\\213"),
+            ('\u{200d}', "\\342\\200\\215"),
+            ('\u{2060}', "\\342\\201\\240"),
+            ('\u{feff}', "\\357\\273\\277"),
+            ('\u{2028}', "\\342\\200\\250"),
+            ('\u{2029}', "\\342\\200\\251"),
+            ('\u{202e}', "\\342\\200\\256"),
+            ('\u{2066}', "\\342\\201\\246"),
+            ('\u{e0041}', "\\363\\240\\201\\201"),
+        ] {
+            assert_eq!(shown(&format!("a{c}b")), format!("a{escaped}b"), "{c:?}");
+        }
+        // Drawn characters beside them stay as they are.
+        assert_eq!(shown("\u{2027}\u{202f}é"), "\u{2027}\u{202f}é");
+    }
+
     #[test]
     fn control_characters_are_escaped_for_people() {
         assert_eq!(shown("plain/é.yaml"), "plain/é.yaml");
@@ -191,6 +234,7 @@ mod tests {
         assert_eq!(shown("a\x7fb\x1fc"), "a\\177b\\037c");
         assert!(matches!(shown_text("a\n\tb~"), Cow::Borrowed("a\n\tb~")));
         assert_eq!(shown_text("a\n\x7f\tb"), "a\n\\177\tb");
+        assert_eq!(shown_text("a\n\u{202e}b"), "a\n\\342\\200\\256b");
         assert_eq!(shown("a\tb"), "a\\tb");
     }
 

@@ -1513,8 +1513,15 @@ pub fn fill_label(template: &str, node: &Node, source: &crate::source::Source) -
                 _ => None,
             },
         });
-        out.push_str(value.as_deref().unwrap_or("?"));
+        let value = value.as_deref().unwrap_or("?");
         rest = &rest[open + close + 1..];
+        // A value the label quotes (`rule "{description}"`) has its own quotes escaped:
+        // `rule "a" b"` would read as a name that ends early.
+        if out.ends_with('"') && rest.starts_with('"') {
+            out.push_str(&crate::file_name::quotes_escaped(value));
+        } else {
+            out.push_str(value);
+        }
     }
     out.push_str(rest);
     out
@@ -1703,6 +1710,12 @@ accounts:
         let source = Source::from_text("x.json", "{\"a\": \"x\", \"n\": 3}");
         let node = crate::load::json::parse(&source).unwrap();
         assert_eq!(fill_label("r {b|a} {n} {zz}", &node, &source), "r x 3 ?");
+        let source = Source::from_text("x.json", "{\"a\": \"x\\\" y\"}");
+        let node = crate::load::json::parse(&source).unwrap();
+        assert_eq!(
+            fill_label("r \"{a}\" {a}", &node, &source),
+            "r \"x\\\" y\" x\" y"
+        );
         let source = Source::from_text("x.sieve", "keep;\n\n  redirect \"a@b.example\";");
         let doc = crate::load::sieve::parse(&source).unwrap();
         let redirect = &doc.items().unwrap()[1];

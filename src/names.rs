@@ -24,9 +24,11 @@ pub struct Names {
     /// The byte length of the shortest declared ID: a shorter word of a label is none
     /// (labels are named for every setting, and most of their words are not IDs).
     shortest_id: usize,
+    /// How many characters of an ID a name shows (see [`Names::short_id`]).
+    id_shown: usize,
 }
 
-/// How many characters of an ID a name shows.
+/// How many characters of an ID a name shows at least.
 const ID_SHOWN: usize = 8;
 
 impl Names {
@@ -36,12 +38,33 @@ impl Names {
 
     pub fn from_accounts(declared: Vec<Account>) -> Names {
         let shortest_id = declared.iter().map(|a| a.id.len()).min().unwrap_or(0);
+        // As git lengthens a short hash: one character past the longest start that two
+        // declared IDs share (neighbours once sorted), so that no two start alike.
+        let mut ids: Vec<&str> = declared.iter().map(|a| a.id.as_str()).collect();
+        ids.sort_unstable();
+        let id_shown = ids
+            .windows(2)
+            .map(|pair| {
+                let shared = pair[0].chars().zip(pair[1].chars());
+                shared.take_while(|(a, b)| a == b).count() + 1
+            })
+            .fold(ID_SHOWN, usize::max);
         Names {
             accounts: declared
                 .into_iter()
                 .map(|a| (a.id.clone(), (a, OnceLock::new())))
                 .collect(),
             shortest_id,
+            id_shown,
+        }
+    }
+
+    /// The start of an ID, as names show it: its first 8 characters, or as many more as
+    /// tell every declared ID apart.
+    pub fn short_id<'i>(&self, id: &'i str) -> &'i str {
+        match id.char_indices().nth(self.id_shown) {
+            Some((at, _)) => &id[..at],
+            None => id,
         }
     }
 
@@ -61,12 +84,12 @@ impl Names {
             parts.push(address.clone());
         }
         if let Some(name) = &account.name {
-            parts.push(format!("\"{name}\""));
+            parts.push(format!("\"{}\"", crate::file_name::quotes_escaped(name)));
         }
         if let Some(host) = account.hosts.first() {
             parts.push(format!("[{host}]"));
         }
-        parts.push(short_id(id).to_owned());
+        parts.push(self.short_id(id).to_owned());
         shown(&parts.join(" ")).into_owned()
     }
 
@@ -76,7 +99,7 @@ impl Names {
         match self.accounts.get(id) {
             Some((account, short)) if account.address.is_some() || account.name.is_some() => short
                 .get_or_init(|| {
-                    shown(&format!("{} ({})", account.label(), short_id(id))).into_owned()
+                    shown(&format!("{} ({})", account.label(), self.short_id(id))).into_owned()
                 }),
             _ => id,
         }
@@ -93,8 +116,13 @@ impl Names {
     /// A setting's label with every declared account ID in it named in short, on one line
     /// and safe to show (see [`shown`]): it is made of the export's own text.
     pub fn label(&self, label: &str) -> String {
+        shown(&self.label_text(label)).into_owned()
+    }
+
+    /// [`Names::label`] as it is, not made safe to show: for programs (JSON).
+    pub fn label_text(&self, label: &str) -> String {
         if self.accounts.is_empty() {
-            return shown(label).into_owned();
+            return label.to_owned();
         }
         let mut named = String::new();
         let mut copied = 0;
@@ -106,10 +134,10 @@ impl Names {
             }
         }
         if copied == 0 {
-            return shown(label).into_owned();
+            return label.to_owned();
         }
         named.push_str(&label[copied..]);
-        shown(&named).into_owned()
+        named
     }
 }
 
@@ -235,14 +263,6 @@ impl<'t> Iterator for IdWords<'t> {
     }
 }
 
-/// The start of an ID, as names show it.
-pub fn short_id(id: &str) -> &str {
-    match id.char_indices().nth(ID_SHOWN) {
-        Some((at, _)) => &id[..at],
-        None => id,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +341,33 @@ mod tests {
         }
     }
 
+    /// Two IDs that share their first 8 characters are shown as far as they differ, and so
+    /// is every other ID (one length for all, as git lengthens short hashes).
+    #[test]
+    fn ids_are_shown_as_far_as_they_differ() {
+        let account = |id: &str| Account {
+            id: id.into(),
+            ..names()
+                .declared("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0")
+                .unwrap()
+                .clone()
+        };
+        let names = Names::from_accounts(vec![
+            account("3f9c2a10-5b7e-4c1d"),
+            account("716be7a6-fd40-45a2"),
+            account("3f9c2a10-ffff-4c1d"),
+        ]);
+        assert_eq!(names.short_id("3f9c2a10-5b7e-4c1d"), "3f9c2a10-5");
+        assert_eq!(names.short_id("3f9c2a10-ffff-4c1d"), "3f9c2a10-f");
+        assert_eq!(names.short_id("716be7a6-fd40-45a2"), "716be7a6-f");
+        assert_ne!(
+            names.account("3f9c2a10-5b7e-4c1d"),
+            names.account("3f9c2a10-ffff-4c1d")
+        );
+        // Otherwise 8.
+        assert_eq!(self::names().short_id("716be7a6-fd40-45a2"), "716be7a6");
+    }
+
     #[test]
     fn accounts_are_named_by_their_declaration() {
         let names = names();
@@ -329,6 +376,16 @@ mod tests {
             "info@acme-old.example \"Acme Info\" [mail.oldhost.example] 716be7a6"
         );
         assert_eq!(names.account("zz-undeclared"), "zz-undeclared");
+        // A quote in a name is escaped: the name shown in quotes ends where it ends.
+        let mut quoted = names
+            .declared("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0")
+            .unwrap()
+            .clone();
+        quoted.name = Some("Acme\" [x] \"Info".into());
+        assert_eq!(
+            Names::from_accounts(vec![quoted]).account("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0"),
+            "info@acme-old.example \"Acme\\\" [x] \\\"Info\" [mail.oldhost.example] 716be7a6"
+        );
         assert_eq!(
             names.short("716be7a6-fd40-45a2-bfcb-43b9ed38d1f0"),
             "info@acme-old.example (716be7a6)"

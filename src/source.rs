@@ -604,9 +604,19 @@ impl<'a> Lines<'a> {
 /// A path as the user should see it: relative to the working directory where it was given
 /// so, control characters escaped (a name may hold a newline or an ESC).
 pub fn display_name(path: &Path) -> String {
+    crate::file_name::shown(&path_text(path)).into_owned()
+}
+
+/// A path as text, as it is (for programs: JSON, SARIF, annotations), without a leading
+/// `./`, its separators written `/`. Only the system's own separator is one: on Unix a `\`
+/// is part of a name (`x\b.yaml` is not `x/b.yaml`) and stays.
+pub fn path_text(path: &Path) -> String {
     let text = path.to_string_lossy();
-    let text = text.strip_prefix("./").unwrap_or(&text).replace('\\', "/");
-    crate::file_name::shown(&text).into_owned()
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    match std::path::MAIN_SEPARATOR {
+        '/' => text.to_owned(),
+        separator => text.replace(separator, "/"),
+    }
 }
 
 /// The part of an I/O error a person needs, without Rust's `(os error 2)`.
@@ -650,6 +660,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A backslash is part of a Unix file name: two files that differ in it keep apart.
+    #[test]
+    fn names_keep_backslashes_as_they_are() {
+        assert_eq!(
+            display_name(Path::new("./export/x\\b.yaml")),
+            "export/x\\b.yaml"
+        );
+        assert_eq!(
+            path_text(Path::new("export/x\\b\n.yaml")),
+            "export/x\\b\n.yaml"
+        );
+        assert_eq!(
+            display_name(Path::new("export/x/b.yaml")),
+            "export/x/b.yaml"
+        );
     }
 
     #[test]

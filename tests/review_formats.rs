@@ -190,3 +190,179 @@ fn the_html_page_stands_alone() {
     assert!(page.contains("id=\"gate\""));
     assert!(page.contains("<details id=\"patch\">"));
 }
+
+/// A tree whose export's text is hostile: an organisation that drives the terminal.
+fn hostile(name: &str, accounts: &str, rules: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    std::fs::create_dir(dir.join("export")).unwrap();
+    std::fs::write(
+        dir.join("export/all.yaml"),
+        format!(
+            "schema_version: 1\norganization: \"Acme Ltd\\e[8m\"\naccounts:\n{accounts}rules:\n{rules}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("mapping.yaml"),
+        "schema_version: 1\naccounts:\n  716be7a6-fd40-45a2-bfcb-43b9ed38d1f0: \
+         3f9c2a10-5b7e-4c1d-9a8e-2d4f6b8c0e13\n",
+    )
+    .unwrap();
+    dir
+}
+
+const ACCOUNTS: &str = "  - {id: 716be7a6-fd40-45a2-bfcb-43b9ed38d1f0, type: email, address: \
+    info@acme-old.example, name: Acme Info, imap: {host: imap.oldmail.example}}
+  - {id: 3f9c2a10-5b7e-4c1d-9a8e-2d4f6b8c0e13, type: email, address: info@acme.example, \
+    name: Acme Info, imap: {host: imap.newmail.example}}
+";
+
+const RULES: &str = "  - id: r1
+    description: \"01. Support triage\"
+    conditions: {match: all, items: [{field: email_account, op: is, value: \
+    [716be7a6-fd40-45a2-bfcb-43b9ed38d1f0]}]}
+";
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> String {
+    Cutover::new(args).current_dir(dir).expect(0).stdout
+}
+
+/// The organisation is the export's own text: the review and the checklist show it
+/// escaped, as they show names, never with the escape sequences it holds.
+#[test]
+fn the_organization_is_shown_inert() {
+    let dir = hostile("review-organization", ACCOUNTS, RULES);
+    for args in [
+        &[
+            "diff",
+            "--format",
+            "review",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ][..],
+        &["checklist", "--mapping", "mapping.yaml", "export"],
+    ] {
+        let out = run_in(&dir, args);
+        assert!(!out.contains('\x1b'), "{args:?}: {out}");
+        assert!(out.contains("Acme Ltd\\033[8m"), "{args:?}: {out}");
+    }
+    // Programs get the text as it is.
+    let json: serde_json::Value = serde_json::from_str(&run_in(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "json",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(json["organization"], "Acme Ltd\x1b[8m");
+}
+
+/// Every text of the export's that reaches the page (the organisation, an account's fields,
+/// a rule's name) is shown as names are: a host written backwards behind a right-to-left
+/// override must not read as the real host, a zero-width space must not hide.
+#[test]
+fn the_html_page_shows_the_exports_text_inert() {
+    let accounts = format!(
+        "{ACCOUNTS}  - {{id: 31e0c8b6f4d2-e8a9-d1c4-e7b5-01a2c9f3, type: email, address: \
+         \"info@acme.example\\u200B\", name: \"Acme\\u2028Info\", imap: {{host: \
+         \"\\u202Eelpmaxe.liamwen.pami\"}}}}\n"
+    );
+    let dir = hostile("review-html-inert", &accounts, RULES);
+    std::fs::write(
+        dir.join("mapping.yaml"),
+        "schema_version: 1\naccounts:\n  716be7a6-fd40-45a2-bfcb-43b9ed38d1f0: \
+         31e0c8b6f4d2-e8a9-d1c4-e7b5-01a2c9f3\n",
+    )
+    .unwrap();
+    let page = run_in(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "html",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ],
+    );
+    for hidden in ['\x1b', '\u{202e}', '\u{200b}', '\u{2028}'] {
+        assert!(!page.contains(hidden), "{hidden:?} on the page");
+    }
+    for escaped in [
+        "Acme Ltd\\033[8m",
+        "\\342\\200\\256elpmaxe.liamwen.pami",
+        "info@acme.example\\342\\200\\213",
+        "Acme\\342\\200\\250Info",
+    ] {
+        assert!(page.contains(escaped), "{escaped} not on the page");
+    }
+}
+
+/// A file name is the export's own text too: formats for people escape it, formats for
+/// programs (the review's and check's JSON, SARIF) hold it as it is.
+#[test]
+fn machine_formats_hold_file_names_as_they_are() {
+    let dir = hostile("review-real-names", ACCOUNTS, RULES);
+    let odd = "a\nb\x1b[31m\u{202e}.yaml";
+    std::fs::rename(dir.join("export/all.yaml"), dir.join("export").join(odd)).unwrap();
+    let real = format!("export/{odd}");
+    let json: serde_json::Value = serde_json::from_str(&run_in(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "json",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(json["changes"][0]["path"], real.as_str());
+    let review = run_in(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "review",
+            "--mapping",
+            "mapping.yaml",
+            "export",
+        ],
+    );
+    assert!(
+        review.contains("export/a\\nb\\033[31m\\342\\200\\256.yaml:"),
+        "{review}"
+    );
+    let check = |format: &str| {
+        Cutover::new(&[
+            "check",
+            "--mapping",
+            "mapping.yaml",
+            "--format",
+            format,
+            "export",
+        ])
+        .current_dir(&dir)
+        .expect(1)
+        .stdout
+    };
+    let findings: serde_json::Value = serde_json::from_str(&check("json")).unwrap();
+    assert_eq!(findings["findings"][0]["path"], real.as_str());
+    let sarif: serde_json::Value = serde_json::from_str(&check("sarif")).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "export/a%0Ab%1B%5B31m%E2%80%AE.yaml"
+    );
+    let human = check("human");
+    assert!(
+        human.contains("export/a\\nb\\033[31m\\342\\200\\256.yaml:"),
+        "{human}"
+    );
+}

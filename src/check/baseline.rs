@@ -212,7 +212,7 @@ impl Baseline {
             kept.push(finding(
                 &self.source,
                 None,
-                &self.source.name.as_str().into(),
+                &crate::source::path_text(&self.source.path).into(),
                 *span,
                 FindingKind::StaleBaseline,
                 Key {

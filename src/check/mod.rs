@@ -139,7 +139,8 @@ impl Serialize for Findings {
 pub struct Finding {
     // (`path` and `holder` are shared by the findings that name them: a run makes tens of
     // thousands of findings in a few files and settings.)
-    /// The file, as given on the command line.
+    /// The file, as given on the command line: its name as it is (formats for people
+    /// escape it as they show it).
     pub path: Arc<str>,
     /// 1-based line of the reference (of the alias, when reached through one).
     pub line: usize,
@@ -770,7 +771,7 @@ pub fn many_to_one(mapping: &Mapping, inputs: &[Input]) -> Vec<Finding> {
             finding(
                 &mapping.source,
                 None,
-                &mapping.source.name.as_str().into(),
+                &crate::source::path_text(&mapping.source.path).into(),
                 m.other.span,
                 FindingKind::ManyToOne,
                 Key {
@@ -887,7 +888,7 @@ impl<'a> Named<'a> {
         let holders = input.located.holders.len();
         Named {
             input,
-            file: input.file.source.name.as_str().into(),
+            file: crate::source::path_text(&input.file.source.path).into(),
             names,
             keys,
             labels: vec![OnceLock::new(); holders],
@@ -1858,7 +1859,11 @@ mod tests {
                 .filter(|i| i.file.format == Format::Json && !i.file.is_built())
                 .collect();
             assert!(!parted.is_empty(), "{dir}: a JSON export located in parts");
-            let in_parted = |f: &Finding| parted.iter().any(|i| *i.file.source.name == *f.path);
+            let in_parted = |f: &Finding| {
+                parted
+                    .iter()
+                    .any(|i| crate::source::path_text(&i.file.source.path) == *f.path)
+            };
             let named = findings(&inputs, &removed, None, Keys::Named);
             assert!(
                 named.iter().any(|f| in_parted(f) && !f.place.is_empty()),

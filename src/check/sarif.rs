@@ -137,7 +137,8 @@ fn level(severity: FindingSeverity) -> &'static str {
     }
 }
 
-/// A relative URI reference for a path: forward slashes, reserved characters escaped.
+/// A relative URI reference for a path (RFC 3986): its bytes as they are, forward slashes
+/// kept, every byte but the unreserved ones percent-encoded.
 fn uri(path: &str) -> String {
     let mut out = String::new();
     for b in path.bytes() {

@@ -14,7 +14,7 @@ use crate::mapping::Mapping;
 use crate::patch_root;
 use crate::plan::{Mode, plan};
 use crate::profile::{Kind, Profiles};
-use crate::source::display_name;
+use crate::source::{display_name, path_text};
 
 pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     if let Some(path) = &args.write_baseline {
@@ -127,14 +127,14 @@ fn print_report(format: CheckFormat, report: &Report, color: ColorChoice) -> Res
 /// repository's root, whatever directory the job ran `check` in: a file in a git work tree
 /// is named from its root; any other keeps the name it was given.
 fn from_repository_root(inputs: &[Input], findings: &mut check::Findings) {
-    let names: FastMap<&str, std::sync::Arc<str>> = inputs
+    let names: FastMap<String, std::sync::Arc<str>> = inputs
         .iter()
         .filter_map(|input| {
             let source = &input.file.source;
             let physical = patch_root::physical(&source.path).ok()?;
             let root = physical.parent().and_then(patch_root::git_work_tree)?;
             let name = physical.strip_prefix(&root).ok()?;
-            Some((source.name.as_str(), display_name(name).into()))
+            Some((path_text(&source.path), path_text(name).into()))
         })
         .collect();
     for finding in findings.iter_mut() {

@@ -382,6 +382,8 @@ fn describe_sharing(entry: &Node) -> String {
 fn render(list: &Checklist) -> String {
     let mut out = String::new();
     if let Some(org) = &list.organization {
+        // The export's own text: shown on one line and inert, as names are.
+        let org = crate::file_name::shown(org);
         out.push_str(&format!("Moving {org} to the new provider\n\n"));
     }
     for step in &list.steps {

@@ -15,7 +15,7 @@
 use std::fmt::Write;
 
 use super::{ChangeAction, ChangeRecord, Declared, Move, RefKind, Review, SettingChange};
-use crate::names::short_id;
+use crate::file_name;
 
 /// Colours are chosen for at least 4.5:1 contrast (WCAG AA) on the backgrounds they sit on;
 /// the browser test measures every text element's contrast as rendered.
@@ -557,11 +557,15 @@ fn shown(value: &str, declared: Option<&Declared>, mark: Mark, id: IdShown) -> S
     for (class, text) in fields(value, declared) {
         let Some(text) = text else { continue };
         let body = match class {
-            "id" if id == IdShown::Short && declared.is_some() => format!(
-                "<code class=\"id\" title=\"{}\">{}</code>",
-                esc(&text),
-                esc(short_id(&text))
-            ),
+            "id" if id == IdShown::Short
+                && let Some(declared) = declared =>
+            {
+                format!(
+                    "<code class=\"id\" title=\"{}\">{}</code>",
+                    esc(&text),
+                    esc(&declared.short_id)
+                )
+            }
             "id" => format!("<code class=\"id\">{}</code>", esc(&text)),
             "value" => format!("<code>{}</code>", esc(&text)),
             _ => format!("<span class=\"{class}\">{}</span>", esc(&text)),
@@ -643,10 +647,12 @@ impl Patch {
                 "file"
             };
             changed += usize::from(matches!(class, "add" | "del"));
+            // The patch keeps its line breaks and tabs; other characters as in names.
+            let line = html_escaped(&file_name::shown_text(line));
             if class.is_empty() {
-                html.push_str(&esc(line));
+                html.push_str(&line);
             } else {
-                let _ = write!(html, "<span class=\"{class}\">{}</span>", esc(line));
+                let _ = write!(html, "<span class=\"{class}\">{line}</span>");
             }
         }
         Patch {
@@ -679,8 +685,15 @@ fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Text escaped for HTML.
+/// Text for the page, escaped for HTML: much of it is the exports' own text (names, hosts,
+/// the organisation, file names), so it is first shown as names are everywhere
+/// ([`file_name::shown`]): on one line, its characters in their order, none of them invisible.
 fn esc(text: &str) -> String {
+    html_escaped(&file_name::shown(text))
+}
+
+/// Text escaped for HTML, as it is.
+fn html_escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -736,6 +749,7 @@ mod tests {
             name: Some("Acme <Support>".into()),
             host: Some(host.into()),
             display: String::new(),
+            short_id: id[..8].into(),
         };
         let old = account("8a1e55c2-0d9f", "imap.old.example");
         let new = account("c47d1e02-8f3a", "imap.new.example");

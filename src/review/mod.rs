@@ -79,6 +79,10 @@ pub struct Declared {
     pub host: Option<String>,
     /// How the review shows it.
     pub display: String,
+    /// The start of its ID that names show (see `Names::short_id`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub short_id: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
@@ -111,7 +115,8 @@ pub enum ChangeAction {
 pub struct ChangeRecord {
     /// The file, as the patch names it: relative to the patch's root (the git work tree
     /// holding the inputs, else the working directory, else their deepest common
-    /// directory; or `--relative`).
+    /// directory; or `--relative`). As it is: the text and HTML formats escape it, as they
+    /// do every text of the exports'.
     pub path: String,
     /// 1-based line of the reference (of the alias, when reached through one).
     pub line: usize,
@@ -294,6 +299,7 @@ pub fn build(
             name: a.name.clone(),
             host: a.hosts.first().cloned(),
             display: names.account(value),
+            short_id: names.short_id(&a.id).to_owned(),
         }),
         _ => None,
     };
@@ -306,7 +312,7 @@ pub fn build(
     for ((input, plan), path) in inputs.iter().zip(plans).zip(paths) {
         files += usize::from(!plan.is_empty());
         let source = &input.file.source;
-        let path = crate::source::display_name(path);
+        let path = crate::source::path_text(path);
         let located = &input.located;
         // What the plan does, by reference and where it points.
         let mut done: BTreeMap<(u32, Span), (Action, EntryId)> = BTreeMap::new();
@@ -405,7 +411,7 @@ pub fn build(
                     path: path.clone(),
                     line: location.line,
                     column: location.column,
-                    holder: holder.map(|h| names.label(&h.label)),
+                    holder: holder.map(|h| names.label_text(&h.label)),
                     setting_path: setting.as_ref().map(|(p, _)| p.clone()),
                     setting_line: setting.map(|(_, l)| l),
                     place: place_label(input, profiles.get(input.profile), index),
@@ -486,10 +492,10 @@ pub fn build(
         removable,
     };
     // Findings name files as given; the review, as the patch does.
-    let patch_name: HashMap<&str, String> = inputs
+    let patch_name: HashMap<String, String> = inputs
         .iter()
-        .zip(paths)
-        .map(|(i, p)| (i.file.source.name.as_str(), crate::source::display_name(p)))
+        .map(|i| crate::source::path_text(&i.file.source.path))
+        .zip(paths.iter().map(|p| crate::source::path_text(p)))
         .collect();
     let unmoved = unmoved
         .into_iter()
@@ -545,9 +551,7 @@ fn place_label(input: &Input, profile: &Profile, index: usize) -> String {
         .filter_map(|depth| doc.at_positions(&path[..depth]))
         .find(|n| matches!(n.value(), Value::Map(_)));
     match around {
-        Some(map) => {
-            crate::file_name::shown(&fill_label(template, map, &input.file.source)).into_owned()
-        }
+        Some(map) => fill_label(template, map, &input.file.source),
         None => template.clone(),
     }
 }

@@ -5,6 +5,8 @@
 
 use std::fmt::Write;
 
+use crate::file_name::shown;
+
 use super::{ChangeAction, ChangeRecord, Move, Review, SettingChange};
 
 /// ANSI colours, or none.
@@ -29,14 +31,14 @@ pub fn render(review: &Review, color: bool) -> String {
     };
     let _ = writeln!(out, "{}", paint.on("1", title));
     if let Some(org) = &review.organization {
-        let _ = writeln!(out, "organization: {org}");
+        let _ = writeln!(out, "organization: {}", shown(org));
     }
     out.push('\n');
     if !review.accounts.is_empty() {
         let _ = writeln!(out, "{}", paint.on("1", "Accounts"));
         for m in &review.accounts {
-            let from = m.from_account.as_ref().map_or(&m.from, |a| &a.display);
-            let to = m.to_account.as_ref().map_or(&m.to, |a| &a.display);
+            let from = shown(m.from_account.as_ref().map_or(&m.from, |a| &a.display));
+            let to = shown(m.to_account.as_ref().map_or(&m.to, |a| &a.display));
             let _ = writeln!(out, "  {from}\n    → {to}   ({})", moves(review, m));
         }
         out.push('\n');
@@ -47,7 +49,7 @@ pub fn render(review: &Review, color: bool) -> String {
             if current.is_some() {
                 out.push('\n');
             }
-            let _ = writeln!(out, "{}", paint.on("1", setting.path));
+            let _ = writeln!(out, "{}", paint.on("1", &shown(setting.path)));
             current = Some(setting.path);
         }
         let (symbol, code, what) = match setting.what {
@@ -56,8 +58,8 @@ pub fn render(review: &Review, color: bool) -> String {
             SettingChange::Kept => ("=", "2", ""),
             SettingChange::Changed => ("~", "33", ""),
         };
-        let name = setting.holder.unwrap_or("(outside any setting)");
-        let at = format!("{}:{}", setting.path, setting.line);
+        let name = shown(setting.holder.unwrap_or("(outside any setting)"));
+        let at = format!("{}:{}", shown(setting.path), setting.line);
         let _ = writeln!(
             out,
             "  {} {what}{name}  {}",
@@ -103,7 +105,7 @@ pub fn render(review: &Review, color: bool) -> String {
             }
         );
         for u in &review.unmoved {
-            let at = format!("{}:{}:{}", u.path, u.line, u.column);
+            let at = format!("{}:{}:{}", shown(&u.path), u.line, u.column);
             let _ = writeln!(out, "        {}  {}", paint.on("2", &at), u.message);
         }
     }
@@ -119,7 +121,7 @@ pub fn render(review: &Review, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "        {}",
-                declared.map_or(id, |d| d.display.as_str())
+                shown(declared.map_or(id, |d| d.display.as_str()))
             );
         }
     }
@@ -128,13 +130,14 @@ pub fn render(review: &Review, color: bool) -> String {
 
 /// One change: where in the setting, then the value before and after.
 fn row(change: &ChangeRecord, paint: &Paint) -> String {
+    // (A declaration's display is shown already; other values are the exports' text.)
     let from = change
         .from_account
         .as_ref()
-        .map_or(change.from.clone(), |a| a.display.clone());
+        .map_or_else(|| shown(&change.from).into_owned(), |a| a.display.clone());
     let to = match (&change.to_account, &change.to) {
         (Some(a), _) => a.display.clone(),
-        (None, Some(to)) => to.clone(),
+        (None, Some(to)) => shown(to).into_owned(),
         (None, None) => String::new(),
     };
     let old = |note: &str| format!("{} {from}{note}", paint.on("31", "-"));
@@ -151,7 +154,11 @@ fn row(change: &ChangeRecord, paint: &Paint) -> String {
         ))],
         ChangeAction::Covered => vec![same("  (the new one is there already)")],
     };
-    format!("{}\n        {}", change.place, lines.join("\n        "))
+    format!(
+        "{}\n        {}",
+        shown(&change.place),
+        lines.join("\n        ")
+    )
 }
 
 /// How many references of one mapping entry move (in add mode: get the new value beside
