@@ -178,6 +178,7 @@ impl Diagnostic {
                 (index, source.line_range(index))
             }
         };
+        let line = source.columns_start(line.start, offset)..line.end;
         let location = Location {
             line: index + 1,
             column: source.chars_between(line.start, offset) + 1,

@@ -434,10 +434,20 @@ impl Source {
     pub fn location(&self, offset: usize) -> Location {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let index = self.line_index(offset);
-        let start = self.line_starts()[index] as usize;
+        let start = self.columns_start(self.line_starts()[index] as usize, offset);
         Location {
             line: index + 1,
             column: self.chars_between(start, offset) + 1,
+        }
+    }
+
+    /// Where the columns of the line starting at `line_start` are counted from, for a spot
+    /// at `offset`: the first line's after a byte-order mark, which editors do not show or
+    /// count.
+    pub fn columns_start(&self, line_start: usize, offset: usize) -> usize {
+        match line_start == 0 && self.text.starts_with('\u{feff}') {
+            true => '\u{feff}'.len_utf8().min(offset),
+            false => line_start,
         }
     }
 
@@ -677,6 +687,22 @@ mod tests {
             display_name(Path::new("export/x/b.yaml")),
             "export/x/b.yaml"
         );
+    }
+
+    /// A byte-order mark is not a column: editors neither show nor count it.
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let s = Source::from_text("x", "\u{feff}ab\nc");
+        let at = |offset| {
+            let l = s.location(offset);
+            (l.line, l.column)
+        };
+        assert_eq!(
+            [at(0), at(3), at(4), at(6)],
+            [(1, 1), (1, 1), (1, 2), (2, 1)]
+        );
+        let d = Diagnostic::at(&s, Span::new(4, 5), "m").to_string();
+        assert!(d.starts_with("x:1:2: error: m\n  |\n1 | ab\n  |  ^"), "{d}");
     }
 
     #[test]
