@@ -258,6 +258,17 @@ fn links_to_files_are_read_or_refused_never_skipped() {
         "{}",
         out.stderr
     );
+    // One that points at itself: a loop, not a missing export.
+    std::fs::remove_file(dir.join("export/gone.yaml")).unwrap();
+    std::os::unix::fs::symlink("loop.yaml", dir.join("export/loop.yaml")).unwrap();
+    let out = run(&dir, CHECK, 2);
+    assert!(
+        out.stderr.contains(
+            "export/loop.yaml: error: is a symbolic link to loop.yaml, which leads back to itself"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -629,6 +629,22 @@ impl Walk<'_> {
                     .map(|t| display_name(&t))
                     .unwrap_or_default();
                 match &target {
+                    // (A loop of links, each pointing on to the next, resolves to nothing.)
+                    Err(e)
+                        if is_export_file(&path)
+                            && rustix::io::Errno::from_io_error(e)
+                                == Some(rustix::io::Errno::LOOP) =>
+                    {
+                        self.errors.push(Diagnostic::file(
+                            &display_name(&path),
+                            format!(
+                                "is a symbolic link to {points_to}, which leads back to itself \
+                                 (a loop of links); point it at the export, or {}",
+                                leave_out()
+                            ),
+                        ));
+                        continue;
+                    }
                     Err(_) if is_export_file(&path) => {
                         self.errors.push(Diagnostic::file(
                             &display_name(&path),
