@@ -589,6 +589,9 @@ impl SavedPlan {
         for (spec, saved) in profile_specs.iter().zip(&self.profiles) {
             match Profile::resolve(spec) {
                 Ok(profile) if sha256(profile.text.as_bytes()) == saved.sha256 => {}
+                Err(_) if std::fs::symlink_metadata(spec).is_err() => {
+                    stale.push(stale_file(&name::shown(spec), "the profile is gone"))
+                }
                 _ => stale.push(stale_file(&name::shown(spec), "the profile changed")),
             }
         }

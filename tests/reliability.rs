@@ -186,6 +186,17 @@ fn a_saved_plan_records_every_profile_it_used() {
         "{}",
         out.stderr
     );
+    // Deleted: gone, as a deleted export is.
+    std::fs::remove_file(dir.join("profile.yaml")).unwrap();
+    let out = Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&dir)
+        .expect(2);
+    assert!(
+        out.stderr
+            .contains("profile.yaml: error: stale plan: the profile is gone"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
