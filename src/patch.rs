@@ -29,6 +29,11 @@ struct Block {
 
 pub struct Style {
     pub color: bool,
+    /// Written to a terminal: the lines' control characters (but a tab, and the CR of a
+    /// CRLF) and characters that are not drawn are shown escaped, as names are, so that
+    /// text in an export cannot move the cursor or hide a line of the change. A patch for
+    /// a file or a pipe keeps every byte.
+    pub terminal: bool,
 }
 
 /// The unified diff of one file, as text (the tests' view of `write`).
@@ -432,10 +437,10 @@ impl Hunks<'_, '_> {
                 };
                 if text.len() >= Out::<W>::CHUNK {
                     out.finish()?;
-                    out.written += write_line(&mut out.sink, row.sign, text, style.color, code)?;
+                    out.written += write_line(&mut out.sink, row.sign, text, style, code)?;
                     continue;
                 }
-                push_line(&mut out.buffer, row.sign, text, style.color, code);
+                push_line(&mut out.buffer, row.sign, text, style, code);
                 out.flush_full()?;
             }
             delta += new_len as isize - old_len as isize;
@@ -487,9 +492,9 @@ fn lines_of(bytes: &[u8], range: Range<usize>) -> impl Iterator<Item = Range<usi
     })
 }
 
-/// Writes one patch line; `code` is its colour (SGR) when `color` is on.
-fn push_line(out: &mut String, sign: char, line: &str, color: bool, code: &str) {
-    line_pieces(sign, line, color, code, |piece| out.push_str(piece));
+/// Writes one patch line; `code` is its colour (SGR) when the style has colour.
+fn push_line(out: &mut String, sign: char, line: &str, style: &Style, code: &str) {
+    line_pieces(sign, line, style, code, |piece| out.push_str(piece));
 }
 
 /// Writes one patch line straight to `sink`, without copying it: for a line longer than
@@ -498,11 +503,11 @@ fn write_line(
     sink: &mut impl std::io::Write,
     sign: char,
     line: &str,
-    color: bool,
+    style: &Style,
     code: &str,
 ) -> std::io::Result<usize> {
     let (mut result, mut written) = (Ok(()), 0);
-    line_pieces(sign, line, color, code, |piece| {
+    line_pieces(sign, line, style, code, |piece| {
         if result.is_ok() {
             result = sink.write_all(piece.as_bytes());
             written += piece.len();
@@ -512,23 +517,28 @@ fn write_line(
 }
 
 /// The pieces of one patch line, in order, to `emit`.
-fn line_pieces(sign: char, line: &str, color: bool, code: &str, mut emit: impl FnMut(&str)) {
+fn line_pieces(sign: char, line: &str, style: &Style, code: &str, mut emit: impl FnMut(&str)) {
     let (content, newline) = match line.strip_suffix('\n') {
         Some(content) => (content, true),
         None => (line, false),
     };
     let mut buffer = [0; 4];
     let sign: &str = sign.encode_utf8(&mut buffer);
-    if code.is_empty() || !color {
-        emit(sign);
-        emit(content);
+    // Colour must not swallow a CR, nor escaping show it: keep it outside.
+    let (visible, cr) = match content.strip_suffix('\r') {
+        Some(v) => (v, "\r"),
+        None => (content, ""),
+    };
+    let visible = match style.terminal {
+        true => crate::file_name::shown_text(visible),
+        false => std::borrow::Cow::Borrowed(visible),
+    };
+    if code.is_empty() || !style.color {
+        for piece in [sign, &visible, cr] {
+            emit(piece);
+        }
     } else {
-        // Colour must not swallow a CR: keep it outside the escape.
-        let (visible, cr) = match content.strip_suffix('\r') {
-            Some(v) => (v, "\r"),
-            None => (content, ""),
-        };
-        for piece in ["\x1b[", code, "m", sign, visible, "\x1b[0m", cr] {
+        for piece in ["\x1b[", code, "m", sign, &visible, "\x1b[0m", cr] {
             emit(piece);
         }
     }
@@ -686,7 +696,10 @@ mod tests {
             &source,
             &edit::normalize(edits).unwrap(),
             "f.yaml",
-            &Style { color: false },
+            &Style {
+                color: false,
+                terminal: false,
+            },
         )
     }
 
@@ -767,7 +780,10 @@ mod tests {
             &source,
             &[Edit::replace(6..9, "new")],
             "f.yaml",
-            &Style { color: false },
+            &Style {
+                color: false,
+                terminal: false,
+            },
             &|offset| (6..9).contains(&offset).then_some("rule \"01\""),
         )
         .unwrap();
@@ -788,7 +804,10 @@ mod tests {
             &source,
             &[Edit::replace(a1 - 4..text.len(), "")],
             "f.yaml",
-            &Style { color: false },
+            &Style {
+                color: false,
+                terminal: false,
+            },
             &|offset| Some(if offset >= a1 { "alias a1" } else { "alias a0" }),
         )
         .unwrap();
@@ -836,16 +855,56 @@ mod tests {
             let source = Source::from_text("f", &format!("{old}{end}"));
             let edits = [Edit::replace(7..10, "new")];
             same(
-                &render(&source, &edits, "f.json", &Style { color: false }),
+                &render(
+                    &source,
+                    &edits,
+                    "f.json",
+                    &Style {
+                        color: false,
+                        terminal: false,
+                    },
+                ),
                 &format!(
                     "--- a/f.json\n+++ b/f.json\n@@ -1 +1 @@\n-{old}{cr}\n{marker}+{new}{cr}\n{marker}"
                 ),
             );
-            let painted = render(&source, &edits, "f.json", &Style { color: true });
+            let painted = render(
+                &source,
+                &edits,
+                "f.json",
+                &Style {
+                    color: true,
+                    terminal: false,
+                },
+            );
             let lines =
                 format!("\x1b[31m-{old}\x1b[0m{cr}\n{marker}\x1b[32m+{new}\x1b[0m{cr}\n{marker}");
             same(&painted[painted.len() - lines.len()..], &lines);
         }
+    }
+
+    /// On a terminal, an export's control characters cannot move the cursor over the lines
+    /// of the change, nor a line look like another: they are shown escaped. A tab and the CR
+    /// of a CRLF stay; so does every byte in a patch for a file or a pipe.
+    #[test]
+    fn a_terminal_sees_control_characters_escaped() {
+        let text = "a: x \x1b[1A\x1b[2K\u{202e}\tz\r\nb: 1\r\n";
+        let source = Source::from_text("f", text);
+        let edits = [Edit::replace(3..4, "y")];
+        let shown = |terminal| {
+            let style = Style {
+                color: false,
+                terminal,
+            };
+            render(&source, &edits, "f.yaml", &style)
+        };
+        assert_eq!(
+            shown(true),
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,2 +1,2 @@\n\
+             -a: x \\033[1A\\033[2K\\342\\200\\256\tz\r\n\
+             +a: y \\033[1A\\033[2K\\342\\200\\256\tz\r\n b: 1\r\n"
+        );
+        assert!(shown(false).contains("-a: x \x1b[1A\x1b[2K\u{202e}\tz\r\n"));
     }
 }
 
@@ -884,7 +943,10 @@ mod line_tests {
         }
         assert_eq!(next, edits.len());
         let mut rendered = Vec::new();
-        let style = Style { color: false };
+        let style = Style {
+            color: false,
+            terminal: false,
+        };
         let name = std::path::Path::new("f");
         for sizes in [
             Parts::ONE,
@@ -951,7 +1013,10 @@ mod line_tests {
             let edits = edits.clone();
             std::thread::spawn(move || {
                 let source = Source::from_text("f", &text);
-                let style = Style { color: false };
+                let style = Style {
+                    color: false,
+                    terminal: false,
+                };
                 let name = std::path::Path::new("f");
                 let result = write_in(
                     &mut Full { room },
@@ -1054,7 +1119,7 @@ mod line_tests {
                 return Ok(());
             };
             let source = Source::from_text("f", &text);
-            let patch = render(&source, &edits, "f", &Style { color: false });
+            let patch = render(&source, &edits, "f", &Style { color: false, terminal: false });
             let expected = edit::apply(&text, &edits);
             if expected == text {
                 // Nothing changes: no hunk may claim otherwise.
@@ -1097,7 +1162,7 @@ mod line_tests {
             let written = |parts: Parts| {
                 let mut out = Vec::new();
                 let name = std::path::Path::new("f.json");
-                write_in(&mut out, &source, &edits, name, &Style { color }, &named, parts).unwrap();
+                write_in(&mut out, &source, &edits, name, &Style { color, terminal: false }, &named, parts).unwrap();
                 String::from_utf8(out).unwrap()
             };
             let whole = written(Parts::ONE);

@@ -189,7 +189,10 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
                     &planned,
                     &patch_names,
                     &settings,
-                    &patch::Style { color: false },
+                    &patch::Style {
+                        color: false,
+                        terminal: false,
+                    },
                 )
                 .map_err(|e| Error::plain(format!("cannot write the patch: {e}")))?;
                 print(&review::html::render(
@@ -209,6 +212,7 @@ pub fn diff(args: &Diff, color: ColorChoice) -> Result<u8, Error> {
     let settings = settings_of(&mut planned);
     let style = patch::Style {
         color: stdout_color(color),
+        terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
     // The summary is written on another core while the patches are.
     let summary = std::thread::scope(|scope| {
