@@ -21,11 +21,14 @@ pub fn find<'m>(text: &str, mapping: &'m Mapping) -> Vec<(Range<usize>, EntryId,
 /// Each whole address in `text` that `lookup` knows: its byte range and what `lookup` says.
 pub fn find_with<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Vec<(Range<usize>, T)> {
     let bytes = text.as_bytes();
-    // RFC 5322 local-part characters, but for those that text, patterns and queries put
-    // around addresses: `/` `=` `?` (URIs, `to=`), `*` `?` (Sieve `:matches` wildcards),
-    // `^` `$` `|` (regex anchors and alternation), `{` `}` (Gmail's OR groups), `'` (quotes:
-    // an apostrophe between letters is read below).
-    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-!#&~`".contains(&b);
+    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+    // RFC 5322 local-part characters that text also puts around addresses (quotes, a
+    // Markdown backtick, `#` and `!` before a name): part of the address only between a
+    // letter or digit and the rest of it (`o'brien@`, `a!info@`, not `` `info@ ``). The
+    // others that text, patterns and queries put around addresses never are: `/` `=` `?`
+    // (URIs, `to=`), `*` (Sieve `:matches` wildcards), `^` `$` `|` (regex anchors and
+    // alternation), `{` `}` (Gmail's OR groups).
+    let joining = |b: u8| b"'!#&~`".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b".-".contains(&b);
     // A letter or digit of any script next to it makes it part of a longer (international)
     // address or word; ASCII punctuation that addresses may hold but text uses around them
@@ -36,9 +39,7 @@ pub fn find_with<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Vec<(Rang
         let mut start = at;
         while start > 0 && local(bytes[start - 1]) {
             start -= 1;
-            // An apostrophe between letters or digits is part of the address (o'brien@);
-            // one before it is a quote around it.
-            if start > 1 && bytes[start - 1] == b'\'' && bytes[start - 2].is_ascii_alphanumeric() {
+            if start > 1 && joining(bytes[start - 1]) && bytes[start - 2].is_ascii_alphanumeric() {
                 start -= 1;
             }
         }
@@ -153,6 +154,11 @@ mod tests {
                  a`info@old.example",
                 "a!info@old.example a#info@old.example a&info@old.example a~info@old.example \
                  a`info@old.example",
+            ),
+            // Before a letter or digit only: text puts them around addresses too.
+            (
+                "`info@old.example` #info@old.example !info@old.example x/#info@old.example",
+                "`info@new.example` #info@new.example !info@new.example x/#info@new.example",
             ),
             (
                 "to=info@old.example *info@old.example ^info@old\\.example$ a|info@old.example",
