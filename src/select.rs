@@ -322,12 +322,26 @@ fn list_for_entry(step: &Segment, parent: (&Node, bool), rest: &[Segment], child
     };
     let (parent, at_root) = parent;
     let of_list = matches!(parent.value(), Value::List(..));
+    let holds = || {
+        items
+            .iter()
+            .any(|item| within_lists(item, &|n| n.field(name).is_some()))
+    };
     match step {
-        Selector::Name(_) => items.iter().any(|item| item.field(name).is_some()),
+        Selector::Name(_) => holds(),
         Selector::Wildcard | Selector::Index(_) | Selector::Slice(..) if of_list || !at_root => {
-            items.iter().any(|item| item.field(name).is_some())
+            holds()
         }
         _ => false,
+    }
+}
+
+/// Whether `node`, or an entry inside lists nested in it (`[[{…}]]`), is one `fits` holds
+/// for: a list standing for an entry may be wrapped more than once.
+fn within_lists<'n>(node: &'n Node, fits: &dyn Fn(&'n Node) -> bool) -> bool {
+    match node.value() {
+        Value::List(items, _) => items.iter().any(|item| within_lists(item, fits)),
+        _ => fits(node),
     }
 }
 
@@ -460,8 +474,8 @@ impl<'a> Eval<'a> {
     #[inline(never)]
     fn note_lists_filtered(&self, filter: &Filter, items: &'a [Node], path: &mut Vec<StepRef<'a>>) {
         for (i, item) in items.iter().enumerate() {
-            if let Some(inner) = item.items()
-                && inner.iter().any(|entry| self.filter(filter, entry))
+            if matches!(item.value(), Value::List(..))
+                && within_lists(item, &|entry| self.filter(filter, entry))
             {
                 path.push(StepRef::Index(i));
                 let positions = crate::path::positions(path).collect();
@@ -1090,6 +1104,13 @@ mod tests {
             ["$['sharing'][1]"]
         );
         assert_eq!(misshapen(r#"[[{"to": "a"}]]"#, "$[*].to"), ["$[0]"]);
+        // However deep the lists are nested.
+        assert_eq!(misshapen(r#"[[[[{"to": "a"}]]]]"#, "$[*].to"), ["$[0]"]);
+        let deep = r#"{"items": [[[{"field": "account", "value": "a"}]]]}"#;
+        assert_eq!(
+            misshapen(deep, "$.items[?@.field == 'account'].value"),
+            ["$['items'][0]"]
+        );
         let items = r#"{"items": [[{"field": "account", "value": "a"}]]}"#;
         assert_eq!(
             misshapen(items, "$.items[?@.field == 'account'].value"),
