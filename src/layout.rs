@@ -155,8 +155,8 @@ fn properties_before(text: &str, mut offset: usize) -> usize {
 }
 
 /// Where a block list item whose content starts on a line below its `-` (the dash alone on
-/// its line, but for a comment; comment lines may stand between) has that dash: the item's
-/// lines start there. `None` for an item that starts on its dash's line.
+/// its line, but for a comment and the item's anchor or tag; comment lines may stand
+/// between) has that dash: the item's lines start there. `None` for an item that starts on its dash's line.
 fn lone_dash_before(source: &Source, offset: usize) -> Option<usize> {
     let mut line = source.line_index(offset);
     if !source.text[source.line_range(line).start..offset]
@@ -172,9 +172,16 @@ fn lone_dash_before(source: &Source, offset: usize) -> Option<usize> {
             Some(i) if i == 0 || text[..i].ends_with([' ', '\t']) => &text[..i],
             _ => text,
         };
-        match code.trim() {
+        let code = code.trim();
+        // The dash, alone or with the item's node properties (`- !!map`, `- &a`).
+        let dash = code.strip_prefix('-').is_some_and(|rest| {
+            rest.is_empty()
+                || rest.starts_with([' ', '\t'])
+                    && rest.split_whitespace().all(|t| t.starts_with(['&', '!']))
+        });
+        match code {
             "" => continue,
-            "-" => return Some(source.line_range(line).start + text.find('-')?),
+            _ if dash => return Some(source.line_range(line).start + text.find('-')?),
             _ => return None,
         }
     }

@@ -927,5 +927,9 @@ fn copy_text(
             break;
         }
     }
+    // A dropped first field on a line of its own (an item below a lone `-`) leaves the next
+    // line's indentation first: the copy is placed at the setting's own.
+    let indent = text.len() - text.trim_start_matches([' ', '\t']).len();
+    text.drain(..indent);
     Some(text)
 }

@@ -134,7 +134,13 @@ fn add(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting]) {
         }
         let copy = without(holder, &setting.mapped);
         let wanted = identity(holder, &copy);
-        if identities.contains(&wanted) {
+        // (Never the setting itself: an `identity` without the field that moves would take
+        // every setting for its own copy, and no copy would ever be made.)
+        let present = identities
+            .iter()
+            .enumerate()
+            .any(|(i, id)| i != setting.position && *id == wanted);
+        if present {
             continue; // the new account has it already
         }
         identities.push(wanted);

@@ -127,6 +127,60 @@ sharing:
   - {account: old-1, teams: [t1], delivery: team_inbox}
 ";
 
+/// Settings whose content starts below their `-` (alone, or with a tag), their first field
+/// one the copy leaves out: the copy is written in their shape, at their indentation, and
+/// replace after add gives what replace alone gives.
+#[test]
+fn add_mode_copies_settings_below_a_lone_dash() {
+    let text = "schema_version: 1
+aliases:
+  -
+    id: a1
+    account: old-1
+    address: x@y.example
+  - !!map
+    account: old-2
+    address: z@y.example
+";
+    let out = add("e.yaml", text);
+    assert_eq!(
+        out,
+        format!("{text}  -\n    account: new-2\n    address: z@y.example\n").replace(
+            "    address: x@y.example\n",
+            "    address: x@y.example\n  -\n    account: new-1\n    address: x@y.example\n"
+        )
+    );
+    assert_eq!(add("e.yaml", &out), out);
+    assert_eq!(run("e.yaml", &out), run("e.yaml", text));
+}
+
+/// A profile whose `identity` leaves out the field that moves: a setting is never taken
+/// for its own copy.
+#[test]
+fn a_setting_is_not_its_own_copy() {
+    let mut profile = Profile::resolve("missive").unwrap();
+    for holder in &mut profile.holders {
+        if holder.name == "aliases" {
+            holder.identity = vec!["address".into()];
+        }
+    }
+    let mapping = Mapping::from_source(Source::from_text("m.yaml", MAPPING)).unwrap();
+    let text = "schema_version: 1\naliases:\n  - {account: old-1, address: x@y.example}\n";
+    let planned = |text: &str| {
+        let file = File::parse(Source::from_text("e.yaml", text)).unwrap();
+        let located = locate(&file, &profile).unwrap();
+        plan(&file, &located, &mapping, Mode::Add)
+            .unwrap()
+            .new_text(&file.source)
+    };
+    let out = planned(text);
+    assert_eq!(
+        out,
+        format!("{text}  - {{account: new-1, address: x@y.example}}\n")
+    );
+    assert_eq!(planned(&out), out);
+}
+
 #[test]
 fn add_mode_copies_aliases_and_sharing_for_the_new_account() {
     let out = add("e.yaml", ALIASES);
