@@ -372,3 +372,28 @@ fn machine_formats_hold_file_names_as_they_are() {
         "{human}"
     );
 }
+
+/// A setting's name is the export's text too: check's JSON holds it as it is, its messages
+/// (for people) show it escaped.
+#[test]
+fn check_holds_setting_names_as_they_are() {
+    let rules = RULES.replace("01. Support triage", "01. Triage\\e[8m");
+    let dir = hostile("check-real-holders", ACCOUNTS, &rules);
+    let out = Cutover::new(&[
+        "check",
+        "--mapping",
+        "mapping.yaml",
+        "--format",
+        "json",
+        "export",
+    ])
+    .current_dir(&dir)
+    .expect(1)
+    .stdout;
+    let findings: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let finding = &findings["findings"][0];
+    assert_eq!(finding["holder"], "rule \"01. Triage\x1b[8m\"");
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("rule \"01. Triage\\033[8m\""), "{message}");
+    assert!(!message.contains('\x1b'), "{message}");
+}

@@ -20,6 +20,7 @@ use crate::accounts;
 use crate::address;
 use crate::diagnostic::{Diagnostic, Error, Severity, Shown, Snippet};
 use crate::fast_hash::{FastMap, FastSet};
+use crate::file_name::shown;
 use crate::inputs::{self, Input};
 use crate::load::{Format, sieve};
 use crate::locate::{Holder, Located};
@@ -906,11 +907,12 @@ impl<'a> Named<'a> {
         })
     }
 
-    /// Holder `h`'s label, as a message names the setting and a finding holds it.
+    /// Holder `h`'s label as a finding holds it: the export's text as it is (for
+    /// programs; a message shows it with [`shown`]).
     fn label(&self, h: usize) -> &Arc<str> {
         self.labels[h].get_or_init(|| {
             self.names
-                .label(&self.input.located.holders[h].label)
+                .label_text(&self.input.located.holders[h].label)
                 .into()
         })
     }
@@ -923,7 +925,7 @@ impl<'a> Named<'a> {
     /// The setting holding a reference, as a message names it.
     fn owner(&self, reference: &crate::locate::Reference) -> std::borrow::Cow<'_, str> {
         match reference.holder() {
-            Some(h) => (**self.label(h)).into(),
+            Some(h) => shown(self.label(h)),
             None => {
                 let doc = &self.docs()[reference.doc()];
                 let path = self.input.located.path(reference);
@@ -1346,7 +1348,7 @@ fn comment_mentions(named: &Named, removed: &Removed, findings: &mut Vec<Finding
             };
             let within = holder
                 .as_ref()
-                .map_or(String::new(), |h| format!(" (in {h})"));
+                .map_or(String::new(), |h| format!(" (in {})", shown(h)));
             let message = format!(
                 "a comment{within} mentions removed {what} {token}; if it is a reference \
                  (a rule commented out comes back with it), change it by hand"
@@ -1521,9 +1523,9 @@ fn mentions(
             .located
             .holder_around(doc, &positions)
             .map(|h| named.label(h).clone());
-        let within = holder
-            .as_ref()
-            .map_or(String::new(), |h| format!(" (in {h})"));
+        let within = holder.as_ref().map_or(String::new(), |h| {
+            format!(" (in {})", crate::file_name::shown(h))
+        });
         // Where the search for each token goes on: a token the text holds twice is pointed
         // at twice, each time where it stands.
         let mut searched: Vec<(&str, usize)> = Vec::new();
