@@ -1240,19 +1240,6 @@ impl Assembly {
                     holder
                 }
             };
-            // A copy needs a setting to copy: without a holder around the value, add mode
-            // would leave it as it is, covering only the old account (once a selector).
-            if selector.add == AddRule::Copy && holder.is_none() {
-                let message = format!(
-                    "the profile says `add: copy` for this value, but none of its holders \
-                     selects a setting around it to copy: add a holder whose path selects the \
-                     settings of this list (profile selector {})",
-                    selector.path
-                );
-                if !self.errors.iter().any(|d| d.message == message) {
-                    self.errors.push(diag(node.site(), message));
-                }
-            }
             let path = (start as u32, (located.positions.len() - start) as u32);
             // A Sieve string at an address position: the address it holds, inside white
             // space or a display name, pointed at where it is written.
@@ -1649,30 +1636,6 @@ accounts:
             ),
             "{text}"
         );
-    }
-
-    #[test]
-    fn a_copy_without_a_holder_to_copy_is_an_error() {
-        let profile = |holders: &str| {
-            Profile::from_source(Source::from_text(
-                "p.yaml",
-                &format!(
-                    "schema_version: 1\nname: p\nreferences:\n  \
-                     - {{path: \"$.aliases[*].account\", kind: account, add: copy}}\n{holders}"
-                ),
-            ))
-            .unwrap()
-        };
-        let file = parse("e.yaml", "aliases:\n  - {account: a}\n  - {account: b}\n");
-        let e = locate(&file, &profile("")).unwrap_err();
-        assert_eq!(e.diagnostics.len(), 1, "once a selector: {e:?}");
-        let text = e.diagnostics[0].to_string();
-        assert!(
-            text.starts_with("e.yaml:2:15: error: the profile says `add: copy` for this value"),
-            "{text}"
-        );
-        let held = "holders:\n  - {path: \"$.aliases[*]\", name: aliases, label: alias}\n";
-        assert_eq!(locate(&file, &profile(held)).unwrap().references.len(), 2);
     }
 
     #[test]

@@ -131,6 +131,9 @@ pub fn plan(
         targets: Default::default(),
         new_texts: FastMap::default(),
     };
+    if mode == Mode::Add {
+        settings::copyable(&planner)?;
+    }
     settings::plan(&mut planner, mode);
     match mode {
         Mode::Replace => replace::plan(&mut planner),

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use super::{Action, Mode, Planner};
 use crate::address;
+use crate::diagnostic::{Diagnostic, Error};
 use crate::locate::Holder;
 use crate::mapping::EntryId;
 use crate::node::{Node, Value};
@@ -115,6 +116,33 @@ pub(super) fn plan(p: &mut Planner, mode: Mode) {
             Mode::Add => add(p, holder, &list, &settings),
             Mode::Replace => replace(p, holder, &list, &settings),
         }
+    }
+}
+
+/// Add mode needs a setting to copy for each mapped reference whose selector says
+/// `add: copy`: without a holder around it, the value would stay as it is, covering only
+/// the old account. (A profile mistake, refused where it matters: replace mode copies
+/// nothing.)
+pub(super) fn copyable(p: &Planner) -> Result<(), Error> {
+    let uncopyable = p
+        .located
+        .references
+        .iter()
+        .filter(|r| r.add == AddRule::Copy && r.holder().is_none() && p.target(r).is_some());
+    let problems: Vec<Diagnostic> = uncopyable
+        .map(|r| {
+            Diagnostic::at(
+                &p.file.source,
+                r.site,
+                "the profile says `add: copy` for this value, but none of its holders selects \
+                 a setting around it to copy: add a holder whose path selects the settings of \
+                 this list",
+            )
+        })
+        .collect();
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(Error::many(problems)),
     }
 }
 

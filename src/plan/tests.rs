@@ -154,6 +154,38 @@ aliases:
     assert_eq!(run("e.yaml", &out), run("e.yaml", text));
 }
 
+/// A reference whose selector says `add: copy` with no holder around it: add mode refuses
+/// it where it is mapped (there is nothing to copy); replace mode rewrites it.
+#[test]
+fn a_copy_without_a_holder_to_copy_is_refused_in_add_mode() {
+    let profile = Profile::from_source(Source::from_text(
+        "p.yaml",
+        "schema_version: 1\nname: p\nreferences:\n  \
+         - {path: \"$.aliases[*].account\", kind: account, add: copy}\n",
+    ))
+    .unwrap();
+    let mapping = Mapping::from_source(Source::from_text("m.yaml", MAPPING)).unwrap();
+    let file = File::parse(Source::from_text(
+        "e.yaml",
+        "aliases:\n  - {account: other}\n  - {account: old-1}\n",
+    ))
+    .unwrap();
+    let located = locate(&file, &profile).unwrap();
+    let e = plan(&file, &located, &mapping, Mode::Add).unwrap_err();
+    assert_eq!(e.diagnostics.len(), 1, "{e:?}");
+    let text = e.diagnostics[0].to_string();
+    assert!(
+        text.starts_with("e.yaml:3:15: error: the profile says `add: copy` for this value"),
+        "{text}"
+    );
+    let replaced = plan(&file, &located, &mapping, Mode::Replace).unwrap();
+    assert!(
+        replaced
+            .new_text(&file.source)
+            .ends_with("{account: new-1}\n")
+    );
+}
+
 /// A profile whose `identity` leaves out the field that moves: a setting is never taken
 /// for its own copy.
 #[test]
