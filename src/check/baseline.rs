@@ -152,9 +152,10 @@ impl Baseline {
 
     /// Leaves out the findings the baseline holds, entry for entry: first those whose place
     /// is the same, then those whose place differs only in list positions. An entry that
-    /// matches none is stale when its file is in `scope` (a PATH checked, or the mapping):
-    /// a run over some files only (a pre-commit hook's) says nothing of the others.
-    pub fn apply(&self, findings: Vec<Finding>, scope: &[&Path]) -> Applied {
+    /// matches none is stale when the run checked its file: one it `read`, or one gone from
+    /// below a PATH it `searched`. A run over some files only (a pre-commit hook's, or with
+    /// some excluded) says nothing of the others.
+    pub fn apply(&self, findings: Vec<Finding>, read: &[&Path], searched: &[&Path]) -> Applied {
         let mut used = vec![false; self.entries.len()];
         let mut exact: HashMap<&Entry, Vec<usize>> = HashMap::new();
         let loose_entries: Vec<Entry> = self.entries.iter().map(|(e, _)| e.loose()).collect();
@@ -190,10 +191,13 @@ impl Baseline {
             .filter(|(_, m)| !m)
             .map(|(f, _)| f)
             .collect();
-        let scope: Vec<PathBuf> = scope.iter().map(|p| absolute(p)).collect();
+        let read: Vec<PathBuf> = read.iter().map(|p| absolute(p)).collect();
+        let searched: Vec<PathBuf> = searched.iter().map(|p| absolute(p)).collect();
         let in_scope = |entry: &Entry| {
             let file = absolute(&self.base.join(&entry.file));
-            scope.iter().any(|s| file.starts_with(s))
+            read.contains(&file)
+                || (searched.iter().any(|s| file.starts_with(s))
+                    && std::fs::symlink_metadata(&file).is_err())
         };
         let stale = self.entries.iter().zip(used).filter(|(_, u)| !u);
         for ((entry, span), _) in stale.filter(|((e, _), _)| in_scope(e)) {

@@ -92,10 +92,14 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
     }
     let (findings, baselined) = match &baseline {
         Some(baseline) => {
-            let mut scope: Vec<&std::path::Path> =
+            let mut read: Vec<&std::path::Path> = inputs
+                .iter()
+                .map(|i| i.file.source.path.as_path())
+                .collect();
+            read.extend(args.mapping.as_deref());
+            let searched: Vec<&std::path::Path> =
                 args.paths.given.iter().map(|p| p.as_path()).collect();
-            scope.extend(args.mapping.as_deref());
-            let applied = baseline.apply(findings.into_vec(), &scope);
+            let applied = baseline.apply(findings.into_vec(), &read, &searched);
             (applied.findings.into(), applied.baselined)
         }
         None => (findings, 0),
