@@ -167,11 +167,27 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         Some((_, false)) => (false, " (prepared in the export: create it in the app)"),
         None => (false, ""),
     };
+    // An old account on a removed host that the mapping forgot: its settings have nowhere
+    // to go.
+    let forgot = |old: &str, what: String| {
+        removed.accounts.contains_key(old).then(|| {
+            item(
+                false,
+                format!(
+                    "{what}: its account {} is removed, and the mapping has no new account \
+                     for it: map it",
+                    name(old)
+                ),
+            )
+        })
+    };
     let sharing = sharing_entries
         .iter()
         .filter_map(|(entry, _)| {
             let old = field(entry, "account")?;
-            let (_, new) = mapping.lookup(Kind::Account, &old)?;
+            let Some((_, new)) = mapping.lookup(Kind::Account, &old) else {
+                return forgot(&old, format!("sharing of {}", name(&old)));
+            };
             let found = sharing_entries
                 .iter()
                 .find(|(e, _)| field(e, "account").as_deref() == Some(new));
@@ -193,8 +209,10 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         .iter()
         .filter_map(|(alias, _)| {
             let old = field(alias, "account")?;
-            let (_, new) = mapping.lookup(Kind::Account, &old)?;
             let address = field(alias, "address").unwrap_or_default();
+            let Some((_, new)) = mapping.lookup(Kind::Account, &old) else {
+                return forgot(&old, format!("alias {address}"));
+            };
             let new_address = mapping
                 .lookup(Kind::Address, &address)
                 .map_or(address.clone(), |(_, a)| a.to_owned());
@@ -230,16 +248,25 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         })
         .collect();
 
-    let findings = check::findings(inputs, removed, None, check::Keys::Left);
+    let findings = check::findings(inputs, removed, None, check::Keys::Named);
     let mut rules: Vec<(String, usize)> = Vec::new();
+    // Every setting but the sharing entries and aliases (steps 3 and 4): the app's rules,
+    // a Sieve script's filters, another tool's.
+    let copied = |f: &check::Finding| {
+        f.setting
+            .as_deref()
+            .is_some_and(|s| s.starts_with("sharing[") || s.starts_with("aliases["))
+    };
     for finding in findings
         .iter()
-        .filter(|f| f.kind == check::FindingKind::Removed)
+        .filter(|f| f.kind == check::FindingKind::Removed && !copied(f))
     {
-        let holder = finding.holder.as_deref().map_or_else(
-            || format!("{}:{}", finding.path, finding.line),
-            str::to_owned,
-        );
+        // (By file too: two scripts may each have a `redirect at line 4`.)
+        let path = crate::file_name::shown(&finding.path);
+        let holder = match finding.holder.as_deref() {
+            Some(holder) => format!("{path}: {}", crate::file_name::shown(holder)),
+            None => format!("{path}:{}", finding.line),
+        };
         match rules.iter_mut().find(|(h, _)| *h == holder) {
             Some((_, n)) => *n += 1,
             None => rules.push((holder, 1)),
@@ -247,7 +274,6 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
     }
     let rule_items = rules
         .into_iter()
-        .filter(|(h, _)| h.starts_with("rule "))
         .map(|(h, n)| {
             item(
                 false,
@@ -281,6 +307,28 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
             item(clear, text)
         })
         .collect();
+    // Old addresses still referenced that no mapped account declares (a Sieve script's): the
+    // mail they name must still arrive, or be moved first.
+    let declared: BTreeSet<String> = mapping
+        .accounts
+        .iter()
+        .filter_map(|p| find(&p.old).and_then(|a| a.address.as_deref()))
+        .map(str::to_lowercase)
+        .collect();
+    let mut addresses: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.kind == check::FindingKind::Removed && f.account.contains('@'))
+        .map(|f| &*f.account)
+        .filter(|a| !declared.contains(&a.to_lowercase()))
+        .collect();
+    addresses.sort_unstable();
+    addresses.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    remove.extend(addresses.into_iter().map(|a| {
+        item(
+            false,
+            format!("{a}: still referenced (run `cutover check`)"),
+        )
+    }));
     // Accounts on a removed host that the mapping forgot: removing them loses their
     // settings unless they are mapped (or really unused).
     let mut forgotten: Vec<(&String, &check::Why)> = removed
@@ -334,7 +382,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
             ),
             step(
                 6,
-                "Update the rules that use the Email account condition",
+                "Update the rules and filters that reference old accounts",
                 false,
                 rule_items,
             ),
@@ -395,7 +443,7 @@ fn render(list: &Checklist) -> String {
         out.push_str(&format!("{mark} {}. {}\n", step.number, step.title));
         if step.items.is_empty() {
             let note = match step.number {
-                6 => "no rule references an old account",
+                6 => "no rule or filter references an old account",
                 7 => "outside the app: copy the old mailboxes' mail to the new ones",
                 _ => "nothing to do here",
             };
