@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::diagnostic::Diagnostic;
 use crate::load::File;
 use crate::node::{Node, Span};
 
@@ -72,6 +73,78 @@ impl Account {
     }
 }
 
+/// What makes the accounts the files declare unfit to pair (`map`, which writes a mapping
+/// from them, must not guess): an account without a string `id` (left out of [`declared`],
+/// it would go unpaired without a word) and one ID declared again as another account
+/// (another address or host: the first declaration would win, and may be the stale one).
+pub fn problems<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let mut first: BTreeMap<String, (&'f File, &'f Node)> = BTreeMap::new();
+    let fields = |item: &Node| {
+        let text = |key: &str| item.field(key).and_then(Node::str).map(str::to_lowercase);
+        (text("address"), declared_hosts(item))
+    };
+    for file in files {
+        for doc in 0..file.doc_count() {
+            let Some(items) = file.field(doc, "accounts").and_then(Node::items) else {
+                continue;
+            };
+            for item in items {
+                let Some(id) = item.field("id").and_then(Node::str) else {
+                    let site = item.field("id").map_or(item.site(), Node::site);
+                    problems.push(Diagnostic::at(
+                        &file.source,
+                        site,
+                        "this account has no `id` that is a string, so it cannot be paired; \
+                         fix the export (`cutover validate` names every problem)",
+                    ));
+                    continue;
+                };
+                match first.get(id) {
+                    None => {
+                        first.insert(id.to_owned(), (file, item));
+                    }
+                    Some((first_file, first_item)) if fields(first_item) != fields(item) => {
+                        let at = first_file.source.location(
+                            first_item
+                                .field("id")
+                                .map_or(first_item.site(), Node::site)
+                                .start as usize,
+                        );
+                        problems.push(Diagnostic::at(
+                            &file.source,
+                            item.field("id").map_or(item.site(), Node::site),
+                            format!(
+                                "account {id} is declared again here as another account (its \
+                                 first declaration, {}:{}, has another address or server); \
+                                 keep one declaration",
+                                crate::file_name::shown(&first_file.source.name),
+                                at.line
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// An account's IMAP and SMTP hosts, lower-cased: `imap: {host: ...}` as the app writes
+/// it, or a hand-edited `imap: host` (which `validate` refuses): an account on an old host
+/// is found either way.
+fn declared_hosts(item: &Node) -> Vec<String> {
+    ["imap", "smtp"]
+        .iter()
+        .filter_map(|server| {
+            let server = item.field(server)?;
+            server.str().or_else(|| server.field("host")?.str())
+        })
+        .map(str::to_lowercase)
+        .collect()
+}
+
 /// Every account declared in the files, once per ID (the first declaration wins).
 pub fn declared<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Account> {
     let mut accounts: Vec<Account> = Vec::new();
@@ -89,16 +162,7 @@ pub fn declared<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Account> {
                     continue;
                 }
                 let text = |key: &str| item.field(key).and_then(Node::str).map(str::to_owned);
-                // `imap: {host: ...}` as the app writes it, or a hand-edited `imap: host`
-                // (which `validate` refuses): an account on an old host is found either way.
-                let hosts = ["imap", "smtp"]
-                    .iter()
-                    .filter_map(|server| {
-                        let server = item.field(server)?;
-                        server.str().or_else(|| server.field("host")?.str())
-                    })
-                    .map(str::to_lowercase)
-                    .collect();
+                let hosts = declared_hosts(item);
                 accounts.push(Account {
                     id: id.to_owned(),
                     address: text("address"),
@@ -153,6 +217,32 @@ pub fn hosts_seen(accounts: &[Account]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accounts_unfit_to_pair_are_named() {
+        let file = |name: &str, text: &str| {
+            File::parse(crate::source::Source::from_text(name, text)).unwrap()
+        };
+        let a = file(
+            "a.yaml",
+            "accounts:\n  - {id: o1, address: sales@x.example}\n  - {id: 12}\n  - {address: c@x}\n",
+        );
+        let b = file(
+            "b.yaml",
+            "accounts:\n  - {id: o1, address: SALES@x.example}\n  - {id: o1, address: info@x.example}\n",
+        );
+        let problems: Vec<String> = problems([&a, &b]).iter().map(|d| d.to_string()).collect();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].starts_with("a.yaml:3:10: error: this account has no `id`"));
+        assert!(problems[1].starts_with("a.yaml:4:5: error: this account has no `id`"));
+        // (The same account again, its address in another case, is no problem.)
+        assert!(
+            problems[2].starts_with("b.yaml:3:10: error: account o1 is declared again here")
+                && problems[2].contains("a.yaml:2"),
+            "{}",
+            problems[2]
+        );
+    }
 
     #[test]
     fn hosts_seen_names_a_few_accounts_of_each_host() {

@@ -15,10 +15,11 @@ use crate::diagnostic::{Error, collect};
 use crate::hiargs::Map;
 use crate::inputs;
 use crate::load::File;
+use crate::mapping::Mapping;
 use crate::node::Style;
 use crate::parallel;
 use crate::scalar;
-use crate::source::display_name;
+use crate::source::{Source, display_name};
 
 pub fn map(map: &Map) -> Result<u8, Error> {
     let args = &map.args;
@@ -31,6 +32,7 @@ pub fn map(map: &Map) -> Result<u8, Error> {
             (Some(old_path), Some(new_path), None, None) if args.paths.is_empty() => {
                 let old_file = File::read(old_path)?;
                 let new_file = File::read(new_path)?;
+                refuse(accounts::problems([&old_file, &new_file]))?;
                 let seen = accounts::declared([&old_file, &new_file]);
                 let email = |file: &File| {
                     accounts::declared([file])
@@ -54,6 +56,7 @@ pub fn map(map: &Map) -> Result<u8, Error> {
                     )));
                 }
                 let files = collect(parallel::map(&inputs::find(&map.paths)?, |p| File::read(p)))?;
+                refuse(accounts::problems(&files))?;
                 let seen = accounts::declared(&files);
                 let on_both: Vec<String> = seen
                     .iter()
@@ -125,6 +128,15 @@ pub fn map(map: &Map) -> Result<u8, Error> {
             o.label()
         ));
     }
+    // What is written is read by every other command: refused there, it is not written.
+    Mapping::from_source(Source::from_text("the mapping `map` writes", &out)).map_err(|e| {
+        let why: Vec<String> = e.diagnostics.iter().map(|d| d.message.clone()).collect();
+        Error::plain(format!(
+            "the accounts' IDs do not make a mapping the other commands can read ({}); fix \
+             them in the exports, or write the mapping by hand",
+            why.join("; ")
+        ))
+    })?;
     let complete = pairing.problems.is_empty();
     match &args.output {
         None => print(&out)?,
@@ -150,6 +162,14 @@ pub fn map(map: &Map) -> Result<u8, Error> {
         ),
     }
     Ok(u8::from(!complete))
+}
+
+/// The declarations' problems as the run's error, when there are any.
+fn refuse(problems: Vec<crate::diagnostic::Diagnostic>) -> Result<(), Error> {
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(Error::many(problems)),
+    }
 }
 
 pub struct Pairing<'a> {
