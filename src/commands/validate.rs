@@ -73,7 +73,8 @@ pub fn validate_file(file: &File, profile: &Profile) -> Result<usize, Error> {
         for entry in entries {
             let node = &entry.value;
             let result = match entry.key.as_str() {
-                "organization" if !matches!(node.value(), Value::Str(..)) => {
+                // (The format allows null: `organization:` with no value, in YAML.)
+                "organization" if !matches!(node.value(), Value::Str(..) | Value::Null) => {
                     Err(vec![Diagnostic::at(
                         &file.source,
                         node.site(),
@@ -207,5 +208,28 @@ fn each<T: DeserializeOwned>(
         Ok(items.len())
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+
+    fn validated(text: &str) -> Result<usize, Error> {
+        let file = File::parse(Source::from_text("e.yaml", text)).unwrap();
+        validate_file(&file, &Profile::resolve(crate::profile::APP).unwrap())
+    }
+
+    #[test]
+    fn an_organization_is_a_string_or_null() {
+        assert!(validated("schema_version: 1\norganization: Acme\n").is_ok());
+        assert!(validated("schema_version: 1\norganization:\n").is_ok());
+        let e = validated("schema_version: 1\norganization: [a]\n").unwrap_err();
+        assert!(
+            e.diagnostics[0]
+                .message
+                .contains("must be a string, not a list")
+        );
     }
 }
