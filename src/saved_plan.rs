@@ -240,10 +240,15 @@ impl SavedPlan {
             .collect();
         let (root_text, root_hex) = name::stored(&root.dir);
         let profile_path = |spec: &str| {
-            if crate::profile::BUILTIN.iter().any(|(n, _)| *n == spec) {
-                (spec.to_owned(), None)
-            } else {
-                stored_path(Path::new(spec), &root.dir)
+            let builtin = |name: &str| crate::profile::BUILTIN.iter().any(|(n, _)| *n == name);
+            if builtin(spec) {
+                return (spec.to_owned(), None);
+            }
+            // A file named like a built-in profile (`./gmail`) is recorded as a path, so
+            // that applying the plan reads the file, not the built-in.
+            match stored_path(Path::new(spec), &root.dir) {
+                (path, None) if builtin(&path) => (format!("./{path}"), None),
+                stored => stored,
             }
         };
         SavedPlan {
@@ -574,9 +579,14 @@ impl SavedPlan {
                 } else {
                     let stored = name::from_stored(&saved.path, saved.path_hex.as_deref())
                         .map_err(|why| Diagnostic::file(plan_name, why))?;
-                    patch_root::relative_to(&root.join(stored), &cwd)
+                    let path = patch_root::relative_to(&root.join(stored), &cwd)
                         .to_string_lossy()
-                        .into_owned()
+                        .into_owned();
+                    // (A file named like a built-in profile is read as the file.)
+                    match crate::profile::BUILTIN.iter().any(|(n, _)| *n == path) {
+                        true => format!("./{path}"),
+                        false => path,
+                    }
                 },
             );
         }

@@ -186,6 +186,34 @@ fn a_saved_plan_records_every_profile_it_used() {
         "{}",
         out.stderr
     );
+    // A profile file named like a built-in profile (`./sieve`): the plan reads the file.
+    let named = scratch("plan-profile-named-builtin");
+    copy_tree(&testdata("profiles/sieve-custom"), &named);
+    std::fs::rename(named.join("profile.yaml"), named.join("sieve")).unwrap();
+    // (`--relative`: named from the directory, where the file's name is the built-in's.)
+    Cutover::new(&[
+        "diff",
+        "--relative",
+        "--mapping",
+        "mapping.yaml",
+        "--save-plan",
+        "plan.json",
+        "--profile",
+        "./sieve",
+        "export",
+    ])
+    .current_dir(&named)
+    .expect(0);
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(named.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["profiles"][0]["path"], "./sieve");
+    Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&named)
+        .expect(0);
+    assert_eq!(
+        read_tree(&named.join("export")),
+        read_tree(&named.join("expected"))
+    );
     // Deleted: gone, as a deleted export is.
     std::fs::remove_file(dir.join("profile.yaml")).unwrap();
     let out = Cutover::new(&["apply", "--plan", "plan.json"])
