@@ -26,8 +26,21 @@ pub fn shown(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if hidden(c) {
+    let mut before = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // The joiners between letters of the scripts they shape (from Hebrew on: Persian
+        // کتاب‌خانه, Devanagari conjuncts) are part of how a word is spelt: shown as they
+        // are. Between Latin letters they change nothing that shows, so they are escaped.
+        let shaping = |c: &char| {
+            (('\u{590}'..'\u{2000}').contains(c) || ('\u{a800}'..='\u{fefc}').contains(c))
+                && !is_hidden(*c)
+        };
+        let in_word = matches!(c, '\u{200c}' | '\u{200d}')
+            && before.as_ref().is_some_and(shaping)
+            && chars.peek().is_some_and(shaping);
+        before = Some(c);
+        if hidden(c) && !in_word {
             let mut utf8 = [0; 4];
             for &byte in c.encode_utf8(&mut utf8).as_bytes() {
                 push_escape(&mut out, byte);
@@ -215,6 +228,13 @@ mod tests {
         }
         // Drawn characters beside them stay as they are.
         assert_eq!(shown("\u{2027}\u{202f}é"), "\u{2027}\u{202f}é");
+        // Joiners inside a word of a script they shape are part of its spelling; elsewhere
+        // (between Latin letters or emoji, at an end) they are escaped.
+        for word in ["کتاب\u{200c}خانه", "क्\u{200d}ष"] {
+            assert_eq!(shown(word), word);
+        }
+        assert_eq!(shown("👨\u{200d}👩"), "👨\\342\\200\\215👩");
+        assert_eq!(shown("خ\u{200c}"), "خ\\342\\200\\214");
     }
 
     #[test]
