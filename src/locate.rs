@@ -310,7 +310,15 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
                 _ => "inside `[ ]`",
             };
             let (is, expected, write) = match node.value() {
-                Value::List(..) => ("a list", "one entry", "as that entry alone".to_owned()),
+                // (One entry in a list of its own, a list of entries nested in another, or
+                // grouped in a mapping under names: the entries go where the list stands.)
+                Value::List(..) => (
+                    "a list",
+                    "one entry",
+                    "as the entries it holds, in its place (or give the profile a selector \
+                     that reads them there)"
+                        .to_owned(),
+                ),
                 _ => (
                     "a single mapping",
                     "a list of entries",
