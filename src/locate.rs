@@ -626,6 +626,11 @@ impl crate::load::json::Items for Finds<'_> {
         let found_before = piece.found.len();
         // (Selectors in profile order: an item's holders are known before its references.)
         for &q in on.iter() {
+            // A list where the selector expects an entry: the whole parse words the error.
+            if crate::select::item_list_for_entry(&queries[q].segments[2..], &item) {
+                *lost = true;
+                return;
+            }
             let misshapen = crate::select::select_segments_each(
                 &queries[q].segments[2..],
                 &item,
@@ -1693,6 +1698,23 @@ accounts:
         assert_eq!(
             fill_label("{command} at line {@line}", redirect, &source),
             "redirect at line 3"
+        );
+    }
+
+    /// An item of a streamed list that is itself a list of entries: the part's selectors
+    /// start below the `[*]` that reached it, so the whole parse words the error, as it
+    /// does for the same text located whole.
+    #[test]
+    fn a_list_for_an_entry_in_a_streamed_list_is_left_to_the_whole_parse() {
+        let profile = Profile::resolve("missive").unwrap();
+        let text = r#"{"schema_version": 1, "rules": [{"id": "a"},
+            [{"id": "r", "actions": [{"type": "x", "from": {"account": "acc-old"}}]}]]}"#;
+        assert!(in_parts(Source::from_text("e.json", text), &profile, Keep::All, None).is_err());
+        let e = locate_text("e.json", text).unwrap_err();
+        let text = e.diagnostics[0].to_string();
+        assert!(
+            text.starts_with("e.json:2:13: error: `rules[1]` is a list where the profile"),
+            "{text}"
         );
     }
 

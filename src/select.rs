@@ -313,15 +313,18 @@ fn each_child<'a>(
 /// over a mapping below the root (`rules: {support: [{…}]}`). (Not a wildcard over the
 /// document's root mapping: it may give lists by design, a root mapping wrapping the list
 /// of entries, as a Graph API response does.)
-fn list_for_entry(step: &Segment, parent: (&Node, bool), rest: &[Segment], child: &Node) -> bool {
+fn list_for_entry(
+    step: &Segment,
+    (of_list, at_root): (bool, bool),
+    rest: &[Segment],
+    child: &Node,
+) -> bool {
     let Some(Segment::Selector(Selector::Name(name))) = rest.first() else {
         return false;
     };
     let (Segment::Selector(step), Value::List(items, _)) = (step, child.value()) else {
         return false;
     };
-    let (parent, at_root) = parent;
-    let of_list = matches!(parent.value(), Value::List(..));
     let holds = || {
         items
             .iter()
@@ -343,6 +346,18 @@ fn within_lists<'n>(node: &'n Node, fits: &dyn Fn(&'n Node) -> bool) -> bool {
         Value::List(items, _) => items.iter().any(|item| within_lists(item, fits)),
         _ => fits(node),
     }
+}
+
+/// Whether `item`, an item of a list that a `[*]` step reached (a JSON export's list
+/// located an item at a time), is a list standing for the entry `rest` expects (see
+/// [`list_for_entry`]): the part's own selectors start below that step, and cannot tell.
+pub fn item_list_for_entry(rest: &[Segment], item: &Node) -> bool {
+    list_for_entry(
+        &Segment::Selector(Selector::Wildcard),
+        (true, false),
+        rest,
+        item,
+    )
 }
 
 /// Whether a list met by `step` may stand for an entry that the name after it expects (see
@@ -463,7 +478,8 @@ impl<'a> Eval<'a> {
         child: &'a Node,
     ) {
         let at_root = self.whole && path.len() == 1;
-        if list_for_entry(step, (parent, at_root), rest, child) {
+        let of_list = matches!(parent.value(), Value::List(..));
+        if list_for_entry(step, (of_list, at_root), rest, child) {
             let positions = crate::path::positions(path).collect();
             self.misshapen.borrow_mut().push((positions, child));
         }
