@@ -238,8 +238,11 @@ pub fn removal_edits(source: &Source, container: &Container, removed: &[bool]) -
                 *last = without_adding_final_newline(source, last.clone());
             }
             edits.extend(lines.into_iter().map(Edit::delete));
-        } else if let Some(next) = next {
-            edits.push(Edit::delete(items[i].start as usize..next.start as usize));
+        } else if next.is_some() {
+            // Up to the next item's own start (not its dash): on one line with the run, the
+            // next item takes the run's place after the dash they share.
+            let (from, to) = (container.items[i].start, container.items[j + 1].start);
+            edits.push(Edit::delete(from as usize..to as usize));
         } else if i > 0
             && run_on_own_lines
             && let Some(comma) = comma_ending_line(source, items[i - 1].end as usize)
@@ -381,11 +384,14 @@ pub fn insert_after(source: &Source, container: &Container, after: Span, texts: 
         // (A text that starts with a line break, a copy whose anchor was left out, gets
         // no space after its dash.)
         let item = |out: &mut String, text: &str| {
-            match text.starts_with(['\n', '\r']) || !lead.is_empty() {
+            let own_line = text.starts_with(['\n', '\r']);
+            match own_line || !lead.is_empty() {
                 true => out.push_str(prefix.trim_end()),
                 false => out.push_str(&prefix),
             }
-            out.push_str(&lead);
+            if !own_line {
+                out.push_str(&lead);
+            }
             out.push_str(text);
         };
         if source.text[range.clone()].ends_with('\n') {
@@ -490,6 +496,14 @@ mod tests {
         assert_eq!(
             edit::apply(&file.source.text, &[e]),
             "l:\n  -  # c\n    a: 1\n    b: 2\n  -\n    a: 3\n    b: 4\n"
+        );
+        // Below a lone dash, a copy whose text starts on a line of its own is given no
+        // other.
+        let (file, c) = list_of("l:\n  -\n    a: 1\n");
+        let e = insert_after(&file.source, &c, c.items[0], &["\n    a: 3".into()]);
+        assert_eq!(
+            edit::apply(&file.source.text, &[e]),
+            "l:\n  -\n    a: 1\n  -\n    a: 3\n"
         );
         // A copy whose anchor was left out starts with a line break: no space after `-`.
         let (file, c) = list_of("l:\n  - &x\n    a: 1\n");
@@ -604,6 +618,13 @@ mod tests {
             drop("l:\n  - b\n  - a\n  - a", &[false, true, true]),
             "l:\n  - b"
         );
+        // A run not on lines of its own goes up to the next item's own start, below its
+        // lone dash: the next item takes its place (the inner list of `- - a`).
+        let file = File::parse(Source::from_text("t.yaml", "- - a\n  -\n    b: 1\n")).unwrap();
+        let inner = &file.docs()[0].items().unwrap()[0];
+        let c = Container::of_list(&file, inner);
+        let edits = removal_edits(&file.source, &c, &[true, false]);
+        assert_eq!(edit::apply(&file.source.text, &edits), "- - b: 1\n");
         // An item below a dash alone on its line (but for a comment) goes with that line.
         let lone = "l:\n  -\n    a: 1\n    b: 2\n  - # c\n\n    a: 3\n  - a: 4\n";
         assert_eq!(
