@@ -29,11 +29,15 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     let mut before = None;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        // The joiners between letters of the scripts they shape (from Hebrew on: Persian
-        // کتاب‌خانه, Devanagari conjuncts) are part of how a word is spelt: shown as they
-        // are. Between Latin letters they change nothing that shows, so they are escaped.
+        // The joiners between letters of the scripts they shape (RFC 5892's ContextJ
+        // scripts: Arabic, Syriac, N'Ko, Mongolian, and the Brahmic scripts of South and
+        // Southeast Asia; Persian کتاب‌خانه, Devanagari conjuncts) are part of how a word
+        // is spelt: shown as they are. Elsewhere they change nothing that shows.
         let shaping = |c: &char| {
-            (('\u{590}'..'\u{2000}').contains(c) || ('\u{a800}'..='\u{fefc}').contains(c))
+            matches!(*c,
+                '\u{600}'..='\u{8ff}' | '\u{900}'..='\u{dff}' | '\u{1000}'..='\u{109f}'
+                | '\u{1780}'..='\u{18af}' | '\u{a800}'..='\u{a8ff}'
+                | '\u{fb50}'..='\u{fdff}' | '\u{fe70}'..='\u{fefc}')
                 && !is_hidden(*c)
         };
         let in_word = matches!(c, '\u{200c}' | '\u{200d}')
@@ -235,6 +239,12 @@ mod tests {
         }
         assert_eq!(shown("👨\u{200d}👩"), "👨\\342\\200\\215👩");
         assert_eq!(shown("خ\u{200c}"), "خ\\342\\200\\214");
+        for looks_alike in ["ạ\u{200d}ạ", "א\u{200c}ב"] {
+            assert!(
+                shown(looks_alike).contains("\\342\\200\\2"),
+                "{looks_alike}"
+            );
+        }
     }
 
     #[test]
