@@ -80,16 +80,34 @@ impl Account {
 pub fn problems<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut first: BTreeMap<String, (&'f File, &'f Node)> = BTreeMap::new();
-    let fields = |item: &Node| {
-        let text = |key: &str| item.field(key).and_then(Node::str).map(str::to_lowercase);
-        (text("address"), declared_hosts(item))
+    // Another account: another address, or servers on other hosts (a declaration that
+    // leaves out its address or servers says nothing against the other's).
+    fn address(n: &Node) -> Option<&str> {
+        n.field("address").and_then(Node::str).map(str::trim)
+    }
+    let another = |a: &Node, b: &Node| {
+        let addresses = match (address(a), address(b)) {
+            (Some(x), Some(y)) => !x.eq_ignore_ascii_case(y),
+            _ => false,
+        };
+        let (x, y) = (declared_hosts(a), declared_hosts(b));
+        let hosts = !x.is_empty()
+            && !y.is_empty()
+            && !x.iter().any(|h| y.iter().any(|o| host_matches(h, o)));
+        addresses || hosts
+    };
+    // Only email accounts are paired (an SMS channel's numeric ID is its own business).
+    let email = |item: &Node| {
+        item.field("type")
+            .and_then(Node::str)
+            .is_none_or(|t| t == "email")
     };
     for file in files {
         for doc in 0..file.doc_count() {
             let Some(items) = file.field(doc, "accounts").and_then(Node::items) else {
                 continue;
             };
-            for item in items {
+            for item in items.iter().filter(|item| email(item)) {
                 let Some(id) = item.field("id").and_then(Node::str) else {
                     let site = item.field("id").map_or(item.site(), Node::site);
                     problems.push(Diagnostic::at(
@@ -104,7 +122,7 @@ pub fn problems<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Diagnostic
                     None => {
                         first.insert(id.to_owned(), (file, item));
                     }
-                    Some((first_file, first_item)) if fields(first_item) != fields(item) => {
+                    Some((first_file, first_item)) if another(first_item, item) => {
                         let at = first_file.source.location(
                             first_item
                                 .field("id")
@@ -229,18 +247,26 @@ mod tests {
         );
         let b = file(
             "b.yaml",
-            "accounts:\n  - {id: o1, address: SALES@x.example}\n  - {id: o1, address: info@x.example}\n",
+            "accounts:\n  - {id: o1, address: SALES@x.example}\n  - {id: o1, address: info@x.example}\n\
+             \x20 - {id: 5, type: sms}\n",
         );
-        let problems: Vec<String> = problems([&a, &b]).iter().map(|d| d.to_string()).collect();
-        assert_eq!(problems.len(), 3, "{problems:#?}");
-        assert!(problems[0].starts_with("a.yaml:3:10: error: this account has no `id`"));
-        assert!(problems[1].starts_with("a.yaml:4:5: error: this account has no `id`"));
-        // (The same account again, its address in another case, is no problem.)
+        let found: Vec<String> = problems([&a, &b]).iter().map(|d| d.to_string()).collect();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(found[0].starts_with("a.yaml:3:10: error: this account has no `id`"));
+        assert!(found[1].starts_with("a.yaml:4:5: error: this account has no `id`"));
+        // (The same account again, its address in another case, is no problem; nor is an
+        // SMS channel's numeric ID, or a declaration without servers beside one with them.)
+        let c = file(
+            "c.yaml",
+            "accounts:\n  - {id: o2, imap: {host: imap.old.example}}\n  - {id: o2}\n\
+             \x20 - {id: o2, smtp: {host: 'IMAP.old.example.'}}\n",
+        );
+        assert!(problems([&c]).is_empty());
         assert!(
-            problems[2].starts_with("b.yaml:3:10: error: account o1 is declared again here")
-                && problems[2].contains("a.yaml:2"),
+            found[2].starts_with("b.yaml:3:10: error: account o1 is declared again here")
+                && found[2].contains("a.yaml:2"),
             "{}",
-            problems[2]
+            found[2]
         );
     }
 

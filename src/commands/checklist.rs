@@ -321,8 +321,9 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         .map(|f| &*f.account)
         .filter(|a| !declared.contains(&a.to_lowercase()))
         .collect();
-    addresses.sort_unstable();
-    addresses.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    // Once an address, however it is spelt (by its first spelling in the files).
+    addresses.sort_by_cached_key(|a| a.to_lowercase());
+    addresses.dedup_by(|a, b| a.to_lowercase() == b.to_lowercase());
     remove.extend(addresses.into_iter().map(|a| {
         item(
             false,
@@ -457,7 +458,9 @@ fn render(list: &Checklist) -> String {
             } else {
                 "[ ]"
             };
-            out.push_str(&format!("      {tick} {}\n", item.text));
+            // (Items quote the exports' text: an alias's address, a rule's name.)
+            let text = crate::file_name::shown(&item.text);
+            out.push_str(&format!("      {tick} {text}\n"));
         }
     }
     out.push_str("\n[x] done as the exports show  [ ] to do  [~] done outside the app\n");
