@@ -161,8 +161,8 @@ mod tests {
                 "`info@new.example` #info@new.example !info@new.example x/#info@new.example",
             ),
             (
-                "to=info@old.example *info@old.example ^info@old\\.example$ a|info@old.example",
-                "to=info@new.example *info@new.example ^info@old\\.example$ a|info@new.example",
+                "to=info@old.example *info@old.example a^info@old.example$ a|info@old.example",
+                "to=info@new.example *info@new.example a^info@new.example$ a|info@new.example",
             ),
             (
                 "info@old.example+x@old.example info@old.example%x",

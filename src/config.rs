@@ -269,7 +269,7 @@ impl Config {
     /// file.
     pub fn profile(&self, value: &Spanned<String>) -> Result<String, Diagnostic> {
         let spec = value.get_ref();
-        if crate::profile::BUILTIN.iter().any(|(name, _)| name == spec) {
+        if crate::profile::is_builtin(spec) {
             return Ok(spec.clone());
         }
         let path = self.path(value, "profile").map_err(|_| {

@@ -313,7 +313,7 @@ impl Paths {
     fn with_own_files(self, settings: &Settings) -> Paths {
         let profile_file = settings
             .profile_spec()
-            .filter(|spec| !crate::profile::BUILTIN.iter().any(|(name, _)| name == spec))
+            .filter(|spec| !crate::profile::is_builtin(spec))
             .map(PathBuf::from);
         self.own(
             "mapping",

@@ -165,16 +165,21 @@ pub struct Profile {
     pub text: String,
 }
 
-/// The built-in profiles, by name, as shipped text.
 /// The built-in profile of the app's own export (whose format `validate` knows).
 pub const APP: &str = "missive";
 
+/// The built-in profiles, by name, as shipped text.
 pub const BUILTIN: &[(&str, &str)] = &[
     (APP, include_str!("profiles/missive.yaml")),
     ("gmail", include_str!("profiles/gmail.yaml")),
     ("graph", include_str!("profiles/graph.yaml")),
     ("sieve", include_str!("profiles/sieve.yaml")),
 ];
+
+/// Whether `spec` names a built-in profile (not a profile file).
+pub fn is_builtin(spec: &str) -> bool {
+    BUILTIN.iter().any(|(name, _)| *name == spec)
+}
 
 /// The built-in profile for a file of this kind, used when no `--profile` is given.
 pub fn default_for(format: Format) -> &'static str {

@@ -240,7 +240,7 @@ impl SavedPlan {
             .collect();
         let (root_text, root_hex) = name::stored(&root.dir);
         let profile_path = |spec: &str| {
-            let builtin = |name: &str| crate::profile::BUILTIN.iter().any(|(n, _)| *n == name);
+            let builtin = crate::profile::is_builtin;
             if builtin(spec) {
                 return (spec.to_owned(), None);
             }
@@ -570,25 +570,20 @@ impl SavedPlan {
             .map_err(|why| Diagnostic::file(plan_name, why))?;
         let mut profile_specs = Vec::new();
         for saved in &self.profiles {
-            profile_specs.push(
-                if crate::profile::BUILTIN
-                    .iter()
-                    .any(|(n, _)| *n == saved.path)
-                {
-                    saved.path.clone()
-                } else {
-                    let stored = name::from_stored(&saved.path, saved.path_hex.as_deref())
-                        .map_err(|why| Diagnostic::file(plan_name, why))?;
-                    let path = patch_root::relative_to(&root.join(stored), &cwd)
-                        .to_string_lossy()
-                        .into_owned();
-                    // (A file named like a built-in profile is read as the file.)
-                    match crate::profile::BUILTIN.iter().any(|(n, _)| *n == path) {
-                        true => format!("./{path}"),
-                        false => path,
-                    }
-                },
-            );
+            profile_specs.push(if crate::profile::is_builtin(&saved.path) {
+                saved.path.clone()
+            } else {
+                let stored = name::from_stored(&saved.path, saved.path_hex.as_deref())
+                    .map_err(|why| Diagnostic::file(plan_name, why))?;
+                let path = patch_root::relative_to(&root.join(stored), &cwd)
+                    .to_string_lossy()
+                    .into_owned();
+                // (A file named like a built-in profile is read as the file.)
+                match crate::profile::is_builtin(&path) {
+                    true => format!("./{path}"),
+                    false => path,
+                }
+            });
         }
         let mapping_shown = display_name(&mapping_path);
         match Source::read(&mapping_path) {
@@ -609,7 +604,7 @@ impl SavedPlan {
             .own("plan", Some(plan_path))
             .own("mapping", Some(&mapping_path));
         for spec in &profile_specs {
-            if !crate::profile::BUILTIN.iter().any(|(n, _)| n == spec) {
+            if !crate::profile::is_builtin(spec) {
                 own = own.own("profile", Some(Path::new(spec)));
             }
         }

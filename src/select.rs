@@ -113,7 +113,7 @@ struct Eval<'a> {
     /// query once, not at each of the thousands of nodes it visits.
     entry_due: u64,
     /// Whether `root` is the document's root (not an item of a file located in parts).
-    whole: bool,
+    root_is_document: bool,
 }
 
 /// A value a filter compares: a node's value, a literal, a function result, or Nothing
@@ -413,7 +413,7 @@ fn walk_single<'a, 'q>(
 }
 
 impl<'a> Eval<'a> {
-    fn new(root: &'a Node, query: &[Segment], whole: bool) -> Eval<'a> {
+    fn new(root: &'a Node, query: &[Segment], root_is_document: bool) -> Eval<'a> {
         let named = |s: &Segment| matches!(s, Segment::Selector(Selector::Name(_)));
         let entry_due = query
             .windows(2)
@@ -425,7 +425,7 @@ impl<'a> Eval<'a> {
             misshapen: RefCell::new(Vec::new()),
             regexes: RefCell::new(Vec::new()),
             entry_due,
-            whole,
+            root_is_document,
         }
     }
 
@@ -477,7 +477,7 @@ impl<'a> Eval<'a> {
         path: &[StepRef<'a>],
         child: &'a Node,
     ) {
-        let at_root = self.whole && path.len() == 1;
+        let at_root = self.root_is_document && path.len() == 1;
         let of_list = matches!(parent.value(), Value::List(..));
         if list_for_entry(step, (of_list, at_root), rest, child) {
             let positions = crate::path::positions(path).collect();
