@@ -524,21 +524,27 @@ fn line_pieces(sign: char, line: &str, style: &Style, code: &str, mut emit: impl
     };
     let mut buffer = [0; 4];
     let sign: &str = sign.encode_utf8(&mut buffer);
-    // Colour must not swallow a CR, nor escaping show it: keep it outside.
-    let (visible, cr) = match content.strip_suffix('\r') {
-        Some(v) => (v, "\r"),
-        None => (content, ""),
-    };
-    let visible = match style.terminal {
-        true => crate::file_name::shown_text(visible),
-        false => std::borrow::Cow::Borrowed(visible),
-    };
-    if code.is_empty() || !style.color {
-        for piece in [sign, &visible, cr] {
-            emit(piece);
-        }
+    let plain = code.is_empty() || !style.color;
+    if plain && !style.terminal {
+        // (A patch for a file or a pipe: every line as it is.)
+        emit(sign);
+        emit(content);
     } else {
-        for piece in ["\x1b[", code, "m", sign, &visible, "\x1b[0m", cr] {
+        // Colour must not swallow a CR, nor escaping show it: keep it outside.
+        let (visible, cr) = match content.strip_suffix('\r') {
+            Some(v) => (v, "\r"),
+            None => (content, ""),
+        };
+        let visible = match style.terminal {
+            true => crate::file_name::shown_text(visible),
+            false => std::borrow::Cow::Borrowed(visible),
+        };
+        let colour: [&str; 3] = match plain {
+            true => ["", "", ""],
+            false => ["\x1b[", code, "m"],
+        };
+        let reset = if plain { "" } else { "\x1b[0m" };
+        for piece in colour.into_iter().chain([sign, &visible, reset, cr]) {
             emit(piece);
         }
     }
