@@ -90,10 +90,13 @@ pub fn problems<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Diagnostic
             (Some(x), Some(y)) => !x.eq_ignore_ascii_case(y),
             _ => false,
         };
-        let (x, y) = (declared_hosts(a), declared_hosts(b));
-        let hosts = !x.is_empty()
-            && !y.is_empty()
-            && !x.iter().any(|h| y.iter().any(|o| host_matches(h, o)));
+        // (Server by server: one declaration may give IMAP only, the other SMTP only.)
+        let hosts = ["imap", "smtp"].iter().any(|server| {
+            match (server_host(a, server), server_host(b, server)) {
+                (Some(x), Some(y)) => !host_matches(x, y) && !host_matches(y, x),
+                _ => false,
+            }
+        });
         addresses || hosts
     };
     // Only email accounts are paired (an SMS channel's numeric ID is its own business).
@@ -155,12 +158,15 @@ pub fn problems<'f>(files: impl IntoIterator<Item = &'f File>) -> Vec<Diagnostic
 fn declared_hosts(item: &Node) -> Vec<String> {
     ["imap", "smtp"]
         .iter()
-        .filter_map(|server| {
-            let server = item.field(server)?;
-            server.str().or_else(|| server.field("host")?.str())
-        })
+        .filter_map(|server| server_host(item, server))
         .map(str::to_lowercase)
         .collect()
+}
+
+/// The host of one of an account's servers (`imap`, `smtp`), as it is written.
+fn server_host<'n>(item: &'n Node, server: &str) -> Option<&'n str> {
+    let server = item.field(server)?;
+    server.str().or_else(|| server.field("host")?.str())
 }
 
 /// Every account declared in the files, once per ID (the first declaration wins).
@@ -259,9 +265,17 @@ mod tests {
         let c = file(
             "c.yaml",
             "accounts:\n  - {id: o2, imap: {host: imap.old.example}}\n  - {id: o2}\n\
-             \x20 - {id: o2, smtp: {host: 'IMAP.old.example.'}}\n",
+             \x20 - {id: o2, smtp: {host: smtp.old.example}}\n\
+             \x20 - {id: o2, imap: {host: 'IMAP.old.example.:993'}}\n",
         );
         assert!(problems([&c]).is_empty());
+        // Servers on other hosts are another account.
+        let d = file(
+            "d.yaml",
+            "accounts:\n  - {id: o3, imap: {host: imap.old.example}}\n\
+             \x20 - {id: o3, imap: {host: imap.new.example}}\n",
+        );
+        assert_eq!(problems([&d]).len(), 1);
         assert!(
             found[2].starts_with("b.yaml:3:10: error: account o1 is declared again here")
                 && found[2].contains("a.yaml:2"),
