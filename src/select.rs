@@ -108,9 +108,10 @@ struct Eval<'a> {
     /// Compiled `match`/`search` patterns (pattern, anchored, regex or `None` when the
     /// pattern does not compile): a filter runs once per candidate node.
     regexes: RefCell<Vec<(String, bool, Option<Regex>)>>,
-    /// Bit `k` is set when the query's last `k` segments start with a name step followed by
-    /// another: where a list may stand for an entry (see [`list_for_entry`]). Told from the
-    /// query once, not at each of the thousands of nodes it visits.
+    /// Bit `k` is set when the query's last `k` segments start with a name or item step
+    /// ([`steps_to_entry`]) followed by a name: where a list may stand for an entry (see
+    /// [`list_for_entry`]). Told from the query once, not at each of the thousands of nodes
+    /// it visits.
     entry_due: u64,
     /// Whether `root` is the document's root (not an item of a file located in parts).
     root_is_document: bool,
@@ -308,11 +309,11 @@ fn each_child<'a>(
 /// The other way round from `Eval::reads_as_entry`: a name `step` gave a list, and the
 /// next step names a key its items hold (`from: [{account: …}]` for `from.account`): the
 /// profile expects one entry there, and by RFC 9535 the name finds nothing in a list. So
-/// does an item step (`[*]`, `[0]`, `[1:]`; for a filter, see
-/// `Eval::note_lists_filtered`) that met a list of entries (`sharing: [[{account: …}]]` for `sharing[*].account`), and a wildcard
-/// over a mapping below the root (`rules: {support: [{…}]}`). (Not a wildcard over the
-/// document's root mapping: it may give lists by design, a root mapping wrapping the list
-/// of entries, as a Graph API response does.)
+/// does an item step (`[*]`, `[0]`, `[1:]`; for a filter, see `Eval::note_lists_filtered`)
+/// that met a list of entries (`sharing: [[{account: …}]]` for `sharing[*].account`), and
+/// a wildcard over a mapping below the root (`rules: {support: [{…}]}`). (Not a wildcard
+/// over the document's root mapping: it may give lists by design, a root mapping wrapping
+/// the list of entries, as a Graph API response does.)
 fn list_for_entry(
     step: &Segment,
     (of_list, at_root): (bool, bool),

@@ -16,17 +16,22 @@ fn demo(name: &str) -> std::path::PathBuf {
 /// `diff --save-plan plan.json` over the demo tree in `dir`, its files named from `dir`
 /// (`--relative`: the scratch directories may lie in a git work tree).
 fn save_plan(dir: &Path) {
-    Cutover::new(&[
+    save_plan_with(dir, &[]);
+}
+
+/// [`save_plan`] with more arguments (a `--profile`).
+fn save_plan_with(dir: &Path, more: &[&str]) {
+    let mut args = vec![
         "diff",
         "--relative",
         "--mapping",
         "mapping.yaml",
         "--save-plan",
         "plan.json",
-        "export",
-    ])
-    .current_dir(dir)
-    .expect(0);
+    ];
+    args.extend_from_slice(more);
+    args.push("export");
+    Cutover::new(&args).current_dir(dir).expect(0);
 }
 
 #[test]
@@ -190,20 +195,8 @@ fn a_saved_plan_records_every_profile_it_used() {
     let named = scratch("plan-profile-named-builtin");
     copy_tree(&testdata("profiles/sieve-custom"), &named);
     std::fs::rename(named.join("profile.yaml"), named.join("sieve")).unwrap();
-    // (`--relative`: named from the directory, where the file's name is the built-in's.)
-    Cutover::new(&[
-        "diff",
-        "--relative",
-        "--mapping",
-        "mapping.yaml",
-        "--save-plan",
-        "plan.json",
-        "--profile",
-        "./sieve",
-        "export",
-    ])
-    .current_dir(&named)
-    .expect(0);
+    // (Named from the directory, where the file's name is the built-in's.)
+    save_plan_with(&named, &["--profile", "./sieve"]);
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(named.join("plan.json")).unwrap()).unwrap();
     assert_eq!(plan["profiles"][0]["path"], "./sieve");
