@@ -176,13 +176,17 @@ fn write_in<'s>(
 
 /// Writes the text of a part written with [`Delta::Deferred`], each hunk's new start
 /// counted on from the `delta` lines added before the part. (A mark stands inside its
-/// header's line, which is never cut between pieces.)
+/// header's line, which is never cut between pieces.) The text goes out through a buffer:
+/// between two marks is about a hunk, and standard output, line-buffered, made a system
+/// call of each (14,000 for the 28.5 MB export).
 fn write_marked(
     sink: &mut impl std::io::Write,
     pieces: Pieces,
     marks: Vec<Mark>,
     delta: isize,
 ) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let sink = &mut std::io::BufWriter::with_capacity(1 << 16, sink);
     let mut marks = marks.into_iter().peekable();
     let (mut offset, mut range) = (0, String::new());
     for piece in pieces.0 {
@@ -198,7 +202,7 @@ fn write_marked(
         sink.write_all(&piece[from..])?;
         offset += piece.len();
     }
-    Ok(())
+    sink.flush()
 }
 
 /// Text kept in the pieces it was written in: one growing vector would copy it all again
