@@ -246,23 +246,48 @@ impl Config {
     /// working directory when the two are related, else absolute. The path must exist;
     /// otherwise the error points at the line that names it.
     pub fn path(&self, value: &Spanned<String>, key: &str) -> Result<PathBuf, Diagnostic> {
-        let written = Path::new(value.get_ref());
+        let path = self.path_maybe_missing(value, key)?;
+        self.exists(value, key, &path)?;
+        Ok(path)
+    }
+
+    /// [`Config::path`] for a file a command may be the one to write first (the
+    /// baseline: `check --write-baseline` writes it, and `diff` never reads it), so that
+    /// the commands that do not read it need not find it.
+    pub fn path_maybe_missing(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<PathBuf, Diagnostic> {
         if value.get_ref().is_empty() {
             return Err(self.error(value, format!("`{key}` is empty")));
         }
-        let absolute = self.dir.join(written);
-        if let Err(e) = std::fs::symlink_metadata(&absolute) {
-            return Err(self.error(
+        Ok(relative_to(
+            &self.dir.join(Path::new(value.get_ref())),
+            &self.cwd,
+        ))
+    }
+
+    /// Whether the file a value of this file names (as [`Config::path`] resolved it)
+    /// exists; if not, the error points at the line that names it.
+    pub fn exists(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+        path: &Path,
+    ) -> Result<(), Diagnostic> {
+        match std::fs::symlink_metadata(path) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.error(
                 value,
                 format!(
                     "`{key}`: {}: {} (paths in {} are relative to the file)",
-                    display_name(&relative_to(&absolute, &self.cwd)),
+                    display_name(path),
                     crate::source::io_reason(&e),
                     FILE_NAME
                 ),
-            ));
+            )),
         }
-        Ok(relative_to(&absolute, &self.cwd))
     }
 
     /// `profile`: a built-in name stays a name; anything else is a file relative to this

@@ -195,7 +195,7 @@ impl HiArgs {
                     baseline: if args.write_baseline.is_some() {
                         None
                     } else {
-                        settings.baseline.as_ref().map(|b| b.value.clone())
+                        settings.baseline_to_read()?
                     },
                     write_baseline: args.write_baseline.clone(),
                     format: settings.format.value,

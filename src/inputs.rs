@@ -311,7 +311,8 @@ pub(crate) fn mapping_file_at(file: &File) -> Option<Span> {
 
 /// A parsed file's error, with the hint when the file is no export at all: the profile
 /// requires `schema_version`, some document lacks it, and no document has any of the
-/// export's keys (a `docker-compose.yml`).
+/// export's keys (a `docker-compose.yml`). A Sieve script is a mail server's filters,
+/// which move too: leaving it out is never the advice.
 pub fn hint_if_no_export(
     error: Error,
     path: &Path,
@@ -319,7 +320,10 @@ pub fn hint_if_no_export(
     file: &File,
     profile: &Profile,
 ) -> Error {
-    if lacks_schema_version(file, profile) && !has_export_keys(file) {
+    if file.format != crate::load::Format::Sieve
+        && lacks_schema_version(file, profile)
+        && !has_export_keys(file)
+    {
         exclude_hint(error, path, paths)
     } else {
         error

@@ -1422,8 +1422,9 @@ fn check_schema_version(
             &file.source.name,
             format!(
                 "a Sieve script, which the profile `{profile}` does not read (it reads exports \
-                 with `schema_version: {expected}`); without --profile each file gets the \
-                 built-in profile of its kind"
+                 with `schema_version: {expected}`); with no profile given (no --profile, and \
+                 no `profile` in cutover.toml) each file gets the built-in profile of its kind, \
+                 the `sieve` profile for this one"
             ),
         ));
     }

@@ -189,12 +189,14 @@ impl Settings {
         };
         let baseline = match (flags.baseline, check.and_then(|c| c.baseline.as_ref())) {
             (Some(path), _) => Some(flag(path, "--baseline")),
-            (None, Some(value)) => {
-                keep(&mut errors, cfg(&config).path(value, "baseline")).map(|path| Setting {
-                    value: path,
-                    origin: from_file(value),
-                })
-            }
+            (None, Some(value)) => keep(
+                &mut errors,
+                cfg(&config).path_maybe_missing(value, "baseline"),
+            )
+            .map(|path| Setting {
+                value: path,
+                origin: from_file(value),
+            }),
             (None, None) => None,
         };
         let strict = match (flags.strict, check.and_then(|c| c.strict.as_ref())) {
@@ -241,17 +243,56 @@ impl Settings {
         self.profile.as_ref().map(|p| p.value.clone())
     }
 
-    /// The mapping, which this command needs.
+    /// The baseline `check` reads: one named in the config file must exist (it is
+    /// resolved without that test, for the commands that never read it and for
+    /// `--write-baseline`, which writes it); the error says how to write it first.
+    pub fn baseline_to_read(&self) -> Result<Option<PathBuf>, Error> {
+        let Some(baseline) = &self.baseline else {
+            return Ok(None);
+        };
+        if let (Origin::File(_), Some(config)) = (&baseline.origin, &self.config) {
+            let value = config
+                .file
+                .check
+                .as_ref()
+                .and_then(|c| c.baseline.as_ref())
+                .expect("a baseline from the file is in the file");
+            config
+                .exists(value, "baseline", &baseline.value)
+                .map_err(|mut diagnostic| {
+                    diagnostic.message.push_str(&format!(
+                        "; write it first with `cutover check --write-baseline {}`",
+                        crate::source::display_name(&baseline.value)
+                    ));
+                    Error::from(diagnostic)
+                })?;
+        }
+        Ok(Some(baseline.value.clone()))
+    }
+
+    /// The mapping, which this command needs. Without one, a PATH that is a mapping file
+    /// (`cutover diff mapping.yaml export`) is named: the flag was forgotten.
     pub fn required_mapping(&self) -> Result<PathBuf, Error> {
-        self.mapping
-            .as_ref()
-            .map(|m| m.value.clone())
-            .ok_or_else(|| {
-                Error::plain(format!(
-                    "no mapping: pass --mapping FILE, or set `mapping = \"FILE\"` in {}",
-                    self.config_named()
-                ))
-            })
+        if let Some(mapping) = &self.mapping {
+            return Ok(mapping.value.clone());
+        }
+        let given_as_path = self.paths.iter().map(|p| &p.value).find(|path| {
+            path.is_file()
+                && crate::source::Source::read_text(path)
+                    .ok()
+                    .and_then(|source| crate::load::File::parse(source).ok())
+                    .is_some_and(|file| crate::inputs::mapping_file_at(&file).is_some())
+        });
+        Err(Error::plain(match given_as_path {
+            Some(path) => format!(
+                "no mapping: {} is a mapping file, given as a PATH: give it with --mapping {0}",
+                crate::source::display_name(path)
+            ),
+            None => format!(
+                "no mapping: pass --mapping FILE, or set `mapping = \"FILE\"` in {}",
+                self.config_named()
+            ),
+        }))
     }
 
     /// The PATHs, of which this command needs at least one.

@@ -60,6 +60,13 @@ pub fn check(args: &Check, color: ColorChoice) -> Result<u8, Error> {
              undeclared accounts are checked, and no input declares accounts",
         ));
     }
+    if removed.is_empty() {
+        // A gate whose config was not found passes on every old reference: say so.
+        crate::verbosity::note(
+            "no --mapping, --removed or --removed-host: only references to accounts no input \
+             declares are checked, not references to old accounts",
+        );
+    }
     let transition = match (transition, &mapping) {
         (true, Some(mapping)) => Some(crate::diagnostic::collect(crate::parallel::map(
             &inputs,
