@@ -571,3 +571,29 @@ fn the_manual_page_renders_without_warnings() {
         assert!(text.contains(flag), "{flag} is not on the page");
     }
 }
+
+/// The pre-commit hook runs on a commit that changes any file kind cutover reads as an
+/// export, the mapping or `cutover.toml`: a commit touching only a Sieve script skipped it.
+#[test]
+fn the_pre_commit_hook_runs_for_every_file_kind_cutover_reads() {
+    let hooks = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let pattern = hooks
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("files: "))
+        .expect("the hook names the files it runs for");
+    let files = regex::Regex::new(pattern).unwrap();
+    for name in [
+        "exports/rules.json",
+        "exports/rules.yaml",
+        "exports/rules.yml",
+        "filters/server.sieve",
+        "filters/server.siv",
+        "mapping.yaml",
+        "cutover.toml",
+    ] {
+        assert!(files.is_match(name), "{name} does not run the hook");
+    }
+}
