@@ -41,7 +41,10 @@ pub struct MappingFile {
 pub struct Pair {
     pub old: String,
     pub new: String,
+    /// Where the old value (the entry's key) is written.
     pub span: Span,
+    /// Where the new value is written: a problem of the new value points there.
+    pub new_span: Span,
 }
 
 #[derive(Debug)]
@@ -93,6 +96,30 @@ impl Mapping {
             )
             .into());
         };
+        // An export given as the mapping: say so, rather than name its first key unknown.
+        if let Some(key) = doc.entries().and_then(|entries| {
+            entries.iter().find(|e| {
+                matches!(
+                    e.key.as_str(),
+                    "organization" | "aliases" | "sharing" | "rules"
+                ) || (e.key == "accounts"
+                    && e.value
+                        .items()
+                        .is_some_and(|items| items.iter().any(|item| item.field("id").is_some())))
+            })
+        }) {
+            return Err(Diagnostic::at(
+                &source,
+                key.key_span,
+                format!(
+                    "this is an export (it has `{}`), not a mapping: the mapping maps each old \
+                     ID to its new one (`accounts:` with `OLD: NEW` lines); give that file with \
+                     --mapping, and the exports as PATH",
+                    key.key
+                ),
+            )
+            .into());
+        }
         let spec: MappingFile = decode(&source, doc, "invalid mapping")?;
         crate::decode::schema_version(&source, doc, spec.schema_version, "mapping")?;
         let accounts = pairs(doc.field("accounts"));
@@ -208,7 +235,11 @@ impl Mapping {
                 };
                 errors.push(Diagnostic::at(
                     &self.source,
-                    pair.span,
+                    if side == "new" {
+                        pair.new_span
+                    } else {
+                        pair.span
+                    },
                     format!(
                         "{side} account {id} is not declared in any input's `accounts`; {hint}"
                     ),
@@ -316,6 +347,10 @@ fn pairs(table: Option<&Node>) -> Vec<Pair> {
             old: e.key.to_string(),
             new: e.value.str().unwrap_or_default().to_owned(),
             span: e.key_span,
+            new_span: match e.value.span.start == e.value.span.end {
+                true => e.key_span,
+                false => e.value.site(),
+            },
         })
         .collect()
 }
@@ -331,14 +366,22 @@ fn validate(
     let sources: HashMap<String, &Pair> = pairs.iter().map(|p| (normalize(&p.old), p)).collect();
     for pair in pairs {
         let (old, new) = (normalize(&pair.old), normalize(&pair.new));
+        // A problem of the new value alone points at it; the others at the entry's key.
+        let at_new = |value: &String| match std::ptr::eq(value, &pair.new) {
+            true => pair.new_span,
+            false => pair.span,
+        };
+        let mut span = pair.span;
         let problem = if pair.old.trim().is_empty() {
             Some(format!("empty old {what}"))
         } else if pair.new.trim().is_empty() {
+            span = pair.new_span;
             Some(format!("{what} {} is mapped to an empty value", pair.old))
         } else if let Some(value) = [&pair.old, &pair.new]
             .into_iter()
             .find(|v| v.chars().any(invisible) || v.trim() != v.as_str())
         {
+            span = at_new(value);
             Some(format!(
                 "{what} {value:?} has {}: no ID or address does, so it would never match, or \
                  would be written into the exports as it is",
@@ -352,6 +395,7 @@ fn validate(
             .into_iter()
             .find(|v| what == "address" && !address_shaped(v))
         {
+            span = at_new(value);
             Some(format!(
                 "address {value:?} is not an address (a local part, `@`, a domain, no spaces): \
                  it would never match one, or would be written into the exports as it is"
@@ -364,6 +408,7 @@ fn validate(
                 pair.old
             ))
         } else {
+            span = pair.new_span;
             sources.get(&new).map(|next| {
                 format!(
                     "{what} {} is mapped to {}, which is itself mapped (to {}); \
@@ -373,7 +418,7 @@ fn validate(
             })
         };
         if let Some(message) = problem {
-            errors.push(Diagnostic::at(source, pair.span, message));
+            errors.push(Diagnostic::at(source, span, message));
         }
     }
 }
@@ -439,12 +484,12 @@ mod tests {
             ),
             (
                 "schema_version: 1\naccounts:\n  a: ''\n",
-                "m.yaml:3:3: error: account a is mapped to an empty value",
+                "m.yaml:3:6: error: account a is mapped to an empty value",
             ),
             ("schema_version: 1\naccounts:\n  a: a\n", "mapped to itself"),
             (
                 "schema_version: 1\naccounts:\n  a: ' b'\n",
-                "m.yaml:3:3: error: account \" b\" has a space at its start or end",
+                "m.yaml:3:6: error: account \" b\" has a space at its start or end",
             ),
             (
                 "schema_version: 1\naddresses:\n  a@x.example: \"b@x.example\\n\"\n",
@@ -452,7 +497,7 @@ mod tests {
             ),
             (
                 "schema_version: 1\naddresses:\n  a@x.example: c@d e\n",
-                "m.yaml:3:3: error: address \"c@d e\" is not an address",
+                "m.yaml:3:16: error: address \"c@d e\" is not an address",
             ),
             (
                 "schema_version: 1\naddresses:\n  info: info@x.example\n",
@@ -468,7 +513,7 @@ mod tests {
             ),
             (
                 "schema_version: 1\naccounts:\n  a: b\n  b: c\n",
-                "m.yaml:3:3: error: account a is mapped to b, which is itself mapped (to c)",
+                "m.yaml:3:6: error: account a is mapped to b, which is itself mapped (to c)",
             ),
             (
                 "schema_version: 1\naddresses:\n  A@x.example: b@x.example\n  a@X.example: c@x.example\n",
@@ -476,11 +521,19 @@ mod tests {
             ),
             (
                 "schema_version: 1\naccounts: {a: 1}\n",
-                "invalid type: integer `1`, expected a string",
+                "the number 1 where text (an ID that looks like a number is quoted: \"456\") belongs",
             ),
             (
                 "schema_version: 1\naccount: {a: b}\n",
-                "unknown field `account`",
+                "m.yaml:2:1: error: invalid mapping: unknown field `account`",
+            ),
+            (
+                "schema_version: 1\naccounts:\n  - {id: a, address: a@x.example}\nrules: []\n",
+                "m.yaml:2:1: error: this is an export (it has `accounts`), not a mapping",
+            ),
+            (
+                "schema_version: 1\naccounts:\n  - a: b\n",
+                "m.yaml:3:3: error: invalid mapping: a list where a mapping (`key: value` lines) belongs",
             ),
         ];
         for (text, expected) in cases {
@@ -506,7 +559,7 @@ mod tests {
         );
         assert!(
             messages[1].starts_with(
-                "m.yaml:4:3: error: new account acc-new-1 is not declared in any input's `accounts`; did you mean acc-new-2?"
+                "m.yaml:4:6: error: new account acc-new-1 is not declared in any input's `accounts`; did you mean acc-new-2?"
             ),
             "{messages:?}"
         );
