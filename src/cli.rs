@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         filter scripts, rewrites every reference to an old account ID or address through a \
         mapping file, and shows the change as a patch. Every byte outside the rewritten values \
         stays as it was.",
-    after_help = "Exit codes: 0 success; 1 changes found (diff --exit-code) or findings (check); 2 bad input or usage, or a file could not be written (then none was); 129, 130, 143 interrupted by SIGHUP, SIGINT, SIGTERM."
+    after_help = "Exit codes: 0 success; 1 changes found (diff --exit-code), an error found (check; a warning too with --strict), an account left unpaired (map), or stale schemas (schema --check); 2 bad input or usage, or a file could not be written (then none was); 129, 130, 143 interrupted by SIGHUP, SIGINT, SIGTERM."
 )]
 pub struct Cli {
     #[command(subcommand)]

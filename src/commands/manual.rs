@@ -25,7 +25,58 @@ pub fn man() -> Result<u8, Error> {
     let mut command = Cli::command().disable_help_subcommand(true);
     command.build();
     let page = clap_mangen::Man::new(command.clone());
-    print_with(|out| {
+    let mut roff = Vec::new();
+    render(&mut roff, &page, &command).expect("writing to memory does not fail");
+    print_with(|out| out.write_all(tidy(&String::from_utf8_lossy(&roff)).as_bytes()))?;
+    Ok(0)
+}
+
+/// The page as clap_mangen renders its parts, which each begin with the same preamble
+/// (`.ie \n(.g .ds Aq ...`), and name a nested subcommand as a page of its own
+/// (`cutover\-profiles\-show(1)`): the preamble is kept once, and a subcommand is named as
+/// the section of this page it is.
+fn tidy(roff: &str) -> String {
+    let mut seen_preamble = false;
+    let mut out = String::with_capacity(roff.len());
+    let mut lines = roff.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with(".ie \\n(.g .ds Aq") {
+            let else_line = lines.next_if(|next| next.starts_with(".el .ds Aq"));
+            if !seen_preamble {
+                seen_preamble = true;
+                out.push_str(line);
+                out.push('\n');
+                if let Some(else_line) = else_line {
+                    out.push_str(else_line);
+                    out.push('\n');
+                }
+            }
+            continue;
+        }
+        out.push_str(&subcommand_reference(line));
+        out.push('\n');
+    }
+    out
+}
+
+/// `cutover\-profiles\-show(1)` as `cutover profiles show`: every subcommand is a section
+/// of the one page.
+fn subcommand_reference(line: &str) -> String {
+    match line
+        .strip_prefix("cutover\\-")
+        .and_then(|rest| rest.strip_suffix("(1)"))
+    {
+        Some(words) => format!("cutover {}", words.replace("\\-", " ")),
+        None => line.to_owned(),
+    }
+}
+
+fn render(
+    out: &mut Vec<u8>,
+    page: &clap_mangen::Man,
+    command: &clap::Command,
+) -> std::io::Result<()> {
+    {
         page.render_title(out)?;
         page.render_name_section(out)?;
         page.render_synopsis_section(out)?;
@@ -54,8 +105,7 @@ pub fn man() -> Result<u8, Error> {
                 .as_bytes(),
         )?;
         page.render_version_section(out)
-    })?;
-    Ok(0)
+    }
 }
 
 /// A subcommand as one section of the page, its parts as subsections.
@@ -79,4 +129,25 @@ fn subcommand_section(out: &mut impl std::io::Write, sub: &clap::Command) -> std
     let parts = String::from_utf8_lossy(&parts).replace(".SH ", ".SS ");
     writeln!(out, ".SH \"{}\"", name.to_uppercase())?;
     out.write_all(parts.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_has_its_preamble_once_and_names_subcommands_as_its_sections() {
+        let mut command = Cli::command().disable_help_subcommand(true);
+        command.build();
+        let mut roff = Vec::new();
+        render(&mut roff, &clap_mangen::Man::new(command.clone()), &command).unwrap();
+        let page = tidy(&String::from_utf8_lossy(&roff));
+        assert_eq!(page.matches(".ds Aq").count(), 2, "{page}");
+        assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page}");
+        assert!(
+            !page.contains("cutover\\-"),
+            "a subcommand named as a page of its own"
+        );
+        assert!(page.contains("cutover profiles show"));
+    }
 }
