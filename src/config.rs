@@ -319,7 +319,7 @@ impl Config {
 
 /// toml's message, with the known key a misspelt one is a small edit away from.
 fn toml_message(e: &toml::de::Error) -> String {
-    let message = e.message().trim().to_owned();
+    let message = crate::decode::plain(e.message().trim());
     let Some(rest) = message.strip_prefix("unknown field `") else {
         return format!("invalid {FILE_NAME}: {message}");
     };
@@ -362,5 +362,14 @@ mod tests {
         ] {
             assert!(schema.contains(value), "{value} missing from {schema}");
         }
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_said_in_plain_words() {
+        let e = toml::from_str::<ConfigFile>("paths = \"export\"\n").unwrap_err();
+        assert_eq!(
+            toml_message(&e),
+            "invalid cutover.toml: the text \"export\" where a list belongs"
+        );
     }
 }

@@ -69,7 +69,7 @@ pub fn decode<T: DeserializeOwned>(source: &Source, node: &Node, what: &str) -> 
 
 /// serde's "invalid type: sequence, expected a map" in the words of the file's author:
 /// what was written, and what belongs there.
-fn plain(message: &str) -> String {
+pub fn plain(message: &str) -> String {
     let Some((found, expected)) = message
         .strip_prefix("invalid type: ")
         .and_then(|rest| rest.rsplit_once(", expected "))

@@ -1447,6 +1447,14 @@ fn check_schema_version(
         )),
         Some(e) => match e.value.value() {
             Value::Int(v) if *v == i64::from(expected) => Ok(()),
+            Value::Str(text, _) if text.trim() == expected.to_string() => Err(diag(
+                e.value.site(),
+                format!(
+                    "schema_version is the text {}: write it as a number, \
+                     `schema_version: {expected}`",
+                    &file.source.text[e.value.span.range()]
+                ),
+            )),
             _ => Err(diag(
                 e.value.site(),
                 format!(

@@ -308,7 +308,17 @@ impl Source {
     pub fn read_text(path: &Path) -> Result<Source, ReadFailure> {
         let name = display_name(path);
         let (bytes, stamp) = read_regular(path, max_file_size()).map_err(|e| ReadFailure {
-            error: Diagnostic::file(&name, e.message()).into(),
+            error: Diagnostic::file(
+                &name,
+                match path.as_os_str() == "-" && !path.exists() {
+                    // Every input is a file that a plan can stamp and a change can replace.
+                    true => "standard input (`-`) is not read: save it to a file and name \
+                             the file"
+                        .to_owned(),
+                    false => e.message(),
+                },
+            )
+            .into(),
             not_text: None,
         })?;
         if let Some(encoding) = utf16_or_32(&bytes) {
