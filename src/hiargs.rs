@@ -8,7 +8,7 @@ use crate::cli::{
     ChecklistFormat, Cli, ColorChoice, Command, DiffFormat, MapArgs, ProfilesArgs, SchemaArgs,
     Selection as SelectionArgs,
 };
-use crate::diagnostic::Error;
+use crate::diagnostic::{Diagnostic, Error};
 use crate::exclude::Exclude;
 use crate::inputs::Paths;
 use crate::plan::Mode;
@@ -262,10 +262,26 @@ impl HiArgs {
                     args,
                 })
             }
-            Command::Config(args) => Run::Config(Box::new(Settings::resolve(
-                &choice,
-                selection_flags(&args.selection),
-            )?)),
+            Command::Config(args) => {
+                let settings = Settings::resolve(&choice, selection_flags(&args.selection))?;
+                // What a command would refuse to use, `config` refuses to show as used.
+                crate::profile::Profiles::resolve(settings.profile_spec().as_deref())?;
+                let missing: Vec<Diagnostic> = settings
+                    .paths
+                    .iter()
+                    .filter_map(|path| {
+                        let e = std::fs::symlink_metadata(&path.value).err()?;
+                        Some(Diagnostic::file(
+                            &crate::source::display_name(&path.value),
+                            crate::source::io_reason(&e),
+                        ))
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(Error::many(missing));
+                }
+                Run::Config(Box::new(settings))
+            }
             Command::Schema(args) => Run::Schema(args),
             Command::Profiles(args) => Run::Profiles(args),
             Command::Completions(args) => Run::Completions(args.shell),
