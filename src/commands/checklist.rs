@@ -181,6 +181,39 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
             )
         })
     };
+    // What `check` reports about these inputs: a step whose settings it still fails on is
+    // not done.
+    let findings = check::findings(inputs, removed, None, check::Keys::Named);
+    // The sharing entries and aliases are steps 3 and 4; every other setting (the app's
+    // rules, a Sieve script's filters, another tool's) is step 6.
+    let copied = |f: &check::Finding| matches!(group(f), Some("sharing" | "aliases"));
+    // The references of a step's settings to accounts no input declares (a new ID
+    // mistyped, or an account not connected yet), each setting and account once: `check`
+    // fails on them.
+    let dangling = |in_step: &dyn Fn(&check::Finding) -> bool| -> Vec<Item> {
+        let mut seen: Vec<(String, &str)> = Vec::new();
+        for finding in findings
+            .iter()
+            .filter(|f| f.kind == check::FindingKind::Dangling && in_step(f))
+        {
+            let at = (setting_named(finding), &*finding.account);
+            if !seen.contains(&at) {
+                seen.push(at);
+            }
+        }
+        seen.into_iter()
+            .map(|(setting, account)| {
+                item(
+                    false,
+                    format!(
+                        "{setting}: references account {account}, which no account in the \
+                         exports declares: correct the ID, or connect that account and export \
+                         again (run `cutover check`)"
+                    ),
+                )
+            })
+            .collect()
+    };
     let sharing = sharing_entries
         .iter()
         .filter_map(|(entry, _)| {
@@ -202,6 +235,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
                 ),
             ))
         })
+        .chain(dangling(&|f| group(f) == Some("sharing")))
         .collect();
 
     let alias_entries = settings("aliases");
@@ -230,6 +264,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
                 ),
             ))
         })
+        .chain(dangling(&|f| group(f) == Some("aliases")))
         .collect();
 
     let domains: BTreeSet<String> = mapping
@@ -248,25 +283,12 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
         })
         .collect();
 
-    let findings = check::findings(inputs, removed, None, check::Keys::Named);
     let mut rules: Vec<(String, usize)> = Vec::new();
-    // Every setting but the sharing entries and aliases (steps 3 and 4): the app's rules,
-    // a Sieve script's filters, another tool's.
-    let copied = |f: &check::Finding| {
-        f.setting
-            .as_deref()
-            .is_some_and(|s| s.starts_with("sharing[") || s.starts_with("aliases["))
-    };
     for finding in findings
         .iter()
         .filter(|f| f.kind == check::FindingKind::Removed && !copied(f))
     {
-        // (By file too: two scripts may each have a `redirect at line 4`.)
-        let path = crate::file_name::shown(&finding.path);
-        let holder = match finding.holder.as_deref() {
-            Some(holder) => format!("{path}: {}", crate::file_name::shown(holder)),
-            None => format!("{path}:{}", finding.line),
-        };
+        let holder = setting_named(finding);
         match rules.iter_mut().find(|(h, _)| *h == holder) {
             Some((_, n)) => *n += 1,
             None => rules.push((holder, 1)),
@@ -283,6 +305,7 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
                 ),
             )
         })
+        .chain(dangling(&|f| !copied(f)))
         .collect();
 
     // By its ID, or by its declared address (an auto-reply still sent from it): the gate
@@ -390,6 +413,26 @@ pub fn build(inputs: &[Input], mapping: &Mapping, removed: &Removed) -> Checklis
             step(7, "Migrate the old mail", true, Vec::new()),
             step(8, "Remove the old accounts", false, remove),
         ],
+    }
+}
+
+/// The group of the setting a finding is in (`sharing` for `sharing[account=…]`), when its
+/// setting is named by group.
+fn group(finding: &check::Finding) -> Option<&str> {
+    finding
+        .setting
+        .as_deref()
+        .and_then(|s| s.split_once('['))
+        .map(|(group, _)| group)
+}
+
+/// The setting a finding is in, as the checklist names it: by file too (two scripts may
+/// each have a `redirect at line 4`), and by line outside any setting.
+fn setting_named(finding: &check::Finding) -> String {
+    let path = crate::file_name::shown(&finding.path);
+    match finding.holder.as_deref() {
+        Some(holder) => format!("{path}: {}", crate::file_name::shown(holder)),
+        None => format!("{path}:{}", finding.line),
     }
 }
 
