@@ -44,17 +44,24 @@ impl Container {
         }
     }
 
-    /// The entries of a mapping node, each from its key to the end of its value. Entries
-    /// merged in (`<<: *defaults`) are written elsewhere and left out.
+    /// The entries of a mapping node, each from its key (its explicit-key indicator `?`
+    /// and the key's anchor and tag included) to the end of its value. Entries merged in
+    /// (`<<: *defaults`) are written elsewhere and left out.
     pub fn of_map(file: &File, map: &Node) -> Container {
         let entries = map.entries().unwrap_or_default();
+        // Text before an entry's key that is not the previous entry's: the mapping's own
+        // start for the first (a `{`, or the first entry's `?`).
+        let mut lower = map.span.start as usize;
+        let mut items = Vec::with_capacity(entries.len());
+        for e in entries {
+            let end = entry_end(file, e) as usize;
+            items.push(Span::new(entry_start(file, e, lower), end));
+            lower = lower.max(end);
+        }
         Container {
             flow: is_flow(&file.source, map),
             dash: false,
-            items: entries
-                .iter()
-                .map(|e| Span::new(e.key_span.start as usize, entry_end(file, e) as usize))
-                .collect(),
+            items,
         }
     }
 }
@@ -101,9 +108,46 @@ fn content_end(file: &File, node: &Node) -> u32 {
     end.unwrap_or(node.span.end).max(node.span.start)
 }
 
+/// Where a mapping entry's text starts: its key's properties (anchor, tag), or before
+/// them the explicit-key indicator `?` (`? id` with `: a1` below it, `{? id: a1}`), which
+/// may stand on a line above the key. `lower`: where the text before the key that can
+/// belong to this entry starts (the end of the previous entry).
+fn entry_start(file: &File, entry: &crate::node::Entry, lower: usize) -> usize {
+    let key = entry.key_span.start as usize;
+    if file.format != crate::load::Format::Yaml || lower > key {
+        return key;
+    }
+    let text = &file.source.text;
+    let start = properties_before(text, key).max(lower);
+    // The last token before the key, comments left aside: a `?` there is the key's.
+    let mut last = None;
+    let mut offset = lower;
+    for line in text[lower..start].split_inclusive('\n') {
+        let code = match line.find('#') {
+            Some(i) if (i == 0 && offset > lower) || line[..i].ends_with([' ', '\t']) => &line[..i],
+            _ => line,
+        };
+        let code = code.trim_end();
+        if let Some(c) = code.char_indices().last() {
+            last = Some((offset + c.0, c.1, code[..c.0].chars().last()));
+        }
+        offset += line.len();
+    }
+    match last {
+        // A `?` that stands alone as a token (not the end of a plain scalar).
+        Some((at, '?', before))
+            if before.is_none_or(|b| b.is_whitespace() || "{,[".contains(b)) =>
+        {
+            at
+        }
+        _ => start,
+    }
+}
+
 /// Where a mapping entry's text ends. An empty value (`key:`) has no text of its own (the
-/// parser places it at the next token): the entry ends at its colon. A merged entry ends
-/// with the alias token that merged it.
+/// parser places it at the next token): the entry ends at its colon, which below an
+/// explicit key (`? key`) may start a line of its own. A merged entry ends with the alias
+/// token that merged it.
 fn entry_end(file: &File, entry: &crate::node::Entry) -> u32 {
     let value = &entry.value;
     if is_merged(entry) {
@@ -113,11 +157,44 @@ fn entry_end(file: &File, entry: &crate::node::Entry) -> u32 {
         let rest = &file.source.text[entry.key_span.end as usize..];
         let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
         let colon = usize::from(rest[gap..].starts_with(':'));
-        entry.key_span.end + (gap * colon + colon) as u32
+        let below = match colon {
+            0 => colon_below(file, entry.key_span.end as usize),
+            _ => None,
+        };
+        below.unwrap_or(entry.key_span.end + (gap * colon + colon) as u32)
     } else {
         content_end(file, value)
     };
     end.max(entry.key_span.end)
+}
+
+/// The end of an explicit key's value indicator (a `:` followed by a space or the line's
+/// end) when it starts one of the lines after `offset` (blank and comment lines between),
+/// and only comments follow `offset` on its line.
+fn colon_below(file: &File, offset: usize) -> Option<u32> {
+    if file.format != crate::load::Format::Yaml {
+        return None;
+    }
+    let source = &file.source;
+    let first = source.line_index(offset);
+    let rest = source.text[offset..source.line_range(first).end].trim();
+    if !(rest.is_empty() || rest.starts_with('#')) {
+        return None;
+    }
+    for line in first + 1..source.line_count() {
+        let text = source.line_text(line);
+        let code = text.trim_start();
+        if code.is_empty() || code.starts_with('#') {
+            continue;
+        }
+        let after = code.strip_prefix(':')?;
+        if !(after.is_empty() || after.starts_with([' ', '\t', '\r', '\n'])) {
+            return None;
+        }
+        let at = source.line_range(line).start + (text.len() - code.len()) + 1;
+        return Some(at as u32);
+    }
+    None
 }
 
 /// Where a node's properties start: its anchor (the parser says where, even on an earlier
@@ -570,6 +647,48 @@ mod tests {
     fn a_merged_entry_ends_with_its_alias() {
         let text = "t: &t {account: a}\nl:\n  - <<: *t\n  - b\n";
         assert_eq!(first_item_text(text), "<<: *t");
+    }
+
+    /// The text of each entry of the first item of the list `l`, as a container of its
+    /// entries sees it.
+    fn entry_texts(text: &str) -> Vec<String> {
+        let file = File::parse(Source::from_text("t.yaml", text)).unwrap();
+        let item = &file.docs()[0].field("l").unwrap().items().unwrap()[0];
+        let c = Container::of_map(&file, item);
+        c.items
+            .iter()
+            .map(|s| file.source.text[s.range()].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn an_explicit_key_starts_its_entry() {
+        assert_eq!(
+            entry_texts("l:\n  - ? id\n    : a1\n    account: a\n"),
+            ["? id\n    : a1", "account: a"]
+        );
+        assert_eq!(
+            entry_texts("l:\n  - account: a\n    ? id  # c\n    : a1\n    ?\n      x\n    : 2\n"),
+            ["account: a", "? id  # c\n    : a1", "?\n      x\n    : 2"]
+        );
+        assert_eq!(
+            entry_texts("l:\n  - {? id: a1, account: a, ? x : 2, y?: 3}\n"),
+            ["? id: a1", "account: a", "? x : 2", "y?: 3"]
+        );
+        assert_eq!(
+            entry_texts("l:\n  - ? id\n    account: a\n    b: what?\n    c: 1\n"),
+            ["? id", "account: a", "b: what?", "c: 1"]
+        );
+        // An empty value whose `:` stands below its explicit key.
+        assert_eq!(
+            entry_texts("l:\n  - ? id  # c\n    :\n    account: a\n"),
+            ["? id  # c\n    :", "account: a"]
+        );
+        // A key's anchor and tag are its entry's.
+        assert_eq!(
+            entry_texts("l:\n  - !!str id: a1\n    ? &k x\n    : 2\n"),
+            ["!!str id: a1", "? &k x\n    : 2"]
+        );
     }
 
     #[test]

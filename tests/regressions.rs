@@ -508,3 +508,63 @@ fn r19_an_item_below_a_lone_dash_is_copied_and_dropped_with_its_dash() {
     );
     dir.settled();
 }
+
+#[test]
+fn r20_a_setting_written_with_explicit_keys_is_copied_in_its_style() {
+    let mut dir = folder("20-add-explicit-key-entry");
+    let before = dir.read("export.yaml");
+    let added = dir.apply("add", "export.yaml");
+    // Each copy without its `id` (its `?` and the `:` below it gone with it), the
+    // explicit keys that stay written as they were.
+    for copy in [
+        "    account: old-a\n  - account: new-a\n  - address:",
+        "    : old-a\n  - address: a@new.example\n    ? account\n    : new-a\n  - {",
+        "  - {? id: a3, account: old-b}\n  - {account: new-b}\n",
+        "    address: b@x.example\n  - ? account\n    : new-b\n    address: b@x.example\n",
+        "    organization: false\n  - ? account\n    : new-b\n    organization: false\n",
+    ] {
+        assert!(added.contains(copy), "{copy:?} in\n{added}");
+    }
+    assert_at(
+        &added,
+        "aliases",
+        &["[{id: a1b2, account: old-a}, {account: new-a},
+            {address: a@old.example, id: null, account: old-a},
+            {address: a@new.example, account: new-a},
+            {id: a3, account: old-b}, {account: new-b},
+            {id: a4, account: old-b, address: b@x.example},
+            {account: new-b, address: b@x.example}]"],
+    );
+    assert_at(
+        &added,
+        "sharing",
+        &["[{id: s1, account: old-b, organization: false},
+            {account: new-b, organization: false}]"],
+    );
+    dir.passes_add_mode_check("export.yaml");
+    let replaced = dir.apply("replace", "export.yaml");
+    dir.write("alone.yaml", &before);
+    assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
+    assert_eq!(
+        replaced,
+        before
+            .replace("old-a", "new-a")
+            .replace("old-b", "new-b")
+            .replace("a@old.example", "a@new.example")
+    );
+
+    // An `id` key's tag and anchor go with it (its tag was left on the next key; its
+    // anchor, left out twice, sent the copy out in flow style).
+    let before = dir.read("tagged-keys.yaml");
+    let added = dir.apply("add", "tagged-keys.yaml");
+    for copy in [
+        "    address: c@x.example\n  - account: new-a\n    address: c@x.example\n",
+        "    address: d@x.example\n  - account: new-a\n    address: d@x.example\n",
+    ] {
+        assert!(added.contains(copy), "{copy:?} in\n{added}");
+    }
+    dir.passes_add_mode_check("tagged-keys.yaml");
+    let replaced = dir.apply("replace", "tagged-keys.yaml");
+    assert_eq!(replaced, before.replace("old-a", "new-a"));
+    dir.settled();
+}

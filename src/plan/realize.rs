@@ -873,15 +873,8 @@ fn copy_text(
     {
         return None;
     }
-    // Anchors inside: the copy must not define them again.
-    for anchor in &file.anchors {
-        let (a, b) = (anchor.token.start as usize, anchor.token.end as usize);
-        if start <= a && b <= end {
-            let spaces = source.text[b..end].len()
-                - source.text[b..end].trim_start_matches([' ', '\t']).len();
-            edits.push(Edit::delete(a..b + spaces));
-        }
-    }
+    // The fields left out (each with its key's anchor and tag).
+    let mut left_out = Vec::new();
     if let Some(entries) = item.entries() {
         if entries
             .iter()
@@ -894,8 +887,22 @@ fn copy_text(
             .iter()
             .map(|e| !layout::is_merged(e) && without.iter().any(|f| *f == e.key))
             .collect();
-        edits.extend(removal_edits(source, &fields, &flags));
+        left_out = removal_edits(source, &fields, &flags);
     }
+    // Anchors inside: the copy must not define them again (one in a field left out goes
+    // with it).
+    for anchor in &file.anchors {
+        let (a, b) = (anchor.token.start as usize, anchor.token.end as usize);
+        let gone = left_out
+            .iter()
+            .any(|e| e.range.start <= a && b <= e.range.end);
+        if start <= a && b <= end && !gone {
+            let spaces = source.text[b..end].len()
+                - source.text[b..end].trim_start_matches([' ', '\t']).len();
+            edits.push(Edit::delete(a..b + spaces));
+        }
+    }
+    edits.extend(left_out);
     let edits = edit::normalize(edits).ok()?;
     // A dropped last field may take the rest of its line (a comment, the line ending)
     // after the setting: that is not part of the copy's text.
