@@ -12,7 +12,13 @@ use common::{Cutover, copy_tree, require_tool, scratch, testdata};
 
 /// The fixture trees holding Sieve scripts (`mapping.yaml`, `export/`, `expected/`, and
 /// maybe a `PROFILE`).
-const TREES: &[&str] = &["sieve", "sieve-forms", "profiles/sieve-custom", "mixed"];
+const TREES: &[&str] = &[
+    "sieve",
+    "sieve-forms",
+    "profiles/sieve-custom",
+    "mixed",
+    "sieve-one-string",
+];
 
 fn sieve_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -109,6 +109,40 @@ pub const ROLES: &[(&str, bool, &[&str])] = &[
     ("valid_ext_list", false, &["lists"]),
 ];
 
+/// The positional arguments of [`ROLES`] that take a string list (`keys`, `headers`); the
+/// others take one string or a number. A single string there may be widened into a list
+/// of the old and the new value (add mode); anywhere else the compiler refuses a list.
+const STRING_LIST_ARGUMENTS: &[&str] = &[
+    "annotations",
+    "capabilities",
+    "flags",
+    "headers",
+    "keys",
+    "lists",
+    "mailboxes",
+    "names",
+    "parameters",
+    "parts",
+    "patterns",
+    "sources",
+    "uris",
+    "uses",
+    "variables",
+];
+
+/// The tags whose value is a string list (`vacation :addresses`, `notify :options`,
+/// `:flags` of imap4flags).
+const STRING_LIST_TAGS: &[&str] = &["addflags", "addresses", "flags", "options"];
+
+/// Whether Sieve takes a string list where a script has the argument `name` (a tag's
+/// value when `tag`): a single string written there may become a list.
+pub fn takes_string_list(name: &str, tag: bool) -> bool {
+    match tag {
+        true => STRING_LIST_TAGS.contains(&name),
+        false => STRING_LIST_ARGUMENTS.contains(&name),
+    }
+}
+
 /// Tags that take the value after them (RFC 5228 and the extensions Dovecot and Cyrus
 /// implement); any other tag stands alone.
 const TAGS_WITH_VALUE: &[&str] = &[
@@ -1156,6 +1190,21 @@ mod tests {
         let mut out = String::new();
         write(&load(text), &mut out);
         out
+    }
+
+    #[test]
+    fn the_string_list_arguments_are_arguments_cutover_names() {
+        for name in STRING_LIST_ARGUMENTS {
+            assert!(
+                ROLES.iter().any(|(_, _, roles)| roles.contains(name)),
+                "{name} is no argument of ROLES"
+            );
+        }
+        for tag in STRING_LIST_TAGS {
+            assert!(TAGS_WITH_VALUE.contains(tag), "{tag} takes no value");
+        }
+        assert!(takes_string_list("keys", false) && !takes_string_list("address", false));
+        assert!(takes_string_list("addresses", true) && !takes_string_list("from", true));
     }
 
     #[test]

@@ -24,7 +24,12 @@ pub(super) fn plan(p: &mut Planner) {
                 match (reference.list(), p.replacement(index)) {
                     (_, None) => {}
                     (Some(_), Some(_)) => return true,
-                    (None, Some(replacement)) => p.widen(index, &replacement),
+                    (None, Some(replacement)) if p.may_widen(index) => p.widen(index, &replacement),
+                    // A single string where the format takes no list (a Sieve `redirect`
+                    // address under a custom profile's `add: list`) holds one value only.
+                    (None, Some(replacement)) => {
+                        p.changes_at(index, Action::Kept, &replacement.changes)
+                    }
                 }
                 return false;
             }

@@ -250,6 +250,32 @@ impl<'a> Planner<'a> {
         self.file.node(place.doc as usize, &place.path)
     }
 
+    /// Whether the single string at reference `index` may become a list of the old and
+    /// the new value: anywhere in JSON and YAML (the profile's `add: list` says the app
+    /// takes one), and in a Sieve script only where Sieve takes a string list (a test's
+    /// `keys`, not a `redirect` address).
+    fn may_widen(&self, index: usize) -> bool {
+        if self.file.format != crate::load::Format::Sieve {
+            return true;
+        }
+        let reference = self.reference(index);
+        let path = self.located.path(reference);
+        let doc = reference.doc() as usize;
+        let named = |at: usize| {
+            let (&position, parent) = path[..=at].split_last()?;
+            let entries = self.file.node(doc, parent)?.entries()?;
+            Some(entries.get(position as usize)?.key.as_str())
+        };
+        let Some(last) = path.len().checked_sub(1) else {
+            return false;
+        };
+        match (named(last), last.checked_sub(1).and_then(named)) {
+            (Some(tag), Some("tags")) => crate::load::sieve::takes_string_list(tag, true),
+            (Some(argument), _) => crate::load::sieve::takes_string_list(argument, false),
+            (None, _) => false,
+        }
+    }
+
     /// Plans every reference not dealt with yet: `each` sees them in turn and returns
     /// true for one that is planned together with the rest of its list; `list` then sees
     /// each such list's members at once.
