@@ -260,7 +260,7 @@ impl<'a> Planner<'a> {
         }
         let reference = self.reference(index);
         let path = self.located.path(reference);
-        let doc = reference.doc() as usize;
+        let doc = reference.doc();
         let named = |at: usize| {
             let (&position, parent) = path[..=at].split_last()?;
             let entries = self.file.node(doc, parent)?.entries()?;
