@@ -246,17 +246,21 @@ fn replace(p: &mut Planner, holder: &Holder, list: &Place, settings: &[Setting])
             for &r in &setting.inside {
                 p.done[r] = true;
             }
-            let changes: Vec<(usize, EntryId)> = if setting.old {
-                mapped_references(p, &setting.inside)
-            } else {
-                // A copy holds new values only: its references go with the group's entry.
-                setting
-                    .inside
-                    .iter()
-                    .filter(|&&r| p.reference(r).add == AddRule::Copy)
-                    .filter_map(|&r| Some((r, group_entry?)))
-                    .collect()
-            };
+            let mut changes: Vec<(usize, EntryId)> = mapped_references(p, &setting.inside);
+            if !setting.old {
+                // A copy's references to the new account go with the group's entry; an
+                // old value it still holds (an address an alias of the original's) goes
+                // with its own, above: the review must not count it as left.
+                let own: Vec<usize> = changes.iter().map(|&(r, _)| r).collect();
+                changes.extend(
+                    setting
+                        .inside
+                        .iter()
+                        .filter(|&&r| p.reference(r).add == AddRule::Copy && !own.contains(&r))
+                        .filter_map(|&r| Some((r, group_entry?))),
+                );
+                changes.sort_by_key(|&(r, _)| r);
+            }
             p.drop_item(list.clone(), setting.position, Action::Superseded, &changes);
         }
     }

@@ -375,14 +375,17 @@ fn settings(out: &mut String, review: &Review) {
             out,
             "<article class=\"card {class}\" aria-labelledby=\"setting-{n}\">\n<header>\
              <h4 id=\"setting-{n}\"><span class=\"badge\">{badge}</span> {}{}</h4>\
-             <p class=\"where\"><code>{}:{}</code></p></header>\n<table>\
+             <p class=\"where\"><code>{}:{}{}</code></p></header>\n<table>\
              <colgroup><col class=\"place\"><col><col></colgroup>\n<thead><tr>\
              <th scope=\"col\">Where</th><th scope=\"col\">Before</th><th scope=\"col\">After</th>\
              </tr></thead>\n<tbody>",
             esc(what),
             esc(setting.holder.unwrap_or("(outside any setting)")),
             esc(setting.path),
-            setting.line
+            setting.line,
+            setting
+                .also_at
+                .map_or(String::new(), |place| format!(" ({})", esc(place)))
         );
         for change in &setting.changes {
             let _ = writeln!(out, "{}", row(change));

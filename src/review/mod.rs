@@ -151,6 +151,9 @@ pub struct SettingChanges<'r> {
     pub holder: Option<&'r str>,
     pub what: SettingChange,
     pub changes: Vec<&'r ChangeRecord>,
+    /// Where the setting stands (`rules[1]`), when another block has its name and line
+    /// (a minified export has every setting on line 1): shown then, to tell them apart.
+    pub also_at: Option<&'r str>,
 }
 
 /// What happens to a setting as a whole.
@@ -189,26 +192,43 @@ impl Review {
     /// The changes grouped by file and setting, in file order.
     pub fn settings(&self) -> Vec<SettingChanges<'_>> {
         let mut settings: Vec<SettingChanges> = Vec::new();
-        // The last setting of each (file, holder, line): a change joins it.
-        let mut index: FastMap<(&str, Option<&str>, usize), usize> = FastMap::default();
+        // Each setting by file, place and line (two settings of one name may share a line,
+        // and one place a path in two documents): a change joins its setting's block.
+        let mut index: FastMap<(&str, &str, usize), usize> = FastMap::default();
         for change in &self.changes {
             let holder = change.holder.as_deref();
-            let found = change
-                .setting_line
-                .and_then(|l| index.get(&(change.path.as_str(), holder, l)));
-            match found {
+            let key = change
+                .setting_path
+                .as_deref()
+                .zip(change.setting_line)
+                .map(|(at, line)| (change.path.as_str(), at, line));
+            match key.and_then(|key| index.get(&key)) {
                 Some(&i) => settings[i].changes.push(change),
                 None => {
-                    let line = change.setting_line.unwrap_or(change.line);
-                    index.insert((change.path.as_str(), holder, line), settings.len());
+                    if let Some(key) = key {
+                        index.insert(key, settings.len());
+                    }
                     settings.push(SettingChanges {
                         path: &change.path,
-                        line,
+                        line: change.setting_line.unwrap_or(change.line),
                         holder,
                         what: SettingChange::Kept,
                         changes: vec![change],
+                        also_at: None,
                     });
                 }
+            }
+        }
+        // Blocks a reader would take for one: the same file, name and line.
+        let mut named: FastMap<(&str, Option<&str>, usize), usize> = FastMap::default();
+        for setting in &settings {
+            *named
+                .entry((setting.path, setting.holder, setting.line))
+                .or_default() += 1;
+        }
+        for setting in &mut settings {
+            if named[&(setting.path, setting.holder, setting.line)] > 1 {
+                setting.also_at = setting.changes[0].setting_path.as_deref();
             }
         }
         // Files in the order given, settings in file order.

@@ -59,7 +59,15 @@ pub fn render(review: &Review, color: bool) -> String {
             SettingChange::Changed => ("~", "33", ""),
         };
         let name = shown(setting.holder.unwrap_or("(outside any setting)"));
-        let at = format!("{}:{}", shown(setting.path), setting.line);
+        let at = match setting.also_at {
+            Some(place) => format!(
+                "{}:{} ({})",
+                shown(setting.path),
+                setting.line,
+                shown(place)
+            ),
+            None => format!("{}:{}", shown(setting.path), setting.line),
+        };
         let _ = writeln!(
             out,
             "  {} {what}{name}  {}",
@@ -222,10 +230,11 @@ pub(super) fn gate(review: &Review) -> String {
     }
 }
 
-/// Why a setting goes: it is an unchanged copy of one that stays (its references hold new
-/// values already), or the new account has a setting of its own.
+/// Why a setting goes: it is an unchanged copy of one that stays (it holds the new
+/// account already, a reference with no old value), or the new account has a setting of
+/// its own (every reference of the old setting holds an old value).
 pub(super) fn dropped_because(members: &[&ChangeRecord]) -> &'static str {
-    if members.iter().all(|c| c.to.is_none()) {
+    if members.iter().any(|c| c.to.is_none()) {
         "(an unchanged copy of another setting, which stays, moved to the new account)"
     } else {
         "(the new account has this setting of its own, which stays)"
