@@ -632,9 +632,9 @@ impl SavedPlan {
             };
             let hash = sha256(source.text.as_bytes());
             if hash == planned.sha256 {
-                if planned.result_sha256.is_some() {
-                    pending.push((planned, path));
-                }
+                // Planned again below, with edits or without: an entry whose edits and
+                // result were deleted must not pass for a file the plan leaves alone.
+                pending.push((planned, path));
             } else if planned.result_sha256.as_ref() == Some(&hash) {
                 already.push(display_name(path));
             } else {
@@ -644,7 +644,7 @@ impl SavedPlan {
         if !stale.is_empty() {
             return Err(Error::many(stale));
         }
-        if pending.is_empty() && !already.is_empty() {
+        if !already.is_empty() && pending.iter().all(|(p, _)| p.result_sha256.is_none()) {
             return Ok(Resolution::AlreadyApplied);
         }
         let mode = match self.mode.as_str() {
@@ -703,6 +703,10 @@ impl SavedPlan {
                     path,
                     "the edits are not those its mode, mapping and profiles give",
                 ));
+                continue;
+            }
+            if planned.edits.is_empty() && planned.result_sha256.is_none() {
+                // A file the plan leaves alone, as planning it again does.
                 continue;
             }
             let Some(text) = apply_edits(&source.text, &planned.edits) else {

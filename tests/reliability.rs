@@ -375,6 +375,31 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
         out.stderr
     );
     assert_eq!(read_tree(&dir), before);
+    // A file's edits and result deleted, or only its result: the entry reads as a file
+    // the plan leaves alone, and was applied as a success that wrote nothing there.
+    for (name, strip) in [
+        ("all", &["edits", "result_sha256"][..]),
+        ("result", &["result_sha256"][..]),
+    ] {
+        let dir = demo(&format!("plan-edited-stripped-{name}"));
+        save_plan(&dir);
+        let mut plan = plan_of(&dir);
+        let i = file_with_edits(&plan);
+        for key in strip {
+            plan["files"][i].as_object_mut().unwrap().remove(*key);
+        }
+        put(&dir, &plan);
+        let before = read_tree(&dir);
+        let out = Cutover::new(&["apply", "--plan", "plan.json"])
+            .current_dir(&dir)
+            .expect(2);
+        assert!(
+            out.stderr.contains("the plan file was altered"),
+            "{name}: {}",
+            out.stderr
+        );
+        assert_eq!(read_tree(&dir), before, "{name}");
+    }
 }
 
 #[cfg(unix)]
