@@ -123,8 +123,14 @@ fn entry_start(file: &File, entry: &crate::node::Entry, lower: usize) -> usize {
     let mut last = None;
     let mut offset = lower;
     for line in text[lower..start].split_inclusive('\n') {
+        // A `#` starts a comment after white space or at a line's start (the text scanned
+        // may start at one: after a block scalar, whose text ends with its line break).
+        let comment = |i: usize| match i {
+            0 => offset == 0 || text[..offset].ends_with([' ', '\t', '\n', '\r']),
+            _ => line[..i].ends_with([' ', '\t']),
+        };
         let code = match line.find('#') {
-            Some(i) if (i == 0 && offset > lower) || line[..i].ends_with([' ', '\t']) => &line[..i],
+            Some(i) if comment(i) => &line[..i],
             _ => line,
         };
         let code = code.trim_end();
@@ -678,6 +684,16 @@ mod tests {
         assert_eq!(
             entry_texts("l:\n  - ? id\n    account: a\n    b: what?\n    c: 1\n"),
             ["? id", "account: a", "b: what?", "c: 1"]
+        );
+        // A comment line ending in ` ?` after a block scalar is a comment, not the next
+        // key's indicator (French spacing: `# À garder ?`).
+        assert_eq!(
+            entry_texts("l:\n  - s: |\n      x\n    # garder ?\n    id: a1\n"),
+            ["s: |\n      x\n    ", "id: a1"]
+        );
+        assert_eq!(
+            entry_texts("l:\n  - s: |\n      x\n# ?\n    id: a1\n"),
+            ["s: |\n      x\n", "id: a1"]
         );
         // An empty value whose `:` stands below its explicit key.
         assert_eq!(
