@@ -174,9 +174,6 @@ pub fn render(
             }
         }
     }
-    if changed_files > 0 && !used.all() {
-        out.push_str(&the_wrong_way_round(inputs, mapping));
-    }
     for entry in mapping.entries().filter(|&e| !used.contains(e)) {
         let pair = mapping.entry(entry);
         let line = mapping.source.location(pair.span.start as usize).line;
@@ -188,40 +185,6 @@ pub fn render(
         ));
     }
     out
-}
-
-/// A warning when the inputs reference the mapping's new accounts at least twice as often
-/// as its old ones: a mapping written `NEW: OLD` changes little, and moves back what had
-/// moved (`dropped (the new value was already there)`). Looked for only when some entry
-/// matched nothing, as the new accounts of such a mapping do before the move.
-fn the_wrong_way_round(inputs: &[Input], mapping: &Mapping) -> String {
-    let new: std::collections::HashSet<&str> =
-        mapping.accounts.iter().map(|p| p.new.as_str()).collect();
-    let (mut to_old, mut to_new) = (0usize, 0usize);
-    for reference in inputs.iter().flat_map(|i| &i.located.references) {
-        if reference.kind != crate::profile::Kind::Account {
-            continue;
-        }
-        if mapping.lookup(reference.kind, &reference.value).is_some() {
-            to_old += 1;
-        } else if new.contains(&*reference.value) {
-            to_new += 1;
-        }
-    }
-    if to_old == 0 || to_new < 2 * to_old {
-        return String::new();
-    }
-    let times = |n: usize| match n {
-        1 => "once".to_owned(),
-        n => format!("{n} times"),
-    };
-    format!(
-        "warning: the inputs reference the mapping's new accounts {} and its old ones {}: is \
-         the mapping written the wrong way round? Each entry reads `OLD: NEW`; written \
-         `NEW: OLD`, it moves settings back to the old accounts\n",
-        times(to_new),
-        times(to_old)
-    )
 }
 
 /// The mapping entries some reference used: a flag per entry, the accounts' then the
