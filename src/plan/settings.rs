@@ -42,17 +42,18 @@ struct Setting<'a> {
 pub(super) fn plan(p: &mut Planner, mode: Mode) {
     // The settings to move: holders with a mapped `add: copy` reference inside, by list.
     let mut lists: BTreeMap<Place, Vec<usize>> = BTreeMap::new();
+    // (Each holder once, in the order first seen: a search of its list's holders for
+    // each was quadratic in a list of 200,000 aliases of one entry.)
+    let mut seen = crate::fast_hash::FastSet::default();
     for reference in &p.located.references {
         if reference.add == AddRule::Copy
             && p.target(reference).is_some()
             && let Some(h) = reference.holder()
+            && seen.insert(h)
             && let Some((list, _)) =
                 Place::new(p.located.holders[h].doc, &p.located.holders[h].path).parent()
         {
-            let holders = lists.entry(list).or_default();
-            if !holders.contains(&h) {
-                holders.push(h);
-            }
+            lists.entry(list).or_default().push(h);
         }
     }
     if lists.is_empty() {
