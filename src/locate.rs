@@ -290,7 +290,10 @@ pub fn locate(file: &File, profile: &Profile) -> Result<Located, Error> {
         // Every selector of the profile, run at once: on a large document, on every core.
         let queries = profile.queries();
         let run = |query: &&JpQuery| crate::select::select(query, doc);
-        let results: Vec<_> = if file.source.text.len() > PARALLEL_FROM {
+        // (By the document's size, not the file's: a file of 50,000 small documents
+        // started two threads for each.)
+        let size = (doc.span.end - doc.span.start) as usize;
+        let results: Vec<_> = if size > PARALLEL_FROM {
             crate::parallel::map(&queries, run)
         } else {
             queries.iter().map(run).collect()
