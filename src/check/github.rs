@@ -1,6 +1,8 @@
 //! The GitHub Actions format: one workflow command per finding, escaped as the runner
 //! requires, so each finding shows as an annotation on the line in the pull request,
-//! titled with its kind (`cutover[removed]`).
+//! titled with its kind (`cutover[removed]`). Control characters of the exports (an ESC
+//! in a value or a file name) are shown escaped, as in the other formats: a CI log viewer
+//! acts on them.
 
 use super::{FindingSeverity, Report};
 
@@ -13,11 +15,11 @@ pub fn write(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<
         writeln!(
             out,
             "::{command} file={},line={},col={},title=cutover[{}]::{}",
-            property(&f.path),
+            property(&crate::file_name::shown(&f.path)),
             f.line,
             f.column,
             f.kind.as_str(),
-            data(f.message())
+            data(&crate::file_name::shown_text(&f.message()))
         )?;
     }
     Ok(())
