@@ -19,7 +19,7 @@ pub fn write(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<
             f.line,
             f.column,
             f.kind.as_str(),
-            data(&crate::file_name::shown_text(&f.message()))
+            data(&crate::file_name::shown_text(f.message()))
         )?;
     }
     Ok(())
