@@ -445,3 +445,46 @@ fn a_signal_before_the_renames_removes_the_temporaries() {
         assert_same(&read_tree(&dir), &before, signal);
     }
 }
+
+/// A journal planted beside the exports whose temporary is a link to a file outside the
+/// tree (holding the content the journal promises): recovery must not rename the link
+/// over the export, which would make the export that link.
+#[cfg(unix)]
+#[test]
+fn a_planted_journal_with_a_linked_temporary_changes_nothing() {
+    use sha2::Digest;
+    let hex = |bytes: &[u8]| -> String {
+        sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let dir = demo("planted-journal");
+    let outside = scratch("planted-journal-outside").join("evil.yaml");
+    let evil = b"schema_version: 1\nrules: []\n# evil\n";
+    std::fs::write(&outside, evil).unwrap();
+    let export = dir.join("export");
+    let temporary = ".rules.yaml.cutover-0123456789abcdef.tmp";
+    std::os::unix::fs::symlink(&outside, export.join(temporary)).unwrap();
+    let journal = format!(
+        "{{\"cutover_journal\": 1, \"pid\": 999999, \"files\": [{{\"original\": \"rules.yaml\", \
+         \"temporary\": \"{temporary}\", \"old_sha256\": \"{}\", \"new_sha256\": \"{}\"}}]}}",
+        hex(&std::fs::read(export.join("rules.yaml")).unwrap()),
+        hex(evil)
+    );
+    std::fs::write(export.join(".cutover-journal"), journal).unwrap();
+    let out = Cutover::new(&["validate", "export"])
+        .current_dir(&dir)
+        .expect(2);
+    assert!(
+        out.stderr.contains("is not a regular file"),
+        "{}",
+        out.stderr
+    );
+    let rules = std::fs::symlink_metadata(export.join("rules.yaml")).unwrap();
+    assert!(rules.file_type().is_file(), "the export became a link");
+    assert_eq!(
+        std::fs::read(export.join("rules.yaml")).unwrap(),
+        std::fs::read(testdata("demo/export/rules.yaml")).unwrap()
+    );
+}

@@ -347,6 +347,21 @@ fn contents(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     }
 }
 
+/// A temporary or a backup is a regular file, as a commit creates it: a link there (a
+/// planted one, say, to a file outside the tree) would be renamed over an export, making
+/// it that link.
+fn created(path: &Path) -> Result<(), Error> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_file() => Err(Diagnostic::file(
+            &display_name(&relative_to_cwd(path)),
+            "this file of an interrupted commit is not a regular file (a link?), as no \
+             commit creates it: nothing was changed; remove it, or the journal, by hand",
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 fn assess(entry: &Entry) -> Result<State, Error> {
     let original_bytes = contents(&entry.original)?;
     let original = match &original_bytes {
@@ -357,14 +372,14 @@ fn assess(entry: &Entry) -> Result<State, Error> {
             _ => Original::Other,
         },
     };
-    let temporary = match contents(&entry.temporary)? {
+    let temporary = match created(&entry.temporary).and_then(|()| contents(&entry.temporary))? {
         None => Temporary::Absent,
         Some(bytes) if sha256(&bytes) == entry.new_sha256 => Temporary::Ready,
         Some(_) => Temporary::Partial,
     };
     let backup = match &entry.backup {
         None => None,
-        Some(path) => Some(match contents(path)? {
+        Some(path) => Some(match created(path).and_then(|()| contents(path))? {
             None => Backup::Absent,
             Some(bytes) if sha256(&bytes) == entry.old_sha256 => Backup::Complete,
             Some(bytes)
