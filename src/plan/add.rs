@@ -58,6 +58,16 @@ fn list_members(p: &mut Planner, _list: usize, members: &[usize]) {
     let Some(node) = p.node(&list_place) else {
         return;
     };
+    if !p.may_extend(&list_place) {
+        // A list the format holds no more values in (a Sieve command's `arguments`): each
+        // mapped value stays for the cutover.
+        for &r in members {
+            if let Some(replacement) = p.replacement(r) {
+                p.changes_at(r, Action::Kept, &replacement.changes);
+            }
+        }
+        return;
+    }
     let items = node.items().unwrap_or_default();
     let mut present: FastSet<Cow<str>> = items
         .iter()

@@ -255,25 +255,41 @@ impl<'a> Planner<'a> {
     /// takes one), and in a Sieve script only where Sieve takes a string list (a test's
     /// `keys`, not a `redirect` address).
     fn may_widen(&self, index: usize) -> bool {
+        let reference = self.reference(index);
         if self.file.format != crate::load::Format::Sieve {
             return true;
         }
-        let reference = self.reference(index);
         let path = self.located.path(reference);
-        let doc = reference.doc();
-        let named = |at: usize| {
-            let (&position, parent) = path[..=at].split_last()?;
-            let entries = self.file.node(doc, parent)?.entries()?;
-            Some(entries.get(position as usize)?.key.as_str())
-        };
-        let Some(last) = path.len().checked_sub(1) else {
-            return false;
-        };
-        match (named(last), last.checked_sub(1).and_then(named)) {
-            (Some(tag), Some("tags")) => crate::load::sieve::takes_string_list(tag, true),
+        let last = path.len().saturating_sub(1);
+        match (self.named(reference.doc(), path, last), last.checked_sub(1)) {
+            (Some(tag), Some(up)) if self.named(reference.doc(), path, up) == Some("tags") => {
+                crate::load::sieve::takes_string_list(tag, true)
+            }
             (Some(argument), _) => crate::load::sieve::takes_string_list(argument, false),
+            // (An item of an unknown command's `arguments`: whether it takes a list is
+            // unknown.)
             (None, _) => false,
         }
+    }
+
+    /// Whether items may be added to the list at `list`: in a Sieve script, a string list
+    /// may take more strings, but a command's `arguments` (its arguments, when cutover
+    /// does not know the command) would take another argument.
+    fn may_extend(&self, list: &Place) -> bool {
+        self.file.format != crate::load::Format::Sieve
+            || self.named(
+                list.doc as usize,
+                &list.path,
+                list.path.len().saturating_sub(1),
+            ) != Some("arguments")
+    }
+
+    /// The key of step `at` of `path` in document `doc`, when that step is a mapping's
+    /// entry.
+    fn named(&self, doc: usize, path: &[u32], at: usize) -> Option<&'a str> {
+        let (&position, parent) = path.get(..=at)?.split_last()?;
+        let entries = self.file.node(doc, parent)?.entries()?;
+        Some(entries.get(position as usize)?.key.as_str())
     }
 
     /// Plans every reference not dealt with yet: `each` sees them in turn and returns

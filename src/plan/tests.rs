@@ -338,3 +338,37 @@ fn an_operation_stays_small() {
         std::mem::size_of::<Op>()
     );
 }
+
+/// In a Sieve script, add mode makes or extends a list only where Sieve takes a string
+/// list: a test's keys and a string list among an unknown command's arguments, but not a
+/// `redirect` address or an argument of an unknown command, which stay for the cutover.
+#[test]
+fn add_mode_in_sieve_lists_only_where_sieve_takes_a_string_list() {
+    let profile = Profile::from_source(Source::from_text(
+        "p.yaml",
+        "schema_version: 1\nname: p\nreferences:\n  \
+         - {path: \"$..keys\", kind: address, add: list}\n  \
+         - {path: \"$..[?@.command == 'redirect'].address\", kind: address, add: list}\n  \
+         - {path: \"$..arguments[*]\", kind: address, add: list}\n  \
+         - {path: \"$..arguments[*][*]\", kind: address, add: list}\n",
+    ))
+    .unwrap();
+    let mapping = Mapping::from_source(Source::from_text("m.yaml", MAPPING)).unwrap();
+    let text = "if address :is \"to\" \"info@old.example\" {\n  redirect \"info@old.example\";\n  \
+                pipe \"info@old.example\";\n  pipe [\"-f\", \"info@old.example\"];\n}\n";
+    let file = File::parse(Source::from_text("s.sieve", text)).unwrap();
+    let located = locate(&file, &profile).unwrap();
+    let planned = plan(&file, &located, &mapping, Mode::Add).unwrap();
+    assert_eq!(
+        planned.new_text(&file.source),
+        "if address :is \"to\" [\"info@old.example\", \"info@new.example\"] {\n  \
+         redirect \"info@old.example\";\n  pipe \"info@old.example\";\n  \
+         pipe [\"-f\", \"info@old.example\", \"info@new.example\"];\n}\n"
+    );
+    let kept = planned
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Kept)
+        .count();
+    assert_eq!(kept, 2);
+}
