@@ -267,8 +267,9 @@ impl HiArgs {
                 // What a command would refuse to use, `config` refuses to show as used.
                 crate::profile::Profiles::resolve(settings.profile_spec().as_deref())?;
                 let missing: Vec<Diagnostic> = settings
-                    .paths
+                    .mapping
                     .iter()
+                    .chain(&settings.paths)
                     .filter_map(|path| {
                         let e = std::fs::symlink_metadata(&path.value).err()?;
                         Some(Diagnostic::file(
