@@ -678,8 +678,14 @@ impl SavedPlan {
         let mut named = vec![false; inputs.len()];
         for (planned, path) in pending {
             let index = inputs.iter().position(|i| &i.file.source.path == path);
+            let unedited = planned.edits.is_empty() && planned.result_sha256.is_none();
             let Some(index) = index.filter(|&i| !std::mem::replace(&mut named[i], true)) else {
-                problems.push(altered(path, "the same file is named twice"));
+                // Two names of one file the plan leaves alone (identical exports merged
+                // into one by a link since: read once, under the other name): nothing to
+                // write twice.
+                if !unedited {
+                    problems.push(altered(path, "the same file is named twice"));
+                }
                 continue;
             };
             let source = &inputs[index].file.source;
@@ -705,7 +711,7 @@ impl SavedPlan {
                 ));
                 continue;
             }
-            if planned.edits.is_empty() && planned.result_sha256.is_none() {
+            if unedited {
                 // A file the plan leaves alone, as planning it again does.
                 continue;
             }

@@ -635,3 +635,26 @@ fn schema_check_fails_when_a_schema_is_stale() {
     let out = Cutover::new(&["schema", "--check", "--out", dir.to_str().unwrap()]).expect(1);
     assert!(out.stderr.contains("mapping.schema.json"), "{}", out.stderr);
 }
+
+/// Two identical exports the plan leaves alone, merged into one file by a link after the
+/// plan was saved (a deduplicating tool): the plan still applies, and nothing is written
+/// to them.
+#[cfg(unix)]
+#[test]
+fn a_plan_applies_when_two_unedited_files_became_one() {
+    let dir = demo("plan-unedited-linked");
+    let empty = "schema_version: 1\nrules: []\n";
+    std::fs::write(dir.join("export/empty-1.yaml"), empty).unwrap();
+    std::fs::write(dir.join("export/empty-2.yaml"), empty).unwrap();
+    save_plan(&dir);
+    std::fs::remove_file(dir.join("export/empty-2.yaml")).unwrap();
+    std::os::unix::fs::symlink("empty-1.yaml", dir.join("export/empty-2.yaml")).unwrap();
+    let out = Cutover::new(&["apply", "--plan", "plan.json"])
+        .current_dir(&dir)
+        .expect(0);
+    assert!(out.stderr.contains("applied plan.json"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("export/empty-1.yaml")).unwrap(),
+        empty
+    );
+}
