@@ -53,7 +53,7 @@ impl Container {
         // start for the first (a `{`, or the first entry's `?`).
         let mut lower = map.span.start as usize;
         let mut items = Vec::with_capacity(entries.len());
-        for e in entries {
+        for e in entries.iter().filter(|e| !is_merged(e)) {
             let end = entry_end(file, e) as usize;
             items.push(Span::new(entry_start(file, e, lower), end));
             lower = lower.max(end);

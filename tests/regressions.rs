@@ -568,3 +568,25 @@ fn r20_a_setting_written_with_explicit_keys_is_copied_in_its_style() {
     assert_eq!(replaced, before.replace("old-a", "new-a"));
     dir.settled();
 }
+
+#[test]
+fn r21_a_setting_with_a_merged_field_is_copied_without_its_id() {
+    let mut dir = folder("21-add-merged-setting-left-out-field");
+    let before = dir.read("export.yaml");
+    let added = dir.apply("add", "export.yaml");
+    for copy in [
+        "    id: al6\n  - <<: *tm\n    account: new-a\n",
+        "    account: old-b\n  - <<: *tm\n    account: new-b\n",
+    ] {
+        assert!(added.contains(copy), "{copy:?} in\n{added}");
+    }
+    dir.passes_add_mode_check("export.yaml");
+    let replaced = dir.apply("replace", "export.yaml");
+    dir.write("alone.yaml", &before);
+    assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
+    assert_eq!(
+        replaced,
+        before.replace("old-a", "new-a").replace("old-b", "new-b")
+    );
+    dir.settled();
+}

@@ -885,10 +885,13 @@ fn copy_text(
         {
             return None;
         }
+        // (The container holds the item's own fields: merged ones are written in their
+        // template, and a merged field's span there ran backwards from the item's.)
         let fields = Container::of_map(file, item);
         let flags: Vec<bool> = entries
             .iter()
-            .map(|e| !layout::is_merged(e) && without.iter().any(|f| *f == e.key))
+            .filter(|e| !layout::is_merged(e))
+            .map(|e| without.iter().any(|f| *f == e.key))
             .collect();
         left_out = removal_edits(source, &fields, &flags);
     }
