@@ -73,6 +73,15 @@ impl Folder {
     }
 
     /// After the data is checked: a second run in the same mode changes nothing.
+    /// Replace mode on `file` (after add mode), which must give what replace alone gives
+    /// on the text `before` add mode; the result.
+    fn replace_after_add(&mut self, file: &str, before: &str) -> String {
+        let replaced = self.apply("replace", file);
+        self.write("alone.yaml", before);
+        assert_eq!(replaced, self.apply("replace", "alone.yaml"));
+        replaced
+    }
+
     fn settled(&self) {
         for (mode, file) in &self.applied {
             let again = cutover(
@@ -472,9 +481,7 @@ fn r18_a_setting_copied_whole_carries_the_copies_of_the_settings_inside_it() {
         format!("{before}  - account: q-new\n    subs:\n      - account: q-new\n")
     );
     dir.passes_add_mode_check("export.yaml");
-    let replaced = dir.apply("replace", "export.yaml");
-    dir.write("alone.yaml", &before);
-    assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
+    let replaced = dir.replace_after_add("export.yaml", &before);
     assert_eq!(replaced, before.replace("q-old", "q-new"));
     dir.settled();
 }
@@ -497,9 +504,7 @@ fn r19_an_item_below_a_lone_dash_is_copied_and_dropped_with_its_dash() {
         "{added}"
     );
     dir.passes_add_mode_check("export.yaml");
-    let replaced = dir.apply("replace", "export.yaml");
-    dir.write("alone.yaml", &before);
-    assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
+    let replaced = dir.replace_after_add("export.yaml", &before);
     assert_eq!(
         replaced,
         before
@@ -542,9 +547,7 @@ fn r20_a_setting_written_with_explicit_keys_is_copied_in_its_style() {
             {account: new-b, organization: false}]"],
     );
     dir.passes_add_mode_check("export.yaml");
-    let replaced = dir.apply("replace", "export.yaml");
-    dir.write("alone.yaml", &before);
-    assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
+    let replaced = dir.replace_after_add("export.yaml", &before);
     assert_eq!(
         replaced,
         before
@@ -581,9 +584,7 @@ fn r21_a_setting_with_a_merged_field_is_copied_without_its_id() {
         assert!(added.contains(copy), "{copy:?} in\n{added}");
     }
     dir.passes_add_mode_check("export.yaml");
-    let replaced = dir.apply("replace", "export.yaml");
-    dir.write("alone.yaml", &before);
-    assert_eq!(replaced, dir.apply("replace", "alone.yaml"));
+    let replaced = dir.replace_after_add("export.yaml", &before);
     assert_eq!(
         replaced,
         before.replace("old-a", "new-a").replace("old-b", "new-b")
