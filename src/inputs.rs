@@ -351,7 +351,7 @@ fn exclude_flag(path: &Path, paths: &Paths) -> Option<String> {
 }
 
 /// Whether some document of a parsed file has one of the export's top-level keys.
-fn has_export_keys(file: &File) -> bool {
+pub(crate) fn has_export_keys(file: &File) -> bool {
     file.docs().iter().any(|doc| {
         doc.entries().is_some_and(|entries| {
             entries

@@ -103,12 +103,28 @@ pub fn may_replace(path: &Path, output: Output) -> Result<(), Error> {
     if Format::by_extension(path) == Some(Format::Sieve) {
         return Err(refuse("is a Sieve script"));
     }
-    match File::parse(source) {
-        Ok(file) if output.holds(&file) => Ok(()),
-        _ => Err(refuse(
-            "holds something else (an export? the mapping? a config?)",
-        )),
+    if path
+        .file_name()
+        .is_some_and(|n| n == crate::config::FILE_NAME)
+    {
+        return Err(refuse("is the config file"));
     }
+    let file = match File::parse(source) {
+        Ok(file) if output.holds(&file) => return Ok(()),
+        Ok(file) => file,
+        Err(_) => return Err(refuse("holds something else, which does not parse")),
+    };
+    // What it is, when it is one of the files a run reads or writes.
+    let other = [Output::Plan, Output::Baseline, Output::Mapping]
+        .into_iter()
+        .find(|o| o.holds(&file))
+        .map(|o| format!("holds {}", o.noun()));
+    Err(refuse(&other.unwrap_or_else(
+        || match crate::inputs::has_export_keys(&file) {
+            true => "holds an export".to_owned(),
+            false => "holds something else".to_owned(),
+        },
+    )))
 }
 
 #[cfg(test)]
@@ -156,6 +172,33 @@ mod tests {
                 allowed,
                 "{name} as {output:?}"
             );
+        }
+        // The refusal says what the file is, when it is one cutover knows.
+        for (name, output, what) in [
+            (
+                "rules.yaml",
+                Output::Plan,
+                "holds an export, not a saved plan",
+            ),
+            (
+                "mapping.yaml",
+                Output::Baseline,
+                "holds a mapping file, not a baseline",
+            ),
+            (
+                "plan.json",
+                Output::Mapping,
+                "holds a saved plan, not a mapping file",
+            ),
+            (
+                "cutover.toml",
+                Output::Plan,
+                "is the config file, not a saved plan",
+            ),
+        ] {
+            let e = may_replace(&dir.join(name), output).unwrap_err();
+            let message = &e.diagnostics[0].message;
+            assert!(message.starts_with(what), "{name}: {message}");
         }
         assert!(may_replace(&dir.join("new.json"), Output::Plan).is_ok());
         assert!(may_replace(&dir, Output::Plan).is_err());
