@@ -71,10 +71,16 @@ pub fn write(
             Output::Baseline => "baseline",
             Output::Mapping => "mapping",
         };
+        // "No such file" of a file being created is its directory's absence: name it.
+        let reason = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) if e.kind() == std::io::ErrorKind::NotFound && !dir.is_dir() => {
+                format!("the directory {} does not exist", display_name(dir))
+            }
+            _ => io_reason(&e),
+        };
         Error::plain(format!(
-            "{}: cannot write the {noun}: {}",
-            display_name(path),
-            io_reason(&e)
+            "{}: cannot write the {noun}: {reason}",
+            display_name(path)
         ))
     })
 }
@@ -200,6 +206,9 @@ mod tests {
             let message = &e.diagnostics[0].message;
             assert!(message.starts_with(what), "{name}: {message}");
         }
+        let e = write(&dir.join("no-dir/plan.json"), Output::Plan, |_| Ok(())).unwrap_err();
+        let message = &e.diagnostics[0].message;
+        assert!(message.ends_with("no-dir does not exist"), "{message}");
         assert!(may_replace(&dir.join("new.json"), Output::Plan).is_ok());
         assert!(may_replace(&dir, Output::Plan).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
