@@ -277,6 +277,15 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
             .position(|f| f.get("edits").is_some())
             .unwrap()
     };
+    // `apply --plan` refuses, saying `message`, and the tree is as it was.
+    let refused = |dir: &Path, message: &str, context: &str| {
+        let before = read_tree(dir);
+        let out = Cutover::new(&["apply", "--plan", "plan.json"])
+            .current_dir(dir)
+            .expect(2);
+        assert!(out.stderr.contains(message), "{context}: {}", out.stderr);
+        assert_eq!(read_tree(dir), before, "{context}");
+    };
     // A path that climbs out of the plan's root, or that is not an export file.
     for (name, target, message) in [
         (
@@ -298,13 +307,8 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
         std::fs::copy(dir.join(&original), dir.join(target)).unwrap();
         plan["files"][i]["path"] = target.into();
         put(&dir, &plan);
-        let before = read_tree(&dir);
         let outside_before = std::fs::read(dir.join(target)).unwrap();
-        let out = Cutover::new(&["apply", "--plan", "plan.json"])
-            .current_dir(&dir)
-            .expect(2);
-        assert!(out.stderr.contains(message), "{name}: {}", out.stderr);
-        assert_eq!(read_tree(&dir), before, "{name}");
+        refused(&dir, message, name);
         assert_eq!(std::fs::read(dir.join(target)).unwrap(), outside_before);
     }
     // A file's entry again, its path spelt apart (`export/./rules.yaml`): one file, named
@@ -319,16 +323,7 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
         again["path"] = path.into();
         plan["files"].as_array_mut().unwrap().push(again);
         put(&dir, &plan);
-        let before = read_tree(&dir);
-        let out = Cutover::new(&["apply", "--plan", "plan.json"])
-            .current_dir(&dir)
-            .expect(2);
-        assert!(
-            out.stderr.contains("the same file is named twice"),
-            "{spelling}: {}",
-            out.stderr
-        );
-        assert_eq!(read_tree(&dir), before, "{spelling}");
+        refused(&dir, "the same file is named twice", spelling);
     }
     // Edits changed together with the result's hash, so that every hash matches: the
     // edits are planned again from the mapping, and these are not those.
@@ -364,17 +359,11 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
         .collect();
     plan["files"][i]["result_sha256"] = hash.into();
     put(&dir, &plan);
-    let before = read_tree(&dir);
-    let out = Cutover::new(&["apply", "--plan", "plan.json"])
-        .current_dir(&dir)
-        .expect(2);
-    assert!(
-        out.stderr
-            .contains("the edits are not those its mode, mapping and profiles give"),
-        "{}",
-        out.stderr
+    refused(
+        &dir,
+        "the edits are not those its mode, mapping and profiles give",
+        "consistently",
     );
-    assert_eq!(read_tree(&dir), before);
     // A file's edits and result deleted, or only its result: the entry reads as a file
     // the plan leaves alone, and was applied as a success that wrote nothing there.
     for (name, strip) in [
@@ -389,16 +378,7 @@ fn an_edited_plan_writes_nothing_it_was_not_made_for() {
             plan["files"][i].as_object_mut().unwrap().remove(*key);
         }
         put(&dir, &plan);
-        let before = read_tree(&dir);
-        let out = Cutover::new(&["apply", "--plan", "plan.json"])
-            .current_dir(&dir)
-            .expect(2);
-        assert!(
-            out.stderr.contains("the plan file was altered"),
-            "{name}: {}",
-            out.stderr
-        );
-        assert_eq!(read_tree(&dir), before, "{name}");
+        refused(&dir, "the plan file was altered", name);
     }
 }
 
